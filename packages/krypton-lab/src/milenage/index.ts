@@ -1,0 +1,1 @@
+export { Milenage, deriveOpc, kcFromCkIk, sresFromRes, type MilenageOutput } from './milenage.ts';

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+const project = (name: string, root: string, extra: Record<string, unknown> = {}) => ({
+  extends: true as const,
+  test: { name, root, include: ['src/**/*.test.ts', 'test/**/*.test.ts'], ...extra },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      project('krypton-core', 'packages/krypton-core'),
+      project('sim-transport', 'packages/sim-transport'),
+      project('krypton-lab', 'packages/krypton-lab'),
+      project('bridge', 'apps/bridge'),
+      project('web', 'apps/web'),
+    ],
+    passWithNoTests: false,
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
