@@ -1,3 +1,4 @@
+import type { Bytes } from './bytes-type.ts';
 import { CodecError } from './codec-error.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -24,7 +25,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /** Decodes strict standard base64 with padding; rejects whitespace, URL-safe letters and non-zero pad bits. */
-export function fromBase64(text: string, label = 'base64'): Uint8Array {
+export function fromBase64(text: string, label = 'base64'): Bytes {
   if (text.length % 4 !== 0) throw new CodecError('BAD_BASE64', `${label}: length ${text.length} is not a multiple of 4`);
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - pad);
@@ -50,7 +51,7 @@ export function fromBase64(text: string, label = 'base64'): Uint8Array {
 }
 
 /** Decodes base64 that must hold exactly `length` bytes. */
-export function fromBase64Exact(text: string, length: number, label = 'base64'): Uint8Array {
+export function fromBase64Exact(text: string, length: number, label = 'base64'): Bytes {
   const bytes = fromBase64(text, label);
   if (bytes.length !== length) throw new CodecError('BAD_LENGTH', `${label}: expected ${length} bytes, got ${bytes.length}`);
   return bytes;

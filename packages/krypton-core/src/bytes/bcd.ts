@@ -1,7 +1,8 @@
+import type { Bytes } from './bytes-type.ts';
 import { CodecError } from './codec-error.ts';
 
 /** Encodes a digit string as swapped-nibble BCD (TS 31.102 EF_ICCID style), padding an odd tail with F. */
-export function toSwappedBcd(digits: string, length?: number): Uint8Array {
+export function toSwappedBcd(digits: string, length?: number): Bytes {
   if (!/^[0-9]*$/.test(digits)) throw new CodecError('BAD_BCD', 'BCD: digits only');
   const size = length ?? Math.ceil(digits.length / 2);
   if (digits.length > size * 2) throw new CodecError('BAD_BCD', `BCD: ${digits.length} digits do not fit in ${size} bytes`);
@@ -31,7 +32,7 @@ export function fromSwappedBcd(bytes: Uint8Array): string {
  * Encodes an IMSI as the 9-byte content of EF_IMSI (TS 31.102 §4.2.2): a length byte, then the
  * digits in swapped-nibble BCD after a first nibble that carries the parity (9 for odd digit counts).
  */
-export function encodeEfImsi(imsi: string): Uint8Array {
+export function encodeEfImsi(imsi: string): Bytes {
   if (!/^[0-9]{6,15}$/.test(imsi)) throw new CodecError('BAD_BCD', 'IMSI: 6 to 15 digits expected');
   const odd = imsi.length % 2 === 1;
   const nibbles = [odd ? 9 : 1, ...Array.from(imsi, (c) => c.charCodeAt(0) - 0x30)];

@@ -35,11 +35,11 @@ describe('base64', () => {
       expect(new TextDecoder().decode(fromBase64(vectors[i]!))).toBe(p);
     });
   });
-  it('agrees with Node for any bytes', () => {
+  it('agrees with the platform btoa for any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
         const ours = toBase64(b);
-        expect(ours).toBe(Buffer.from(b).toString('base64'));
+        expect(ours).toBe(btoa(String.fromCharCode(...b)));
         expect(fromBase64(ours)).toEqual(b);
       }),
     );

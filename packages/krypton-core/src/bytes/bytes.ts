@@ -1,5 +1,6 @@
+import type { Bytes } from './bytes-type.ts';
 /** Concatenates byte arrays into a new one. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+export function concatBytes(...parts: Uint8Array[]): Bytes {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);
@@ -20,7 +21,7 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** XORs two arrays of equal length into a new one. */
-export function xorBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+export function xorBytes(a: Uint8Array, b: Uint8Array): Bytes {
   if (a.length !== b.length) throw new RangeError(`xorBytes: lengths differ (${a.length} and ${b.length})`);
   const out = new Uint8Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
@@ -33,6 +34,6 @@ export function wipe(bytes: Uint8Array): void {
 }
 
 /** Encodes text as UTF-8 bytes. */
-export function utf8(text: string): Uint8Array {
+export function utf8(text: string): Bytes {
   return new TextEncoder().encode(text);
 }

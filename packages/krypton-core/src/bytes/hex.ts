@@ -1,3 +1,4 @@
+import type { Bytes } from './bytes-type.ts';
 import { CodecError } from './codec-error.ts';
 
 const HEX_DIGITS = '0123456789abcdef';
@@ -10,7 +11,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /** Decodes strict hexadecimal (even length, 0-9a-fA-F only, no separators) into bytes. */
-export function fromHex(hex: string, label = 'hex'): Uint8Array {
+export function fromHex(hex: string, label = 'hex'): Bytes {
   if (hex.length % 2 !== 0) throw new CodecError('BAD_HEX', `${label}: odd number of hex digits (${hex.length})`);
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) {
@@ -23,7 +24,7 @@ export function fromHex(hex: string, label = 'hex'): Uint8Array {
 }
 
 /** Decodes hex that must encode exactly `length` bytes. */
-export function fromHexExact(hex: string, length: number, label = 'hex'): Uint8Array {
+export function fromHexExact(hex: string, length: number, label = 'hex'): Bytes {
   const bytes = fromHex(hex, label);
   if (bytes.length !== length) throw new CodecError('BAD_LENGTH', `${label}: expected ${length} bytes, got ${bytes.length}`);
   return bytes;

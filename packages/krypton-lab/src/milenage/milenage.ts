@@ -1,22 +1,22 @@
-import { xorBytes } from '@krypton-web/krypton-core';
+import { xorBytes, type Bytes } from '@krypton-web/krypton-core';
 import { aes128, type BlockCipher } from './aes.ts';
 
 /** Everything Milenage computes for one (K, OPc, RAND, SQN, AMF), as in 3GPP TS 35.206 §4.1. */
 export interface MilenageOutput {
   /** f1: network authentication code (8 bytes). */
-  macA: Uint8Array;
+  macA: Bytes;
   /** f1*: resynchronisation authentication code (8 bytes). */
-  macS: Uint8Array;
+  macS: Bytes;
   /** f2: response (8 bytes). */
-  res: Uint8Array;
+  res: Bytes;
   /** f3: cipher key (16 bytes). */
-  ck: Uint8Array;
+  ck: Bytes;
   /** f4: integrity key (16 bytes). */
-  ik: Uint8Array;
+  ik: Bytes;
   /** f5: anonymity key (6 bytes). */
-  ak: Uint8Array;
+  ak: Bytes;
   /** f5*: resynchronisation anonymity key (6 bytes). */
-  akStar: Uint8Array;
+  akStar: Bytes;
 }
 
 // TS 35.206 §4.1: rotation amounts r1..r5 in bits and constants c1..c5 (only the last byte is non-zero).
@@ -27,7 +27,7 @@ const C_LAST_BYTE = [0x00, 0x01, 0x02, 0x04, 0x08] as const;
 export class Milenage {
   private constructor(
     private readonly cipher: BlockCipher,
-    readonly opc: Uint8Array,
+    readonly opc: Bytes,
   ) {}
 
   /** Creates a Milenage instance from K and OPc (16 bytes each). */
@@ -40,7 +40,7 @@ export class Milenage {
   static async withOp(k: Uint8Array, op: Uint8Array): Promise<Milenage> {
     checkLength('OP', op, 16);
     const cipher = await aes128(k);
-    return new Milenage(cipher, xorBytes(op, await cipher.encryptBlock(op)));
+    return new Milenage(cipher, xorBytes(op, await cipher.encryptBlock(new Uint8Array(op))));
   }
 
   /** Computes f1, f1*, f2, f3, f4, f5 and f5* for one challenge. */
@@ -50,7 +50,7 @@ export class Milenage {
   }
 
   /** f1 and f1*: MAC-A and MAC-S over SQN and AMF. */
-  async f1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<{ macA: Uint8Array; macS: Uint8Array }> {
+  async f1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<{ macA: Bytes; macS: Uint8Array }> {
     const out1 = await this.out1(rand, sqn, amf);
     return { macA: out1.slice(0, 8), macS: out1.slice(8, 16) };
   }
@@ -68,12 +68,12 @@ export class Milenage {
     };
   }
 
-  private async temp(rand: Uint8Array): Promise<Uint8Array> {
+  private async temp(rand: Uint8Array): Promise<Bytes> {
     checkLength('RAND', rand, 16);
     return this.cipher.encryptBlock(xorBytes(rand, this.opc));
   }
 
-  private async out1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<Uint8Array> {
+  private async out1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<Bytes> {
     checkLength('SQN', sqn, 6);
     checkLength('AMF', amf, 2);
     const temp = await this.temp(rand);
@@ -87,7 +87,7 @@ export class Milenage {
     return xorBytes(await this.cipher.encryptBlock(block), this.opc);
   }
 
-  private async outN(temp: Uint8Array, n: number): Promise<Uint8Array> {
+  private async outN(temp: Uint8Array, n: number): Promise<Bytes> {
     const block = rotateLeft(xorBytes(temp, this.opc), R[n - 1]!);
     block[15]! ^= C_LAST_BYTE[n - 1]!;
     return xorBytes(await this.cipher.encryptBlock(block), this.opc);
@@ -95,12 +95,12 @@ export class Milenage {
 }
 
 /** Derives OPc = OP ⊕ E_K(OP) (TS 35.206 §4.1). */
-export async function deriveOpc(k: Uint8Array, op: Uint8Array): Promise<Uint8Array> {
+export async function deriveOpc(k: Uint8Array, op: Uint8Array): Promise<Bytes> {
   return (await Milenage.withOp(k, op)).opc.slice();
 }
 
 /** Derives the GSM cipher key Kc from CK and IK with conversion function c3 (TS 33.102 §6.8.1.2). */
-export function kcFromCkIk(ck: Uint8Array, ik: Uint8Array): Uint8Array {
+export function kcFromCkIk(ck: Uint8Array, ik: Uint8Array): Bytes {
   checkLength('CK', ck, 16);
   checkLength('IK', ik, 16);
   const kc = new Uint8Array(8);
@@ -109,7 +109,7 @@ export function kcFromCkIk(ck: Uint8Array, ik: Uint8Array): Uint8Array {
 }
 
 /** Derives the GSM SRES from RES with conversion function c2 (TS 33.102 §6.8.1.2), for an 8-byte RES. */
-export function sresFromRes(res: Uint8Array): Uint8Array {
+export function sresFromRes(res: Uint8Array): Bytes {
   checkLength('RES', res, 8);
   const sres = new Uint8Array(4);
   for (let i = 0; i < 4; i++) sres[i] = res[i]! ^ res[i + 4]!;
@@ -117,7 +117,7 @@ export function sresFromRes(res: Uint8Array): Uint8Array {
 }
 
 /** Rotates a 128-bit block left by a multiple of 8 bits. */
-function rotateLeft(block: Uint8Array, bits: number): Uint8Array {
+function rotateLeft(block: Uint8Array, bits: number): Bytes {
   const bytes = bits / 8;
   const out = new Uint8Array(16);
   for (let i = 0; i < 16; i++) out[i] = block[(i + bytes) % 16]!;

@@ -1,4 +1,4 @@
-import { fromHexExact } from '@krypton-web/krypton-core';
+import { fromHexExact, type Bytes } from '@krypton-web/krypton-core';
 
 /** PIN or PUK state as kept on the card: the code, whether it is enabled, and the tries left. */
 export interface PinState {
@@ -56,10 +56,10 @@ export interface SimGroup {
 
 /** The profile's secrets decoded to bytes, with lengths checked. */
 export interface SimKeys {
-  k: Uint8Array;
-  opc: Uint8Array;
-  amf: Uint8Array;
-  sqn: Uint8Array;
+  k: Bytes;
+  opc: Bytes;
+  amf: Bytes;
+  sqn: Bytes;
 }
 
 /** Decodes and checks the card-side keys of a profile. */

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { milenageCommand } from './milenage-command.ts';
+import { serveCommand } from './serve-command.ts';
+import { UsageError, type CommandIo } from './usage-error.ts';
+
+const HELP = `usage: pnpm lab <command> [flags]
+commands:
+  serve      start the Krypton, Cognito and S3 emulators on 127.0.0.1
+  milenage   compute Milenage outputs for given inputs
+  vcard      connect a virtual USIM to pcscd through vpcd
+run "pnpm lab <command> --help" for the flags of one command`;
+
+type Command = (argv: string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => serveCommand,
+  milenage: async () => milenageCommand,
+  vcard: async () => (await import('../vpcd/vcard-command.ts')).runVcard,
+};
+
+/** Runs one lab command and returns the process exit code; usage errors become one line on stderr. */
+export async function runLab(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr(`lab: unknown command "${name}" (try: ${Object.keys(COMMANDS).join(', ')})`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`lab ${name}: ${e.message}`);
+      return 2;
+    }
+    const err = e as { code?: string; message?: string };
+    io.stderr(`lab ${name}: ${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`);
+    return 1;
+  }
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts');
+if (isMain) {
+  const stopSignal = new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+  });
+  const code = await runLab(process.argv.slice(2), {
+    stdout: (line) => process.stdout.write(`${line}\n`),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    stopSignal,
+  });
+  process.exitCode = code;
+  // Servers are closed by the commands themselves; nothing should keep the process alive after.
+  setTimeout(() => process.exit(code), 2000).unref();
+}

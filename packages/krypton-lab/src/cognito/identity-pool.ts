@@ -1,0 +1,128 @@
+import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey as JoseKey, type JWK } from 'jose';
+import type { LabClock } from '../server/lab-clock.ts';
+import type { VendedCredentials } from '../s3/credential-store.ts';
+
+/** Issuer of Cognito OpenID tokens, as the real service writes it. */
+export const COGNITO_ISSUER = 'https://cognito-identity.amazonaws.com';
+/** The Logins key under which a developer-authenticated OpenID token is presented. */
+export const COGNITO_LOGIN_PROVIDER = 'cognito-identity.amazonaws.com';
+
+/** Settings of the emulated identity pool. */
+export interface IdentityPoolOptions {
+  clock: LabClock;
+  region?: string;
+  /** Developer provider name Krypton registers identities under. */
+  developerProviderName?: string;
+  /** Lifetime of OpenID tokens, seconds (Cognito's default for developer identities is 15 minutes). */
+  tokenTtlSeconds?: number;
+  /** Lifetime of vended AWS credentials, seconds (Cognito gives one hour). */
+  credentialTtlSeconds?: number;
+  /** Where vended credentials are recorded so the S3 gate accepts them. */
+  onVend: (credentials: VendedCredentials) => void;
+}
+
+/** Why a token was refused; mapped to Cognito's NotAuthorizedException messages. */
+export class TokenRejected extends Error {
+  override readonly name = 'TokenRejected';
+}
+
+/**
+ * An emulated Cognito identity pool with a developer provider: it issues OpenID tokens for SIMs
+ * (what Krypton asks Cognito for) and exchanges valid tokens for temporary AWS credentials.
+ */
+export class IdentityPool {
+  readonly region: string;
+  readonly identityPoolId: string;
+  readonly developerProviderName: string;
+  tokenTtlSeconds: number;
+  credentialTtlSeconds: number;
+
+  private constructor(
+    private readonly options: IdentityPoolOptions,
+    private readonly privateKey: JoseKey,
+    private readonly publicKey: JoseKey,
+    readonly publicJwk: JWK,
+  ) {
+    this.region = options.region ?? 'ap-northeast-1';
+    this.identityPoolId = `${this.region}:${uuidFrom(crypto.getRandomValues(new Uint8Array(16)))}`;
+    this.developerProviderName = options.developerProviderName ?? 'krypton.soracom.io';
+    this.tokenTtlSeconds = options.tokenTtlSeconds ?? 15 * 60;
+    this.credentialTtlSeconds = options.credentialTtlSeconds ?? 60 * 60;
+  }
+
+  /** Creates a pool with a fresh RS512 signing key. */
+  static async create(options: IdentityPoolOptions): Promise<IdentityPool> {
+    const { privateKey, publicKey } = await generateKeyPair('RS512', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), alg: 'RS512', use: 'sig', kid: 'lab-1' };
+    return new IdentityPool(options, privateKey, publicKey, jwk);
+  }
+
+  /** The identity id Cognito keeps for a SIM: stable for an IMSI within this pool. */
+  async identityIdFor(imsi: string): Promise<string> {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${this.identityPoolId}/${imsi}`)));
+    return `${this.region}:${uuidFrom(digest.subarray(0, 16))}`;
+  }
+
+  /** GetOpenIdTokenForDeveloperIdentity: a signed token naming the SIM's identity. */
+  async openIdToken(imsi: string): Promise<{ identityId: string; token: string }> {
+    const identityId = await this.identityIdFor(imsi);
+    const now = Math.floor(this.options.clock.now() / 1000);
+    const token = await new SignJWT({
+      amr: ['authenticated', this.developerProviderName, `${this.developerProviderName}:${this.identityPoolId}:${imsi}`],
+      'https://cognito-identity.amazonaws.com/identity-pool-arn': `arn:aws:cognito-identity:${this.region}:000000000000:identitypool/${this.identityPoolId}`,
+    })
+      .setProtectedHeader({ alg: 'RS512', kid: 'lab-1', typ: 'JWS' })
+      .setIssuer(COGNITO_ISSUER)
+      .setSubject(identityId)
+      .setAudience(this.identityPoolId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.tokenTtlSeconds)
+      .sign(this.privateKey);
+    return { identityId, token };
+  }
+
+  /** GetCredentialsForIdentity: checks the token against the identity and vends credentials. */
+  async credentialsForToken(identityId: string, token: string): Promise<VendedCredentials> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        issuer: COGNITO_ISSUER,
+        audience: this.identityPoolId,
+        algorithms: ['RS512'],
+        currentDate: this.options.clock.date(),
+      });
+      if (payload.sub !== identityId) throw new TokenRejected('Invalid login token. Token is not issued for this identity.');
+    } catch (e) {
+      if (e instanceof TokenRejected) throw e;
+      if (e instanceof joseErrors.JWTExpired) throw new TokenRejected('Invalid login token. Token expired.');
+      if (e instanceof joseErrors.JWTClaimValidationFailed) throw new TokenRejected(`Invalid login token. Incorrect token ${e.claim}.`);
+      throw new TokenRejected('Invalid login token. Not a valid OpenId Connect identity token.');
+    }
+    return this.vend(identityId);
+  }
+
+  /** Vends temporary credentials for an identity and records them for the S3 gate. */
+  vend(identityId: string): VendedCredentials {
+    const credentials: VendedCredentials = {
+      accessKeyId: `ASIA${randomText(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`,
+      secretAccessKey: randomText(40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
+      sessionToken: `IQoJb3JpZ2luX2VjE${randomText(380, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')}`,
+      // Whole seconds: AWS answers Expiration as epoch seconds.
+      expiration: new Date(Math.floor(this.options.clock.now() / 1000 + this.credentialTtlSeconds) * 1000),
+      identityId,
+    };
+    this.options.onVend(credentials);
+    return credentials;
+  }
+}
+
+function uuidFrom(bytes: Uint8Array): string {
+  const hex = Array.from(bytes.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function randomText(length: number, alphabet: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}

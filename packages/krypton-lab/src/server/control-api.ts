@@ -1,0 +1,102 @@
+import { Hono } from 'hono';
+import type { Lab } from './lab.ts';
+import type { FaultSettings, LabService } from './faults.ts';
+
+const SERVICES: readonly LabService[] = ['keys', 'provisioning', 'cellular', 'cognito', 's3'];
+
+/**
+ * The lab's control API for tools that drive a lab in another process (`pnpm lab serve`): read
+ * the state, inject faults, skew the clock, force an SQN desync, forget keys, set the cellular SIM.
+ * It changes only the emulators, listens on loopback like them, and never reveals keys.
+ */
+export function controlApi(lab: Lab): Hono {
+  const app = new Hono();
+
+  app.get('/state', (c) =>
+    c.json({
+      faults: lab.faults.snapshot(),
+      clockOffsetMs: lab.clock.offsetMs,
+      cellularImsi: lab.cellularImsi,
+      keysHeld: lab.keys.size,
+      credentialTtlSeconds: lab.identityPool.credentialTtlSeconds,
+      tokenTtlSeconds: lab.identityPool.tokenTtlSeconds,
+      sims: lab.profiles.sims.map((s) => ({ name: s.name, imsi: s.imsi, sqn: lab.hss.sequenceState(s.imsi).sqnHex })),
+    }),
+  );
+
+  app.post('/faults', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    if (!body) return c.json({ code: 'LAB0400', message: 'a JSON object is expected' }, 400);
+    const patch: Partial<FaultSettings> = {};
+    if (body.latencyMs !== undefined) patch.latencyMs = body.latencyMs as number;
+    if (body.errorRate !== undefined) patch.errorRate = body.errorRate as number;
+    if (body.errorStatus !== undefined) patch.errorStatus = body.errorStatus as number;
+    if (body.errorServices !== undefined) {
+      if (!Array.isArray(body.errorServices) || !body.errorServices.every((s) => SERVICES.includes(s as LabService))) {
+        return c.json({ code: 'LAB0400', message: `errorServices: a list of ${SERVICES.join(', ')}` }, 400);
+      }
+      patch.errorServices = body.errorServices as LabService[];
+    }
+    try {
+      lab.faults.update(patch);
+    } catch (e) {
+      return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
+    }
+    return c.json(lab.faults.snapshot());
+  });
+
+  app.post('/clock', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    const offset = body?.offsetMs;
+    if (typeof offset !== 'number' || !Number.isFinite(offset) || Math.abs(offset) > 366 * 86_400_000) {
+      return c.json({ code: 'LAB0400', message: 'offsetMs: milliseconds to add to the lab clock' }, 400);
+    }
+    lab.clock.offsetMs = offset;
+    return c.json({ offsetMs: offset });
+  });
+
+  app.post('/desync', async (c) => {
+    const imsi = (await jsonObject(c.req.raw))?.imsi;
+    if (typeof imsi !== 'string' || !lab.hss.profile(imsi)) return c.json({ code: 'LAB0404', message: 'imsi: a SIM the lab knows' }, 404);
+    lab.hss.forceDesync(imsi);
+    return c.json({ imsi, desynchronised: true });
+  });
+
+  app.post('/forget-keys', async (c) => {
+    const imsi = (await jsonObject(c.req.raw))?.imsi;
+    if (imsi !== undefined && typeof imsi !== 'string') return c.json({ code: 'LAB0400', message: 'imsi: a string, or absent for every SIM' }, 400);
+    return c.json({ forgotten: lab.keys.forget(imsi) });
+  });
+
+  app.post('/cellular', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    const imsi = body?.imsi;
+    if (imsi !== null && (typeof imsi !== 'string' || !lab.hss.profile(imsi))) {
+      return c.json({ code: 'LAB0400', message: 'imsi: a SIM the lab knows, or null for "not on SORACOM Air"' }, 400);
+    }
+    lab.cellularImsi = imsi;
+    return c.json({ cellularImsi: imsi });
+  });
+
+  app.post('/ttl', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    for (const name of ['credentialTtlSeconds', 'tokenTtlSeconds'] as const) {
+      const v = body?.[name];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 43_200) return c.json({ code: 'LAB0400', message: `${name}: 1 to 43200 seconds` }, 400);
+      lab.identityPool[name] = v;
+    }
+    return c.json({ credentialTtlSeconds: lab.identityPool.credentialTtlSeconds, tokenTtlSeconds: lab.identityPool.tokenTtlSeconds });
+  });
+
+  return app;
+}
+
+async function jsonObject(req: Request): Promise<Record<string, unknown> | undefined> {
+  try {
+    const v: unknown = await req.json();
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
