@@ -27,13 +27,13 @@ const C_LAST_BYTE = [0x00, 0x01, 0x02, 0x04, 0x08] as const;
 export class Milenage {
   private constructor(
     private readonly cipher: BlockCipher,
-    readonly opc: Bytes,
+    private readonly opcBytes: Bytes,
   ) {}
 
   /** Creates a Milenage instance from K and OPc (16 bytes each). */
   static async withOpc(k: Uint8Array, opc: Uint8Array): Promise<Milenage> {
     checkLength('OPc', opc, 16);
-    return new Milenage(await aes128(k), opc.slice());
+    return new Milenage(await aes128(k), new Uint8Array(opc));
   }
 
   /** Creates a Milenage instance from K and OP, deriving OPc = OP ⊕ E_K(OP). */
@@ -50,7 +50,7 @@ export class Milenage {
   }
 
   /** f1 and f1*: MAC-A and MAC-S over SQN and AMF. */
-  async f1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<{ macA: Bytes; macS: Uint8Array }> {
+  async f1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<{ macA: Bytes; macS: Bytes }> {
     const out1 = await this.out1(rand, sqn, amf);
     return { macA: out1.slice(0, 8), macS: out1.slice(8, 16) };
   }
@@ -70,33 +70,34 @@ export class Milenage {
 
   private async temp(rand: Uint8Array): Promise<Bytes> {
     checkLength('RAND', rand, 16);
-    return this.cipher.encryptBlock(xorBytes(rand, this.opc));
+    return this.cipher.encryptBlock(xorBytes(rand, this.opcBytes));
   }
 
   private async out1(rand: Uint8Array, sqn: Uint8Array, amf: Uint8Array): Promise<Bytes> {
     checkLength('SQN', sqn, 6);
     checkLength('AMF', amf, 2);
-    const temp = await this.temp(rand);
+    // Copy SQN and AMF before the first await: a caller may reuse its buffers once we yield.
     const in1 = new Uint8Array(16);
     in1.set(sqn, 0);
     in1.set(amf, 6);
     in1.set(sqn, 8);
     in1.set(amf, 14);
-    const block = xorBytes(temp, rotateLeft(xorBytes(in1, this.opc), R[0]));
+    const temp = await this.temp(rand);
+    const block = xorBytes(temp, rotateLeft(xorBytes(in1, this.opcBytes), R[0]));
     block[15]! ^= C_LAST_BYTE[0];
-    return xorBytes(await this.cipher.encryptBlock(block), this.opc);
+    return xorBytes(await this.cipher.encryptBlock(block), this.opcBytes);
   }
 
   private async outN(temp: Uint8Array, n: number): Promise<Bytes> {
-    const block = rotateLeft(xorBytes(temp, this.opc), R[n - 1]!);
+    const block = rotateLeft(xorBytes(temp, this.opcBytes), R[n - 1]!);
     block[15]! ^= C_LAST_BYTE[n - 1]!;
-    return xorBytes(await this.cipher.encryptBlock(block), this.opc);
+    return xorBytes(await this.cipher.encryptBlock(block), this.opcBytes);
   }
 }
 
 /** Derives OPc = OP ⊕ E_K(OP) (TS 35.206 §4.1). */
 export async function deriveOpc(k: Uint8Array, op: Uint8Array): Promise<Bytes> {
-  return (await Milenage.withOp(k, op)).opc.slice();
+  return (await Milenage.withOp(k, op)).opc;
 }
 
 /** Derives the GSM cipher key Kc from CK and IK with conversion function c3 (TS 33.102 §6.8.1.2). */
