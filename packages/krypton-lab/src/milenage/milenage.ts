@@ -30,6 +30,11 @@ export class Milenage {
     private readonly opcBytes: Bytes,
   ) {}
 
+  /** OPc in use (a copy: changing it cannot alter later results). */
+  get opc(): Bytes {
+    return this.opcBytes.slice();
+  }
+
   /** Creates a Milenage instance from K and OPc (16 bytes each). */
   static async withOpc(k: Uint8Array, opc: Uint8Array): Promise<Milenage> {
     checkLength('OPc', opc, 16);
