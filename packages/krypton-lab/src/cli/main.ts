@@ -1,6 +1,3 @@
-#!/usr/bin/env node
-import { milenageCommand } from './milenage-command.ts';
-import { serveCommand } from './serve-command.ts';
 import { UsageError, type CommandIo } from './usage-error.ts';
 
 const HELP = `usage: pnpm lab <command> [flags]
@@ -13,8 +10,9 @@ run "pnpm lab <command> --help" for the flags of one command`;
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: async () => serveCommand,
-  milenage: async () => milenageCommand,
+  // Loaded on demand: `milenage` should not pay for the server stack's start-up.
+  serve: async () => (await import('./serve-command.ts')).serveCommand,
+  milenage: async () => (await import('./milenage-command.ts')).milenageCommand,
   vcard: async () => (await import('../vpcd/vcard-command.ts')).runVcard,
 };
 
@@ -43,8 +41,8 @@ export async function runLab(argv: string[], io: CommandIo): Promise<number> {
   }
 }
 
-const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts');
-if (isMain) {
+/** Runs the lab CLI as a process: argv from the command line, exit code set, stops on SIGINT/SIGTERM. */
+export async function main(): Promise<void> {
   const stopSignal = new Promise<string>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
@@ -54,6 +52,6 @@ if (isMain) {
     stopSignal,
   });
   process.exitCode = code;
-  // Servers are closed by the commands themselves; nothing should keep the process alive after.
+  // Commands close their own servers; a stray handle must not keep a finished command alive.
   setTimeout(() => process.exit(code), 2000).unref();
 }
