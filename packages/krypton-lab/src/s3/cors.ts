@@ -1,0 +1,54 @@
+/** Bucket CORS rules for the lab's buckets, rendered as S3's `<CORSConfiguration>` document. */
+import { escapeXml } from './s3-error.ts';
+
+/** One S3 CORS rule. Origins may hold one `*` wildcard each (e.g. `http://localhost:*`). */
+export interface CorsRule {
+  allowedOrigins: string[];
+  allowedMethods: Array<'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'>;
+  allowedHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAgeSeconds?: number;
+}
+
+/** Origins the demo bucket allows by default: the web app served from loopback on any port. */
+export const DEFAULT_CORS_ORIGINS: readonly string[] = ['http://localhost:*', 'http://127.0.0.1:*'];
+
+/**
+ * Response headers the demo rule exposes to page scripts: what the product reads to show size,
+ * progress, resume ranges and S3 request ids (Content-Length and Last-Modified are already
+ * CORS-safelisted; listing them costs nothing and mirrors the documented bucket setup).
+ */
+export const DEMO_EXPOSE_HEADERS: readonly string[] = [
+  'ETag',
+  'Content-Length',
+  'Content-Range',
+  'Content-Type',
+  'Last-Modified',
+  'Accept-Ranges',
+  'x-amz-request-id',
+  'x-amz-id-2',
+  'x-amz-version-id',
+];
+
+/** The rule the product's documentation asks customers to put on their bucket: GET/HEAD from the app's origins. */
+export function demoCorsRule(origins: readonly string[] = DEFAULT_CORS_ORIGINS): CorsRule {
+  return { allowedOrigins: [...origins], allowedMethods: ['GET', 'HEAD'], allowedHeaders: ['*'], exposeHeaders: [...DEMO_EXPOSE_HEADERS], maxAgeSeconds: 3000 };
+}
+
+/** Renders rules as a `<CORSConfiguration>` document (what PutBucketCors sends and s3rver stores). */
+export function corsConfigurationXml(rules: readonly CorsRule[]): string {
+  const el = (name: string, value: string | number): string => `<${name}>${escapeXml(String(value))}</${name}>`;
+  const body = rules
+    .map((rule) => {
+      const parts = [
+        ...rule.allowedOrigins.map((o) => el('AllowedOrigin', o)),
+        ...rule.allowedMethods.map((m) => el('AllowedMethod', m)),
+        ...(rule.allowedHeaders ?? []).map((h) => el('AllowedHeader', h)),
+        ...(rule.exposeHeaders ?? []).map((h) => el('ExposeHeader', h)),
+        ...(rule.maxAgeSeconds === undefined ? [] : [el('MaxAgeSeconds', rule.maxAgeSeconds)]),
+      ];
+      return `<CORSRule>${parts.join('')}</CORSRule>`;
+    })
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</CORSConfiguration>`;
+}

@@ -1,0 +1,272 @@
+/**
+ * The SigV4 gate: an HTTP server on 127.0.0.1 in front of s3rver that authenticates every request
+ * as S3 does (s3rver itself checks no SigV4 signature) and forwards what passes.
+ *
+ * Method policy — the product only reads: GET and HEAD (objects, ranged reads, bucket listings
+ * incl. ListObjectsV2, `?cors`, `?location`) and PUT/DELETE of a bucket's `?cors` configuration
+ * pass after authentication. Any other authenticated request gets 405 `MethodNotAllowed`: a
+ * lab client that tries to write learns it at once instead of mutating shared fixtures.
+ * CORS preflights (OPTIONS) are unauthenticated, as in S3, and s3rver answers them from the
+ * bucket's CORS rules.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve, type HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { PRESIGN_QUERY_PARAMS, type GateRequest } from './auth-parse.ts';
+import type { CredentialStore } from './credential-store.ts';
+import { parseV1Listing, readListV2Request, renderListV2, v1QueryFor } from './list-v2.ts';
+import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
+import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
+import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
+import { verifyRequest } from './verify.ts';
+
+/** A shared clock (the lab's `LabClock` fits): milliseconds since the epoch. */
+export interface Clock {
+  now(): number;
+}
+
+/** Faults shared with the rest of the lab (the lab's `Faults` fits), read on every request. */
+export interface SharedFaults {
+  readonly latencyMs: number;
+  readonly errorStatus: number;
+  shouldFail(service: 's3'): boolean;
+}
+
+/** How to build a gate. */
+export interface GateOptions {
+  /** s3rver's address. */
+  upstream: { host: string; port: number };
+  credentials: CredentialStore;
+  /** Region the credential scope must name (S3 answers a wrong one with AuthorizationHeaderMalformed); `undefined` accepts any. */
+  region: string | undefined;
+  /** Time source; the machine clock by default. The gate's own clock offset is added to it. */
+  clock?: Clock | undefined;
+  /** Lab-wide faults (latency, injected errors), added to the gate's own. */
+  sharedFaults?: SharedFaults | undefined;
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number | undefined;
+}
+
+/** Faults the rest of the lab can inject, changeable while the gate runs. */
+export interface GateFaults {
+  /** Added before each request is handled, in ms. */
+  latencyMs: number;
+  /** Added to the real clock when judging request times and credential expiry, in ms. */
+  clockOffsetMs: number;
+}
+
+/** Counters for tests and benchmarks. */
+export interface GateStats {
+  requests: number;
+  rejected: number;
+  /** Response-body bytes pulled from s3rver (grows only as fast as clients read). */
+  upstreamBodyBytes: number;
+}
+
+/** A running gate. */
+export interface S3Gate {
+  /** `http://127.0.0.1:<port>`: the S3 endpoint clients use (path-style). */
+  readonly url: string;
+  readonly faults: GateFaults;
+  stats(): GateStats;
+  close(): Promise<void>;
+}
+
+/** Largest bucket CORS document accepted (S3's limit for bucket configuration bodies). */
+const MAX_CONFIG_BODY = 64 * 1024;
+
+/** Request headers that carry authentication; never forwarded to s3rver. */
+const AUTH_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
+
+/** Builds the gate's hono app (usable without a socket through `app.request`). */
+export function createGateApp(options: GateOptions, faults: GateFaults, upstream: Upstream, stats: GateStats): Hono<{ Bindings: Partial<HttpBindings> }> {
+  const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
+  app.all('*', async (c) => {
+    stats.requests++;
+    const shared = options.sharedFaults;
+    const latency = faults.latencyMs + (shared?.latencyMs ?? 0);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    const ids = newRequestIds();
+    const now = new Date((options.clock?.now() ?? Date.now()) + faults.clockOffsetMs);
+    const raw = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
+    const q = raw.indexOf('?');
+    const req: GateRequest = {
+      method: c.req.method.toUpperCase(),
+      rawPath: q < 0 ? raw : raw.slice(0, q),
+      rawQuery: q < 0 ? '' : raw.slice(q + 1),
+      headers: c.req.raw.headers,
+    };
+    try {
+      if (shared !== undefined && req.method !== 'OPTIONS' && shared.shouldFail('s3')) throw injectedFault(shared.errorStatus);
+      const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats);
+      return toResponse(upstreamResponse, ids, now);
+    } catch (err) {
+      stats.rejected++;
+      const s3err = err instanceof S3Error ? err : new S3Error('InternalError', 'We encountered an internal error. Please try again.');
+      return errorResponse(s3err, req, ids, now, upstream);
+    }
+  });
+  return app;
+}
+
+/** Starts the gate on 127.0.0.1 (ephemeral port) in front of s3rver. */
+export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
+  const faults: GateFaults = { latencyMs: 0, clockOffsetMs: 0 };
+  const stats: GateStats = { requests: 0, rejected: 0, upstreamBodyBytes: 0 };
+  const upstream: Upstream = { ...options.upstream, agent: new http.Agent({ keepAlive: true }) };
+  const app = createGateApp(options, faults, upstream, stats);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults,
+    stats: () => ({ ...stats }),
+    close: async () => {
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      upstream.agent.destroy();
+      await closed;
+    },
+  };
+}
+
+function injectedFault(status: number): S3Error {
+  const message = `Injected fault: the lab answered ${status} on purpose`;
+  // 503 is how S3 throttles (SlowDown); other statuses keep S3's error shape with the lab's status.
+  return status === 503 ? new S3Error('SlowDown', `Please reduce your request rate. (${message})`) : new S3Error('InternalError', message, {}, status);
+}
+
+async function handle(req: GateRequest, raw: Request, now: Date, options: GateOptions, upstream: Upstream, stats: GateStats): Promise<UpstreamResponse> {
+  const count = (n: number): void => {
+    stats.upstreamBodyBytes += n;
+  };
+  if (req.method === 'OPTIONS') {
+    return forwardToUpstream(upstream, { method: 'OPTIONS', rawPath: req.rawPath, rawQuery: req.rawQuery, headers: forwardHeaders(req.headers), signAsS3rver: false }, count);
+  }
+
+  verifyRequest(req, { credentials: options.credentials, now, region: options.region });
+  const query = parseQuery(req.rawQuery);
+  const segments = req.rawPath.split('/').filter((s) => s !== '');
+  const bucket = segments[0];
+  const isBucketPath = segments.length === 1;
+  const has = (name: string): boolean => query.some(([n]) => n === name);
+
+  let body: Uint8Array | undefined;
+  const declaredHash = req.headers.get('x-amz-content-sha256');
+  if (req.method === 'PUT' && isBucketPath && has('cors')) {
+    const length = Number(req.headers.get('content-length') ?? 'NaN');
+    if (!(length <= MAX_CONFIG_BODY)) throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
+    body = new Uint8Array(await raw.arrayBuffer());
+  } else if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && isBucketPath && has('cors')))) {
+    throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+      Method: req.method,
+      ResourceType: segments.length === 0 ? 'SERVICE' : isBucketPath ? 'BUCKET' : 'OBJECT',
+    });
+  }
+  // A header-signed payload hash must match the body actually sent (empty for reads).
+  if (declaredHash !== null && /^[0-9a-f]{64}$/.test(declaredHash)) {
+    const actual = sha256Hex(body ?? new Uint8Array(0));
+    if (actual !== declaredHash) {
+      throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+        ClientComputedContentSHA256: declaredHash,
+        S3ComputedContentSHA256: body === undefined ? EMPTY_SHA256 : actual,
+      });
+    }
+  }
+
+  const forwardQuery = stripPresignParams(req.rawQuery);
+  if (req.method === 'GET' && isBucketPath && bucket !== undefined && query.some(([n, v]) => n === 'list-type' && v === '2')) {
+    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count);
+  }
+  return forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers: forwardHeaders(req.headers), body, signAsS3rver: true }, count);
+}
+
+async function listV2(
+  listReq: ReturnType<typeof readListV2Request>,
+  req: GateRequest,
+  upstream: Upstream,
+  count: (n: number) => void,
+): Promise<UpstreamResponse> {
+  const res = await forwardToUpstream(upstream, { method: 'GET', rawPath: req.rawPath, rawQuery: v1QueryFor(listReq), headers: forwardHeaders(req.headers), signAsS3rver: true }, count);
+  if (res.status !== 200 || res.body === null) return res;
+  const v1 = await new Response(res.body).text();
+  const xml = renderListV2(listReq, parseV1Listing(v1));
+  const headers = new Headers(res.headers);
+  headers.set('content-length', String(Buffer.byteLength(xml)));
+  headers.set('content-type', 'application/xml');
+  return { status: 200, headers, body: new Response(xml).body };
+}
+
+function forwardHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (name !== 'host' && !HOP_BY_HOP.has(name) && !AUTH_HEADERS.has(name)) out[name] = value;
+  });
+  return out;
+}
+
+function stripPresignParams(rawQuery: string): string {
+  if (rawQuery === '') return '';
+  const drop = new Set<string>(PRESIGN_QUERY_PARAMS);
+  return rawQuery
+    .split('&')
+    .filter((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      return part !== '' && !drop.has(safeDecode(name));
+    })
+    .join('&');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function toResponse(res: UpstreamResponse, ids: RequestIds, now: Date): Response {
+  const headers = new Headers(res.headers);
+  // The gate's clock (with any simulated skew) is the server's clock: SDKs correct skew from Date.
+  headers.set('date', now.toUTCString());
+  if (!headers.has('x-amz-request-id')) headers.set('x-amz-request-id', ids.requestId);
+  if (!headers.has('x-amz-id-2')) headers.set('x-amz-id-2', ids.hostId);
+  return new Response(res.body, { status: res.status, headers });
+}
+
+async function errorResponse(err: S3Error, req: GateRequest, ids: RequestIds, now: Date, upstream: Upstream): Promise<Response> {
+  const headers = new Headers({ 'content-type': 'application/xml', date: now.toUTCString(), 'x-amz-request-id': ids.requestId, 'x-amz-id-2': ids.hostId });
+  for (const [name, value] of await corsHeadersFor(req, upstream)) headers.set(name, value);
+  if (req.method === 'HEAD') return new Response(null, { status: err.status, headers });
+  return new Response(err.toXml(ids), { status: err.status, headers });
+}
+
+/**
+ * The CORS headers s3rver would have put on a response to this request. S3 adds them to its
+ * error responses too, and a browser cannot read a 403 without them, so for an error the gate
+ * produces itself it asks s3rver with an anonymous HEAD carrying the same Origin (s3rver's CORS
+ * step honours Access-Control-Request-Method on any request) and copies what comes back.
+ */
+async function corsHeadersFor(req: GateRequest, upstream: Upstream): Promise<Array<[string, string]>> {
+  const origin = req.headers.get('origin');
+  if (origin === null || req.rawPath.split('/').filter((s) => s !== '').length === 0) return [];
+  try {
+    const probe = await forwardToUpstream(
+      upstream,
+      { method: 'HEAD', rawPath: req.rawPath, rawQuery: '', headers: { origin, 'access-control-request-method': req.method }, signAsS3rver: false },
+      () => {},
+    );
+    const out: Array<[string, string]> = [];
+    probe.headers.forEach((value, name) => {
+      if (name.startsWith('access-control-') || name === 'vary') out.push([name, value]);
+    });
+    return out;
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Puts the lab's fixture objects into s3rver (directly, not through the gate) and records what
+ * was stored: size, MD5/ETag and SHA-256 of each object, computed while streaming.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { deterministicStream } from './deterministic.ts';
+import { uriEncode } from './sigv4.ts';
+
+/** One object the lab stored, with the digests tests compare against. */
+export interface SeededObject {
+  bucket: string;
+  key: string;
+  size: number;
+  contentType: string;
+  /** Lower-case hex MD5 of the content. */
+  md5: string;
+  /** The ETag S3 (and s3rver) report for a single-part upload: the MD5 in double quotes. */
+  etag: string;
+  /** Lower-case hex SHA-256 of the content. */
+  sha256: string;
+  /** For objects with deterministic content: the label `deterministicBytes` regenerates it from. */
+  contentLabel?: string;
+}
+
+/** What to seed into the demo bucket. */
+export interface SeedOptions {
+  /** Put the standard fixtures (texts, JSON, nested prefixes, binary object). Default true. */
+  standard?: boolean;
+  /** Size of the deterministic binary object `firmware/v1/firmware.bin`. Default 3 MiB. */
+  binarySize?: number;
+  /** Also put this many small generated objects under `generatedPrefix`, e.g. 2500 to exercise pagination. Default 0. */
+  generatedKeys?: number;
+  /** Prefix of the generated objects. Default `generated/`. */
+  generatedPrefix?: string;
+  /**
+   * Also put one large deterministic object of this many bytes (e.g. 1 GiB for benchmarks),
+   * streamed without being held in memory. With a persistent data directory an identical object
+   * already there is reused instead of rewritten.
+   */
+  largeObjectBytes?: number;
+  /** Key of the large object. Default `large/blob.bin`. */
+  largeObjectKey?: string;
+}
+
+/** Seeding failed; the message names the object. */
+export class SeedError extends Error {
+  override readonly name = 'SeedError';
+  readonly code = 'SEED_FAILED';
+}
+
+/** Key of the deterministic binary fixture. */
+export const BINARY_KEY = 'firmware/v1/firmware.bin';
+/** Default key of the large object. */
+export const LARGE_KEY = 'large/blob.bin';
+
+const TEXT_FIXTURES: ReadonlyArray<{ key: string; contentType: string; body: string }> = [
+  { key: 'README.txt', contentType: 'text/plain; charset=utf-8', body: 'Krypton Web lab bucket.\nObjects here are fixtures for tests and the demo.\n' },
+  { key: 'hello.json', contentType: 'application/json', body: '{"hello":"krypton","from":"lab"}\n' },
+  { key: 'firmware/v1/manifest.json', contentType: 'application/json', body: '{"version":"1.0.0","file":"firmware.bin"}\n' },
+  // "v1.1/" sorts before "v1/" ('.' < '/'): s3rver's own listing got this order wrong.
+  { key: 'firmware/v1.1/manifest.json', contentType: 'application/json', body: '{"version":"1.1.0"}\n' },
+  { key: 'firmware/v2/manifest.json', contentType: 'application/json', body: '{"version":"2.0.0"}\n' },
+  { key: 'logs/2026/11/01.log', contentType: 'text/plain; charset=utf-8', body: '2026-11-01T00:00:00Z boot ok\n' },
+  { key: 'logs/2026/11/02.log', contentType: 'text/plain; charset=utf-8', body: '2026-11-02T00:00:00Z boot ok\n2026-11-02T00:05:00Z attach ok\n' },
+  { key: 'logs/2026/12/01.log', contentType: 'text/plain; charset=utf-8', body: '2026-12-01T00:00:00Z boot ok\n' },
+  // Space, parentheses and non-ASCII exercise SigV4's canonical URI encoding end to end.
+  { key: 'docs/naïve file (1).txt', contentType: 'text/plain; charset=utf-8', body: 'A key that needs percent-encoding.\n' },
+];
+
+/** Seeds one bucket of a running s3rver at `s3rverUrl` and returns what it stored. */
+export async function seedBucket(s3rverUrl: string, bucket: string, options: SeedOptions = {}): Promise<SeededObject[]> {
+  const base = new URL(s3rverUrl);
+  const put = (key: string, contentType: string, size: number, body: () => Readable, label?: string): Promise<SeededObject> =>
+    putObject(base, bucket, key, contentType, size, body, label);
+  const objects: SeededObject[] = [];
+  if (options.standard ?? true) {
+    for (const f of TEXT_FIXTURES) {
+      const bytes = Buffer.from(f.body, 'utf8');
+      objects.push(await put(f.key, f.contentType, bytes.length, () => Readable.from([bytes])));
+    }
+    const size = options.binarySize ?? 3 * 1024 * 1024;
+    objects.push(await put(BINARY_KEY, 'application/octet-stream', size, () => deterministicStream(BINARY_KEY, size), BINARY_KEY));
+  }
+  if (options.generatedKeys !== undefined && options.generatedKeys > 0) {
+    const prefix = options.generatedPrefix ?? 'generated/';
+    const keys = Array.from({ length: options.generatedKeys }, (_, i) => `${prefix}item-${String(i).padStart(5, '0')}.txt`);
+    objects.push(
+      ...(await mapLimit(keys, 16, (key) => {
+        const bytes = Buffer.from(`${key}\n`, 'utf8');
+        return put(key, 'text/plain; charset=utf-8', bytes.length, () => Readable.from([bytes]));
+      })),
+    );
+  }
+  if (options.largeObjectBytes !== undefined) {
+    const key = options.largeObjectKey ?? LARGE_KEY;
+    const size = options.largeObjectBytes;
+    // Rewriting a GiB on every start of a persistent lab is slow; hashing the generator is not.
+    const existing = await headObject(base, bucket, key);
+    const digests = existing !== undefined && existing.size === size ? await digestOnly(deterministicStream(key, size)) : undefined;
+    objects.push(
+      existing !== undefined && digests !== undefined && existing.etag === `"${digests.md5}"`
+        ? { bucket, key, size, contentType: 'application/octet-stream', md5: digests.md5, etag: existing.etag, sha256: digests.sha256, contentLabel: key }
+        : await put(key, 'application/octet-stream', size, () => deterministicStream(key, size), key),
+    );
+  }
+  return objects;
+}
+
+async function putObject(base: URL, bucket: string, key: string, contentType: string, size: number, body: () => Readable, label: string | undefined): Promise<SeededObject> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      md5.update(chunk);
+      sha256.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const status = await new Promise<{ code: number; etag: string | undefined }>((resolve, reject) => {
+    const req = http.request(
+      { host: base.hostname, port: base.port, method: 'PUT', path: `/${bucket}/${uriEncode(key, true)}`, headers: { 'content-type': contentType, 'content-length': String(size) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, etag: res.headers.etag }));
+      },
+    );
+    req.on('error', reject);
+    pipeline(body(), tap, req).catch(reject);
+  }).catch((cause: unknown) => {
+    throw new SeedError(`could not store ${bucket}/${key}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  });
+  const md5Hex = md5.digest('hex');
+  if (status.code !== 200 || status.etag !== `"${md5Hex}"`) {
+    throw new SeedError(`s3rver answered ${status.code} with ETag ${status.etag ?? '(none)'} for ${bucket}/${key}; expected "${md5Hex}"`);
+  }
+  const seeded: SeededObject = { bucket, key, size, contentType, md5: md5Hex, etag: `"${md5Hex}"`, sha256: sha256.digest('hex') };
+  if (label !== undefined) seeded.contentLabel = label;
+  return seeded;
+}
+
+async function headObject(base: URL, bucket: string, key: string): Promise<{ size: number; etag: string } | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: base.hostname, port: base.port, method: 'HEAD', path: `/${bucket}/${uriEncode(key, true)}` }, (res) => {
+      res.resume();
+      const etag = res.headers.etag;
+      resolve(res.statusCode === 200 && etag !== undefined ? { size: Number(res.headers['content-length']), etag } : undefined);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function digestOnly(stream: Readable): Promise<{ md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  for await (const chunk of stream) {
+    md5.update(chunk as Buffer);
+    sha256.update(chunk as Buffer);
+  }
+  return { md5: md5.digest('hex'), sha256: sha256.digest('hex') };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
