@@ -182,7 +182,26 @@ async function handle(req: GateRequest, raw: Request, now: Date, options: GateOp
   if (req.method === 'GET' && isBucketPath && bucket !== undefined && query.some(([n, v]) => n === 'list-type' && v === '2')) {
     return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count);
   }
-  return forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers: forwardHeaders(req.headers), body, signAsS3rver: true }, count);
+  const headers = forwardHeaders(req.headers);
+  if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
+  return forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true }, count);
+}
+
+/**
+ * s3rver 3.7.1 reads a suffix range `bytes=-N` (the last N bytes) as `bytes=0-N`. The gate
+ * rewrites it to the equivalent `bytes=<size-N>-` using the object's size from s3rver.
+ */
+async function resolveSuffixRange(range: string, rawPath: string, upstream: Upstream): Promise<string> {
+  const suffix = /^bytes=-(\d+)$/.exec(range.trim());
+  if (suffix === null) return range;
+  const n = Number(suffix[1]);
+  const head = await forwardToUpstream(upstream, { method: 'HEAD', rawPath, rawQuery: '', headers: {}, signAsS3rver: true }, () => {});
+  const size = Number(head.headers.get('content-length'));
+  if (head.status !== 200 || !Number.isSafeInteger(size)) return range;
+  if (n === 0 || size === 0) {
+    throw new S3Error('InvalidRange', 'The requested range is not satisfiable', { RangeRequested: range, ActualObjectSize: String(size) });
+  }
+  return `bytes=${Math.max(0, size - n)}-`;
 }
 
 async function listV2(

@@ -13,6 +13,7 @@ export type S3ErrorCode =
   | 'InternalError'
   | 'InvalidAccessKeyId'
   | 'InvalidArgument'
+  | 'InvalidRange'
   | 'InvalidRequest'
   | 'InvalidToken'
   | 'MethodNotAllowed'
@@ -31,6 +32,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   InternalError: 500,
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
+  InvalidRange: 416,
   InvalidRequest: 400,
   InvalidToken: 400,
   MethodNotAllowed: 405,
