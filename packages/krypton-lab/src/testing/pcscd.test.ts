@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PCSCD_LOCK, acquireMachineLock } from './machine-lock.ts';
+import { PcscClient, listReaders, readCardStatus } from './pcsc.ts';
+import { DEFAULT_VPCD_DRIVER, startPcscd } from './pcscd.ts';
+import { findFreePortPair } from './ports.ts';
+import { listeningTcpPorts, readProcess } from './proc.ts';
+
+// Each test here starts pcscd and waits its turn for the machine-wide lock, hence the long timeouts.
+const SLOW = 150_000;
+
+describe('startPcscd', () => {
+  it('says which packages to install when pcscd is missing', async () => {
+    await expect(startPcscd({ pcscdPath: '/nonexistent/pcscd' })).rejects.toMatchObject({
+      code: 'PCSCD_NOT_INSTALLED',
+      message: expect.stringContaining('apt-get install pcscd vsmartcard-vpcd'),
+    });
+  });
+
+  it('says which package to install when the vpcd driver is missing', async () => {
+    await expect(startPcscd({ driverPath: '/nonexistent/libifdvpcd.so' })).rejects.toMatchObject({
+      code: 'VPCD_DRIVER_MISSING',
+      message: expect.stringContaining('vsmartcard-vpcd'),
+    });
+  });
+
+  it(
+    'starts a pcscd with two vpcd readers on a private port, then removes every trace of it',
+    async () => {
+      const pcscd = await startPcscd();
+      let stopped = false;
+      try {
+        expect(readProcess(pcscd.pid)?.comm).toBe('pcscd');
+        expect(parseInt(readFileSync('/run/pcscd/pcscd.pid', 'utf8'), 10)).toBe(pcscd.pid);
+        const ports = listeningTcpPorts();
+        expect(ports.has(pcscd.vpcdPort) && ports.has(pcscd.vpcdPort + 1)).toBe(true);
+        expect(pcscd.readerName).toBe('Virtual PCD 00 00');
+        expect(await listReaders()).toEqual(['Virtual PCD 00 00', 'Virtual PCD 00 01']);
+        const status = await readCardStatus(pcscd.readerName);
+        expect(status).toMatchObject({ present: false, empty: true });
+        expect(status.atr).toHaveLength(0);
+        expect(JSON.parse(readFileSync(DEFAULT_PCSCD_LOCK, 'utf8'))).toMatchObject({ pid: process.pid });
+        expect(pcscd.logs()).toMatch(/vpcd|Virtual PCD/);
+
+        const pid = pcscd.pid;
+        await pcscd.stop();
+        stopped = true;
+        expect(readProcess(pid)).toBeUndefined();
+        expect(existsSync(pcscd.configDir)).toBe(false);
+        // The lock is ours no longer (another worker may hold it already).
+        const holder = existsSync(DEFAULT_PCSCD_LOCK) ? (JSON.parse(readFileSync(DEFAULT_PCSCD_LOCK, 'utf8')) as { pid: number }) : undefined;
+        expect(holder?.pid).not.toBe(process.pid);
+        await pcscd.stop();
+      } finally {
+        if (!stopped) await pcscd.stop();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'restarts on the same port with a new process',
+    async () => {
+      const pcscd = await startPcscd();
+      try {
+        const before = pcscd.pid;
+        await pcscd.restart();
+        expect(pcscd.pid).not.toBe(before);
+        expect(readProcess(before)).toBeUndefined();
+        const client = PcscClient.open();
+        try {
+          expect(await client.listReaders()).toContain(pcscd.readerName);
+        } finally {
+          await client.close();
+        }
+      } finally {
+        await pcscd.stop();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses to run beside a pcscd it did not start, and leaves that one alone',
+    async () => {
+      const first = await startPcscd();
+      const otherLock = join(mkdtempSync(join(tmpdir(), 'krypton-lock-')), 'other.lock');
+      try {
+        // A second harness with its own lock file stands for "someone else's pcscd is running".
+        await expect(startPcscd({ lockPath: otherLock })).rejects.toMatchObject({
+          code: 'PCSCD_ALREADY_RUNNING',
+          message: expect.stringContaining(`pid ${first.pid}`),
+        });
+        expect(readProcess(first.pid)?.comm).toBe('pcscd');
+        expect(existsSync(otherLock)).toBe(false);
+      } finally {
+        await first.stop();
+        rmSync(join(otherLock, '..'), { recursive: true, force: true });
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'kills a pcscd left behind by a harness whose process died',
+    async () => {
+      // While holding the machine lock nobody else runs pcscd, so a hand-made orphan is safe to start.
+      const lock = await acquireMachineLock(DEFAULT_PCSCD_LOCK, { timeoutMs: 120_000, purpose: 'orphan test' });
+      const dead = spawn('true');
+      await new Promise((r) => dead.once('exit', r));
+      const dir = mkdtempSync(join(tmpdir(), `krypton-lab-pcscd-${dead.pid}-`));
+      let orphanPid: number | undefined;
+      try {
+        const readers = join(dir, 'reader.conf.d');
+        mkdirSync(readers);
+        const port = await findFreePortPair();
+        writeFileSync(
+          join(readers, 'vpcd'),
+          `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x${port.toString(16)}\nLIBPATH ${DEFAULT_VPCD_DRIVER}\nCHANNELID 0x${port.toString(16)}\n`,
+        );
+        const orphan = spawn('pcscd', ['--foreground', '--config', readers], { stdio: 'ignore' });
+        orphanPid = orphan.pid!;
+        const deadline = Date.now() + 10_000;
+        while (!listeningTcpPorts().has(port) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        expect(readProcess(orphanPid)?.comm).toBe('pcscd');
+      } finally {
+        lock.release();
+      }
+      const pcscd = await startPcscd();
+      try {
+        expect(readProcess(orphanPid)).toBeUndefined();
+        expect(existsSync(dir)).toBe(false);
+        expect(readProcess(pcscd.pid)?.comm).toBe('pcscd');
+      } finally {
+        await pcscd.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses a vpcd port that is taken',
+    async () => {
+      const port = await findFreePortPair();
+      const blocker = net.createServer().listen(port + 1, '0.0.0.0');
+      await new Promise((r) => blocker.once('listening', r));
+      try {
+        await expect(startPcscd({ port })).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(String(port + 1)) });
+      } finally {
+        blocker.close();
+      }
+    },
+    SLOW,
+  );
+});

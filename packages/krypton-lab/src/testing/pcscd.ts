@@ -1,0 +1,326 @@
+/**
+ * Gives a test its own pcscd with a vpcd reader on a private port, and takes it away again.
+ *
+ * pcscd always serves /run/pcscd/pcscd.comm (it ignores PCSCLITE_CSOCK_NAME), so one machine runs
+ * one pcscd: the harness takes a machine-wide lock (see machine-lock.ts) before starting it, and
+ * refuses to run beside a pcscd it did not start (the system service, a developer's own). Reusing
+ * a foreign pcscd was rejected on purpose: its readers are not ours to configure, restart tests
+ * would kill it, and a developer's running `lab vcard` would answer in place of the test's card.
+ * A pcscd left behind by a harness whose process died (its config path names the dead owner's
+ * pid) is an orphan and is killed.
+ *
+ * pcscd runs in the foreground (`-f -c <dir>`), as a child of the test process, which therefore
+ * owns it; it needs root (it writes /run/pcscd), as in CI.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { DEFAULT_PCSCD_LOCK, acquireMachineLock, type MachineLock } from './machine-lock.ts';
+import { PcscdError } from './pcscd-error.ts';
+import { findFreePortPair, isPortFree } from './ports.ts';
+import { findProcesses, listeningTcpPorts, readProcess, type ProcessInfo } from './proc.ts';
+
+/** Where Debian's vsmartcard-vpcd installs the vpcd driver. */
+export const DEFAULT_VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
+/** The socket every pcscd serves and every PC/SC client dials. */
+export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
+const PCSCD_PID_FILE = '/run/pcscd/pcscd.pid';
+/** pcscd names the reader "<FRIENDLYNAME> 00 00" for vpcd's first slot and "... 00 01" for the second. */
+const FRIENDLY_NAME = 'Virtual PCD';
+/** Config dirs are named `<marker><owner pid>-<random>`, so an orphaned pcscd names its dead owner. */
+const CONFIG_DIR_MARKER = 'krypton-lab-pcscd-';
+const INSTALL_HINT = 'install with: apt-get install pcscd vsmartcard-vpcd libpcsclite-dev';
+
+/** What a test may choose about its pcscd. */
+export interface StartPcscdOptions {
+  /** vpcd port for the first reader (the second uses port + 1); default: a free pair. */
+  port?: number;
+  /** How long pcscd may take to be ready (default 15 s). */
+  readyTimeoutMs?: number;
+  /** How long to wait for another test's pcscd to stop (default 120 s). */
+  lockTimeoutMs?: number;
+  /** The pcscd binary (default: found on PATH or in /usr/sbin). */
+  pcscdPath?: string;
+  /** The vpcd driver (default: Debian's path). */
+  driverPath?: string;
+  /** The machine-wide lock file (default /tmp/krypton-lab-pcscd.lock). */
+  lockPath?: string;
+  /** Run pcscd with --debug (its output is in `logs()`). */
+  debug?: boolean;
+}
+
+/** A pcscd owned by the test: where its vpcd listens, what its readers are called, and how to stop it. */
+export interface PcscdHandle {
+  /** vpcd's TCP port for the first reader; connect the card here. */
+  readonly vpcdPort: number;
+  /** The first reader's name, "Virtual PCD 00 00". */
+  readonly readerName: string;
+  /** Both reader names (the second on vpcdPort + 1). */
+  readonly readerNames: readonly string[];
+  /** pcscd's current pid (it changes on restart). */
+  readonly pid: number;
+  /** The private folder holding the reader config and pcscd's output. */
+  readonly configDir: string;
+  /** What pcscd printed so far (all runs). */
+  logs(): string;
+  /** Stops pcscd and starts it again with the same readers and ports, keeping the machine lock. */
+  restart(): Promise<void>;
+  /** Terminates pcscd, waits for it to exit, removes the temp files and releases the lock. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface Daemon {
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<void>;
+  exitDescription: () => string | undefined;
+}
+
+const liveDaemons = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A test that never called stop() (or crashed) must not leave a pcscd holding the machine.
+  process.on('exit', () => {
+    for (const child of liveDaemons) child.kill('SIGKILL');
+    for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** Finds the pcscd binary, or says which packages to install. */
+export function findPcscd(explicit?: string): string {
+  const candidates = explicit
+    ? [explicit]
+    : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/sbin', '/usr/local/sbin'].map((d) => join(d, 'pcscd'));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new PcscdError('PCSCD_NOT_INSTALLED', `pcscd is not installed (looked for ${explicit ?? 'pcscd on PATH and in /usr/sbin'}); ${INSTALL_HINT}`);
+}
+
+function readPidFile(): number | undefined {
+  try {
+    // pcscd writes "<pid>\n\0": parseInt stops at the newline, Number() would give NaN.
+    const pid = parseInt(readFileSync(PCSCD_PID_FILE, 'utf8'), 10);
+    return Number.isNaN(pid) ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** For a pcscd started by this harness: the pid of the process that started it and its config folder. */
+function harnessOrigin(info: ProcessInfo): { owner: number; dir: string } | undefined {
+  const pattern = new RegExp(`^(.*/${CONFIG_DIR_MARKER}([0-9]+)-[^/]+)`);
+  for (const arg of info.argv) {
+    const m = pattern.exec(arg);
+    if (m) return { owner: Number(m[2]), dir: m[1]! };
+  }
+  return undefined;
+}
+
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (readProcess(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** Kills orphans of dead harnesses, refuses any other pcscd, and clears stale daemon files. Call with the lock held. */
+async function clearTheWay(): Promise<void> {
+  for (const info of findProcesses('pcscd')) {
+    const origin = harnessOrigin(info);
+    if (origin && !readProcess(origin.owner)) {
+      process.kill(info.pid, 'SIGKILL');
+      if (!(await waitGone(info.pid, 3000))) throw new PcscdError('PCSCD_ALREADY_RUNNING', `an orphaned test pcscd (pid ${info.pid}) would not die`);
+      rmSync(origin.dir, { recursive: true, force: true });
+      continue;
+    }
+    throw new PcscdError(
+      'PCSCD_ALREADY_RUNNING',
+      `a pcscd this harness did not start is running (pid ${info.pid}: ${info.argv.join(' ')}); only one pcscd can run per machine ` +
+        `(it always serves ${PCSCD_SOCKET}). Stop it first (systemctl stop pcscd.socket pcscd.service, or kill ${info.pid}) and run the tests again.`,
+    );
+  }
+  // No pcscd runs now, so a socket or pid file left by a killed one is stale; pcscd itself refuses
+  // to start if the stale pid happens to belong to a live process.
+  for (const file of [PCSCD_SOCKET, PCSCD_PID_FILE]) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // absent, or not ours to remove: pcscd will say so
+    }
+  }
+}
+
+function launch(binary: string, readersDir: string, logPath: string, debug: boolean): Daemon {
+  // pcscd's output goes to a file, not a pipe, so an unreferenced child cannot keep the test process alive.
+  const log = openSync(logPath, 'a');
+  const env = { ...process.env };
+  delete env.PCSCLITE_CSOCK_NAME;
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, ['--foreground', '--config', readersDir, debug ? '--debug' : '--info'], { stdio: ['ignore', log, log], env });
+  } finally {
+    closeSync(log);
+  }
+  let description: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      description = signal ? `killed by ${signal}` : `exit code ${code}`;
+      liveDaemons.delete(child);
+      resolve();
+    });
+    child.once('error', (e) => {
+      description = e.message;
+      liveDaemons.delete(child);
+      resolve();
+    });
+  });
+  liveDaemons.add(child);
+  child.unref();
+  return { child, pid: child.pid ?? -1, exited, exitDescription: () => description };
+}
+
+function tail(logPath: string, lines = 15): string {
+  try {
+    return readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+async function waitReady(daemon: Daemon, port: number, logPath: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ended = daemon.exitDescription();
+    if (ended !== undefined) {
+      const hint = process.getuid?.() === 0 ? '' : ' (pcscd needs root to write /run/pcscd)';
+      throw new PcscdError('PCSCD_EXITED', `pcscd exited during start-up (${ended})${hint}; its last output:\n${tail(logPath)}`);
+    }
+    const ports = listeningTcpPorts();
+    // Ready means: vpcd listens on both ports, and the socket answers for *this* pcscd (pid file).
+    if (ports.has(port) && ports.has(port + 1) && readPidFile() === daemon.pid && (await canConnect(PCSCD_SOCKET))) return;
+    if (Date.now() > deadline) {
+      await terminate(daemon);
+      throw new PcscdError('PCSCD_NOT_READY', `pcscd was not ready within ${timeoutMs} ms (vpcd on ${port}/${port + 1}, ${PCSCD_SOCKET}); its last output:\n${tail(logPath)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function terminate(daemon: Daemon, graceMs = 5000): Promise<void> {
+  if (daemon.exitDescription() !== undefined) return;
+  daemon.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));
+  const late = await Promise.race([daemon.exited.then(() => false), graceOver]);
+  clearTimeout(timer);
+  if (late) {
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+  }
+}
+
+function readerConfig(port: number, driver: string): string {
+  const hex = `0x${port.toString(16).toUpperCase()}`;
+  return `FRIENDLYNAME "${FRIENDLY_NAME}"\nDEVICENAME   /dev/null:${hex}\nLIBPATH      ${driver}\nCHANNELID    ${hex}\n`;
+}
+
+/** Starts a pcscd of the test's own, with a vpcd reader pair on a private port; see the module comment. */
+export async function startPcscd(options: StartPcscdOptions = {}): Promise<PcscdHandle> {
+  if (process.platform !== 'linux') throw new PcscdError('UNSUPPORTED_PLATFORM', `the pcscd harness needs Linux, not ${process.platform}`);
+  const binary = findPcscd(options.pcscdPath);
+  const driver = options.driverPath ?? DEFAULT_VPCD_DRIVER;
+  if (!existsSync(driver)) throw new PcscdError('VPCD_DRIVER_MISSING', `the vpcd driver ${driver} is missing; ${INSTALL_HINT}`);
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65535)) {
+    throw new PcscdError('PORT_IN_USE', `port must be an integer from 1 to 65534 (vpcd also takes port + 1), got ${options.port}`);
+  }
+  installExitHook();
+  const lock: MachineLock = await acquireMachineLock(options.lockPath ?? DEFAULT_PCSCD_LOCK, {
+    timeoutMs: options.lockTimeoutMs ?? 120_000,
+    purpose: `pcscd harness in ${process.argv.slice(1, 3).join(' ')}`,
+  });
+  let configDir: string | undefined;
+  try {
+    await clearTheWay();
+    let port: number;
+    if (options.port !== undefined) {
+      port = options.port;
+      for (const p of [port, port + 1]) {
+        if (!(await isPortFree(p))) throw new PcscdError('PORT_IN_USE', `TCP port ${p} is taken; vpcd needs ${port} and ${port + 1}`);
+      }
+    } else {
+      port = await findFreePortPair();
+    }
+    configDir = mkdtempSync(join(tmpdir(), `${CONFIG_DIR_MARKER}${process.pid}-`));
+    liveDirs.add(configDir);
+    // pcscd parses every file in its config folder, so the folder holds the reader file alone.
+    const readersDir = join(configDir, 'reader.conf.d');
+    mkdirSync(readersDir);
+    writeFileSync(join(readersDir, 'vpcd'), readerConfig(port, driver));
+    const logPath = join(configDir, 'pcscd.log');
+    const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
+    const debug = options.debug ?? false;
+    let daemon = launch(binary, readersDir, logPath, debug);
+    await waitReady(daemon, port, logPath, readyTimeoutMs);
+
+    let stopping: Promise<void> | undefined;
+    const dir = configDir;
+    return {
+      vpcdPort: port,
+      readerName: `${FRIENDLY_NAME} 00 00`,
+      readerNames: [`${FRIENDLY_NAME} 00 00`, `${FRIENDLY_NAME} 00 01`],
+      get pid() {
+        return daemon.pid;
+      },
+      configDir: dir,
+      logs: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
+      restart: async () => {
+        if (stopping) throw new PcscdError('STOPPED', 'this pcscd was stopped; start a new one');
+        await terminate(daemon);
+        daemon = launch(binary, readersDir, logPath, debug);
+        await waitReady(daemon, port, logPath, readyTimeoutMs);
+      },
+      stop: () =>
+        (stopping ??= (async () => {
+          try {
+            await terminate(daemon);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+            liveDirs.delete(dir);
+            lock.release();
+          }
+        })()),
+    };
+  } catch (e) {
+    if (configDir) {
+      rmSync(configDir, { recursive: true, force: true });
+      liveDirs.delete(configDir);
+    }
+    lock.release();
+    throw e;
+  }
+}
