@@ -15,7 +15,7 @@ import { serve, type HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { PRESIGN_QUERY_PARAMS, type GateRequest } from './auth-parse.ts';
 import type { CredentialStore } from './credential-store.ts';
-import { parseV1Listing, readListV2Request, renderListV2, v1QueryFor } from './list-v2.ts';
+import { parseV1Listing, readListV2Request, renderListV2, v1QueryFor, type ListV2Request } from './list-v2.ts';
 import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
@@ -99,6 +99,7 @@ export function createGateApp(options: GateOptions, faults: GateFaults, upstream
     };
     try {
       if (shared !== undefined && req.method !== 'OPTIONS' && shared.shouldFail('s3')) throw injectedFault(shared.errorStatus);
+      rejectDotSegments(req.rawPath);
       const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats);
       return toResponse(upstreamResponse, ids, now);
     } catch (err) {
@@ -132,6 +133,22 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
       await closed;
     },
   };
+}
+
+/**
+ * s3rver maps keys onto file paths with path.join, so a `..` segment would reach outside its
+ * data directory. S3 would treat it as an ordinary key; the lab refuses it instead (no fixture
+ * uses one).
+ */
+function rejectDotSegments(rawPath: string): void {
+  if (hasDotSegment(rawPath)) throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", { URI: rawPath });
+}
+
+function hasDotSegment(rawPath: string): boolean {
+  return rawPath
+    .split('/')
+    .flatMap((segment) => safeDecode(segment).split(/[\\/]/))
+    .some((part) => part === '.' || part === '..');
 }
 
 function injectedFault(status: number): S3Error {
@@ -205,7 +222,7 @@ async function resolveSuffixRange(range: string, rawPath: string, upstream: Upst
 }
 
 async function listV2(
-  listReq: ReturnType<typeof readListV2Request>,
+  listReq: ListV2Request,
   req: GateRequest,
   upstream: Upstream,
   count: (n: number) => void,
@@ -273,11 +290,13 @@ async function errorResponse(err: S3Error, req: GateRequest, ids: RequestIds, no
  */
 async function corsHeadersFor(req: GateRequest, upstream: Upstream): Promise<Array<[string, string]>> {
   const origin = req.headers.get('origin');
-  if (origin === null || req.rawPath.split('/').filter((s) => s !== '').length === 0) return [];
+  const bucket = req.rawPath.split('/').find((s) => s !== '');
+  if (origin === null || bucket === undefined || hasDotSegment(bucket)) return [];
   try {
+    // CORS rules are per bucket; probing a fixed key avoids making s3rver list the bucket.
     const probe = await forwardToUpstream(
       upstream,
-      { method: 'HEAD', rawPath: req.rawPath, rawQuery: '', headers: { origin, 'access-control-request-method': req.method }, signAsS3rver: false },
+      { method: 'HEAD', rawPath: `/${bucket}/cors-probe`, rawQuery: '', headers: { origin, 'access-control-request-method': req.method }, signAsS3rver: false },
       () => {},
     );
     const out: Array<[string, string]> = [];

@@ -204,6 +204,24 @@ describe('authentication failures, with S3\'s codes and statuses', () => {
     expect(await res.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
   });
 
+  it('refuses dot segments that would lead s3rver outside its data directory', async () => {
+    const { request } = await import('node:http');
+    for (const path of [`/${lab.bucket}/..%2F..%2Fsecret`, '/../krypton-demo/hello.json', `/${lab.bucket}/a/%2E%2E/b`]) {
+      const status = await new Promise<[number | undefined, string]>((resolve, reject) => {
+        // Options rather than a URL string: new URL() would resolve the dot segments client-side.
+        request({ host: '127.0.0.1', port: new URL(lab.endpoint).port, path }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve([res.statusCode, body]));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(status[0]).toBe(400);
+      expect(status[1]).toContain('<Code>InvalidURI</Code>');
+    }
+  });
+
   it('answers writes with 405 MethodNotAllowed after authenticating them', async () => {
     const put = await failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })));
     expect([put.name, put.$metadata.httpStatusCode]).toEqual(['MethodNotAllowed', 405]);
@@ -320,10 +338,19 @@ describe('lifecycle and shared lab knobs', () => {
   it('deletes the temporary directory but keeps a given one', async () => {
     const { mkdtemp, rm, readdir } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
+    const { statSync } = await import('node:fs');
     const given = await mkdtemp(`${tmpdir()}/lab-s3-given-`);
-    const kept = await startLabS3({ credentials: store, seed: { standard: false }, dataDir: given });
-    await kept.close();
+    const seed = { standard: false, largeObjectBytes: 1024 * 1024 + 3 };
+    const first = await startLabS3({ credentials: store, seed, dataDir: given });
+    await first.close();
     expect(await readdir(given)).toEqual(expect.arrayContaining(['krypton-demo', 'krypton-nocors']));
+    // A restart over the same directory reuses the identical large object instead of rewriting it.
+    const stored = `${given}/krypton-demo/large/blob.bin._S3rver_object`;
+    const writtenAt = statSync(stored).mtimeMs;
+    const second = await startLabS3({ credentials: store, seed, dataDir: given });
+    await second.close();
+    expect(statSync(stored).mtimeMs).toBe(writtenAt);
+    expect(second.objects).toEqual(first.objects);
     await rm(given, { recursive: true });
     const before = new Set(await readdir(tmpdir()));
     const temp = await startLabS3({ credentials: store, seed: false });

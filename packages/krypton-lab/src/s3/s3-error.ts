@@ -16,6 +16,7 @@ export type S3ErrorCode =
   | 'InvalidRange'
   | 'InvalidRequest'
   | 'InvalidToken'
+  | 'InvalidURI'
   | 'MethodNotAllowed'
   | 'RequestTimeTooSkewed'
   | 'ServiceUnavailable'
@@ -35,6 +36,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   InvalidRange: 416,
   InvalidRequest: 400,
   InvalidToken: 400,
+  InvalidURI: 400,
   MethodNotAllowed: 405,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
