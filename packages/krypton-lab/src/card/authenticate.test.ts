@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, xorBytes } from '@krypton-web/krypton-core';
 import { Milenage } from '../milenage/index.ts';
 import { parseSimProfile, type SimProfile } from '../profiles/index.ts';
-import { authenticateApdu, demoCard, networkAutn, send, sendAll, sqnOf } from './card-test-kit.ts';
+import { authenticateApdu, demoCard, networkAutn, send, sqnOf } from './card-test-kit.ts';
 import { USIM_AID } from './usim-file-tree.ts';
 import { VirtualUsim } from './virtual-usim.ts';
 
@@ -152,12 +152,18 @@ describe('AUTHENTICATE on the demo SIMs (TS 31.102 §7.1.2)', () => {
 
   it.each([
     ['after reset (MF current, no application)', [] as string[], '6985'],
-    ['with the USIM active but the MF current', [SELECT_ADF, '00a4000c023f00'], '6985'],
+    ['after reset, even with an EF of the MF current', ['00a4000c022fe2'], '6985'],
+    ['with the USIM selected', [SELECT_ADF], '6135'],
     ['with an EF of the USIM current', [SELECT_ADF, '00a4000c026f07'], '6135'],
-    ['with EF_DIR current', [SELECT_ADF, '00a4000c023f00', '00a4000c022f00'], '6985'],
-  ])('needs the USIM ADF as current DF: %s', async (_label, setup, sw) => {
+    ['with the USIM active and the MF current', [SELECT_ADF, '00a4000c023f00'], '6135'],
+    ['with the USIM active and EF_DIR current', [SELECT_ADF, '00a4000c023f00', '00a4000c022f00'], '6135'],
+    ['after a reset that ended the USIM session', [SELECT_ADF, 'reset'], '6985'],
+  ])('needs the USIM as active application: %s', async (_label, setup, sw) => {
     const { card, profile } = await demoCard('demo');
-    await sendAll(card, ...setup);
+    for (const step of setup) {
+      if (step === 'reset') card.reset();
+      else await send(card, step);
+    }
     expect(await send(card, authenticateApdu(RAND, await networkAutn(profile, RAND, sqnOf(2, 0))))).toBe(sw);
   });
 

@@ -2,7 +2,6 @@ import { concatBytes, constantTimeEqual, wipe, xorBytes } from '@krypton-web/kry
 import { kcFromCkIk, sresFromRes, type Milenage } from '../milenage/index.ts';
 import { commandData, type CommandApdu } from './apdu.ts';
 import type { CardSession } from './card-session.ts';
-import { isWithin } from './file-system.ts';
 import { outgoing, reply, type Reply } from './reply.ts';
 import { sqnFromBytes, sqnToBytes, type SqnFreshness } from './sqn-freshness.ts';
 import { SW } from './status-words.ts';
@@ -58,7 +57,7 @@ export async function runAka(state: AuthenticationState, rand: Uint8Array, autn:
 }
 
 /**
- * AUTHENTICATE (TS 31.102 §7.1.2): needs the USIM application selected (`6985`) and PIN1 satisfied
+ * AUTHENTICATE (TS 31.102 §7.1.2): needs the USIM as active application (`6985`) and PIN1 satisfied
  * (`6982`). 3G context: `10 RAND 10 AUTN` → `DB 08 RES 10 CK 10 IK 08 Kc`, `DC 0E AUTS`, or `9862`.
  * GSM context: `10 RAND` → `04 SRES 08 Kc`. The data goes out through `61xx` on T=0.
  */
@@ -70,8 +69,9 @@ export async function authenticate(apdu: CommandApdu, session: CardSession, stat
   const wellFormed =
     apdu.p2 === CONTEXT_3G ? data.length === 34 && data[0] === 16 && data[17] === 16 : data.length === 17 && data[0] === 16;
   if (!wellFormed) return reply(SW.WRONG_LENGTH);
-  const usim = session.tree.adfUsim;
-  if (session.selection.application !== usim || !isWithin(session.selection.df, usim)) return reply(SW.CONDITIONS_NOT_SATISFIED);
+  // The command runs in the context of the active application (TS 102 221 §8.5, TS 31.102 §7.1.2):
+  // the USIM must have been selected since the last reset; selecting the MF afterwards does not end it.
+  if (session.selection.application !== session.tree.adfUsim) return reply(SW.CONDITIONS_NOT_SATISFIED);
   if (!session.pin1.satisfied) return reply(SW.SECURITY_NOT_SATISFIED);
 
   const rand = data.slice(1, 17);

@@ -69,14 +69,6 @@ export async function networkAutn(profile: SimProfile, rand: Uint8Array, sqn: Ui
   return concatBytes(xorBytes(sqn, out.ak), amf, out.macA);
 }
 
-/** What the genuine card keys give for a RAND (RES, CK, IK, AK*) and the f1* MAC-S for an SQN. */
-export async function cardSideValues(profile: SimProfile, rand: Uint8Array, sqnMs: Uint8Array) {
-  const k = fromHex(profile.k);
-  const m = await Milenage.withOpc(k, fromHex(profile.opc));
-  const out = await m.compute(rand, sqnMs, new Uint8Array(2));
-  return out;
-}
-
 /** An AUTHENTICATE APDU in 3G context: `00 88 00 81 22 10 RAND 10 AUTN`. */
 export function authenticateApdu(rand: Uint8Array, autn: Uint8Array): string {
   return '0088008122' + '10' + toHex(rand) + '10' + toHex(autn);

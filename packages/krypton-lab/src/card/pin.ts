@@ -2,8 +2,9 @@ import { constantTimeEqual } from '@krypton-web/krypton-core';
 import type { PinState } from '../profiles/index.ts';
 import { SW } from './status-words.ts';
 
-/** Initial PIN attempts (TS 102 221 §11.1.9.1.1) and UNBLOCK PIN attempts (§11.1.13.1.1). */
+/** Initial number of PIN attempts (TS 102 221 §11.1.9.1.1). */
 export const PIN_MAX_TRIES = 3;
+/** Initial number of UNBLOCK PIN attempts (TS 102 221 §11.1.13.1.1). */
 export const PUK_MAX_TRIES = 10;
 /** A PIN or PUK travels as 8 bytes: ASCII digits, then FF padding (TS 102 221 §9.5.1). */
 export const PIN_BLOCK_LENGTH = 8;

@@ -5,8 +5,9 @@
  * so far. The array lets the network use authentication vectors out of order.
  */
 
-/** Bits of IND (Annex C.3.2 example value 5, hence an array of 32 entries). */
+/** Bits of IND (Annex C.3.2 example value 5). */
 export const IND_BITS = 5;
+/** Entries of the SEQ_MS array: one per IND value. */
 export const IND_COUNT = 1 << IND_BITS;
 /** Δ, the largest accepted jump of SEQ above the highest SEQ_MS (Annex C.2.2, recommended 2^28). */
 export const SEQ_DELTA = 2 ** 28;

@@ -84,7 +84,8 @@ export class VirtualUsim implements VirtualCard {
     const pin1 = new PinCounter(saved?.pin1 ?? profile.pin1);
     const pin2 = new PinCounter(saved?.pin2 ?? options.pin2 ?? DEFAULT_PIN2);
     const tree = buildUsimFileTree(profile, options.mncLength === undefined ? {} : { mncLength: options.mncLength });
-    return new VirtualUsim(profile, tree, { milenage, sqn }, pin1, pin2, options);
+    // A private copy: later changes to the caller's profile object must not leak into the card's views.
+    return new VirtualUsim(structuredClone(profile), tree, { milenage, sqn }, pin1, pin2, options);
   }
 
   /** The ATR: T=0 offered first, T=15 global bytes, TCK (see `atr.ts`). */
