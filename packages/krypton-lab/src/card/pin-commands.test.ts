@@ -60,8 +60,10 @@ describe('VERIFY PIN (TS 102 221 §11.1.9)', () => {
     const { card } = await demoCard('demo-pin');
     await sendAll(card, verify('0000'), verify('0000'));
     expect(card.pin1TriesLeft).toBe(1);
+    expect(card.pin1Verified).toBe(false);
     expect(await send(card, verify('1234'))).toBe('9000');
     expect(card.pin1TriesLeft).toBe(3);
+    expect(card.pin1Verified).toBe(true);
   });
 
   it('does not spend a try on a malformed PIN', async () => {

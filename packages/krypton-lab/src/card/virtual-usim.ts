@@ -128,6 +128,11 @@ export class VirtualUsim implements VirtualCard {
     return this.session.pin1.enabled;
   }
 
+  /** Whether PIN1 has been verified since the last reset (what a modem's `AT+CPIN?` reflects). */
+  get pin1Verified(): boolean {
+    return this.session.pin1.verified;
+  }
+
   /** PUK1 attempts left (0 = PIN1 can no longer be unblocked). */
   get puk1TriesLeft(): number {
     return this.session.pin1.pukTriesLeft;
