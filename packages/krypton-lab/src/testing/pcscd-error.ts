@@ -10,6 +10,8 @@ export type PcscdErrorCode =
   | 'PCSCD_EXITED'
   /** pcscd did not become ready in time. */
   | 'PCSCD_NOT_READY'
+  /** An option is out of range (e.g. a port that leaves no room for port + 1). */
+  | 'BAD_OPTION'
   /** The requested vpcd port (or the one after it) is taken. */
   | 'PORT_IN_USE'
   /** Another process held the machine-wide pcscd lock for too long. */

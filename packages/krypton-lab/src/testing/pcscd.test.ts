@@ -28,6 +28,10 @@ describe('startPcscd', () => {
     });
   });
 
+  it.each([0, 65535, 1.5])('refuses vpcd port %s before touching anything', async (port) => {
+    await expect(startPcscd({ port })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('port + 1') });
+  });
+
   it(
     'starts a pcscd with two vpcd readers on a private port, then removes every trace of it',
     async () => {

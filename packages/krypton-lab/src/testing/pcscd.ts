@@ -256,7 +256,7 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
   const driver = options.driverPath ?? DEFAULT_VPCD_DRIVER;
   if (!existsSync(driver)) throw new PcscdError('VPCD_DRIVER_MISSING', `the vpcd driver ${driver} is missing; ${INSTALL_HINT}`);
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65535)) {
-    throw new PcscdError('PORT_IN_USE', `port must be an integer from 1 to 65534 (vpcd also takes port + 1), got ${options.port}`);
+    throw new PcscdError('BAD_OPTION', `port must be an integer from 1 to 65534 (vpcd also takes port + 1), got ${options.port}`);
   }
   installExitHook();
   const lock: MachineLock = await acquireMachineLock(options.lockPath ?? DEFAULT_PCSCD_LOCK, {

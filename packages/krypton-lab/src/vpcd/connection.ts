@@ -71,7 +71,7 @@ export class VpcdConnection {
   readonly #options: VpcdConnectionOptions;
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
-  readonly #tracer: ApduTraceFormatter | undefined;
+  readonly #trace: { sink: TraceSink; formatter: ApduTraceFormatter } | undefined;
 
   constructor(options: VpcdConnectionOptions) {
     if (typeof options.host !== 'string' || options.host.length === 0) throw new VpcdError('BAD_OPTION', 'vpcd: host must be a non-empty string');
@@ -88,7 +88,7 @@ export class VpcdConnection {
     this.card = options.card;
     this.#options = options;
     this.#delayMs = this.#initialDelayMs;
-    this.#tracer = options.trace ? new ApduTraceFormatter() : undefined;
+    this.#trace = options.trace ? { sink: options.trace, formatter: new ApduTraceFormatter() } : undefined;
     // Fail fast on a bad bound rather than on the first frame.
     new FrameDecoder({ maxPayload: options.maxFramePayload ?? MAX_FRAME_PAYLOAD });
     this.#dial();
@@ -99,7 +99,7 @@ export class VpcdConnection {
     return this.#state;
   }
 
-  /** Resolves once the card is connected to vpcd (at once if it is); rejects on timeout or `close()`. */
+  /** Resolves once the card is connected to vpcd (at once if it is; a removed card waits for `insert()`); rejects on timeout or `close()`. */
   whenConnected(timeoutMs = 10_000): Promise<void> {
     if (this.#state === 'connected') return Promise.resolve();
     if (this.#state === 'closed') return Promise.reject(new VpcdError('CLOSED', 'vpcd: the connection is closed'));
@@ -294,9 +294,9 @@ export class VpcdConnection {
     // The card may have been pulled while it was working: the answer then goes nowhere.
     if (socket !== this.#socket) return;
     socket.write(encodeFrame(response));
-    if (this.#tracer && this.#options.trace) {
-      const [out, back] = this.#tracer.format(message.apdu, response);
-      this.#options.trace.write(`${out}\n${back}\n`);
+    if (this.#trace) {
+      const [out, back] = this.#trace.formatter.format(message.apdu, response);
+      this.#trace.sink.write(`${out}\n${back}\n`);
     }
     this.#emit({ type: 'apdu', command: message.apdu, response, elapsedMs });
   }
