@@ -43,7 +43,11 @@ describe('startPcscd', () => {
         const ports = listeningTcpPorts();
         expect(ports.has(pcscd.vpcdPort) && ports.has(pcscd.vpcdPort + 1)).toBe(true);
         expect(pcscd.readerName).toBe('Virtual PCD 00 00');
+        // Clients honour PCSCLITE_CSOCK_NAME but the daemon does not: the helpers must unset it
+        // (before this process's first PC/SC call, as libpcsclite reads it once).
+        process.env.PCSCLITE_CSOCK_NAME = '/nonexistent/pcscd.comm';
         expect(await listReaders()).toEqual(['Virtual PCD 00 00', 'Virtual PCD 00 01']);
+        expect(process.env.PCSCLITE_CSOCK_NAME).toBeUndefined();
         const status = await readCardStatus(pcscd.readerName);
         expect(status).toMatchObject({ present: false, empty: true });
         expect(status.atr).toHaveLength(0);

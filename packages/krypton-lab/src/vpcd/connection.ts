@@ -99,7 +99,11 @@ export class VpcdConnection {
     return this.#state;
   }
 
-  /** Resolves once the card is connected to vpcd (at once if it is; a removed card waits for `insert()`); rejects on timeout or `close()`. */
+  /**
+   * Resolves once the card is connected to vpcd (at once if it is; a removed card waits for `insert()`);
+   * rejects on timeout or `close()`. Connected means vpcd's port took the TCP connection: if another
+   * card already sits in that reader, vpcd leaves this one queued until the other goes.
+   */
   whenConnected(timeoutMs = 10_000): Promise<void> {
     if (this.#state === 'connected') return Promise.resolve();
     if (this.#state === 'closed') return Promise.reject(new VpcdError('CLOSED', 'vpcd: the connection is closed'));
