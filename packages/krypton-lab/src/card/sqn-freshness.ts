@@ -32,7 +32,7 @@ export function sqnFromBytes(bytes: Uint8Array): number {
 }
 
 /** Writes an SQN as 6 big-endian bytes. */
-export function sqnToBytes(sqn: number): Uint8Array {
+export function sqnToBytes(sqn: number): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(sqn) || sqn < 0 || sqn >= SQN_LIMIT) throw new RangeError(`SQN ${sqn} is not a 48-bit value`);
   const out = new Uint8Array(6);
   for (let i = 5, v = sqn; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;

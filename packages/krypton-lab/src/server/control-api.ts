@@ -20,7 +20,10 @@ export function controlApi(lab: Lab): Hono {
       keysHeld: lab.keys.size,
       credentialTtlSeconds: lab.identityPool.credentialTtlSeconds,
       tokenTtlSeconds: lab.identityPool.tokenTtlSeconds,
-      sims: lab.profiles.sims.map((s) => ({ name: s.name, imsi: s.imsi, sqn: lab.hss.sequenceState(s.imsi).sqnHex })),
+      sims: lab.profiles.sims.map((s) => {
+        const { seqHe, nextInd } = lab.hss.sequenceState(s.imsi);
+        return { name: s.name, imsi: s.imsi, seqHe, nextInd };
+      }),
     }),
   );
 

@@ -1,7 +1,7 @@
 import { concatBytes, constantTimeEqual, toHex, xorBytes, type Bytes } from '@krypton-web/krypton-core';
 import { Milenage } from '../milenage/index.ts';
 import { networkKeys, type ProfileSet, type SimProfile } from '../profiles/index.ts';
-import { joinSqn, numberToSqn, splitSqn, sqnToNumber, IND_COUNT } from './sqn.ts';
+import { IND_COUNT, joinSqn, splitSqn, sqnFromBytes, sqnToBytes } from '../card/sqn-freshness.ts';
 
 /** One authentication vector, as an HSS hands it to the serving network (TS 33.102 §6.3.2). */
 export interface AuthVector {
@@ -45,7 +45,7 @@ export class Hss {
   /** Adds or replaces one subscriber, starting from the SQN in its profile. */
   async add(profile: SimProfile): Promise<void> {
     const keys = networkKeys(profile);
-    const { seq, ind } = splitSqn(sqnToNumber(keys.sqn));
+    const { seq, ind } = splitSqn(sqnFromBytes(keys.sqn));
     this.subscribers.set(profile.imsi, {
       profile,
       milenage: await Milenage.withOpc(keys.k, keys.opc),
@@ -67,7 +67,7 @@ export class Hss {
     const sqn = joinSqn(sub.seqHe, sub.nextInd);
     sub.nextInd = (sub.nextInd + 1) % IND_COUNT;
     const rand = this.randomBytes(16);
-    const sqnBytes = numberToSqn(sqn);
+    const sqnBytes = sqnToBytes(sqn);
     const out = await sub.milenage.compute(rand, sqnBytes, sub.amf);
     const autn = concatBytes(xorBytes(sqnBytes, out.ak), sub.amf, out.macA);
     return { rand, autn, xres: out.res, ck: out.ck, ik: out.ik, sqn };
@@ -85,7 +85,7 @@ export class Hss {
     const sqnMsBytes = xorBytes(auts.subarray(0, 6), akStar);
     const { macS } = await sub.milenage.f1(rand, sqnMsBytes, ZERO_AMF);
     if (!constantTimeEqual(macS, auts.subarray(6, 14))) return false;
-    const { seq, ind } = splitSqn(sqnToNumber(sqnMsBytes));
+    const { seq, ind } = splitSqn(sqnFromBytes(sqnMsBytes));
     // Annex C.3.4: the HE resets SEQ_HE to SEQ_MS; the next vector then carries SEQ_MS + 1.
     sub.seqHe = seq;
     sub.nextInd = (ind + 1) % IND_COUNT;
@@ -102,7 +102,7 @@ export class Hss {
   /** Current SEQ_HE and next IND of a subscriber (for tests and the lab state endpoint). */
   sequenceState(imsi: string): { seqHe: number; nextInd: number; sqnHex: string } {
     const sub = this.require(imsi);
-    return { seqHe: sub.seqHe, nextInd: sub.nextInd, sqnHex: toHex(numberToSqn(joinSqn(sub.seqHe, sub.nextInd))) };
+    return { seqHe: sub.seqHe, nextInd: sub.nextInd, sqnHex: toHex(sqnToBytes(joinSqn(sub.seqHe, sub.nextInd))) };
   }
 
   private require(imsi: string): Subscriber {
