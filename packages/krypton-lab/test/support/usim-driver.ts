@@ -1,4 +1,5 @@
-import { concatBytes, decodeEfImsi, fromHex, type Bytes } from '@krypton-web/krypton-core';
+import { concatBytes, decodeEfImsi, fromHex, toHex, type Bytes } from '@krypton-web/krypton-core';
+import { transmitT0 } from '../../src/testing/t0.ts';
 import type { VirtualCard } from '../../src/card/virtual-card.ts';
 
 /**
@@ -11,30 +12,15 @@ export interface Exchange {
   response: string;
 }
 
-/** Sends one command, following `61xx` with GET RESPONSE and `6Cxx` by resending with Le; records every APDU. */
+/** Sends one command through the lab's T=0 helper (61xx → GET RESPONSE, 6Cxx → resend), recording every APDU. */
 export async function transmit(card: VirtualCard, apdu: Uint8Array, log: Exchange[] = []): Promise<{ data: Bytes; sw: number }> {
-  let response = await record(card, apdu, log);
-  let data = new Uint8Array(0) as Bytes;
-  for (;;) {
-    const sw1 = response[response.length - 2]!;
-    const sw2 = response[response.length - 1]!;
-    data = concatBytes(data, response.subarray(0, response.length - 2));
-    if (sw1 === 0x61) {
-      response = await record(card, new Uint8Array([0x00, 0xc0, 0x00, 0x00, sw2]), log);
-    } else if (sw1 === 0x6c) {
-      const again = apdu.slice();
-      again[again.length - 1] = sw2;
-      response = await record(card, again, log);
-    } else {
-      return { data, sw: (sw1 << 8) | sw2 };
-    }
-  }
-}
-
-async function record(card: VirtualCard, apdu: Uint8Array, log: Exchange[]): Promise<Uint8Array> {
-  const response = await card.transmit(apdu);
-  log.push({ command: hex(apdu), response: hex(response) });
-  return response;
+  const response = await transmitT0(async (command) => {
+    const answer = await card.transmit(command);
+    log.push({ command: toHex(command), response: toHex(answer) });
+    return answer;
+  }, apdu);
+  const sw = (response[response.length - 2]! << 8) | response[response.length - 1]!;
+  return { data: response.slice(0, response.length - 2), sw };
 }
 
 /** Selects the USIM by its registered AID prefix and reads EF_IMSI. */
@@ -65,8 +51,4 @@ export async function authenticate(card: VirtualCard, rand: Uint8Array, autn: Ui
     i += 1 + len;
   }
   return { kind: 'ok', res: fields[0]!, ck: fields[1]!, ik: fields[2]!, kc: fields[3]! };
-}
-
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
