@@ -1,1 +1,3 @@
 export * from './bytes/index.ts';
+export * from './errors/index.ts';
+export * from './trace/index.ts';

@@ -1,0 +1,1 @@
+export { KryptonError, type KryptonErrorCode, type KryptonErrorDetails } from './krypton-error.ts';

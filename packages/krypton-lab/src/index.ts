@@ -1,0 +1,8 @@
+// The lab for Node: servers, pcscd harness, vpcd connector, plus everything browser-safe.
+export * from './browser.ts';
+export { startLab, type Lab, type LabOptions, type LabUrls } from './server/lab.ts';
+export { Faults, type FaultSettings, type LabService } from './server/faults.ts';
+export { LabClock } from './server/lab-clock.ts';
+export { Hss, type AuthVector } from './server/hss.ts';
+export { loadProfileSetFile } from './profiles/profile-file.ts';
+export { connectCardToVpcd, VpcdConnection } from './vpcd/index.ts';
