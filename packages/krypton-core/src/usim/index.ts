@@ -1,0 +1,22 @@
+export { Usim, type UsimOptions, type UsimCallOptions, type VerifyPinOptions, type PinState } from './usim.ts';
+export { parseBerTlv, findTlv, type Tlv, type BerTlvOptions } from './ber-tlv.ts';
+export { parseFcp, parseFileDescriptor, parsePinStatusTemplate, type Fcp, type FileDescriptor, type FileStructure, type PinStatusEntry } from './fcp.ts';
+export { parseEfDirRecord, isUsimAid, USIM_AID_PREFIX, type ApplicationTemplate } from './ef-dir.ts';
+export { parseAuthenticateResponse, type AuthenticateResult } from './authenticate-response.ts';
+export { decodeEfIccid, EF_ICCID_LENGTH } from './ef-iccid.ts';
+export { decodeImsi, EF_IMSI_LENGTH } from './ef-imsi.ts';
+export { encodePinBlock, PIN_BLOCK_LENGTH } from './pin-block.ts';
+export {
+  authenticateCommand,
+  readBinary,
+  readBinaryBySfi,
+  readRecord,
+  selectByAid,
+  selectByFid,
+  unblockPinCommand,
+  unblockStatus,
+  verifyPinCommand,
+  verifyStatus,
+  KEY_PIN1,
+  type SelectAnswer,
+} from './usim-commands.ts';
