@@ -15,28 +15,32 @@ export interface LabRig {
   card: VirtualUsim;
   transport: MemoryCardTransport;
   usim: Usim;
-  /** `=> command` / `<= response` lines (upper-case hex), two per APDU the card processed. */
+  /** `=> command` / `<= response` lines (upper-case hex), two per APDU that crossed the link. */
   transcript: string[];
   /** Trace events the Usim emitted. */
   events: TraceEvent[];
-  /** APDUs the card processed so far. */
+  /** APDUs that crossed the link so far. */
   count(): number;
 }
 
 /** Builds the rig for a demo SIM (demo, demo-pin, demo-blocked, demo-even, demo-foreign). */
 export async function labRig(
   name: string,
-  options: { card?: Omit<VirtualUsimOptions, 'onApdu'>; wrap?: (card: MemoryCard) => MemoryCard; usim?: Omit<UsimOptions, 'tracer'> } = {},
+  options: { card?: VirtualUsimOptions; wrap?: (card: MemoryCard) => MemoryCard; usim?: Omit<UsimOptions, 'tracer'> } = {},
 ): Promise<LabRig> {
   const profile = findSim(demoProfileSet(), name);
   const transcript: string[] = [];
-  const card = await VirtualUsim.create(profile, {
-    ...options.card,
-    onApdu: ({ command, response }) => {
+  const card = await VirtualUsim.create(profile, options.card);
+  const inner: MemoryCard = options.wrap ? options.wrap(card) : card;
+  // Recorded at the link, outside any wrapper, so refused shortcuts show up too.
+  const recorder: MemoryCard = {
+    transmit: async (command) => {
+      const response = await inner.transmit(command);
       transcript.push(`=> ${toHex(command).toUpperCase()}`, `<= ${toHex(response).toUpperCase()}`);
+      return response;
     },
-  });
-  const transport = new MemoryCardTransport(options.wrap ? options.wrap(card) : card);
+  };
+  const transport = new MemoryCardTransport(recorder);
   const events: TraceEvent[] = [];
   const usim = new Usim(transport, { ...options.usim, tracer: new Tracer((e) => events.push(e)) });
   return { profile, card, transport, usim, transcript, events, count: () => transcript.length / 2 };
