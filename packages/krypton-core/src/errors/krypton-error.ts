@@ -33,6 +33,8 @@ export type KryptonErrorCode =
   | 'NETWORK_UNREACHABLE'
   | 'TIMEOUT'
   | 'ABORTED'
+  // Local storage (the key cache)
+  | 'STORAGE_UNAVAILABLE'
   // Inputs and answers
   | 'BAD_INPUT'
   | 'MALFORMED_ANSWER';

@@ -460,7 +460,7 @@ describe('IndexedDbKeyCache secrets in memory and logs', () => {
 });
 
 describe('IndexedDbKeyCache without usable IndexedDB', () => {
-  it('throws BAD_INPUT at construction when the platform has no indexedDB', () => {
+  it('throws STORAGE_UNAVAILABLE at construction when the platform has no indexedDB', () => {
     expect('indexedDB' in globalThis).toBe(false); // Node without fake-indexeddb/auto
     let caught: unknown;
     try {
@@ -468,21 +468,21 @@ describe('IndexedDbKeyCache without usable IndexedDB', () => {
     } catch (e) {
       caught = e;
     }
-    expect(KryptonError.is(caught, 'BAD_INPUT')).toBe(true);
+    expect(KryptonError.is(caught, 'STORAGE_UNAVAILABLE')).toBe(true);
     expect((caught as KryptonError).details.step).toBe('key-cache');
     expect((caught as KryptonError).action).toMatch(/key cache disabled/);
   });
 
-  it('rejects open() with BAD_INPUT when the browser refuses to open the database, and tries again next time', async () => {
+  it('rejects open() with STORAGE_UNAVAILABLE when the browser refuses to open the database, and tries again next time', async () => {
     let refuse = true;
     const factory = factoryWithOpen(new IDBFactory(), () =>
       refuse ? refusingRequest(new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError')) : undefined,
     );
     const cache = new IndexedDbKeyCache({ indexedDB: factory, now: () => T0 });
     const e = await cache.open().then(() => undefined, (err: unknown) => err);
-    expect(KryptonError.is(e, 'BAD_INPUT')).toBe(true);
+    expect(KryptonError.is(e, 'STORAGE_UNAVAILABLE')).toBe(true);
     expect((e as KryptonError).message).toContain('InvalidStateError');
-    await expect(cache.get(IMSI_A)).rejects.toSatisfy((err) => KryptonError.is(err, 'BAD_INPUT'));
+    await expect(cache.get(IMSI_A)).rejects.toSatisfy((err) => KryptonError.is(err, 'STORAGE_UNAVAILABLE'));
     refuse = false;
     await cache.put(sampleKey());
     expect((await cache.get(IMSI_A))?.ck).toEqual(CK_A);

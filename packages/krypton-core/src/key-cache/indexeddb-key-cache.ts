@@ -66,7 +66,7 @@ class ConnectionLost extends Error {}
  * page scripts can use the key but nothing can read it out. An entry that does not decrypt
  * (tampered, moved to another IMSI, wrapping key lost) is treated as absent and removed.
  *
- * Construction throws a KryptonError (`BAD_INPUT`, step `key-cache`) when IndexedDB or WebCrypto
+ * Construction throws a KryptonError (`STORAGE_UNAVAILABLE`, step `key-cache`) when IndexedDB or WebCrypto
  * is missing; opening can still fail later (Firefox private windows refuse `open`), so call
  * {@link IndexedDbKeyCache.open} first, or use `openKeyCache()`, which falls back to memory.
  */

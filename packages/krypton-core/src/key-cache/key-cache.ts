@@ -83,11 +83,11 @@ export function copyCachedKey(key: CachedKey): CachedKey {
   return { imsi: key.imsi, keyId: key.keyId, ck: key.ck.slice(), createdAt: key.createdAt, expiresAt: key.expiresAt };
 }
 
-/** A key cache failure, as the one error type krypton-core throws. */
+/** A failure of the storage behind the key cache (no IndexedDB, quota, refused), as a KryptonError. */
 export function keyCacheError(message: string, action: string, cause?: unknown): KryptonError {
-  return new KryptonError('BAD_INPUT', message, action, { step: 'key-cache' }, cause === undefined ? undefined : { cause });
+  return new KryptonError('STORAGE_UNAVAILABLE', message, action, { step: 'key-cache' }, cause === undefined ? undefined : { cause });
 }
 
 function badInput(message: string, action: string): KryptonError {
-  return keyCacheError(message, action);
+  return new KryptonError('BAD_INPUT', message, action, { step: 'key-cache' });
 }

@@ -35,7 +35,7 @@ describe('openKeyCache', () => {
     const opened = await openKeyCache({ now: () => T0 });
     expect(opened.cache).toBeInstanceOf(MemoryKeyCache);
     expect(opened).toMatchObject({ kind: 'memory', persistent: false });
-    expect(KryptonError.is(opened.fallback, 'BAD_INPUT')).toBe(true);
+    expect(KryptonError.is(opened.fallback, 'STORAGE_UNAVAILABLE')).toBe(true);
     expect(opened.fallback?.message).toMatch(/IndexedDB/);
   });
 

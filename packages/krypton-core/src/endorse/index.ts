@@ -1,0 +1,3 @@
+export { KeysApiClient, parseChallenge, serverError, type KeyChallenge, type KeysApiOptions } from './keys-api-client.ts';
+export { agreeKey, type AgreedKey } from './key-agreement.ts';
+export type { SimAuthenticator, SimAuthResult } from './sim-authenticator.ts';

@@ -1,0 +1,125 @@
+import { fromBase64, toBase64, type Bytes } from '../bytes/index.ts';
+import { KryptonError } from '../errors/index.ts';
+import { hostOf, parseJsonObject, postText, soracomError, type FetchLike } from '../http/index.ts';
+import type { Tracer } from '../trace/index.ts';
+
+/** A challenge from the Keys API: the key's id and the RAND/AUTN to run on the SIM. */
+export interface KeyChallenge {
+  keyId: string;
+  rand: Bytes;
+  autn: Bytes;
+}
+
+/** How to reach the Keys API. */
+export interface KeysApiOptions {
+  /** e.g. https://g.api.soracom.io/v1/keys */
+  url: string;
+  fetch: FetchLike;
+  tracer: Tracer;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const KEY_ID_PATTERN = /^[A-Za-z0-9._~:-]{1,200}$/;
+
+/** The Keys API ("Endorse") client: start, resynchronise and verify a key agreement. */
+export class KeysApiClient {
+  constructor(private readonly options: KeysApiOptions) {}
+
+  /** Starts a key agreement for an IMSI: `POST /v1/keys {imsi}` (200 or 401 both carry the challenge). */
+  async start(imsi: string): Promise<KeyChallenge> {
+    return this.challenge({ imsi }, 'start');
+  }
+
+  /** Restarts after a synchronisation failure: `POST /v1/keys {imsi, rand, auts}` (TS 33.102 §6.3.5). */
+  async resync(imsi: string, rand: Uint8Array, auts: Uint8Array): Promise<KeyChallenge> {
+    return this.challenge({ imsi, rand: toBase64(rand), auts: toBase64(auts) }, 'resync');
+  }
+
+  /** Proves the SIM's answer: `POST /v1/keys/{keyId}/verify {res}`; exactly 200 means both sides hold CK. */
+  async verify(keyId: string, res: Uint8Array): Promise<void> {
+    const answer = await postText(`${this.options.url}/${encodeURIComponent(keyId)}/verify`, JSON.stringify({ res: toBase64(res) }), this.post());
+    if (answer.status === 200) return;
+    if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, 'verify');
+    throw new KryptonError(
+      'VERIFY_REFUSED',
+      `The Keys API did not accept the SIM's answer (HTTP ${answer.status})`,
+      'Run the authentication again; if it keeps failing, the SIM may not be registered for Krypton in this coverage area (global or Japan)',
+      { status: answer.status, step: 'verify', ...soracomError(answer.text) },
+    );
+  }
+
+  private async challenge(body: Record<string, string>, step: 'start' | 'resync'): Promise<KeyChallenge> {
+    const answer = await postText(this.options.url, JSON.stringify(body), this.post());
+    // SORACOM answers a start with 200 or 401; both carry {keyId, rand, autn} (the public clients accept both).
+    if (answer.status !== 200 && answer.status !== 401) {
+      if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, `keys.${step}`);
+      throw refused(answer.status, answer.text, step);
+    }
+    let json: Record<string, unknown>;
+    try {
+      json = parseJsonObject(answer.text, 'Keys API');
+    } catch (e) {
+      if (answer.status === 401) throw refused(answer.status, answer.text, step);
+      throw e;
+    }
+    if (answer.status === 401 && json.keyId === undefined) throw refused(answer.status, answer.text, step);
+    return parseChallenge(json);
+  }
+
+  private post() {
+    return { fetch: this.options.fetch, tracer: this.options.tracer, timeoutMs: this.options.timeoutMs, signal: this.options.signal };
+  }
+}
+
+/** Validates a `{keyId, rand, autn}` answer: a safe keyId and exactly 16-byte RAND and AUTN. */
+export function parseChallenge(json: Record<string, unknown>): KeyChallenge {
+  const { keyId, rand, autn } = json;
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw malformed('keyId is missing or not a plain identifier');
+  return { keyId, rand: decode16(rand, 'rand'), autn: decode16(autn, 'autn') };
+}
+
+function decode16(value: unknown, name: string): Bytes {
+  if (typeof value !== 'string') throw malformed(`${name} is missing`);
+  let bytes: Bytes;
+  try {
+    bytes = fromBase64(value, name);
+  } catch {
+    throw malformed(`${name} is not standard base64`);
+  }
+  if (bytes.length !== 16) throw malformed(`${name} has ${bytes.length} bytes instead of 16`);
+  return bytes;
+}
+
+function malformed(what: string): KryptonError {
+  return new KryptonError('MALFORMED_ANSWER', `The Keys API answer is malformed: ${what}`, 'Check that the Keys API URL points at SORACOM Krypton (…/v1/keys)', { step: 'key-agreement' });
+}
+
+function refused(status: number, text: string, step: 'start' | 'resync'): KryptonError {
+  const server = soracomError(text);
+  if (step === 'resync') {
+    return new KryptonError(
+      'RESYNC_FAILED',
+      `The Keys API refused to resynchronise the SIM's sequence number (HTTP ${status})`,
+      'The SIM and SORACOM disagree on the SIM keys or sequence; try once more, and if it repeats contact SORACOM support with the IMSI',
+      { status, step: 'resync', ...server },
+    );
+  }
+  return new KryptonError(
+    'KEYS_API_REFUSED',
+    `The Keys API refused to start SIM authentication (HTTP ${status}${server.serverMessage ? `: ${server.serverMessage}` : ''})`,
+    status === 404 || status === 400
+      ? 'Check that this SIM is a SORACOM IoT SIM, that Krypton is enabled for its group, and that the endpoint (global or Japan) matches the SIM'
+      : 'Check the SIM group settings in the SORACOM console and the endpoint (global or Japan)',
+    { status, step: 'key-agreement', ...server },
+  );
+}
+
+/** A 5xx answer from any SORACOM endpoint. */
+export function serverError(status: number, text: string, url: string, step: string): KryptonError {
+  return new KryptonError('SERVER_ERROR', `${hostOf(url)} answered HTTP ${status}`, 'The service is having trouble; wait a minute and try again', {
+    status,
+    step,
+    ...soracomError(text),
+  });
+}
