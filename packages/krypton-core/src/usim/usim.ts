@@ -264,9 +264,9 @@ export class Usim {
 
   // ---- Selection ----
 
-  // Runs one operation at a time: interleaved operations would break the remembered selection.
+  // Runs one operation at a time: interleaved operations would break the remembered selection. Being
+  // async, it turns validation errors thrown inside fn into rejections, never synchronous throws.
   private async op<T>(options: UsimCallOptions, fn: (call: Call) => Promise<T>): Promise<T> {
-    // async: a validation error inside fn rejects the promise instead of throwing synchronously.
     if (this.busy) throw sessionBusy();
     this.busy = true;
     try {
