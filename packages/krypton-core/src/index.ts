@@ -2,6 +2,8 @@ export * from './bytes/index.ts';
 export * from './errors/index.ts';
 export * from './trace/index.ts';
 export * from './key-cache/index.ts';
+export * from './apdu/index.ts';
+export * from './usim/index.ts';
 export { postText, type FetchLike } from './http/index.ts';
 export { KeysApiClient, agreeKey, type AgreedKey, type KeyChallenge, type SimAuthenticator, type SimAuthResult } from './endorse/index.ts';
 export { KRYPTON_BASE_URLS, simEndpoint, cellularEndpoint, type KryptonEndpoint } from './endpoints.ts';

@@ -205,11 +205,16 @@ export class KryptonClient {
     let reauthenticated = false;
     for (;;) {
       const offsetUsed = this.clockOffsetMs;
-      const answer = await this.tracer.run('provisioning', () => this.sendSigned(spec, params, key));
-      if (answer.status === 200) {
-        return { operation, body: (await this.answerBody(spec, answer, key.ck)) as T, key: info(key) };
-      }
-      if (answer.status === 401 || answer.status === 403) {
+      try {
+        const body = await this.tracer.run('provisioning', async () => {
+          const answer = await this.sendSigned(spec, params, key);
+          if (answer.status === 200) return this.answerBody(spec, answer, key.ck);
+          if (answer.status === 401 || answer.status === 403) throw signatureRefused(answer, this.clockOffsetMs);
+          throw this.operationError(operation, answer);
+        });
+        return { operation, body: body as T, key: info(key) };
+      } catch (e) {
+        if (!KryptonError.is(e, 'SIGNATURE_REFUSED', 'CLOCK_SKEW')) throw e;
         // A refused signature has three causes: our clock, a key the server forgot, or a real mismatch.
         if (!clockCorrected && Math.abs(this.clockOffsetMs - offsetUsed) >= CLOCK_SKEW_THRESHOLD_MS) {
           clockCorrected = true;
@@ -221,25 +226,27 @@ export class KryptonClient {
           key = await this.keyInUse(true);
           continue;
         }
-        throw signatureRefused(answer, this.clockOffsetMs);
+        throw e;
       }
-      throw this.operationError(operation, answer);
     }
   }
 
   private async callCellular<T>(operation: string, spec: OperationSpec, params: OperationParams): Promise<OperationResult<T>> {
     const url = `${this.options.endpoint.provisioningApiUrl}/v1/provisioning/${spec.path(params)}`;
-    const answer = await this.tracer.run('provisioning', () => postText(url, goBody(undefined, spec, params), this.post()));
-    if (answer.status === 200) return { operation, body: (await this.answerBody(spec, answer, undefined)) as T, key: undefined };
-    if (answer.status === 401 || answer.status === 403) {
-      throw new KryptonError(
-        'NOT_ON_SORACOM_AIR',
-        `The cellular endpoint refused the call (HTTP ${answer.status}): this machine does not seem to be online through SORACOM Air`,
-        'Connect through the SIM’s cellular line (SORACOM Air), or choose a SIM link and the global or Japan endpoint instead',
-        { status: answer.status, step: 'provisioning', ...soracomError(answer.text) },
-      );
-    }
-    throw this.operationError(operation, answer);
+    const body = await this.tracer.run('provisioning', async () => {
+      const answer = await postText(url, goBody(undefined, spec, params), this.post());
+      if (answer.status === 200) return this.answerBody(spec, answer, undefined);
+      if (answer.status === 401 || answer.status === 403) {
+        throw new KryptonError(
+          'NOT_ON_SORACOM_AIR',
+          `The cellular endpoint refused the call (HTTP ${answer.status}): this machine does not seem to be online through SORACOM Air`,
+          'Connect through the SIM’s cellular line (SORACOM Air), or choose a SIM link and the global or Japan endpoint instead',
+          { status: answer.status, step: 'provisioning', ...soracomError(answer.text) },
+        );
+      }
+      throw this.operationError(operation, answer);
+    });
+    return { operation, body: body as T, key: undefined };
   }
 
   private async sendSigned(spec: OperationSpec, params: OperationParams, key: KeyInUse): Promise<HttpAnswer> {
