@@ -1,0 +1,11 @@
+import { VirtualUsim } from '@krypton-web/krypton-lab/browser';
+import { MemoryCardTransport } from '../../src/index.ts';
+import { describeLinkConformance } from './link-conformance.ts';
+
+describeLinkConformance('in-memory adapter over the virtual USIM', async (sim) => ({
+  transport: new MemoryCardTransport(await VirtualUsim.create(sim)),
+}));
+
+describeLinkConformance('in-memory adapter over a T=1-style virtual USIM (data + 9000 directly)', async (sim) => ({
+  transport: new MemoryCardTransport(await VirtualUsim.create(sim, { t0Responses: false })),
+}));
