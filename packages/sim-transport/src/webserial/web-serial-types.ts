@@ -1,0 +1,32 @@
+/**
+ * The parts of the Web Serial API this link uses (WICG Serial API; Chrome/Edge 89+). TypeScript's
+ * DOM library does not describe it, so the shapes are declared here, narrowly.
+ */
+
+/** `navigator.serial`. */
+export interface WebSerial extends EventTarget {
+  requestPort(options?: { filters?: WebSerialPortFilter[] }): Promise<WebSerialPort>;
+  getPorts(): Promise<WebSerialPort[]>;
+}
+
+/** A filter for `requestPort`. */
+export interface WebSerialPortFilter {
+  usbVendorId?: number;
+  usbProductId?: number;
+}
+
+/** A serial port as Web Serial exposes it. */
+export interface WebSerialPort extends EventTarget {
+  readonly readable: ReadableStream<Uint8Array> | null;
+  readonly writable: WritableStream<Uint8Array> | null;
+  open(options: { baudRate: number; dataBits?: number; stopBits?: number; parity?: 'none' | 'even' | 'odd'; bufferSize?: number; flowControl?: 'none' | 'hardware' }): Promise<void>;
+  close(): Promise<void>;
+  getInfo(): { usbVendorId?: number; usbProductId?: number };
+  forget?(): Promise<void>;
+}
+
+/** The serial API of this page or worker, if the browser has one. */
+export function webSerial(scope: { navigator?: unknown } = globalThis as { navigator?: unknown }): WebSerial | undefined {
+  const nav = scope.navigator as { serial?: WebSerial } | undefined;
+  return nav?.serial;
+}
