@@ -1,0 +1,16 @@
+export { BridgeClient, BridgeSimSession, BridgeRemoteError, type BridgeClientOptions, type WebSocketLike, type AuthenticateAnswer } from './bridge-client.ts';
+export {
+  BRIDGE_PROTOCOL_VERSION,
+  MAX_BRIDGE_MESSAGE,
+  BridgeProtocolError,
+  parseBridgeRequest,
+  parseBridgeMessage,
+  type BridgeRequest,
+  type BridgeReply,
+  type BridgeEvent,
+  type BridgeMessage,
+  type BridgeOp,
+  type BridgeResults,
+  type BridgeError,
+  type ReaderInfo,
+} from './bridge-protocol.ts';
