@@ -1,0 +1,45 @@
+import { demoProfileSet, findSim, loadProfileSetFile, VirtualUsim, type SimProfile } from '@krypton-web/krypton-lab';
+import { MemoryCardTransport } from '@krypton-web/sim-transport';
+import { CliError } from '../errors.ts';
+import type { SimLink } from './sim-link.ts';
+
+/**
+ * The lab's virtual USIM, in this process (`-interface virtual -sim NAME|FILE`): a demo SIM by name
+ * or IMSI, or the SIM of a profile file (a path with a `/` or ending in `.json`; the first SIM of a set,
+ * or `FILE#NAME` for another). It
+ * authenticates against a lab started with the same profiles (`pnpm lab serve [--profiles FILE]`),
+ * never against SORACOM.
+ */
+export async function openVirtualLink(sim: string): Promise<SimLink> {
+  const profile = await resolveProfile(sim);
+  const card = await VirtualUsim.create(profile);
+  const transport = new MemoryCardTransport(card, `virtual SIM "${profile.name}"`);
+  return {
+    transport,
+    description: `virtual SIM "${profile.name}" (IMSI ${profile.imsi})`,
+    close: () => transport.close(),
+  };
+}
+
+async function resolveProfile(sim: string): Promise<SimProfile> {
+  const hash = sim.lastIndexOf('#');
+  const [file, name] = hash > 0 && looksLikeFile(sim.slice(0, hash)) ? [sim.slice(0, hash), sim.slice(hash + 1)] : [sim, undefined];
+  try {
+    if (looksLikeFile(file)) {
+      const set = await loadProfileSetFile(file);
+      if (name !== undefined) return findSim(set, name);
+      const first = set.sims[0];
+      if (!first) throw new CliError(`${file} holds no SIM`, 'Give a profile file with at least one SIM');
+      return first;
+    }
+    return findSim(demoProfileSet(), sim);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot use the virtual SIM "${sim}": ${(e as Error).message}`, 'Give -sim with a lab SIM name (demo, demo-pin, ...) or IMSI, or a SIM profile JSON file');
+  }
+}
+
+function looksLikeFile(value: string): boolean {
+  // A path, not a SIM name: names are plain words (profile names match [A-Za-z0-9._-]).
+  return value.includes('/') || value.endsWith('.json');
+}

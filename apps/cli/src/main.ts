@@ -1,0 +1,25 @@
+import { homedir } from 'node:os';
+import { runCli } from './run.ts';
+
+/** Runs krypton-cli as a process: argv, stdout/stderr, exit code; SIGINT/SIGTERM stop the run cleanly. */
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal while the first is being handled ends the process at once.
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    home: homedir(),
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+  // Native handles (pcsclite's context, a modem port a probe left behind) must not keep a finished
+  // run alive; stdout and stderr are flushed by then (pipes and files are synchronous on POSIX).
+  setTimeout(() => process.exit(code), 200).unref();
+}

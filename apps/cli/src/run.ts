@@ -1,0 +1,175 @@
+import { cellularEndpoint, KryptonClient, NoKeyCache, simEndpoint, Tracer, Usim, type KeyCache, type KryptonEndpoint, type OperationName, type OperationParams } from '@krypton-web/krypton-core';
+import { DebugLog } from './debug-log.ts';
+import { CliError, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
+import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
+import { deviceInfoDetails, formatDeviceInfo, openModem } from './links/modem-link.ts';
+import { openSimLink } from './links/open-link.ts';
+import { closeWithin, type SimLink } from './links/sim-link.ts';
+import { describeSerialPort, listSerialPorts } from './links/sim-transport-node.ts';
+import { parseOptions, usageText, VERSION, type CliOptions } from './options.ts';
+import { AnswerRecorder, goJson } from './output.ts';
+
+/** Where a run reads and writes: the process, or a test. */
+export interface CliIo {
+  /** Text for stdout, newlines included. */
+  stdout(text: string): void;
+  /** Text for stderr, newlines included. */
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** The home directory (key cache defaults). */
+  home: string;
+  /** Aborted on SIGINT/SIGTERM: the run stops, releases the SIM link and fails. */
+  signal?: AbortSignal;
+  /** fetch for every HTTP call (tests); the global fetch by default. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Runs krypton-cli once and returns its exit code: 0 done, 1 failed (one line on stderr saying what
+ * to do), 2 a command line Go's flag package would refuse. Only the answer goes to stdout.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let options: CliOptions | undefined;
+  let debug: DebugLog | undefined;
+  const held = new Set<SimLink>();
+  try {
+    options = parseOptions(argv);
+    debug = options.debug ? new DebugLog(io.stderr) : undefined;
+    if (debug && options.ignored.length > 0) debug.log(`ignored arguments after the flags: ${options.ignored.map((a) => JSON.stringify(a)).join(' ')}`);
+    return await interruptible(dispatch(options, io, debug, held), io.signal);
+  } catch (e) {
+    // An interrupt leaves the run where it was: let go of the SIM link now, not when the run notices.
+    await Promise.all([...held].map((link) => closeWithin(() => link.close())));
+    io.stderr(`${errorLine(e)}\n`);
+    if (debug) for (const line of errorDetailLines(e)) debug.log(line);
+    return e instanceof CliError && e.code === 'ABORTED' ? (io.signal?.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT) : exitCodeFor(e);
+  }
+}
+
+async function dispatch(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+  switch (options.mode) {
+    case 'help':
+      // Go's flag package prints usage on stderr, and SORACOM's CLI exits 0 after -h.
+      io.stderr(usageText());
+      return EXIT_OK;
+    case 'version':
+      io.stdout(`${VERSION}\n`);
+      return EXIT_OK;
+    case 'list-com-ports':
+      return listComPorts(io, debug);
+    case 'device-info':
+      return deviceInfo(options, io, debug, held);
+    case 'clear-key-cache':
+      await clearKeyCache(io, debug);
+      return EXIT_OK;
+    case 'operation':
+      return performOperation(options, io, debug, held);
+  }
+}
+
+/** `-list-com-ports`: serial ports one per line, as SORACOM's CLI prints them (USB first; ptys are not listed). */
+async function listComPorts(io: CliIo, debug: DebugLog | undefined): Promise<number> {
+  const ports = await listSerialPorts({ includeNonUsb: true });
+  for (const p of ports) debug?.log(describeSerialPort(p));
+  io.stdout(`${ports.map((p) => p.path).join('\n')}\n`);
+  return EXIT_OK;
+}
+
+/** `-device-info -port-name PORT`: the modem's maker, model, firmware and IMEI. */
+async function deviceInfo(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+  const path = options.serial.portName!;
+  const link = await openModem(path, options.serial, io.signal ? { signal: io.signal } : {});
+  held.add(link);
+  try {
+    const info = await link.modem.deviceInfo();
+    for (const line of deviceInfoDetails(info)) debug?.log(line);
+    io.stdout(`${formatDeviceInfo(info)}\n`);
+    return EXIT_OK;
+  } finally {
+    await closeWithin(() => link.close());
+  }
+}
+
+function fileCache(io: CliIo, debug: DebugLog | undefined): FileKeyCache {
+  const paths = defaultKeyCachePaths(io.env, io.home);
+  return new FileKeyCache({ ...paths, onProblem: (m) => debug?.log(`key cache: ${m}`) });
+}
+
+async function clearKeyCache(io: CliIo, debug: DebugLog | undefined): Promise<void> {
+  const cache = fileCache(io, debug);
+  try {
+    await cache.clear();
+  } catch (e) {
+    throw new CliError(`the key cache ${cache.paths.cacheFile} could not be removed: ${(e as Error).message}`, 'Remove the file by hand', 'STORAGE_UNAVAILABLE', { cause: e });
+  }
+  debug?.log(`key cache cleared (${cache.paths.cacheFile})`);
+}
+
+async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+  const operation = options.operation as OperationName;
+  if (options.clearKeyCache) await clearKeyCache(io, debug);
+  const tracer = new Tracer(debug?.trace);
+  const recorder = new AnswerRecorder(io.fetch ? (input, init) => io.fetch!(input, init) : undefined);
+
+  if (options.cellular) {
+    debug?.log(`cellular endpoint ${options.provisioningApiUrl}: no SIM access, no key`);
+    const client = new KryptonClient({ endpoint: cellularEndpoint(options.provisioningApiUrl), tracer, fetch: recorder.fetch });
+    const result = await client.call(operation, options.params);
+    io.stdout(render(operation, result.body, recorder));
+    return EXIT_OK;
+  }
+
+  const endpoint: KryptonEndpoint = simEndpoint('global', { keysApiUrl: options.keysApiUrl, provisioningApiUrl: options.provisioningApiUrl });
+  const keyCache: KeyCache = options.disableKeyCache ? new NoKeyCache() : fileCache(io, debug);
+  debug?.log(options.disableKeyCache ? 'key cache disabled: the SIM authenticates on every run' : `key cache ${(keyCache as FileKeyCache).paths.cacheFile}`);
+
+  let link: SimLink | undefined;
+  try {
+    link = await openSimLink(options, { debug, signal: io.signal });
+    held.add(link);
+    debug?.log(`SIM link: ${link.description}`);
+    const usim = new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
+    await verifyPinFromEnv(usim, io.env, debug);
+    const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
+    const result = await client.call(operation, options.params as OperationParams);
+    if (result.key) debug?.log(result.key.fromCache ? 'signed with the cached key (no key agreement)' : `signed with a new key${result.key.resynchronised ? ' (after resynchronising the SIM)' : ''}`);
+    io.stdout(render(operation, result.body, recorder));
+    return EXIT_OK;
+  } finally {
+    if (link) await closeWithin(() => link!.close());
+  }
+}
+
+/** KRYPTON_SIM_PIN: verifies PIN1 when the SIM asks for it (SORACOM's CLI has no way to). */
+async function verifyPinFromEnv(usim: Usim, env: NodeJS.ProcessEnv, debug: DebugLog | undefined): Promise<void> {
+  const pin = env.KRYPTON_SIM_PIN;
+  if (!pin) return;
+  const state = await usim.pinState();
+  if (!state.enabled || state.verified) return;
+  debug?.log('verifying PIN1 from KRYPTON_SIM_PIN');
+  await usim.verifyPin(pin);
+}
+
+/** The operation's answer as SORACOM's CLI prints it. */
+function render(operation: OperationName, body: unknown, recorder: AnswerRecorder): string {
+  // SORACOM's CLI builds this one itself: the server's answer filtered to three keys, key derived.
+  if (operation === 'bootstrapInventoryDevice') return `${goJson(body)}\n`;
+  const raw = recorder.lastProvisioningAnswer ?? (typeof body === 'string' ? body : JSON.stringify(body));
+  return `${raw}\n`;
+}
+
+/** Races the run against an interrupt; the run's own `finally` blocks still close the link. */
+async function interruptible(run: Promise<number>, signal: AbortSignal | undefined): Promise<number> {
+  if (!signal) return run;
+  if (signal.aborted) throw interrupted(signal);
+  return new Promise<number>((resolve, reject) => {
+    const onAbort = () => reject(interrupted(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function interrupted(signal: AbortSignal): CliError {
+  const reason = typeof signal.reason === 'string' ? signal.reason : 'a signal';
+  return new CliError(`interrupted by ${reason}`, 'Run again when ready', 'ABORTED');
+}
