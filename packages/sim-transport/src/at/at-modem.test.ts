@@ -388,6 +388,24 @@ describe('AtModem.deviceInfo', () => {
     await modem.close();
   });
 
+  it('asks ^HCSQ again after a garbled answer (only a refusal means unsupported)', async () => {
+    let n = 0;
+    const { modem, device } = await open((c, m) => (c === 'AT^HCSQ?' && n++ === 0 ? ['^HCSQ: garbage', 'OK'] : huawei()(c, m)));
+    expect((await modem.deviceInfo()).signal?.hcsq).toBeUndefined();
+    expect((await modem.deviceInfo()).signal?.hcsq?.mode).toBe('LTE');
+    expect(device.commands.filter((c) => c === 'AT^HCSQ?')).toHaveLength(2);
+    await modem.close();
+  });
+
+  it('rejects with TIMEOUT, without asking the rest, when the modem stops answering', async () => {
+    let dead = false;
+    const { modem, device } = await open((c, m) => (dead ? undefined : huawei()(c, m)), { timeouts: { default: 20, resync: 20 } });
+    dead = true;
+    await expect(modem.deviceInfo()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(device.commands.slice(INIT.length)).toEqual(['AT+CGMI']);
+    await modem.close();
+  });
+
   it('rejects with a TransportError when the link breaks', async () => {
     const { modem } = await open((c, m) => {
       if (c === 'AT+CGMM') {

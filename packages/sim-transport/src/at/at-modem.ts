@@ -5,7 +5,7 @@ import { AtEngine, type AtCommandOptions, type AtEngineEvents, type AtEngineOpti
 import { AtError, toTransportError, type AtErrorCode } from './at-errors.ts';
 import { buildCsimCommand, parseCsimResponse } from './csim.ts';
 import { identityLine, parseIccidLine, parseImei, parseImsi, type ModemInfo } from './device-info.ts';
-import { parseCops, parseCsq, parseHcsq, parseRegistration, type Registration } from './network.ts';
+import { parseCops, parseCsq, parseHcsq, parseRegistration, type HcsqSignal, type NetworkRegistration } from './network.ts';
 
 /** Options of opening a modem. */
 export interface AtModemOptions extends AtEngineOptions {
@@ -71,7 +71,7 @@ export class AtModem implements ImsiSource {
       }
     };
     try {
-      await probe(engine, name, call, options);
+      await probe(engine, call, options);
       await tolerate('ATE0');
       await tolerate('AT+CMEE=1');
       // Silences Huawei's periodic URCs (^RSSI, ^DSFLOWRPT…); other modems answer ERROR, which is fine.
@@ -104,17 +104,21 @@ export class AtModem implements ImsiSource {
 
   /**
    * Asks the modem about itself, its SIM and the network, one command after the other (they queue
-   * behind any APDU in flight). A field the modem refuses or garbles is left out; a broken link rejects
-   * with a TransportError.
+   * behind any APDU in flight). A field the modem refuses or garbles is left out; a broken link, or a
+   * modem that stops answering (TIMEOUT), rejects with a TransportError rather than waiting out every
+   * remaining query.
    */
   async deviceInfo(options: TransmitOptions = {}): Promise<ModemInfo> {
     const info: ModemInfo = {};
+    let refused = false;
     const ask = async <T>(command: string, parse: (lines: readonly string[]) => T | undefined): Promise<T | undefined> => {
+      refused = false;
       try {
         return parse((await this.engine.send(command, withSignal(options))).lines);
       } catch (e) {
-        if (isRefusal(e)) return undefined;
-        throw toTransportError(e);
+        if (!isRefusal(e) || e.code === 'TIMEOUT') throw toTransportError(e);
+        refused = true;
+        return undefined;
       }
     };
     const set = <K extends keyof ModemInfo>(key: K, value: ModemInfo[K] | undefined) => {
@@ -127,9 +131,12 @@ export class AtModem implements ImsiSource {
     // Never AT+CCID: it hangs some Huawei firmware (the engine refuses it anyway).
     set('iccid', await ask('AT^ICCID?', parseIccidLine));
     const csq = await ask('AT+CSQ', (l) => firstParsed(l, parseCsq));
-    const hcsq = this.hcsq === false ? undefined : await ask('AT^HCSQ?', (l) => firstParsed(l, parseHcsq));
-    // Remember a modem without ^HCSQ so later calls do not ask again.
-    if (this.hcsq === undefined) this.hcsq = hcsq !== undefined;
+    let hcsq: HcsqSignal | undefined;
+    if (this.hcsq !== false) {
+      hcsq = await ask('AT^HCSQ?', (l) => firstParsed(l, parseHcsq));
+      // Remember a modem that refuses ^HCSQ (not one that merely garbled an answer) so later calls do not ask again.
+      this.hcsq = !refused;
+    }
     if (csq || hcsq) info.signal = { ...(csq ? { csq } : {}), ...(hcsq ? { hcsq } : {}) };
     set('registration', await this.registration(ask));
     set('operator', await ask('AT+COPS?', (l) => firstParsed(l, parseCops)));
@@ -147,9 +154,9 @@ export class AtModem implements ImsiSource {
   }
 
   /** LTE registration when the modem is registered there, else circuit-switched, else whichever answered. */
-  private async registration(ask: <T>(command: string, parse: (lines: readonly string[]) => T | undefined) => Promise<T | undefined>): Promise<Registration | undefined> {
+  private async registration(ask: <T>(command: string, parse: (lines: readonly string[]) => T | undefined) => Promise<T | undefined>): Promise<NetworkRegistration | undefined> {
     const parse = (l: readonly string[]) => firstParsed(l, (line) => parseRegistration(line, true));
-    const registered = (r: Registration | undefined) => r?.status === 'registered-home' || r?.status === 'registered-roaming';
+    const registered = (r: NetworkRegistration | undefined) => r?.status === 'registered-home' || r?.status === 'registered-roaming';
     const eps = await ask('AT+CEREG?', parse);
     if (registered(eps)) return eps;
     const cs = await ask('AT+CREG?', parse);
@@ -159,7 +166,7 @@ export class AtModem implements ImsiSource {
 }
 
 /** The `AT` probe: retried on garbage (ERROR) and silence; resynchronised when a probe timed out, as its OK may still come. */
-async function probe(engine: AtEngine, name: string, call: (command: string, extra?: AtCommandOptions) => Promise<AtResponse>, options: AtModemOptions): Promise<void> {
+async function probe(engine: AtEngine, call: (command: string, extra?: AtCommandOptions) => Promise<AtResponse>, options: AtModemOptions): Promise<void> {
   const attempts = options.probeAttempts ?? 3;
   const timeoutMs = options.probeTimeoutMs ?? 1_000;
   let timedOut = false;
@@ -176,9 +183,9 @@ async function probe(engine: AtEngine, name: string, call: (command: string, ext
     }
   }
   if (last instanceof AtError && last.code === 'TIMEOUT') {
-    throw new AtError('TIMEOUT', `${name} does not answer AT commands: it may not be the modem's AT port (USB modems expose several serial ports), or another program (ModemManager) holds it`, { cause: last });
+    throw new AtError('TIMEOUT', `the port does not answer AT commands: it may not be the modem's AT port (USB modems expose several serial ports), or another program (ModemManager) holds it`, { cause: last });
   }
-  throw new AtError('ERROR', `${name} refuses the AT command "AT" (${attempts} tries)`, { cause: last });
+  throw new AtError('ERROR', `the port refuses the AT command "AT" (${attempts} tries)`, { cause: last });
 }
 
 /** The first line `parse` accepts. */

@@ -1,5 +1,5 @@
 import { intParam, splitInfoLine, type AtParam } from './at-params.ts';
-import { isSolicitedRegistration, parseCsq, parseHcsq, parseRegistration, printable, type HcsqSignal, type Registration } from './network.ts';
+import { isSolicitedRegistration, parseCsq, parseHcsq, parseRegistration, printable, type HcsqSignal, type NetworkRegistration } from './network.ts';
 
 /** An unsolicited result code, parsed. `raw` is the line as received. */
 export type AtUrc =
@@ -14,7 +14,7 @@ export type AtUrc =
   /** `^SRVST: <srv_status>` (0 no service … 2 full service). */
   | { readonly kind: 'service-state'; readonly raw: string; readonly state: number }
   /** `+CREG:`, `+CGREG:`, `+CEREG:` in their unsolicited form. */
-  | { readonly kind: 'registration'; readonly raw: string; readonly registration: Registration }
+  | { readonly kind: 'registration'; readonly raw: string; readonly registration: NetworkRegistration }
   /** `+CUSD: <m>[,"<str>",<dcs>]`. */
   | { readonly kind: 'ussd'; readonly raw: string; readonly status: number; readonly text: string | undefined; readonly dcs: number | undefined }
   /** `+CMTI: "<mem>",<index>`: a new SMS is stored. */

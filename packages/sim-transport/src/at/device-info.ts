@@ -1,5 +1,5 @@
 import { AtError } from './at-errors.ts';
-import { printable, type CsqSignal, type HcsqSignal, type OperatorInfo, type Registration } from './network.ts';
+import { printable, type CsqSignal, type HcsqSignal, type OperatorInfo, type NetworkRegistration } from './network.ts';
 
 /** What a modem says about itself, its SIM and the network; a field is absent when the modem did not say. */
 export interface ModemInfo {
@@ -16,7 +16,7 @@ export interface ModemInfo {
   /** `AT+CSQ` and, on Huawei, `AT^HCSQ?`. */
   signal?: { csq?: CsqSignal; hcsq?: HcsqSignal };
   /** `AT+CEREG?` (LTE), else `AT+CREG?` (circuit switched), whichever says registered. */
-  registration?: Registration;
+  registration?: NetworkRegistration;
   /** `AT+COPS?`. */
   operator?: OperatorInfo;
 }

@@ -96,7 +96,7 @@ export type RegistrationStatus = 'not-registered' | 'registered-home' | 'searchi
 export type RegistrationDomain = 'cs' | 'ps' | 'eps';
 
 /** A `+CREG`/`+CGREG`/`+CEREG` answer or URC. */
-export interface Registration {
+export interface NetworkRegistration {
   readonly domain: RegistrationDomain;
   readonly status: RegistrationStatus;
   /** The raw `<stat>`. */
@@ -133,7 +133,7 @@ export function isSolicitedRegistration(line: string): boolean {
 }
 
 /** Parses a registration line; `solicited` picks the read-command form (`<n>` first) over the URC form. */
-export function parseRegistration(line: string, solicited: boolean): Registration | undefined {
+export function parseRegistration(line: string, solicited: boolean): NetworkRegistration | undefined {
   const info = splitInfoLine(line);
   const domain = info ? DOMAINS[info.name] : undefined;
   if (!info || !domain) return undefined;
