@@ -267,8 +267,9 @@ describe('AtEngine: timeouts and recovery', () => {
     expect(engine.timeoutFor('AT+COPS?')).toBe(30_000);
     expect(engine.timeoutFor('AT+COPS=?')).toBe(180_000);
     expect(engine.timeoutFor('AT+CSQ')).toBe(5_000);
-    const custom = setup({ timeouts: { csim: 2_000 } });
+    const custom = setup({ timeouts: { csim: 2_000, default: undefined } });
     expect(custom.engine.timeoutFor(CSIM)).toBe(2_000);
+    expect(custom.engine.timeoutFor('AT+CSQ')).toBe(5_000);
   });
 
   it('times out, discards the late answer while resynchronising, then runs the next command cleanly', async () => {

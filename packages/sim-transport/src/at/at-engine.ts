@@ -138,7 +138,9 @@ export class AtEngine {
   ) {
     this.name = channel.name;
     this.timers = options.timers ?? { setTimeout: (f, ms) => globalThis.setTimeout(f, ms), clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>) };
-    this.timeouts = { ...DEFAULT_AT_TIMEOUTS, ...options.timeouts };
+    // Only the limits given: an explicit `undefined` must not replace a default (a timer of undefined ms fires at once).
+    const given = Object.entries(options.timeouts ?? {}).filter(([, ms]) => ms !== undefined);
+    this.timeouts = { ...DEFAULT_AT_TIMEOUTS, ...(Object.fromEntries(given) as Partial<AtTimeouts>) };
     this.maxQueue = options.maxQueue ?? 16;
     this.maxResponseLines = options.maxResponseLines ?? 64;
     this.splitter = new AtLineSplitter(options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
