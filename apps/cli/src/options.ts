@@ -29,6 +29,8 @@ export interface CliOptions {
   interfaceGiven: boolean;
   /** The virtual SIM: a demo SIM name or IMSI, or a profile file. */
   sim: string;
+  /** The PC/SC reader to use (iso7816); the first one holding a card by default. */
+  readerName: string | undefined;
   serial: SerialSettings;
   keysApiUrl: string;
   provisioningApiUrl: string;
@@ -71,6 +73,7 @@ export const FLAGS: readonly FlagDef[] = [
     usage: 'UICC Interface to use. Valid values are iso7816 (PC/SC card reader), comm (USB modem, AT+CSIM), autoDetect, or virtual (the lab\'s virtual SIM, see -sim)',
   },
   { name: 'sim', kind: 'string', default: 'demo', usage: 'With -interface virtual: the lab SIM to emulate, by name or IMSI, or a SIM profile JSON file (krypton-web addition)' },
+  { name: 'reader-name', kind: 'string', default: '', usage: 'With -interface iso7816: the PC/SC reader to use (default: the first one holding a card) (krypton-web addition)' },
   { name: 'port-name', kind: 'string', default: '', usage: 'Port name of communication device (e.g. -port-name COM1 or -port-name /dev/ttyUSB2)' },
   { name: 'baud-rate', kind: 'uint', default: DEFAULT_BAUD_RATE, usage: 'Baud rate for communication device (e.g. -baud-rate 57600)' },
   { name: 'data-bits', kind: 'uint', default: 8, usage: 'Data bits for communication device (e.g. -data-bits 8)' },
@@ -110,6 +113,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     cellular: bool('cellular'),
     interfaceGiven: given.has('interface'),
     sim: str('sim'),
+    readerName: str('reader-name') || undefined,
   };
   // SORACOM's order: -help, then -version, before anything is checked.
   if (bool('help')) return { ...base, ...placeholders(), mode: 'help' };

@@ -125,10 +125,10 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
 
   let link: SimLink | undefined;
   try {
-    link = await openSimLink(options, { debug, signal: io.signal });
+    link = await openSimLink(options, { debug, signal: io.signal, tracer });
     held.add(link);
     debug?.log(`SIM link: ${link.description}`);
-    const usim = new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
+    const usim = link.usim ?? new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
     await verifyPinFromEnv(usim, io.env, debug);
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
     const result = await client.call(operation, options.params as OperationParams);

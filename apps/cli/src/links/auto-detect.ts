@@ -3,7 +3,7 @@ import type { SerialSettings } from '../options.ts';
 import { openModem } from './modem-link.ts';
 import type { LinkContext } from './open-link.ts';
 import { pcscCandidates } from './pcsc-link.ts';
-import { closeWithin, withDeadline, type SimLink } from './sim-link.ts';
+import { closeWithin, type SimLink } from './sim-link.ts';
 import { describeSerialPort, listSerialPorts } from './sim-transport-node.ts';
 
 /** One way to the SIM worth trying. */
@@ -30,7 +30,7 @@ export async function autoDetectLink(serial: SerialSettings, ctx: LinkContext): 
           await link.close();
           throw new Error(link.modem.csimSupported ? 'the modem reads no IMSI (no SIM, or PIN locked)' : 'the modem does not relay APDUs (no AT+CSIM)');
         }
-        return { ...link, transport: withDeadline(link.modem.transport) };
+        return link;
       },
     });
   }

@@ -1,3 +1,4 @@
+import type { Tracer } from '@krypton-web/krypton-core';
 import { CliError } from '../errors.ts';
 import type { DebugLog } from '../debug-log.ts';
 import type { CliOptions } from '../options.ts';
@@ -11,6 +12,8 @@ import { openVirtualLink } from './virtual-link.ts';
 export interface LinkContext {
   debug: DebugLog | undefined;
   signal: AbortSignal | undefined;
+  /** For SIM commands a link sends while it is being chosen (autoDetect reads the IMSI). */
+  tracer?: Tracer;
 }
 
 /** Opens the SIM link the flags ask for. */
@@ -20,7 +23,7 @@ export async function openSimLink(options: CliOptions, ctx: LinkContext): Promis
     case 'virtual':
       return openVirtualLink(options.sim);
     case 'iso7816':
-      return openPcscLink(ctx);
+      return openPcscLink(ctx, options.readerName);
     case 'comm':
       if (!port) {
         throw new CliError('-port-name must be specified with -interface comm', "Give the modem's AT port, e.g. -port-name /dev/ttyUSB2 (krypton-cli -list-com-ports lists ports)");

@@ -1,3 +1,4 @@
+import type { Usim } from '@krypton-web/krypton-core';
 import { TransportError, type ApduTransport, type ImsiSource, type TransmitOptions } from '@krypton-web/sim-transport';
 
 /** An opened way to the SIM: APDUs, maybe an IMSI without APDUs (a modem's AT+CIMI), and how to let go. */
@@ -6,6 +7,8 @@ export interface SimLink {
   imsiSource?: ImsiSource;
   /** For -debug and messages: "PC/SC reader Virtual PCD 00 00", "modem on /dev/ttyUSB2". */
   description: string;
+  /** A USIM session already used on this link (autoDetect's probe), to go on with. */
+  usim?: Usim;
   /** Releases the link (port, reader); safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { killGroup, repoRoot, runBin, tempXdg } from './support/processes.ts';
+
+// -interface iso7816 through a real pcscd of the test's own, its vpcd reader, and the lab's virtual
+// USIM put in it by `pnpm lab vcard` (a process, so pulling the card is killing it).
+vi.setConfig({ testTimeout: 45_000, hookTimeout: 180_000 });
+
+let pcscd: PcscdHandle;
+let lab: Lab;
+let xdg: ReturnType<typeof tempXdg>;
+const cards: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // libpcsclite (in the CLI processes) dials the default socket: the one this pcscd serves.
+  delete process.env.PCSCLITE_CSOCK_NAME;
+  [pcscd, lab] = await Promise.all([startPcscd(), startLab()]);
+});
+afterAll(async () => {
+  await Promise.all([pcscd?.stop(), lab?.close()]);
+});
+beforeEach(() => {
+  xdg = tempXdg();
+});
+afterEach(async () => {
+  await Promise.all(cards.splice(0).map(pullCard));
+  lab.faults.update({ latencyMs: 0 });
+  xdg.dispose();
+});
+
+/** `pnpm lab vcard` into the test pcscd's first reader; resolves once the card is in. */
+async function insertCard(sim = 'demo'): Promise<ChildProcess> {
+  const child = spawn('pnpm', ['lab', 'vcard', '--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', sim], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  cards.push(child);
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vcard did not connect: ${out}`)), 20_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('is in the vpcd reader')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', () => reject(new Error(`vcard exited: ${out}`)));
+  });
+  // pcscd polls vpcd for the card; give it a moment to report the ATR.
+  await new Promise((r) => setTimeout(r, 300));
+  return child;
+}
+
+/** Pulls the card out: the vcard process group dies, the vpcd connection drops. */
+async function pullCard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  killGroup(child, 'SIGKILL');
+  await exited;
+}
+
+const endpoints = () => ['-keys-api-endpoint-url', lab.urls.keys, '-provisioning-api-endpoint-url', lab.urls.provisioning];
+const iso = (args: string[], options: Parameters<typeof runBin>[1] = {}) =>
+  runBin(['-interface', 'iso7816', ...endpoints(), ...args], { ...options, env: { ...xdg.env, ...options.env } });
+
+describe('-interface iso7816 through pcscd and vpcd', () => {
+  it('authenticates the card in the first reader, prints the answer, and reuses the key next time', async () => {
+    await insertCard();
+    const before = lab.keys.size;
+    const first = await iso(['-operation', 'getSubscriberMetadata']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect((JSON.parse(first.stdout) as { imsi: string }).imsi).toBe('001010000000001');
+    expect(lab.keys.size).toBe(before + 1);
+    const second = await iso(['-operation', 'generateAmazonCognitoOpenIdToken', '-debug']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('PC/SC reader "Virtual PCD 00 00"');
+    expect(second.stderr).toContain('signed with the cached key');
+    expect(lab.keys.size).toBe(before + 1);
+  });
+
+  it('takes a named reader, and names the problem when it does not exist', async () => {
+    await insertCard();
+    const named = await iso(['-reader-name', pcscd.readerName, '-operation', 'getUserData', '-disable-key-cache']);
+    expect(named.stderr).toBe('');
+    expect(named.code).toBe(0);
+    const unknown = await iso(['-reader-name', 'No Such Reader 00 00', '-operation', 'getUserData']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/No Such Reader/);
+  });
+
+  it('autoDetect finds the card in the reader (and probes no /dev/ttyS*)', async () => {
+    await insertCard();
+    const r = await runBin([...endpoints(), '-operation', 'getUserData', '-debug'], { env: xdg.env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/autoDetect: using PC\/SC reader "Virtual PCD 00 00"/);
+    expect(r.stderr).not.toMatch(/ttyS\d/);
+  });
+
+  it('says there is no card, in one line, when the reader is empty', async () => {
+    const r = await iso(['-operation', 'getUserData']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/[Nn]o card/);
+    expect(r.stderr).toMatch(/insert the SIM/i);
+  });
+
+  it('pulling the card out mid-authentication ends the run with an error within two seconds; the next run recovers', async () => {
+    const card = await insertCard();
+    // The Keys API answers slowly, so the card is out before AUTHENTICATE reaches it.
+    lab.faults.update({ latencyMs: 600 });
+    let pulledAt = 0;
+    const r = await iso(['-operation', 'getSubscriberMetadata', '-debug', '-disable-key-cache'], {
+      timeoutMs: 20_000,
+      onStderr: (text) => {
+        if (!pulledAt && /step key-agreement: started/.test(text)) {
+          pulledAt = performance.now();
+          killGroup(card, 'SIGKILL');
+        }
+      },
+    });
+    const endedAt = performance.now();
+    expect(pulledAt, 'the run reached key agreement').toBeGreaterThan(0);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(endedAt - pulledAt).toBeLessThan(2600);
+    const errorLines = r.stderr.split('\n').filter((l) => l && !l.startsWith('krypton-cli [debug'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(/card|SIM|reader/i);
+
+    lab.faults.update({ latencyMs: 0 });
+    await insertCard();
+    const next = await iso(['-operation', 'getSubscriberMetadata']);
+    expect(next.stderr).toBe('');
+    expect(next.code).toBe(0);
+  });
+});
