@@ -5,6 +5,7 @@ commands:
   serve      start the Krypton, Cognito and S3 emulators on 127.0.0.1
   milenage   compute Milenage outputs for given inputs
   vcard      connect a virtual USIM to pcscd through vpcd
+  modem      a Huawei-like AT modem over a virtual USIM on stdin/stdout (put it behind socat)
 run "pnpm lab <command> --help" for the flags of one command`;
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve-command.ts')).serveCommand,
   milenage: async () => (await import('./milenage-command.ts')).milenageCommand,
   vcard: async () => (await import('../vpcd/vcard-command.ts')).runVcard,
+  modem: async () => (await import('../modem/modem-command.ts')).modemCommand,
 };
 
 /** Runs one lab command and returns the process exit code; usage errors become one line on stderr. */

@@ -1,0 +1,28 @@
+// The modem emulator, the fake Web Serial and the in-memory channel: browser-safe (no Node built-ins),
+// so pages and workers bundle them. The stdio command (`modem-command.ts`) is Node-only and not here.
+export { HuaweiModemEmulator, DEFAULT_MODEM_IDENTITY, type HuaweiModemOptions, type UrcNoiseOptions, type ModemIdentity, type ModemOutput, type Unsubscribe } from './huawei-modem.ts';
+export { emulatorChannel, deviceLostError, type EmulatorChannel, type EmulatorChannelOptions, type ChannelHandlers } from './emulator-channel.ts';
+export {
+  installFakeSerial,
+  FakeSerial,
+  FakeSerialPort,
+  HUAWEI_USB_VENDOR_ID,
+  HUAWEI_MODEM_PRODUCT_ID,
+  type InstallFakeSerialOptions,
+  type FakeSerialOptions,
+  type FakePortSpec,
+  type RecoverableReadError,
+  type SerialPortInfo,
+  type SerialPortFilter,
+  type SerialPortRequestOptions,
+  type SerialOptions,
+  type SerialOutputSignals,
+  type SerialInputSignals,
+  type SerialEventHandler,
+} from './fake-web-serial.ts';
+export { SilentSerialDevice, type SerialDevice } from './serial-device.ts';
+export { parseCsimArguments, formatCsimAnswer, csimCommand, type CsimArguments, type CsimRefusal, type CsimStyle } from './csim-codec.ts';
+export { CME, cmeErrorLine, type CmeCode, type CmeeMode } from './cme-error.ts';
+export { ALL_URC_KINDS, type UrcKind } from './radio.ts';
+export { type ChunkingOptions } from './output-pacer.ts';
+export { type ModemSim } from './modem-sim.ts';
