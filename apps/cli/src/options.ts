@@ -94,8 +94,18 @@ export const FLAGS: readonly FlagDef[] = [
 
 /** The help text (-h), in the layout of Go's flag package. */
 export function usageText(program = 'krypton-cli'): string {
-  return goUsage(program, FLAGS);
+  return `${goUsage(program, FLAGS)}${HELP_FOOTER}`;
 }
+
+const HELP_FOOTER = `
+The answer is printed on stdout as SORACOM's krypton-cli prints it; errors are one line on stderr
+(exit 1; 2 for a command line that cannot be parsed).
+Environment:
+  KRYPTON_SIM_PIN          PIN1, verified when the SIM asks for it (not needed when the PIN is off)
+  XDG_CACHE_HOME           the key cache is $XDG_CACHE_HOME/krypton-web/keys.bin (default ~/.cache/...),
+  XDG_CONFIG_HOME          encrypted with the key in $XDG_CONFIG_HOME/krypton-web/cache.key (~/.config/...)
+  KRYPTON_CLI_CACHE_DIR    overrides the cache's directory; KRYPTON_CLI_CONFIG_DIR the key's
+`;
 
 /** Reads the command line into validated options; throws FlagError (exit 2) or CliError (exit 1). */
 export function parseOptions(argv: readonly string[]): CliOptions {

@@ -21,6 +21,7 @@ beforeEach(() => {
   xdg = tempXdg();
 });
 afterEach(async () => {
+  lab.faults.update({ latencyMs: 0 });
   await Promise.all(modems.splice(0).map((m) => m.stop()));
   xdg.dispose();
 });
@@ -128,6 +129,34 @@ describe('-interface comm through socat and the modem emulator', () => {
 
     const again = await modem();
     const next = await comm(again.path, ['-operation', 'getSubscriberMetadata']);
+    expect(next.stderr).toBe('');
+    expect(next.code).toBe(0);
+  });
+});
+
+describe('interrupting a run', () => {
+  it('SIGINT mid-run releases the modem and exits 130 at once; the port is free for the next run', async () => {
+    const m = await modem();
+    // The Keys API answers slowly, so the run is surely in flight when the signal comes.
+    lab.faults.update({ latencyMs: 3000 });
+    let sentAt = 0;
+    const r = await comm(m.path, ['-operation', 'getSubscriberMetadata', '-debug'], {
+      onSpawn: (child) => {
+        child.stderr!.on('data', (d: Buffer) => {
+          if (!sentAt && d.toString().includes('step key-agreement: started')) {
+            sentAt = performance.now();
+            child.kill('SIGINT');
+          }
+        });
+      },
+    });
+    expect(sentAt).toBeGreaterThan(0);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+    expect(performance.now() - sentAt).toBeLessThan(2500);
+    expect(r.stderr).toMatch(/^interrupted by SIGINT\. Run again when ready\.$/m);
+    lab.faults.update({ latencyMs: 0 });
+    const next = await comm(m.path, ['-operation', 'getSubscriberMetadata']);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
   });
