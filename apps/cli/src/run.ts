@@ -2,10 +2,7 @@ import { cellularEndpoint, KryptonClient, NoKeyCache, simEndpoint, Tracer, Usim,
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
-import { deviceInfoDetails, formatDeviceInfo, openModem } from './links/modem-link.ts';
-import { openSimLink } from './links/open-link.ts';
 import { closeWithin, type SimLink } from './links/sim-link.ts';
-import { describeSerialPort, listSerialPorts } from './links/sim-transport-node.ts';
 import { parseOptions, usageText, VERSION, type CliOptions } from './options.ts';
 import { AnswerRecorder, goJson } from './output.ts';
 
@@ -69,6 +66,8 @@ async function dispatch(options: CliOptions, io: CliIo, debug: DebugLog | undefi
 
 /** `-list-com-ports`: serial ports one per line, as SORACOM's CLI prints them (USB first; ptys are not listed). */
 async function listComPorts(io: CliIo, debug: DebugLog | undefined): Promise<number> {
+  // The links load on demand: -version, -h and usage errors stay quick.
+  const { describeSerialPort, listSerialPorts } = await import('./links/sim-transport-node.ts');
   const ports = await listSerialPorts({ includeNonUsb: true });
   for (const p of ports) debug?.log(describeSerialPort(p));
   io.stdout(`${ports.map((p) => p.path).join('\n')}\n`);
@@ -77,6 +76,7 @@ async function listComPorts(io: CliIo, debug: DebugLog | undefined): Promise<num
 
 /** `-device-info -port-name PORT`: the modem's maker, model, firmware and IMEI. */
 async function deviceInfo(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+  const { deviceInfoDetails, formatDeviceInfo, openModem } = await import('./links/modem-link.ts');
   const path = options.serial.portName!;
   const link = await openModem(path, options.serial, io.signal ? { signal: io.signal } : {});
   held.add(link);
@@ -125,6 +125,7 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
 
   let link: SimLink | undefined;
   try {
+    const { openSimLink } = await import('./links/open-link.ts');
     link = await openSimLink(options, { debug, signal: io.signal, tracer });
     held.add(link);
     debug?.log(`SIM link: ${link.description}`);

@@ -2,7 +2,6 @@ import { CliError } from '../errors.ts';
 import type { SerialSettings } from '../options.ts';
 import { openModem } from './modem-link.ts';
 import type { LinkContext } from './open-link.ts';
-import { pcscCandidates } from './pcsc-link.ts';
 import { closeWithin, type SimLink } from './sim-link.ts';
 import { describeSerialPort, listSerialPorts } from './sim-transport-node.ts';
 
@@ -19,6 +18,7 @@ interface Candidate {
  * AT+CSIM. The first that works is used; the others are closed.
  */
 export async function autoDetectLink(serial: SerialSettings, ctx: LinkContext): Promise<SimLink> {
+  const { pcscCandidates } = await import('./pcsc-link.ts');
   const candidates: Candidate[] = [...(await pcscCandidates(ctx))];
   const ports = await listSerialPorts().catch(() => []);
   for (const port of ports) {

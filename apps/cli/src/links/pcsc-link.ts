@@ -2,7 +2,7 @@ import { Usim } from '@krypton-web/krypton-core';
 import { CliError } from '../errors.ts';
 import type { LinkContext } from './open-link.ts';
 import { withDeadline, type SimLink } from './sim-link.ts';
-import { openFirstReaderWithCard, PcscService, PcscTransport } from './sim-transport-node.ts';
+import { openFirstReaderWithCard, PcscService, PcscTransport } from './sim-transport-pcsc.ts';
 
 /** How long one APDU may take on a reader (an AUTHENTICATE takes well under a second). */
 const PCSC_TIMEOUT_MS = 5000;

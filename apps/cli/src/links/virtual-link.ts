@@ -1,4 +1,6 @@
-import { demoProfileSet, findSim, loadProfileSetFile, VirtualUsim, type SimProfile } from '@krypton-web/krypton-lab';
+import { readFile } from 'node:fs/promises';
+// The browser-safe part of the lab: the card and the profiles, without the servers (which cost ~0.4 s to load).
+import { demoProfileSet, findSim, parseProfileSet, VirtualUsim, type ProfileSet, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
 import { CliError } from '../errors.ts';
 import type { SimLink } from './sim-link.ts';
@@ -42,4 +44,20 @@ async function resolveProfile(sim: string): Promise<SimProfile> {
 function looksLikeFile(value: string): boolean {
   // A path, not a SIM name: names are plain words (profile names match [A-Za-z0-9._-]).
   return value.includes('/') || value.endsWith('.json');
+}
+
+async function loadProfileSetFile(path: string): Promise<ProfileSet> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read the SIM profile file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Give an existing SIM profile JSON file, or a lab SIM name');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CliError(`${path} is not valid JSON`, 'Give a SIM profile JSON file (see the lab\'s demo-sims.json)');
+  }
+  return parseProfileSet(json, path);
 }
