@@ -128,11 +128,14 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
     const { openSimLink } = await import('./links/open-link.ts');
     link = await openSimLink(options, { debug, signal: io.signal, tracer });
     held.add(link);
+    // Interrupted while the link was opening: runCli has answered already; only let go of the link.
+    io.signal?.throwIfAborted();
     debug?.log(`SIM link: ${link.description}`);
     const usim = link.usim ?? new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
     await verifyPinFromEnv(usim, io.env, debug);
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
     const result = await client.call(operation, options.params as OperationParams);
+    io.signal?.throwIfAborted();
     if (result.key) debug?.log(result.key.fromCache ? 'signed with the cached key (no key agreement)' : `signed with a new key${result.key.resynchronised ? ' (after resynchronising the SIM)' : ''}`);
     io.stdout(render(operation, result.body, recorder));
     return EXIT_OK;

@@ -5,6 +5,8 @@ import type { SerialChannel, SerialChannelHandlers } from '../serial-channel.ts'
 
 /** Most bytes kept for a caller that has not called start() yet (a modem has nothing to say unasked). */
 const MAX_EARLY_BYTES = 64 * 1024;
+/** Write errors that mean the device is gone. */
+const GONE = new Set(['EIO', 'ENXIO', 'ENODEV', 'EBADF']);
 /** How often the device node's presence is checked, ms. */
 const WATCHDOG_MS = 500;
 
@@ -135,8 +137,15 @@ export class NodeSerialChannel implements SerialChannel {
     if (this.ended || this.closing || !this.port.isOpen) return Promise.reject(new TransportError('TRANSPORT_CLOSED', `${this.name} is closed`));
     return new Promise((resolve, reject) => {
       this.port.write(Buffer.from(bytes), (e) => {
-        if (e) reject(new TransportError(this.ended ? 'NO_CARD' : 'TRANSPORT_FAILED', `Writing to ${this.name} failed: ${e.message}`, { cause: e }));
-        else resolve();
+        if (!e) return resolve();
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        // The device is gone (unplugged, or the other side of a pty closed) rather than refusing this write.
+        if (this.ended || GONE.has(code) || /\b(EIO|ENXIO|ENODEV|EBADF)\b/.test(e.message)) {
+          const lost = new TransportError('NO_CARD', `${this.name} went away (unplugged, or closed by the other side): ${e.message}`, { cause: e });
+          this.lose(lost);
+          return reject(lost);
+        }
+        reject(new TransportError('TRANSPORT_FAILED', `Writing to ${this.name} failed: ${e.message}`, { cause: e }));
       });
     });
   }
