@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { Usim } from '@krypton-web/krypton-core';
+import { installFakeSerial, type HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
+import { AtModem, WebSerialChannel, requestModemPort, rememberedModemPorts, type WebSerial } from '../../src/index.ts';
+import { describeLinkConformance, type OpenLink } from './link-conformance.ts';
+
+/** The browser path end to end, in Node: fake navigator.serial → Web Serial channel → AT engine → lab modem. */
+function webSerialLink(modem: HuaweiModemOptions): OpenLink {
+  return async (sim) => {
+    const scope = {};
+    const serial = installFakeSerial(scope, { sim, modem }) as unknown as WebSerial;
+    const port = await requestModemPort({ serial });
+    const channel = await WebSerialChannel.open(port);
+    const opened = await AtModem.open(channel);
+    return { transport: opened.transport, dispose: () => opened.close() };
+  };
+}
+
+describeLinkConformance('Web Serial link over the lab modem', webSerialLink({}));
+describeLinkConformance('Web Serial link over the lab modem with URC noise and chunked output', webSerialLink({ urcNoise: { seed: 7, intervalMs: 40, midResponseRate: 0.5 }, chunking: { seed: 3, maxChunk: 5 } }), { timeoutMs: 30_000 });
+describeLinkConformance('Web Serial link over a modem that answers CSIM with 9000 directly', webSerialLink({ csimDirect9000: true, lowercaseHex: true, spaces: true }));
+
+describe('Web Serial specifics', () => {
+  it('reads on after a recoverable line error with a new reader', async () => {
+    const scope = {};
+    const fake = installFakeSerial(scope, { sim: 'demo' });
+    const port = await requestModemPort({ serial: fake as unknown as WebSerial });
+    const opened = await AtModem.open(await WebSerialChannel.open(port));
+    const usim = new Usim(opened.transport);
+    expect(await usim.readImsi()).toBe('001010000000001');
+    (port as unknown as { injectReadError(kind: string): void }).injectReadError('BufferOverrunError');
+    expect(await usim.readIccid()).toMatch(/^89/);
+    await opened.close();
+  });
+
+  it('ends an exchange with NO_CARD when the modem is unplugged, and fires disconnect', async () => {
+    const scope = {};
+    const fake = installFakeSerial(scope, { sim: 'demo', modem: { slowMs: 300 } });
+    const port = await requestModemPort({ serial: fake as unknown as WebSerial });
+    const opened = await AtModem.open(await WebSerialChannel.open(port));
+    let disconnected = false;
+    opened.on('disconnect', () => {
+      disconnected = true;
+    });
+    const pending = opened.transport.transmit(new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0, 0, 0, 0x87, 0x10, 0x02]));
+    const started = Date.now();
+    (port as unknown as { unplug(): void }).unplug();
+    await expect(pending).rejects.toMatchObject({ code: 'NO_CARD' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(disconnected).toBe(true);
+    await opened.close();
+  });
+
+  it('lists remembered ports without a prompt, and explains a cancelled chooser', async () => {
+    const granted = installFakeSerial({}, { sim: 'demo', granted: true }) as unknown as WebSerial;
+    expect(await rememberedModemPorts(granted)).toHaveLength(1);
+    const none = installFakeSerial({}, { sim: 'demo', ports: [] }) as unknown as WebSerial;
+    await expect(requestModemPort({ serial: none })).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
