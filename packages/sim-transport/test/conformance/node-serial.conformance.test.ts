@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { Usim } from '@krypton-web/krypton-core';
+import { startModemPty } from '@krypton-web/krypton-lab/testing';
+import { AtModem } from '../../src/index.ts';
+import { openNodeSerialChannel } from '../../src/node-serial/index.ts';
+import { describeLinkConformance } from './link-conformance.ts';
+
+// The CLI's modem path for real: serialport on a pty that socat connects to `pnpm lab modem --stdio`.
+describeLinkConformance(
+  'Node serial link through a real pty (socat + lab modem, URC noise on)',
+  async (sim) => {
+    const modem = await startModemPty(['--sim', sim.name, '--urc-noise']);
+    try {
+      const opened = await AtModem.open(await openNodeSerialChannel({ path: modem.path }));
+      return { transport: opened.transport, dispose: () => modem.stop() };
+    } catch (e) {
+      await modem.stop();
+      throw e;
+    }
+  },
+  { timeoutMs: 30_000 },
+);
+
+describe('Node serial link: the modem pulled out', () => {
+  it('fails the exchange in flight within two seconds, and a new modem works', { timeout: 40_000 }, async () => {
+    const modem = await startModemPty(['--sim', 'demo', '--slow-ms', '500']);
+    const opened = await AtModem.open(await openNodeSerialChannel({ path: modem.path }));
+    try {
+      const pending = opened.transport.transmit(new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0, 0, 0, 0x87, 0x10, 0x02]));
+      const started = Date.now();
+      modem.unplug();
+      await expect(pending).rejects.toMatchObject({ code: expect.stringMatching(/^(NO_CARD|TRANSPORT_FAILED)$/) });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await opened.close();
+      await modem.stop();
+    }
+    const again = await startModemPty(['--sim', 'demo']);
+    try {
+      const reopened = await AtModem.open(await openNodeSerialChannel({ path: again.path }));
+      expect(await new Usim(reopened.transport).readImsi()).toBe('001010000000001');
+      await reopened.close();
+    } finally {
+      await again.stop();
+    }
+  });
+});
