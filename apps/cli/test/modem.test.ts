@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
-import { startModem, startSilentPty, type ModemProcess } from './support/modem.ts';
+import { startModemPty as startModem, type ModemPty as ModemProcess } from '@krypton-web/krypton-lab/testing';
+import { startSilentPty } from './support/modem.ts';
 import { runBin, tempXdg } from './support/processes.ts';
 
 // -interface comm through a real pty: socat + the lab's Huawei emulator (`pnpm lab modem --stdio`),

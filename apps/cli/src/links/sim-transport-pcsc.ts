@@ -1,2 +1,2 @@
-// PC/SC from @krypton-web/sim-transport's source (see sim-transport-node.ts for why).
-export { PcscService, PcscTransport, openFirstReaderWithCard, PcscError } from '../../../../packages/sim-transport/src/pcsc/index.ts';
+// PC/SC from @krypton-web/sim-transport's Node entry (pcsclite itself loads only when a context opens).
+export { PcscService, PcscTransport, openFirstReaderWithCard, PcscError } from '@krypton-web/sim-transport/node';
