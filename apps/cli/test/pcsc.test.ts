@@ -32,8 +32,8 @@ afterEach(async () => {
 });
 
 /** `pnpm lab vcard` into the test pcscd's first reader; resolves once the card is in. */
-async function insertCard(sim = 'demo'): Promise<ChildProcess> {
-  const child = spawn('pnpm', ['lab', 'vcard', '--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', sim], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+async function insertCard(sim = 'demo', extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn('pnpm', ['lab', 'vcard', '--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', sim, ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   cards.push(child);
   let out = '';
   await new Promise<void>((resolve, reject) => {
@@ -80,6 +80,22 @@ describe('-interface iso7816 through pcscd and vpcd', () => {
     expect(second.stderr).toContain('PC/SC reader "Virtual PCD 00 00"');
     expect(second.stderr).toContain('signed with the cached key');
     expect(lab.keys.size).toBe(before + 1);
+  });
+
+  it('spends no more APDUs on a first authentication than the core count test (4), as vcard --trace shows', async () => {
+    const card = await insertCard('demo', ['--trace']);
+    let trace = '';
+    card.stderr!.on('data', (d: Buffer) => (trace += d.toString()));
+    const run = await iso(['-operation', 'getSubscriberMetadata', '-disable-key-cache']);
+    expect(run.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const commands = trace.split('\n').filter((l) => l.startsWith('=> '));
+    const responses = trace.split('\n').filter((l) => l.startsWith('<= '));
+    expect(commands.length).toBeGreaterThan(0);
+    expect(commands.length).toBeLessThanOrEqual(4);
+    expect(responses).toHaveLength(commands.length);
+    // The AUTHENTICATE answer is masked in the trace: no RES or CK leaves the card's process in clear.
+    expect(commands.some((l) => l.startsWith('=> 00880081'))).toBe(true);
   });
 
   it('takes a named reader, and names the problem when it does not exist', async () => {
