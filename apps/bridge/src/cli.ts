@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { startBridge, type BridgeOptions } from './bridge.ts';
+import { Logger } from './log.ts';
+
+const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu]
+Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
+it over a WebSocket, and forwards its Krypton calls to SORACOM.
+  --lab             demo mode: mount the lab (virtual SIM reader, emulated Krypton, Cognito and S3)
+  --allow-origin O  trust another origin from the start (e.g. the Vite dev server http://localhost:5173)
+  --ipv6            also listen on [::1]
+  --no-pcsc         do not use pcscd
+  --dev-raw-apdu    let approved pages send raw APDUs (development only)`;
+
+/** A command line the bridge cannot run. */
+export class BridgeUsageError extends Error {
+  override readonly name = 'BridgeUsageError';
+}
+
+/** Parses the bridge's command line. */
+export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        lab: { type: 'boolean' },
+        'allow-origin': { type: 'string', multiple: true },
+        ipv6: { type: 'boolean' },
+        'no-pcsc': { type: 'boolean' },
+        'dev-raw-apdu': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new BridgeUsageError((e as Error).message);
+  }
+  if (values.help) return 'help';
+  let port = 8787;
+  if (values.port !== undefined) {
+    if (!/^[0-9]+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) throw new BridgeUsageError(`--port must be from 1 to 65535, got "${values.port}"`);
+    port = Number(values.port);
+  }
+  return {
+    port,
+    lab: values.lab ?? false,
+    allowOrigins: values['allow-origin'] ?? [],
+    ipv6: values.ipv6 ?? false,
+    pcsc: !values['no-pcsc'],
+    rawApdu: values['dev-raw-apdu'] ?? false,
+  };
+}
+
+/** Runs the bridge until SIGINT/SIGTERM; returns the exit code. */
+export async function main(argv: string[] = process.argv.slice(2), banner = 'Krypton Web bridge'): Promise<number> {
+  let options;
+  try {
+    options = parseBridgeArgs(argv);
+  } catch (e) {
+    process.stderr.write(`bridge: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const log = new Logger();
+  let bridge;
+  try {
+    bridge = await startBridge({ ...options, log });
+  } catch (e) {
+    process.stderr.write(`bridge: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${banner}${bridge.lab ? ' (demo mode: virtual SIM and the local lab)' : ''} — open ${bridge.url.replace('127.0.0.1', 'localhost')}/ in Chrome\n`);
+  const signal = await new Promise<string>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+  });
+  log.info(`${signal}: closing card sessions and stopping`);
+  await bridge.close();
+  return 0;
+}

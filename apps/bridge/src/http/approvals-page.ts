@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import type { ApprovalStore } from '../security/approvals.ts';
+
+/**
+ * Where the person decides which other origins may use the bridge. Plain HTML forms (no script),
+ * served only to the bridge's own origin, never framed; a decision is a POST carrying our Origin.
+ */
+export function approvalsPage(approvals: ApprovalStore, onDecision: (what: string, origin: string) => void): Hono {
+  const app = new Hono();
+
+  app.get('/', (c) => {
+    const pending = approvals.listPending();
+    const approved = approvals.listApproved();
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+    return c.html(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="3"><title>Krypton Web bridge — approvals</title>
+<style>body{font:16px system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}code{font-size:1.4rem;letter-spacing:.2em}
+li{margin:.8rem 0}button{font-size:1rem;margin-right:.5rem}</style></head><body>
+<h1>Pages asking to use your card reader</h1>
+<p>Approve only a page you opened yourself, and only when it shows the same code.</p>
+${pending.length === 0 ? '<p>No page is asking right now.</p>' : `<ul>${pending.map((p) => `<li><strong>${esc(p.origin)}</strong> shows code <code>${esc(p.code)}</code>
+<form method="post" action="/approvals/${encodeURIComponent(p.id)}/approve" style="display:inline"><button>Approve</button></form>
+<form method="post" action="/approvals/${encodeURIComponent(p.id)}/deny" style="display:inline"><button>Deny</button></form></li>`).join('')}</ul>`}
+<h2>Approved</h2>
+${approved.length === 0 ? '<p>None.</p>' : `<ul>${approved.map((a) => `<li>${esc(a.origin)}${a.preApproved ? ' (from --allow-origin)' : ''}
+<form method="post" action="/approvals/revoke" style="display:inline"><input type="hidden" name="origin" value="${esc(a.origin)}"><button>Revoke</button></form></li>`).join('')}</ul>`}
+</body></html>`);
+  });
+
+  app.get('/list', (c) => c.json({ pending: approvals.listPending(), approved: approvals.listApproved() }));
+
+  app.post('/:id/approve', (c) => {
+    const done = approvals.approve(c.req.param('id'));
+    if (done) onDecision('approved', done.origin);
+    return c.redirect('/approvals', 303);
+  });
+
+  app.post('/:id/deny', (c) => {
+    const pending = approvals.listPending().find((p) => p.id === c.req.param('id'));
+    if (approvals.deny(c.req.param('id')) && pending) onDecision('denied', pending.origin);
+    return c.redirect('/approvals', 303);
+  });
+
+  app.post('/revoke', async (c) => {
+    const form = await c.req.parseBody();
+    const origin = typeof form.origin === 'string' ? form.origin : '';
+    if (approvals.revoke(origin)) onDecision('revoked', origin);
+    return c.redirect('/approvals', 303);
+  });
+
+  return app;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

@@ -1,0 +1,82 @@
+import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
+import type { Logger } from '../log.ts';
+import type { BackendReader, OpenedCard, ReaderBackend, ReaderChange } from './reader-backend.ts';
+
+/**
+ * Card readers through pcscd. When pcscd is not running yet, the backend lists no readers and tries
+ * again every few seconds, so starting the bridge before plugging a reader (or pcscd) just works.
+ */
+export class PcscReaderBackend implements ReaderBackend {
+  readonly kind = 'pcsc';
+  private service: PcscService | undefined;
+  private readonly listeners = new Set<(change: ReaderChange) => void>();
+  private retry: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+  /** Why PC/SC is unavailable, when it is. */
+  unavailable: string | undefined = 'PC/SC has not started yet';
+
+  constructor(
+    private readonly log: Logger,
+    private readonly retryMs = 5000,
+  ) {}
+
+  /** Connects to pcscd now, and keeps trying in the background if it is not there. */
+  async start(): Promise<void> {
+    if (await this.connect()) return;
+    this.retry = setInterval(() => void this.connect(), this.retryMs);
+    this.retry.unref();
+  }
+
+  async readers(): Promise<BackendReader[]> {
+    if (!this.service) return [];
+    const readers = await this.service.listReaders().catch(() => this.service?.readers ?? []);
+    return readers.map((r) => ({ name: r.name, card: r.card === 'present', ...(r.atr ? { atr: Buffer.from(r.atr).toString('hex') } : {}) }));
+  }
+
+  onChange(listener: (change: ReaderChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async open(reader: string): Promise<OpenedCard> {
+    if (!this.service) throw Object.assign(new Error(this.unavailable ?? 'PC/SC is not available'), { name: 'TransportError', code: 'TRANSPORT_FAILED' });
+    const transport = await PcscTransport.open(reader, { service: this.service, share: 'exclusive' });
+    return { transport, atr: Buffer.from(transport.atr).toString('hex'), protocol: transport.protocol };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearInterval(this.retry);
+    await this.service?.close();
+  }
+
+  private async connect(): Promise<boolean> {
+    if (this.closed || this.service) return true;
+    try {
+      const service = await PcscService.open();
+      if (this.closed) {
+        await service.close();
+        return true;
+      }
+      this.service = service;
+      this.unavailable = undefined;
+      if (this.retry) clearInterval(this.retry);
+      const notify = (change: ReaderChange) => this.listeners.forEach((l) => l(change));
+      for (const type of ['reader-added', 'reader-removed', 'card-inserted', 'service-restored'] as const) service.on(type, () => notify({ type: 'readers' }));
+      service.on('card-removed', (e) => {
+        notify({ type: 'card-removed', reader: e.reader });
+        notify({ type: 'readers' });
+      });
+      service.on('service-lost', () => {
+        this.log.warn('pcscd went away; waiting for it to come back');
+        notify({ type: 'readers' });
+      });
+      this.log.info('PC/SC ready');
+      notify({ type: 'readers' });
+      return true;
+    } catch (e) {
+      this.unavailable = (e as Error).message;
+      return false;
+    }
+  }
+}

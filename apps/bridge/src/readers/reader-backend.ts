@@ -1,0 +1,32 @@
+import type { ApduTransport } from '@krypton-web/sim-transport';
+
+/** A reader as a backend sees it. */
+export interface BackendReader {
+  name: string;
+  card: boolean;
+  atr?: string;
+}
+
+/** An open connection to the card in one reader. */
+export interface OpenedCard {
+  transport: ApduTransport;
+  atr: string;
+  protocol: string;
+}
+
+/** What changed in the readers. */
+export type ReaderChange = { type: 'readers' } | { type: 'card-removed'; reader: string };
+
+/** A source of card readers: PC/SC through pcscd, or the demo's virtual reader. */
+export interface ReaderBackend {
+  /** A short name for logs ("pcsc", "virtual"). */
+  readonly kind: string;
+  /** The readers now. */
+  readers(): Promise<BackendReader[]>;
+  /** Calls `listener` on every change; returns the unsubscribe function. */
+  onChange(listener: (change: ReaderChange) => void): () => void;
+  /** Connects exclusively to the card in `reader`. */
+  open(reader: string): Promise<OpenedCard>;
+  /** Releases the backend. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,162 @@
+import { fromBase64Exact, fromHex, KryptonError, toBase64, toHex, Usim } from '@krypton-web/krypton-core';
+import type { BridgeError, BridgeRequest, BridgeResults } from '@krypton-web/sim-transport';
+import type { Logger } from '../log.ts';
+import { RateLimiter } from '../security/rate-limit.ts';
+import type { OpenedCard, ReaderBackend } from './reader-backend.ts';
+
+/** One page's hold on one reader. */
+interface SimSession {
+  id: string;
+  reader: string;
+  owner: string;
+  card: OpenedCard;
+  usim: Usim;
+  backend: ReaderBackend;
+}
+
+type SessionOp = Extract<BridgeRequest, { session: string }>;
+
+/**
+ * The SIM sessions of every connected page. A reader has at most one session (exclusive, so no
+ * other page or program can interleave APDUs); the narrow SIM command set runs krypton-core's USIM
+ * commands here, next to the card, and only the results cross the WebSocket.
+ */
+export class SimSessions {
+  private readonly sessions = new Map<string, SimSession>();
+  private readonly opening = new Set<string>();
+  private readonly authenticateLimit = new RateLimiter(5, 30);
+
+  constructor(
+    private readonly backends: ReaderBackend[],
+    private readonly log: Logger,
+    private readonly rawApdu: boolean,
+  ) {}
+
+  /** The readers of every backend, with whether a session holds them. */
+  async readers(): Promise<BridgeResults['readers']['readers']> {
+    const lists = await Promise.all(this.backends.map((b) => b.readers().catch(() => [])));
+    const held = new Set([...this.sessions.values()].map((s) => s.reader));
+    return lists.flat().map((r) => ({ ...r, inUse: held.has(r.name) || this.opening.has(r.name) }));
+  }
+
+  /** Opens an exclusive session on a reader for a connection. */
+  async open(reader: string, owner: string): Promise<BridgeResults['open']> {
+    if (this.opening.has(reader) || [...this.sessions.values()].some((s) => s.reader === reader)) {
+      throw new KryptonError('TRANSPORT_BUSY', `The reader "${reader}" is in use by another page or tab`, 'Close the SIM session there (or that tab), then try again', { step: 'open' });
+    }
+    const backend = await this.backendOf(reader);
+    this.opening.add(reader);
+    try {
+      const card = await backend.open(reader);
+      const id = sessionId();
+      this.sessions.set(id, { id, reader, owner, card, usim: new Usim(card.transport), backend });
+      this.log.info('session opened', { reader, owner, protocol: card.protocol });
+      return { session: id, reader, atr: card.atr, protocol: card.protocol };
+    } finally {
+      this.opening.delete(reader);
+    }
+  }
+
+  /** Runs one SIM command of a session its owner asked for. */
+  async run(request: SessionOp, owner: string): Promise<unknown> {
+    const s = this.sessions.get(request.session);
+    if (!s || s.owner !== owner) {
+      throw new KryptonError('TRANSPORT_CLOSED', 'This SIM session is not open (the card may have been removed)', 'Open the reader again');
+    }
+    switch (request.op) {
+      case 'close':
+        await this.close(s.id, 'closed by the page');
+        return {};
+      case 'imsi':
+        return { imsi: await s.usim.readImsi() } satisfies BridgeResults['imsi'];
+      case 'iccid':
+        return { iccid: await s.usim.readIccid() } satisfies BridgeResults['iccid'];
+      case 'pin-state': {
+        const p = await s.usim.pinState();
+        return {
+          enabled: p.enabled,
+          verified: p.verified,
+          ...(p.triesLeft !== undefined ? { triesLeft: p.triesLeft } : {}),
+          ...(p.pukTriesLeft !== undefined ? { pukTriesLeft: p.pukTriesLeft } : {}),
+        } satisfies BridgeResults['pin-state'];
+      }
+      case 'verify-pin':
+        await s.usim.verifyPin(request.pin, { allowLastTry: request.allowLastTry });
+        this.log.info('PIN verified', { reader: s.reader });
+        return {};
+      case 'authenticate': {
+        if (!this.authenticateLimit.take(s.id)) {
+          throw new KryptonError('TRANSPORT_BUSY', 'Too many AUTHENTICATE commands on this card in a short time', 'Wait a minute before trying again');
+        }
+        const result = await s.usim.authenticate(fromBase64Exact(request.rand, 16, 'rand'), fromBase64Exact(request.autn, 16, 'autn'));
+        this.log.info('AUTHENTICATE done', { reader: s.reader, outcome: result.kind });
+        if (result.kind === 'sync-failure') return { kind: 'sync-failure', auts: toBase64(result.auts) } satisfies BridgeResults['authenticate'];
+        return {
+          kind: 'success',
+          res: toBase64(result.res),
+          ck: toBase64(result.ck),
+          ik: toBase64(result.ik),
+          ...(result.kc ? { kc: toBase64(result.kc) } : {}),
+        } satisfies BridgeResults['authenticate'];
+      }
+      case 'apdu': {
+        if (!this.rawApdu) throw new KryptonError('BAD_INPUT', 'Raw APDUs are disabled on this bridge', 'Start the bridge with --dev-raw-apdu (development only)');
+        const response = await s.card.transport.transmit(fromHex(request.apdu));
+        s.usim.forgetSelection();
+        return { response: toHex(response) } satisfies BridgeResults['apdu'];
+      }
+    }
+  }
+
+  /** Ends a session and frees its reader. */
+  async close(id: string, why: string): Promise<void> {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    await s.card.transport.close().catch(() => undefined);
+    this.log.info('session closed', { reader: s.reader, why });
+  }
+
+  /** Ends every session of a connection (it went away). */
+  async closeOwner(owner: string): Promise<void> {
+    await Promise.all([...this.sessions.values()].filter((s) => s.owner === owner).map((s) => this.close(s.id, 'page disconnected')));
+  }
+
+  /** Sessions on a reader whose card was removed: closed, and their owners told. */
+  async cardRemoved(reader: string): Promise<{ id: string; owner: string }[]> {
+    const lost = [...this.sessions.values()].filter((s) => s.reader === reader);
+    await Promise.all(lost.map((s) => this.close(s.id, 'card removed')));
+    return lost.map((s) => ({ id: s.id, owner: s.owner }));
+  }
+
+  /** Closes every session. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.close(id, 'bridge stopping')));
+  }
+
+  private async backendOf(reader: string): Promise<ReaderBackend> {
+    for (const b of this.backends) {
+      const readers = await b.readers().catch(() => []);
+      if (readers.some((r) => r.name === reader)) return b;
+    }
+    throw new KryptonError('NO_CARD', `There is no reader named "${reader}"`, 'Plug the reader in, or pick one from the list');
+  }
+}
+
+/** An error as it may cross to the page: code, message, action and plain facts, nothing else. */
+export function toBridgeError(e: unknown): BridgeError {
+  if (e instanceof KryptonError) {
+    const details: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(e.details)) if (typeof v === 'string' || typeof v === 'number') details[k] = v;
+    return { code: e.code, message: e.message, action: e.action, details };
+  }
+  const err = e as { name?: string; code?: string; message?: string };
+  if (err?.name === 'TransportError' && typeof err.code === 'string') {
+    return { code: err.code, message: err.message ?? 'The card reader failed', action: 'Check the reader and the card, then try again' };
+  }
+  return { code: 'BRIDGE_ERROR', message: 'The bridge could not complete the command', action: 'Try again; if it repeats, restart `pnpm bridge`' };
+}
+
+function sessionId(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url');
+}

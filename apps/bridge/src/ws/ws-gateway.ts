@@ -1,0 +1,213 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeEvent, type BridgeReply } from '@krypton-web/sim-transport';
+import type { Logger } from '../log.ts';
+import type { AllowedHosts } from '../security/allowed-hosts.ts';
+import type { ApprovalStore } from '../security/approvals.ts';
+import { canonicalOrigin, type OriginPolicy } from '../security/origin-policy.ts';
+import { RateLimiter } from '../security/rate-limit.ts';
+import type { ReaderChange } from '../readers/reader-backend.ts';
+import { toBridgeError, type SimSessions } from '../readers/sim-sessions.ts';
+
+/** What the WebSocket side of the bridge needs. */
+export interface WsGatewayOptions {
+  hosts: AllowedHosts;
+  origins: OriginPolicy;
+  approvals: ApprovalStore;
+  sessions: SimSessions;
+  log: Logger;
+  bridgeName: string;
+  /** The bridge's own URL, where the person approves (`<url>/approvals`). */
+  bridgeUrl: string;
+  rawApdu: boolean;
+  /** Close a connection that sent nothing for this long (ms). */
+  idleMs?: number;
+  /** Tell the person (terminal) that a page asks for approval. */
+  onApprovalRequest?: (origin: string, code: string) => void;
+}
+
+interface Connection {
+  id: string;
+  origin: string;
+  socket: WebSocket;
+  helloDone: boolean;
+}
+
+/**
+ * The bridge's WebSocket endpoints. `/ws` carries SIM sessions for the bridge's own pages and for
+ * approved origins that show their token in the first message; `/pair` lets a page of another origin
+ * ask the person for approval. Every check (Host, Origin, rate) happens before the upgrade, so a
+ * refused page never gets a socket at all.
+ */
+export class WsGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BRIDGE_MESSAGE, perMessageDeflate: false });
+  private readonly connections = new Map<string, Connection>();
+  private readonly connectLimit = new RateLimiter(20, 60);
+  private readonly pairLimit = new RateLimiter(3, 6);
+  private readonly openLimit = new RateLimiter(10, 30);
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: WsGatewayOptions) {}
+
+  /** Handles upgrades on an HTTP server; anything not allowed is answered with a plain HTTP refusal. */
+  attach(server: Server, backends: { onChange(l: (c: ReaderChange) => void): () => void }[]): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    for (const b of backends) this.unsubscribe.push(b.onChange((change) => void this.onReaderChange(change)));
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    this.unsubscribe.forEach((u) => u());
+    for (const c of this.connections.values()) c.socket.close(1001, 'bridge stopping');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const { hosts, origins, log } = this.options;
+    const path = (req.url ?? '').split('?')[0];
+    const origin = req.headers.origin;
+    const refuse = (status: number, reason: string) => {
+      log.warn('WebSocket refused', { reason, origin: origin ?? '(none)', path });
+      socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!hosts.allows(req.headers.host)) return refuse(421, 'unknown Host');
+    if (path !== '/ws' && path !== '/pair') return refuse(404, 'unknown path');
+    if (!this.connectLimit.take(origin ?? '(none)')) return refuse(429, 'too many connections');
+    const standing = origins.standing(origin);
+    if (path === '/ws') {
+      if (standing === 'unknown') return refuse(403, 'origin not approved');
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, origin!));
+      return;
+    }
+    // /pair: only a well-formed origin that is not ours (ours needs no approval) may ask.
+    if (standing === 'own' || !origin || canonicalOrigin(origin) !== origin) return refuse(403, 'pairing not needed or not allowed');
+    if (!this.pairLimit.take(origin)) return refuse(429, 'too many approval requests');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.pair(ws, origin));
+  }
+
+  private pair(ws: WebSocket, origin: string): void {
+    const { approvals, log } = this.options;
+    const pending = approvals.request(
+      origin,
+      (token) => {
+        ws.send(JSON.stringify({ approved: true, token }));
+        ws.close(1000, 'approved');
+      },
+      (why) => {
+        ws.send(JSON.stringify({ approved: false, reason: why }));
+        ws.close(1000, why);
+      },
+    );
+    if (!pending) {
+      ws.close(4429, 'too many approval requests are waiting');
+      return;
+    }
+    log.info('approval requested', { origin, code: pending.code });
+    this.options.onApprovalRequest?.(origin, pending.code);
+    ws.send(JSON.stringify({ code: pending.code, approvalPage: `${this.options.bridgeUrl}/approvals` }));
+    ws.on('message', () => ws.close(4400, 'the pairing socket takes no messages'));
+    ws.on('close', () => approvals.withdraw(pending.id));
+  }
+
+  private serve(ws: WebSocket, origin: string): void {
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url');
+    const conn: Connection = { id, origin, socket: ws, helloDone: false };
+    this.connections.set(id, conn);
+    const idleMs = this.options.idleMs ?? 15 * 60_000;
+    let idle = setTimeout(() => ws.close(4408, 'idle'), idleMs);
+    // The first message must be the hello, and quickly: a socket that says nothing is dropped.
+    const helloTimer = setTimeout(() => {
+      if (!conn.helloDone) ws.close(4408, 'no hello');
+    }, 10_000);
+    ws.on('message', (data, isBinary) => {
+      clearTimeout(idle);
+      idle = setTimeout(() => ws.close(4408, 'idle'), idleMs);
+      if (isBinary) {
+        ws.close(4400, 'binary messages are not part of the protocol');
+        return;
+      }
+      void this.onMessage(conn, data.toString());
+    });
+    ws.on('close', () => {
+      clearTimeout(idle);
+      clearTimeout(helloTimer);
+      this.connections.delete(id);
+      void this.options.sessions.closeOwner(id);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  private async onMessage(conn: Connection, text: string): Promise<void> {
+    let request;
+    try {
+      request = parseBridgeRequest(text);
+    } catch (e) {
+      conn.socket.close(4400, e instanceof BridgeProtocolError ? `bad message: ${e.message}` : 'bad message');
+      return;
+    }
+    const reply = (r: BridgeReply) => conn.socket.readyState === conn.socket.OPEN && conn.socket.send(JSON.stringify(r));
+    if (!conn.helloDone) {
+      if (request.op !== 'hello') {
+        conn.socket.close(4401, 'the first message must be hello');
+        return;
+      }
+      if (request.version !== BRIDGE_PROTOCOL_VERSION) {
+        reply({ id: request.id, ok: false, error: { code: 'BAD_INPUT', message: `This bridge speaks protocol ${BRIDGE_PROTOCOL_VERSION}`, action: 'Reload the page to get the matching version' } });
+        conn.socket.close(4400, 'protocol version');
+        return;
+      }
+      if (this.options.origins.standing(conn.origin) === 'approved' && !this.options.approvals.accepts(conn.origin, request.token)) {
+        conn.socket.close(4401, 'not approved: missing or revoked token');
+        return;
+      }
+      conn.helloDone = true;
+      reply({ id: request.id, ok: true, result: { bridge: this.options.bridgeName, version: BRIDGE_PROTOCOL_VERSION, rawApdu: this.options.rawApdu } });
+      return;
+    }
+    // An approval revoked while connected ends the connection at its next request.
+    if (this.options.origins.standing(conn.origin) === 'unknown') {
+      conn.socket.close(4403, 'approval revoked');
+      return;
+    }
+    try {
+      switch (request.op) {
+        case 'hello':
+          throw new BridgeProtocolError('hello was already sent');
+        case 'readers':
+          reply({ id: request.id, ok: true, result: { readers: await this.options.sessions.readers() } });
+          return;
+        case 'open':
+          if (!this.openLimit.take(conn.origin)) {
+            reply({ id: request.id, ok: false, error: { code: 'TRANSPORT_BUSY', message: 'Too many session opens in a short time', action: 'Wait a minute before trying again' } });
+            return;
+          }
+          reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
+          return;
+        default:
+          reply({ id: request.id, ok: true, result: await this.options.sessions.run(request, conn.id) });
+      }
+    } catch (e) {
+      reply({ id: request.id, ok: false, error: toBridgeError(e) });
+    }
+  }
+
+  private async onReaderChange(change: ReaderChange): Promise<void> {
+    if (change.type === 'card-removed') {
+      const lost = await this.options.sessions.cardRemoved(change.reader);
+      for (const { id, owner } of lost) {
+        const conn = this.connections.get(owner);
+        const event: BridgeEvent = {
+          event: 'session-lost',
+          session: id,
+          error: { code: 'NO_CARD', message: `The card was removed from "${change.reader}"`, action: 'Put the SIM back in the reader and open it again' },
+        };
+        conn?.socket.send(JSON.stringify(event));
+      }
+      return;
+    }
+    const readers = await this.options.sessions.readers();
+    const event: BridgeEvent = { event: 'readers', readers };
+    for (const conn of this.connections.values()) if (conn.helloDone) conn.socket.send(JSON.stringify(event));
+  }
+}
