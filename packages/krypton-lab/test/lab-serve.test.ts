@@ -92,3 +92,26 @@ describe('the lab bin without pnpm', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('fault injection in process', () => {
+  it('adds the latency once per request, on start and on verify alike', async () => {
+    const { startLab } = await import('../src/server/lab.ts');
+    const lab = await startLab();
+    try {
+      lab.faults.update({ latencyMs: 200 });
+      let t = performance.now();
+      const start = await fetch(lab.urls.keys, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ imsi: '001010000000001' }) });
+      const startMs = performance.now() - t;
+      const { keyId } = (await start.json()) as { keyId: string };
+      t = performance.now();
+      await fetch(`${lab.urls.keys}/${keyId}/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"res":"AAAAAAAAAAA="}' });
+      const verifyMs = performance.now() - t;
+      expect(startMs).toBeGreaterThanOrEqual(195);
+      expect(startMs).toBeLessThan(390);
+      expect(verifyMs).toBeGreaterThanOrEqual(195);
+      expect(verifyMs).toBeLessThan(390);
+    } finally {
+      await lab.close();
+    }
+  });
+});

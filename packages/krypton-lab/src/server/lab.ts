@@ -98,7 +98,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const lab = {} as Lab;
     const main = new Hono();
     const withFaults = (service: LabService) => faultMiddleware(service, faults, clock);
-    main.use('/v1/keys', withFaults('keys'));
+    // In hono '/v1/keys/*' also matches '/v1/keys' itself: one registration, or faults apply twice.
     main.use('/v1/keys/*', withFaults('keys'));
     main.use('/v1/provisioning/*', withFaults('provisioning'));
     main.route('/v1/keys', keysApi({ hss, keys }));

@@ -1,0 +1,2 @@
+export { main } from './main.ts';
+export type { Metric, Suite, BenchContext } from './metric.ts';
