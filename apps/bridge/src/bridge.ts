@@ -9,6 +9,7 @@ import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { approvalsPage } from './http/approvals-page.ts';
 import { hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
 import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton-proxy.ts';
+import { resolveLimits, type BridgeLimits } from './limits.ts';
 import { Logger } from './log.ts';
 import { PcscReaderBackend } from './readers/pcsc-backend.ts';
 import type { ReaderBackend } from './readers/reader-backend.ts';
@@ -40,6 +41,12 @@ export interface BridgeOptions {
   webRoot?: string;
   /** Use PC/SC readers through pcscd (default true). */
   pcsc?: boolean;
+  /** Reader backends besides PC/SC (default: the demo's virtual reader when the lab is mounted). */
+  readers?: ReaderBackend[];
+  /** Rates, sizes and timeouts to enforce instead of the defaults (tests shorten the timeouts). */
+  limits?: Partial<BridgeLimits>;
+  /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
+  upstreamFetch?: typeof fetch;
   log?: Logger;
 }
 
@@ -58,6 +65,7 @@ export interface RunningBridge {
 /** Starts the bridge on loopback. */
 export async function startBridge(options: BridgeOptions = {}): Promise<RunningBridge> {
   const log = options.log ?? new Logger();
+  const limits = resolveLimits(options.limits);
   const approvals = new ApprovalStore();
   for (const o of options.allowOrigins ?? []) {
     const canonical = canonicalOrigin(o);
@@ -74,15 +82,24 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     await pcsc.start();
     backends.push(pcsc);
   }
-  if (lab) backends.push(new VirtualReaderBackend());
-  const sessions = new SimSessions(backends, log, options.rawApdu ?? false);
+  if (options.readers) backends.push(...options.readers);
+  else if (lab) backends.push(new VirtualReaderBackend());
+  const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates);
 
   // The app is built once the port is known: the Host and Origin allow-lists depend on it.
   let app: Hono | undefined;
   const servers: Server[] = [];
   const listen = (hostname: string, port: number) =>
     new Promise<{ server: Server; info: AddressInfo }>((resolve, reject) => {
-      const server = serve({ fetch: (req: Request) => (app ? app.fetch(req) : new Response('starting', { status: 503 })), hostname, port }, (info) => resolve({ server: server as Server, info }));
+      const server = serve(
+        {
+          fetch: (req: Request) => (app ? app.fetch(req) : new Response('starting', { status: 503 })),
+          hostname,
+          port,
+          serverOptions: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
+        },
+        (info) => resolve({ server: server as Server, info }),
+      );
       (server as Server).once('error', reject);
     });
   const first = await listen('127.0.0.1', options.port ?? 8787).catch(async (e: NodeJS.ErrnoException) => {
@@ -120,7 +137,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     }),
   );
   built.route('/approvals', approvalsPage(approvals, (what, origin) => log.info(`origin ${what}`, { origin })));
-  built.route('/krypton', kryptonProxy({ targets, origins, approvals, log }));
+  built.route('/krypton', kryptonProxy({ targets, origins, approvals, log, timeoutMs: limits.upstreamTimeoutMs, ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}) }));
   if (existsSync(webRoot)) {
     built.use('/*', serveStatic({ root: webRoot }));
     built.get('/*', serveStatic({ root: webRoot, path: 'index.html' }));
@@ -139,13 +156,10 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     bridgeName: BRIDGE_NAME,
     bridgeUrl: url,
     rawApdu: options.rawApdu ?? false,
+    limits,
     onApprovalRequest: (origin, code) => log.warn(`approval requested by ${origin}: code ${code} — approve at ${url}/approvals`),
   });
-  for (const s of servers) {
-    gateway.attach(s, s === servers[0] ? backends : []);
-    s.headersTimeout = 10_000;
-    s.requestTimeout = 30_000;
-  }
+  for (const s of servers) gateway.attach(s, s === servers[0] ? backends : []);
   if (options.rawApdu) log.warn('RAW APDU PASSTHROUGH IS ON (--dev-raw-apdu): approved pages can send any command to the card');
 
   return {

@@ -32,6 +32,12 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
   const app = new Hono();
   const doFetch = options.fetch ?? fetch;
 
+  // Every answer depends on the Origin (allowed or not, echoed or not): caches must key on it.
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('Vary', 'Origin');
+  });
+
   const standingOf = (c: Context) => options.origins.standing(c.req.header('origin'));
 
   app.options('/:target/*', (c) => {
@@ -62,7 +68,7 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
       if (!base) return c.json({ code: 'NOT_FOUND', message: `No Krypton endpoint named "${c.req.param('target')}"` }, 404);
       const prefix = `/krypton/${c.req.param('target')}`;
       const path = new URL(c.req.url).pathname.slice(prefix.length);
-      if (!ALLOWED_PATH.test(path) || new URL(c.req.url).search) return c.json({ code: 'NOT_FOUND', message: 'The bridge forwards only Krypton key and provisioning calls' }, 404);
+      if (!ALLOWED_PATH.test(path) || !plainSegments(path) || new URL(c.req.url).search) return c.json({ code: 'NOT_FOUND', message: 'The bridge forwards only Krypton key and provisioning calls' }, 404);
 
       const headers: Record<string, string> = {};
       for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -97,6 +103,19 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
 
   app.all('/*', (c) => c.json({ code: 'METHOD_NOT_ALLOWED', message: 'The Krypton proxy takes POST only' }, 405));
   return app;
+}
+
+/** Whether no path segment decodes to a dot segment or hides a slash (`..%2F`): what is forwarded is what was checked. */
+function plainSegments(path: string): boolean {
+  return path.split('/').every((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return false;
+    }
+    return decoded !== '.' && decoded !== '..' && !/[/\\?#]/.test(decoded);
+  });
 }
 
 async function readBounded(response: Response): Promise<Uint8Array<ArrayBuffer> | undefined> {

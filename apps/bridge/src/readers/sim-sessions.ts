@@ -1,5 +1,6 @@
 import { fromBase64Exact, fromHex, KryptonError, toBase64, toHex, Usim } from '@krypton-web/krypton-core';
 import type { BridgeError, BridgeRequest, BridgeResults } from '@krypton-web/sim-transport';
+import { DEFAULT_LIMITS, type RateSpec } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
 import type { OpenedCard, ReaderBackend } from './reader-backend.ts';
@@ -24,13 +25,18 @@ type SessionOp = Extract<BridgeRequest, { session: string }>;
 export class SimSessions {
   private readonly sessions = new Map<string, SimSession>();
   private readonly opening = new Set<string>();
-  private readonly authenticateLimit = new RateLimiter(5, 30);
+  /** Readers whose session is being closed: an open waits for the card to be released first. */
+  private readonly closing = new Map<string, Promise<void>>();
+  private readonly authenticateLimit: RateLimiter;
 
   constructor(
     private readonly backends: ReaderBackend[],
     private readonly log: Logger,
     private readonly rawApdu: boolean,
-  ) {}
+    authenticates: RateSpec = DEFAULT_LIMITS.authenticates,
+  ) {
+    this.authenticateLimit = new RateLimiter(authenticates.burst, authenticates.perMinute);
+  }
 
   /** The readers of every backend, with whether a session holds them. */
   async readers(): Promise<BridgeResults['readers']['readers']> {
@@ -44,9 +50,11 @@ export class SimSessions {
     if (this.opening.has(reader) || [...this.sessions.values()].some((s) => s.reader === reader)) {
       throw new KryptonError('TRANSPORT_BUSY', `The reader "${reader}" is in use by another page or tab`, 'Close the SIM session there (or that tab), then try again', { step: 'open' });
     }
-    const backend = await this.backendOf(reader);
+    // Claimed before the first await: two opens racing for one reader cannot both pass the check above.
     this.opening.add(reader);
     try {
+      const backend = await this.backendOf(reader);
+      await this.closing.get(reader);
       const card = await backend.open(reader);
       const id = sessionId();
       this.sessions.set(id, { id, reader, owner, card, usim: new Usim(card.transport), backend });
@@ -85,7 +93,8 @@ export class SimSessions {
         this.log.info('PIN verified', { reader: s.reader });
         return {};
       case 'authenticate': {
-        if (!this.authenticateLimit.take(s.id)) {
+        // Per reader, not per session: opening new sessions does not buy a hostile page more tries on the card.
+        if (!this.authenticateLimit.take(s.reader)) {
           throw new KryptonError('TRANSPORT_BUSY', 'Too many AUTHENTICATE commands on this card in a short time', 'Wait a minute before trying again');
         }
         const result = await s.usim.authenticate(fromBase64Exact(request.rand, 16, 'rand'), fromBase64Exact(request.autn, 16, 'autn'));
@@ -113,7 +122,13 @@ export class SimSessions {
     const s = this.sessions.get(id);
     if (!s) return;
     this.sessions.delete(id);
-    await s.card.transport.close().catch(() => undefined);
+    const released = s.card.transport.close().catch(() => undefined);
+    this.closing.set(s.reader, released);
+    try {
+      await released;
+    } finally {
+      if (this.closing.get(s.reader) === released) this.closing.delete(s.reader);
+    }
     this.log.info('session closed', { reader: s.reader, why });
   }
 
@@ -132,6 +147,8 @@ export class SimSessions {
   /** Closes every session. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id, 'bridge stopping')));
+    // Closes already under way (a page that just went away) finish before the backends are released.
+    await Promise.all([...this.closing.values()]);
   }
 
   private async backendOf(reader: string): Promise<ReaderBackend> {

@@ -1,5 +1,5 @@
 import { toHex } from '@krypton-web/krypton-core';
-import { demoProfileSet, findSim, VirtualUsim, type ProfileSet } from '@krypton-web/krypton-lab/browser';
+import { demoProfileSet, findSim, VirtualUsim, type ProfileSet, type VirtualCard } from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
 import type { BackendReader, OpenedCard, ReaderBackend, ReaderChange } from './reader-backend.ts';
 
@@ -12,12 +12,16 @@ export const VIRTUAL_READER_NAME = 'Krypton Web demo reader (virtual SIM)';
  */
 export class VirtualReaderBackend implements ReaderBackend {
   readonly kind = 'virtual';
-  private card: VirtualUsim | undefined;
+  private card: VirtualCard | undefined;
+  private readonly simName: string;
+  private readonly profiles: ProfileSet;
 
-  constructor(
-    private readonly simName = 'demo',
-    private readonly profiles: ProfileSet = demoProfileSet(),
-  ) {}
+  /** The demo SIM by default; another profile by name, or a card of the caller's (tests count its APDUs). */
+  constructor(options: { sim?: string; profiles?: ProfileSet; card?: VirtualCard } = {}) {
+    this.simName = options.sim ?? 'demo';
+    this.profiles = options.profiles ?? demoProfileSet();
+    this.card = options.card;
+  }
 
   async readers(): Promise<BackendReader[]> {
     const card = await this.currentCard();
@@ -37,7 +41,7 @@ export class VirtualReaderBackend implements ReaderBackend {
 
   async close(): Promise<void> {}
 
-  private async currentCard(): Promise<VirtualUsim> {
+  private async currentCard(): Promise<VirtualCard> {
     // One card for the bridge's life: its SQN state persists across sessions like a real SIM's.
     this.card ??= await VirtualUsim.create(findSim(this.profiles, this.simName));
     return this.card;

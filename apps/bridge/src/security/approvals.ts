@@ -28,6 +28,7 @@ export const MAX_PENDING = 20;
 export class ApprovalStore {
   private readonly pending = new Map<string, PendingApproval & { deliver: (token: string) => void; reject: (why: string) => void }>();
   private readonly approved = new Map<string, Approval & { tokens: Set<string> }>();
+  private readonly revokeListeners = new Set<(origin: string) => void>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -79,9 +80,17 @@ export class ApprovalStore {
     return true;
   }
 
-  /** Revokes an origin: its tokens stop working at once. */
+  /** Revokes an origin: its tokens stop working at once, and listeners end what it holds open. */
   revoke(origin: string): boolean {
-    return this.approved.delete(origin);
+    if (!this.approved.delete(origin)) return false;
+    for (const l of this.revokeListeners) l(origin);
+    return true;
+  }
+
+  /** Calls `listener` with each revoked origin (the WebSocket side closes its connections); returns the unsubscribe function. */
+  onRevoke(listener: (origin: string) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
   }
 
   /** Whether an origin may connect at all (approved or pre-approved). */

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeEvent, type BridgeReply } from '@krypton-web/sim-transport';
+import { DEFAULT_LIMITS, type BridgeLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { AllowedHosts } from '../security/allowed-hosts.ts';
 import type { ApprovalStore } from '../security/approvals.ts';
@@ -21,8 +22,8 @@ export interface WsGatewayOptions {
   /** The bridge's own URL, where the person approves (`<url>/approvals`). */
   bridgeUrl: string;
   rawApdu: boolean;
-  /** Close a connection that sent nothing for this long (ms). */
-  idleMs?: number;
+  /** Rates and timeouts (the defaults when absent). */
+  limits?: BridgeLimits;
   /** Tell the person (terminal) that a page asks for approval. */
   onApprovalRequest?: (origin: string, code: string) => void;
 }
@@ -32,6 +33,8 @@ interface Connection {
   origin: string;
   socket: WebSocket;
   helloDone: boolean;
+  /** The approval token shown in the hello (approved origins), checked again on every message. */
+  token: string | undefined;
 }
 
 /**
@@ -43,12 +46,24 @@ interface Connection {
 export class WsGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BRIDGE_MESSAGE, perMessageDeflate: false });
   private readonly connections = new Map<string, Connection>();
-  private readonly connectLimit = new RateLimiter(20, 60);
-  private readonly pairLimit = new RateLimiter(3, 6);
-  private readonly openLimit = new RateLimiter(10, 30);
+  private readonly limits: BridgeLimits;
+  private readonly connectLimit: RateLimiter;
+  private readonly pairLimit: RateLimiter;
+  private readonly openLimit: RateLimiter;
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly options: WsGatewayOptions) {}
+  constructor(private readonly options: WsGatewayOptions) {
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.connectLimit = new RateLimiter(this.limits.connects.burst, this.limits.connects.perMinute);
+    this.pairLimit = new RateLimiter(this.limits.pairings.burst, this.limits.pairings.perMinute);
+    this.openLimit = new RateLimiter(this.limits.opens.burst, this.limits.opens.perMinute);
+    // A revoked origin loses its connections (and so its readers) at once, not at its next message.
+    this.unsubscribe.push(
+      options.approvals.onRevoke((origin) => {
+        for (const c of this.connections.values()) if (c.origin === origin) c.socket.close(4403, 'approval revoked');
+      }),
+    );
+  }
 
   /** Handles upgrades on an HTTP server; anything not allowed is answered with a plain HTTP refusal. */
   attach(server: Server, backends: { onChange(l: (c: ReaderChange) => void): () => void }[]): void {
@@ -56,22 +71,30 @@ export class WsGateway {
     for (const b of backends) this.unsubscribe.push(b.onChange((change) => void this.onReaderChange(change)));
   }
 
-  /** Closes every connection. */
+  /** Closes every connection (sessions and pairing requests alike); peers that do not answer are cut off. */
   async close(): Promise<void> {
     this.unsubscribe.forEach((u) => u());
-    for (const c of this.connections.values()) c.socket.close(1001, 'bridge stopping');
+    for (const ws of this.wss.clients) ws.close(1001, 'bridge stopping');
+    const cutOff = setTimeout(() => {
+      for (const ws of this.wss.clients) ws.terminate();
+    }, this.limits.closeGraceMs);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    clearTimeout(cutOff);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const { hosts, origins, log } = this.options;
+    // Node hands over an upgrading socket without its error listener: a peer that resets the connection
+    // while it is refused (or before ws takes it) would otherwise end the process.
+    socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
-    const origin = req.headers.origin;
+    const origin = singleHeader(req, 'origin');
     const refuse = (status: number, reason: string) => {
       log.warn('WebSocket refused', { reason, origin: origin ?? '(none)', path });
       socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!hosts.allows(req.headers.host)) return refuse(421, 'unknown Host');
+    // Node keeps the first of two Host headers in req.headers: count them, so a second one cannot hide.
+    if (!hosts.allows(singleHeader(req, 'host'))) return refuse(421, 'unknown Host');
     if (path !== '/ws' && path !== '/pair') return refuse(404, 'unknown path');
     if (!this.connectLimit.take(origin ?? '(none)')) return refuse(429, 'too many connections');
     const standing = origins.standing(origin);
@@ -88,6 +111,8 @@ export class WsGateway {
 
   private pair(ws: WebSocket, origin: string): void {
     const { approvals, log } = this.options;
+    // ws reports an oversized or malformed frame as an 'error' event: unheard, it would end the process.
+    ws.on('error', () => ws.terminate());
     const pending = approvals.request(
       origin,
       (token) => {
@@ -112,14 +137,14 @@ export class WsGateway {
 
   private serve(ws: WebSocket, origin: string): void {
     const id = Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url');
-    const conn: Connection = { id, origin, socket: ws, helloDone: false };
+    const conn: Connection = { id, origin, socket: ws, helloDone: false, token: undefined };
     this.connections.set(id, conn);
-    const idleMs = this.options.idleMs ?? 15 * 60_000;
+    const idleMs = this.limits.idleMs;
     let idle = setTimeout(() => ws.close(4408, 'idle'), idleMs);
     // The first message must be the hello, and quickly: a socket that says nothing is dropped.
     const helloTimer = setTimeout(() => {
       if (!conn.helloDone) ws.close(4408, 'no hello');
-    }, 10_000);
+    }, this.limits.helloMs);
     ws.on('message', (data, isBinary) => {
       clearTimeout(idle);
       idle = setTimeout(() => ws.close(4408, 'idle'), idleMs);
@@ -161,19 +186,24 @@ export class WsGateway {
         conn.socket.close(4401, 'not approved: missing or revoked token');
         return;
       }
+      conn.token = request.token;
       conn.helloDone = true;
       reply({ id: request.id, ok: true, result: { bridge: this.options.bridgeName, version: BRIDGE_PROTOCOL_VERSION, rawApdu: this.options.rawApdu } });
       return;
     }
-    // An approval revoked while connected ends the connection at its next request.
-    if (this.options.origins.standing(conn.origin) === 'unknown') {
+    // Every request proves the approval again: a revoked origin, or a token from before a revocation
+    // (even if the origin was approved again since), ends the connection.
+    const standing = this.options.origins.standing(conn.origin);
+    if (standing === 'unknown' || (standing === 'approved' && !this.options.approvals.accepts(conn.origin, conn.token))) {
       conn.socket.close(4403, 'approval revoked');
+      return;
+    }
+    if (request.op === 'hello') {
+      conn.socket.close(4400, 'bad message: hello was already sent');
       return;
     }
     try {
       switch (request.op) {
-        case 'hello':
-          throw new BridgeProtocolError('hello was already sent');
         case 'readers':
           reply({ id: request.id, ok: true, result: { readers: await this.options.sessions.readers() } });
           return;
@@ -202,12 +232,25 @@ export class WsGateway {
           session: id,
           error: { code: 'NO_CARD', message: `The card was removed from "${change.reader}"`, action: 'Put the SIM back in the reader and open it again' },
         };
-        conn?.socket.send(JSON.stringify(event));
+        if (conn && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
       }
       return;
     }
     const readers = await this.options.sessions.readers();
     const event: BridgeEvent = { event: 'readers', readers };
-    for (const conn of this.connections.values()) if (conn.helloDone) conn.socket.send(JSON.stringify(event));
+    for (const conn of this.connections.values()) if (conn.helloDone && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
   }
+}
+
+/** A header's value when the request carries it exactly once (raw headers counted, not Node's merged view). */
+function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  let value: string | undefined;
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === name) {
+      count++;
+      value = req.rawHeaders[i + 1];
+    }
+  }
+  return count === 1 ? value : undefined;
 }

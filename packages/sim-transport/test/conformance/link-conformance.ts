@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KryptonError, Usim, toHex } from '@krypton-web/krypton-core';
+import { KryptonError, Usim, toHex, type KryptonErrorCode } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { Hss } from '@krypton-web/krypton-lab';
 import type { ApduTransport, ImsiSource } from '../../src/index.ts';
@@ -22,94 +22,162 @@ export interface ConformanceOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The SIM commands Krypton needs. krypton-core's `Usim` offers them over an APDU link; the bridge's
+ * `BridgeSimSession` offers the same commands over its narrow protocol, running `Usim` next to the card.
+ */
+export interface SimCommands {
+  readImsi(): Promise<string>;
+  readIccid(): Promise<string>;
+  pinState(): Promise<{ enabled: boolean; verified: boolean; triesLeft?: number | undefined }>;
+  verifyPin(pin: string, options?: { allowLastTry?: boolean }): Promise<void>;
+  authenticate(rand: Uint8Array, autn: Uint8Array): Promise<{ kind: 'success'; res: Uint8Array; ck: Uint8Array; ik: Uint8Array } | { kind: 'sync-failure'; auts: Uint8Array }>;
+}
+
+/** A session of SIM commands to a fresh card built from a demo SIM profile, through a link that offers commands, not APDUs. */
+export interface SimSessionUnderTest {
+  sim: SimCommands;
+  /** Ends the session (the reader is free afterwards); later commands fail with TRANSPORT_CLOSED. */
+  close(): Promise<void>;
+  /** Tries to open another session on the same reader, as a second page would. */
+  openAnother(): Promise<{ sim: SimCommands; close(): Promise<void> }>;
+  /** Extra cleanup after the session is closed (pull the card, stop the bridge). */
+  dispose?: () => Promise<void>;
+}
+
+/** Opens a command session to a fresh card built from the named demo SIM. */
+export type OpenSimSession = (sim: SimProfile) => Promise<SimSessionUnderTest>;
+
+/** Options of the command-level suite. */
+export interface SimCommandConformanceOptions extends ConformanceOptions {
+  /** Whether an error is the link's form of a krypton-core error code (the bridge carries `code` across). */
+  isError: (error: unknown, code: string) => boolean;
+}
+
 const SELECT_USIM = new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02]);
 
-async function withLink<T>(open: OpenLink, simName: string, fn: (link: LinkUnderTest, usim: Usim, sim: SimProfile) => Promise<T>): Promise<T> {
-  const sim = findSim(demoProfileSet(), simName);
-  const link = await open(sim);
+/** What the cases shared by both suites need: the commands, and whether a PIN guards the IMSI read. */
+interface OpenedSim {
+  sim: SimCommands;
+  /** The IMSI comes from somewhere a PIN does not guard (a modem's AT+CIMI). */
+  imsiWithoutPin: boolean;
+  dispose(): Promise<void>;
+}
+
+async function withSim<T>(open: (sim: SimProfile) => Promise<OpenedSim>, simName: string, fn: (opened: OpenedSim, sim: SimProfile) => Promise<T>): Promise<T> {
+  const profile = findSim(demoProfileSet(), simName);
+  const opened = await open(profile);
   try {
-    return await fn(link, new Usim(link.transport, link.imsiSource ? { imsiSource: link.imsiSource } : {}), sim);
+    return await fn(opened, profile);
   } finally {
-    await link.transport.close().catch(() => undefined);
-    await link.dispose?.();
+    await opened.dispose();
   }
+}
+
+/** The cases every SIM link must pass, whether it carries APDUs or commands. */
+function sharedSimCases(open: (sim: SimProfile) => Promise<OpenedSim>, isError: (error: unknown, code: string) => boolean, timeout: number): void {
+  it('reads the IMSI and the ICCID of the card', { timeout }, async () => {
+    await withSim(open, 'demo', async ({ sim: usim }, sim) => {
+      expect(await usim.readImsi()).toBe(sim.imsi);
+      expect(await usim.readIccid()).toBe(sim.iccid);
+    });
+  });
+
+  it('reads an even-length IMSI', { timeout }, async () => {
+    await withSim(open, 'demo-even', async ({ sim: usim }, sim) => {
+      expect(await usim.readImsi()).toBe(sim.imsi);
+    });
+  });
+
+  it('runs AUTHENTICATE: RES and CK match what the network computed', { timeout }, async () => {
+    await withSim(open, 'demo', async ({ sim: usim }, sim) => {
+      const hss = await Hss.create({ sims: [sim], groups: [] });
+      const vector = await hss.generateVector(sim.imsi);
+      const result = await usim.authenticate(vector.rand, vector.autn);
+      expect(result.kind).toBe('success');
+      if (result.kind !== 'success') return;
+      expect(toHex(result.res)).toBe(toHex(vector.xres));
+      expect(toHex(result.ck)).toBe(toHex(vector.ck));
+    });
+  });
+
+  it('reports a stale challenge as a sync failure whose AUTS the network accepts', { timeout }, async () => {
+    await withSim(open, 'demo', async ({ sim: usim }, sim) => {
+      const hss = await Hss.create({ sims: [sim], groups: [] });
+      const vector = await hss.generateVector(sim.imsi);
+      expect((await usim.authenticate(vector.rand, vector.autn)).kind).toBe('success');
+      const replay = await usim.authenticate(vector.rand, vector.autn);
+      expect(replay.kind).toBe('sync-failure');
+      if (replay.kind !== 'sync-failure') return;
+      expect(await hss.resynchronise(sim.imsi, vector.rand, replay.auts)).toBe(true);
+      const fresh = await hss.generateVector(sim.imsi);
+      expect((await usim.authenticate(fresh.rand, fresh.autn)).kind).toBe('success');
+    });
+  });
+
+  it('reports a challenge from the wrong network as MAC_FAILURE', { timeout }, async () => {
+    await withSim(open, 'demo-foreign', async ({ sim: usim }, sim) => {
+      const hss = await Hss.create({ sims: [sim], groups: [] });
+      const vector = await hss.generateVector(sim.imsi);
+      const e = await usim.authenticate(vector.rand, vector.autn).catch((x: unknown) => x);
+      expect(isError(e, 'MAC_FAILURE')).toBe(true);
+    });
+  });
+
+  it('reports PIN states: required, verified, blocked', { timeout }, async () => {
+    await withSim(open, 'demo-pin', async ({ sim: usim, imsiWithoutPin }, sim) => {
+      expect(await usim.pinState()).toMatchObject({ enabled: true, verified: false, triesLeft: 3 });
+      if (!imsiWithoutPin) {
+        const e = await usim.readImsi().catch((x: unknown) => x);
+        expect(isError(e, 'PIN_REQUIRED')).toBe(true);
+      }
+      await usim.verifyPin('1234');
+      expect(await usim.readImsi()).toBe(sim.imsi);
+    });
+    await withSim(open, 'demo-blocked', async ({ sim: usim }) => {
+      const e = await usim.verifyPin('1234').catch((x: unknown) => x);
+      expect(isError(e, 'PIN_BLOCKED')).toBe(true);
+    });
+  });
 }
 
 /**
  * The behaviour every link to a SIM must show, whatever carries the APDUs: the same suite runs on
- * the in-memory adapter, the modem link (in process and through a pty), PC/SC through pcscd, and
- * the bridge client.
+ * the in-memory adapter, the modem link (in process and through a pty), and PC/SC through pcscd.
+ * Links that carry SIM commands instead of APDUs (the bridge) run `describeSimCommandConformance`,
+ * which shares every SIM case with this one.
  */
 export function describeLinkConformance(name: string, open: OpenLink, options: ConformanceOptions = {}): void {
   const timeout = options.timeoutMs ?? 15_000;
+  const withLink = async <T>(simName: string, fn: (link: LinkUnderTest) => Promise<T>): Promise<T> => {
+    const link = await open(findSim(demoProfileSet(), simName));
+    try {
+      return await fn(link);
+    } finally {
+      await link.transport.close().catch(() => undefined);
+      await link.dispose?.();
+    }
+  };
 
   describe(`link conformance: ${name}`, () => {
-    it('reads the IMSI and the ICCID of the card', { timeout }, async () => {
-      await withLink(open, 'demo', async (_link, usim, sim) => {
-        expect(await usim.readImsi()).toBe(sim.imsi);
-        expect(await usim.readIccid()).toBe(sim.iccid);
-      });
-    });
-
-    it('reads an even-length IMSI', { timeout }, async () => {
-      await withLink(open, 'demo-even', async (_link, usim, sim) => {
-        expect(await usim.readImsi()).toBe(sim.imsi);
-      });
-    });
-
-    it('runs AUTHENTICATE: RES and CK match what the network computed', { timeout }, async () => {
-      await withLink(open, 'demo', async (_link, usim, sim) => {
-        const hss = await Hss.create({ sims: [sim], groups: [] });
-        const vector = await hss.generateVector(sim.imsi);
-        const result = await usim.authenticate(vector.rand, vector.autn);
-        expect(result.kind).toBe('success');
-        if (result.kind !== 'success') return;
-        expect(toHex(result.res)).toBe(toHex(vector.xres));
-        expect(toHex(result.ck)).toBe(toHex(vector.ck));
-      });
-    });
-
-    it('reports a stale challenge as a sync failure whose AUTS the network accepts', { timeout }, async () => {
-      await withLink(open, 'demo', async (_link, usim, sim) => {
-        const hss = await Hss.create({ sims: [sim], groups: [] });
-        const vector = await hss.generateVector(sim.imsi);
-        expect((await usim.authenticate(vector.rand, vector.autn)).kind).toBe('success');
-        const replay = await usim.authenticate(vector.rand, vector.autn);
-        expect(replay.kind).toBe('sync-failure');
-        if (replay.kind !== 'sync-failure') return;
-        expect(await hss.resynchronise(sim.imsi, vector.rand, replay.auts)).toBe(true);
-        const fresh = await hss.generateVector(sim.imsi);
-        expect((await usim.authenticate(fresh.rand, fresh.autn)).kind).toBe('success');
-      });
-    });
-
-    it('reports a challenge from the wrong network as MAC_FAILURE', { timeout }, async () => {
-      await withLink(open, 'demo-foreign', async (_link, usim, sim) => {
-        const hss = await Hss.create({ sims: [sim], groups: [] });
-        const vector = await hss.generateVector(sim.imsi);
-        const e = await usim.authenticate(vector.rand, vector.autn).catch((x: unknown) => x);
-        expect(KryptonError.is(e, 'MAC_FAILURE')).toBe(true);
-      });
-    });
-
-    it('reports PIN states: required, verified, blocked', { timeout }, async () => {
-      await withLink(open, 'demo-pin', async (link, usim, sim) => {
-        expect(await usim.pinState()).toMatchObject({ enabled: true, verified: false, triesLeft: 3 });
-        if (!link.imsiSource) {
-          const e = await usim.readImsi().catch((x: unknown) => x);
-          expect(KryptonError.is(e, 'PIN_REQUIRED')).toBe(true);
-        }
-        await usim.verifyPin('1234');
-        expect(await usim.readImsi()).toBe(sim.imsi);
-      });
-      await withLink(open, 'demo-blocked', async (_link, usim) => {
-        const e = await usim.verifyPin('1234').catch((x: unknown) => x);
-        expect(KryptonError.is(e, 'PIN_BLOCKED')).toBe(true);
-      });
-    });
+    sharedSimCases(
+      async (sim) => {
+        const link = await open(sim);
+        return {
+          sim: new Usim(link.transport, link.imsiSource ? { imsiSource: link.imsiSource } : {}),
+          imsiWithoutPin: link.imsiSource !== undefined,
+          dispose: async () => {
+            await link.transport.close().catch(() => undefined);
+            await link.dispose?.();
+          },
+        };
+      },
+      (e, code) => KryptonError.is(e, code as KryptonErrorCode),
+      timeout,
+    );
 
     it('refuses a second exchange while one is in flight', { timeout }, async () => {
-      await withLink(open, 'demo', async (link) => {
+      await withLink('demo', async (link) => {
         const first = link.transport.transmit(SELECT_USIM);
         await expect(link.transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_BUSY' });
         const answer = await first;
@@ -118,7 +186,7 @@ export function describeLinkConformance(name: string, open: OpenLink, options: C
     });
 
     it('closes during an exchange: the exchange settles, close() waits for it, later calls are refused', { timeout }, async () => {
-      await withLink(open, 'demo', async (link) => {
+      await withLink('demo', async (link) => {
         const pending = link.transport.transmit(SELECT_USIM).then(
           (r) => ({ ok: true as const, r }),
           (e: unknown) => ({ ok: false as const, e }),
@@ -127,6 +195,91 @@ export function describeLinkConformance(name: string, open: OpenLink, options: C
         const settled = await pending;
         if (!settled.ok) expect((settled.e as { code?: string }).code).toMatch(/^(TRANSPORT_CLOSED|ABORTED|TRANSPORT_FAILED)$/);
         await expect(link.transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
+      });
+    });
+  });
+}
+
+/**
+ * The same SIM behaviour at the level of SIM commands, for links that offer commands instead of APDUs
+ * (the bridge: IMSI, ICCID, PIN, AUTHENTICATE). Every SIM case of `describeLinkConformance` runs
+ * unchanged; the two APDU cases (one exchange at a time, close during an exchange) become their
+ * command-level counterparts: one command at a time, one session per reader, close during a command.
+ */
+export function describeSimCommandConformance(name: string, open: OpenSimSession, options: SimCommandConformanceOptions): void {
+  const timeout = options.timeoutMs ?? 15_000;
+  const { isError } = options;
+  const withSession = async <T>(simName: string, fn: (session: SimSessionUnderTest, sim: SimProfile) => Promise<T>): Promise<T> => {
+    const profile = findSim(demoProfileSet(), simName);
+    const session = await open(profile);
+    try {
+      return await fn(session, profile);
+    } finally {
+      await session.close().catch(() => undefined);
+      await session.dispose?.();
+    }
+  };
+
+  describe(`SIM command conformance: ${name}`, () => {
+    sharedSimCases(
+      async (sim) => {
+        const session = await open(sim);
+        return {
+          sim: session.sim,
+          imsiWithoutPin: false,
+          dispose: async () => {
+            await session.close().catch(() => undefined);
+            await session.dispose?.();
+          },
+        };
+      },
+      isError,
+      timeout,
+    );
+
+    it('refuses a second command while one is in flight, and answers the first correctly', { timeout }, async () => {
+      await withSession('demo', async ({ sim: usim }, sim) => {
+        const first = usim.readImsi();
+        const others = Array.from({ length: 4 }, () => usim.readIccid().then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })));
+        expect(await first).toBe(sim.imsi);
+        const settled = await Promise.all(others);
+        for (const s of settled) {
+          if (s.ok) expect(s.v).toBe(sim.iccid);
+          else expect(isError(s.e, 'TRANSPORT_BUSY')).toBe(true);
+        }
+        expect(settled.some((s) => !s.ok)).toBe(true);
+        // The refusals did not spoil the session.
+        expect(await usim.readIccid()).toBe(sim.iccid);
+      });
+    });
+
+    it('holds the reader for one session: a second is refused TRANSPORT_BUSY, and opens once the first is closed', { timeout }, async () => {
+      await withSession('demo', async (session, sim) => {
+        expect(await session.sim.readImsi()).toBe(sim.imsi);
+        const refused = await session.openAnother().catch((x: unknown) => x);
+        expect(isError(refused, 'TRANSPORT_BUSY')).toBe(true);
+        await session.close();
+        const second = await session.openAnother();
+        try {
+          expect(await second.sim.readIccid()).toBe(sim.iccid);
+        } finally {
+          await second.close();
+        }
+      });
+    });
+
+    it('closes during a command: the command settles, close waits for it, later commands are refused', { timeout }, async () => {
+      await withSession('demo', async (session, sim) => {
+        const pending = session.sim.readImsi().then(
+          (v) => ({ ok: true as const, v }),
+          (e: unknown) => ({ ok: false as const, e }),
+        );
+        await session.close();
+        const settled = await pending;
+        if (settled.ok) expect(settled.v).toBe(sim.imsi);
+        else expect(['TRANSPORT_CLOSED', 'ABORTED', 'TRANSPORT_FAILED'].some((code) => isError(settled.e, code))).toBe(true);
+        const later = await session.sim.readIccid().catch((x: unknown) => x);
+        expect(isError(later, 'TRANSPORT_CLOSED')).toBe(true);
       });
     });
   });
