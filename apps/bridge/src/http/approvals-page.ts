@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { ApprovalStore } from '../security/approvals.ts';
 
 /**
@@ -7,6 +8,8 @@ import type { ApprovalStore } from '../security/approvals.ts';
  */
 export function approvalsPage(approvals: ApprovalStore, onDecision: (what: string, origin: string) => void): Hono {
   const app = new Hono();
+  // A decision is a tiny form; nothing bigger is read.
+  app.post('*', bodyLimit({ maxSize: 4096, onError: (c) => c.text('Request body too large', 413) }));
 
   app.get('/', (c) => {
     const pending = approvals.listPending();

@@ -18,13 +18,16 @@ export class CountingBackend implements ReaderBackend {
   readonly kind: string;
   readerLists = 0;
   opens = 0;
+  /** Makes listing readers take this long, as a round trip to pcscd does (it widens races). */
+  listDelayMs = 0;
 
   constructor(private readonly inner: ReaderBackend) {
     this.kind = inner.kind;
   }
 
-  readers(): Promise<BackendReader[]> {
+  async readers(): Promise<BackendReader[]> {
     this.readerLists++;
+    if (this.listDelayMs > 0) await new Promise((r) => setTimeout(r, this.listDelayMs));
     return this.inner.readers();
   }
 
