@@ -1,0 +1,93 @@
+import type { StepName, TraceEvent } from '@krypton-web/krypton-core';
+import type { AuthOutcome, Failure, LinkKind, SessionEvent } from '../worker/api.ts';
+import { asFailure } from './session.svelte.ts';
+import type { WorkerApi } from './worker-api.ts';
+
+/** One row of the timeline. */
+export interface StepRow {
+  step: StepName;
+  status: 'running' | 'ok' | 'failed';
+  durationMs?: number;
+  note?: string;
+  failure?: { code: string; message: string };
+}
+
+/**
+ * One press of Authenticate, as a live timeline: the steps as they start and end (with durations),
+ * the APDUs and HTTP requests counted, whether the cached key was used, and on failure the step
+ * that failed with the reason and what to do.
+ */
+export class AuthRun {
+  steps = $state<StepRow[]>([]);
+  apdus = $state(0);
+  http = $state(0);
+  running = $state(false);
+  outcome = $state<AuthOutcome | undefined>(undefined);
+  failure = $state<Failure | undefined>(undefined);
+  totalMs = $state(0);
+  linkKind = $state<LinkKind | undefined>(undefined);
+  forgotten = $state(false);
+  readonly failedStep: StepRow | undefined = $derived(this.steps.findLast((s) => s.status === 'failed'));
+
+  /** Takes trace events while a run is on. */
+  onEvent(event: SessionEvent): void {
+    if (event.type === 'trace' && this.running) this.onTrace(event.event);
+  }
+
+  onTrace(event: TraceEvent): void {
+    switch (event.type) {
+      case 'step-start':
+        this.steps.push({ step: event.step, status: 'running' });
+        break;
+      case 'step-end': {
+        // The innermost running row of that step ends (steps nest: provisioning holds the IMSI read).
+        const row = this.steps.findLast((s) => s.step === event.step && s.status === 'running');
+        if (!row) break;
+        row.status = event.ok ? 'ok' : 'failed';
+        row.durationMs = Math.round(event.durationMs);
+        if (event.note) row.note = event.note;
+        if (event.failure) row.failure = event.failure;
+        break;
+      }
+      case 'apdu':
+        this.apdus++;
+        break;
+      case 'http':
+        this.http++;
+        break;
+    }
+  }
+
+  /** Runs the authentication in the worker. */
+  async run(api: WorkerApi, linkKind: LinkKind, now: () => number = () => performance.now()): Promise<void> {
+    if (this.running) return;
+    this.steps = [];
+    this.apdus = 0;
+    this.http = 0;
+    this.outcome = undefined;
+    this.failure = undefined;
+    this.forgotten = false;
+    this.linkKind = linkKind;
+    this.running = true;
+    const start = now();
+    try {
+      this.outcome = await api.authenticate();
+    } catch (e) {
+      this.failure = asFailure(e);
+    } finally {
+      this.totalMs = Math.round(now() - start);
+      this.running = false;
+      // A step left running by a failure elsewhere is not "running" any more.
+      for (const row of this.steps) if (row.status === 'running') row.status = this.failure ? 'failed' : 'ok';
+    }
+  }
+
+  async forgetKey(api: WorkerApi): Promise<void> {
+    try {
+      await api.forgetKey();
+      this.forgotten = true;
+    } catch (e) {
+      this.failure = asFailure(e);
+    }
+  }
+}

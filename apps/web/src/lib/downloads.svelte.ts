@@ -1,0 +1,94 @@
+import type { DownloadOutcome, Failure, IntegrityCheck, SessionEvent } from '../worker/api.ts';
+import { asFailure } from './session.svelte.ts';
+import type { WorkerApi } from './worker-api.ts';
+
+/** Where a download goes: a file handle from the save picker, nothing (save a Blob), or the person cancelled the picker. */
+export type SaveTarget = { kind: 'file'; handle: FileSystemFileHandle } | { kind: 'memory' } | { kind: 'cancelled' };
+
+export interface DownloadItem {
+  id: number;
+  key: string;
+  name: string;
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  received: number;
+  total?: number;
+  /** Bytes per second, smoothed. */
+  rate: number;
+  /** Milliseconds left at the current rate. */
+  etaMs?: number;
+  check?: IntegrityCheck;
+  failure?: Failure;
+  toDisk: boolean;
+}
+
+/** Smoothing of the rate: new samples weigh this much. */
+const ALPHA = 0.3;
+
+/**
+ * The downloads in progress and done: progress with bytes, rate and time left, cancel, and how each
+ * file was checked. The bytes never pass through here when they go to disk.
+ */
+export class Downloads {
+  items = $state<DownloadItem[]>([]);
+  private nextId = 1;
+  private readonly samples = new Map<number, { at: number; received: number }>();
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly saveBlob: (blob: Blob, name: string) => void = () => undefined,
+  ) {}
+
+  onEvent(event: SessionEvent): void {
+    if (event.type === 'download-progress') this.progress(event.progress.id, event.progress.received, event.progress.total);
+  }
+
+  progress(id: number, received: number, total: number | undefined): void {
+    const item = this.items.find((i) => i.id === id);
+    if (!item || item.status !== 'running') return;
+    const at = this.now();
+    const last = this.samples.get(id);
+    if (last && at > last.at && received >= last.received) {
+      const instant = ((received - last.received) * 1000) / (at - last.at);
+      item.rate = item.rate === 0 ? instant : ALPHA * instant + (1 - ALPHA) * item.rate;
+    }
+    this.samples.set(id, { at, received });
+    item.received = received;
+    if (total !== undefined) item.total = total;
+    item.etaMs = item.total !== undefined && item.rate > 0 ? ((item.total - received) * 1000) / item.rate : undefined;
+  }
+
+  /** Starts a download of `key` to `target`; resolves when it ends (however it ends). */
+  async start(api: WorkerApi, bucket: string, region: string, key: string, target: SaveTarget): Promise<DownloadItem | undefined> {
+    if (target.kind === 'cancelled') return undefined;
+    const id = this.nextId++;
+    const name = key.split('/').pop() || key;
+    this.items.unshift({ id, key, name, status: 'running', received: 0, rate: 0, toDisk: target.kind === 'file' });
+    this.samples.set(id, { at: this.now(), received: 0 });
+    const item = this.items.find((i) => i.id === id)!;
+    try {
+      const outcome: DownloadOutcome = await api.download({ id, bucket, region, key }, target.kind === 'file' ? target.handle : undefined);
+      item.status = 'done';
+      item.received = outcome.bytes;
+      item.total = outcome.bytes;
+      item.check = outcome.check;
+      item.etaMs = 0;
+      if (outcome.blob) this.saveBlob(outcome.blob, name);
+    } catch (e) {
+      const f = asFailure(e);
+      item.status = f.code === 'DOWNLOAD_CANCELLED' || f.code === 'ABORTED' ? 'cancelled' : 'failed';
+      if (item.status === 'failed') item.failure = f;
+      item.etaMs = undefined;
+    } finally {
+      this.samples.delete(id);
+    }
+    return item;
+  }
+
+  async cancel(api: WorkerApi, id: number): Promise<void> {
+    await api.cancelDownload(id);
+  }
+
+  dismiss(id: number): void {
+    this.items = this.items.filter((i) => i.id !== id || i.status === 'running');
+  }
+}

@@ -1,0 +1,93 @@
+import { en, type MessageKey } from './en.ts';
+import { ja, jaFailures } from './ja.ts';
+import type { Failure } from '../../worker/api.ts';
+
+export type Locale = 'en' | 'ja';
+export const LOCALES: readonly Locale[] = ['en', 'ja'];
+const STORAGE_KEY = 'krypton-web.locale';
+const CATALOGS: Record<Locale, Record<MessageKey, string>> = { en, ja };
+
+/** The browser's preferred language among ours: Japanese when it comes first, else English. */
+export function preferredLocale(languages: readonly string[]): Locale {
+  for (const l of languages) {
+    const base = l.toLowerCase().split('-')[0];
+    if (base === 'ja') return 'ja';
+    if (base === 'en') return 'en';
+  }
+  return 'en';
+}
+
+/** Replaces `{name}` with params.name (left as is when absent). */
+export function interpolate(text: string, params: Record<string, string | number | undefined> = {}): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const v = params[name];
+    return v === undefined ? whole : String(v);
+  });
+}
+
+interface Storage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/**
+ * The language of the page: the person's choice when they made one (kept in localStorage, which
+ * holds nothing else and nothing secret), otherwise the browser's.
+ */
+export class I18n {
+  locale = $state<Locale>('en');
+  /** Whether the person chose, rather than the browser. */
+  chosen = $state(false);
+
+  constructor(
+    private readonly storage: Storage | undefined = safeStorage(),
+    languages: readonly string[] = typeof navigator !== 'undefined' ? navigator.languages ?? [navigator.language] : [],
+  ) {
+    const saved = this.storage?.getItem(STORAGE_KEY);
+    if (saved === 'en' || saved === 'ja') {
+      this.locale = saved;
+      this.chosen = true;
+    } else {
+      this.locale = preferredLocale(languages);
+    }
+  }
+
+  set(locale: Locale): void {
+    this.locale = locale;
+    this.chosen = true;
+    try {
+      this.storage?.setItem(STORAGE_KEY, locale);
+    } catch {
+      // Storage refused (private mode): the choice lasts for this page.
+    }
+  }
+
+  /** A message in the current language. */
+  t(key: MessageKey, params?: Record<string, string | number | undefined>): string {
+    return interpolate(CATALOGS[this.locale][key] ?? en[key], params);
+  }
+
+  /** A failure's text in the current language: ours by code in Japanese, the worker's English otherwise. */
+  failure(f: Failure): { message: string; action: string } {
+    if (this.locale === 'ja') {
+      const entry = jaFailures[f.code];
+      if (entry) {
+        const params = { ...f.details, message: f.message, sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined } as Record<string, string | number | undefined>;
+        return { message: interpolate(entry.message, params), action: interpolate(entry.action, params) };
+      }
+    }
+    return { message: f.message, action: f.action };
+  }
+}
+
+function safeStorage(): Storage | undefined {
+  try {
+    return typeof localStorage !== 'undefined' ? localStorage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const i18n = new I18n();
+/** Shorthand for components. */
+export const t = (key: MessageKey, params?: Record<string, string | number | undefined>): string => i18n.t(key, params);

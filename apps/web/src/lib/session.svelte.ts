@@ -1,0 +1,240 @@
+import type { Failure, LinkKind, PinInfo, ReaderSummary, SessionEvent, SessionSettings, SimSummary } from '../worker/api.ts';
+import { isFailure } from '../worker/api.ts';
+import { linkAvailability, type Environment, type Unavailable } from './availability.ts';
+import { resolveSettings, type EndpointChoice, type EndpointProblem } from './endpoints.ts';
+import { LinkMachine } from './link-machine.svelte.ts';
+import type { WorkerApi } from './worker-api.ts';
+
+/** What the session needs from its surroundings; tests pass doubles. */
+export interface SessionDeps {
+  env: Environment;
+  origin: string;
+  /** `ws://host/ws` of the bridge serving this page. */
+  bridgeWsUrl: string;
+  startWorker(onEvent: (event: SessionEvent) => void): Promise<WorkerApi>;
+  /** Opens the modem's port on the page and returns the pipe for the worker. */
+  openModemPipe(anyPort: boolean): Promise<{ pipe: MessagePort; name: string }>;
+  /** How often a modem's status is read again while connected, ms (0: never). */
+  modemRefreshMs?: number;
+}
+
+/** Turns anything thrown into a Failure the UI can show. */
+export function asFailure(e: unknown): Failure {
+  if (isFailure(e)) return { ...e, details: e.details ?? {} };
+  const err = e as { code?: unknown; message?: unknown; action?: unknown };
+  return {
+    code: typeof err?.code === 'string' ? err.code : 'UNEXPECTED',
+    message: typeof err?.message === 'string' ? err.message : String(e),
+    action: typeof err?.action === 'string' ? err.action : 'Try again; if it repeats, reload the page',
+    details: {},
+  };
+}
+
+/**
+ * The connection to the SIM, as the page sees it: which link and endpoint were chosen, the link's
+ * lifecycle (a state machine), what the SIM says, and the PIN. The worker is started on the first
+ * connect; everything secret stays there.
+ */
+export class SessionState {
+  private readonly deps: SessionDeps;
+  readonly link = new LinkMachine();
+  linkKind = $state<LinkKind>('virtual');
+  virtualSim = $state('demo');
+  anyPort = $state(false);
+  readers = $state<ReaderSummary[]>([]);
+  reader = $state('');
+  readersBusy = $state(false);
+  readersFailure = $state<Failure | undefined>(undefined);
+  endpoint = $state<EndpointChoice>('global');
+  customUrl = $state('');
+  sim = $state<SimSummary | undefined>(undefined);
+  simReadAt = $state<number | undefined>(undefined);
+  simBusy = $state(false);
+  pinBusy = $state(false);
+  pinFailure = $state<Failure | undefined>(undefined);
+  pinVerified = $state(false);
+  /** Counts successful connections: panels below the link start afresh for each SIM. */
+  generation = $state(0);
+
+  readonly availability: Record<LinkKind, Unavailable | undefined>;
+  readonly settings: SessionSettings | EndpointProblem = $derived.by(() => resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin));
+  readonly settingsOk = $derived(typeof this.settings === 'object');
+  readonly canConnect = $derived.by(() => this.link.canConnect && this.settingsOk && this.availability[this.linkKind] === undefined && (this.linkKind !== 'bridge' || this.reader !== ''));
+  readonly pin: PinInfo | undefined = $derived(this.sim?.pin);
+  readonly needsPin = $derived(this.pin !== undefined && this.pin.enabled && !this.pin.verified && !this.pin.blocked);
+
+  private api: WorkerApi | undefined;
+  private starting: Promise<WorkerApi> | undefined;
+  private readonly listeners = new Set<(event: SessionEvent) => void>();
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(deps: SessionDeps) {
+    this.deps = deps;
+    this.availability = linkAvailability(deps.env);
+    const serving = deps.env.serving;
+    if (serving.kind === 'bridge' && serving.config.mode === 'demo' && serving.config.endpoints.lab) this.endpoint = 'lab';
+    // Start on the first choice that can be used here.
+    const first = (['virtual', 'modem', 'bridge', 'cellular'] as const).find((k) => this.availability[k] === undefined);
+    if (first) this.linkKind = first;
+  }
+
+  /** The lab's bucket and region, when the lab endpoint is chosen (demo). */
+  get labDefaults(): { bucket: string; region: string } | undefined {
+    const serving = this.deps.env.serving;
+    if (this.endpoint !== 'lab' || serving.kind !== 'bridge' || !serving.config.lab) return undefined;
+    return { bucket: serving.config.lab.bucket, region: serving.config.lab.region };
+  }
+
+  /** The worker, started on first use. */
+  worker(): Promise<WorkerApi> {
+    if (this.api) return Promise.resolve(this.api);
+    this.starting ??= this.deps.startWorker((event) => this.dispatch(event)).then((api) => (this.api = api));
+    return this.starting;
+  }
+
+  /** Listens to the worker's events (state classes of lazily loaded panels use it). */
+  onEvent(listener: (event: SessionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Asks the bridge which readers it sees; picks the first one with a card. */
+  async findReaders(): Promise<void> {
+    this.readersBusy = true;
+    this.readersFailure = undefined;
+    try {
+      const api = await this.worker();
+      this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl);
+      if (!this.readers.some((r) => r.name === this.reader)) this.reader = this.readers.find((r) => r.card && !r.inUse)?.name ?? this.readers[0]?.name ?? '';
+    } catch (e) {
+      this.readersFailure = asFailure(e);
+    } finally {
+      this.readersBusy = false;
+    }
+  }
+
+  /** Opens the chosen link. For a modem this must run from a click (the browser's port picker). */
+  async connect(): Promise<void> {
+    if (!this.canConnect || typeof this.settings !== 'object') return;
+    const kind = this.linkKind;
+    if (!this.link.send({ type: 'connect', kind })) return;
+    this.sim = undefined;
+    this.pinFailure = undefined;
+    this.pinVerified = false;
+    try {
+      // The port picker first, while the click still counts as the person's gesture.
+      const modem = kind === 'modem' ? await this.deps.openModemPipe(this.anyPort) : undefined;
+      const api = await this.worker();
+      await api.configure(this.settings);
+      let sim: SimSummary;
+      if (kind === 'virtual') sim = await api.openVirtual(this.virtualSim);
+      else if (kind === 'modem') sim = await api.openModem(modem!.pipe, modem!.name);
+      else if (kind === 'bridge') sim = await api.openBridge(this.deps.bridgeWsUrl, this.reader);
+      else sim = await api.openCellular();
+      if (this.link.state.name !== 'connecting') {
+        // Disconnected while opening.
+        await api.close();
+        return;
+      }
+      this.sim = sim;
+      this.simReadAt = Date.now();
+      this.generation++;
+      this.link.send({ type: 'opened', linkName: sim.name });
+      this.startRefresh();
+    } catch (e) {
+      this.link.send({ type: 'failed', failure: asFailure(e) });
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    const state = this.link.state.name;
+    if (state === 'failed') {
+      this.link.send({ type: 'close' });
+      return;
+    }
+    if (!this.link.send({ type: 'close' })) return;
+    this.stopRefresh();
+    try {
+      await this.api?.close();
+    } finally {
+      this.sim = undefined;
+      this.link.send({ type: 'closed' });
+    }
+  }
+
+  /** Reads the SIM (and modem) again. */
+  async refreshSim(): Promise<void> {
+    if (!this.link.connected || !this.api || this.simBusy) return;
+    this.simBusy = true;
+    try {
+      const sim = await this.api.simStatus();
+      if (this.link.connected) {
+        this.sim = sim;
+        this.simReadAt = Date.now();
+      }
+    } catch (e) {
+      const f = asFailure(e);
+      if (isLinkGone(f)) this.link.send({ type: 'lost', failure: f });
+    } finally {
+      this.simBusy = false;
+    }
+  }
+
+  /** Verifies the PIN; `allowLastTry` only after the person confirmed using the last try. */
+  async verifyPin(pin: string, allowLastTry: boolean): Promise<boolean> {
+    if (!this.api || !this.sim) return false;
+    this.pinBusy = true;
+    this.pinFailure = undefined;
+    try {
+      const state = await this.api.verifyPin(pin, allowLastTry);
+      this.sim = { ...this.sim, pin: state };
+      this.pinVerified = true;
+      // The IMSI can be read now.
+      await this.refreshSim();
+      return true;
+    } catch (e) {
+      this.pinFailure = asFailure(e);
+      const tries = this.pinFailure.details.triesLeft;
+      if (this.sim?.pin && typeof tries === 'number') {
+        this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: tries, blocked: tries === 0 } };
+      }
+      if (this.pinFailure.code === 'PIN_BLOCKED' && this.sim?.pin) this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: 0, blocked: true } };
+      return false;
+    } finally {
+      this.pinBusy = false;
+    }
+  }
+
+  /** The worker's events: link loss for the machine, reader changes, and every listener. */
+  dispatch(event: SessionEvent): void {
+    if (event.type === 'link-lost') {
+      if (this.link.send({ type: 'lost', failure: event.failure })) this.stopRefresh();
+    } else if (event.type === 'readers') {
+      this.readers = event.readers;
+    }
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // One panel's bug must not silence the others.
+      }
+    }
+  }
+
+  private startRefresh(): void {
+    this.stopRefresh();
+    const every = this.deps.modemRefreshMs ?? 10_000;
+    if (this.linkKind !== 'modem' || every <= 0) return;
+    this.refreshTimer = setInterval(() => void this.refreshSim(), every);
+  }
+
+  private stopRefresh(): void {
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+}
+
+/** Failures that mean the link itself is gone, not just one command. */
+export function isLinkGone(f: Failure): boolean {
+  return f.code === 'NO_CARD' || f.code === 'TRANSPORT_CLOSED' || f.code === 'TRANSPORT_FAILED' || f.code === 'NOT_CONNECTED';
+}

@@ -1,0 +1,28 @@
+import { mount } from 'svelte';
+import App from './App.svelte';
+import './app.css';
+import { loadServing } from './lib/config.ts';
+import { i18n } from './lib/i18n/i18n.svelte.ts';
+import { SessionState } from './lib/session.svelte.ts';
+
+/** Web Serial is there (Chrome, Edge on desktop); checked without loading the serial code. */
+function hasWebSerial(): boolean {
+  return typeof (navigator as { serial?: { requestPort?: unknown } }).serial?.requestPort === 'function';
+}
+
+async function start(): Promise<void> {
+  const target = document.getElementById('app')!;
+  const serving = await loadServing();
+  const session = new SessionState({
+    env: { serving, webSerial: hasWebSerial(), secureContext: globalThis.isSecureContext },
+    origin: location.origin,
+    bridgeWsUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+    startWorker: async (onEvent) => (await import('./lib/worker-client.ts')).startWorker(onEvent),
+    openModemPipe: async (anyPort) => (await import('./lib/modem-port.ts')).openModemPipe(anyPort),
+  });
+  target.replaceChildren();
+  mount(App, { target, props: { session, serving } });
+}
+
+document.documentElement.lang = i18n.locale;
+void start();

@@ -1,0 +1,262 @@
+/**
+ * The contract between the page and the session worker (comlink). Only plain, structured-cloneable
+ * data crosses it, and never a secret unless the page asked for it by an explicit reveal call.
+ * The page imports this file for its types only.
+ */
+import type { TraceEvent } from '@krypton-web/krypton-core';
+
+/** How the SIM is reached. */
+export type LinkKind = 'virtual' | 'modem' | 'bridge' | 'cellular';
+
+/** A failure as the page sees it: a stable code to translate, the English text as fallback, and the facts. */
+export interface Failure {
+  code: string;
+  message: string;
+  action: string;
+  /** Facts for the message: status word, tries left, HTTP status, SORACOM's code and message, step... */
+  details: FailureDetails;
+  /** A missing S3 CORS rule: the exact configuration to paste, for this page's origin. */
+  cors?: { origin: string; bucket: string; json: string };
+  /** Access denied: what the IAM role must allow. */
+  iam?: { action: string; resource: string };
+}
+
+export interface FailureDetails {
+  sw?: number;
+  triesLeft?: number;
+  status?: number;
+  serverCode?: string;
+  serverMessage?: string;
+  step?: string;
+  clockOffsetMs?: number;
+  bucket?: string;
+  key?: string;
+  region?: string;
+  limitBytes?: number;
+  expected?: string;
+  actual?: string;
+}
+
+/** Where Krypton calls go, already resolved to absolute URLs by the page. */
+export interface SessionSettings {
+  /** Base URL of the Keys and Provisioning APIs (SIM endpoints), e.g. `http://127.0.0.1:8787/krypton/lab`. */
+  kryptonBase: string;
+  /** Base URL of the cellular endpoint (SORACOM Air line authentication). */
+  cellularBase: string;
+  /** Cognito Identity endpoint; undefined: AWS's endpoint for the token's region. */
+  cognitoEndpoint?: string;
+  /** S3 endpoint (the lab's, path-style); undefined: AWS. */
+  s3Endpoint?: string;
+  /** This page's origin, for the CORS rule a bucket needs. */
+  origin: string;
+}
+
+/** PIN1 as the SIM reports it. */
+export interface PinInfo {
+  enabled: boolean;
+  verified: boolean;
+  triesLeft?: number;
+  pukTriesLeft?: number;
+  /** No tries left: only the PUK unblocks it. */
+  blocked: boolean;
+}
+
+/** What a USB modem says about itself and the network. */
+export interface ModemSummary {
+  manufacturer?: string;
+  model?: string;
+  firmware?: string;
+  imei?: string;
+  /** Received signal, dBm (LTE RSRP or RSSI), when the modem said. */
+  signalDbm?: number;
+  /** Signal as 0–4 bars, for the glance. */
+  signalBars?: number;
+  /** Access technology (LTE, WCDMA, GSM...). */
+  technology?: string;
+  registration?: 'home' | 'roaming' | 'searching' | 'denied' | 'not-registered' | 'unknown';
+  operator?: string;
+  /** Whether the modem relays APDUs (AT+CSIM); without it the SIM cannot be authenticated. */
+  csim: boolean;
+}
+
+/** The SIM on the open link. */
+export interface SimSummary {
+  link: LinkKind;
+  /** The link's name ("Virtual SIM demo", "Huawei modem (12d1:1506)", "Virtual PCD 00 00"). */
+  name: string;
+  imsi?: string;
+  iccid?: string;
+  pin?: PinInfo;
+  modem?: ModemSummary;
+  /** Why the SIM could not be read (PIN required, blocked, no card). */
+  simError?: Failure;
+}
+
+/** A card reader as the bridge reports it. */
+export interface ReaderSummary {
+  name: string;
+  card: boolean;
+  inUse: boolean;
+}
+
+/** What the UI may know about the credentials in use: never the secret key or the session token. */
+export interface MaskedCredentials {
+  identityId?: string;
+  accessKeyId: string;
+  /** ms epoch, on this device's clock. */
+  expiration: number;
+  /** When the worker will refresh them by itself, ms epoch. */
+  refreshAt: number;
+  /** Masked forms, for display. */
+  secretAccessKeyMasked: string;
+  sessionTokenMasked: string;
+  mode: 'openid' | 'direct';
+}
+
+/** The secrets, only ever sent after an explicit reveal. */
+export interface RevealedCredentials {
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/** What one press of Authenticate achieved. */
+export interface AuthOutcome {
+  /** The SIM's key: reused from the cache (no AUTHENTICATE ran), or newly agreed; absent on the cellular endpoint. */
+  key?: { fromCache: boolean; resynchronised: boolean };
+  credentials: MaskedCredentials;
+  /** Whether agreed keys survive this page (IndexedDB) or live in memory only. */
+  keyCachePersistent: boolean;
+}
+
+/** A file an operation's answer holds (certificates and keys as PEM). */
+export interface ResultFile {
+  name: string;
+  /** JSON path of the value. */
+  path: string;
+  secret: boolean;
+}
+
+/** An operation's answer, masked for display; the full answer stays in the worker until revealed. */
+export interface OperationOutcome {
+  id: number;
+  operation: string;
+  /** Text answers (userdata) come as text. */
+  kind: 'json' | 'text';
+  /** JSON (pretty) or text, secrets replaced by bullets. */
+  display: string;
+  /** JSON paths of values that were masked. */
+  secretPaths: string[];
+  files: ResultFile[];
+  durationMs: number;
+}
+
+/** One page of a bucket listing. */
+export interface ListRequest {
+  bucket: string;
+  region: string;
+  prefix: string;
+  continuationToken?: string;
+  pageSize?: number;
+}
+
+export interface ObjectRow {
+  key: string;
+  size: number;
+  /** ms epoch */
+  lastModified?: number;
+  etag?: string;
+}
+
+export interface ListPage {
+  bucket: string;
+  prefix: string;
+  prefixes: string[];
+  objects: ObjectRow[];
+  nextContinuationToken?: string;
+  truncated: boolean;
+}
+
+export interface ObjectDetails extends ObjectRow {
+  contentType?: string;
+  /** Whether the ETag is a plain MD5 (single-part upload) that a download can be checked against. */
+  etagIsMd5: boolean;
+}
+
+export interface DownloadRequest {
+  id: number;
+  bucket: string;
+  region: string;
+  key: string;
+}
+
+/** How a finished download was checked. */
+export type IntegrityCheck = 'md5-match' | 'multipart-etag' | 'no-etag';
+
+export interface DownloadOutcome {
+  id: number;
+  bytes: number;
+  check: IntegrityCheck;
+  /** The file, when it could not be streamed to disk (no File System Access): the page saves it. */
+  blob?: Blob;
+}
+
+export interface DownloadProgress {
+  id: number;
+  received: number;
+  total?: number;
+}
+
+/** What the worker tells the page without being asked. */
+export type SessionEvent =
+  | { type: 'trace'; event: TraceEvent }
+  | { type: 'credentials'; credentials: MaskedCredentials }
+  | { type: 'credentials-refreshing'; reason: string }
+  | { type: 'credentials-failed'; failure: Failure }
+  | { type: 'link-lost'; failure: Failure }
+  | { type: 'readers'; readers: ReaderSummary[] }
+  | { type: 'download-progress'; progress: DownloadProgress };
+
+/** The session worker's API, as comlink exposes it. */
+export interface SessionApi {
+  /** Receives the worker's events (pass a `comlink.proxy`). */
+  subscribe(listener: (event: SessionEvent) => void): void;
+  /** Where Krypton, Cognito and S3 calls go; forgets credentials of another endpoint. */
+  configure(settings: SessionSettings): Promise<void>;
+  /** The lab's virtual SIM of that name, in the worker. */
+  openVirtual(simName: string): Promise<SimSummary>;
+  /** A USB modem whose Web Serial port the page opened; bytes come through `pipe` (see serial-pipe). */
+  openModem(pipe: MessagePort, name: string): Promise<SimSummary>;
+  /** The readers the bridge sees. */
+  bridgeReaders(wsUrl: string, token?: string): Promise<ReaderSummary[]>;
+  /** An exclusive SIM session on a bridge reader. */
+  openBridge(wsUrl: string, reader: string, token?: string): Promise<SimSummary>;
+  /** No SIM access: the cellular endpoint knows the SIM by its SORACOM Air line. */
+  openCellular(): Promise<SimSummary>;
+  /** Reads the SIM (and the modem) again. */
+  simStatus(): Promise<SimSummary>;
+  verifyPin(pin: string, allowLastTry: boolean): Promise<PinInfo>;
+  /** Closes the link; credentials and keys of this SIM are forgotten from memory. */
+  close(): Promise<void>;
+  /** Authenticates the SIM (or reuses its key) and obtains AWS credentials. */
+  authenticate(): Promise<AuthOutcome>;
+  /** Forgets the cached key of this SIM: the next authentication agrees a new one. */
+  forgetKey(): Promise<void>;
+  refreshCredentials(): Promise<MaskedCredentials>;
+  /** The secret key and session token: only for an explicit reveal by the person. */
+  revealCredentials(): Promise<RevealedCredentials>;
+  /** The SIM group's userdata (for the bucket field). */
+  userData(): Promise<string>;
+  runOperation(name: string, params: Record<string, unknown>): Promise<OperationOutcome>;
+  /** The full answer of an operation (explicit reveal, copy or download). */
+  revealOperation(id: number): Promise<{ display: string; files: Record<string, string> }>;
+  listObjects(request: ListRequest): Promise<ListPage>;
+  headObject(bucket: string, region: string, key: string): Promise<ObjectDetails>;
+  /** Streams an object to `target` (File System Access) or, without one, into a Blob. */
+  download(request: DownloadRequest, target: FileSystemFileHandle | undefined): Promise<DownloadOutcome>;
+  cancelDownload(id: number): void;
+}
+
+/** Whether a thrown value is a Failure from the worker. */
+export function isFailure(value: unknown): value is Failure {
+  return typeof value === 'object' && value !== null && typeof (value as Failure).code === 'string' && typeof (value as Failure).message === 'string' && typeof (value as Failure).action === 'string';
+}

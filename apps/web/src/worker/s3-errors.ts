@@ -1,0 +1,100 @@
+import type { Failure } from './api.ts';
+import { failure } from './failure.ts';
+
+export type S3Operation = 'list' | 'head' | 'get';
+
+interface Context {
+  op: S3Operation;
+  bucket: string;
+  key: string | undefined;
+  region: string;
+  /** This page's origin (for the CORS rule). */
+  origin: string;
+  /** For a network failure: whether the bucket's host answered a no-cors probe. */
+  reachable: boolean | undefined;
+}
+
+/** The CORS configuration a bucket needs for this page: GET/HEAD from its origin, with the headers downloads read. */
+export function corsJson(origin: string): string {
+  return JSON.stringify(
+    [
+      {
+        AllowedHeaders: ['*'],
+        AllowedMethods: ['GET', 'HEAD'],
+        AllowedOrigins: [origin],
+        ExposeHeaders: ['ETag', 'Content-Length', 'Content-Range', 'Content-Type', 'Last-Modified'],
+        MaxAgeSeconds: 3000,
+      },
+    ],
+    null,
+    2,
+  );
+}
+
+/** The IAM action and resource an S3 call needs. */
+export function iamNeed(op: S3Operation, bucket: string, key: string | undefined): { action: string; resource: string } {
+  if (op === 'list') return { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
+  return { action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${key ?? '*'}` };
+}
+
+/** An S3 (or network) error as a Failure that says what happened and what to do. */
+export function s3Failure(e: unknown, ctx: Context): Failure {
+  const err = (e ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; Region?: string; code?: string; action?: string; details?: unknown };
+  // Already explained (our own failures, or krypton-core's while getting credentials).
+  if (typeof err.code === 'string' && typeof err.action === 'string') return e as Failure;
+  const name = err.name ?? '';
+  const status = err.$metadata?.httpStatusCode;
+  const where = ctx.key ? `s3://${ctx.bucket}/${ctx.key}` : `s3://${ctx.bucket}`;
+  const details = { bucket: ctx.bucket, region: ctx.region, ...(ctx.key ? { key: ctx.key } : {}), ...(status ? { status } : {}), serverCode: name };
+
+  if (e instanceof TypeError || name === 'TypeError' || name === 'NetworkError') {
+    if (ctx.reachable) {
+      return failure(
+        'S3_CORS_MISSING',
+        `The browser blocked the answer from bucket "${ctx.bucket}": the bucket has no CORS rule that allows this page (${ctx.origin})`,
+        'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
+        { bucket: ctx.bucket, region: ctx.region },
+        { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin) } },
+      );
+    }
+    return failure('NETWORK_UNREACHABLE', `S3 could not be reached for ${where}`, 'Check the network connection and the bucket’s region, then try again', { bucket: ctx.bucket, region: ctx.region });
+  }
+  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
+    const need = iamNeed(ctx.op, ctx.bucket, ctx.key);
+    return failure(
+      'S3_ACCESS_DENIED',
+      `S3 refused ${where}: access denied`,
+      `Allow "${need.action}" on "${need.resource}" in the IAM role of the Cognito identity pool (the role for authenticated identities)`,
+      details,
+      { iam: need },
+    );
+  }
+  if (name === 'NoSuchBucket') return failure('S3_NO_SUCH_BUCKET', `There is no bucket named "${ctx.bucket}"`, 'Check the bucket name (it is case-sensitive and global)', details);
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+    return ctx.key
+      ? failure('S3_NO_SUCH_KEY', `${where} does not exist (any more)`, 'Refresh the listing', details)
+      : failure('S3_NO_SUCH_BUCKET', `There is no bucket named "${ctx.bucket}"`, 'Check the bucket name', details);
+  }
+  if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || name === 'IllegalLocationConstraintException' || status === 301) {
+    const region = typeof err.Region === 'string' ? err.Region : undefined;
+    return failure(
+      'S3_WRONG_REGION',
+      `Bucket "${ctx.bucket}" is not in ${ctx.region}${region ? ` but in ${region}` : ''}`,
+      region ? `Set the region to ${region}` : 'Set the bucket’s region (S3 console → the bucket → Properties)',
+      { ...details, ...(region ? { expected: region } : {}) },
+    );
+  }
+  if (name === 'RequestTimeTooSkewed') {
+    return failure('CLOCK_SKEW', 'S3 refused the request because this computer’s clock is off by more than 15 minutes', 'Set this computer’s clock automatically (NTP) and try again', details);
+  }
+  if (name === 'ExpiredToken' || name === 'ExpiredTokenException' || name === 'InvalidAccessKeyId' || name === 'InvalidToken' || name === 'TokenRefreshRequired') {
+    return failure('CREDENTIALS_EXPIRED', 'S3 still refused the credentials after they were renewed', 'Press Authenticate again; if it repeats, check this computer’s clock', details);
+  }
+  if (name === 'SignatureDoesNotMatch') {
+    return failure('S3_SIGNATURE', 'S3 refused the request signature', 'Check the region and this computer’s clock, then try again', details);
+  }
+  if (status !== undefined && status >= 500) {
+    return failure('SERVER_ERROR', `S3 failed (HTTP ${status}) for ${where}`, 'Try again in a moment', details);
+  }
+  return failure('S3_ERROR', `S3 refused ${where}: ${name || 'error'}${err.message ? ` (${err.message})` : ''}`, 'Check the bucket name and region, then try again', details);
+}

@@ -1,0 +1,288 @@
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
+import { md5 } from '@noble/hashes/legacy.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { DownloadOutcome, DownloadProgress, DownloadRequest, Failure, IntegrityCheck, ListPage, ListRequest, ObjectDetails, ObjectRow } from './api.ts';
+import { md5OfEtagText } from '../lib/etag.ts';
+import { failure } from './failure.ts';
+import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
+
+/** Largest object held in memory when the browser cannot write straight to disk (no File System Access). */
+export const MEMORY_DOWNLOAD_LIMIT = 512 * 1024 * 1024;
+/** Progress reports at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+
+interface Use {
+  provider: KryptonCredentialProvider;
+  endpoint: string | undefined;
+  origin: string;
+}
+
+/**
+ * S3 with the Krypton credentials, in the worker: listing, details and streamed, checked downloads.
+ * Expired credentials are replaced and the call retried once, so the person never sees them expire.
+ */
+export class S3Service {
+  private use_: Use | undefined;
+  private readonly clients = new Map<string, S3Client>();
+  private readonly downloads = new Map<number, AbortController>();
+
+  /** The credentials and endpoint to use from now on (a new SIM or endpoint resets the clients). */
+  use(use: Use): void {
+    const same = this.use_ && this.use_.provider === use.provider && this.use_.endpoint === use.endpoint && this.use_.origin === use.origin;
+    this.use_ = use;
+    if (!same) this.resetClients();
+  }
+
+  /** Forgets clients and cancels downloads (the link closed). */
+  reset(): void {
+    for (const [, c] of this.downloads) c.abort();
+    this.resetClients();
+  }
+
+  async list(request: ListRequest): Promise<ListPage> {
+    const bucket = checkBucket(request.bucket);
+    const prefix = request.prefix;
+    const out = await this.send(request.region, 'list', bucket, undefined, (client, abortSignal) =>
+      client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Delimiter: '/',
+          ...(prefix ? { Prefix: prefix } : {}),
+          MaxKeys: Math.min(Math.max(request.pageSize ?? 200, 1), 1000),
+          ...(request.continuationToken ? { ContinuationToken: request.continuationToken } : {}),
+        }),
+        { abortSignal },
+      ),
+    );
+    const objects: ObjectRow[] = (out.Contents ?? [])
+      .filter((o) => o.Key !== undefined && o.Key !== prefix)
+      .map((o) => ({
+        key: o.Key!,
+        size: o.Size ?? 0,
+        ...(o.LastModified ? { lastModified: o.LastModified.getTime() } : {}),
+        ...(o.ETag ? { etag: o.ETag } : {}),
+      }));
+    return {
+      bucket,
+      prefix,
+      prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? '').filter(Boolean),
+      objects,
+      truncated: out.IsTruncated === true,
+      ...(out.NextContinuationToken ? { nextContinuationToken: out.NextContinuationToken } : {}),
+    };
+  }
+
+  async head(bucketName: string, region: string, key: string): Promise<ObjectDetails> {
+    const bucket = checkBucket(bucketName);
+    const out = await this.send(region, 'head', bucket, key, (client, abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
+    return {
+      key,
+      size: out.ContentLength ?? 0,
+      ...(out.LastModified ? { lastModified: out.LastModified.getTime() } : {}),
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined,
+    };
+  }
+
+  /**
+   * Streams an object to a file the person chose (File System Access: `createWritable()` writes to a
+   * temporary file that replaces the target only on `close()`), or into a Blob when there is no such
+   * file. The MD5 is computed on the way and checked against a single-part ETag before the file is
+   * committed; a mismatch, a failure or a cancel aborts the write, so no file looks complete.
+   */
+  async download(request: DownloadRequest, target: FileSystemFileHandle | undefined, onProgress: (p: DownloadProgress) => void): Promise<DownloadOutcome> {
+    const bucket = checkBucket(request.bucket);
+    const controller = new AbortController();
+    this.downloads.set(request.id, controller);
+    let writable: FileSystemWritableFileStream | undefined;
+    const chunks: Uint8Array[] = [];
+    try {
+      const out = await this.send(request.region, 'get', bucket, request.key, (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }), controller.signal);
+      const total = out.ContentLength;
+      if (!target && total !== undefined && total > MEMORY_DOWNLOAD_LIMIT) {
+        throw failure(
+          'TOO_LARGE_FOR_MEMORY',
+          `This browser cannot write straight to disk, and the object (${total} bytes) is larger than the ${MEMORY_DOWNLOAD_LIMIT} bytes it may hold in memory`,
+          'Use Chrome or Edge on a desktop (they save large files straight to disk), or download it with the AWS CLI',
+          { limitBytes: MEMORY_DOWNLOAD_LIMIT, key: request.key },
+        );
+      }
+      const body = out.Body as { transformToWebStream?: () => ReadableStream<Uint8Array> } | ReadableStream<Uint8Array> | undefined;
+      if (!body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
+      const stream = 'transformToWebStream' in body && typeof body.transformToWebStream === 'function' ? body.transformToWebStream() : (body as ReadableStream<Uint8Array>);
+      if (target) writable = await target.createWritable({ keepExistingData: false });
+      const hash = md5.create();
+      let received = 0;
+      let lastReport = 0;
+      const reader = stream.getReader();
+      const onAbort = () => void reader.cancel().catch(() => undefined);
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (controller.signal.aborted) throw cancelled(request.key);
+          if (done) break;
+          hash.update(value);
+          received += value.byteLength;
+          if (writable) await writable.write(value as Uint8Array<ArrayBuffer>);
+          else {
+            if (received > MEMORY_DOWNLOAD_LIMIT) throw failure('TOO_LARGE_FOR_MEMORY', `The object is larger than the ${MEMORY_DOWNLOAD_LIMIT} bytes this browser may hold in memory`, 'Use Chrome or Edge on a desktop', { limitBytes: MEMORY_DOWNLOAD_LIMIT });
+            chunks.push(value);
+          }
+          const now = performance.now();
+          if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+            lastReport = now;
+            onProgress({ id: request.id, received, ...(total !== undefined ? { total } : {}) });
+          }
+        }
+      } finally {
+        controller.signal.removeEventListener('abort', onAbort);
+      }
+      if (controller.signal.aborted) throw cancelled(request.key);
+      if (total !== undefined && received !== total) {
+        throw failure('DOWNLOAD_INCOMPLETE', `The download ended after ${received} of ${total} bytes`, 'Try again; the connection was interrupted', { key: request.key });
+      }
+      const actual = bytesToHex(hash.digest());
+      const expected = out.ETag ? md5OfEtag(out.ETag) : undefined;
+      const check: IntegrityCheck = out.ETag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
+      if (expected !== undefined && expected !== actual) {
+        throw failure('CHECKSUM_MISMATCH', `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`, 'Download it again; the file was not saved', { expected, actual, key: request.key });
+      }
+      onProgress({ id: request.id, received, ...(total !== undefined ? { total } : {}) });
+      if (writable) {
+        await writable.close();
+        writable = undefined;
+        return { id: request.id, bytes: received, check };
+      }
+      return { id: request.id, bytes: received, check, blob: new Blob(chunks as BlobPart[], { type: out.ContentType ?? 'application/octet-stream' }) };
+    } catch (e) {
+      chunks.length = 0;
+      if (writable) {
+        await writable.abort().catch(() => undefined);
+        // The picker created the file; remove it so nothing is left that looks like the object.
+        await (target as { remove?: () => Promise<void> } | undefined)?.remove?.().catch(() => undefined);
+      }
+      if (controller.signal.aborted) throw cancelled(request.key);
+      throw e;
+    } finally {
+      this.downloads.delete(request.id);
+    }
+  }
+
+  cancel(id: number): void {
+    this.downloads.get(id)?.abort();
+  }
+
+  private client(region: string): S3Client {
+    const use = this.requireUse();
+    let client = this.clients.get(region);
+    if (!client) {
+      client = new S3Client({
+        region,
+        credentials: use.provider,
+        ...(use.endpoint ? { endpoint: use.endpoint, forcePathStyle: true } : {}),
+        maxAttempts: 2,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  /**
+   * Sends a request; when S3 says the credentials expired (or no longer exist), invalidates them,
+   * builds a new client (the SDK memoizes credentials) and tries once more. Other errors become
+   * Failures that say what to do.
+   */
+  private async send<T>(region: string, op: S3Operation, bucket: string, key: string | undefined, fn: (client: S3Client, abortSignal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    checkRegion(region);
+    const use = this.requireUse();
+    const abortSignal = signal ?? new AbortController().signal;
+    try {
+      return await fn(this.client(region), abortSignal);
+    } catch (e) {
+      if (abortSignal.aborted) throw e;
+      if (isExpired(e)) {
+        use.provider.invalidate();
+        this.resetClients();
+        try {
+          return await fn(this.client(region), abortSignal);
+        } catch (again) {
+          if (abortSignal.aborted) throw again;
+          throw await this.explain(again, op, bucket, key, region);
+        }
+      }
+      throw await this.explain(e, op, bucket, key, region);
+    }
+  }
+
+  private async explain(e: unknown, op: S3Operation, bucket: string, key: string | undefined, region: string): Promise<Failure> {
+    const use = this.requireUse();
+    const reachable = isNetworkError(e) ? await probe(bucketUrl(use.endpoint, bucket, region)) : undefined;
+    return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable });
+  }
+
+  private resetClients(): void {
+    for (const [, c] of this.clients) c.destroy();
+    this.clients.clear();
+  }
+
+  private requireUse(): Use {
+    if (!this.use_) throw failure('NO_CREDENTIALS', 'There are no AWS credentials yet', 'Press Authenticate first');
+    return this.use_;
+  }
+}
+
+/** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */
+export const md5OfEtag = md5OfEtagText;
+
+function isExpired(e: unknown): boolean {
+  const name = (e as { name?: string; Code?: string })?.name ?? '';
+  return ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'InvalidAccessKeyId', 'InvalidToken'].includes(name);
+}
+
+function isNetworkError(e: unknown): boolean {
+  return e instanceof TypeError || (e as { name?: string })?.name === 'TypeError' || (e as { name?: string })?.name === 'NetworkError';
+}
+
+/**
+ * Whether the bucket's host answers at all: a `no-cors` request needs no CORS rule and resolves
+ * (opaquely) when the server answered. A request that failed while this one succeeds was blocked by
+ * the browser for want of a CORS rule.
+ */
+async function probe(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal: AbortSignal.timeout(5000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bucketUrl(endpoint: string | undefined, bucket: string, region: string): string {
+  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/`;
+  return `https://${bucket}.s3.${region}.amazonaws.com/`;
+}
+
+function checkBucket(bucket: string): string {
+  const b = bucket.trim();
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)) {
+    throw failure('BAD_BUCKET_NAME', `"${bucket}" is not a valid S3 bucket name`, 'Bucket names have 3 to 63 lowercase letters, digits, dots and hyphens');
+  }
+  return b;
+}
+
+function checkRegion(region: string): void {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw failure('BAD_REGION', `"${region}" is not an AWS region`, 'Enter the bucket’s region, e.g. ap-northeast-1');
+  }
+}
+
+function cancelled(key: string): Failure {
+  return failure('DOWNLOAD_CANCELLED', 'The download was cancelled; nothing was saved', 'Download it again when ready', { key });
+}
+
+export { corsJson };

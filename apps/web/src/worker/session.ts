@@ -1,0 +1,417 @@
+import {
+  cellularEndpoint,
+  DEFAULT_REFRESH_MARGIN_MS,
+  KryptonClient,
+  openKeyCache,
+  simEndpoint,
+  Tracer,
+  type KeyCache,
+  type KryptonAwsCredentials,
+  type KryptonCredentialProvider,
+  type TraceEvent,
+} from '@krypton-web/krypton-core';
+import type {
+  AuthOutcome,
+  DownloadOutcome,
+  DownloadRequest,
+  ListPage,
+  ListRequest,
+  MaskedCredentials,
+  ObjectDetails,
+  OperationOutcome,
+  PinInfo,
+  ReaderSummary,
+  RevealedCredentials,
+  SessionApi,
+  SessionEvent,
+  SessionSettings,
+  SimSummary,
+} from './api.ts';
+import { failure, toFailure } from './failure.ts';
+import type { SimLink } from './links/sim-link.ts';
+import { maskJson, maskSecret } from './mask.ts';
+import type { S3Service } from './s3-service.ts';
+
+/** Holds everything secret: the link, the Krypton client with its key cache, the AWS credentials, the S3 client. */
+export class Session implements SessionApi {
+  private listener: ((event: SessionEvent) => void) | undefined;
+  private settings: SessionSettings | undefined;
+  private link: SimLink | undefined;
+  private client: KryptonClient | undefined;
+  private provider: KryptonCredentialProvider | undefined;
+  private credentialsNow: KryptonAwsCredentials | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private keyCache: Promise<{ cache: KeyCache; persistent: boolean }> | undefined;
+  private s3: Promise<S3Service> | undefined;
+  private readonly results = new Map<number, { body: unknown; kind: 'json' | 'text' }>();
+  private nextResult = 1;
+  private stepsSeen: Set<string> | undefined;
+  private readonly tracer = new Tracer((event) => {
+    if (event.type === 'step-start') this.stepsSeen?.add(event.step);
+    this.emit({ type: 'trace', event: plainTrace(event) });
+  });
+
+  subscribe(listener: (event: SessionEvent) => void): void {
+    this.listener = listener;
+  }
+
+  async configure(settings: SessionSettings): Promise<void> {
+    const changed = JSON.stringify(settings) !== JSON.stringify(this.settings);
+    this.settings = settings;
+    if (changed) this.rebuildClient();
+  }
+
+  // ---- Links ----
+
+  async openVirtual(simName: string): Promise<SimSummary> {
+    return this.guard(async () => {
+      const { openVirtualLink } = await import('./links/virtual-link.ts');
+      return this.attach(await openVirtualLink(simName, this.tracer));
+    });
+  }
+
+  async openModem(pipe: MessagePort, name: string): Promise<SimSummary> {
+    return this.guard(async () => {
+      const { openModemLink } = await import('./links/modem-link.ts');
+      return this.attach(await openModemLink(pipe, name, this.tracer));
+    });
+  }
+
+  async bridgeReaders(wsUrl: string, token?: string): Promise<ReaderSummary[]> {
+    return this.guard(async () => {
+      const { listBridgeReaders } = await import('./links/bridge-link.ts');
+      return listBridgeReaders(wsUrl, token);
+    });
+  }
+
+  async openBridge(wsUrl: string, reader: string, token?: string): Promise<SimSummary> {
+    return this.guard(async () => {
+      const { BridgeLink } = await import('./links/bridge-link.ts');
+      return this.attach(await BridgeLink.open(wsUrl, reader, token, (readers) => this.emit({ type: 'readers', readers })));
+    });
+  }
+
+  async openCellular(): Promise<SimSummary> {
+    return this.guard(async () => {
+      const { cellularLink } = await import('./links/cellular-link.ts');
+      return this.attach(cellularLink());
+    });
+  }
+
+  async simStatus(): Promise<SimSummary> {
+    return this.guard(async () => this.summary(this.requireLink(), true));
+  }
+
+  async verifyPin(pin: string, allowLastTry: boolean): Promise<PinInfo> {
+    return this.guard(async () => {
+      if (!/^[0-9]{4,8}$/.test(pin)) throw failure('BAD_PIN_FORMAT', 'A PIN has 4 to 8 digits', 'Enter the PIN again (digits only)');
+      const link = this.requireLink();
+      await link.verifyPin(pin, allowLastTry);
+      const state = await link.pinState();
+      return state ?? { enabled: false, verified: true, blocked: false };
+    });
+  }
+
+  async close(): Promise<void> {
+    const link = this.link;
+    this.detach();
+    await link?.close().catch(() => undefined);
+  }
+
+  // ---- Krypton ----
+
+  async authenticate(): Promise<AuthOutcome> {
+    return this.guard(async () => {
+      const provider = this.requireProvider();
+      const link = this.requireLink();
+      // One path from the SIM to credentials: the provider reads the IMSI, reuses or agrees the key,
+      // makes the signed call and exchanges the token at Cognito. Which steps ran says whether the
+      // cached key was used (no AUTHENTICATE) and whether the SIM was resynchronised.
+      const seen = new Set<string>();
+      this.stepsSeen = seen;
+      try {
+        const credentials = await provider({ forceRefresh: true });
+        this.credentialsNow = credentials;
+      } finally {
+        this.stepsSeen = undefined;
+      }
+      const masked = this.masked(this.credentialsNow!);
+      this.scheduleRefresh(masked.refreshAt);
+      const { persistent } = await this.openedCache();
+      const key = link.authenticator ? { fromCache: !seen.has('authenticate'), resynchronised: seen.has('resync') } : undefined;
+      return { ...(key ? { key } : {}), credentials: masked, keyCachePersistent: persistent };
+    });
+  }
+
+  async forgetKey(): Promise<void> {
+    return this.guard(async () => {
+      const client = this.requireClient();
+      const link = this.requireLink();
+      const imsi = link.authenticator ? await link.readImsi().catch(() => undefined) : undefined;
+      await client.forgetKey(imsi);
+    });
+  }
+
+  async refreshCredentials(): Promise<MaskedCredentials> {
+    return this.guard(async () => {
+      const credentials = await this.requireProvider()({ forceRefresh: true });
+      this.credentialsNow = credentials;
+      const masked = this.masked(credentials);
+      this.scheduleRefresh(masked.refreshAt);
+      return masked;
+    });
+  }
+
+  async revealCredentials(): Promise<RevealedCredentials> {
+    const c = this.credentialsNow;
+    if (!c) throw failure('NO_CREDENTIALS', 'There are no credentials yet', 'Press Authenticate first');
+    return { secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
+  }
+
+  async userData(): Promise<string> {
+    return this.guard(async () => this.requireClient().getUserData());
+  }
+
+  async runOperation(name: string, params: Record<string, unknown>): Promise<OperationOutcome> {
+    return this.guard(async () => {
+      const started = performance.now();
+      const result = await this.requireClient().call(name, params);
+      const kind = typeof result.body === 'string' ? 'text' : 'json';
+      const id = this.nextResult++;
+      this.results.set(id, { body: result.body, kind });
+      // Keep a few answers, not every one of a long session.
+      for (const old of this.results.keys()) if (this.results.size > 10) this.results.delete(old);
+      const masked = maskJson(result.body);
+      return {
+        id,
+        operation: name,
+        kind,
+        display: kind === 'text' ? String(result.body) : JSON.stringify(masked.value, null, 2),
+        secretPaths: masked.secretPaths,
+        files: masked.files,
+        durationMs: Math.round(performance.now() - started),
+      };
+    });
+  }
+
+  async revealOperation(id: number): Promise<{ display: string; files: Record<string, string> }> {
+    const r = this.results.get(id);
+    if (!r) throw failure('RESULT_GONE', 'That answer is no longer kept', 'Run the operation again');
+    const files: Record<string, string> = {};
+    for (const f of maskJson(r.body).files) {
+      const v = valueAt(r.body, f.path);
+      if (typeof v === 'string') files[f.name] = v.endsWith('\n') ? v : `${v}\n`;
+    }
+    return { display: r.kind === 'text' ? String(r.body) : JSON.stringify(r.body, null, 2), files };
+  }
+
+  // ---- S3 ----
+
+  async listObjects(request: ListRequest): Promise<ListPage> {
+    return this.guard(async () => (await this.s3Service()).list(request));
+  }
+
+  async headObject(bucket: string, region: string, key: string): Promise<ObjectDetails> {
+    return this.guard(async () => (await this.s3Service()).head(bucket, region, key));
+  }
+
+  async download(request: DownloadRequest, target: FileSystemFileHandle | undefined): Promise<DownloadOutcome> {
+    return this.guard(async () => (await this.s3Service()).download(request, target, (progress) => this.emit({ type: 'download-progress', progress })));
+  }
+
+  cancelDownload(id: number): void {
+    void this.s3?.then((s) => s.cancel(id));
+  }
+
+  // ---- Internals ----
+
+  private async attach(link: SimLink): Promise<SimSummary> {
+    const previous = this.link;
+    this.detach();
+    await previous?.close().catch(() => undefined);
+    this.link = link;
+    link.onLost((error) => {
+      if (this.link !== link) return;
+      const f = toFailure(error);
+      this.emit({ type: 'link-lost', failure: f });
+    });
+    this.rebuildClient();
+    return this.summary(link, false);
+  }
+
+  private detach(): void {
+    this.link = undefined;
+    this.provider?.destroy();
+    this.provider = undefined;
+    this.client = undefined;
+    this.credentialsNow = undefined;
+    this.results.clear();
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    void this.s3?.then((s) => s.reset());
+  }
+
+  private rebuildClient(): void {
+    const settings = this.settings;
+    const link = this.link;
+    this.provider?.destroy();
+    this.provider = undefined;
+    this.client = undefined;
+    this.credentialsNow = undefined;
+    clearTimeout(this.refreshTimer);
+    void this.s3?.then((s) => s.reset());
+    if (!settings || !link) return;
+    const endpoint = link.kind === 'cellular' ? cellularEndpoint(settings.cellularBase) : simEndpoint(settings.kryptonBase);
+    const cachePromise = this.openedCache();
+    // The key cache opens asynchronously; the client waits for it on first use.
+    const keyCache: KeyCache = {
+      get: async (imsi) => (await cachePromise).cache.get(imsi),
+      put: async (key) => (await cachePromise).cache.put(key),
+      delete: async (imsi) => (await cachePromise).cache.delete(imsi),
+      clear: async () => (await cachePromise).cache.clear(),
+    };
+    const client = new KryptonClient({ endpoint, tracer: this.tracer, keyCache, ...(link.authenticator ? { sim: link.authenticator } : {}) });
+    this.client = client;
+    this.provider = client.credentialProvider({
+      ...(settings.cognitoEndpoint ? { cognitoEndpoint: settings.cognitoEndpoint } : {}),
+      onEvent: (event) => {
+        if (this.client !== client) return;
+        if (event.type === 'refreshing') this.emit({ type: 'credentials-refreshing', reason: event.reason });
+        else if (event.type === 'refresh-failed') this.emit({ type: 'credentials-failed', failure: failure(event.failure.code, event.failure.message, 'Refresh the credentials, or authenticate again') });
+      },
+    });
+    const provider = this.provider;
+    // Every use of the provider (S3 included) lands here, so the page always shows the credentials in use.
+    const watched = Object.assign(
+      async (props?: Record<string, unknown>) => {
+        const c = await provider(props);
+        if (this.provider === provider && c !== this.credentialsNow) {
+          this.credentialsNow = c;
+          const masked = this.masked(c);
+          this.scheduleRefresh(masked.refreshAt);
+          this.emit({ type: 'credentials', credentials: masked });
+        }
+        return c;
+      },
+      { invalidate: () => provider.invalidate(), current: () => provider.current(), destroy: () => provider.destroy() },
+    ) as KryptonCredentialProvider;
+    this.provider = watched;
+  }
+
+  private openedCache(): Promise<{ cache: KeyCache; persistent: boolean }> {
+    this.keyCache ??= openKeyCache().then((o) => ({ cache: o.cache, persistent: o.persistent }));
+    return this.keyCache;
+  }
+
+  private async s3Service(): Promise<S3Service> {
+    const provider = this.requireProvider();
+    const settings = this.settings!;
+    this.s3 ??= import('./s3-service.ts').then((m) => new m.S3Service());
+    const s3 = await this.s3;
+    s3.use({ provider, endpoint: settings.s3Endpoint, origin: settings.origin });
+    return s3;
+  }
+
+  private async summary(link: SimLink, refresh: boolean): Promise<SimSummary> {
+    const out: SimSummary = { link: link.kind, name: link.name };
+    if (link.kind === 'cellular') return out;
+    try {
+      out.pin = await link.pinState();
+    } catch (e) {
+      out.simError = toFailure(e);
+    }
+    try {
+      out.imsi = await link.readImsi();
+    } catch (e) {
+      out.simError ??= toFailure(e);
+    }
+    try {
+      const iccid = await link.readIccid();
+      if (iccid) out.iccid = iccid;
+    } catch {
+      // ICCID is for display only; a card that refuses it still authenticates.
+    }
+    if (link.modemInfo) {
+      try {
+        out.modem = await link.modemInfo();
+      } catch (e) {
+        if (!refresh) out.simError ??= toFailure(e);
+      }
+    }
+    return out;
+  }
+
+  private masked(c: KryptonAwsCredentials): MaskedCredentials {
+    const expiration = c.expiration.getTime();
+    const lifetime = Math.max(0, expiration - Date.now());
+    const refreshAt = expiration - Math.min(DEFAULT_REFRESH_MARGIN_MS, lifetime / 2);
+    return {
+      ...(c.identityId ? { identityId: c.identityId } : {}),
+      accessKeyId: c.accessKeyId,
+      expiration,
+      refreshAt: Math.round(refreshAt),
+      secretAccessKeyMasked: maskSecret(c.secretAccessKey),
+      sessionTokenMasked: maskSecret(c.sessionToken),
+      mode: 'openid',
+    };
+  }
+
+  /** Refreshes the credentials shortly after they count as expiring, so S3 never waits for a SIM run. */
+  private scheduleRefresh(refreshAt: number): void {
+    clearTimeout(this.refreshTimer);
+    const provider = this.provider;
+    if (!provider) return;
+    const delay = Math.min(Math.max(refreshAt - Date.now() + 1000, 1000), 2 ** 31 - 1);
+    this.refreshTimer = setTimeout(() => {
+      if (this.provider !== provider) return;
+      provider().catch(() => undefined); // a failure reaches the page as a credentials-failed event
+    }, delay);
+  }
+
+  private requireLink(): SimLink {
+    if (!this.link) throw failure('NOT_CONNECTED', 'No SIM is connected', 'Choose how the SIM is reached and connect it first');
+    return this.link;
+  }
+
+  private requireClient(): KryptonClient {
+    this.requireLink();
+    if (!this.client) throw failure('NOT_CONFIGURED', 'No Krypton endpoint is chosen', 'Choose a Krypton endpoint');
+    return this.client;
+  }
+
+  private requireProvider(): KryptonCredentialProvider {
+    this.requireClient();
+    return this.provider!;
+  }
+
+  private emit(event: SessionEvent): void {
+    try {
+      this.listener?.(event);
+    } catch {
+      // The page went away; nothing to tell.
+    }
+  }
+
+  /** Runs an API call and turns whatever it throws into a plain Failure that comlink carries intact. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toFailure(e);
+    }
+  }
+}
+
+/** Trace events are plain already; a copy keeps comlink from cloning anything else. */
+function plainTrace(event: TraceEvent): TraceEvent {
+  return { ...event } as TraceEvent;
+}
+
+function valueAt(body: unknown, path: string): unknown {
+  let v: unknown = body;
+  for (const part of path.split('.').filter(Boolean)) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}

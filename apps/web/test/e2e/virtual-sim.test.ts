@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, OPFS_PICKER, readOpfsFile, screenshot } from './support/browser.ts';
+import { ensureBuilt } from './support/build.ts';
+import { authenticate, connect, openBucket, waitFor } from './support/flows.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+describe('virtual SIM: authenticate, credentials, demo bucket, download checked against the lab', () => {
+  let lab: Lab;
+  let server: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+  beforeAll(async () => {
+    const webRoot = await ensureBuilt();
+    lab = await startLab();
+    server = await startTestServer({ webRoot, lab });
+    browser = await launchBrowser();
+    await browser.context.addInitScript({ content: OPFS_PICKER });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await lab?.close();
+  });
+
+  it('connects, authenticates with a live timeline, shows masked credentials, and streams a file to disk with its MD5 checked', async () => {
+    const { page } = browser;
+    await connect(page, server.url, 'Virtual SIM (demo)');
+    await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
+    await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
+    await screenshot(page, 'a-1-connected');
+
+    const akid = await authenticate(page);
+    const vended = lab.credentials.lookup(akid);
+    expect(vended, 'the access key id shown is one the lab vended').toBeDefined();
+    // The timeline: every step done, with durations and counts.
+    const steps = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
+    expect(steps).toEqual(expect.arrayContaining(['imsi:ok', 'key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
+    await expect(page.getByTestId('auth-counts').innerText()).resolves.toMatch(/\d+ APDUs · \d+ HTTP requests · .* in total/);
+    await expect(page.getByTestId('key-cache').innerText()).resolves.toBe('New key agreed with the SIM.');
+
+    // Secrets masked until revealed; nothing secret in the page's text.
+    const region = page.getByRole('region', { name: 'Credentials' });
+    expect(await page.content()).not.toContain(vended!.secretAccessKey);
+    expect(await page.content()).not.toContain(vended!.sessionToken);
+    await expect(region.getByTestId('identity-id').innerText()).resolves.toMatch(/^ap-northeast-1:/);
+    await expect(region.getByTestId('expires').innerText()).resolves.toMatch(/in \d+:\d\d/);
+    await screenshot(page, 'a-2-authenticated');
+    await region.getByRole('button', { name: 'Reveal secrets' }).click();
+    await region.getByTestId('secret-access-key').getByText(vended!.secretAccessKey).waitFor();
+    await region.getByRole('button', { name: 'Hide secrets' }).click();
+    expect(await page.content()).not.toContain(vended!.secretAccessKey);
+
+    // S3: bucket from the SIM group's userdata, folders, breadcrumbs, the binary object.
+    await openBucket(page);
+    await page.getByText('Filled in from the SIM group’s userdata.').waitFor();
+    const table = page.getByRole('table');
+    await table.getByRole('button', { name: 'Open folder firmware/' }).click();
+    await table.getByRole('button', { name: 'Open folder v1/' }).click();
+    await page.getByRole('navigation', { name: 'Location' }).getByRole('button', { name: 'v1' }).waitFor();
+    const row = table.getByRole('row', { name: /firmware\.bin/ });
+    await row.getByRole('button', { name: 'Details' }).click();
+    const seeded = lab.s3.objects.find((o) => o.key === 'firmware/v1/firmware.bin')!;
+    await page.getByText(seeded.etag).waitFor();
+    await screenshot(page, 'a-3-bucket');
+    await row.getByRole('button', { name: 'Download' }).click();
+    const done = page.locator('.download[data-status="done"]');
+    await done.waitFor({ timeout: 60_000 });
+    await expect(done.innerText()).resolves.toContain('MD5 matches the ETag.');
+    const saved = await readOpfsFile(page, 'firmware.bin');
+    expect(saved).toEqual({ size: seeded.size, sha256: seeded.sha256 });
+    await screenshot(page, 'a-4-downloaded');
+  }, 180_000);
+
+  it('a second page reuses the cached key, and a browser without File System Access saves through a download link', async () => {
+    const page = await browser.context.newPage();
+    await page.addInitScript({ content: 'delete window.showSaveFilePicker; delete Window.prototype.showSaveFilePicker;' });
+    await connect(page, server.url, 'Virtual SIM (demo)');
+    await authenticate(page);
+    await expect(page.getByTestId('key-cache').innerText()).resolves.toBe('Cached key used: no key agreement needed.');
+    const steps = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')));
+    expect(steps).not.toContain('authenticate');
+
+    await openBucket(page);
+    await page.getByText('This browser cannot write straight to disk', { exact: false }).waitFor();
+    const row = page.getByRole('table').getByRole('row', { name: /hello\.json/ });
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
+    const path = await download.path();
+    const seeded = lab.s3.objects.find((o) => o.key === 'hello.json')!;
+    expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(seeded.sha256);
+    expect(download.suggestedFilename()).toBe('hello.json');
+    await waitFor(() => page.locator('.download[data-status="done"]').count(), 'the download to be marked done');
+    await page.close();
+  }, 120_000);
+});

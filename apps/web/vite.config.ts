@@ -1,0 +1,40 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The AWS SDK's browser build parses XML with DOMParser, which dedicated workers do not have. Its
+ * other parser (the Node build's) is plain JavaScript: the worker uses that one.
+ */
+function xmlParserWithoutDom(): Plugin {
+  return {
+    name: 'krypton-web:aws-xml-parser-without-dom',
+    enforce: 'pre',
+    load(id) {
+      if (/[\\/]@aws-sdk[\\/]xml-builder[\\/]dist-es[\\/]xml-parser\.browser\.js$/.test(id)) return "export * from './xml-parser.js';";
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The web app: Svelte 5 on the page, krypton-core and the AWS SDK in an ES-module worker.
+ * `vite build` writes `apps/web/dist`, which the bridge serves.
+ */
+export default defineConfig({
+  root,
+  base: './',
+  plugins: [svelte(), xmlParserWithoutDom()],
+  worker: { format: 'es', plugins: () => [xmlParserWithoutDom()] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    reportCompressedSize: true,
+    chunkSizeWarningLimit: 1500,
+  },
+  server: { port: 5173, strictPort: false },
+});
