@@ -2,6 +2,7 @@ import type { Suite } from '../metric.ts';
 import { apduCounts } from './apdu-counts.ts';
 import { httpCalls } from './http-calls.ts';
 import { timeToCredentials } from './time-to-credentials.ts';
+import { bridgeScale } from './bridge-scale.ts';
 
 /** Every suite, in the order the issue lists what to measure. */
-export const SUITES: Suite[] = [apduCounts, httpCalls, timeToCredentials];
+export const SUITES: Suite[] = [apduCounts, httpCalls, timeToCredentials, bridgeScale];
