@@ -69,6 +69,8 @@ export class PcscReaderBackend implements ReaderBackend {
       });
       service.on('service-lost', () => {
         this.log.warn('pcscd went away; waiting for it to come back');
+        // Every card handle died with it (a restarted pcscd does not know them): sessions end now.
+        notify({ type: 'service-lost' });
         notify({ type: 'readers' });
       });
       this.log.info('PC/SC ready');

@@ -14,8 +14,8 @@ export interface OpenedCard {
   protocol: string;
 }
 
-/** What changed in the readers. */
-export type ReaderChange = { type: 'readers' } | { type: 'card-removed'; reader: string };
+/** What changed in the readers: the list, a card pulled out, or the whole service gone (pcscd stopped). */
+export type ReaderChange = { type: 'readers' } | { type: 'card-removed'; reader: string } | { type: 'service-lost' };
 
 /** A source of card readers: PC/SC through pcscd, or the demo's virtual reader. */
 export interface ReaderBackend {

@@ -138,10 +138,17 @@ export class SimSessions {
   }
 
   /** Sessions on a reader whose card was removed: closed, and their owners told. */
-  async cardRemoved(reader: string): Promise<{ id: string; owner: string }[]> {
+  async cardRemoved(reader: string): Promise<{ id: string; owner: string; reader: string }[]> {
     const lost = [...this.sessions.values()].filter((s) => s.reader === reader);
     await Promise.all(lost.map((s) => this.close(s.id, 'card removed')));
-    return lost.map((s) => ({ id: s.id, owner: s.owner }));
+    return lost.map((s) => ({ id: s.id, owner: s.owner, reader: s.reader }));
+  }
+
+  /** Sessions of a backend whose service went away (pcscd stopped): closed, and their owners told. */
+  async backendLost(backend: ReaderBackend): Promise<{ id: string; owner: string; reader: string }[]> {
+    const lost = [...this.sessions.values()].filter((s) => s.backend === backend);
+    await Promise.all(lost.map((s) => this.close(s.id, 'reader service lost')));
+    return lost.map((s) => ({ id: s.id, owner: s.owner, reader: s.reader }));
   }
 
   /** Closes every session. */

@@ -1,14 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeEvent, type BridgeReply } from '@krypton-web/sim-transport';
+import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeError, type BridgeEvent, type BridgeReply } from '@krypton-web/sim-transport';
 import { DEFAULT_LIMITS, type BridgeLimits } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import type { AllowedHosts } from '../security/allowed-hosts.ts';
 import type { ApprovalStore } from '../security/approvals.ts';
 import { canonicalOrigin, type OriginPolicy } from '../security/origin-policy.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
-import type { ReaderChange } from '../readers/reader-backend.ts';
+import type { ReaderBackend, ReaderChange } from '../readers/reader-backend.ts';
 import { toBridgeError, type SimSessions } from '../readers/sim-sessions.ts';
 
 /** What the WebSocket side of the bridge needs. */
@@ -66,9 +66,9 @@ export class WsGateway {
   }
 
   /** Handles upgrades on an HTTP server; anything not allowed is answered with a plain HTTP refusal. */
-  attach(server: Server, backends: { onChange(l: (c: ReaderChange) => void): () => void }[]): void {
+  attach(server: Server, backends: ReaderBackend[]): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    for (const b of backends) this.unsubscribe.push(b.onChange((change) => void this.onReaderChange(change)));
+    for (const b of backends) this.unsubscribe.push(b.onChange((change) => void this.onReaderChange(change, b)));
   }
 
   /** Closes every connection (sessions and pairing requests alike); peers that do not answer are cut off. */
@@ -222,23 +222,29 @@ export class WsGateway {
     }
   }
 
-  private async onReaderChange(change: ReaderChange): Promise<void> {
+  private async onReaderChange(change: ReaderChange, backend: ReaderBackend): Promise<void> {
     if (change.type === 'card-removed') {
       const lost = await this.options.sessions.cardRemoved(change.reader);
-      for (const { id, owner } of lost) {
-        const conn = this.connections.get(owner);
-        const event: BridgeEvent = {
-          event: 'session-lost',
-          session: id,
-          error: { code: 'NO_CARD', message: `The card was removed from "${change.reader}"`, action: 'Put the SIM back in the reader and open it again' },
-        };
-        if (conn && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
-      }
+      this.tellLost(lost, (reader) => ({ code: 'NO_CARD', message: `The card was removed from "${reader}"`, action: 'Put the SIM back in the reader and open it again' }));
+      return;
+    }
+    if (change.type === 'service-lost') {
+      const lost = await this.options.sessions.backendLost(backend);
+      this.tellLost(lost, () => ({ code: 'TRANSPORT_FAILED', message: 'The PC/SC service (pcscd) stopped', action: 'Start pcscd again (sudo systemctl start pcscd), then open the reader again' }));
       return;
     }
     const readers = await this.options.sessions.readers();
     const event: BridgeEvent = { event: 'readers', readers };
     for (const conn of this.connections.values()) if (conn.helloDone && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
+  }
+
+  /** Tells each owner of a session that ended under it. */
+  private tellLost(lost: { id: string; owner: string; reader?: string }[], error: (reader: string) => BridgeError): void {
+    for (const { id, owner, reader } of lost) {
+      const conn = this.connections.get(owner);
+      const event: BridgeEvent = { event: 'session-lost', session: id, error: error(reader ?? '') };
+      if (conn && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
+    }
   }
 }
 
