@@ -28,10 +28,16 @@ export class AuthRun {
   linkKind = $state<LinkKind | undefined>(undefined);
   forgotten = $state(false);
   readonly failedStep: StepRow | undefined = $derived(this.steps.findLast((s) => s.status === 'failed'));
+  /** The run whose events this timeline shows (events may arrive after the run's answer). */
+  private runId = 0;
+  private static runs = 0;
 
-  /** Takes trace events while a run is on. */
+  /** `onSuccess` receives each successful outcome (the credentials panel takes its credentials). */
+  constructor(private readonly onSuccess: (outcome: AuthOutcome) => void = () => undefined) {}
+
+  /** Takes the trace events of this timeline's run. */
   onEvent(event: SessionEvent): void {
-    if (event.type === 'trace' && this.running) this.onTrace(event.event);
+    if (event.type === 'trace' && event.run !== undefined && event.run === this.runId) this.onTrace(event.event);
   }
 
   onTrace(event: TraceEvent): void {
@@ -69,16 +75,16 @@ export class AuthRun {
     this.forgotten = false;
     this.linkKind = linkKind;
     this.running = true;
+    this.runId = ++AuthRun.runs;
     const start = now();
     try {
-      this.outcome = await api.authenticate();
+      this.outcome = await api.authenticate(this.runId);
+      this.onSuccess(this.outcome);
     } catch (e) {
       this.failure = asFailure(e);
     } finally {
       this.totalMs = Math.round(now() - start);
       this.running = false;
-      // A step left running by a failure elsewhere is not "running" any more.
-      for (const row of this.steps) if (row.status === 'running') row.status = this.failure ? 'failed' : 'ok';
     }
   }
 

@@ -208,7 +208,8 @@ export interface DownloadProgress {
 
 /** What the worker tells the page without being asked. */
 export type SessionEvent =
-  | { type: 'trace'; event: TraceEvent }
+  /** `run` names the authenticate() call the event belongs to (events travel apart from replies, so may arrive after them). */
+  | { type: 'trace'; event: TraceEvent; run?: number }
   | { type: 'credentials'; credentials: MaskedCredentials }
   | { type: 'credentials-refreshing'; reason: string }
   | { type: 'credentials-failed'; failure: Failure }
@@ -237,8 +238,8 @@ export interface SessionApi {
   verifyPin(pin: string, allowLastTry: boolean): Promise<PinInfo>;
   /** Closes the link; credentials and keys of this SIM are forgotten from memory. */
   close(): Promise<void>;
-  /** Authenticates the SIM (or reuses its key) and obtains AWS credentials. */
-  authenticate(): Promise<AuthOutcome>;
+  /** Authenticates the SIM (or reuses its key) and obtains AWS credentials; trace events carry `run`. */
+  authenticate(run: number): Promise<AuthOutcome>;
   /** Forgets the cached key of this SIM: the next authentication agrees a new one. */
   forgetKey(): Promise<void>;
   refreshCredentials(): Promise<MaskedCredentials>;

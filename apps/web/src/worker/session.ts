@@ -46,9 +46,10 @@ export class Session implements SessionApi {
   private readonly results = new Map<number, { body: unknown; kind: 'json' | 'text' }>();
   private nextResult = 1;
   private stepsSeen: Set<string> | undefined;
+  private run: number | undefined;
   private readonly tracer = new Tracer((event) => {
     if (event.type === 'step-start') this.stepsSeen?.add(event.step);
-    this.emit({ type: 'trace', event: plainTrace(event) });
+    this.emit({ type: 'trace', event: plainTrace(event), ...(this.run !== undefined ? { run: this.run } : {}) });
   });
 
   subscribe(listener: (event: SessionEvent) => void): void {
@@ -120,7 +121,7 @@ export class Session implements SessionApi {
 
   // ---- Krypton ----
 
-  async authenticate(): Promise<AuthOutcome> {
+  async authenticate(run: number): Promise<AuthOutcome> {
     return this.guard(async () => {
       const provider = this.requireProvider();
       const link = this.requireLink();
@@ -129,11 +130,13 @@ export class Session implements SessionApi {
       // cached key was used (no AUTHENTICATE) and whether the SIM was resynchronised.
       const seen = new Set<string>();
       this.stepsSeen = seen;
+      this.run = run;
       try {
         const credentials = await provider({ forceRefresh: true });
         this.credentialsNow = credentials;
       } finally {
         this.stepsSeen = undefined;
+        this.run = undefined;
       }
       const masked = this.masked(this.credentialsNow!);
       this.scheduleRefresh(masked.refreshAt);
@@ -282,10 +285,10 @@ export class Session implements SessionApi {
     });
     const provider = this.provider;
     // Every use of the provider (S3 included) lands here, so the page always shows the credentials in use.
-    const watched = Object.assign(
+    const watched: KryptonCredentialProvider = Object.assign(
       async (props?: Record<string, unknown>) => {
         const c = await provider(props);
-        if (this.provider === provider && c !== this.credentialsNow) {
+        if (this.provider === watched && c !== this.credentialsNow) {
           this.credentialsNow = c;
           const masked = this.masked(c);
           this.scheduleRefresh(masked.refreshAt);
@@ -294,7 +297,7 @@ export class Session implements SessionApi {
         return c;
       },
       { invalidate: () => provider.invalidate(), current: () => provider.current(), destroy: () => provider.destroy() },
-    ) as KryptonCredentialProvider;
+    );
     this.provider = watched;
   }
 
