@@ -6,6 +6,8 @@ export interface BridgeConfig {
   endpoints: { global: string; japan: string; cellular: string; lab?: string; labCellular?: string };
   /** The lab's own services (demo mode): called directly, they answer CORS. */
   lab?: { cognito: string; s3: string; region: string; bucket: string };
+  /** Whether the bridge reaches pcscd (card readers), and why not. */
+  pcsc?: { available: boolean; reason?: string };
 }
 
 /** How the page was served: by the bridge (with its config), or by something else (a dev server, a file). */
@@ -33,10 +35,13 @@ export function parseConfig(value: unknown): BridgeConfig | undefined {
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const endpoints: BridgeConfig['endpoints'] = { global: e.global as string, japan: e.japan as string, cellular: e.cellular as string };
   const lab = str(e.lab);
-  const labCellular = str(e.labCellular);
+  // The contract names it labCellular; the bridge lists its proxy targets by path name (lab-cellular).
+  const labCellular = str(e.labCellular) ?? str(e['lab-cellular']);
   if (lab) endpoints.lab = lab;
   if (labCellular) endpoints.labCellular = labCellular;
   const out: BridgeConfig = { mode: o.mode === 'demo' ? 'demo' : 'live', rawApdu: o.rawApdu === true, endpoints };
+  const p = o.pcsc as { available?: unknown; reason?: unknown } | undefined;
+  if (typeof p === 'object' && p !== null && typeof p.available === 'boolean') out.pcsc = { available: p.available, ...(typeof p.reason === 'string' ? { reason: p.reason } : {}) };
   const l = o.lab as Record<string, unknown> | undefined;
   if (typeof l === 'object' && l !== null && str(l.cognito) && str(l.s3)) {
     out.lab = { cognito: l.cognito as string, s3: l.s3 as string, region: str(l.region) ?? 'ap-northeast-1', bucket: str(l.bucket) ?? '' };

@@ -1,19 +1,17 @@
-import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, OPFS_PICKER, screenshot } from './support/browser.ts';
-import { ensureBuilt } from './support/build.ts';
 import { authenticate, connect, openBucket, waitFor } from './support/flows.ts';
-import { startTestServer, type TestServer } from './support/test-server.ts';
+import { startStack, type Stack } from './support/stack.ts';
 
 describe('failures a person can meet, each with what happened and what to do', () => {
   let lab: Lab;
-  let server: TestServer;
+  let server: Stack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    const webRoot = await ensureBuilt();
-    lab = await startLab();
-    server = await startTestServer({ webRoot, lab });
+    server = await startStack();
+    lab = server.lab;
     browser = await launchBrowser();
     await browser.context.addInitScript({ content: OPFS_PICKER });
   }, 300_000);
@@ -21,7 +19,6 @@ describe('failures a person can meet, each with what happened and what to do', (
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await lab?.close();
   });
 
   it('a bucket without a CORS rule: the fix is shown, with this page’s origin', async () => {

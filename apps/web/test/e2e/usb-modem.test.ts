@@ -1,20 +1,18 @@
-import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.ts';
-import { ensureBuilt } from './support/build.ts';
 import { fakeSerialScript } from './support/fake-serial.ts';
 import { authenticate, connect, waitFor } from './support/flows.ts';
-import { startTestServer, type TestServer } from './support/test-server.ts';
+import { startStack, type Stack } from './support/stack.ts';
 
 describe('USB modem over Web Serial: a fake navigator.serial backed by the labâ€™s Huawei emulator (URC noise on)', () => {
   let lab: Lab;
-  let server: TestServer;
+  let server: Stack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    const webRoot = await ensureBuilt();
-    lab = await startLab();
-    server = await startTestServer({ webRoot, lab });
+    server = await startStack();
+    lab = server.lab;
     browser = await launchBrowser();
     await browser.context.addInitScript({
       content: await fakeSerialScript({ sim: 'demo', modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true } }),
@@ -24,7 +22,6 @@ describe('USB modem over Web Serial: a fake navigator.serial backed by the labâ€
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await lab?.close();
   });
 
   it('reads the SIM and the modem, authenticates to credentials, and says so when the modem is unplugged', async () => {

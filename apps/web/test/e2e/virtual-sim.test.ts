@@ -1,21 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, OPFS_PICKER, readOpfsFile, screenshot } from './support/browser.ts';
-import { ensureBuilt } from './support/build.ts';
 import { authenticate, connect, openBucket, waitFor } from './support/flows.ts';
-import { startTestServer, type TestServer } from './support/test-server.ts';
+import { startStack, type Stack } from './support/stack.ts';
 
 describe('virtual SIM: authenticate, credentials, demo bucket, download checked against the lab', () => {
   let lab: Lab;
-  let server: TestServer;
+  let server: Stack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
   beforeAll(async () => {
-    const webRoot = await ensureBuilt();
-    lab = await startLab();
-    server = await startTestServer({ webRoot, lab });
+    server = await startStack();
+    lab = server.lab;
     browser = await launchBrowser();
     await browser.context.addInitScript({ content: OPFS_PICKER });
   }, 300_000);
@@ -23,7 +21,6 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await lab?.close();
   });
 
   it('connects, authenticates with a live timeline, shows masked credentials, and streams a file to disk with its MD5 checked', async () => {

@@ -19,6 +19,7 @@ export const en = {
   'link.unavailable.noWebSerial': 'Not available: this browser has no Web Serial. Use Chrome or Edge on a desktop computer.',
   'link.unavailable.insecure': 'Not available: Web Serial needs a secure page (https, or http://localhost).',
   'link.unavailable.bridge': 'Not available: the card reader bridge is not running. Start it in the project folder with',
+  'link.unavailable.pcsc': 'Not available: the bridge cannot reach the smart card service (pcscd). Start it with',
   'link.unavailable.lab': 'Not available: the demo lab is not running. Start the demo in the project folder with',
   'link.virtualSim': 'Demo SIM',
   'link.anyPort': 'List every serial port (not only Huawei modems)',

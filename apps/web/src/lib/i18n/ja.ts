@@ -21,6 +21,7 @@ export const ja: Record<MessageKey, string> = {
   'link.unavailable.noWebSerial': '使用できません：このブラウザーは Web Serial に対応していません。パソコン版の Chrome または Edge をお使いください。',
   'link.unavailable.insecure': '使用できません：Web Serial は安全なページ（https または http://localhost）でのみ使えます。',
   'link.unavailable.bridge': '使用できません：カードリーダー用のブリッジが起動していません。プロジェクトのフォルダーで次のコマンドを実行してください',
+  'link.unavailable.pcsc': '使用できません：ブリッジがスマートカードのサービス（pcscd）に接続できません。次のコマンドで起動してください',
   'link.unavailable.lab': '使用できません：デモ用のラボが起動していません。プロジェクトのフォルダーで次のコマンドを実行してください',
   'link.virtualSim': 'デモ SIM',
   'link.anyPort': 'すべてのシリアルポートを表示する（Huawei 製モデム以外も）',

@@ -1,0 +1,18 @@
+import { Logger, startBridge, type RunningBridge } from '@krypton-web/bridge';
+import type { Lab } from '@krypton-web/krypton-lab';
+import { ensureBuilt } from './build.ts';
+
+/** The product as `pnpm start` runs it: the bridge on a free loopback port serving the built app, with the lab mounted. */
+export interface Stack {
+  url: string;
+  lab: Lab;
+  bridge: RunningBridge;
+  close(): Promise<void>;
+}
+
+/** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
+export async function startStack(options: { pcsc?: boolean } = {}): Promise<Stack> {
+  const webRoot = await ensureBuilt();
+  const bridge = await startBridge({ port: 0, lab: true, webRoot, pcsc: options.pcsc ?? false, log: new Logger(() => undefined) });
+  return { url: bridge.url, lab: bridge.lab!, bridge, close: () => bridge.close() };
+}
