@@ -147,6 +147,69 @@ describe('WebSocket messages: size and shape', () => {
   });
 });
 
+describe('hostile sockets do not bring the bridge down', () => {
+  /** The bridge still serves its own page. */
+  async function stillServes(t: TestBridge): Promise<void> {
+    const r = await rawHttp(t.port, `GET /api/config HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nConnection: close\r\n\r\n`);
+    expect(r.status).toBe(200);
+  }
+
+  it('a pairing socket (open to any well-formed origin) sending an oversized message is closed (1009); its request is withdrawn', async () => {
+    const t = await bridge();
+    const ws = new WebSocket(`ws://127.0.0.1:${t.port}/pair`, { origin: 'http://evil.example' });
+    const first = await new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+    // All a page of any origin learns: a code to show, and where the person approves.
+    expect(Object.keys(JSON.parse(first) as object).sort()).toEqual(['approvalPage', 'code']);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('error', () => undefined);
+    ws.send('x'.repeat(MAX_BRIDGE_MESSAGE + 1));
+    expect(await closed).toBe(1009);
+    await eventually(() => t.bridge.approvals.listPending().length === 0, 'the request was withdrawn');
+    await stillServes(t);
+  });
+
+  it('a pairing socket sending any message is closed (4400); its request is withdrawn', async () => {
+    const t = await bridge();
+    const ws = new WebSocket(`ws://127.0.0.1:${t.port}/pair`, { origin: 'http://evil.example' });
+    await new Promise((resolve) => ws.once('message', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(JSON.stringify({ approve: true }));
+    expect(await closed).toBe(4400);
+    await eventually(() => t.bridge.approvals.listPending().length === 0, 'the request was withdrawn');
+    expect(t.bridge.approvals.listApproved()).toEqual([]);
+  });
+
+  it('refused upgrades whose peers reset the connection at once', async () => {
+    const t = await bridge();
+    await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(t.port, '127.0.0.1', () => {
+              s.write(`GET /${i % 2 ? 'ws' : 'pair'} HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+              setImmediate(() => s.resetAndDestroy());
+            });
+            s.on('error', () => undefined);
+            s.on('close', () => resolve());
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await stillServes(t);
+  });
+
+  it('a session socket sending bytes that are not WebSocket frames is cut off', async () => {
+    const t = await bridge();
+    const { p } = await pageWithSession(t);
+    (p.ws as unknown as { _socket: net.Socket })._socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x01]));
+    const closed = await p.closedWithin();
+    expect([1002, 1006]).toContain(closed.code);
+    expect(t.card.apduCount).toBe(0);
+    await stillServes(t);
+  });
+});
+
 describe('request bodies', () => {
   const post = (t: TestBridge, path: string, length: number, chunked = false) => {
     const body = '{"imsi":"' + '1'.repeat(Math.max(0, length - 11)) + '"}';
@@ -381,6 +444,22 @@ describe('timeouts', () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(t.upstream).toEqual([]);
+  });
+});
+
+describe('upstream', () => {
+  it('a Krypton call slower than the upstream timeout is answered 504 UPSTREAM_TIMEOUT, naming only the host', async () => {
+    const t = await bridge({ limits: { upstreamTimeoutMs: 200 } });
+    lab.faults.update({ latencyMs: 1000 });
+    try {
+      const startedAt = performance.now();
+      const r = await rawHttp(t.port, `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      expect(r.status).toBe(504);
+      expect(JSON.parse(r.body)).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: `The bridge could not reach ${new URL(lab.urls.provisioning).host}` });
+      expect(performance.now() - startedAt).toBeLessThan(900);
+    } finally {
+      lab.faults.update({ latencyMs: 0 });
+    }
   });
 });
 
