@@ -1,7 +1,7 @@
 import type { Failure, FailureDetails } from './api.ts';
 
 /** Codes a SIM link's own errors carry (TransportError, BridgeRemoteError, AtError) that map onto krypton-core's. */
-const LINK_CODES = new Set(['TRANSPORT_BUSY', 'TRANSPORT_CLOSED', 'TRANSPORT_FAILED', 'NO_CARD', 'ABORTED', 'TIMEOUT']);
+const LINK_CODES = new Set(['TRANSPORT_BUSY', 'TRANSPORT_CLOSED', 'TRANSPORT_FAILED', 'NO_CARD', 'ABORTED', 'TIMEOUT', 'DISCONNECTED']);
 
 /** A failure the worker raises itself (S3, downloads, bad input). */
 export function failure(code: string, message: string, action: string, details: FailureDetails = {}, extra: Partial<Failure> = {}): Failure {
@@ -30,6 +30,8 @@ function linkAction(code: string): string {
       return 'Check the reader or modem and try again';
     case 'TRANSPORT_CLOSED':
       return 'Connect the SIM again';
+    case 'DISCONNECTED':
+      return 'Plug the modem back in, wait a few seconds, then connect again';
     default:
       return 'Check the connection to the SIM and connect again';
   }

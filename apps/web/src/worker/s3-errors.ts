@@ -59,16 +59,6 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
     }
     return failure('NETWORK_UNREACHABLE', `S3 could not be reached for ${where}`, 'Check the network connection and the bucket’s region, then try again', { bucket: ctx.bucket, region: ctx.region });
   }
-  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
-    const need = iamNeed(ctx.op, ctx.bucket, ctx.key);
-    return failure(
-      'S3_ACCESS_DENIED',
-      `S3 refused ${where}: access denied`,
-      `Allow "${need.action}" on "${need.resource}" in the IAM role of the Cognito identity pool (the role for authenticated identities)`,
-      details,
-      { iam: need },
-    );
-  }
   if (name === 'NoSuchBucket') return failure('S3_NO_SUCH_BUCKET', `There is no bucket named "${ctx.bucket}"`, 'Check the bucket name (it is case-sensitive and global)', details);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return ctx.key
@@ -92,6 +82,16 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
   }
   if (name === 'SignatureDoesNotMatch') {
     return failure('S3_SIGNATURE', 'S3 refused the request signature', 'Check the region and this computer’s clock, then try again', details);
+  }
+  if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
+    const need = iamNeed(ctx.op, ctx.bucket, ctx.key);
+    return failure(
+      'S3_ACCESS_DENIED',
+      `S3 refused ${where}: access denied`,
+      `Allow "${need.action}" on "${need.resource}" in the IAM role of the Cognito identity pool (the role for authenticated identities)`,
+      details,
+      { iam: need },
+    );
   }
   if (status !== undefined && status >= 500) {
     return failure('SERVER_ERROR', `S3 failed (HTTP ${status}) for ${where}`, 'Try again in a moment', details);

@@ -1,16 +1,12 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
-import { md5 } from '@noble/hashes/legacy.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import type { DownloadOutcome, DownloadProgress, DownloadRequest, Failure, IntegrityCheck, ListPage, ListRequest, ObjectDetails, ObjectRow } from './api.ts';
+import type { DownloadOutcome, DownloadProgress, DownloadRequest, Failure, ListPage, ListRequest, ObjectDetails, ObjectRow } from './api.ts';
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
+import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream } from './save-stream.ts';
 
-/** Largest object held in memory when the browser cannot write straight to disk (no File System Access). */
-export const MEMORY_DOWNLOAD_LIMIT = 512 * 1024 * 1024;
-/** Progress reports at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
+export { MEMORY_DOWNLOAD_LIMIT };
 
 interface Use {
   provider: KryptonCredentialProvider;
@@ -96,76 +92,29 @@ export class S3Service {
     const bucket = checkBucket(request.bucket);
     const controller = new AbortController();
     this.downloads.set(request.id, controller);
-    let writable: FileSystemWritableFileStream | undefined;
-    const chunks: Uint8Array[] = [];
     try {
-      const out = await this.send(request.region, 'get', bucket, request.key, (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }), controller.signal);
-      const total = out.ContentLength;
-      if (!target && total !== undefined && total > MEMORY_DOWNLOAD_LIMIT) {
-        throw failure(
-          'TOO_LARGE_FOR_MEMORY',
-          `This browser cannot write straight to disk, and the object (${total} bytes) is larger than the ${MEMORY_DOWNLOAD_LIMIT} bytes it may hold in memory`,
-          'Use Chrome or Edge on a desktop (they save large files straight to disk), or download it with the AWS CLI',
-          { limitBytes: MEMORY_DOWNLOAD_LIMIT, key: request.key },
-        );
+      let out;
+      try {
+        out = await this.send(request.region, 'get', bucket, request.key, (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }), controller.signal);
+      } catch (e) {
+        if (target) await removeIfEmpty(target);
+        throw controller.signal.aborted ? cancelled(request.key) : e;
       }
       const body = out.Body as { transformToWebStream?: () => ReadableStream<Uint8Array> } | ReadableStream<Uint8Array> | undefined;
       if (!body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
       const stream = 'transformToWebStream' in body && typeof body.transformToWebStream === 'function' ? body.transformToWebStream() : (body as ReadableStream<Uint8Array>);
-      if (target) writable = await target.createWritable({ keepExistingData: false });
-      const hash = md5.create();
-      let received = 0;
-      let lastReport = 0;
-      const reader = stream.getReader();
-      const onAbort = () => void reader.cancel().catch(() => undefined);
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (controller.signal.aborted) throw cancelled(request.key);
-          if (done) break;
-          hash.update(value);
-          received += value.byteLength;
-          if (writable) await writable.write(value as Uint8Array<ArrayBuffer>);
-          else {
-            if (received > MEMORY_DOWNLOAD_LIMIT) throw failure('TOO_LARGE_FOR_MEMORY', `The object is larger than the ${MEMORY_DOWNLOAD_LIMIT} bytes this browser may hold in memory`, 'Use Chrome or Edge on a desktop', { limitBytes: MEMORY_DOWNLOAD_LIMIT });
-            chunks.push(value);
-          }
-          const now = performance.now();
-          if (now - lastReport >= PROGRESS_INTERVAL_MS) {
-            lastReport = now;
-            onProgress({ id: request.id, received, ...(total !== undefined ? { total } : {}) });
-          }
-        }
-      } finally {
-        controller.signal.removeEventListener('abort', onAbort);
-      }
-      if (controller.signal.aborted) throw cancelled(request.key);
-      if (total !== undefined && received !== total) {
-        throw failure('DOWNLOAD_INCOMPLETE', `The download ended after ${received} of ${total} bytes`, 'Try again; the connection was interrupted', { key: request.key });
-      }
-      const actual = bytesToHex(hash.digest());
-      const expected = out.ETag ? md5OfEtag(out.ETag) : undefined;
-      const check: IntegrityCheck = out.ETag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
-      if (expected !== undefined && expected !== actual) {
-        throw failure('CHECKSUM_MISMATCH', `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`, 'Download it again; the file was not saved', { expected, actual, key: request.key });
-      }
-      onProgress({ id: request.id, received, ...(total !== undefined ? { total } : {}) });
-      if (writable) {
-        await writable.close();
-        writable = undefined;
-        return { id: request.id, bytes: received, check };
-      }
-      return { id: request.id, bytes: received, check, blob: new Blob(chunks as BlobPart[], { type: out.ContentType ?? 'application/octet-stream' }) };
-    } catch (e) {
-      chunks.length = 0;
-      if (writable) {
-        await writable.abort().catch(() => undefined);
-        // The picker created the file; remove it so nothing is left that looks like the object.
-        await (target as { remove?: () => Promise<void> } | undefined)?.remove?.().catch(() => undefined);
-      }
-      if (controller.signal.aborted) throw cancelled(request.key);
-      throw e;
+      const saved = await saveStream({
+        id: request.id,
+        key: request.key,
+        stream,
+        total: out.ContentLength,
+        etag: out.ETag,
+        contentType: out.ContentType,
+        target,
+        signal: controller.signal,
+        onProgress,
+      });
+      return { id: request.id, ...saved };
     } finally {
       this.downloads.delete(request.id);
     }
@@ -281,8 +230,5 @@ function checkRegion(region: string): void {
   }
 }
 
-function cancelled(key: string): Failure {
-  return failure('DOWNLOAD_CANCELLED', 'The download was cancelled; nothing was saved', 'Download it again when ready', { key });
-}
 
 export { corsJson };

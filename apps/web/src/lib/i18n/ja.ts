@@ -234,6 +234,7 @@ export const jaFailures: Record<string, { message: string; action: string }> = {
   NO_USIM: { message: 'このカードには USIM アプリケーションがありません。', action: 'SORACOM の IoT SIM を使っているか確認してください。' },
   MAC_FAILURE: { message: 'SIM がネットワークからの認証要求を拒否しました（MAC 不一致）。SIM とサーバーの鍵が一致していません。', action: 'SIM とエンドポイント（グローバル／日本）の組み合わせを確認してください。解決しない場合は IMSI を添えて SORACOM サポートに連絡してください。' },
   CARD_ERROR: { message: 'SIM がエラーを返しました（ステータスワード {sw}）。', action: 'SIM を挿し直して、もう一度お試しください。' },
+  DISCONNECTED: { message: 'モデムとの接続が切れました（USB から抜かれた可能性があります）。', action: 'モデムを挿し直し、数秒待ってから、もう一度接続してください。' },
   TRANSPORT_BUSY: { message: 'SIM は別の処理を実行中です。', action: '少し待ってから、もう一度お試しください。' },
   TRANSPORT_CLOSED: { message: 'SIM との接続は閉じられています。', action: 'もう一度接続してください。' },
   TRANSPORT_FAILED: { message: 'SIM との通信に失敗しました：{message}', action: 'リーダーまたはモデムの接続を確認して、もう一度接続してください。' },

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { PinInfo, SessionEvent, SimSummary } from '../worker/api.ts';
+import { SessionState } from './session.svelte.ts';
+import { demoServing, demoSim, failureOf, fakeWorker, sessionDeps } from './test-doubles.test-support.ts';
+
+describe('SessionState', () => {
+  it('starts on the first usable link and, in demo mode, on the lab endpoint', () => {
+    const s = new SessionState(sessionDeps(fakeWorker()));
+    expect(s.linkKind).toBe('virtual');
+    expect(s.endpoint).toBe('lab');
+    expect(s.settings).toEqual({
+      kryptonBase: 'http://127.0.0.1:8787/krypton/lab',
+      cellularBase: 'http://127.0.0.1:8787/krypton/lab-cellular',
+      cognitoEndpoint: 'http://127.0.0.1:9001',
+      s3Endpoint: 'http://127.0.0.1:9002',
+      origin: 'http://127.0.0.1:8787',
+    });
+    expect(s.canConnect).toBe(true);
+  });
+
+  it('without a bridge: no virtual SIM, no card reader, global endpoint called directly', () => {
+    const s = new SessionState(sessionDeps(fakeWorker(), { env: { serving: { kind: 'standalone', reason: 'HTTP 404' }, webSerial: false, secureContext: true } }));
+    expect(s.availability.virtual).toEqual({ key: 'link.unavailable.lab', command: 'pnpm start' });
+    expect(s.availability.bridge).toEqual({ key: 'link.unavailable.bridge', command: 'pnpm bridge' });
+    expect(s.availability.modem).toEqual({ key: 'link.unavailable.noWebSerial' });
+    expect(s.linkKind).toBe('cellular');
+    expect(s.endpoint).toBe('global');
+    expect(s.settings).toMatchObject({ kryptonBase: 'https://g.api.soracom.io' });
+    s.endpoint = 'lab';
+    expect(s.settings).toBe('endpoint.labMissing');
+    expect(s.canConnect).toBe(false);
+    s.endpoint = 'custom';
+    s.customUrl = 'not a url';
+    expect(s.settings).toBe('endpoint.badUrl');
+    s.customUrl = 'https://krypton.example.com/';
+    expect(s.settings).toMatchObject({ kryptonBase: 'https://krypton.example.com' });
+  });
+
+  it('connects a virtual SIM: configures the worker, opens the link, and reads the SIM', async () => {
+    let opened = '';
+    const w = fakeWorker({ openVirtual: async (name) => ((opened = name), demoSim) });
+    const s = new SessionState(sessionDeps(w));
+    s.virtualSim = 'demo';
+    await s.connect();
+    expect(opened).toBe('demo');
+    expect(w.calls.slice(0, 2)).toEqual(['configure', 'openVirtual']);
+    expect(s.link.state).toEqual({ name: 'connected', kind: 'virtual', linkName: 'Virtual SIM "demo"' });
+    expect(s.sim?.imsi).toBe('001010000000001');
+    expect(s.generation).toBe(1);
+    expect(s.needsPin).toBe(false);
+  });
+
+  it('a failed connection keeps the reason; a lost link moves the machine to lost', async () => {
+    const w = fakeWorker({ openVirtual: () => Promise.reject(failureOf('BAD_INPUT')) });
+    const s = new SessionState(sessionDeps(w));
+    await s.connect();
+    expect(s.link.state).toMatchObject({ name: 'failed', failure: { code: 'BAD_INPUT', action: 'fix BAD_INPUT' } });
+
+    const w2 = fakeWorker({ openVirtual: async () => demoSim });
+    const s2 = new SessionState(sessionDeps(w2));
+    const seen: SessionEvent[] = [];
+    s2.onEvent((e) => seen.push(e));
+    await s2.connect();
+    w2.emit({ type: 'link-lost', failure: failureOf('NO_CARD') });
+    expect(s2.link.state).toMatchObject({ name: 'lost', failure: { code: 'NO_CARD' } });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the modem port is asked for first (while the click counts), then piped to the worker', async () => {
+    const order: string[] = [];
+    const w = fakeWorker({ openModem: async (_pipe, name) => (order.push(`worker:${name}`), { ...demoSim, link: 'modem', name }) });
+    const s = new SessionState(
+      sessionDeps(w, {
+        openModemPipe: async (anyPort) => {
+          order.push(`picker:any=${anyPort}`);
+          return { pipe: new MessageChannel().port1, name: 'Huawei modem (12d1:1506)' };
+        },
+      }),
+    );
+    s.linkKind = 'modem';
+    s.anyPort = true;
+    await s.connect();
+    expect(order).toEqual(['picker:any=true', 'worker:Huawei modem (12d1:1506)']);
+    expect(s.link.state).toMatchObject({ name: 'connected', kind: 'modem' });
+  });
+
+  it('the card reader needs a reader; the first one with a free card is chosen', async () => {
+    const w = fakeWorker({
+      bridgeReaders: async () => [
+        { name: 'Empty reader', card: false, inUse: false },
+        { name: 'Virtual PCD 00 00', card: true, inUse: false },
+      ],
+      openBridge: async (_url, reader) => ({ ...demoSim, link: 'bridge', name: reader }),
+    });
+    const s = new SessionState(sessionDeps(w));
+    s.linkKind = 'bridge';
+    expect(s.canConnect).toBe(false);
+    await s.findReaders();
+    expect(s.reader).toBe('Virtual PCD 00 00');
+    expect(s.canConnect).toBe(true);
+    await s.connect();
+    expect(s.link.state).toMatchObject({ name: 'connected', linkName: 'Virtual PCD 00 00' });
+    w.emit({ type: 'readers', readers: [{ name: 'Virtual PCD 00 00', card: false, inUse: false }] });
+    expect(s.readers).toEqual([{ name: 'Virtual PCD 00 00', card: false, inUse: false }]);
+  });
+
+  it('PIN: tries left follow the card; a blocked PIN is shown as blocked; success reads the SIM again', async () => {
+    const pin = (p: Partial<PinInfo>): PinInfo => ({ enabled: true, verified: false, blocked: false, triesLeft: 3, ...p });
+    const locked: SimSummary = { ...demoSim, imsi: undefined, pin: pin({}), simError: failureOf('PIN_REQUIRED') };
+    let attempts = 0;
+    const w = fakeWorker({
+      openVirtual: async () => locked,
+      verifyPin: async (value) => {
+        attempts++;
+        if (value !== '1234') throw failureOf('PIN_WRONG', { triesLeft: 3 - attempts });
+        return pin({ verified: true, triesLeft: 3 });
+      },
+      simStatus: async () => ({ ...demoSim, pin: pin({ verified: true }) }),
+    });
+    const s = new SessionState(sessionDeps(w));
+    await s.connect();
+    expect(s.needsPin).toBe(true);
+    expect(await s.verifyPin('0000', false)).toBe(false);
+    expect(s.pin?.triesLeft).toBe(2);
+    expect(s.pinFailure?.code).toBe('PIN_WRONG');
+    expect(await s.verifyPin('1234', false)).toBe(true);
+    expect(s.needsPin).toBe(false);
+    expect(s.sim?.imsi).toBe('001010000000001');
+
+    const w2 = fakeWorker({ openVirtual: async () => ({ ...locked, pin: pin({ triesLeft: 1 }) }), verifyPin: () => Promise.reject(failureOf('PIN_BLOCKED', { triesLeft: 0 })) });
+    const s2 = new SessionState(sessionDeps(w2));
+    await s2.connect();
+    await s2.verifyPin('0000', true);
+    expect(s2.pin?.blocked).toBe(true);
+    expect(s2.needsPin).toBe(false);
+  });
+
+  it('disconnect closes the worker link and returns to idle', async () => {
+    const w = fakeWorker({ openVirtual: async () => demoSim });
+    const s = new SessionState(sessionDeps(w));
+    await s.connect();
+    await s.disconnect();
+    expect(w.calls).toContain('close');
+    expect(s.link.state).toEqual({ name: 'idle' });
+    expect(s.sim).toBeUndefined();
+  });
+
+  it('knows the lab bucket only on the lab endpoint', () => {
+    const s = new SessionState(sessionDeps(fakeWorker()));
+    expect(s.labDefaults).toEqual({ bucket: 'krypton-demo', region: 'ap-northeast-1' });
+    s.endpoint = 'global';
+    expect(s.labDefaults).toBeUndefined();
+    expect(demoServing.kind).toBe('bridge');
+  });
+});

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { DownloadProgress } from './api.ts';
+import { saveStream, type SaveHandle } from './save-stream.ts';
+
+function streamOf(chunks: Uint8Array[], options: { failAfter?: number; stallAfter?: number } = {}): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (options.failAfter !== undefined && i === options.failAfter) return controller.error(new TypeError('network error'));
+      if (options.stallAfter !== undefined && i === options.stallAfter) return new Promise<void>(() => undefined);
+      const c = chunks[i++];
+      if (c) controller.enqueue(c);
+      else controller.close();
+    },
+  });
+}
+
+/** A save target that records what happens to it, as Chrome's FileSystemFileHandle would. */
+class FakeHandle implements SaveHandle {
+  written: number[] = [];
+  committed: Uint8Array | undefined;
+  aborted = false;
+  removed = false;
+  constructor(public existing = 0) {}
+  async createWritable() {
+    const parts: Uint8Array[] = [];
+    return {
+      write: async (d: Uint8Array) => {
+        parts.push(d.slice());
+        this.written.push(d.byteLength);
+      },
+      close: async () => {
+        this.committed = Buffer.concat(parts);
+      },
+      abort: async () => {
+        this.aborted = true;
+      },
+    };
+  }
+  async getFile() {
+    return { size: this.committed?.byteLength ?? this.existing };
+  }
+  async remove() {
+    this.removed = true;
+  }
+}
+
+const data = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251);
+const chunks = [data.slice(0, 100_000), data.slice(100_000, 200_000), data.slice(200_000)];
+const md5 = createHash('md5').update(data).digest('hex');
+const base = { id: 1, key: 'firmware/v1/firmware.bin', total: data.byteLength, contentType: 'application/octet-stream' };
+
+describe('saving a download', () => {
+  it('streams to the file, reports progress, and commits only after the MD5 matched the ETag', async () => {
+    const handle = new FakeHandle();
+    const progress: DownloadProgress[] = [];
+    let t = 0;
+    const out = await saveStream({ ...base, stream: streamOf(chunks), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: (p) => progress.push(p), now: () => (t += 150) });
+    expect(out).toEqual({ bytes: data.byteLength, check: 'md5-match' });
+    expect(handle.written).toEqual([100_000, 100_000, 100_000]);
+    expect(Buffer.from(handle.committed!).equals(Buffer.from(data))).toBe(true);
+    expect(handle.aborted).toBe(false);
+    expect(progress.at(-1)).toEqual({ id: 1, received: data.byteLength, total: data.byteLength });
+    expect(progress.map((p) => p.received)).toEqual([100_000, 200_000, 300_000, 300_000]);
+  });
+
+  it('a mismatching MD5 aborts the write and removes the empty file the picker made: nothing looks complete', async () => {
+    const handle = new FakeHandle();
+    const wrong = '0'.repeat(32);
+    await expect(saveStream({ ...base, stream: streamOf(chunks), etag: `"${wrong}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toMatchObject({
+      code: 'CHECKSUM_MISMATCH',
+      details: { expected: wrong, actual: md5 },
+    });
+    expect(handle.committed).toBeUndefined();
+    expect(handle.aborted).toBe(true);
+    expect(handle.removed).toBe(true);
+  });
+
+  it('a stream cut short fails as incomplete; a file the person chose to replace is left as it was', async () => {
+    const handle = new FakeHandle(1234);
+    await expect(saveStream({ ...base, stream: streamOf(chunks.slice(0, 2)), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toMatchObject({ code: 'DOWNLOAD_INCOMPLETE' });
+    expect(handle.aborted).toBe(true);
+    expect(handle.removed).toBe(false);
+    expect(handle.committed).toBeUndefined();
+  });
+
+  it('a network failure mid-stream aborts the write', async () => {
+    const handle = new FakeHandle();
+    await expect(saveStream({ ...base, stream: streamOf(chunks, { failAfter: 1 }), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toThrow('network error');
+    expect(handle.aborted).toBe(true);
+    expect(handle.removed).toBe(true);
+  });
+
+  it('cancelling mid-stream aborts at once, even while waiting for bytes', async () => {
+    const handle = new FakeHandle();
+    const controller = new AbortController();
+    const saving = saveStream({ ...base, stream: streamOf(chunks, { stallAfter: 1 }), etag: `"${md5}"`, target: handle, signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(saving).rejects.toMatchObject({ code: 'DOWNLOAD_CANCELLED' });
+    expect(handle.aborted).toBe(true);
+    expect(handle.removed).toBe(true);
+    expect(handle.committed).toBeUndefined();
+  });
+
+  it('a multipart ETag is not an MD5: the file is saved and said to be unchecked', async () => {
+    const handle = new FakeHandle();
+    const out = await saveStream({ ...base, stream: streamOf(chunks), etag: '"9b2cf535f27731c974343645a3985328-3"', target: handle, signal: new AbortController().signal, onProgress: () => undefined });
+    expect(out.check).toBe('multipart-etag');
+    expect(handle.committed?.byteLength).toBe(data.byteLength);
+  });
+
+  it('without File System Access the bytes become a Blob, within an honest memory limit', async () => {
+    const out = await saveStream({ ...base, stream: streamOf(chunks), etag: undefined, target: undefined, signal: new AbortController().signal, onProgress: () => undefined });
+    expect(out.check).toBe('no-etag');
+    expect(Buffer.from(await out.blob!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    await expect(saveStream({ ...base, stream: streamOf(chunks), etag: undefined, target: undefined, signal: new AbortController().signal, onProgress: () => undefined, limitBytes: 1000 })).rejects.toMatchObject({
+      code: 'TOO_LARGE_FOR_MEMORY',
+    });
+    await expect(
+      saveStream({ ...base, total: undefined, stream: streamOf(chunks), etag: undefined, target: undefined, signal: new AbortController().signal, onProgress: () => undefined, limitBytes: 150_000 }),
+    ).rejects.toMatchObject({ code: 'TOO_LARGE_FOR_MEMORY' });
+  });
+});

@@ -1,0 +1,123 @@
+import { md5 } from '@noble/hashes/legacy.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { md5OfEtagText } from '../lib/etag.ts';
+import type { DownloadProgress, Failure, IntegrityCheck } from './api.ts';
+import { failure } from './failure.ts';
+
+/** Largest object held in memory when the browser cannot write straight to disk (no File System Access). */
+export const MEMORY_DOWNLOAD_LIMIT = 512 * 1024 * 1024;
+/** Progress reports at most this often. */
+export const PROGRESS_INTERVAL_MS = 100;
+
+/** The parts of a FileSystemFileHandle the download uses (a test double implements them). */
+export interface SaveHandle {
+  createWritable(options?: { keepExistingData?: boolean }): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
+  getFile?(): Promise<{ size: number }>;
+  remove?(): Promise<void>;
+}
+
+export interface SaveStreamOptions {
+  id: number;
+  key: string;
+  stream: ReadableStream<Uint8Array>;
+  /** Content-Length, when S3 sent it. */
+  total: number | undefined;
+  /** The ETag as S3 sent it (quotes and all), when the CORS rule exposes it. */
+  etag: string | undefined;
+  contentType: string | undefined;
+  /** The file to write (File System Access); undefined: collect a Blob in memory. */
+  target: SaveHandle | undefined;
+  signal: AbortSignal;
+  onProgress: (progress: DownloadProgress) => void;
+  limitBytes?: number;
+  now?: () => number;
+}
+
+/**
+ * Streams a download to its file, computing the MD5 on the way. The file's writable writes to a
+ * temporary file that replaces the target only on `close()`, which comes after the MD5 matched the
+ * ETag; a mismatch, a cut-off stream, a failure or a cancel aborts the writable instead, and a file
+ * the picker created for us (still empty) is removed, so nothing is left that looks complete.
+ */
+export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number; check: IntegrityCheck; blob?: Blob }> {
+  const limit = o.limitBytes ?? MEMORY_DOWNLOAD_LIMIT;
+  const now = o.now ?? (() => performance.now());
+  if (!o.target && o.total !== undefined && o.total > limit) {
+    throw failure(
+      'TOO_LARGE_FOR_MEMORY',
+      `This browser cannot write straight to disk, and the object (${o.total} bytes) is larger than the ${limit} bytes it may hold in memory`,
+      'Use Chrome or Edge on a desktop (they save large files straight to disk), or download it with the AWS CLI',
+      { limitBytes: limit, key: o.key },
+    );
+  }
+  const chunks: Uint8Array[] = [];
+  let writable: Awaited<ReturnType<SaveHandle['createWritable']>> | undefined;
+  const reader = o.stream.getReader();
+  const onAbort = () => void reader.cancel().catch(() => undefined);
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (o.target) writable = await o.target.createWritable({ keepExistingData: false });
+    const hash = md5.create();
+    let received = 0;
+    let lastReport = -Infinity;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (o.signal.aborted) throw cancelled(o.key);
+      if (done) break;
+      hash.update(value);
+      received += value.byteLength;
+      if (writable) await writable.write(value as Uint8Array<ArrayBuffer>);
+      else {
+        if (received > limit) throw failure('TOO_LARGE_FOR_MEMORY', `The object is larger than the ${limit} bytes this browser may hold in memory`, 'Use Chrome or Edge on a desktop', { limitBytes: limit, key: o.key });
+        chunks.push(value);
+      }
+      const t = now();
+      if (t - lastReport >= PROGRESS_INTERVAL_MS) {
+        lastReport = t;
+        o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
+      }
+    }
+    if (o.total !== undefined && received !== o.total) {
+      throw failure('DOWNLOAD_INCOMPLETE', `The download ended after ${received} of ${o.total} bytes`, 'Download it again; the connection was interrupted and nothing was saved', { key: o.key });
+    }
+    const actual = bytesToHex(hash.digest());
+    const expected = o.etag !== undefined ? md5OfEtagText(o.etag) : undefined;
+    const check: IntegrityCheck = o.etag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
+    if (expected !== undefined && expected !== actual) {
+      throw failure('CHECKSUM_MISMATCH', `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`, 'Download it again; the file was not saved', { expected, actual, key: o.key });
+    }
+    o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
+    if (writable) {
+      await writable.close();
+      writable = undefined;
+      return { bytes: received, check };
+    }
+    return { bytes: received, check, blob: new Blob(chunks as BlobPart[], { type: o.contentType ?? 'application/octet-stream' }) };
+  } catch (e) {
+    chunks.length = 0;
+    await writable?.abort().catch(() => undefined);
+    if (o.target) await removeIfEmpty(o.target);
+    if (o.signal.aborted) throw cancelled(o.key);
+    throw e;
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Removes the target when it is empty: the save picker created it for this download. A file that
+ * already held data (the person chose to replace it) is left as it was — the aborted writable never
+ * touched it.
+ */
+export async function removeIfEmpty(target: SaveHandle): Promise<void> {
+  try {
+    const file = await target.getFile?.();
+    if (file && file.size === 0) await target.remove?.();
+  } catch {
+    // Nothing to remove, or no permission: the aborted write left the file as it was.
+  }
+}
+
+export function cancelled(key: string): Failure {
+  return failure('DOWNLOAD_CANCELLED', 'The download was cancelled; nothing was saved', 'Download it again when ready', { key });
+}
