@@ -85,6 +85,13 @@ export class OperationsState {
     return api.revealOperation(this.outcome.id);
   }
 
+  /** A PEM file of the answer; a secret one only once revealed. */
+  async file(api: WorkerApi, name: string): Promise<string | undefined> {
+    const file = this.outcome?.files.find((f) => f.name === name);
+    if (!this.outcome || !file || (file.secret && !this.revealed)) return undefined;
+    return this.revealed?.files[name] ?? api.operationFile(this.outcome.id, name);
+  }
+
   /** File name for the answer. */
   fileName(): string {
     return this.outcome?.kind === 'text' ? `${this.operation}.txt` : `${this.operation}.json`;

@@ -40,14 +40,16 @@ describe('Krypton operations panel', () => {
       durationMs: 12,
     };
     const full = { display: '{"privateKey":"-----BEGIN PRIVATE KEY-----"}', files: { 'private-key.pem': '-----BEGIN PRIVATE KEY-----\n' } };
-    const w = fakeWorker({ runOperation: async () => outcome, revealOperation: async () => full });
+    const w = fakeWorker({ runOperation: async () => outcome, revealOperation: async () => full, operationFile: async () => 'CERT' });
     const ops = new OperationsState();
     ops.choose('bootstrapAwsIotThing');
     await ops.run(w.api);
     expect(ops.outcome).toEqual(outcome);
     expect(ops.canSave).toBe(false);
     expect(await ops.content(w.api)).toBeUndefined();
+    expect(await ops.file(w.api, 'private-key.pem')).toBeUndefined();
     await ops.reveal(w.api);
+    expect(await ops.file(w.api, 'private-key.pem')).toBe('-----BEGIN PRIVATE KEY-----\n');
     expect(ops.canSave).toBe(true);
     expect(await ops.content(w.api)).toEqual(full);
     expect(ops.fileName()).toBe('bootstrapAwsIotThing.json');

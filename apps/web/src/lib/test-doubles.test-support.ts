@@ -32,7 +32,7 @@ export function fakeWorker(overrides: Partial<WorkerApi> = {}): FakeWorker {
   const calls: string[] = [];
   const names: (keyof WorkerApi)[] = [
     'subscribe', 'configure', 'openVirtual', 'openModem', 'bridgeReaders', 'openBridge', 'openCellular', 'simStatus', 'verifyPin', 'close',
-    'authenticate', 'forgetKey', 'refreshCredentials', 'revealCredentials', 'userData', 'runOperation', 'revealOperation', 'listObjects', 'headObject', 'download', 'cancelDownload',
+    'authenticate', 'forgetKey', 'refreshCredentials', 'revealCredentials', 'userData', 'runOperation', 'revealOperation', 'operationFile', 'listObjects', 'headObject', 'download', 'cancelDownload',
   ];
   const api = {} as Record<string, unknown>;
   for (const n of names) {

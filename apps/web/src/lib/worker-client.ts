@@ -19,7 +19,7 @@ export async function startWorker(onEvent: (event: SessionEvent) => void): Promi
 function bind(api: WorkerApi): WorkerApi {
   const keys: (keyof WorkerApi)[] = [
     'subscribe', 'configure', 'openVirtual', 'openModem', 'bridgeReaders', 'openBridge', 'openCellular', 'simStatus', 'verifyPin', 'close',
-    'authenticate', 'forgetKey', 'refreshCredentials', 'revealCredentials', 'userData', 'runOperation', 'revealOperation',
+    'authenticate', 'forgetKey', 'refreshCredentials', 'revealCredentials', 'userData', 'runOperation', 'revealOperation', 'operationFile',
     'listObjects', 'headObject', 'download', 'cancelDownload',
   ];
   const out = {} as Record<string, unknown>;

@@ -250,6 +250,8 @@ export interface SessionApi {
   runOperation(name: string, params: Record<string, unknown>): Promise<OperationOutcome>;
   /** The full answer of an operation (explicit reveal, copy or download). */
   revealOperation(id: number): Promise<{ display: string; files: Record<string, string> }>;
+  /** One PEM document of an answer, to save as a file (the page asks for a secret one only after a reveal). */
+  operationFile(id: number, name: string): Promise<string>;
   listObjects(request: ListRequest): Promise<ListPage>;
   headObject(bucket: string, region: string, key: string): Promise<ObjectDetails>;
   /** Streams an object to `target` (File System Access) or, without one, into a Blob. */

@@ -208,6 +208,12 @@ export class Session implements SessionApi {
     return { display: r.kind === 'text' ? String(r.body) : JSON.stringify(r.body, null, 2), files };
   }
 
+  async operationFile(id: number, name: string): Promise<string> {
+    const file = (await this.revealOperation(id)).files[name];
+    if (file === undefined) throw failure('RESULT_GONE', `The answer holds no ${name}`, 'Run the operation again');
+    return file;
+  }
+
   // ---- S3 ----
 
   async listObjects(request: ListRequest): Promise<ListPage> {

@@ -11,8 +11,17 @@ export interface Stack {
 }
 
 /** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
-export async function startStack(options: { pcsc?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { pcsc?: boolean; lab?: Lab } = {}): Promise<Stack> {
   const webRoot = await ensureBuilt();
-  const bridge = await startBridge({ port: 0, lab: true, webRoot, pcsc: options.pcsc ?? false, log: new Logger(() => undefined) });
-  return { url: bridge.url, lab: bridge.lab!, bridge, close: () => bridge.close() };
+  const bridge = await startBridge({ port: 0, lab: options.lab ?? true, webRoot, pcsc: options.pcsc ?? false, log: new Logger(() => undefined) });
+  return {
+    url: bridge.url,
+    lab: bridge.lab!,
+    bridge,
+    close: async () => {
+      await bridge.close();
+      // A lab given to the bridge is the caller's: the bridge leaves it running.
+      await options.lab?.close();
+    },
+  };
 }
