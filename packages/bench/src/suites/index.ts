@@ -3,6 +3,7 @@ import { apduCounts } from './apdu-counts.ts';
 import { httpCalls } from './http-calls.ts';
 import { timeToCredentials } from './time-to-credentials.ts';
 import { bridgeScale } from './bridge-scale.ts';
+import { bridgeOverhead } from './bridge-overhead.ts';
 
 /** Every suite, in the order the issue lists what to measure. */
-export const SUITES: Suite[] = [apduCounts, httpCalls, timeToCredentials, bridgeScale];
+export const SUITES: Suite[] = [apduCounts, httpCalls, timeToCredentials, bridgeOverhead, bridgeScale];
