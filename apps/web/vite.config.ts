@@ -34,6 +34,7 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     reportCompressedSize: true,
+    manifest: true,
     chunkSizeWarningLimit: 1500,
   },
   server: { port: 5173, strictPort: false },

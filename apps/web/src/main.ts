@@ -12,7 +12,8 @@ function hasWebSerial(): boolean {
 
 async function start(): Promise<void> {
   const target = document.getElementById('app')!;
-  const serving = await loadServing();
+  // The first paint is in the person's language: its catalog loads alongside the config.
+  const [serving] = await Promise.all([loadServing(), i18n.ready]);
   const session = new SessionState({
     env: { serving, webSerial: hasWebSerial(), secureContext: globalThis.isSecureContext },
     origin: location.origin,

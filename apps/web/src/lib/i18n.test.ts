@@ -19,18 +19,21 @@ describe('languages', () => {
     expect(preferredLocale(['en-GB', 'ja'])).toBe('en');
     expect(preferredLocale(['fr-FR', 'ja'])).toBe('ja');
     expect(preferredLocale(['de'])).toBe('en');
-    expect(new I18n(new MemoryStorage(), ['ja']).locale).toBe('ja');
+    const jaReader = new I18n(new MemoryStorage(), ['ja']);
+    expect(jaReader.locale).toBe('ja');
     expect(new I18n(new MemoryStorage(), ['en-US']).locale).toBe('en');
   });
 
-  it('a choice is kept in localStorage (the only thing the app keeps there) and wins over the browser', () => {
+  it('a choice is kept in localStorage (the only thing the app keeps there) and wins over the browser', async () => {
     const storage = new MemoryStorage();
     const i = new I18n(storage, ['en-US']);
-    i.set('ja');
+    await i.set('ja');
+    expect(i.locale).toBe('ja');
     expect([...storage.data.entries()]).toEqual([['krypton-web.locale', 'ja']]);
     const again = new I18n(storage, ['en-US']);
     expect(again.locale).toBe('ja');
     expect(again.chosen).toBe(true);
+    await again.ready;
     expect(again.t('auth.button')).toBe('認証する');
   });
 
@@ -50,16 +53,17 @@ describe('languages', () => {
     expect(untranslated).toEqual([]);
   });
 
-  it('interpolates and translates failures by code, falling back to the worker’s English', () => {
+  it('interpolates and translates failures by code, falling back to the worker’s English', async () => {
     expect(interpolate('{a} and {b}', { a: 1 })).toBe('1 and {b}');
     const i = new I18n(new MemoryStorage(), ['ja']);
+    await i.ready;
     const f = { code: 'PIN_WRONG', message: 'Wrong PIN', action: 'Try again', details: { triesLeft: 2 } };
     expect(i.failure(f).message).toBe('PIN が違います（残り 2 回）。');
     expect(i.failure({ ...f, code: 'SOMETHING_NEW' })).toEqual({ message: 'Wrong PIN', action: 'Try again' });
-    i.set('en');
+    await i.set('en');
     expect(i.failure(f)).toEqual({ message: 'Wrong PIN', action: 'Try again' });
     expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } })).toEqual({ message: 'm', action: 'a' });
-    i.set('ja');
+    await i.set('ja');
     expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } }).message).toContain('6F00');
     for (const [code, text] of Object.entries(jaFailures)) {
       expect(text.message.length, code).toBeGreaterThan(0);

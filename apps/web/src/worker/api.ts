@@ -126,6 +126,8 @@ export interface AuthOutcome {
   credentials: MaskedCredentials;
   /** Whether agreed keys survive this page (IndexedDB) or live in memory only. */
   keyCachePersistent: boolean;
+  /** How far Krypton's clock is from this computer's (server minus local, ms), when it is far enough to matter. */
+  clockOffsetMs?: number;
 }
 
 /** A file an operation's answer holds (certificates and keys as PEM). */

@@ -142,7 +142,8 @@ export class Session implements SessionApi {
       this.scheduleRefresh(masked.refreshAt);
       const { persistent } = await this.openedCache();
       const key = link.authenticator ? { fromCache: !seen.has('authenticate'), resynchronised: seen.has('resync') } : undefined;
-      return { ...(key ? { key } : {}), credentials: masked, keyCachePersistent: persistent };
+      const clockOffsetMs = this.client?.serverClockOffsetMs ?? 0;
+      return { ...(key ? { key } : {}), credentials: masked, keyCachePersistent: persistent, ...(clockOffsetMs !== 0 ? { clockOffsetMs } : {}) };
     });
   }
 

@@ -101,6 +101,27 @@ describe('failures a person can meet, each with what happened and what to do', (
     await page.close();
   }, 120_000);
 
+  it('a skewed clock is corrected and explained', async () => {
+    const page = await browser.context.newPage();
+    lab.clock.offsetMs = 20 * 60_000;
+    try {
+      await page.goto(server.url);
+      await page.getByLabel('Demo SIM').selectOption('demo');
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Connected:' }).waitFor();
+      await page.getByRole('button', { name: 'Forget cached key' }).click();
+      await page.getByText('The cached key was forgotten').waitFor();
+      await authenticate(page);
+      await expect(page.getByTestId('clock-skew').innerText()).resolves.toMatch(/^This computer’s clock is 20 min behind Krypton’s\..*NTP/);
+      await openBucket(page);
+      await page.getByRole('table').getByRole('button', { name: 'Open folder docs/' }).waitFor();
+      await screenshot(page, 'd-6-clock-skew');
+    } finally {
+      lab.clock.offsetMs = 0;
+      await page.close();
+    }
+  }, 120_000);
+
   it('expired credentials are renewed without the person noticing: the listing just works', async () => {
     const page = await browser.context.newPage();
     await connect(page, server.url, 'Virtual SIM (demo)');

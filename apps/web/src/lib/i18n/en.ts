@@ -120,6 +120,8 @@ export const en = {
   'auth.cache.none': 'No SIM key on the cellular endpoint.',
   'auth.success': 'Authenticated. AWS credentials obtained.',
   'auth.failedAt': 'Failed at: {step}',
+  'auth.clockBehind': 'This computer’s clock is {minutes} min behind Krypton’s. The requests were corrected this time, but set the clock automatically (NTP): AWS refuses requests more than 15 minutes off.',
+  'auth.clockAhead': 'This computer’s clock is {minutes} min ahead of Krypton’s. The requests were corrected this time, but set the clock automatically (NTP): AWS refuses requests more than 15 minutes off.',
 
   'failure.title': 'What happened',
   'failure.action': 'What to do',

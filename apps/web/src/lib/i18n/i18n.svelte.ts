@@ -1,11 +1,14 @@
 import { en, type MessageKey } from './en.ts';
-import { ja, jaFailures } from './ja.ts';
 import type { Failure } from '../../worker/api.ts';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
 const STORAGE_KEY = 'krypton-web.locale';
-const CATALOGS: Record<Locale, Record<MessageKey, string>> = { en, ja };
+
+/** The Japanese catalog is loaded when first needed: English readers never download it. */
+type JaModule = typeof import('./ja.ts');
+let jaLoading: Promise<JaModule> | undefined;
+const loadJa = (): Promise<JaModule> => (jaLoading ??= import('./ja.ts'));
 
 /** The browser's preferred language among ours: Japanese when it comes first, else English. */
 export function preferredLocale(languages: readonly string[]): Locale {
@@ -38,6 +41,10 @@ export class I18n {
   locale = $state<Locale>('en');
   /** Whether the person chose, rather than the browser. */
   chosen = $state(false);
+  /** The Japanese catalog once loaded (English is always there). */
+  private ja = $state.raw<JaModule | undefined>(undefined);
+  /** Settles once the catalog of the current language is loaded. */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly storage: Storage | undefined = safeStorage(),
@@ -50,27 +57,36 @@ export class I18n {
     } else {
       this.locale = preferredLocale(languages);
     }
+    this.ready = this.load(this.locale);
   }
 
-  set(locale: Locale): void {
-    this.locale = locale;
+  /** Switches language (loading its catalog first) and remembers the choice. */
+  async set(locale: Locale): Promise<void> {
     this.chosen = true;
     try {
       this.storage?.setItem(STORAGE_KEY, locale);
     } catch {
       // Storage refused (private mode): the choice lasts for this page.
     }
+    this.ready = this.load(locale);
+    await this.ready;
+    this.locale = locale;
   }
 
-  /** A message in the current language. */
+  private async load(locale: Locale): Promise<void> {
+    if (locale === 'ja' && !this.ja) this.ja = await loadJa();
+  }
+
+  /** A message in the current language (English until the Japanese catalog has arrived). */
   t(key: MessageKey, params?: Record<string, string | number | undefined>): string {
-    return interpolate(CATALOGS[this.locale][key] ?? en[key], params);
+    const text = this.locale === 'ja' ? this.ja?.ja[key] : undefined;
+    return interpolate(text ?? en[key], params);
   }
 
   /** A failure's text in the current language: ours by code in Japanese, the worker's English otherwise. */
   failure(f: Failure): { message: string; action: string } {
     if (this.locale === 'ja') {
-      const entry = jaFailures[f.code];
+      const entry = this.ja?.jaFailures[f.code];
       if (entry) {
         const params = { ...f.details, message: f.message, sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined } as Record<string, string | number | undefined>;
         return { message: interpolate(entry.message, params), action: interpolate(entry.action, params) };

@@ -122,6 +122,8 @@ export const ja: Record<MessageKey, string> = {
   'auth.cache.none': 'セルラー回線のエンドポイントでは SIM の鍵を使いません。',
   'auth.success': '認証しました。AWS の認証情報を取得しました。',
   'auth.failedAt': '失敗した手順：{step}',
+  'auth.clockBehind': 'このパソコンの時計は Krypton より {minutes} 分遅れています。今回はリクエストを補正しましたが、時計を自動設定（NTP）にしてください。AWS は 15 分以上ずれたリクエストを拒否します。',
+  'auth.clockAhead': 'このパソコンの時計は Krypton より {minutes} 分進んでいます。今回はリクエストを補正しましたが、時計を自動設定（NTP）にしてください。AWS は 15 分以上ずれたリクエストを拒否します。',
 
   'failure.title': '何が起きたか',
   'failure.action': '対処方法',

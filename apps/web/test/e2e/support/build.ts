@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +50,10 @@ export async function ensureBuilt(): Promise<string> {
     try {
       if (fresh()) return DIST;
       const started = Date.now();
-      const { build } = await import('vite');
-      await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), root: WEB_ROOT, logLevel: 'warn', mode: 'production' });
+      // Its own process: under vitest NODE_ENV is "test", which would build Svelte in dev mode.
+      const vite = join(dirname(createRequire(join(WEB_ROOT, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
+      const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, env: { ...process.env, NODE_ENV: 'production' }, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
       writeFileSync(STAMP, String(started));
       return DIST;
     } finally {
