@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+const bridge = process.env.KRYPTON_BRIDGE_URL ?? 'http://127.0.0.1:8787';
 
 /**
  * The AWS SDK's browser build parses XML with DOMParser, which dedicated workers do not have. Its
@@ -37,5 +38,15 @@ export default defineConfig({
     manifest: true,
     chunkSizeWarningLimit: 1500,
   },
-  server: { port: 5173, strictPort: false },
+  // `pnpm --filter @krypton-web/web dev` beside `pnpm bridge --lab --allow-origin http://localhost:5173`:
+  // the bridge's config, Krypton proxy and WebSocket reach the dev page as if it served it.
+  server: {
+    port: 5173,
+    strictPort: false,
+    proxy: {
+      '/api': { target: bridge, changeOrigin: true },
+      '/krypton': { target: bridge, changeOrigin: true },
+      '/ws': { target: bridge.replace(/^http/, 'ws'), ws: true, changeOrigin: true },
+    },
+  },
 });
