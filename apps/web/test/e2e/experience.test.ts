@@ -125,6 +125,28 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
     await page.close();
   }, 120_000);
 
+  it('cellular (SORACOM Air): no SIM access, credentials from the line; off the line, it says so', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(stack.url);
+    await page.getByRole('radio', { name: 'Cellular (SORACOM Air)' }).check();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected: SORACOM Air' }).waitFor();
+    await page.getByText('The SIM is not read on the cellular endpoint').waitFor();
+    const akid = await authenticate(page);
+    expect(lab.credentials.lookup(akid)?.identityId).toBeDefined();
+    await expect(page.getByTestId('key-cache').innerText()).resolves.toBe('No SIM key on the cellular endpoint.');
+    lab.cellularImsi = null;
+    try {
+      await page.getByRole('button', { name: 'Authenticate', exact: true }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'Failed at' });
+      await alert.waitFor();
+      await expect(alert.innerText()).resolves.toMatch(/SORACOM Air/);
+    } finally {
+      lab.cellularImsi = lab.profiles.sims[0]!.imsi;
+      await page.close();
+    }
+  }, 120_000);
+
   it('a large download shows progress and can be cancelled; nothing is left that looks complete', async () => {
     const page = await browser.context.newPage();
     await connect(page, stack.url, 'Virtual SIM (demo)');
