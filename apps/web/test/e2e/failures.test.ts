@@ -122,6 +122,27 @@ describe('failures a person can meet, each with what happened and what to do', (
     }
   }, 120_000);
 
+  it('credentials renew by themselves before they expire', async () => {
+    const page = await browser.context.newPage();
+    const ttl = lab.identityPool.credentialTtlSeconds;
+    lab.identityPool.credentialTtlSeconds = 16;
+    try {
+      await connect(page, server.url, 'Virtual SIM (demo)');
+      const first = await authenticate(page);
+      const region = page.getByRole('region', { name: 'Credentials' });
+      await expect(region.getByTestId('expires').innerText()).resolves.toMatch(/in 0:1\d/);
+      const renewed = await waitFor(async () => {
+        const now = (await region.getByTestId('access-key-id').innerText()).split(/\s/)[0];
+        return now !== first ? now : undefined;
+      }, 'an automatic renewal', 20_000);
+      expect(lab.credentials.lookup(renewed)).toBeDefined();
+      await region.getByTestId('renewed').waitFor();
+    } finally {
+      lab.identityPool.credentialTtlSeconds = ttl;
+      await page.close();
+    }
+  }, 120_000);
+
   it('expired credentials are renewed without the person noticing: the listing just works', async () => {
     const page = await browser.context.newPage();
     await connect(page, server.url, 'Virtual SIM (demo)');
