@@ -13,7 +13,7 @@ export default defineConfig({
       project('krypton-lab', 'packages/krypton-lab'),
       project('cli', 'apps/cli'),
       project('bridge', 'apps/bridge'),
-      project('web', 'apps/web'),
+      'apps/web/vitest.config.ts',
     ],
     passWithNoTests: false,
     testTimeout: 20_000,
