@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DownloadProgress } from './api.ts';
-import { saveStream, type SaveHandle } from './save-stream.ts';
+import { saveStream, WRITE_BATCH_BYTES, type SaveHandle } from './save-stream.ts';
 
 function streamOf(chunks: Uint8Array[], options: { failAfter?: number; stallAfter?: number } = {}): ReadableStream<Uint8Array> {
   let i = 0;
@@ -26,9 +26,10 @@ class FakeHandle implements SaveHandle {
   async createWritable() {
     const parts: Uint8Array[] = [];
     return {
-      write: async (d: Uint8Array) => {
-        parts.push(d.slice());
-        this.written.push(d.byteLength);
+      write: async (d: Blob) => {
+        const bytes = new Uint8Array(await d.arrayBuffer());
+        parts.push(bytes);
+        this.written.push(bytes.byteLength);
       },
       close: async () => {
         this.committed = Buffer.concat(parts);
@@ -52,13 +53,42 @@ const md5 = createHash('md5').update(data).digest('hex');
 const base = { id: 1, key: 'firmware/v1/firmware.bin', total: data.byteLength, contentType: 'application/octet-stream' };
 
 describe('saving a download', () => {
+  it('writes large downloads in batches of WRITE_BATCH_BYTES, not one write per network chunk', async () => {
+    const big = new Uint8Array(20 * 1024 * 1024).map((_, i) => i % 253);
+    const pieces: Uint8Array[] = [];
+    for (let o = 0; o < big.length; o += 64 * 1024) pieces.push(big.slice(o, o + 64 * 1024));
+    const handle = new FakeHandle();
+    const etag = `"${createHash('md5').update(big).digest('hex')}"`;
+    const out = await saveStream({ ...base, total: big.length, stream: streamOf(pieces), etag, target: handle, signal: new AbortController().signal, onProgress: () => undefined });
+    expect(out.check).toBe('md5-match');
+    expect(handle.written).toEqual([WRITE_BATCH_BYTES, WRITE_BATCH_BYTES, big.length - 2 * WRITE_BATCH_BYTES]);
+    expect(Buffer.compare(handle.committed!, Buffer.from(big))).toBe(0);
+  });
+
+  it('a failing write aborts the download and leaves nothing that looks complete', async () => {
+    const handle = new FakeHandle();
+    handle.createWritable = async () => ({
+      write: async () => {
+        throw new Error('disk full');
+      },
+      close: async () => undefined,
+      abort: async () => {
+        handle.aborted = true;
+      },
+    });
+    await expect(saveStream({ ...base, stream: streamOf(chunks), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toThrow('disk full');
+    expect(handle.aborted).toBe(true);
+    expect(handle.committed).toBeUndefined();
+  });
+
   it('streams to the file, reports progress, and commits only after the MD5 matched the ETag', async () => {
     const handle = new FakeHandle();
     const progress: DownloadProgress[] = [];
     let t = 0;
     const out = await saveStream({ ...base, stream: streamOf(chunks), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: (p) => progress.push(p), now: () => (t += 150) });
     expect(out).toEqual({ bytes: data.byteLength, check: 'md5-match' });
-    expect(handle.written).toEqual([100_000, 100_000, 100_000]);
+    // Small chunks are gathered: one write to the file for the whole (small) object.
+    expect(handle.written).toEqual([300_000]);
     expect(Buffer.from(handle.committed!).equals(Buffer.from(data))).toBe(true);
     expect(handle.aborted).toBe(false);
     expect(progress.at(-1)).toEqual({ id: 1, received: data.byteLength, total: data.byteLength });

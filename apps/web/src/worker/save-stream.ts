@@ -1,5 +1,4 @@
-import { md5 } from '@noble/hashes/legacy.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { createMD5 } from 'hash-wasm';
 import { md5OfEtagText } from '../lib/etag.ts';
 import type { DownloadProgress, Failure, IntegrityCheck } from './api.ts';
 import { failure } from './failure.ts';
@@ -8,10 +7,16 @@ import { failure } from './failure.ts';
 export const MEMORY_DOWNLOAD_LIMIT = 512 * 1024 * 1024;
 /** Progress reports at most this often. */
 export const PROGRESS_INTERVAL_MS = 100;
+/**
+ * Bytes gathered before one write to the file. Each write is a round trip to the browser process;
+ * the network delivers chunks of tens of KiB, so writing each one as it came capped a 1 GiB download
+ * far below what the disk and the network allow (see `pnpm bench`, S3 download).
+ */
+export const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** The parts of a FileSystemFileHandle the download uses (a test double implements them). */
 export interface SaveHandle {
-  createWritable(options?: { keepExistingData?: boolean }): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
+  createWritable(options?: { keepExistingData?: boolean }): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
   getFile?(): Promise<{ size: number }>;
   remove?(): Promise<void>;
 }
@@ -57,17 +62,36 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
   o.signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (o.target) writable = await o.target.createWritable({ keepExistingData: false });
-    const hash = md5.create();
+    // MD5 in WebAssembly: WebCrypto has none, and a JavaScript MD5 (~80 MiB/s) was the ceiling.
+    const hash = await createMD5();
+    hash.init();
     let received = 0;
     let lastReport = -Infinity;
+    // Chunks are gathered into one Blob per write (no copy in JavaScript), and the next batch is read
+    // and hashed while the previous one is being written: one write in flight at a time.
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    let inFlight: Promise<void> | undefined;
+    const flush = async () => {
+      if (!writable || batchBytes === 0) return;
+      const blob = new Blob(batch as BlobPart[]);
+      batch = [];
+      batchBytes = 0;
+      await inFlight;
+      inFlight = writable.write(blob);
+      inFlight.catch(() => undefined); // awaited at the next flush or at the end; never unhandled
+    };
     for (;;) {
       const { done, value } = await reader.read();
       if (o.signal.aborted) throw cancelled(o.key);
       if (done) break;
       hash.update(value);
       received += value.byteLength;
-      if (writable) await writable.write(value as Uint8Array<ArrayBuffer>);
-      else {
+      if (writable) {
+        batch.push(value);
+        batchBytes += value.byteLength;
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+      } else {
         if (received > limit) throw failure('TOO_LARGE_FOR_MEMORY', `The object is larger than the ${limit} bytes this browser may hold in memory`, 'Use Chrome or Edge on a desktop', { limitBytes: limit, key: o.key });
         chunks.push(value);
       }
@@ -77,10 +101,12 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
         o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
       }
     }
+    await flush();
+    await inFlight;
     if (o.total !== undefined && received !== o.total) {
       throw failure('DOWNLOAD_INCOMPLETE', `The download ended after ${received} of ${o.total} bytes`, 'Download it again; the connection was interrupted and nothing was saved', { key: o.key });
     }
-    const actual = bytesToHex(hash.digest());
+    const actual = hash.digest('hex');
     const expected = o.etag !== undefined ? md5OfEtagText(o.etag) : undefined;
     const check: IntegrityCheck = o.etag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
     if (expected !== undefined && expected !== actual) {

@@ -4,6 +4,8 @@ import { httpCalls } from './http-calls.ts';
 import { timeToCredentials } from './time-to-credentials.ts';
 import { bridgeScale } from './bridge-scale.ts';
 import { bridgeOverhead } from './bridge-overhead.ts';
+import { s3Download } from './s3-download.ts';
+import { webApp } from './web-app.ts';
 
 /** Every suite, in the order the issue lists what to measure. */
-export const SUITES: Suite[] = [apduCounts, httpCalls, timeToCredentials, bridgeOverhead, bridgeScale];
+export const SUITES: Suite[] = [apduCounts, httpCalls, timeToCredentials, bridgeOverhead, s3Download, webApp, bridgeScale];

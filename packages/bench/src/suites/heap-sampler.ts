@@ -1,0 +1,57 @@
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+
+/**
+ * Samples the JS heap of a page and of its dedicated workers every 250 ms through the browser's
+ * DevTools protocol (workers are reached with Target.sendMessageToTarget, which needs no flattened sessions).
+ */
+export async function heapSampler(context: BrowserContext, page: Page): Promise<{ stop(): Promise<{ page: number; worker: number; samples: number }> }> {
+  const pageCdp = await context.newCDPSession(page);
+  const browser = context.browser();
+  const root: CDPSession = browser ? await browser.newBrowserCDPSession() : pageCdp;
+  const { targetInfos } = (await root.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string }[] };
+  const sessions: string[] = [];
+  for (const t of targetInfos.filter((t) => t.type === 'worker')) {
+    const { sessionId } = (await root.send('Target.attachToTarget', { targetId: t.targetId, flatten: false })) as { sessionId: string };
+    sessions.push(sessionId);
+  }
+  let nextId = 1;
+  const pending = new Map<number, (used: number) => void>();
+  root.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: { usedSize?: number } };
+    if (m.id !== undefined && pending.has(m.id)) {
+      pending.get(m.id)!(m.result?.usedSize ?? 0);
+      pending.delete(m.id);
+    }
+  });
+  const workerHeap = async () => {
+    let total = 0;
+    for (const sessionId of sessions) {
+      const id = nextId++;
+      const used = new Promise<number>((resolve) => pending.set(id, resolve));
+      await root.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
+      total += await Promise.race([used, new Promise<number>((r) => setTimeout(() => r(0), 1000))]);
+    }
+    return total;
+  };
+  let peakPage = 0;
+  let peakWorker = 0;
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { usedSize } = (await pageCdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+      peakPage = Math.max(peakPage, usedSize);
+      peakWorker = Math.max(peakWorker, await workerHeap());
+      samples++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await root.detach().catch(() => undefined);
+      return { page: peakPage, worker: peakWorker, samples };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startBridge, Logger } from '@krypton-web/bridge';
+import { ensureBuilt } from '../../../../apps/web/build/ensure-built.ts';
+import { launchBrowser } from '../../../../apps/web/test/e2e/support/browser.ts';
+import { median, round, type Suite } from '../metric.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** The files the first screen loads: index.html's module script, its modulepreloads and stylesheets. */
+function initialAssets(dist: string): { js: string[]; css: string[] } {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const attr = (re: RegExp) => [...html.matchAll(re)].map((m) => m[1]!);
+  const js = [...attr(/<script[^>]+type="module"[^>]+src="([^"]+)"/g), ...attr(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g)];
+  const css = attr(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g);
+  return { js: [...new Set(js)], css: [...new Set(css)] };
+}
+
+const gz = (dist: string, files: string[]) => files.reduce((n, f) => n + gzipSync(readFileSync(join(dist, f.replace(/^\//, '')))).length, 0);
+const raw = (dist: string, files: string[]) => files.reduce((n, f) => n + readFileSync(join(dist, f.replace(/^\//, ''))).length, 0);
+
+/** 6. The web app's size and start: initial JS/CSS, `pnpm start` to answering, page load to interactive. */
+export const webApp: Suite = {
+  name: 'Web app size and start',
+  quick: true,
+  async run(ctx) {
+    const dist = await ensureBuilt();
+    const { js, css } = initialAssets(dist);
+    ctx.report({ metric: 'initial_js_gzip', value: gz(dist, js), unit: 'bytes', files: js.length, minified_bytes: raw(dist, js) });
+    ctx.report({ metric: 'initial_css_gzip', value: gz(dist, css), unit: 'bytes', files: css.length });
+
+    // `pnpm start` (already built) until the page answers.
+    const startTimes: number[] = [];
+    for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+      const port = 18_900 + i;
+      const t0 = performance.now();
+      const child = spawn('pnpm', ['start', '--port', String(port)], { cwd: repoRoot, stdio: 'ignore', detached: true });
+      try {
+        for (;;) {
+          const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
+          if (ok) break;
+          if (performance.now() - t0 > 60_000) throw new Error('pnpm start did not answer within 60 s');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        startTimes.push(performance.now() - t0);
+      } finally {
+        const exited = once(child, 'exit');
+        process.kill(-child.pid!, 'SIGTERM');
+        await exited;
+      }
+    }
+    ctx.report({ metric: 'start_to_answering', value: round(median(startTimes), 0), unit: 'ms', command: 'pnpm start (already built)' });
+
+    // Page load to interactive: the link choice and the Connect button ready, in Chromium.
+    const bridge = await startBridge({ port: 0, lab: true, pcsc: false, webRoot: dist, log: new Logger(() => undefined) });
+    const browser = await launchBrowser();
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < (ctx.quick ? 3 : 7); i++) {
+        const page = await browser.context.newPage();
+        const t0 = performance.now();
+        await page.goto(bridge.url);
+        await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
+        await page.waitForFunction(() => !(document.querySelector('button.primary') as HTMLButtonElement | null)?.disabled);
+        times.push(performance.now() - t0);
+        await page.close();
+      }
+      ctx.report({ metric: 'load_to_interactive', value: round(median(times), 0), unit: 'ms', note: 'navigation until Connect is enabled, fresh page, warm browser' });
+    } finally {
+      await browser.close();
+      await bridge.close();
+    }
+  },
+};
