@@ -20,7 +20,8 @@ export const s3Download: Suite = {
   name: 'S3 download',
   quick: false,
   async run(ctx) {
-    const size = (ctx.quick ? 256 : 1024) * MiB;
+    // KRYPTON_BENCH_S3_MIB overrides the object size (to see whether memory grows with it).
+    const size = Number(process.env.KRYPTON_BENCH_S3_MIB ?? (ctx.quick ? 256 : 1024)) * MiB;
     const lab = await startLab({ s3: { seed: { largeObjectBytes: size } } });
     const webRoot = await ensureBuilt();
     const bridge = await startBridge({ port: 0, lab, pcsc: false, webRoot, log: new Logger(() => undefined) });
@@ -63,7 +64,9 @@ export const s3Download: Suite = {
       ctx.report({ metric: 's3_download_ratio', value: round(browserRate / curlRate), unit: 'ratio', aim: '≥ 0.8' });
       ctx.report({ metric: 'browser_peak_js_heap', value: round(peak.page / MiB, 1), unit: 'MiB', context: 'page' });
       ctx.report({ metric: 'browser_peak_js_heap', value: round(peak.worker / MiB, 1), unit: 'MiB', context: 'session worker', aim: 'flat, < 100 MiB' });
+      ctx.report({ metric: 'browser_peak_js_heap', value: round(peak.workerWithBuffers / MiB, 1), unit: 'MiB', context: 'session worker, with ArrayBuffer backing stores' });
       ctx.report({ metric: 'browser_heap_samples', value: peak.samples, unit: 'samples', interval_ms: 250 });
+      ctx.note(`Heap sampled in the page and in ${heap.workers.length} worker(s): ${heap.workers.map((u) => u.replace(/^.*\//, '')).join(', ')}`);
       ctx.note(`The app's download ended with: ${check.replace(/\s+/g, ' ').slice(0, 120)}`);
     } finally {
       await browser.close();
