@@ -13,6 +13,7 @@ export default defineConfig({
       project('krypton-lab', 'packages/krypton-lab'),
       project('cli', 'apps/cli'),
       project('bridge', 'apps/bridge'),
+      project('bench', 'packages/bench'),
       'apps/web/vitest.config.ts',
     ],
     passWithNoTests: false,

@@ -43,6 +43,7 @@ export async function pcscRig(lab: Lab, pcscd: PcscdHandle, simName = 'demo', ho
     close: async () => {
       await transport.close();
       await connection.close();
+      await waitForEmpty(pcscd.readerName);
     },
   };
 }
@@ -63,6 +64,7 @@ export async function bridgeRig(lab: Lab, pcscd: PcscdHandle, bridgeUrl: string,
       await session.close();
       client.close();
       await connection.close();
+      await waitForEmpty(pcscd.readerName);
     },
   };
 }
@@ -74,6 +76,21 @@ export function originWebSocket(bridgeUrl: string): new (url: string) => globalT
       super(url, { origin: bridgeUrl });
     }
   } as unknown as new (url: string) => globalThis.WebSocket;
+}
+
+/** Waits until pcscd shows the reader empty, so the next rig's card is not mistaken for this one. */
+async function waitForEmpty(reader: string): Promise<void> {
+  const { PcscService } = await import('@krypton-web/sim-transport/node');
+  const service = await PcscService.open();
+  try {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if ((await service.listReaders()).find((r) => r.name === reader)?.card === 'empty') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await service.close();
+  }
 }
 
 async function waitForCard(reader: string): Promise<void> {

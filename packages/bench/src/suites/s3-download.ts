@@ -10,7 +10,7 @@ import { startLab } from '@krypton-web/krypton-lab';
 import { ensureBuilt } from '../../../../apps/web/build/ensure-built.ts';
 import { launchBrowser, OPFS_PICKER } from '../../../../apps/web/test/e2e/support/browser.ts';
 import { authenticate, connect, openBucket } from '../../../../apps/web/test/e2e/support/flows.ts';
-import { round, type Suite } from '../metric.ts';
+import { median, round, type Suite } from '../metric.ts';
 import { heapSampler } from './heap-sampler.ts';
 
 const MiB = 1024 * 1024;
@@ -35,10 +35,16 @@ export const s3Download: Suite = {
       const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: lab.bucket, Key: object.key }), { expiresIn: 900 });
       s3.destroy();
       const file = join(dir, 'curl.bin');
-      const { stdout } = await promisify(execFile)('curl', ['-sS', '-o', file, '-w', '%{time_total} %{size_download}', url], { timeout: 600_000 });
-      const [curlSeconds, curlBytes] = stdout.trim().split(' ').map(Number) as [number, number];
-      if (curlBytes !== size || statSync(file).size !== size) throw new Error(`curl fetched ${curlBytes} bytes of ${size}`);
-      rmSync(file);
+      // Three curl runs, median: disk and page-cache noise on a 2-core machine is large.
+      const curlRuns: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { stdout } = await promisify(execFile)('curl', ['-sS', '-o', file, '-w', '%{time_total} %{size_download}', url], { timeout: 600_000 });
+        const [seconds, bytes] = stdout.trim().split(' ').map(Number) as [number, number];
+        if (bytes !== size || statSync(file).size !== size) throw new Error(`curl fetched ${bytes} bytes of ${size}`);
+        curlRuns.push(seconds);
+        rmSync(file);
+      }
+      const curlSeconds = median(curlRuns);
 
       await browser.context.addInitScript({ content: OPFS_PICKER });
       const page = browser.page;
