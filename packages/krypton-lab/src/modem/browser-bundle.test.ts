@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = resolve(here, '../..');
 /** What pages and workers bundle: everything in the modem folder except the stdio command and the tests. */
-const BROWSER_ENTRIES = ['index.ts', 'fake-web-serial.ts', 'huawei-modem.ts', 'emulator-channel.ts'].map((f) => join(here, f));
+const BROWSER_ENTRIES = ['index.ts', 'fake-web-serial.ts', 'fake-webusb.ts', 'huawei-modem.ts', 'emulator-channel.ts'].map((f) => join(here, f));
 /** Bare imports the browser side may use: the product's core, itself checked free of Node by its own hygiene test. */
 const ALLOWED_PACKAGES = new Set(['@krypton-web/krypton-core']);
 
@@ -33,7 +33,7 @@ function importGraph(entries: string[]): { files: string[]; packages: Set<string
   return { files, packages };
 }
 
-describe('the modem emulator and the fake Web Serial bundle into a page', () => {
+describe('the modem emulator, the fake Web Serial and the fake WebUSB bundle into a page', () => {
   it('reach no Node built-in, Node global or unexpected package', () => {
     const { files, packages } = importGraph(BROWSER_ENTRIES);
     expect(files.map((f) => relative(packageRoot, f))).toEqual(expect.arrayContaining(['src/card/virtual-usim.ts', 'src/profiles/profile-set.ts']));

@@ -1,4 +1,4 @@
-// The modem emulator, the fake Web Serial and the in-memory channel: browser-safe (no Node built-ins),
+// The modem emulator, the fake Web Serial, the fake WebUSB and the in-memory channel: browser-safe (no Node built-ins),
 // so pages and workers bundle them. The stdio command (`modem-command.ts`) is Node-only and not here.
 export { HuaweiModemEmulator, DEFAULT_MODEM_IDENTITY, type HuaweiModemOptions, type UrcNoiseOptions, type ModemIdentity, type ModemOutput, type Unsubscribe } from './huawei-modem.ts';
 export { emulatorChannel, deviceLostError, type EmulatorChannel, type EmulatorChannelOptions, type ChannelHandlers } from './emulator-channel.ts';
@@ -20,6 +20,35 @@ export {
   type SerialInputSignals,
   type SerialEventHandler,
 } from './fake-web-serial.ts';
+export {
+  installFakeUsb,
+  FakeUsb,
+  FakeUsbDevice,
+  FakeUsbConnectionEvent,
+  huaweiModemModeDevice,
+  huaweiStorageModeDevice,
+  HUAWEI_STORAGE_PRODUCT_ID,
+  PROTECTED_USB_CLASSES,
+  type InstallFakeUsbOptions,
+  type FakeUsbOptions,
+  type FakeUsbDeviceSpec,
+  type FakeUsbInterfaceSpec,
+  type FakeUsbEndpointSpec,
+  type FakeUsbDeviceFilter,
+  type FakeUsbRequestOptions,
+  type FakeUsbConfiguration,
+  type FakeUsbInterface,
+  type FakeUsbAlternateInterface,
+  type FakeUsbEndpoint,
+  type FakeUsbInTransferResult,
+  type FakeUsbOutTransferResult,
+  type HuaweiUsbModemOptions,
+  type UsbDirection,
+  type UsbEndpointType,
+  type UsbTransferStatus,
+  type UsbEventHandler,
+  type PacketLog,
+} from './fake-webusb.ts';
 export { SilentSerialDevice, type SerialDevice } from './serial-device.ts';
 export { parseCsimArguments, formatCsimAnswer, csimCommand, type CsimArguments, type CsimRefusal, type CsimStyle } from './csim-codec.ts';
 export { CME, cmeErrorLine, type CmeCode, type CmeeMode } from './cme-error.ts';
