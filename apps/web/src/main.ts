@@ -10,16 +10,22 @@ function hasWebSerial(): boolean {
   return typeof (navigator as { serial?: { requestPort?: unknown } }).serial?.requestPort === 'function';
 }
 
+/** WebUSB is there (Chrome, Edge on desktop, Chrome on Android); checked without loading the USB code. */
+function hasWebUsb(): boolean {
+  return typeof (navigator as { usb?: { requestDevice?: unknown } }).usb?.requestDevice === 'function';
+}
+
 async function start(): Promise<void> {
   const target = document.getElementById('app')!;
   // The first paint is in the person's language: its catalog loads alongside the config.
   const [serving] = await Promise.all([loadServing(), i18n.ready]);
   const session = new SessionState({
-    env: { serving, webSerial: hasWebSerial(), secureContext: globalThis.isSecureContext },
+    env: { serving, webSerial: hasWebSerial(), webUsb: hasWebUsb(), secureContext: globalThis.isSecureContext },
     origin: location.origin,
     bridgeWsUrl: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
     startWorker: async (onEvent) => (await import('./lib/worker-client.ts')).startWorker(onEvent),
     openModemPipe: async (anyPort) => (await import('./lib/modem-port.ts')).openModemPipe(anyPort),
+    openUsbPipe: async (anyDevice) => (await import('./lib/usb-modem-port.ts')).openUsbModemPipe(anyDevice),
   });
   target.replaceChildren();
   mount(App, { target, props: { session, serving } });

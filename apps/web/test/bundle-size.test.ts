@@ -17,7 +17,7 @@ interface ManifestChunk {
 const INITIAL_JS_BUDGET_GZ = 40 * 1024;
 
 describe('the production build', () => {
-  it('keeps the first screen small: the worker, krypton-core, the AWS SDK, the serial and bridge code, Japanese are loaded later', async () => {
+  it('keeps the first screen small: the worker, krypton-core, the AWS SDK, the serial, USB and bridge code, Japanese are loaded later', async () => {
     const dist = await ensureBuilt();
     const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), 'utf8')) as Record<string, ManifestChunk>;
     const entryKey = Object.keys(manifest).find((k) => manifest[k]!.isEntry)!;
@@ -47,6 +47,6 @@ describe('the production build', () => {
     expect(report.initialJs.gzip).toBeLessThan(INITIAL_JS_BUDGET_GZ);
     const code = files.map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
     // Markers of what must not be on the first screen.
-    for (const marker of ['x-soracom-signature', 'x-amz-content-sha256', 'AT+CSIM', 'verify-pin', '認証する']) expect(code, marker).not.toContain(marker);
+    for (const marker of ['x-soracom-signature', 'x-amz-content-sha256', 'AT+CSIM', 'verify-pin', '認証する', 'claimInterface']) expect(code, marker).not.toContain(marker);
   }, 300_000);
 });

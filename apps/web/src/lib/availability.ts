@@ -3,15 +3,22 @@ import type { Serving } from './config.ts';
 
 /** Why a link cannot be chosen, as a message key (with the command to run, where one helps). */
 export type Unavailable =
-  | { key: 'link.unavailable.noWebSerial' | 'link.unavailable.insecure' }
+  | { key: 'link.unavailable.noWebSerial' | 'link.unavailable.insecure' | 'link.unavailable.noWebUsb' | 'link.unavailable.insecureUsb' }
   | { key: 'link.unavailable.bridge' | 'link.unavailable.lab' | 'link.unavailable.pcsc'; command: string; reason?: string };
 
-export const LINK_KINDS: readonly LinkKind[] = ['virtual', 'modem', 'bridge', 'cellular'];
+/**
+ * The choices in the order shown, which is also the order of preference for the one preselected:
+ * a USB modem goes through Web Serial where the browser has it (the OS driver makes the modem a
+ * serial port there), through WebUSB where it has only that (Chrome on Android).
+ */
+export const LINK_KINDS: readonly LinkKind[] = ['virtual', 'modem', 'usb', 'bridge', 'cellular'];
 
 /** The facts the choices depend on. */
 export interface Environment {
   serving: Serving;
   webSerial: boolean;
+  /** `navigator.usb` exists (Chrome/Edge on desktop, Chrome on Android). */
+  webUsb: boolean;
   secureContext: boolean;
 }
 
@@ -23,6 +30,7 @@ export function linkAvailability(env: Environment): Record<LinkKind, Unavailable
   return {
     virtual: lab ? undefined : { key: 'link.unavailable.lab', command: 'pnpm start' },
     modem: !env.secureContext ? { key: 'link.unavailable.insecure' } : env.webSerial ? undefined : { key: 'link.unavailable.noWebSerial' },
+    usb: !env.secureContext ? { key: 'link.unavailable.insecureUsb' } : env.webUsb ? undefined : { key: 'link.unavailable.noWebUsb' },
     bridge: !bridge
       ? { key: 'link.unavailable.bridge', command: 'pnpm bridge' }
       : // The demo's virtual reader works without pcscd; real readers need it.

@@ -31,18 +31,23 @@ describe('the bridge config', () => {
 
   it('says why a link is unavailable, with the command that fixes it', () => {
     const live = { kind: 'bridge' as const, config: { mode: 'live' as const, rawApdu: false, endpoints: { global: '/g', japan: '/j', cellular: '/c' }, pcsc: { available: false, reason: 'no pcscd' } } };
-    expect(linkAvailability({ serving: live, webSerial: true, secureContext: true })).toEqual({
+    expect(linkAvailability({ serving: live, webSerial: true, webUsb: true, secureContext: true })).toEqual({
       virtual: { key: 'link.unavailable.lab', command: 'pnpm start' },
       modem: undefined,
+      usb: undefined,
       bridge: { key: 'link.unavailable.pcsc', command: 'sudo systemctl start pcscd', reason: 'no pcscd' },
       cellular: undefined,
     });
-    expect(linkAvailability({ serving: demoServing, webSerial: false, secureContext: false })).toEqual({
+    expect(linkAvailability({ serving: demoServing, webSerial: false, webUsb: true, secureContext: false })).toEqual({
       virtual: undefined,
       modem: { key: 'link.unavailable.insecure' },
+      usb: { key: 'link.unavailable.insecureUsb' },
       bridge: undefined,
       cellular: undefined,
     });
+    // Chrome on Android: WebUSB without Web Serial. Firefox and Safari: neither.
+    expect(linkAvailability({ serving: live, webSerial: false, webUsb: true, secureContext: true })).toMatchObject({ modem: { key: 'link.unavailable.noWebSerial' }, usb: undefined });
+    expect(linkAvailability({ serving: live, webSerial: false, webUsb: false, secureContext: true })).toMatchObject({ modem: { key: 'link.unavailable.noWebSerial' }, usb: { key: 'link.unavailable.noWebUsb' } });
   });
 
   it('routes SORACOM through the bridge’s proxy when served by it', () => {

@@ -1,6 +1,6 @@
 import type { Failure, LinkKind, PinInfo, ReaderSummary, SessionEvent, SessionSettings, SimSummary } from '../worker/api.ts';
 import { isFailure } from '../worker/api.ts';
-import { linkAvailability, type Environment, type Unavailable } from './availability.ts';
+import { LINK_KINDS, linkAvailability, type Environment, type Unavailable } from './availability.ts';
 import { resolveSettings, type EndpointChoice, type EndpointProblem } from './endpoints.ts';
 import { LinkMachine } from './link-machine.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
@@ -14,6 +14,8 @@ export interface SessionDeps {
   startWorker(onEvent: (event: SessionEvent) => void): Promise<WorkerApi>;
   /** Opens the modem's port on the page and returns the pipe for the worker. */
   openModemPipe(anyPort: boolean): Promise<{ pipe: MessagePort; name: string }>;
+  /** Opens the modem's AT interface over WebUSB on the page and returns the pipe for the worker. */
+  openUsbPipe(anyDevice: boolean): Promise<{ pipe: MessagePort; name: string }>;
   /** How often a modem's status is read again while connected, ms (0: never). */
   modemRefreshMs?: number;
 }
@@ -41,6 +43,7 @@ export class SessionState {
   linkKind = $state<LinkKind>('virtual');
   virtualSim = $state('demo');
   anyPort = $state(false);
+  anyUsbDevice = $state(false);
   readers = $state<ReaderSummary[]>([]);
   reader = $state('');
   readersBusy = $state(false);
@@ -73,8 +76,8 @@ export class SessionState {
     this.availability = linkAvailability(deps.env);
     const serving = deps.env.serving;
     if (serving.kind === 'bridge' && serving.config.mode === 'demo' && serving.config.endpoints.lab) this.endpoint = 'lab';
-    // Start on the first choice that can be used here.
-    const first = (['virtual', 'modem', 'bridge', 'cellular'] as const).find((k) => this.availability[k] === undefined);
+    // Start on the first choice that can be used here (WebUSB comes after Web Serial, so it is preselected only where Web Serial is missing).
+    const first = LINK_KINDS.find((k) => this.availability[k] === undefined);
     if (first) this.linkKind = first;
   }
 
@@ -113,7 +116,7 @@ export class SessionState {
     }
   }
 
-  /** Opens the chosen link. For a modem this must run from a click (the browser's port picker). */
+  /** Opens the chosen link. For a modem this must run from a click (the browser's port or device chooser). */
   async connect(): Promise<void> {
     if (!this.canConnect || typeof this.settings !== 'object') return;
     const kind = this.linkKind;
@@ -122,13 +125,13 @@ export class SessionState {
     this.pinFailure = undefined;
     this.pinVerified = false;
     try {
-      // The port picker first, while the click still counts as the person's gesture.
-      const modem = kind === 'modem' ? await this.deps.openModemPipe(this.anyPort) : undefined;
+      // The port or device chooser first, while the click still counts as the person's gesture.
+      const modem = kind === 'modem' ? await this.deps.openModemPipe(this.anyPort) : kind === 'usb' ? await this.deps.openUsbPipe(this.anyUsbDevice) : undefined;
       const api = await this.worker();
       await api.configure(this.settings);
       let sim: SimSummary;
       if (kind === 'virtual') sim = await api.openVirtual(this.virtualSim);
-      else if (kind === 'modem') sim = await api.openModem(modem!.pipe, modem!.name);
+      else if (kind === 'modem' || kind === 'usb') sim = await api.openModem(modem!.pipe, modem!.name, kind);
       else if (kind === 'bridge') sim = await api.openBridge(this.deps.bridgeWsUrl, this.reader);
       else sim = await api.openCellular();
       if (this.link.state.name !== 'connecting') {
@@ -224,7 +227,7 @@ export class SessionState {
   private startRefresh(): void {
     this.stopRefresh();
     const every = this.deps.modemRefreshMs ?? 10_000;
-    if (this.linkKind !== 'modem' || every <= 0) return;
+    if ((this.linkKind !== 'modem' && this.linkKind !== 'usb') || every <= 0) return;
     this.refreshTimer = setInterval(() => void this.refreshSim(), every);
   }
 

@@ -19,10 +19,11 @@ describe('SessionState', () => {
   });
 
   it('without a bridge: no virtual SIM, no card reader, global endpoint called directly', () => {
-    const s = new SessionState(sessionDeps(fakeWorker(), { env: { serving: { kind: 'standalone', reason: 'HTTP 404' }, webSerial: false, secureContext: true } }));
+    const s = new SessionState(sessionDeps(fakeWorker(), { env: { serving: { kind: 'standalone', reason: 'HTTP 404' }, webSerial: false, webUsb: false, secureContext: true } }));
     expect(s.availability.virtual).toEqual({ key: 'link.unavailable.lab', command: 'pnpm start' });
     expect(s.availability.bridge).toEqual({ key: 'link.unavailable.bridge', command: 'pnpm bridge' });
     expect(s.availability.modem).toEqual({ key: 'link.unavailable.noWebSerial' });
+    expect(s.availability.usb).toEqual({ key: 'link.unavailable.noWebUsb' });
     expect(s.linkKind).toBe('cellular');
     expect(s.endpoint).toBe('global');
     expect(s.settings).toMatchObject({ kryptonBase: 'https://g.api.soracom.io' });
@@ -82,6 +83,50 @@ describe('SessionState', () => {
     await s.connect();
     expect(order).toEqual(['picker:any=true', 'worker:Huawei modem (12d1:1506)']);
     expect(s.link.state).toMatchObject({ name: 'connected', kind: 'modem' });
+  });
+
+  it('preselects the USB modem over Web Serial where the browser has both, over WebUSB where it has only that', () => {
+    const live = { kind: 'bridge' as const, config: { mode: 'live' as const, rawApdu: false, endpoints: { global: '/g', japan: '/j', cellular: '/c' } } };
+    const desktop = new SessionState(sessionDeps(fakeWorker(), { env: { serving: live, webSerial: true, webUsb: true, secureContext: true } }));
+    expect(desktop.linkKind).toBe('modem');
+    expect(desktop.availability.usb).toBeUndefined();
+    const android = new SessionState(sessionDeps(fakeWorker(), { env: { serving: live, webSerial: false, webUsb: true, secureContext: true } }));
+    expect(android.linkKind).toBe('usb');
+    expect(android.canConnect).toBe(true);
+  });
+
+  it('the USB modem over WebUSB: the device chooser first (while the click counts), then the same modem link in the worker', async () => {
+    const order: string[] = [];
+    const w = fakeWorker({ openModem: async (_pipe, name, kind) => (order.push(`worker:${kind}:${name}`), { ...demoSim, link: kind ?? 'modem', name }) });
+    const s = new SessionState(
+      sessionDeps(w, {
+        openModemPipe: async () => {
+          throw new Error('not the Web Serial port');
+        },
+        openUsbPipe: async (anyDevice) => {
+          order.push(`chooser:any=${anyDevice}`);
+          return { pipe: new MessageChannel().port1, name: 'Huawei modem (12d1:1506), USB interface 1' };
+        },
+      }),
+    );
+    s.linkKind = 'usb';
+    s.anyUsbDevice = true;
+    await s.connect();
+    expect(order).toEqual(['chooser:any=true', 'worker:usb:Huawei modem (12d1:1506), USB interface 1']);
+    expect(s.link.state).toMatchObject({ name: 'connected', kind: 'usb' });
+  });
+
+  it('a WebUSB problem is shown by its code, with the link’s explanation', async () => {
+    const s = new SessionState(
+      sessionDeps(fakeWorker(), {
+        openUsbPipe: async () => {
+          throw { code: 'USB_CLAIMED_BY_OS', message: 'A driver holds it', action: 'Use Web Serial', details: {} };
+        },
+      }),
+    );
+    s.linkKind = 'usb';
+    await s.connect();
+    expect(s.link.state).toMatchObject({ name: 'failed', kind: 'usb', failure: { code: 'USB_CLAIMED_BY_OS', action: 'Use Web Serial' } });
   });
 
   it('the card reader needs a reader; the first one with a free card is chosen', async () => {

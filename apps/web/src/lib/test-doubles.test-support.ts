@@ -51,7 +51,7 @@ export function fakeWorker(overrides: Partial<WorkerApi> = {}): FakeWorker {
 /** Session dependencies around a worker double. */
 export function sessionDeps(worker: FakeWorker, extra: Partial<SessionDeps> = {}): SessionDeps {
   return {
-    env: { serving: demoServing, webSerial: true, secureContext: true },
+    env: { serving: demoServing, webSerial: true, webUsb: true, secureContext: true },
     origin: 'http://127.0.0.1:8787',
     bridgeWsUrl: 'ws://127.0.0.1:8787/ws',
     startWorker: async (onEvent) => {
@@ -59,6 +59,7 @@ export function sessionDeps(worker: FakeWorker, extra: Partial<SessionDeps> = {}
       return worker.api;
     },
     openModemPipe: async () => ({ pipe: new MessageChannel().port1, name: 'Huawei modem (12d1:1506)' }),
+    openUsbPipe: async () => ({ pipe: new MessageChannel().port1, name: 'Huawei modem (12d1:1506), USB interface 1' }),
     modemRefreshMs: 0,
     ...extra,
   };

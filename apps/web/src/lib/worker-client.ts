@@ -1,6 +1,6 @@
 // Loaded on demand (when the person connects): comlink and the worker are not part of the first screen.
 import { proxy, transfer, wrap } from 'comlink';
-import type { SessionApi, SessionEvent } from '../worker/api.ts';
+import type { ModemLinkKind, SessionApi, SessionEvent } from '../worker/api.ts';
 import type { WorkerApi } from './worker-api.ts';
 
 /** Starts the session worker and subscribes to its events. */
@@ -12,7 +12,7 @@ export async function startWorker(onEvent: (event: SessionEvent) => void): Promi
   // A MessagePort must be transferred, not copied.
   return {
     ...bind(api),
-    openModem: (pipe: MessagePort, name: string) => remote.openModem(transfer(pipe, [pipe]), name),
+    openModem: (pipe: MessagePort, name: string, kind?: ModemLinkKind) => remote.openModem(transfer(pipe, [pipe]), name, kind),
   };
 }
 

@@ -6,7 +6,10 @@
 import type { TraceEvent } from '@krypton-web/krypton-core';
 
 /** How the SIM is reached. */
-export type LinkKind = 'virtual' | 'modem' | 'bridge' | 'cellular';
+export type LinkKind = 'virtual' | 'modem' | 'usb' | 'bridge' | 'cellular';
+
+/** The two ways to a USB modem: a Web Serial port, or its AT interface claimed over WebUSB. Both pipe bytes from the page. */
+export type ModemLinkKind = Extract<LinkKind, 'modem' | 'usb'>;
 
 /** A failure as the page sees it: a stable code to translate, the English text as fallback, and the facts. */
 export interface Failure {
@@ -227,8 +230,8 @@ export interface SessionApi {
   configure(settings: SessionSettings): Promise<void>;
   /** The lab's virtual SIM of that name, in the worker. */
   openVirtual(simName: string): Promise<SimSummary>;
-  /** A USB modem whose Web Serial port the page opened; bytes come through `pipe` (see serial-pipe). */
-  openModem(pipe: MessagePort, name: string): Promise<SimSummary>;
+  /** A USB modem the page opened (its Web Serial port, or its AT interface over WebUSB: `kind`); bytes come through `pipe` (see serial-pipe). */
+  openModem(pipe: MessagePort, name: string, kind?: ModemLinkKind): Promise<SimSummary>;
   /** The readers the bridge sees. */
   bridgeReaders(wsUrl: string, token?: string): Promise<ReaderSummary[]>;
   /** An exclusive SIM session on a bridge reader. */

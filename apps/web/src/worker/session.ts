@@ -17,6 +17,7 @@ import type {
   ListPage,
   ListRequest,
   MaskedCredentials,
+  ModemLinkKind,
   ObjectDetails,
   OperationOutcome,
   PinInfo,
@@ -71,10 +72,10 @@ export class Session implements SessionApi {
     });
   }
 
-  async openModem(pipe: MessagePort, name: string): Promise<SimSummary> {
+  async openModem(pipe: MessagePort, name: string, kind: ModemLinkKind = 'modem'): Promise<SimSummary> {
     return this.guard(async () => {
       const { openModemLink } = await import('./links/modem-link.ts');
-      return this.attach(await openModemLink(pipe, name, this.tracer));
+      return this.attach(await openModemLink(pipe, name, this.tracer, kind));
     });
   }
 

@@ -1,12 +1,15 @@
 import type { Tracer } from '@krypton-web/krypton-core';
 import { AtModem, type ModemInfo } from '@krypton-web/sim-transport';
-import type { ModemSummary } from '../api.ts';
+import type { ModemLinkKind, ModemSummary } from '../api.ts';
 import { failure } from '../failure.ts';
 import { PipeSerialChannel } from './pipe-serial-channel.ts';
 import { UsimLink } from './usim-link.ts';
 
-/** Opens the modem on the port the page piped here: AT probe, then AT+CSIM for APDUs and AT+CIMI for the IMSI. */
-export async function openModemLink(pipe: MessagePort, name: string, tracer: Tracer): Promise<UsimLink> {
+/**
+ * Opens the modem on the bytes the page piped here (a Web Serial port, or a WebUSB bulk pair: the
+ * same AT stream either way): AT probe, then AT+CSIM for APDUs and AT+CIMI for the IMSI.
+ */
+export async function openModemLink(pipe: MessagePort, name: string, tracer: Tracer, kind: ModemLinkKind = 'modem'): Promise<UsimLink> {
   const channel = new PipeSerialChannel(name, pipe);
   const modem = await AtModem.open(channel, { name });
   if (!modem.csimSupported) {
@@ -18,7 +21,7 @@ export async function openModemLink(pipe: MessagePort, name: string, tracer: Tra
     );
   }
   let csim: boolean = modem.csimSupported;
-  const link = new UsimLink('modem', name, modem.transport, tracer, {
+  const link = new UsimLink(kind, name, modem.transport, tracer, {
     imsiSource: modem.transport,
     modemInfo: async () => summary(await modem.deviceInfo(), csim),
     close: () => modem.close(),
