@@ -179,6 +179,8 @@ class InterfacePort {
   readonly outPackets: PacketLog = [];
   /** How often the host cleared a halt, per direction (test hook). */
   readonly clearedHalts: { in: number; out: number } = { in: 0, out: 0 };
+  /** The length of every transferIn the host asked for (test hook). */
+  readonly inRequests: number[] = [];
 
   constructor(
     readonly spec: FakeUsbInterfaceSpec,
@@ -208,6 +210,7 @@ class InterfacePort {
   }
 
   transferIn(length: number): Promise<FakeUsbInTransferResult> {
+    this.inRequests.push(length);
     if (this.haltedIn) return Promise.resolve({ status: 'stall', data: new DataView(new ArrayBuffer(0)) });
     return new Promise((resolve, reject) => {
       this.pending.push({ length, received: [], bytes: 0, resolve, reject });
@@ -305,7 +308,7 @@ function bytesOf(data: unknown): Uint8Array {
   throw new TypeError("Failed to execute 'transferOut' on 'USBDevice': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.");
 }
 
-/** A fake `USBDevice`. Test hooks: `unplug()`, `stall()`, `babble()`, `outPackets()`, `clearedHalts()`, `claimedNow`. */
+/** A fake `USBDevice`. Test hooks: `unplug()`, `stall()`, `babble()`, `outPackets()`, `inRequests()`, `clearedHalts()`, `claimLog`, `claimedNow`. */
 export class FakeUsbDevice {
   readonly vendorId: number;
   readonly productId: number;
@@ -489,6 +492,11 @@ export class FakeUsbDevice {
   /** Test hook: the packet lengths the host sent to `interfaceNumber` (0 for a zero-length packet). */
   outPackets(interfaceNumber: number): readonly number[] {
     return this.portAt(interfaceNumber).outPackets;
+  }
+
+  /** Test hook: the lengths of the transferIn calls on `interfaceNumber`, in order. */
+  inRequests(interfaceNumber: number): readonly number[] {
+    return this.portAt(interfaceNumber).inRequests;
   }
 
   /** Test hook: how often the host cleared a halt on `interfaceNumber`. */
