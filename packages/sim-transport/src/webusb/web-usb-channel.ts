@@ -23,10 +23,16 @@ export interface WebUsbChannelOptions {
   name?: string;
   /** How long each candidate interface has to answer `AT` when several could be the AT port (1000 ms, as AtModem's probe). */
   probeTimeoutMs?: number;
-  /** Each read asks for this many packets of the IN endpoint's size (64: 32 KiB at 512-byte packets, 4 KiB at 64). */
+  /** Each read asks for this many packets of the IN endpoint's size (64), at most 16 KiB: 16 KiB at 512-byte packets, 4 KiB at 64. */
   packetsPerRead?: number;
 }
 
+/**
+ * The largest read: a size every platform's USB stack takes as one request (Linux usbfs, which Chrome
+ * uses on Linux and Android, long capped bulk buffers at 16 KiB). A read ends at the modem's first
+ * short packet anyway, so this only bounds a long burst.
+ */
+const MAX_READ_BYTES = 16 * 1024;
 /** Consecutive stalls on one endpoint, each cleared, after which the link gives up on it. */
 const MAX_STALLS = 5;
 /** Bytes kept for the AT engine between the probe and `start()` (a URC or two at most, in practice). */
@@ -61,7 +67,8 @@ class BulkPipe {
     packetsPerRead: number,
     private readonly label: string,
   ) {
-    this.readLength = candidate.inPacketSize * packetsPerRead;
+    // Whole packets: a read that is not a multiple of the packet size can end in a babble.
+    this.readLength = candidate.inPacketSize * Math.max(1, Math.min(packetsPerRead, Math.floor(MAX_READ_BYTES / candidate.inPacketSize)));
     this.ended = new Promise((resolve) => (this.settleEnded = resolve));
   }
 

@@ -34,7 +34,7 @@ function webUsbLink(options: InstallFakeUsbOptions): OpenLink {
     // A short probe: the diagnostics interface comes first and never answers.
     const channel = await WebUsbChannel.open(device, { usb, probeTimeoutMs: 300 });
     const opened = await AtModem.open(channel);
-    return { transport: opened.transport, imsiSource: opened.transport, dispose: () => opened.close() };
+    return { transport: opened.transport, dispose: () => opened.close() };
   };
 }
 
@@ -131,6 +131,19 @@ describe('WebUSB: packets and transfers', () => {
     modem.injectUrc('RING');
     await until(() => got.text().includes('RING'), 'the next, short transfer');
     expect(got.text()).toBe(`\r\n${line}\r\n\r\nRING\r\n`);
+    await channel.close();
+  });
+
+  it.each([
+    [512, 16 * 1024],
+    [64, 64 * 64],
+  ])('keeps one read of whole packets pending (%i-byte packets: %i bytes)', async (packetSize, length) => {
+    const { stick, channel } = await openStick({ packetSize: packetSize as 64 | 512 });
+    const got = collect(channel);
+    await channel.write(latin1('AT\r'));
+    await until(() => got.text().includes('OK'), 'the answer');
+    const requests = stick.inRequests(1);
+    expect(new Set(requests)).toEqual(new Set([length]));
     await channel.close();
   });
 
