@@ -237,10 +237,11 @@ export class WebUsbChannel implements SerialChannel {
     try {
       await device.open();
     } catch (e) {
-      throw isDeviceGone(e) && errorName(e) === 'NotFoundError' ? unpluggedError(e) : openFailure(deviceName, e);
+      throw errorName(e) === 'NotFoundError' ? unpluggedError(e) : openFailure(deviceName, e);
     }
     let current: BulkPipe | undefined;
-    // An unplug while probing ends the pipe being probed; later ones are the channel's to see.
+    // The device's disconnect event ends the pipe in use: the one being probed, then the channel's
+    // (Chrome also fails the pending transfer, but the event may come first).
     const onDisconnect = (event: Event): void => {
       if ((event as Event & { device?: unknown }).device === device) current?.fail(unpluggedError());
     };
@@ -248,8 +249,7 @@ export class WebUsbChannel implements SerialChannel {
     const unwatch = () => usb?.removeEventListener('disconnect', onDisconnect);
     try {
       const pipe = await findAtInterface(device, deviceName, options, (p) => (current = p));
-      const channel = new WebUsbChannel(device, pipe, unwatch, `${deviceName}, USB interface ${pipe.candidate.interfaceNumber}`);
-      return channel;
+      return new WebUsbChannel(device, pipe, unwatch, `${deviceName}, USB interface ${pipe.candidate.interfaceNumber}`);
     } catch (e) {
       unwatch();
       await device.close().catch(() => undefined);
@@ -297,7 +297,7 @@ async function findAtInterface(device: WebUsbDevice, name: string, options: WebU
     try {
       await device.selectConfiguration(1);
     } catch (e) {
-      throw isDeviceGone(e) && errorName(e) === 'NotFoundError' ? unpluggedError(e) : openFailure(name, e);
+      throw errorName(e) === 'NotFoundError' ? unpluggedError(e) : openFailure(name, e);
     }
   }
   const configuration = device.configuration ?? device.configurations[0];
