@@ -1,4 +1,4 @@
-import type { SimAuthenticator } from '@krypton-web/krypton-core';
+import type { SimAuthenticator, SimAuthResult } from '@krypton-web/krypton-core';
 import type { LinkKind, ModemSummary, PinInfo } from '../api.ts';
 
 /** What the worker needs from an open link to a SIM; each link module builds one. */
@@ -38,4 +38,62 @@ export function pinInfo(state: { enabled: boolean; verified: boolean; triesLeft?
     ...(state.pukTriesLeft !== undefined ? { pukTriesLeft: state.pukTriesLeft } : {}),
     blocked: state.enabled && state.triesLeft === 0,
   };
+}
+
+/** The SIM commands a link offers, whether krypton-core runs them here (Usim) or the bridge runs them next to the reader. */
+export interface SimCommands {
+  readImsi(): Promise<string>;
+  readIccid(): Promise<string>;
+  pinState(): Promise<{ enabled: boolean; verified: boolean; triesLeft?: number | undefined; pukTriesLeft?: number | undefined }>;
+  verifyPin(pin: string, options: { allowLastTry: boolean }): Promise<void>;
+  authenticate(rand: Uint8Array, autn: Uint8Array): Promise<SimAuthResult>;
+}
+
+/**
+ * What every link that talks to a SIM shares: commands one at a time through one lock, and a
+ * "lost" notice given once. Subclasses say how they close.
+ */
+export abstract class LockedSimLink implements SimLink {
+  abstract readonly kind: LinkKind;
+  abstract readonly name: string;
+  readonly authenticator: SimAuthenticator;
+  protected readonly lock = new SimLock();
+  private lostListener: ((error: unknown) => void) | undefined;
+  protected lost = false;
+
+  protected constructor(private readonly commands: SimCommands) {
+    this.authenticator = {
+      readImsi: () => this.lock.run(() => this.commands.readImsi()),
+      authenticate: (rand, autn) => this.lock.run(() => this.commands.authenticate(rand, autn)),
+    };
+  }
+
+  readImsi(): Promise<string> {
+    return this.authenticator.readImsi();
+  }
+
+  readIccid(): Promise<string | undefined> {
+    return this.lock.run(() => this.commands.readIccid());
+  }
+
+  async pinState(): Promise<PinInfo | undefined> {
+    return pinInfo(await this.lock.run(() => this.commands.pinState()));
+  }
+
+  async verifyPin(pin: string, allowLastTry: boolean): Promise<void> {
+    await this.lock.run(() => this.commands.verifyPin(pin, { allowLastTry }));
+  }
+
+  onLost(listener: (error: unknown) => void): void {
+    this.lostListener = listener;
+  }
+
+  /** The link module calls this when the device went away. */
+  markLost(error: unknown): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.lostListener?.(error);
+  }
+
+  abstract close(): Promise<void>;
 }
