@@ -4,7 +4,7 @@ export * from './trace/index.ts';
 export * from './key-cache/index.ts';
 export * from './apdu/index.ts';
 export * from './usim/index.ts';
-export { postText, type FetchLike } from './http/index.ts';
+export { postText, readBodyWithin, type FetchLike } from './http/index.ts';
 export { KeysApiClient, agreeKey, type AgreedKey, type KeyChallenge, type SimAuthenticator, type SimAuthResult } from './endorse/index.ts';
 export { KRYPTON_BASE_URLS, simEndpoint, cellularEndpoint, type KryptonEndpoint } from './endpoints.ts';
 export { OPERATIONS, OPERATION_NAMES, operationSpec, type OperationName, type OperationParams, type OperationSpec } from './provisioning/operations.ts';

@@ -1,3 +1,4 @@
+import { readBodyWithin } from '@krypton-web/krypton-core';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApprovalStore } from '../security/approvals.ts';
@@ -90,7 +91,7 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
         options.log.warn('Krypton unreachable', { target: c.req.param('target'), reason: timedOut ? 'timeout' : 'network' });
         return c.json({ code: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE', message: `The bridge could not reach ${new URL(base).host}` }, timedOut ? 504 : 502);
       }
-      const body = await readBounded(upstream);
+      const body = await readBodyWithin(upstream, MAX_PROXY_ANSWER);
       options.log.info('Krypton call', { target: c.req.param('target'), path: path.replace(/\/v1\/keys\/[^/]+\/verify/, '/v1/keys/{keyId}/verify'), status: upstream.status, ms: Math.round(performance.now() - started) });
       if (body === undefined) return c.json({ code: 'UPSTREAM_TOO_LARGE', message: 'Krypton answered more than the bridge passes on' }, 502);
       const out = new Headers({ 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' });
@@ -116,22 +117,4 @@ function plainSegments(path: string): boolean {
     }
     return decoded !== '.' && decoded !== '..' && !/[/\\?#]/.test(decoded);
   });
-}
-
-async function readBounded(response: Response): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_PROXY_ANSWER) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
 }

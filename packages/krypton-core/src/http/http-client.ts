@@ -1,3 +1,4 @@
+import { concatBytes, type Bytes } from '../bytes/index.ts';
 import { KryptonError } from '../errors/index.ts';
 import { redactUrl, type Tracer } from '../trace/index.ts';
 
@@ -64,8 +65,17 @@ async function readBounded(response: Response, max: number): Promise<string> {
     await response.body?.cancel();
     throw new KryptonError('MALFORMED_ANSWER', `The server sent ${declared} bytes where a small JSON answer was expected`, 'Check that the endpoint URL points at SORACOM Krypton');
   }
+  const body = await readBodyWithin(response, max);
+  if (body === undefined) {
+    throw new KryptonError('MALFORMED_ANSWER', `The server sent more than ${max} bytes where a small JSON answer was expected`, 'Check that the endpoint URL points at SORACOM Krypton');
+  }
+  return new TextDecoder().decode(body);
+}
+
+/** Reads a response body of at most `max` bytes; undefined (and the stream cancelled) when it is longer. */
+export async function readBodyWithin(response: Response, max: number): Promise<Bytes | undefined> {
   const reader = response.body?.getReader();
-  if (!reader) return '';
+  if (!reader) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -74,17 +84,11 @@ async function readBounded(response: Response, max: number): Promise<string> {
     size += value.length;
     if (size > max) {
       await reader.cancel();
-      throw new KryptonError('MALFORMED_ANSWER', `The server sent more than ${max} bytes where a small JSON answer was expected`, 'Check that the endpoint URL points at SORACOM Krypton');
+      return undefined;
     }
     chunks.push(value);
   }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.length;
-  }
-  return new TextDecoder().decode(all);
+  return concatBytes(...chunks);
 }
 
 function toHttpError(e: unknown, url: string, timeoutMs: number, callerSignal: AbortSignal | undefined): KryptonError {
