@@ -11,6 +11,7 @@ export default defineConfig({
       project('krypton-core', 'packages/krypton-core'),
       project('sim-transport', 'packages/sim-transport'),
       project('krypton-lab', 'packages/krypton-lab'),
+      project('integration', 'packages/integration'),
       project('cli', 'apps/cli'),
       project('bridge', 'apps/bridge'),
       project('bench', 'packages/bench'),

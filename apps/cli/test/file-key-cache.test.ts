@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_KEY_TTL_MS, newCachedKey } from '@krypton-web/krypton-core';
 // The contract every KeyCache passes, from krypton-core's own tests.
-import { CK_A, CK_B, IMSI_A, IMSI_B, keyCacheContract, sampleKey, T0 } from '../../../packages/krypton-core/src/key-cache/key-cache-contract.test-support.ts';
+import { CK_A, CK_B, IMSI_A, IMSI_B, keyCacheContract, sampleKey, T0 } from '@krypton-web/krypton-core/key-cache-contract';
 import { defaultKeyCachePaths, FileKeyCache } from '../src/key-cache/file-key-cache.ts';
 
 const roots: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransportError } from './apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { MemoryCardTransport } from './memory-card-transport.ts';
 
 function slowCard(ms = 20) {

@@ -1,4 +1,4 @@
-import { TransportError, type ApduTransport, type TransmitOptions } from './apdu-transport.ts';
+import { TransportError, type ApduTransport, type TransmitOptions } from '@krypton-web/krypton-core';
 
 /** Shortest command APDU (CLA INS P1 P2). */
 const MIN_APDU = 4;

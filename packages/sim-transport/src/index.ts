@@ -1,4 +1,3 @@
-export { TransportError, isImsiSource, type ApduTransport, type ImsiSource, type TransmitOptions, type TransportErrorCode } from './apdu-transport.ts';
 export { ExclusiveTransport } from './exclusive-transport.ts';
 export { MemoryCardTransport, type MemoryCard } from './memory-card-transport.ts';
 export type { SerialChannel, SerialChannelHandlers } from './serial-channel.ts';

@@ -1,4 +1,4 @@
-import { TransportError, type TransmitOptions } from './apdu-transport.ts';
+import { TransportError, type TransmitOptions } from '@krypton-web/krypton-core';
 import { ExclusiveTransport } from './exclusive-transport.ts';
 
 /** Anything that answers APDUs in memory: the lab's virtual USIM, or a test double. */

@@ -1,4 +1,4 @@
-import type { ApduTransport } from '@krypton-web/sim-transport';
+import type { ApduTransport } from '@krypton-web/krypton-core';
 
 /** A reader as a backend sees it. */
 export interface BackendReader {

@@ -1,9 +1,9 @@
 /** Runs the shared SIM conformance suite over the page's bridge client, against a real bridge. */
 import { BridgeClient, BridgeRemoteError } from '@krypton-web/sim-transport';
-import type { SimSessionUnderTest } from '../../../../packages/sim-transport/test/conformance/link-conformance.ts';
+import type { SimSessionUnderTest } from '@krypton-web/integration/link-conformance';
 import { wsFrom } from './harness.ts';
 
-export { describeSimCommandConformance } from '../../../../packages/sim-transport/test/conformance/link-conformance.ts';
+export { describeSimCommandConformance } from '@krypton-web/integration/link-conformance';
 
 /** The bridge's form of a krypton-core error: its code carried across intact. */
 export const isBridgeError = (e: unknown, code: string): boolean => e instanceof BridgeRemoteError && e.code === code;

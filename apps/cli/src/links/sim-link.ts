@@ -1,5 +1,5 @@
 import type { Usim } from '@krypton-web/krypton-core';
-import { TransportError, type ApduTransport, type ImsiSource, type TransmitOptions } from '@krypton-web/sim-transport';
+import { TransportError, type ApduTransport, type ImsiSource, type TransmitOptions } from '@krypton-web/krypton-core';
 
 /** An opened way to the SIM: APDUs, maybe an IMSI without APDUs (a modem's AT+CIMI), and how to let go. */
 export interface SimLink {

@@ -1,4 +1,4 @@
-import { TransportError } from '@krypton-web/sim-transport';
+import { TransportError } from '@krypton-web/krypton-core';
 import { describe, expect, it } from 'vitest';
 import { pipeSerialChannel } from '../lib/serial-pipe.ts';
 import { toFailure } from './failure.ts';

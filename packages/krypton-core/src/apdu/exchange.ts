@@ -1,4 +1,4 @@
-import type { ApduTransport } from '@krypton-web/sim-transport';
+import type { ApduTransport } from './transport.ts';
 import type { Bytes } from '../bytes/index.ts';
 import { redactCommand, redactResponse, type Tracer } from '../trace/index.ts';
 import type { ResponseApdu } from './response-apdu.ts';

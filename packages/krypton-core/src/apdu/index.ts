@@ -4,3 +4,4 @@ export { STATUS_WORDS, explainStatusWord, formatStatusWord, lookupStatusWord, ma
 export { runT0, getResponse, getResponseClass, DEFAULT_MAX_ROUNDS, type SendApdu, type T0Options } from './t0-procedure.ts';
 export { exchange, type ExchangeOptions } from './exchange.ts';
 export { transportFailure } from './transport-failure.ts';
+export { TransportError, isImsiSource, type ApduTransport, type ImsiSource, type TransmitOptions, type TransportErrorCode } from './transport.ts';

@@ -36,7 +36,7 @@ const TRANSPORT_ERRORS: Readonly<Record<string, { code: KryptonErrorCode; messag
 
 /**
  * Maps anything a transport threw into a KryptonError. Transport errors are recognised by
- * `name === 'TransportError'` and their `code` (core imports sim-transport for types only);
+ * `name === 'TransportError'` and their `code` (by shape, so a copy from another bundle counts too);
  * a DOM `AbortError` becomes ABORTED; a KryptonError passes through unchanged.
  */
 export function transportFailure(error: unknown): KryptonError {

@@ -1,4 +1,4 @@
-import { CognitoIdentityClient, GetCredentialsForIdentityCommand, type CognitoIdentityClientConfig } from '@aws-sdk/client-cognito-identity';
+import type { CognitoIdentityClient, CognitoIdentityClientConfig } from '@aws-sdk/client-cognito-identity';
 import { KryptonError } from '../errors/index.ts';
 import { redactUrl, type Tracer } from '../trace/index.ts';
 import { cognitoError, type CognitoCallContext } from './cognito-error.ts';
@@ -40,6 +40,18 @@ interface HttpRequestLike {
   path: string;
 }
 
+type CognitoSdk = typeof import('@aws-sdk/client-cognito-identity');
+let sdkLoading: Promise<CognitoSdk> | undefined;
+
+/** The Cognito Identity SDK, loaded on the first exchange: a command that never reaches AWS (the CLI's -version, the bridge) does not pay for it at start. */
+function cognitoSdk(): Promise<CognitoSdk> {
+  sdkLoading ??= import('@aws-sdk/client-cognito-identity').catch((e: unknown) => {
+    sdkLoading = undefined;
+    throw e;
+  });
+  return sdkLoading;
+}
+
 interface HttpResponseLike {
   statusCode: number;
   headers: Record<string, string | undefined>;
@@ -53,7 +65,8 @@ export class CognitoExchange {
 
   /** Exchanges the token for AWS credentials. */
   async credentialsFor(openId: KryptonOpenIdToken): Promise<ExchangedCredentials> {
-    const command = new GetCredentialsForIdentityCommand({
+    const sdk = await cognitoSdk();
+    const command = new sdk.GetCredentialsForIdentityCommand({
       IdentityId: openId.identityId,
       Logins: { [COGNITO_LOGIN_PROVIDER]: openId.token },
     });
@@ -106,7 +119,7 @@ export class CognitoExchange {
       abort.abort();
     }, timeoutMs);
     try {
-      const client = this.clientFor(openId.region);
+      const client = this.clientFor(openId.region, sdk);
       const out = await client.send(command, { abortSignal: abort.signal });
       return readAnswer(out, openId, ctx, serverDate);
     } catch (e) {
@@ -122,11 +135,11 @@ export class CognitoExchange {
     this.client = undefined;
   }
 
-  private clientFor(region: string): CognitoIdentityClient {
+  private clientFor(region: string, sdk: CognitoSdk): CognitoIdentityClient {
     if (this.client?.region === region) return this.client.client;
     this.destroy();
     const { endpoint, requestHandler, maxAttempts } = this.options;
-    const client = new CognitoIdentityClient({
+    const client = new sdk.CognitoIdentityClient({
       region,
       ...(endpoint !== undefined ? { endpoint } : {}),
       ...(requestHandler !== undefined ? { requestHandler } : {}),

@@ -1,4 +1,4 @@
-import type { ApduTransport, ImsiSource } from '@krypton-web/sim-transport';
+import type { ApduTransport, ImsiSource } from '../apdu/transport.ts';
 import { exchange, isNormalEnding, transportFailure, type ResponseApdu } from '../apdu/index.ts';
 import { wipe, type Bytes } from '../bytes/index.ts';
 import { KryptonError } from '../errors/index.ts';

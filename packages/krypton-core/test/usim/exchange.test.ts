@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCardTransport, TransportError } from '@krypton-web/sim-transport';
-import { exchange, transportFailure } from '../../src/apdu/index.ts';
+import { exchange, transportFailure, TransportError } from '../../src/apdu/index.ts';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { KryptonError } from '../../src/errors/index.ts';
 import { REDACTED, Tracer, type TraceEvent } from '../../src/trace/index.ts';
@@ -69,22 +68,5 @@ describe('exchange', () => {
     const own = new KryptonError('TIMEOUT', 'm', 'a');
     expect(transportFailure(own)).toBe(own);
     expect(transportFailure(undefined).code).toBe('TRANSPORT_FAILED');
-  });
-
-  it('through the in-memory link: closed link, busy link and cancellation', async () => {
-    let release: (() => void) | undefined;
-    const slow = { transmit: () => new Promise<Uint8Array>((resolve) => (release = () => resolve(fromHex('9000')))) };
-    const link = new MemoryCardTransport(slow);
-    const first = exchange(link, fromHex('00B0870009'));
-    await expect(exchange(link, fromHex('00B0870009'))).rejects.toMatchObject({ code: 'TRANSPORT_BUSY' });
-    release!();
-    await first;
-    const controller = new AbortController();
-    const cancelled = exchange(link, fromHex('00B0870009'), { signal: controller.signal });
-    controller.abort();
-    await expect(cancelled).rejects.toMatchObject({ code: 'ABORTED' });
-    release!();
-    await link.close();
-    await expect(exchange(link, fromHex('00B0870009'))).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED', action: expect.stringMatching(/reconnect/i) });
   });
 });

@@ -2,7 +2,7 @@
  * Test support: a link that plays a script of `=> command` / `<= response` pairs, failing on any
  * command it did not expect and reporting the ones that were never sent (Ledger's recorded-exchange tests).
  */
-import type { ApduTransport, TransmitOptions } from '@krypton-web/sim-transport';
+import type { ApduTransport, TransmitOptions } from '../../src/index.ts';
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 
 /** One expected exchange: the command (hex, spaces allowed) and the answer to give. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { AtEngine, type AtEngineOptions, type AtResponse } from './at-engine.ts';
 import { AtError, toTransportError } from './at-errors.ts';
 import type { AtUrc } from './at-urc.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { AtError, classifyFinal, finalError, toTransportError, type AtFinal } from './at-errors.ts';
 
 describe('final results', () => {

@@ -1,4 +1,4 @@
-import { TransportError, type TransportErrorCode } from '../apdu-transport.ts';
+import { TransportError, type TransportErrorCode } from '@krypton-web/krypton-core';
 
 /** Why an AT command failed. */
 export type AtErrorCode =

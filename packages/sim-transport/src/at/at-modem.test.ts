@@ -1,6 +1,6 @@
 import { KryptonError, Usim } from '@krypton-web/krypton-core';
 import { describe, expect, it } from 'vitest';
-import { isImsiSource, TransportError } from '../apdu-transport.ts';
+import { isImsiSource, TransportError } from '@krypton-web/krypton-core';
 import { AtModem, type AtModemOptions } from './at-modem.ts';
 import type { AtUrc } from './at-urc.ts';
 import { fromHex, hex } from './at.test-support.ts';

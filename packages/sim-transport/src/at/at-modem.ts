@@ -1,4 +1,4 @@
-import { TransportError, type ImsiSource, type TransmitOptions } from '../apdu-transport.ts';
+import { TransportError, type ImsiSource, type TransmitOptions } from '@krypton-web/krypton-core';
 import { ExclusiveTransport } from '../exclusive-transport.ts';
 import type { SerialChannel } from '../serial-channel.ts';
 import { AtEngine, type AtCommandOptions, type AtEngineEvents, type AtEngineOptions, type AtResponse } from './at-engine.ts';

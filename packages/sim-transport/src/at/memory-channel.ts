@@ -1,4 +1,4 @@
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import type { SerialChannel, SerialChannelHandlers } from '../serial-channel.ts';
 
 /** One end of an in-memory serial pipe. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { NodeSerialChannel } from './node-serial-channel.ts';
 import { startPtyPair, type PtyPair } from './socat.test-support.ts';
 

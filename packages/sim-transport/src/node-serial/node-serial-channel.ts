@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import type { SerialChannel, SerialChannelHandlers } from '../serial-channel.ts';
 
 /** Most bytes kept for a caller that has not called start() yet (a modem has nothing to say unasked). */

@@ -4,7 +4,7 @@
  * and pcsclite's reader list format.
  */
 import { describe, expect, it } from 'vitest';
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { PcscError, pcscFailure, scardCodeOf } from './pcsc-error.ts';
 import { parseReaderList } from './pcsclite-binding.ts';
 

@@ -1,4 +1,4 @@
-import { TransportError, type TransportErrorCode } from '../apdu-transport.ts';
+import { TransportError, type TransportErrorCode } from '@krypton-web/krypton-core';
 
 /** What went wrong on a PC/SC link, finer than the transport code, for callers that react differently. */
 export type PcscProblem =

@@ -7,7 +7,7 @@
  * an unplugged reader or a stopped pcscd ends the exchange in flight at once instead of leaving it
  * to the driver. The connection is then "lost" until `reconnect()`.
  */
-import type { TransmitOptions } from '../apdu-transport.ts';
+import type { TransmitOptions } from '@krypton-web/krypton-core';
 import { ExclusiveTransport } from '../exclusive-transport.ts';
 import { PcscError, START_PCSCD, pcscFailure, type PcscProblem } from './pcsc-error.ts';
 import { PcscService, serviceLink, type ServiceLink } from './pcsc-service.ts';

@@ -1,4 +1,4 @@
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { HUAWEI_VENDOR_ID } from './web-serial-channel.ts';
 import { webSerial, type WebSerial, type WebSerialPort } from './web-serial-types.ts';
 

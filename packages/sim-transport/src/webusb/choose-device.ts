@@ -1,4 +1,4 @@
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import { HUAWEI_USB_VENDOR } from './usb-interfaces.ts';
 import { webUsb, type WebUsb, type WebUsbDevice, type WebUsbDeviceFilter } from './web-usb-types.ts';
 

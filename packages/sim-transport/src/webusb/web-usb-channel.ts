@@ -1,4 +1,4 @@
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 import type { SerialChannel, SerialChannelHandlers } from '../serial-channel.ts';
 import { atInterfaceCandidates, isStorageMode, onlyProtectedClasses, usbDeviceName, type AtInterfaceCandidate } from './usb-interfaces.ts';
 import {

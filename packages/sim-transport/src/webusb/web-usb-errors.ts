@@ -1,4 +1,4 @@
-import { TransportError } from '../apdu-transport.ts';
+import { TransportError } from '@krypton-web/krypton-core';
 
 /** What went wrong on the way to a modem over WebUSB, in the terms a person can act on. */
 export type WebUsbProblem =

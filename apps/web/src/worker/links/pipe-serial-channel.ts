@@ -1,4 +1,5 @@
-import { TransportError, type SerialChannel, type SerialChannelHandlers } from '@krypton-web/sim-transport';
+import { TransportError } from '@krypton-web/krypton-core';
+import type { SerialChannel, SerialChannelHandlers } from '@krypton-web/sim-transport';
 import type { PipeToPage, PipeToWorker } from '../../lib/serial-pipe-protocol.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Usim, type Tracer } from '@krypton-web/krypton-core';
-import type { ApduTransport, ImsiSource } from '@krypton-web/sim-transport';
+import type { ApduTransport, ImsiSource } from '@krypton-web/krypton-core';
 import type { LinkKind, ModemSummary } from '../api.ts';
 import { LockedSimLink } from './sim-link.ts';
 

@@ -8,9 +8,9 @@ import { Usim, toHex } from '@krypton-web/krypton-core';
 import { Hss, demoProfileSet, type VirtualUsim, type VpcdConnection } from '@krypton-web/krypton-lab';
 import type { LoopbackQuickAck, PcscdHandle } from '@krypton-web/krypton-lab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PcscService } from './pcsc-service.ts';
+import { PcscService } from '@krypton-web/sim-transport/node';
 import { PCSCD_HOOK_TIMEOUT, SELECT_USIM, cardHost, demoUsim, hex, insert, nextEvent, startTestPcscd } from './pcsc-test-kit.test-support.ts';
-import { PcscTransport } from './pcsc-transport.ts';
+import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 let pcscd: PcscdHandle;
 let service: PcscService;

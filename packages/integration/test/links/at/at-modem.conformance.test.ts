@@ -1,8 +1,8 @@
 import { VirtualUsim } from '@krypton-web/krypton-lab/browser';
-import { describeLinkConformance } from '../../test/conformance/link-conformance.ts';
-import { AtModem } from './at-modem.ts';
-import { fromHex, hex } from './at.test-support.ts';
-import { scriptedModem } from './memory-channel.ts';
+import { describeLinkConformance } from '../../../src/link-conformance.ts';
+import { AtModem, scriptedModem } from '@krypton-web/sim-transport';
+import { fromHex, toHex } from '@krypton-web/krypton-core';
+
 
 /**
  * The shared link suite over AtModem, in process: a minimal Huawei-like script relays AT+CSIM to a
@@ -15,7 +15,7 @@ for (const t0Responses of [true, false]) {
       async (command) => {
         const csim = /^AT\+CSIM=(\d+),"([0-9A-F]*)"$/.exec(command);
         if (csim) {
-          const response = hex(await card.transmit(fromHex(csim[2]!)));
+          const response = toHex(await card.transmit(fromHex(csim[2]!)));
           return ['^RSSI: 17', `+CSIM: ${response.length},"${response}"`, '^DSFLOWRPT: 0,0,0', 'OK'];
         }
         if (command === 'AT+CIMI') return [sim.imsi, 'OK'];

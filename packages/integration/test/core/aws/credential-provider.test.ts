@@ -1,10 +1,10 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KryptonError } from '../errors/index.ts';
-import { Tracer, type TraceEvent } from '../trace/index.ts';
+import { KryptonError } from '@krypton-web/krypton-core';
+import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
 import { IMSI, labSource, rejectionOf, recordingProxy } from './aws-test-kit.test-support.ts';
-import { fromKrypton, type KryptonCredentialEvent, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from './credential-provider.ts';
+import { fromKrypton, type KryptonCredentialEvent, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from '@krypton-web/krypton-core';
 
 const MIN = 60_000;
 

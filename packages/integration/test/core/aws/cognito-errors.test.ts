@@ -1,10 +1,10 @@
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KryptonError } from '../errors/index.ts';
-import { Tracer, type TraceEvent } from '../trace/index.ts';
+import { KryptonError } from '@krypton-web/krypton-core';
+import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
 import { cannedServer, closedPortUrl, IMSI, labSource, rejectionOf, type CannedReply, type TestServer } from './aws-test-kit.test-support.ts';
-import { fromKrypton, type KryptonCredentialEvent, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from './credential-provider.ts';
-import type { KryptonCognitoSource } from './krypton-cognito-source.ts';
+import { fromKrypton, type KryptonCredentialEvent, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from '@krypton-web/krypton-core';
+import type { KryptonCognitoSource } from '@krypton-web/krypton-core';
 
 let lab: Lab;
 const providers: KryptonCredentialProvider[] = [];

@@ -1,6 +1,6 @@
 import { findSim, startLab, VirtualUsim, type Lab, type SimProfile } from '@krypton-web/krypton-lab';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
-import { KryptonClient, MemoryKeyCache, simEndpoint, Tracer, Usim, type KeyCache, type KryptonClientOptions, type TraceEvent } from '../src/index.ts';
+import { KryptonClient, MemoryKeyCache, simEndpoint, Tracer, Usim, type KeyCache, type KryptonClientOptions, type TraceEvent } from '@krypton-web/krypton-core';
 
 /** A client wired to a virtual USIM and the lab, with every trace event recorded. */
 export interface Rig {

@@ -3,10 +3,10 @@
  * The search runs over the serialized events, in both hex cases and as ASCII digits.
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/bytes/index.ts';
-import { KryptonError } from '../../src/errors/index.ts';
-import { REDACTED, type TraceEvent } from '../../src/trace/index.ts';
-import { freshSqn, labRig, vectorFor } from './lab-kit.ts';
+import { toHex } from '@krypton-web/krypton-core';
+import { KryptonError } from '@krypton-web/krypton-core';
+import { REDACTED, type TraceEvent } from '@krypton-web/krypton-core';
+import { freshSqn, labRig, vectorFor } from './lab-kit.test-support.ts';
 
 const serialized = (events: TraceEvent[]): string => JSON.stringify(events).toLowerCase();
 const apduEvents = (events: TraceEvent[]) => events.filter((e): e is Extract<TraceEvent, { type: 'apdu' }> => e.type === 'apdu');
@@ -72,8 +72,8 @@ describe('trace redaction', () => {
   it('attributes APDU events to the running step', async () => {
     const rig = await labRig('demo');
     const events: TraceEvent[] = [];
-    const { Tracer } = await import('../../src/trace/index.ts');
-    const { Usim } = await import('../../src/usim/index.ts');
+    const { Tracer } = await import('@krypton-web/krypton-core');
+    const { Usim } = await import('@krypton-web/krypton-core');
     const tracer = new Tracer((e) => events.push(e));
     const usim = new Usim(rig.transport, { tracer });
     await tracer.run('imsi', () => usim.readImsi());

@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { demoProfileSet, Milenage, networkKeys } from '@krypton-web/krypton-lab/browser';
-import { TransportError, type MemoryCard } from '@krypton-web/sim-transport';
-import { fromHex, toHex, xorBytes } from '../../src/bytes/index.ts';
-import { KryptonError } from '../../src/errors/index.ts';
-import { Usim } from '../../src/usim/index.ts';
-import { freshSqn, labRig, vectorFor } from './lab-kit.ts';
+import type { MemoryCard } from '@krypton-web/sim-transport';
+import { fromHex, toHex, xorBytes } from '@krypton-web/krypton-core';
+import { KryptonError, TransportError } from '@krypton-web/krypton-core';
+import { Usim } from '@krypton-web/krypton-core';
+import { freshSqn, labRig, vectorFor } from './lab-kit.test-support.ts';
 
 /** A card wrapper that answers some commands itself (to simulate cards that refuse a shortcut). */
 function refusing(rule: (apdu: Uint8Array) => string | undefined): (card: MemoryCard) => MemoryCard {

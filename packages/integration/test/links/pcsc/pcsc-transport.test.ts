@@ -6,12 +6,12 @@
 import type { VpcdConnection } from '@krypton-web/krypton-lab';
 import type { PcscdHandle } from '@krypton-web/krypton-lab/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TransportError } from '../apdu-transport.ts';
-import { openFirstReaderWithCard } from './first-reader.ts';
-import { PcscError } from './pcsc-error.ts';
-import { PcscService } from './pcsc-service.ts';
+import { TransportError } from '@krypton-web/krypton-core';
+import { openFirstReaderWithCard } from '@krypton-web/sim-transport/node';
+import { PcscError } from '@krypton-web/sim-transport/node';
+import { PcscService } from '@krypton-web/sim-transport/node';
 import { HeldCard, PCSCD_HOOK_TIMEOUT, SELECT_USIM, T1_ONLY_ATR, demoUsim, hex, insert, nextEvent, readerShows, startTestPcscd } from './pcsc-test-kit.test-support.ts';
-import { PcscTransport } from './pcsc-transport.ts';
+import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 let pcscd: PcscdHandle;
 let service: PcscService;

@@ -5,9 +5,9 @@
  */
 import { demoProfileSet, findSim, Milenage, networkKeys, VirtualUsim, type SimProfile, type VirtualUsimOptions } from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport, type MemoryCard } from '@krypton-web/sim-transport';
-import { concatBytes, fromHex, toHex, xorBytes, type Bytes } from '../../src/bytes/index.ts';
-import { Tracer, type TraceEvent } from '../../src/trace/index.ts';
-import { Usim, type UsimOptions } from '../../src/usim/index.ts';
+import { concatBytes, fromHex, toHex, xorBytes, type Bytes } from '@krypton-web/krypton-core';
+import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
+import { Usim, type UsimOptions } from '@krypton-web/krypton-core';
 
 /** A demo SIM, its transport, a Usim over it, the card transcript and the trace events. */
 export interface LabRig {

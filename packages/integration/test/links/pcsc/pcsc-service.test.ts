@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PCSCD_LOCK, acquireMachineLock, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PcscError } from './pcsc-error.ts';
-import { PcscService } from './pcsc-service.ts';
+import { PcscError } from '@krypton-web/sim-transport/node';
+import { PcscService } from '@krypton-web/sim-transport/node';
 import { HeldCard, PCSCD_HOOK_TIMEOUT, SELECT_USIM, demoUsim, hex, insert, nextEvent, readerShows, recordEvents, startTestPcscd } from './pcsc-test-kit.test-support.ts';
-import { PcscTransport } from './pcsc-transport.ts';
+import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 describe('PcscService with pcscd running', () => {
   let pcscd: PcscdHandle;

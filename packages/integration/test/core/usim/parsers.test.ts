@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { demoProfileSet, findSim, VirtualUsim } from '@krypton-web/krypton-lab/browser';
-import { parseResponseApdu, runT0 } from '../../src/apdu/index.ts';
-import { concatBytes, fromHex, toHex, type Bytes } from '../../src/bytes/index.ts';
-import { KryptonError } from '../../src/errors/index.ts';
+import { parseResponseApdu, runT0 } from '@krypton-web/krypton-core';
+import { concatBytes, fromHex, toHex, type Bytes } from '@krypton-web/krypton-core';
+import { KryptonError } from '@krypton-web/krypton-core';
 import {
   decodeEfIccid,
   decodeImsi,
@@ -19,7 +19,7 @@ import {
   parseFileDescriptor,
   parsePinStatusTemplate,
   type Tlv,
-} from '../../src/usim/index.ts';
+} from '@krypton-web/krypton-core';
 
 const hex = (s: string): Bytes => fromHex(s.replace(/\s+/g, ''));
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { fromBase64, toBase64, toHex, cellularEndpoint, KryptonClient, KryptonError, OPERATION_NAMES, simEndpoint, type OperationName } from '../src/index.ts';
-import { rig, startLab, type Lab } from './lab-fixture.ts';
+import { fromBase64, toBase64, toHex, cellularEndpoint, KryptonClient, KryptonError, OPERATION_NAMES, simEndpoint, type OperationName } from '@krypton-web/krypton-core';
+import { rig, startLab, type Lab } from './lab-fixture.test-support.ts';
 
 let lab: Lab;
 beforeAll(async () => {

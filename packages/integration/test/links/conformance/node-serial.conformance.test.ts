@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
 import { startModemPty } from '@krypton-web/krypton-lab/testing';
-import { AtModem } from '../../src/index.ts';
-import { openNodeSerialChannel } from '../../src/node-serial/index.ts';
-import { describeLinkConformance } from './link-conformance.ts';
+import { AtModem } from '@krypton-web/sim-transport';
+import { openNodeSerialChannel } from '@krypton-web/sim-transport/node';
+import { describeLinkConformance } from '../../../src/link-conformance.ts';
 
 // The CLI's modem path for real: serialport on a pty that socat connects to `pnpm lab modem --stdio`.
 describeLinkConformance(

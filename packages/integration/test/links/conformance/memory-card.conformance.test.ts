@@ -1,6 +1,6 @@
 import { VirtualUsim } from '@krypton-web/krypton-lab/browser';
-import { MemoryCardTransport } from '../../src/index.ts';
-import { describeLinkConformance } from './link-conformance.ts';
+import { MemoryCardTransport } from '@krypton-web/sim-transport';
+import { describeLinkConformance } from '../../../src/link-conformance.ts';
 
 describeLinkConformance('in-memory adapter over the virtual USIM', async (sim) => ({
   transport: new MemoryCardTransport(await VirtualUsim.create(sim)),

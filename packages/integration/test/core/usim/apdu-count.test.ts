@@ -5,8 +5,8 @@
  * READ BINARY, SELECT ADF, GET RESPONSE, AUTHENTICATE, GET RESPONSE.
  */
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../../src/bytes/index.ts';
-import { freshSqn, labRig, vectorFor } from './lab-kit.ts';
+import { toHex } from '@krypton-web/krypton-core';
+import { freshSqn, labRig, vectorFor } from './lab-kit.test-support.ts';
 
 const SORACOM_FIRST_RUN = 11;
 const h = (b: Uint8Array): string => toHex(b).toUpperCase();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KryptonError, Usim, toHex, type KryptonErrorCode } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { Hss } from '@krypton-web/krypton-lab';
-import type { ApduTransport, ImsiSource } from '../../src/index.ts';
+import type { ApduTransport, ImsiSource } from '@krypton-web/krypton-core';
 
 /** One link under test, opened to a card built from a demo SIM profile. */
 export interface LinkUnderTest {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Lab } from '@krypton-web/krypton-lab';
-import type { KryptonCognitoSource, KryptonOpenIdToken, KryptonSessionCredentials } from './krypton-cognito-source.ts';
+import type { KryptonCognitoSource, KryptonOpenIdToken, KryptonSessionCredentials } from '@krypton-web/krypton-core';
 
 /** The demo SIM the lab knows. */
 export const IMSI = '001010000000001';

@@ -5,9 +5,9 @@
  *
  * Usage: node --import tsx exit-check.test-support.ts <reader> closed|leave-open|first-reader
  */
-import { openFirstReaderWithCard } from './first-reader.ts';
-import { PcscService } from './pcsc-service.ts';
-import { PcscTransport } from './pcsc-transport.ts';
+import { openFirstReaderWithCard } from '@krypton-web/sim-transport/node';
+import { PcscService } from '@krypton-web/sim-transport/node';
+import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 const [reader, mode] = process.argv.slice(2);
 const select = Uint8Array.from([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02]);

@@ -3,8 +3,8 @@ import { demoProfileSet, findSim } from '@krypton-web/krypton-lab/browser';
 import { toHex, Usim } from '@krypton-web/krypton-core';
 import { describe, expect, it } from 'vitest';
 import { emulatorChannel, HuaweiModemEmulator } from '@krypton-web/krypton-lab/modem';
-import { AtModem } from './at-modem.ts';
-import type { AtUrc } from './at-urc.ts';
+import { AtModem } from '@krypton-web/sim-transport';
+import type { AtUrc } from '@krypton-web/sim-transport';
 
 describe("AtModem against the lab's Huawei modem emulator", () => {
   for (const variant of [
