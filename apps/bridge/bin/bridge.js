@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bridge`: the local bridge, TypeScript run from source through tsx.
-import { register } from 'tsx/esm/api';
+// `pnpm bridge`: runs the bundled command (rebuilt first when its sources changed; see tools/build).
+import { launch } from '@krypton-web/build/launch';
 
-register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main();
+await launch(import.meta.url, 'bridge');

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// `pnpm start`: build the web app if needed, then the bridge in demo mode.
-import { register } from 'tsx/esm/api';
+// `pnpm start`: runs the bundled command (rebuilt first when its sources changed; see tools/build).
+import { launch } from '@krypton-web/build/launch';
 
-register();
-const { start } = await import('../src/start.ts');
-process.exitCode = await start(process.argv.slice(2));
+await launch(import.meta.url, 'start');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { startBridge, type BridgeOptions } from './bridge.ts';
-import { Logger } from './log.ts';
+import { WEB_DIST } from '@krypton-web/build/web-app';
+import { Logger, startBridge, type BridgeOptions } from '@krypton-web/bridge-server';
+
 
 const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu]
 Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
@@ -69,7 +70,7 @@ export async function main(argv: string[] = process.argv.slice(2), banner = 'Kry
   const log = new Logger();
   let bridge;
   try {
-    bridge = await startBridge({ ...options, log });
+    bridge = await startBridge({ ...options, webRoot: WEB_DIST, log });
   } catch (e) {
     process.stderr.write(`bridge: ${(e as Error).message}\n`);
     return 1;

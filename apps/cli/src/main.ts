@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { runCli } from './run.ts';
 
 /** Runs krypton-cli as a process: argv, stdout/stderr, exit code; SIGINT/SIGTERM stop the run cleanly. */
-export async function main(): Promise<void> {
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal while the first is being handled ends the process at once.
@@ -17,7 +17,7 @@ export async function main(): Promise<void> {
       if (e.code !== 'EPIPE') throw e;
     });
   }
-  const code = await runCli(process.argv.slice(2), {
+  const code = await runCli(argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { runCli } from '../src/run.ts';
-import { tempXdg } from './support/processes.ts';
+import { tempXdg } from './support/processes.test-support.ts';
 
 // In-process: the lab's own key table tells which CK the CLI agreed, so the cache file can be
 // searched for it, and the inventory key checked against it.

@@ -3,7 +3,7 @@ import { FlagError, goUsage, parseGoFlags, parseGoUint, type FlagDef } from '../
 import { DEFAULT_KEYS_API_URL, DEFAULT_PROVISIONING_API_URL, FLAGS, parseOptions, usageText, VERSION } from '../src/options.ts';
 import { CliError } from '../src/errors.ts';
 import { runCli } from '../src/run.ts';
-import { runBin } from './support/processes.ts';
+import { runBin } from './support/processes.test-support.ts';
 
 const DEFS: FlagDef[] = [
   { name: 'operation', kind: 'string', default: '', usage: 'op' },

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { startModemPty as startModem, type ModemPty as ModemProcess } from '@krypton-web/krypton-lab/testing';
-import { startSilentPty } from './support/modem.ts';
-import { runBin, tempXdg } from './support/processes.ts';
+import { startSilentPty } from './support/modem.test-support.ts';
+import { runBin, tempXdg } from './support/processes.test-support.ts';
 
 // -interface comm through a real pty: socat + the lab's Huawei emulator (`pnpm lab modem --stdio`),
 // krypton-cli as a process, the Krypton emulator in this process.

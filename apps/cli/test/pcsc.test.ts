@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
-import { killGroup, repoRoot, runBin, tempXdg } from './support/processes.ts';
+import { PcscService } from '@krypton-web/sim-transport/node';
+import { killGroup, repoRoot, runBin, tempXdg } from './support/processes.test-support.ts';
 
 // -interface iso7816 through a real pcscd of the test's own, its vpcd reader, and the lab's virtual
 // USIM put in it by `pnpm lab vcard` (a process, so pulling the card is killing it).
@@ -11,6 +12,8 @@ vi.setConfig({ testTimeout: 45_000, hookTimeout: 180_000 });
 
 let pcscd: PcscdHandle;
 let lab: Lab;
+/** What pcscd shows, watched from the test: a run starts only once pcscd reports the card in or out. */
+let service: PcscService;
 let xdg: ReturnType<typeof tempXdg>;
 const cards: ChildProcess[] = [];
 
@@ -18,8 +21,10 @@ beforeAll(async () => {
   // libpcsclite (in the CLI processes) dials the default socket: the one this pcscd serves.
   delete process.env.PCSCLITE_CSOCK_NAME;
   [pcscd, lab] = await Promise.all([startPcscd(), startLab()]);
+  service = await PcscService.open();
 });
 afterAll(async () => {
+  await service?.close();
   await Promise.all([pcscd?.stop(), lab?.close()]);
 });
 beforeEach(() => {
@@ -49,8 +54,8 @@ async function insertCard(sim = 'demo', extra: string[] = []): Promise<ChildProc
     child.stderr!.on('data', onData);
     child.once('exit', () => reject(new Error(`vcard exited: ${out}`)));
   });
-  // pcscd polls vpcd for the card; give it a moment to report the ATR.
-  await new Promise((r) => setTimeout(r, 300));
+  // pcscd polls vpcd for the card: a run must not start before pcscd reports it.
+  await service.waitForCard({ reader: pcscd.readerName, timeoutMs: 10_000 });
   return child;
 }
 
@@ -60,6 +65,12 @@ async function pullCard(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   killGroup(child, 'SIGKILL');
   await exited;
+  // pcscd notices the card gone on its next poll; the next test starts from an empty reader.
+  const deadline = Date.now() + 5000;
+  while ((await service.listReaders()).find((r) => r.name === pcscd.readerName)?.card !== 'empty') {
+    if (Date.now() > deadline) throw new Error('pcscd still shows a card after the card was pulled');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 const endpoints = () => ['-keys-api-endpoint-url', lab.urls.keys, '-provisioning-api-endpoint-url', lab.urls.provisioning];

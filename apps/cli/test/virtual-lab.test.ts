@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoProfileSet } from '@krypton-web/krypton-lab/browser';
-import { runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.ts';
+import { runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
 
 // krypton-cli as scripts run it, against `pnpm lab serve` in another process, with the lab's virtual SIM.
 let lab: LabProcess;
@@ -181,7 +181,7 @@ describe('-interface virtual against pnpm lab serve', () => {
 
   it('works from the repository root as `pnpm krypton-cli`', async () => {
     const { spawnSync } = await import('node:child_process');
-    const { repoRoot } = await import('./support/processes.ts');
+    const { repoRoot } = await import('./support/processes.test-support.ts');
     const r = spawnSync('pnpm', ['krypton-cli', '-interface', 'virtual', ...endpoints(), '-operation', 'getUserData'], { cwd: repoRoot, env: { ...process.env, ...xdg.env }, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.startsWith('{')).toBe(true);

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS } from './e2e/support/browser.ts';
-import { ensureBuilt } from './e2e/support/build.ts';
+import { ARTIFACTS } from './e2e/support/artifacts.test-support.ts';
+import { ensureBuilt } from './e2e/support/build.test-support.ts';
 
 interface ManifestChunk {
   file: string;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `pnpm bench`: TypeScript run from source through tsx.
-import { register } from 'tsx/esm/api';
+// `pnpm bench`: runs the bundled command (rebuilt first when its sources changed; see tools/build).
+import { launch } from '@krypton-web/build/launch';
 
 // The AWS SDK warns on every start that future releases need Node 22 (the versions pinned here do
 // not); that notice is not a benchmark result, so it is kept out of the report.
@@ -10,8 +10,6 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
-register();
-const { main } = await import('../src/main.ts');
-process.exitCode = await main();
+await launch(import.meta.url, 'krypton-bench');
 // Servers and browsers are closed by the suites; nothing may keep a finished run alive.
 setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();

@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-// `pnpm lab <command>` runs this bin directly (no pnpm script banner on stdout, so the JSON line
-// `lab serve` prints is the first line). The lab is TypeScript run from source through tsx.
-import { register } from 'tsx/esm/api';
+// `pnpm lab`: runs the bundled command (rebuilt first when its sources changed; see tools/build).
+import { launch } from '@krypton-web/build/launch';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-await main();
+await launch(import.meta.url, 'lab');

@@ -1,9 +1,9 @@
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.ts';
-import { authenticate, waitFor } from './support/flows.ts';
-import { startStack, type Stack } from './support/stack.ts';
-import { insertVcard, type Vcard } from './support/vcard.ts';
+import { authenticate, launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { screenshot } from './support/artifacts.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
+import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
 
 // The card reader path as a person meets it: the real bridge over a real pcscd (vpcd driver), the
 // lab's `vcard` as the SIM in the reader, Chromium driving the page. Needs root for pcscd (as in CI).

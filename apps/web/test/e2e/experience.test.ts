@@ -1,9 +1,9 @@
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, OPFS_PICKER, readOpfsFile, screenshot } from './support/browser.ts';
-import { authenticate, connect, openBucket, waitFor } from './support/flows.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
+import { screenshot } from './support/artifacts.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
 
 const LARGE = 192 * 1024 * 1024;
 

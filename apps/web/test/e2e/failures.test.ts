@@ -1,8 +1,8 @@
 import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, OPFS_PICKER, screenshot } from './support/browser.ts';
-import { authenticate, connect, openBucket, waitFor } from './support/flows.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, waitFor } from '@krypton-web/web-driver';
+import { screenshot } from './support/artifacts.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
 
 describe('failures a person can meet, each with what happened and what to do', () => {
   let lab: Lab;

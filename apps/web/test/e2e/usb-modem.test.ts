@@ -1,9 +1,9 @@
 import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.ts';
-import { fakeSerialScript } from './support/fake-serial.ts';
-import { authenticate, connect, waitFor } from './support/flows.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { authenticate, connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { screenshot } from './support/artifacts.test-support.ts';
+import { fakeSerialScript } from './support/fake-serial.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
 
 describe('USB modem over Web Serial: a fake navigator.serial backed by the lab’s Huawei emulator (URC noise on)', () => {
   let lab: Lab;

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, OPFS_PICKER, readOpfsFile, screenshot } from './support/browser.ts';
-import { authenticate, connect, openBucket, waitFor } from './support/flows.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
+import { screenshot } from './support/artifacts.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
 
 describe('virtual SIM: authenticate, credentials, demo bucket, download checked against the lab', () => {
   let lab: Lab;

@@ -1,10 +1,10 @@
 import type { Lab } from '@krypton-web/krypton-lab';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser.ts';
-import { fakeUsbScript, type FakeUsbScriptOptions } from './support/fake-usb.ts';
-import { authenticate, connect, waitFor } from './support/flows.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { authenticate, connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { screenshot } from './support/artifacts.test-support.ts';
+import { fakeUsbScript, type FakeUsbScriptOptions } from './support/fake-usb.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
 
 describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the lab’s emulator behind its AT interface', () => {
   let lab: Lab;

@@ -1,7 +1,7 @@
 import { startLab } from '@krypton-web/krypton-lab';
 import { startPcscd } from '@krypton-web/krypton-lab/testing';
-import { startBridge } from '@krypton-web/bridge';
-import { Logger } from '@krypton-web/bridge';
+import { startBridge } from '@krypton-web/bridge-server';
+import { Logger } from '@krypton-web/bridge-server';
 import type { Suite } from '../metric.ts';
 import { bridgeRig, clientFor, memoryRig, modemRig, pcscRig, type LinkRig } from './link-rigs.ts';
 

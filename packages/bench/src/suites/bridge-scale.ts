@@ -1,5 +1,5 @@
 import { KryptonClient, simEndpoint } from '@krypton-web/krypton-core';
-import { startBridge, Logger, VIRTUAL_READER_NAME } from '@krypton-web/bridge';
+import { startBridge, Logger, VIRTUAL_READER_NAME } from '@krypton-web/bridge-server';
 import { BridgeClient } from '@krypton-web/sim-transport';
 import { median, percentile, round, type Suite } from '../metric.ts';
 import { originWebSocket } from './link-rigs.ts';

@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { startBridge, Logger } from '@krypton-web/bridge';
+import { startBridge, Logger } from '@krypton-web/bridge-server';
 import { startLab } from '@krypton-web/krypton-lab';
-import { ensureBuilt } from '../../../../apps/web/build/ensure-built.ts';
-import { launchBrowser, OPFS_PICKER } from '../../../../apps/web/test/e2e/support/browser.ts';
-import { authenticate, connect, openBucket } from '../../../../apps/web/test/e2e/support/flows.ts';
+import { ensureWebAppBuilt as ensureBuilt } from '@krypton-web/build/web-app';
+import { authenticate, connect, launchBrowser, OPFS_PICKER, openBucket } from '@krypton-web/web-driver';
 import { median, round, type Suite } from '../metric.ts';
 import { heapSampler } from './heap-sampler.ts';
 

@@ -2,14 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { startBridge, Logger } from '@krypton-web/bridge';
-import { ensureBuilt } from '../../../../apps/web/build/ensure-built.ts';
-import { launchBrowser } from '../../../../apps/web/test/e2e/support/browser.ts';
+import { startBridge, Logger } from '@krypton-web/bridge-server';
+import { ensureWebAppBuilt as ensureBuilt } from '@krypton-web/build/web-app';
+import { ROOT } from '@krypton-web/build/workspace';
+import { launchBrowser } from '@krypton-web/web-driver';
 import { median, round, type Suite } from '../metric.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** The files the first screen loads: index.html's module script, its modulepreloads and stylesheets. */
 function initialAssets(dist: string): { js: string[]; css: string[] } {
@@ -38,7 +37,7 @@ export const webApp: Suite = {
     for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
       const port = 18_900 + i;
       const t0 = performance.now();
-      const child = spawn('pnpm', ['start', '--port', String(port)], { cwd: repoRoot, stdio: 'ignore', detached: true });
+      const child = spawn('pnpm', ['start', '--port', String(port)], { cwd: ROOT, stdio: 'ignore', detached: true });
       try {
         for (;;) {
           const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);

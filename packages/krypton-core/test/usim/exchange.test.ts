@@ -3,7 +3,7 @@ import { exchange, transportFailure, TransportError } from '../../src/apdu/index
 import { fromHex, toHex } from '../../src/bytes/index.ts';
 import { KryptonError } from '../../src/errors/index.ts';
 import { REDACTED, Tracer, type TraceEvent } from '../../src/trace/index.ts';
-import { ScriptedLink } from './scripted-link.ts';
+import { ScriptedLink } from './scripted-link.test-support.ts';
 
 function tracer(events: TraceEvent[]): Tracer {
   let t = 0;

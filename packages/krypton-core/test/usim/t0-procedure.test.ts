@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { encodeResponseApdu, getResponseClass, runT0 } from '../../src/apdu/index.ts';
 import { concatBytes, fromHex, toHex } from '../../src/bytes/index.ts';
 import { KryptonError } from '../../src/errors/index.ts';
-import { clean, ScriptedLink, type Step } from './scripted-link.ts';
+import { clean, ScriptedLink, type Step } from './scripted-link.test-support.ts';
 
 interface Row {
   name: string;

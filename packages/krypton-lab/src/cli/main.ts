@@ -44,11 +44,11 @@ export async function runLab(argv: string[], io: CommandIo): Promise<number> {
 }
 
 /** Runs the lab CLI as a process: argv from the command line, exit code set, stops on SIGINT/SIGTERM. */
-export async function main(): Promise<void> {
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const stopSignal = new Promise<string>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
-  const code = await runLab(process.argv.slice(2), {
+  const code = await runLab(argv, {
     stdout: (line) => process.stdout.write(`${line}\n`),
     stderr: (line) => process.stderr.write(`${line}\n`),
     stopSignal,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorChannel, type ChannelHandlers } from './emulator-channel.ts';
 import { HuaweiModemEmulator } from './huawei-modem.ts';
-import { text } from './modem-test-kit.ts';
+import { text } from './modem-test-kit.test-support.ts';
 
 const modems: HuaweiModemEmulator[] = [];
 afterEach(() => {

@@ -1,3 +1,4 @@
+/// <reference path="./s3rver-modules.d.ts" />
 /**
  * Object listing with S3's semantics, installed in place of s3rver's own. s3rver 3.7.1 walks its
  * directory tree in file-name order, which is not key order: "v1/a" (directory "v1") comes before
@@ -6,10 +7,7 @@
  * lists all keys, sorts them by UTF-8 bytes, and pages entries (keys and common prefixes) as S3 does.
  */
 import { readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-
-const require = createRequire(import.meta.url);
 
 /** s3rver's object metadata as its store reads it. */
 type S3rverMetadata = Record<string, string | number>;
@@ -108,8 +106,9 @@ export async function readBucketKeys(bucketDirectory: string): Promise<string[]>
 }
 
 /** Replaces `store.listObjects` on one s3rver instance with the S3-ordered listing. */
-export function installSortedListing(store: S3rverStore): void {
-  const S3Object = require('s3rver/lib/models/object.js') as S3ObjectConstructor;
+export async function installSortedListing(store: S3rverStore): Promise<void> {
+  // A dynamic import, not require(): bundled commands resolve it from where the lab is installed.
+  const S3Object = (await import('s3rver/lib/models/object.js')).default as S3ObjectConstructor;
   store.listObjects = async (bucket, options) => {
     const allKeys = await readBucketKeys(path.join(store.rootDirectory, bucket));
     const page = selectListPage(allKeys, {

@@ -1,14 +1,12 @@
+/// <reference path="./s3rver-modules.d.ts" />
 /**
  * A typed wrapper around s3rver 3.7.1 (plain CommonJS, no types): started on 127.0.0.1 on an
  * ephemeral port, silent (its request log would pollute stdout, which other tools parse), with
  * path-style addressing only, and with its object listing replaced by one that orders keys as S3
  * does (see s3rver-listing.ts).
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { installSortedListing, type S3rverStore } from './s3rver-listing.ts';
-
-const require = createRequire(import.meta.url);
 
 /** One bucket s3rver creates at start-up, with its configuration documents (CORS XML). */
 export interface S3rverBucket {
@@ -59,7 +57,7 @@ export class S3rverStartError extends Error {
 
 /** Starts s3rver on 127.0.0.1 (ephemeral port) over a data directory, creating the given buckets. */
 export async function startS3rver(options: { directory: string; buckets: S3rverBucket[] }): Promise<RunningS3rver> {
-  const S3rver = require('s3rver') as S3rverConstructor;
+  const S3rver = (await import('s3rver')).default as S3rverConstructor;
   let server: S3rverInstance;
   let address: AddressInfo;
   try {
@@ -74,7 +72,7 @@ export async function startS3rver(options: { directory: string; buckets: S3rverB
       allowMismatchedSignatures: false,
       configureBuckets: options.buckets,
     });
-    installSortedListing(server.store);
+    await installSortedListing(server.store);
     address = await server.run();
   } catch (cause) {
     throw new S3rverStartError(`s3rver did not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '@krypton-web/build/workspace';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The lab command's bin (run directly: `pnpm lab` would add pnpm's own start-up to every plug-in). */
+const LAB_BIN = join(ROOT, 'packages', 'krypton-lab', 'bin', 'lab.js');
 
 /** The lab's Huawei modem emulator behind a real pseudo-terminal, as a USB modem's AT port would be. */
 export interface ModemPty {
@@ -19,14 +20,14 @@ export interface ModemPty {
 }
 
 /**
- * Starts `socat pty,raw,echo=0,link=<tmp>/ttyUSB2 EXEC:"pnpm lab modem --stdio <args>"` in its own
+ * Starts `socat pty,raw,echo=0,link=<tmp>/ttyUSB2 EXEC:"node …/lab.js modem --stdio <args>"` in its own
  * process group and resolves once the emulator is up. Needs Debian's socat.
  */
 export async function startModemPty(modemArgs: readonly string[] = []): Promise<ModemPty> {
   const dir = mkdtempSync(join(tmpdir(), 'krypton-modem-'));
   const path = join(dir, 'ttyUSB2');
-  const exec = ['pnpm', 'lab', 'modem', '--stdio', ...modemArgs].join(' ');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `EXEC:${exec}`], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const exec = [process.execPath, LAB_BIN, 'modem', '--stdio', ...modemArgs].join(' ');
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `EXEC:${exec}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   const exited = once(socat, 'exit');
   const killGroup = (signal: NodeJS.Signals) => {

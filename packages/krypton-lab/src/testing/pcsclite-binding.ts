@@ -3,6 +3,8 @@
  * use, typed without `any`. Its own index.d.ts types errors as `any`; this file is the boundary.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ROOT } from '@krypton-web/build/workspace';
 
 /** What pcsclite passes to callbacks on failure: an Error, or null/undefined on success. */
 type Failure = Error | null | undefined;
@@ -43,7 +45,8 @@ export interface NativePcsc {
   close(): void;
 }
 
-const require = createRequire(import.meta.url);
+// Resolved from sim-transport (which declares pcsclite), wherever the code runs from (a bundle lives elsewhere).
+const require = createRequire(join(ROOT, 'packages', 'sim-transport', 'package.json'));
 
 /** Creates a pcsclite context; throws synchronously when pcscd cannot be reached. */
 export function loadPcsclite(): NativePcsc {

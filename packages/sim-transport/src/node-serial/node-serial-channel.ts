@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { TransportError } from '@krypton-web/krypton-core';
 import type { SerialChannel, SerialChannelHandlers } from '../serial-channel.ts';
 
@@ -96,9 +96,11 @@ export class NodeSerialChannel implements SerialChannel {
     const name = options.name ?? options.path;
     const bad = badSetting(options);
     if (bad) throw new TransportError('TRANSPORT_FAILED', `${name} cannot be opened with these settings: ${bad}`);
+    // Loaded here, not at import: serialport brings a native addon that commands without a modem never need.
+    const { SerialPort: Port } = await import('serialport');
     let port: SerialPort;
     try {
-      port = new SerialPort({
+      port = new Port({
         path: options.path,
         baudRate: options.baudRate ?? 115_200,
         dataBits: options.dataBits ?? 8,

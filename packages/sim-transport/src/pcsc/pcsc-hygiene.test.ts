@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { codeOf as code, ruleBreakers, runtimeSources, undocumentedExports } from '../../test/support/source-hygiene.ts';
+import { codeOf as code, ruleBreakers, runtimeSources, undocumentedExports } from '../../test/support/source-hygiene.test-support.ts';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const sources = () => runtimeSources(dir);

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ruleBreakers, runtimeSources, undocumentedExports } from '../../test/support/source-hygiene.ts';
+import { ruleBreakers, runtimeSources, undocumentedExports } from '../../test/support/source-hygiene.test-support.ts';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { VirtualUsim } from '@krypton-web/krypton-lab/browser';
-import { describeLinkConformance } from '../../../src/link-conformance.ts';
+import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
 import { AtModem, scriptedModem } from '@krypton-web/sim-transport';
 import { fromHex, toHex } from '@krypton-web/krypton-core';
 

@@ -1,6 +1,6 @@
 import { VirtualUsim } from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
-import { describeLinkConformance } from '../../../src/link-conformance.ts';
+import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
 
 describeLinkConformance('in-memory adapter over the virtual USIM', async (sim) => ({
   transport: new MemoryCardTransport(await VirtualUsim.create(sim)),

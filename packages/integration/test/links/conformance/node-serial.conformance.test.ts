@@ -3,7 +3,7 @@ import { Usim } from '@krypton-web/krypton-core';
 import { startModemPty } from '@krypton-web/krypton-lab/testing';
 import { AtModem } from '@krypton-web/sim-transport';
 import { openNodeSerialChannel } from '@krypton-web/sim-transport/node';
-import { describeLinkConformance } from '../../../src/link-conformance.ts';
+import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
 
 // The CLI's modem path for real: serialport on a pty that socat connects to `pnpm lab modem --stdio`.
 describeLinkConformance(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { connectCardToVpcd, VirtualUsim } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
-import { describeLinkConformance } from '../../../src/link-conformance.ts';
+import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
 
 // A real pcscd with the vpcd driver, the lab's USIM connected as a card, the real pcsclite library.
 let pcscd: PcscdHandle;

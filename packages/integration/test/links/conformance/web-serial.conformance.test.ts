@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
 import { installFakeSerial, type HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
 import { AtModem, WebSerialChannel, requestModemPort, rememberedModemPorts, type WebSerial } from '@krypton-web/sim-transport';
-import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.ts';
+import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.test-support.ts';
 
 /** The browser path end to end, in Node: fake navigator.serial → Web Serial channel → AT engine → lab modem. */
 function webSerialLink(modem: HuaweiModemOptions): OpenLink {

@@ -13,7 +13,7 @@ import {
 } from '@krypton-web/krypton-lab/modem';
 import { TransportError } from '@krypton-web/krypton-core';
 import { AtModem, WebUsbChannel, WebUsbError, requestModemDevice, rememberedModemDevices, type WebUsb, type WebUsbDevice } from '@krypton-web/sim-transport';
-import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.ts';
+import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.test-support.ts';
 
 const SELECT_USIM = new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0, 0, 0, 0x87, 0x10, 0x02]);
 

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { parseBridgeArgs } from '../src/cli.ts';
+
+// The command line offers only what the bridge's security controls allow (bridge-server's tests
+// check the controls themselves).
+
+const PAGE = 'http://localhost:5173';
+
+describe('the bridge command line', () => {
+  it('offers no option to listen elsewhere: the command line refuses --host and --listen', () => {
+    expect(() => parseBridgeArgs(['--host', '0.0.0.0'])).toThrow(/host/);
+    expect(() => parseBridgeArgs(['--listen', '0.0.0.0:8787'])).toThrow(/listen/);
+    expect(parseBridgeArgs(['--ipv6'])).toMatchObject({ ipv6: true });
+  });
+
+  it('takes --allow-origin, repeatable', () => {
+    expect(parseBridgeArgs(['--allow-origin', PAGE, '--allow-origin', 'http://127.0.0.1:4173'])).toMatchObject({ allowOrigins: [PAGE, 'http://127.0.0.1:4173'] });
+  });
+
+  it('takes a port from 1 to 65535 and refuses anything else', () => {
+    expect(parseBridgeArgs(['--port', '9000'])).toMatchObject({ port: 9000 });
+    for (const bad of ['0', '65536', '-1', '80a', '']) expect(() => parseBridgeArgs(['--port', bad])).toThrow(/--port/);
+  });
+});

@@ -1,7 +1,0 @@
-import type { HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
-import { initScriptBundle } from './init-script-bundle.ts';
-
-/** An init script that installs the fake `navigator.serial` (a Huawei stick with this SIM) before page scripts run. */
-export async function fakeSerialScript(options: { sim?: string; modem?: HuaweiModemOptions } = {}): Promise<string> {
-  return `window.__fakeSerialOptions = ${JSON.stringify(options)};\n${await initScriptBundle('fake-serial-entry.ts', 'KryptonFakeSerial')}`;
-}

@@ -1,0 +1,27 @@
+import { Logger, startBridge, type RunningBridge } from '@krypton-web/bridge-server';
+import type { Lab } from '@krypton-web/krypton-lab';
+import { ensureBuilt } from './build.test-support.ts';
+
+/** The product as `pnpm start` runs it: the bridge on a free loopback port serving the built app, with the lab mounted. */
+export interface Stack {
+  url: string;
+  lab: Lab;
+  bridge: RunningBridge;
+  close(): Promise<void>;
+}
+
+/** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
+export async function startStack(options: { pcsc?: boolean; lab?: Lab } = {}): Promise<Stack> {
+  const webRoot = await ensureBuilt();
+  const bridge = await startBridge({ port: 0, lab: options.lab ?? true, webRoot, pcsc: options.pcsc ?? false, log: new Logger(() => undefined) });
+  return {
+    url: bridge.url,
+    lab: bridge.lab!,
+    bridge,
+    close: async () => {
+      await bridge.close();
+      // A lab given to the bridge is the caller's: the bridge leaves it running.
+      await options.lab?.close();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import type { Lab } from '@krypton-web/krypton-lab';
+import { approvalsPage } from './http/approvals-page.ts';
+import { hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
+import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton-proxy.ts';
+import { resolveLimits, type BridgeLimits } from './limits.ts';
+import { Logger } from './log.ts';
+import { PcscReaderBackend } from './readers/pcsc-backend.ts';
+import type { ReaderBackend } from './readers/reader-backend.ts';
+import { SimSessions } from './readers/sim-sessions.ts';
+import { AllowedHosts } from './security/allowed-hosts.ts';
+import { ApprovalStore } from './security/approvals.ts';
+import { canonicalOrigin, OriginPolicy } from './security/origin-policy.ts';
+import { WsGateway } from './ws/ws-gateway.ts';
+
+/** The bridge's name in its hello. */
+export const BRIDGE_NAME = 'krypton-web-bridge/0.1.0';
+
+/** How to start the bridge. */
+export interface BridgeOptions {
+  /** Port on 127.0.0.1 (default 8787; 0 picks a free one). */
+  port?: number;
+  /** Also listen on [::1]. */
+  ipv6?: boolean;
+  /** Demo mode: mount the lab (virtual SIM reader, emulated Krypton, Cognito, S3). A running lab may be given. */
+  lab?: boolean | Lab;
+  /** Origins approved from the start (development: the Vite dev server). */
+  allowOrigins?: string[];
+  /** Raw APDU passthrough (developers only; announced at start). */
+  rawApdu?: boolean;
+  /** The built web app to serve; without one, `/` says the app is not built. */
+  webRoot?: string;
+  /** Use PC/SC readers through pcscd (default true). */
+  pcsc?: boolean;
+  /** Reader backends besides PC/SC (default: the demo's virtual reader when the lab is mounted). */
+  readers?: ReaderBackend[];
+  /** Rates, sizes and timeouts to enforce instead of the defaults (tests shorten the timeouts). */
+  limits?: Partial<BridgeLimits>;
+  /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
+  upstreamFetch?: typeof fetch;
+  log?: Logger;
+}
+
+/** A running bridge. */
+export interface RunningBridge {
+  url: string;
+  port: number;
+  /** Every address it listens on. */
+  addresses: AddressInfo[];
+  approvals: ApprovalStore;
+  lab: Lab | undefined;
+  /** Closes sessions, releases pcscd, stops the lab it started, and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts the bridge on loopback. */
+export async function startBridge(options: BridgeOptions = {}): Promise<RunningBridge> {
+  const log = options.log ?? new Logger();
+  const limits = resolveLimits(options.limits);
+  const approvals = new ApprovalStore();
+  for (const o of options.allowOrigins ?? []) {
+    const canonical = canonicalOrigin(o);
+    if (!canonical || canonical !== o.replace(/\/$/, '')) throw new Error(`--allow-origin needs an origin like http://localhost:5173, not "${o}"`);
+    approvals.preApprove(canonical);
+  }
+  // The lab (its servers, s3rver, jose, x509) is loaded only in demo mode: the live bridge never imports it.
+  const ownLab = options.lab === true ? await (await import('@krypton-web/krypton-lab')).startLab() : undefined;
+  const lab = ownLab ?? (typeof options.lab === 'object' ? options.lab : undefined);
+
+  const backends: ReaderBackend[] = [];
+  let pcsc: PcscReaderBackend | undefined;
+  if (options.pcsc ?? true) {
+    pcsc = new PcscReaderBackend(log);
+    await pcsc.start();
+    backends.push(pcsc);
+  }
+  if (options.readers) backends.push(...options.readers);
+  else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend());
+  const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates);
+
+  // The app is built once the port is known: the Host and Origin allow-lists depend on it.
+  let app: Hono | undefined;
+  const servers: Server[] = [];
+  const listen = (hostname: string, port: number) =>
+    new Promise<{ server: Server; info: AddressInfo }>((resolve, reject) => {
+      const server = serve(
+        {
+          fetch: (req: Request) => (app ? app.fetch(req) : new Response('starting', { status: 503 })),
+          hostname,
+          port,
+          serverOptions: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
+        },
+        (info) => resolve({ server: server as Server, info }),
+      );
+      (server as Server).once('error', reject);
+    });
+  const first = await listen('127.0.0.1', options.port ?? 8787).catch(async (e: NodeJS.ErrnoException) => {
+    await Promise.allSettled([pcsc?.close(), ownLab?.close()]);
+    throw e.code === 'EADDRINUSE' ? new Error(`Port ${options.port ?? 8787} is in use (another bridge?): stop it, or start with --port N`) : e;
+  });
+  servers.push(first.server);
+  const port = first.info.port;
+  if (options.ipv6) servers.push((await listen('::1', port)).server);
+
+  const hosts = new AllowedHosts(port, { ipv6: options.ipv6 });
+  const origins = new OriginPolicy(hosts, approvals);
+  const url = `http://127.0.0.1:${port}`;
+  const targets: ProxyTargets = { ...SORACOM_TARGETS };
+  if (lab) {
+    targets.lab = lab.urls.provisioning;
+    targets['lab-cellular'] = lab.urls.cellular;
+  }
+
+  const webRoot = options.webRoot;
+  const built = new Hono();
+  built.use('*', hostGuard(hosts));
+  built.use('*', securityHeaders());
+  built.use('/api/*', ownPagesOnly(origins));
+  built.use('/approvals', ownPagesOnly(origins));
+  built.use('/approvals/*', ownPagesOnly(origins));
+  built.get('/api/config', (c) =>
+    c.json({
+      mode: lab ? 'demo' : 'live',
+      bridge: BRIDGE_NAME,
+      rawApdu: options.rawApdu ?? false,
+      pcsc: pcsc ? (pcsc.unavailable ? { available: false, reason: pcsc.unavailable } : { available: true }) : { available: false, reason: 'disabled' },
+      endpoints: Object.fromEntries(Object.keys(targets).map((t) => [t, `/krypton/${t}`])),
+      ...(lab ? { lab: { cognito: lab.urls.cognito, s3: lab.urls.s3, region: lab.region, bucket: lab.bucket } } : {}),
+    }),
+  );
+  built.route('/approvals', approvalsPage(approvals, (what, origin) => log.info(`origin ${what}`, { origin })));
+  built.route('/krypton', kryptonProxy({ targets, origins, approvals, log, timeoutMs: limits.upstreamTimeoutMs, ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}) }));
+  if (webRoot !== undefined && existsSync(webRoot)) {
+    built.use('/*', serveStatic({ root: webRoot }));
+    built.get('/*', serveStatic({ root: webRoot, path: 'index.html' }));
+  } else {
+    built.get('/', (c) => c.text('The web app is not built yet: run `pnpm start` (or `pnpm --filter @krypton-web/web build`).', 503));
+  }
+  built.all('*', (c) => c.json({ code: 'NOT_FOUND', message: 'Not found' }, 404));
+  app = built;
+
+  const gateway = new WsGateway({
+    hosts,
+    origins,
+    approvals,
+    sessions,
+    log,
+    bridgeName: BRIDGE_NAME,
+    bridgeUrl: url,
+    rawApdu: options.rawApdu ?? false,
+    limits,
+    onApprovalRequest: (origin, code) => log.warn(`approval requested by ${origin}: code ${code} — approve at ${url}/approvals`),
+  });
+  for (const s of servers) gateway.attach(s, s === servers[0] ? backends : []);
+  if (options.rawApdu) log.warn('RAW APDU PASSTHROUGH IS ON (--dev-raw-apdu): approved pages can send any command to the card');
+
+  return {
+    url,
+    port,
+    addresses: servers.map((s) => s.address() as AddressInfo),
+    approvals,
+    lab,
+    close: async () => {
+      await gateway.close();
+      await sessions.closeAll();
+      await Promise.all(backends.map((b) => b.close()));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+      await ownLab?.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { ApduTransport } from '@krypton-web/krypton-core';
+
+/** A reader as a backend sees it. */
+export interface BackendReader {
+  name: string;
+  card: boolean;
+  atr?: string;
+}
+
+/** An open connection to the card in one reader. */
+export interface OpenedCard {
+  transport: ApduTransport;
+  atr: string;
+  protocol: string;
+}
+
+/** What changed in the readers: the list, a card pulled out, or the whole service gone (pcscd stopped). */
+export type ReaderChange = { type: 'readers' } | { type: 'card-removed'; reader: string } | { type: 'service-lost' };
+
+/** A source of card readers: PC/SC through pcscd, or the demo's virtual reader. */
+export interface ReaderBackend {
+  /** A short name for logs ("pcsc", "virtual"). */
+  readonly kind: string;
+  /** The readers now. */
+  readers(): Promise<BackendReader[]>;
+  /** Calls `listener` on every change; returns the unsubscribe function. */
+  onChange(listener: (change: ReaderChange) => void): () => void;
+  /** Connects exclusively to the card in `reader`. */
+  open(reader: string): Promise<OpenedCard>;
+  /** Releases the backend. */
+  close(): Promise<void>;
+}
+
+/** The demo's in-memory reader, as the bridge lists it (readers/virtual-backend.ts; named here so naming it loads no lab). */
+export const VIRTUAL_READER_NAME = 'Krypton Web demo reader (virtual SIM)';

@@ -1,0 +1,35 @@
+// @ts-check
+/** The workspace's packages and the commands they bundle (the `bundles` field of a package.json). */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is tools/build/src/workspace.mjs). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Folders that hold workspace packages, as pnpm-workspace.yaml lists them. */
+const GROUPS = ['packages', 'apps', 'tools'];
+
+/**
+ * @typedef {{ dir: string; name: string; bundles: Record<string, string>; json: Record<string, unknown> }} WorkspacePackage
+ */
+
+/**
+ * Every workspace package with its manifest.
+ * @returns {WorkspacePackage[]}
+ */
+export function workspacePackages() {
+  /** @type {WorkspacePackage[]} */
+  const out = [];
+  for (const group of GROUPS) {
+    const groupDir = join(ROOT, group);
+    if (!existsSync(groupDir)) continue;
+    for (const entry of readdirSync(groupDir, { withFileTypes: true })) {
+      const file = join(groupDir, entry.name, 'package.json');
+      if (!entry.isDirectory() || !existsSync(file)) continue;
+      const json = JSON.parse(readFileSync(file, 'utf8'));
+      out.push({ dir: join(groupDir, entry.name), name: json.name, bundles: json.bundles ?? {}, json });
+    }
+  }
+  return out;
+}
