@@ -14,7 +14,6 @@ export {
   type ReaderStatus,
   type Disposition,
 } from './pcsc.ts';
-export { transmitT0, type SendApdu } from './t0.ts';
 export { TinyCard, TINY_CARD_ATR } from './tiny-card.ts';
 export { enableLoopbackQuickAck, QUICKACK_LOOPBACK_ADDRESS, QuickAckError, type LoopbackQuickAck, type QuickAckErrorCode } from './quickack.ts';
 export { startModemPty, type ModemPty } from './modem-pty.ts';
