@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEfImsi, encodeResponseApdu, fromHex, runT0, toHex } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim } from '../profiles/index.ts';
-import { PcscClient, findFreePortPair, startPcscd, type PcscCard } from '../testing/index.ts';
+import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
+import { findFreePortPair, startPcscd } from '../testing/index.ts';
 import { parseEndpoint, parseVcardArgs, resolveSim, runVcard } from './vcard-command.ts';
 
 /** An in-process io for runVcard: collected lines and a stop switch. */
@@ -146,19 +147,18 @@ describe('vcard through a pcscd started by the test', () => {
     const pcscd = await startPcscd();
     const t = testIo();
     let run: Promise<number> | undefined;
-    const client = PcscClient.open();
-    let link: PcscCard | undefined;
+    let service: PcscService | undefined;
     try {
+      service = await PcscService.open();
       run = runVcard(['--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', 'demo', '--trace'], t.io);
       await t.waitFor(/is in the vpcd reader/);
       const expected = findSim(demoProfileSet(), 'demo');
       expect(t.out).toEqual([`vcard: SIM "demo" (IMSI ${expected.imsi}) is in the vpcd reader at 127.0.0.1:${pcscd.vpcdPort}; Ctrl-C removes it`]);
 
-      const reader = await client.waitForReader(pcscd.readerName);
-      await reader.waitForCard();
-      link = await reader.connect();
-      const card = link;
-      const send = (apdu: Uint8Array) => card.transmit(apdu);
+      await service.waitForCard({ reader: pcscd.readerName, timeoutMs: 5000 });
+      // Raw APDUs in and raw answers out: PcscTransport leaves GET RESPONSE to whoever drives it.
+      const link = await PcscTransport.open(pcscd.readerName, { service, share: 'shared' });
+      const send = (apdu: Uint8Array) => link.transmit(apdu);
 
       // SELECT the USIM by its partial AID (RID + application code), FCP requested: T=0 answers 61xx first.
       const first = await link.transmit(fromHex('00a4040407a0000000871002'));
@@ -178,10 +178,10 @@ describe('vcard through a pcscd started by the test', () => {
       // READ BINARY with the right Le is answered in one exchange: the trace holds exactly that answer.
       expect(t.err).toContain(`<= ${toHex(encodeResponseApdu(content))}`);
     } finally {
-      await link?.disconnect().catch(() => undefined);
+      // Closes the connection too, leaving the card powered: its removal below is vcard's own.
+      await service?.close();
       t.stop('SIGTERM');
       const code = await run;
-      await client.close();
       await pcscd.stop();
       expect(code).toBe(0);
       expect(t.err.at(-1)).toBe('vcard: card removed');
