@@ -1,4 +1,4 @@
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.ts';
 import { authenticate, waitFor } from './support/flows.ts';

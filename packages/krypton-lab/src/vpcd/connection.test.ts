@@ -12,7 +12,7 @@ import {
   findFreePortPair,
   startPcscd,
   type PcscdHandle,
-} from '../testing/index.ts';
+} from '../rigs/index.ts';
 import { connectCardToVpcd, type VpcdConnection, type VpcdEvent } from './connection.ts';
 import { VpcdControl } from './framing.ts';
 

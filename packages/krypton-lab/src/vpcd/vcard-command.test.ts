@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEfImsi, encodeResponseApdu, fromHex, runT0, toHex } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim } from '../profiles/index.ts';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
-import { findFreePortPair, startPcscd } from '../testing/index.ts';
+import { findFreePortPair, startPcscd } from '../rigs/index.ts';
 import { parseEndpoint, parseVcardArgs, resolveSim, runVcard } from './vcard-command.ts';
 
 /** An in-process io for runVcard: collected lines and a stop switch. */
