@@ -5,8 +5,8 @@ import { fromBase64, toBase64 } from '@krypton-web/krypton-core';
 import { VirtualUsim } from '../src/card/index.ts';
 import { findSim } from '../src/profiles/index.ts';
 import { startLab, type Lab } from '../src/server/lab.ts';
-import { signedRequest } from './support/signed-request.ts';
-import { authenticate, readImsi, type Exchange } from './support/usim-driver.ts';
+import { signedRequest } from './support/signed-request.test-support.ts';
+import { authenticate, readImsi, type Exchange } from './support/usim-driver.test-support.ts';
 
 // The whole loop over real HTTP on loopback: a virtual USIM answers APDUs, the lab's Keys API,
 // Provisioning API, Cognito and S3 answer the requests a client makes after it.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '@krypton-web/krypton-core';
 import { parseAtr, usimAtr } from './atr.ts';
-import { demoCard } from './card-test-kit.ts';
+import { demoCard } from './card-test-kit.test-support.ts';
 
 describe('USIM ATR', () => {
   it('announces T=0 first, then T=15 global bytes, and carries a TCK that zeroes the XOR of T0..TCK', () => {

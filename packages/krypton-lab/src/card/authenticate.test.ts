@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, xorBytes } from '@krypton-web/krypton-core';
 import { Milenage } from '../milenage/index.ts';
 import { parseSimProfile, type SimProfile } from '../profiles/index.ts';
-import { authenticateApdu, demoCard, networkAutn, send, sqnOf } from './card-test-kit.ts';
+import { authenticateApdu, demoCard, networkAutn, send, sqnOf } from './card-test-kit.test-support.ts';
 import { USIM_AID } from './usim-file-tree.ts';
 import { VirtualUsim } from './virtual-usim.ts';
 

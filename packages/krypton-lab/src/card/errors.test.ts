@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeEfImsi, fromHex, toHex } from '@krypton-web/krypton-core';
-import { demoCard, send, sendAll } from './card-test-kit.ts';
+import { demoCard, send, sendAll } from './card-test-kit.test-support.ts';
 import { USIM_AID } from './usim-file-tree.ts';
 import type { ApduExchange } from './virtual-usim.ts';
 

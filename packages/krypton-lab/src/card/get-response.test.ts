@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataOf, demoCard, send, sendAll, swOf } from './card-test-kit.ts';
+import { dataOf, demoCard, send, sendAll, swOf } from './card-test-kit.test-support.ts';
 
 describe('GET RESPONSE on the card (TS 102 221 §12.1.1)', () => {
   it('hands out the FCP after 61xx; a short Le gives part of it and 61 with the rest', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@krypton-web/krypton-core';
-import { demoCard, fcpFields, send, sendAll, dataOf } from './card-test-kit.ts';
+import { demoCard, fcpFields, send, sendAll, dataOf } from './card-test-kit.test-support.ts';
 import { encodePinBlock } from './pin.ts';
 import { VirtualUsim } from './virtual-usim.ts';
 import { USIM_AID } from './usim-file-tree.ts';

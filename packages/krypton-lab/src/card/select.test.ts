@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '@krypton-web/krypton-core';
-import { dataOf, demoCard, fcpFields, send, sendAll, swOf } from './card-test-kit.ts';
+import { dataOf, demoCard, fcpFields, send, sendAll, swOf } from './card-test-kit.test-support.ts';
 import { USIM_AID } from './usim-file-tree.ts';
 
 const AID = toHex(USIM_AID);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex, xorBytes } from '@krypton-web/krypton-core';
 import { Milenage } from '../milenage/index.ts';
-import { demoCard, networkAutn, sqnOf } from './card-test-kit.ts';
+import { demoCard, networkAutn, sqnOf } from './card-test-kit.test-support.ts';
 import type { VirtualUsim } from './virtual-usim.ts';
 
 const RAND = fromHex('f0e1d2c3b4a5968778695a4b3c2d1e0f');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toHex } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim } from '../profiles/index.ts';
-import { readTlvs } from './card-test-kit.ts';
+import { readTlvs } from './card-test-kit.test-support.ts';
 import { fcpTemplate } from './fcp.ts';
 import { mncLengthForImsi } from './mnc-length.ts';
 import { allFiles, applicationTemplate, buildUsimFileTree, msisdnRecord, USIM_AID } from './usim-file-tree.ts';

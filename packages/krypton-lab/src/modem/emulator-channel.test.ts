@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SerialChannelHandlers } from '@krypton-web/sim-transport';
 import { emulatorChannel } from './emulator-channel.ts';
 import { HuaweiModemEmulator } from './huawei-modem.ts';
-import { text } from './modem-test-kit.ts';
+import { text } from './modem-test-kit.test-support.ts';
 
 const modems: HuaweiModemEmulator[] = [];
 afterEach(() => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSerial, FakeSerialPort, HUAWEI_MODEM_PRODUCT_ID, HUAWEI_USB_VENDOR_ID, installFakeSerial, type RecoverableReadError } from './fake-web-serial.ts';
 import { HuaweiModemEmulator, type HuaweiModemOptions } from './huawei-modem.ts';
 import { SilentSerialDevice } from './serial-device.ts';
-import { text } from './modem-test-kit.ts';
+import { text } from './modem-test-kit.test-support.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -12,7 +12,7 @@ import {
 } from './fake-webusb.ts';
 import { HUAWEI_MODEM_PRODUCT_ID, HUAWEI_USB_VENDOR_ID } from './fake-web-serial.ts';
 import { HuaweiModemEmulator } from './huawei-modem.ts';
-import { text } from './modem-test-kit.ts';
+import { text } from './modem-test-kit.test-support.ts';
 import { SilentSerialDevice } from './serial-device.ts';
 
 const cleanups: (() => void)[] = [];

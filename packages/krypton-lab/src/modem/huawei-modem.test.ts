@@ -1,10 +1,10 @@
 import { fromHex, toHex } from '@krypton-web/krypton-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { authenticateApdu, networkAutn, sqnOf } from '../card/card-test-kit.ts';
+import { authenticateApdu, networkAutn, sqnOf } from '../card/card-test-kit.test-support.ts';
 import { demoProfileSet, findSim } from '../profiles/index.ts';
 import { csimCommand } from './csim-codec.ts';
 import { DEFAULT_MODEM_IDENTITY, HuaweiModemEmulator, type HuaweiModemOptions } from './huawei-modem.ts';
-import { ModemTap, demoModem, framed, text } from './modem-test-kit.ts';
+import { ModemTap, demoModem, framed, text } from './modem-test-kit.test-support.ts';
 
 const SELECT_ICCID = '00A4080C022FE2';
 const READ_ICCID = '00B000000A';

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, fromBase64, toBase64, xorBytes } from '@krypton-web/krypton-core';
 import { Milenage } from '../milenage/index.ts';
 import { cardKeys, findSim } from '../profiles/index.ts';
-import { kryptonFixture } from '../../test/support/krypton-fixture.ts';
-import { simRespond } from '../../test/support/milenage-sim.ts';
+import { kryptonFixture } from '../../test/support/krypton-fixture.test-support.ts';
+import { simRespond } from '../../test/support/milenage-sim.test-support.ts';
 
 describe('Keys API: start', () => {
   it('answers keyId, rand and autn in padded standard base64, with an AUTN whose MAC verifies on the SIM', async () => {

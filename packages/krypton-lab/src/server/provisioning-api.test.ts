@@ -1,8 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, toBase64 } from '@krypton-web/krypton-core';
-import { kryptonFixture } from '../../test/support/krypton-fixture.ts';
-import { signedRequest } from '../../test/support/signed-request.ts';
+import { kryptonFixture } from '../../test/support/krypton-fixture.test-support.ts';
+import { signedRequest } from '../../test/support/signed-request.test-support.ts';
 import { inventoryApplicationKey } from './provisioning-ops.ts';
 
 type Json = Record<string, unknown>;

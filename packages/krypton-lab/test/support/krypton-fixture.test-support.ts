@@ -9,8 +9,8 @@ import { LabClock } from '../../src/server/lab-clock.ts';
 import { MasterKeyStore } from '../../src/server/master-keys.ts';
 import { cellularApi, provisioningApi } from '../../src/server/provisioning-api.ts';
 import type { VendedCredentials } from '../../src/s3/credential-store.ts';
-import { signedRequest } from './signed-request.ts';
-import { simRespond } from './milenage-sim.ts';
+import { signedRequest } from './signed-request.test-support.ts';
+import { simRespond } from './milenage-sim.test-support.ts';
 
 let sharedCa: Promise<IotCertificateAuthority> | undefined;
 
