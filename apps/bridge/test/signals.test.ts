@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
 import { connectCardToVpcd, demoProfileSet, findSim, VirtualUsim, type VpcdConnection } from '@krypton-web/krypton-lab';
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { BridgeClient, type BridgeRemoteError, type WebSocketLike } from '@krypton-web/sim-transport';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
-import { startModemPty as startModem, type ModemPty as ModemProcess } from '@krypton-web/krypton-lab/testing';
+import { startModemPty as startModem, type ModemPty as ModemProcess } from '@krypton-web/krypton-lab/rigs';
 import { startSilentPty } from './support/modem.test-support.ts';
 import { runBin, tempXdg } from './support/processes.test-support.ts';
 

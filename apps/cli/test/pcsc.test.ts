@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { PcscService } from '@krypton-web/sim-transport/node';
 import { killGroup, repoRoot, runBin, tempXdg } from './support/processes.test-support.ts';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectCardToVpcd, demoProfileSet, findSim, Hss, VirtualUsim, type VirtualCard, type VpcdConnection } from '@krypton-web/krypton-lab';
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { BridgeClient, BridgeRemoteError, type BridgeEvent } from '@krypton-web/sim-transport';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 import { Logger, startBridge, type RunningBridge } from '../src/index.ts';

@@ -1,4 +1,4 @@
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, launchBrowser, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';

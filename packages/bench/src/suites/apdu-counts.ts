@@ -1,5 +1,5 @@
 import { startLab } from '@krypton-web/krypton-lab';
-import { startPcscd } from '@krypton-web/krypton-lab/testing';
+import { startPcscd } from '@krypton-web/krypton-lab/rigs';
 import { startBridge } from '@krypton-web/bridge-server';
 import { Logger } from '@krypton-web/bridge-server';
 import type { Suite } from '../metric.ts';

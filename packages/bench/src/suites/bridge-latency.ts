@@ -21,7 +21,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Usim } from '@krypton-web/krypton-core';
 import { connectCardToVpcd, demoProfileSet, findSim, VirtualUsim } from '@krypton-web/krypton-lab';
-import { enableLoopbackQuickAck, startPcscd, type LoopbackQuickAck, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { enableLoopbackQuickAck, startPcscd, type LoopbackQuickAck, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { BridgeClient, MemoryCardTransport, type BridgeSimSession, type WebSocketLike } from '@krypton-web/sim-transport';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 import WebSocket from 'ws';

@@ -1,7 +1,7 @@
 import { KryptonClient, MemoryKeyCache, simEndpoint, Tracer, Usim, type SimAuthenticator, type TraceEvent } from '@krypton-web/krypton-core';
 import { connectCardToVpcd, findSim, VirtualUsim, type Lab } from '@krypton-web/krypton-lab';
 import { emulatorChannel, HuaweiModemEmulator } from '@krypton-web/krypton-lab/modem';
-import type { PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { AtModem, BridgeClient, MemoryCardTransport } from '@krypton-web/sim-transport';
 import { PcscTransport } from '@krypton-web/sim-transport/node';
 import { WebSocket } from 'ws';

@@ -13,7 +13,11 @@ const BROWSER_ENTRIES = ['index.ts', 'fake-web-serial.ts', 'fake-webusb.ts', 'hu
 /** Bare imports the browser side may use: the product's core, itself checked free of Node by its own hygiene test. */
 const ALLOWED_PACKAGES = new Set(['@krypton-web/krypton-core']);
 
-/** Every file reachable from `entries` through relative imports, and every bare import met on the way. */
+/**
+ * Every file reachable from `entries` through relative imports, and every bare import met on the way,
+ * except packages imported for types alone: those imports are erased before bundling, so nothing of
+ * the package reaches a page (the fakes take their WebUSB and Web Serial shapes from sim-transport so).
+ */
 function importGraph(entries: string[]): { files: string[]; packages: Set<string> } {
   const files: string[] = [];
   const packages = new Set<string>();
@@ -27,7 +31,7 @@ function importGraph(entries: string[]): { files: string[]; packages: Set<string
       const spec = (m[1] ?? m[2])!;
       if (spec.startsWith('.')) {
         if (!spec.endsWith('.json')) queue.push(resolve(dirname(file), spec));
-      } else packages.add(spec);
+      } else if (!/^(?:import|export)\s+type\s/.test(m[0])) packages.add(spec);
     }
   }
   return { files, packages };

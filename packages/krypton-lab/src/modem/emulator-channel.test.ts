@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { emulatorChannel, type ChannelHandlers } from './emulator-channel.ts';
+import type { SerialChannelHandlers } from '@krypton-web/sim-transport';
+import { emulatorChannel } from './emulator-channel.ts';
 import { HuaweiModemEmulator } from './huawei-modem.ts';
 import { text } from './modem-test-kit.test-support.ts';
 
@@ -14,7 +15,7 @@ async function setUp(options: ConstructorParameters<typeof HuaweiModemEmulator>[
   const channel = emulatorChannel(modem);
   const data: Uint8Array[] = [];
   const closes: (Error | undefined)[] = [];
-  const handlers: ChannelHandlers = { onData: (chunk) => data.push(chunk), onClose: (error) => closes.push(error) };
+  const handlers: SerialChannelHandlers = { onData: (chunk) => data.push(chunk), onClose: (error) => closes.push(error) };
   channel.start(handlers);
   const received = () => data.map(text).join('');
   /** Writes a line and waits for the modem to finish answering. */

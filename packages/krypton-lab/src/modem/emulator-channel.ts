@@ -1,28 +1,9 @@
 /**
- * An in-memory serial channel to a modem emulator, shaped as sim-transport's `SerialChannel`
- * (declared again here: the lab must not depend on the product's packages), so product tests can
- * run the AT link without any port. Free of Node built-ins.
+ * An in-memory sim-transport `SerialChannel` to a modem emulator, so the product's AT link runs
+ * without any port. Free of Node built-ins (the import below is of types only).
  */
+import type { SerialChannel, SerialChannelHandlers } from '@krypton-web/sim-transport';
 import type { SerialDevice } from './serial-device.ts';
-
-/** The handlers of sim-transport's `SerialChannelHandlers`. */
-export interface ChannelHandlers {
-  /** Bytes as they arrive, in whatever chunks the device emits. */
-  onData(chunk: Uint8Array): void;
-  /** The device went away (`error` set: a `NetworkError` DOMException, as Web Serial raises) or we closed the channel (no error). */
-  onClose(error?: Error): void;
-}
-
-/** A duplex byte stream with the shape of sim-transport's `SerialChannel`. */
-export interface EmulatorChannel {
-  readonly name: string;
-  /** Starts delivering bytes; call once, before the first write. */
-  start(handlers: ChannelHandlers): void;
-  /** Sends bytes to the device; rejects once the channel is closed or the device unplugged. */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Detaches from the device and reports onClose() once; idempotent. */
-  close(): Promise<void>;
-}
 
 /** Options of `emulatorChannel`. */
 export interface EmulatorChannelOptions {
@@ -35,9 +16,13 @@ export function deviceLostError(): Error {
   return new DOMException('The device has been lost.', 'NetworkError');
 }
 
-/** Wires a channel to `device` (a `HuaweiModemEmulator`, usually). */
-export function emulatorChannel(device: SerialDevice, options: EmulatorChannelOptions = {}): EmulatorChannel {
-  let handlers: ChannelHandlers | undefined;
+/**
+ * Wires a channel to `device` (a `HuaweiModemEmulator`, usually). An unplugged device ends it with
+ * `onClose(NetworkError DOMException)`, as Web Serial does, and fails later writes; `close()` ends it
+ * with `onClose()` (no error) once.
+ */
+export function emulatorChannel(device: SerialDevice, options: EmulatorChannelOptions = {}): SerialChannel {
+  let handlers: SerialChannelHandlers | undefined;
   let detach: (() => void) | undefined;
   let stopWatching: (() => void) | undefined;
   let ended = false;
@@ -52,7 +37,7 @@ export function emulatorChannel(device: SerialDevice, options: EmulatorChannelOp
 
   return {
     name: options.name ?? 'Huawei modem emulator',
-    start(h: ChannelHandlers): void {
+    start(h: SerialChannelHandlers): void {
       if (handlers) throw new Error('emulatorChannel.start() called twice');
       handlers = h;
       if (ended) return;

@@ -4,7 +4,13 @@
  * a locked stream, a recoverable line error that hands out a fresh `readable`, an unplug that fails
  * the pending read with `NetworkError`, a cancelled picker. Free of Node built-ins (and so is all it
  * imports): pages bundle it, e.g. in a Playwright init script, through `installFakeSerial`.
+ *
+ * The Web Serial shapes are sim-transport's (type-only imports: nothing of the product runs here),
+ * and `FakeSerial` and `FakeSerialPort` implement them, so the product takes the fake without a
+ * cast. What the fake offers beyond them is Chrome's API that the product does not use, kept so the
+ * fake's own tests can hold it to Chrome's behaviour; it is declared here alone.
  */
+import type { WebSerial, WebSerialOptions, WebSerialPort, WebSerialPortFilter, WebSerialPortInfo } from '@krypton-web/sim-transport';
 import type { SimProfile } from '../profiles/index.ts';
 import { HuaweiModemEmulator, type HuaweiModemOptions } from './huawei-modem.ts';
 import type { SerialDevice } from './serial-device.ts';
@@ -14,36 +20,12 @@ export const HUAWEI_USB_VENDOR_ID = 0x12d1;
 /** The modem-mode product id many Huawei sticks (E3372, MS2131 ...) share. */
 export const HUAWEI_MODEM_PRODUCT_ID = 0x1506;
 
-/** `SerialPortInfo`. */
-export interface SerialPortInfo {
-  usbVendorId?: number;
-  usbProductId?: number;
-}
-
-/** `SerialPortFilter`. */
-export interface SerialPortFilter {
-  usbVendorId?: number;
-  usbProductId?: number;
+/** `SerialPortFilter` with Chrome's Bluetooth member, which the product never asks for: the fake checks it as Chrome does. */
+export interface FakeSerialPortFilter extends WebSerialPortFilter {
   bluetoothServiceClassId?: number | string;
 }
 
-/** `SerialPortRequestOptions`. */
-export interface SerialPortRequestOptions {
-  filters?: SerialPortFilter[];
-  allowedBluetoothServiceClassIds?: (number | string)[];
-}
-
-/** `SerialOptions`, the argument of `open()`. */
-export interface SerialOptions {
-  baudRate: number;
-  dataBits?: number;
-  stopBits?: number;
-  parity?: 'none' | 'even' | 'odd';
-  bufferSize?: number;
-  flowControl?: 'none' | 'hardware';
-}
-
-/** `SerialOutputSignals`, the argument of `setSignals()`. */
+/** `SerialOutputSignals`, the argument of `setSignals()` (the product leaves the control lines alone). */
 export interface SerialOutputSignals {
   dataTerminalReady?: boolean;
   requestToSend?: boolean;
@@ -74,7 +56,7 @@ const MAX_BUFFER_SIZE = 16 * 1024 * 1024;
 /** What the port keeps while no `readable` exists (between a line error and the next `readable`). */
 const MAX_PENDING_BYTES = 1024 * 1024;
 
-/** An event handler attribute (`onconnect`, `ondisconnect`). */
+/** An event handler attribute (`onconnect`, `ondisconnect`): Chrome's, though the product listens with `addEventListener`. */
 export type SerialEventHandler = ((event: Event) => unknown) | null;
 
 /** One device the fake offers. */
@@ -82,7 +64,7 @@ export interface FakePortSpec {
   /** The device behind the port; a promise while it is being built (a modem over a fresh USIM). */
   device: SerialDevice | Promise<SerialDevice>;
   /** USB ids; default a Huawei stick in modem mode (12d1:1506). */
-  info?: SerialPortInfo;
+  info?: WebSerialPortInfo;
   /** `open()` fails with NetworkError, as when ModemManager holds the port on Linux. */
   busy?: boolean;
   /** The site already has permission: `getPorts()` lists the port without `requestPort()`. */
@@ -106,7 +88,7 @@ function deviceLost(): DOMException {
 }
 
 /** A fake `SerialPort`. Test hooks: `unplug()`, `injectReadError()`, `signalLog`, `lastOpenOptions`. */
-export class FakeSerialPort extends EventTarget {
+export class FakeSerialPort extends EventTarget implements WebSerialPort {
   /** Handler attribute, called after listeners. */
   onconnect: SerialEventHandler = null;
   /** Handler attribute, called after listeners. */
@@ -114,10 +96,10 @@ export class FakeSerialPort extends EventTarget {
   /** Every `setSignals()` argument, in order. */
   readonly signalLog: SerialOutputSignals[] = [];
   /** The options of the last successful `open()`. */
-  lastOpenOptions: SerialOptions | undefined;
+  lastOpenOptions: WebSerialOptions | undefined;
 
   private state: 'closed' | 'opening' | 'opened' | 'closing' = 'closed';
-  private readonly info: SerialPortInfo;
+  private readonly info: WebSerialPortInfo;
   private readonly devicePromise: Promise<SerialDevice>;
   private resolvedDevice: SerialDevice | undefined;
   private isConnected = true;
@@ -180,12 +162,12 @@ export class FakeSerialPort extends EventTarget {
   }
 
   /** The USB ids. */
-  getInfo(): SerialPortInfo {
+  getInfo(): WebSerialPortInfo {
     return { ...this.info };
   }
 
   /** Opens the port; rejects with InvalidStateError when open (or opening), TypeError for bad options, NetworkError when the device cannot be opened. */
-  async open(options: SerialOptions): Promise<void> {
+  async open(options: WebSerialOptions): Promise<void> {
     if (this.state === 'opening') throw domError('InvalidStateError', 'A call to open() is already in progress.');
     if (this.state !== 'closed') throw domError('InvalidStateError', 'The port is already open.');
     validateOpenOptions(options);
@@ -406,7 +388,7 @@ export class FakeSerialPort extends EventTarget {
 }
 
 /** A fake `navigator.serial`. Test hooks: `plugIn()`, `ports`, `choose`. */
-export class FakeSerial extends EventTarget {
+export class FakeSerial extends EventTarget implements WebSerial {
   /** Handler attribute, called after listeners. */
   onconnect: SerialEventHandler = null;
   /** Handler attribute, called after listeners. */
@@ -431,7 +413,7 @@ export class FakeSerial extends EventTarget {
    * The port picker: TypeError for a malformed filter, NotFoundError ("No port selected by the user.")
    * when nothing matches or the person cancels; the chosen port gains permission.
    */
-  async requestPort(options: SerialPortRequestOptions = {}): Promise<FakeSerialPort> {
+  async requestPort(options: { filters?: FakeSerialPortFilter[] } = {}): Promise<FakeSerialPort> {
     const filters = options.filters ?? [];
     for (const filter of filters) validateFilter(filter);
     const candidates = this.all.filter((p) => p.connected && (filters.length === 0 || filters.some((f) => matches(p.getInfo(), f))));
@@ -464,7 +446,7 @@ export class FakeSerial extends EventTarget {
   }
 }
 
-function validateOpenOptions(options: SerialOptions): void {
+function validateOpenOptions(options: WebSerialOptions): void {
   if (typeof options !== 'object' || options === null || options.baudRate === undefined) {
     throw new TypeError("Failed to execute 'open' on 'SerialPort': required member baudRate is undefined.");
   }
@@ -479,7 +461,7 @@ function validateOpenOptions(options: SerialOptions): void {
   }
 }
 
-function validateFilter(filter: SerialPortFilter): void {
+function validateFilter(filter: FakeSerialPortFilter): void {
   if (filter.bluetoothServiceClassId !== undefined) {
     if (filter.usbVendorId !== undefined || filter.usbProductId !== undefined) {
       throw new TypeError('A filter cannot specify both bluetoothServiceClassId and usbVendorId or usbProductId.');
@@ -491,7 +473,7 @@ function validateFilter(filter: SerialPortFilter): void {
   }
 }
 
-function matches(info: SerialPortInfo, filter: SerialPortFilter): boolean {
+function matches(info: WebSerialPortInfo, filter: FakeSerialPortFilter): boolean {
   if (filter.bluetoothServiceClassId !== undefined) return false;
   if (filter.usbVendorId !== info.usbVendorId) return false;
   return filter.usbProductId === undefined || filter.usbProductId === info.usbProductId;

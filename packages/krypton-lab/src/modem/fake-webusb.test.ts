@@ -1,3 +1,4 @@
+import type { WebUsbInTransferResult } from '@krypton-web/sim-transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FakeUsb,
@@ -8,7 +9,6 @@ import {
   installFakeUsb,
   type FakeUsbDevice,
   type FakeUsbDeviceSpec,
-  type FakeUsbInTransferResult,
 } from './fake-webusb.ts';
 import { HUAWEI_MODEM_PRODUCT_ID, HUAWEI_USB_VENDOR_ID } from './fake-web-serial.ts';
 import { HuaweiModemEmulator } from './huawei-modem.ts';
@@ -38,8 +38,11 @@ function bytes(s: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
-function dataText(result: FakeUsbInTransferResult): string {
-  return text(new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength));
+/** The bytes a transfer brought, as text; the fake always hands out a view, as Chrome does (even an empty one). */
+function dataText(result: WebUsbInTransferResult): string {
+  const data = result.data;
+  if (!data) throw new Error(`transferIn resolved without a data view (status ${result.status})`);
+  return text(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<{ name: string; message: string }> {

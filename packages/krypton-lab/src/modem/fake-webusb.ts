@@ -9,7 +9,25 @@
  * fires `disconnect` at `navigator.usb`. Exceptions carry Chrome's names and messages
  * (blink/modules/webusb/usb_device.cc). Free of Node built-ins (and so is all it imports): pages
  * bundle it, e.g. in a Playwright init script, through `installFakeUsb`.
+ *
+ * The WebUSB shapes are sim-transport's (type-only imports: nothing of the product runs here), and
+ * `FakeUsb` and `FakeUsbDevice` implement them, so the product takes the fake without a cast. Parts
+ * of the real API that sim-transport leaves out because the product does not use them (the device's
+ * class and version fields, `forget`, the `onconnect`/`ondisconnect` attributes) exist only as
+ * members of the fake classes.
  */
+import type {
+  WebUsb,
+  WebUsbAlternateInterface,
+  WebUsbConfiguration,
+  WebUsbDevice,
+  WebUsbDeviceFilter,
+  WebUsbDirection,
+  WebUsbEndpoint,
+  WebUsbInTransferResult,
+  WebUsbInterface,
+  WebUsbOutTransferResult,
+} from '@krypton-web/sim-transport';
 import type { SimProfile } from '../profiles/index.ts';
 import { HUAWEI_MODEM_PRODUCT_ID, HUAWEI_USB_VENDOR_ID } from './fake-web-serial.ts';
 import { HuaweiModemEmulator, type HuaweiModemOptions } from './huawei-modem.ts';
@@ -21,28 +39,14 @@ export const HUAWEI_STORAGE_PRODUCT_ID = 0x1f01;
 /** Interface classes Chrome refuses to let pages claim (WebUSB §"protected interface classes"). */
 export const PROTECTED_USB_CLASSES: ReadonlySet<number> = new Set([0x01, 0x03, 0x08, 0x0b, 0x0e, 0x10, 0xe0]);
 
-/** `USBDirection`. */
-export type UsbDirection = 'in' | 'out';
-/** `USBEndpointType`. */
-export type UsbEndpointType = 'bulk' | 'interrupt' | 'isochronous';
-/** `USBTransferStatus`. */
-export type UsbTransferStatus = 'ok' | 'stall' | 'babble';
-
-/** One endpoint of a fake interface, as `USBEndpoint` describes it. */
-export interface FakeUsbEndpointSpec {
-  endpointNumber: number;
-  direction: UsbDirection;
-  type: UsbEndpointType;
-  packetSize: number;
-}
-
 /** One interface (alternate setting 0) of a fake device. */
 export interface FakeUsbInterfaceSpec {
   interfaceClass: number;
   interfaceSubclass?: number;
   interfaceProtocol?: number;
   interfaceName?: string;
-  endpoints: FakeUsbEndpointSpec[];
+  /** As `USBEndpoint` describes them. */
+  endpoints: WebUsbEndpoint[];
   /** What answers on the interface's bulk pair (the modem's AT port, a silent diagnostics port); none: bytes go nowhere. */
   device?: SerialDevice | Promise<SerialDevice>;
   /** An operating-system driver holds the interface (Linux `option`, Huawei's Windows driver): claiming it fails. */
@@ -69,68 +73,7 @@ export interface FakeUsbDeviceSpec {
   zeroLengthPackets?: boolean;
 }
 
-/** `USBEndpoint`. */
-export interface FakeUsbEndpoint {
-  readonly endpointNumber: number;
-  readonly direction: UsbDirection;
-  readonly type: UsbEndpointType;
-  readonly packetSize: number;
-}
-
-/** `USBAlternateInterface`. */
-export interface FakeUsbAlternateInterface {
-  readonly alternateSetting: number;
-  readonly interfaceClass: number;
-  readonly interfaceSubclass: number;
-  readonly interfaceProtocol: number;
-  readonly interfaceName: string | null;
-  readonly endpoints: readonly FakeUsbEndpoint[];
-}
-
-/** `USBInterface`: `claimed` follows the device. */
-export interface FakeUsbInterface {
-  readonly interfaceNumber: number;
-  readonly alternate: FakeUsbAlternateInterface;
-  readonly alternates: readonly FakeUsbAlternateInterface[];
-  readonly claimed: boolean;
-}
-
-/** `USBConfiguration`. */
-export interface FakeUsbConfiguration {
-  readonly configurationValue: number;
-  readonly configurationName: string | null;
-  readonly interfaces: readonly FakeUsbInterface[];
-}
-
-/** `USBInTransferResult`. */
-export interface FakeUsbInTransferResult {
-  readonly status: UsbTransferStatus;
-  readonly data: DataView;
-}
-
-/** `USBOutTransferResult`. */
-export interface FakeUsbOutTransferResult {
-  readonly status: 'ok' | 'stall';
-  readonly bytesWritten: number;
-}
-
-/** `USBDeviceFilter`. */
-export interface FakeUsbDeviceFilter {
-  vendorId?: number;
-  productId?: number;
-  classCode?: number;
-  subclassCode?: number;
-  protocolCode?: number;
-  serialNumber?: string;
-}
-
-/** `USBDeviceRequestOptions`. */
-export interface FakeUsbRequestOptions {
-  filters: FakeUsbDeviceFilter[];
-  exclusionFilters?: FakeUsbDeviceFilter[];
-}
-
-/** An event handler attribute (`onconnect`, `ondisconnect`). */
+/** An event handler attribute (`onconnect`, `ondisconnect`): Chrome's, though the product listens with `addEventListener`. */
 export type UsbEventHandler = ((event: Event) => unknown) | null;
 
 /** `USBConnectionEvent`: `device` is the device that came or went. */
@@ -157,7 +100,7 @@ interface PendingIn {
   length: number;
   received: Uint8Array[];
   bytes: number;
-  resolve: (result: FakeUsbInTransferResult) => void;
+  resolve: (result: WebUsbInTransferResult) => void;
   reject: (error: DOMException) => void;
 }
 
@@ -166,8 +109,8 @@ export type PacketLog = number[];
 
 /** The device side of one interface: its FIFO of packets, its halted endpoints, and the device behind it. */
 class InterfacePort {
-  readonly bulkIn: FakeUsbEndpoint | undefined;
-  readonly bulkOut: FakeUsbEndpoint | undefined;
+  readonly bulkIn: WebUsbEndpoint | undefined;
+  readonly bulkOut: WebUsbEndpoint | undefined;
   /** Packets the device has queued for the host, in order. */
   private packets: Uint8Array[] = [];
   private pending: PendingIn[] = [];
@@ -209,7 +152,7 @@ class InterfacePort {
     for (const p of pending) p.reject(error);
   }
 
-  transferIn(length: number): Promise<FakeUsbInTransferResult> {
+  transferIn(length: number): Promise<WebUsbInTransferResult> {
     this.inRequests.push(length);
     if (this.haltedIn) return Promise.resolve({ status: 'stall', data: new DataView(new ArrayBuffer(0)) });
     return new Promise((resolve, reject) => {
@@ -218,7 +161,7 @@ class InterfacePort {
     });
   }
 
-  async transferOut(bytes: Uint8Array): Promise<FakeUsbOutTransferResult> {
+  async transferOut(bytes: Uint8Array): Promise<WebUsbOutTransferResult> {
     if (this.haltedOut) return { status: 'stall', bytesWritten: 0 };
     const size = this.bulkOut!.packetSize;
     if (bytes.length === 0) this.outPackets.push(0);
@@ -227,7 +170,7 @@ class InterfacePort {
     return { status: 'ok', bytesWritten: bytes.length };
   }
 
-  clearHalt(direction: UsbDirection): void {
+  clearHalt(direction: WebUsbDirection): void {
     if (direction === 'in') this.haltedIn = false;
     else this.haltedOut = false;
     this.clearedHalts[direction] += 1;
@@ -235,7 +178,7 @@ class InterfacePort {
   }
 
   /** The endpoint stalls: the pending transfer (or the next) ends with `stall`, and so does every one until clearHalt. */
-  stall(direction: UsbDirection): void {
+  stall(direction: WebUsbDirection): void {
     if (direction === 'out') {
       this.haltedOut = true;
       return;
@@ -309,7 +252,7 @@ function bytesOf(data: unknown): Uint8Array {
 }
 
 /** A fake `USBDevice`. Test hooks: `unplug()`, `stall()`, `babble()`, `outPackets()`, `inRequests()`, `clearedHalts()`, `claimLog`, `claimedNow`. */
-export class FakeUsbDevice {
+export class FakeUsbDevice implements WebUsbDevice {
   readonly vendorId: number;
   readonly productId: number;
   readonly manufacturerName: string | null;
@@ -324,13 +267,13 @@ export class FakeUsbDevice {
   readonly deviceVersionMajor = 1;
   readonly deviceVersionMinor = 0;
   readonly deviceVersionSubminor = 0;
-  readonly configurations: readonly FakeUsbConfiguration[];
+  readonly configurations: readonly WebUsbConfiguration[];
   /** Every interface number claimed, in order, including ones released since (test hook). */
   readonly claimLog: number[] = [];
 
   private readonly ports: InterfacePort[];
   private readonly claimedSet = new Set<number>();
-  private active: FakeUsbConfiguration | null;
+  private active: WebUsbConfiguration | null;
   private isOpen = false;
   private isConnected = true;
   private granted: boolean;
@@ -349,8 +292,8 @@ export class FakeUsbDevice {
     this.granted = spec.granted ?? false;
     this.ports = spec.interfaces.map((i) => new InterfacePort(i, spec.zeroLengthPackets ?? true));
     const claimed = this.claimedSet;
-    const interfaces: FakeUsbInterface[] = spec.interfaces.map((i, n) => {
-      const alternate: FakeUsbAlternateInterface = Object.freeze({
+    const interfaces: WebUsbInterface[] = spec.interfaces.map((i, n) => {
+      const alternate: WebUsbAlternateInterface = Object.freeze({
         alternateSetting: 0,
         interfaceClass: i.interfaceClass,
         interfaceSubclass: i.interfaceSubclass ?? 0,
@@ -367,7 +310,7 @@ export class FakeUsbDevice {
         },
       };
     });
-    const configuration: FakeUsbConfiguration = Object.freeze({ configurationValue: 1, configurationName: null, interfaces: Object.freeze(interfaces) });
+    const configuration: WebUsbConfiguration = Object.freeze({ configurationValue: 1, interfaces: Object.freeze(interfaces) });
     this.configurations = Object.freeze([configuration]);
     this.active = spec.configured === false ? null : configuration;
     for (const i of spec.interfaces) {
@@ -385,7 +328,7 @@ export class FakeUsbDevice {
   }
 
   /** The active configuration, or null before `selectConfiguration` on an unconfigured device. */
-  get configuration(): FakeUsbConfiguration | null {
+  get configuration(): WebUsbConfiguration | null {
     return this.active;
   }
 
@@ -443,12 +386,12 @@ export class FakeUsbDevice {
     port.reset(domError('AbortError', 'The transfer was cancelled.'));
   }
 
-  async clearHalt(direction: UsbDirection, endpointNumber: number): Promise<void> {
+  async clearHalt(direction: WebUsbDirection, endpointNumber: number): Promise<void> {
     this.endpointPort(direction, endpointNumber).clearHalt(direction);
   }
 
   /** Waits for packets on a bulk IN endpoint: ends on a short packet, a full buffer, a stall, or a babble. */
-  transferIn(endpointNumber: number, length: number): Promise<FakeUsbInTransferResult> {
+  transferIn(endpointNumber: number, length: number): Promise<WebUsbInTransferResult> {
     try {
       if (!Number.isInteger(length) || length < 0) throw new TypeError("Failed to execute 'transferIn' on 'USBDevice': Value is outside the 'unsigned long' value range.");
       return this.endpointPort('in', endpointNumber).transferIn(length);
@@ -458,7 +401,7 @@ export class FakeUsbDevice {
   }
 
   /** Sends bytes on a bulk OUT endpoint, in packets of the endpoint's size (nothing but a zero-length packet for empty data). */
-  async transferOut(endpointNumber: number, data: BufferSource): Promise<FakeUsbOutTransferResult> {
+  async transferOut(endpointNumber: number, data: BufferSource): Promise<WebUsbOutTransferResult> {
     const port = this.endpointPort('out', endpointNumber);
     return port.transferOut(bytesOf(data));
   }
@@ -480,7 +423,7 @@ export class FakeUsbDevice {
   }
 
   /** Test hook: the endpoint of `interfaceNumber` in `direction` stalls (until the host clears the halt). */
-  stall(interfaceNumber: number, direction: UsbDirection): void {
+  stall(interfaceNumber: number, direction: WebUsbDirection): void {
     this.portAt(interfaceNumber).stall(direction);
   }
 
@@ -520,10 +463,9 @@ export class FakeUsbDevice {
   }
 
   /** @internal Whether a filter matches (vendor/product, or class codes of the device or any interface). */
-  matches(filter: FakeUsbDeviceFilter): boolean {
+  matches(filter: WebUsbDeviceFilter): boolean {
     if (filter.vendorId !== undefined && filter.vendorId !== this.vendorId) return false;
     if (filter.productId !== undefined && filter.productId !== this.productId) return false;
-    if (filter.serialNumber !== undefined && filter.serialNumber !== this.serialNumber) return false;
     if (filter.classCode === undefined) return true;
     const fits = (c: number, s: number, p: number) =>
       c === filter.classCode && (filter.subclassCode === undefined || s === filter.subclassCode) && (filter.protocolCode === undefined || p === filter.protocolCode);
@@ -548,7 +490,7 @@ export class FakeUsbDevice {
     return port;
   }
 
-  private endpointPort(direction: UsbDirection, endpointNumber: number): InterfacePort {
+  private endpointPort(direction: WebUsbDirection, endpointNumber: number): InterfacePort {
     this.ensureConfigured();
     if (!Number.isInteger(endpointNumber) || endpointNumber <= 0 || endpointNumber >= 16) throw domError('IndexSizeError', 'The specified endpoint number is out of range.');
     for (const n of this.claimedSet) {
@@ -591,7 +533,7 @@ export interface FakeUsbOptions {
 }
 
 /** A fake `navigator.usb`. Test hooks: `plugIn()`, `devices`, `choose`. */
-export class FakeUsb extends EventTarget {
+export class FakeUsb extends EventTarget implements WebUsb {
   /** Handler attribute, called after listeners. */
   onconnect: UsbEventHandler = null;
   /** Handler attribute, called after listeners. */
@@ -616,15 +558,12 @@ export class FakeUsb extends EventTarget {
    * The device chooser: TypeError without `filters` or for a malformed filter, NotFoundError
    * ("No device selected.") when nothing matches or the person cancels; the chosen device gains permission.
    */
-  async requestDevice(options: FakeUsbRequestOptions): Promise<FakeUsbDevice> {
+  async requestDevice(options: { filters: WebUsbDeviceFilter[] }): Promise<FakeUsbDevice> {
     if (typeof options !== 'object' || options === null || !Array.isArray(options.filters)) {
       throw new TypeError("Failed to execute 'requestDevice' on 'USB': Failed to read the 'filters' property from 'USBDeviceRequestOptions': Required member is undefined.");
     }
-    for (const filter of [...options.filters, ...(options.exclusionFilters ?? [])]) validateFilter(filter);
-    const excluded = options.exclusionFilters ?? [];
-    const candidates = this.all.filter(
-      (d) => d.connected && (options.filters.length === 0 || options.filters.some((f) => d.matches(f))) && !excluded.some((f) => d.matches(f)),
-    );
+    for (const filter of options.filters) validateFilter(filter);
+    const candidates = this.all.filter((d) => d.connected && (options.filters.length === 0 || options.filters.some((f) => d.matches(f))));
     const chosen = candidates.length === 0 ? undefined : this.choose(candidates);
     if (!chosen || !candidates.includes(chosen)) throw domError('NotFoundError', 'No device selected.');
     chosen.grant();
@@ -653,7 +592,7 @@ export class FakeUsb extends EventTarget {
   }
 }
 
-function validateFilter(filter: FakeUsbDeviceFilter): void {
+function validateFilter(filter: WebUsbDeviceFilter): void {
   if (filter.productId !== undefined && filter.vendorId === undefined) throw new TypeError('A filter containing a productId must also contain a vendorId.');
   if (filter.subclassCode !== undefined && filter.classCode === undefined) throw new TypeError('A filter containing a subclassCode must also contain a classCode.');
   if (filter.protocolCode !== undefined && filter.subclassCode === undefined) throw new TypeError('A filter containing a protocolCode must also contain a subclassCode.');

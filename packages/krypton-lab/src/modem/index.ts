@@ -1,7 +1,8 @@
 // The modem emulator, the fake Web Serial, the fake WebUSB and the in-memory channel: browser-safe (no Node built-ins),
-// so pages and workers bundle them. The stdio command (`modem-command.ts`) is Node-only and not here.
+// so pages and workers bundle them. The stdio command (`modem-command.ts`) is Node-only and not here. The Web Serial,
+// WebUSB and SerialChannel shapes the fakes implement are sim-transport's: import them from there.
 export { HuaweiModemEmulator, DEFAULT_MODEM_IDENTITY, type HuaweiModemOptions, type UrcNoiseOptions, type ModemIdentity, type ModemOutput, type Unsubscribe } from './huawei-modem.ts';
-export { emulatorChannel, deviceLostError, type EmulatorChannel, type EmulatorChannelOptions, type ChannelHandlers } from './emulator-channel.ts';
+export { emulatorChannel, deviceLostError, type EmulatorChannelOptions } from './emulator-channel.ts';
 export {
   installFakeSerial,
   FakeSerial,
@@ -11,11 +12,8 @@ export {
   type InstallFakeSerialOptions,
   type FakeSerialOptions,
   type FakePortSpec,
+  type FakeSerialPortFilter,
   type RecoverableReadError,
-  type SerialPortInfo,
-  type SerialPortFilter,
-  type SerialPortRequestOptions,
-  type SerialOptions,
   type SerialOutputSignals,
   type SerialInputSignals,
   type SerialEventHandler,
@@ -33,19 +31,7 @@ export {
   type FakeUsbOptions,
   type FakeUsbDeviceSpec,
   type FakeUsbInterfaceSpec,
-  type FakeUsbEndpointSpec,
-  type FakeUsbDeviceFilter,
-  type FakeUsbRequestOptions,
-  type FakeUsbConfiguration,
-  type FakeUsbInterface,
-  type FakeUsbAlternateInterface,
-  type FakeUsbEndpoint,
-  type FakeUsbInTransferResult,
-  type FakeUsbOutTransferResult,
   type HuaweiUsbModemOptions,
-  type UsbDirection,
-  type UsbEndpointType,
-  type UsbTransferStatus,
   type UsbEventHandler,
   type PacketLog,
 } from './fake-webusb.ts';

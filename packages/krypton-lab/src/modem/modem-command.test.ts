@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { fromHex } from '@krypton-web/krypton-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../cli/main.ts';
-import { readProcess, type ProcessInfo } from '../testing/proc.ts';
+import { readProcess, type ProcessInfo } from '../rigs/proc.ts';
 import { csimCommand } from './csim-codec.ts';
 import { modemCommand, parseModemArgs } from './modem-command.ts';
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '@krypton-web/krypton-core';
 import type { VirtualCard } from '../card/virtual-card.ts';
-import { TINY_CARD_ATR, TinyCard } from '../testing/index.ts';
+import { TINY_CARD_ATR, TinyCard } from '../rigs/index.ts';
 import { connectCardToVpcd, type VpcdConnection, type VpcdEvent } from './connection.ts';
 import { FrameDecoder, encodeFrame } from './framing.ts';
 

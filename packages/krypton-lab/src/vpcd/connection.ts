@@ -11,7 +11,7 @@
  * Nagle on, and the card side's delayed ACK holds the second one for about 40 ms per command.
  * Node cannot set TCP_QUICKACK, and nothing the card side writes can help (it has nothing to say
  * before the APDU arrives), so through plain 127.0.0.1 each APDU costs ~46 ms. A loopback address
- * with a `quickack 1` route (see `enableLoopbackQuickAck` in src/testing) brings it under 1 ms.
+ * with a `quickack 1` route (see `enableLoopbackQuickAck` in src/rigs) brings it under 1 ms.
  * What the card side does control it does: no Nagle, and length plus response in one write.
  */
 import net from 'node:net';

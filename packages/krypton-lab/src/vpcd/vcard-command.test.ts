@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeEfImsi, fromHex, toHex } from '@krypton-web/krypton-core';
+import { decodeEfImsi, encodeResponseApdu, fromHex, runT0, toHex } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim } from '../profiles/index.ts';
-import { PcscClient, findFreePortPair, startPcscd, transmitT0, type PcscCard } from '../testing/index.ts';
+import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
+import { findFreePortPair, startPcscd } from '../rigs/index.ts';
 import { parseEndpoint, parseVcardArgs, resolveSim, runVcard } from './vcard-command.ts';
 
 /** An in-process io for runVcard: collected lines and a stop switch. */
@@ -146,42 +147,41 @@ describe('vcard through a pcscd started by the test', () => {
     const pcscd = await startPcscd();
     const t = testIo();
     let run: Promise<number> | undefined;
-    const client = PcscClient.open();
-    let link: PcscCard | undefined;
+    let service: PcscService | undefined;
     try {
+      service = await PcscService.open();
       run = runVcard(['--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', 'demo', '--trace'], t.io);
       await t.waitFor(/is in the vpcd reader/);
       const expected = findSim(demoProfileSet(), 'demo');
       expect(t.out).toEqual([`vcard: SIM "demo" (IMSI ${expected.imsi}) is in the vpcd reader at 127.0.0.1:${pcscd.vpcdPort}; Ctrl-C removes it`]);
 
-      const reader = await client.waitForReader(pcscd.readerName);
-      await reader.waitForCard();
-      link = await reader.connect();
-      const card = link;
-      const send = (apdu: Uint8Array) => card.transmit(apdu);
-      const sw = (r: Uint8Array) => toHex(r.subarray(r.length - 2));
+      await service.waitForCard({ reader: pcscd.readerName, timeoutMs: 5000 });
+      // Raw APDUs in and raw answers out: PcscTransport leaves GET RESPONSE to whoever drives it.
+      const link = await PcscTransport.open(pcscd.readerName, { service, share: 'shared' });
+      const send = (apdu: Uint8Array) => link.transmit(apdu);
 
       // SELECT the USIM by its partial AID (RID + application code), FCP requested: T=0 answers 61xx first.
       const first = await link.transmit(fromHex('00a4040407a0000000871002'));
       expect(toHex(first)).toMatch(/^61[0-9a-f]{2}$/);
-      const fcp = await transmitT0(send, fromHex('00c00000' + toHex(first.subarray(1))));
-      expect(sw(fcp)).toBe('9000');
-      expect(fcp[0]).toBe(0x62);
-      const imsiFile = await transmitT0(send, fromHex('00a40004026f07'));
-      expect(sw(imsiFile)).toBe('9000');
-      const content = await transmitT0(send, fromHex('00b0000009'));
-      expect(sw(content)).toBe('9000');
-      expect(content).toHaveLength(11);
-      expect(decodeEfImsi(content.subarray(0, 9))).toBe(expected.imsi);
+      const fcp = await runT0(send, fromHex('00c00000' + toHex(first.subarray(1))));
+      expect(fcp.sw).toBe(0x9000);
+      expect(fcp.data[0]).toBe(0x62);
+      const imsiFile = await runT0(send, fromHex('00a40004026f07'));
+      expect(imsiFile.sw).toBe(0x9000);
+      const content = await runT0(send, fromHex('00b0000009'));
+      expect(content.sw).toBe(0x9000);
+      expect(content.data).toHaveLength(9);
+      expect(decodeEfImsi(content.data)).toBe(expected.imsi);
 
       expect(t.err).toContain('=> 00a4040407a0000000871002');
       expect(t.err).toContain('=> 00b0000009');
-      expect(t.err).toContain(`<= ${toHex(content)}`);
+      // READ BINARY with the right Le is answered in one exchange: the trace holds exactly that answer.
+      expect(t.err).toContain(`<= ${toHex(encodeResponseApdu(content))}`);
     } finally {
-      await link?.disconnect().catch(() => undefined);
+      // Closes the connection too, leaving the card powered: its removal below is vcard's own.
+      await service?.close();
       t.stop('SIGTERM');
       const code = await run;
-      await client.close();
       await pcscd.stop();
       expect(code).toBe(0);
       expect(t.err.at(-1)).toBe('vcard: card removed');

@@ -1,26 +1,27 @@
-import { concatBytes, decodeEfImsi, fromHex, toHex, type Bytes } from '@krypton-web/krypton-core';
-import { transmitT0 } from '../../src/testing/t0.ts';
+/**
+ * A deliberately small terminal-side driver for lab tests: IMSI read and AUTHENTICATE, with the
+ * commands built and the answers parsed here rather than by krypton-core's USIM commands, so the
+ * lab is checked against an independent reading of TS 31.102. Only the T=0 procedure (61xx, 6Cxx)
+ * is core's `runT0`: the card's own T=0 answers are pinned byte for byte by its tests
+ * (src/card/get-response.test.ts, t0-response.test.ts), so sharing it here hides no card fault.
+ */
+import { concatBytes, decodeEfImsi, fromHex, runT0, toHex, type Bytes } from '@krypton-web/krypton-core';
 import type { VirtualCard } from '../../src/card/virtual-card.ts';
 
-/**
- * A deliberately small card-side driver for lab tests: T=0 GET RESPONSE handling, IMSI read and
- * AUTHENTICATE. The product's real implementation lives in krypton-core; this one exists so the
- * lab can be tested on its own, with nothing but the APDUs a terminal would send.
- */
+/** One physical APDU and the card's raw answer, in hex. */
 export interface Exchange {
   command: string;
   response: string;
 }
 
-/** Sends one command through the lab's T=0 helper (61xx → GET RESPONSE, 6Cxx → resend), recording every APDU. */
-export async function transmit(card: VirtualCard, apdu: Uint8Array, log: Exchange[] = []): Promise<{ data: Bytes; sw: number }> {
-  const response = await transmitT0(async (command) => {
+/** Sends one command through krypton-core's T=0 procedure (61xx → GET RESPONSE, 6Cxx → resend), recording every APDU. */
+export async function transmit(card: VirtualCard, apdu: Bytes, log: Exchange[] = []): Promise<{ data: Bytes; sw: number }> {
+  const { data, sw } = await runT0(async (command) => {
     const answer = await card.transmit(command);
     log.push({ command: toHex(command), response: toHex(answer) });
     return answer;
   }, apdu);
-  const sw = (response[response.length - 2]! << 8) | response[response.length - 1]!;
-  return { data: response.slice(0, response.length - 2), sw };
+  return { data, sw };
 }
 
 /** Selects the USIM by its registered AID prefix and reads EF_IMSI. */

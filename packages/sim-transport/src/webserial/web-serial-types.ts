@@ -15,13 +15,29 @@ export interface WebSerialPortFilter {
   usbProductId?: number;
 }
 
+/** `SerialOptions`, the argument of `open()`. */
+export interface WebSerialOptions {
+  baudRate: number;
+  dataBits?: number;
+  stopBits?: number;
+  parity?: 'none' | 'even' | 'odd';
+  bufferSize?: number;
+  flowControl?: 'none' | 'hardware';
+}
+
+/** `SerialPortInfo`: the USB ids of the device behind a port. */
+export interface WebSerialPortInfo {
+  usbVendorId?: number;
+  usbProductId?: number;
+}
+
 /** A serial port as Web Serial exposes it. */
 export interface WebSerialPort extends EventTarget {
   readonly readable: ReadableStream<Uint8Array> | null;
   readonly writable: WritableStream<Uint8Array> | null;
-  open(options: { baudRate: number; dataBits?: number; stopBits?: number; parity?: 'none' | 'even' | 'odd'; bufferSize?: number; flowControl?: 'none' | 'hardware' }): Promise<void>;
+  open(options: WebSerialOptions): Promise<void>;
   close(): Promise<void>;
-  getInfo(): { usbVendorId?: number; usbProductId?: number };
+  getInfo(): WebSerialPortInfo;
   forget?(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
-import { startModemPty } from '@krypton-web/krypton-lab/testing';
+import { startModemPty } from '@krypton-web/krypton-lab/rigs';
 import { AtModem } from '@krypton-web/sim-transport';
 import { openNodeSerialChannel } from '@krypton-web/sim-transport/node';
 import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';

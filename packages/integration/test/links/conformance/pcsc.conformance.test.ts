@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { connectCardToVpcd, VirtualUsim } from '@krypton-web/krypton-lab';
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
 

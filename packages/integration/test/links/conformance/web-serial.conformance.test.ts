@@ -8,7 +8,7 @@ import { describeLinkConformance, type OpenLink } from '../../../src/link-confor
 function webSerialLink(modem: HuaweiModemOptions): OpenLink {
   return async (sim) => {
     const scope = {};
-    const serial = installFakeSerial(scope, { sim, modem }) as unknown as WebSerial;
+    const serial: WebSerial = installFakeSerial(scope, { sim, modem });
     const port = await requestModemPort({ serial });
     const channel = await WebSerialChannel.open(port);
     const opened = await AtModem.open(channel);
@@ -24,7 +24,7 @@ describe('Web Serial specifics', () => {
   it('reads on after a recoverable line error with a new reader', async () => {
     const scope = {};
     const fake = installFakeSerial(scope, { sim: 'demo' });
-    const port = await requestModemPort({ serial: fake as unknown as WebSerial });
+    const port = await requestModemPort({ serial: fake });
     const opened = await AtModem.open(await WebSerialChannel.open(port));
     const usim = new Usim(opened.transport);
     expect(await usim.readImsi()).toBe('001010000000001');
@@ -36,7 +36,7 @@ describe('Web Serial specifics', () => {
   it('ends an exchange with NO_CARD when the modem is unplugged, and fires disconnect', async () => {
     const scope = {};
     const fake = installFakeSerial(scope, { sim: 'demo', modem: { slowMs: 300 } });
-    const port = await requestModemPort({ serial: fake as unknown as WebSerial });
+    const port = await requestModemPort({ serial: fake });
     const opened = await AtModem.open(await WebSerialChannel.open(port));
     let disconnected = false;
     opened.on('disconnect', () => {
@@ -52,9 +52,9 @@ describe('Web Serial specifics', () => {
   });
 
   it('lists remembered ports without a prompt, and explains a cancelled chooser', async () => {
-    const granted = installFakeSerial({}, { sim: 'demo', granted: true }) as unknown as WebSerial;
+    const granted: WebSerial = installFakeSerial({}, { sim: 'demo', granted: true });
     expect(await rememberedModemPorts(granted)).toHaveLength(1);
-    const none = installFakeSerial({}, { sim: 'demo', ports: [] }) as unknown as WebSerial;
+    const none: WebSerial = installFakeSerial({}, { sim: 'demo', ports: [] });
     await expect(requestModemPort({ serial: none })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });

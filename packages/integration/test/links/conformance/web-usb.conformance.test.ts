@@ -17,14 +17,14 @@ import { describeLinkConformance, type OpenLink } from '../../../src/link-confor
 
 const SELECT_USIM = new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0, 0, 0, 0x87, 0x10, 0x02]);
 
-/** The fake as the product sees it: the narrow WebUSB shapes sim-transport declares. */
+/** The fake as the product sees it: the narrow WebUSB shapes sim-transport declares, which it implements. */
 function asUsb(fake: FakeUsb): WebUsb {
-  return fake as unknown as WebUsb;
+  return fake;
 }
 
 /** The fake device behind a device the product holds (test hooks). */
 function fakeOf(device: WebUsbDevice): FakeUsbDevice {
-  return device as unknown as FakeUsbDevice;
+  return device as FakeUsbDevice;
 }
 
 /** The browser path end to end, in Node: fake navigator.usb → WebUSB channel (probe, claim, bulk pair) → AT engine → lab modem. */
@@ -226,7 +226,7 @@ describe('WebUSB: the link ending', () => {
     expect(stick.opened).toBe(false);
     await expect(channel.write(latin1('AT\r'))).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     // The device opens again for the next connection.
-    const again = await WebUsbChannel.open(stick as unknown as WebUsbDevice, { probeTimeoutMs: 300 });
+    const again = await WebUsbChannel.open(stick, { probeTimeoutMs: 300 });
     expect(again.interfaceNumber).toBe(1);
     await again.close();
   });
@@ -255,7 +255,7 @@ describe('WebUSB: what a person meets', () => {
   it('a device whose interfaces are all of protected classes (a card reader): says the browser keeps them from pages', async () => {
     const reader: FakeUsbDeviceSpec = { vendorId: 0x076b, productId: 0x3021, interfaces: [{ interfaceClass: 0x0b, endpoints: [{ endpointNumber: 1, direction: 'in', type: 'bulk', packetSize: 64 }, { endpointNumber: 1, direction: 'out', type: 'bulk', packetSize: 64 }] }] };
     const fake = new FakeUsb({ devices: [reader] });
-    const device = (await fake.requestDevice({ filters: [] })) as unknown as WebUsbDevice;
+    const device: WebUsbDevice = await fake.requestDevice({ filters: [] });
     const e = await WebUsbChannel.open(device, { usb: asUsb(fake) }).catch((x: unknown) => x);
     expect(e).toMatchObject({ problem: 'protected-class' });
     // And claiming such an interface is what Chrome refuses.

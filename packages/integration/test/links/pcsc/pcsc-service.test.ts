@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PCSCD_LOCK, acquireMachineLock, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { DEFAULT_PCSCD_LOCK, acquireMachineLock, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PcscError } from '@krypton-web/sim-transport/node';
 import { PcscService } from '@krypton-web/sim-transport/node';

@@ -4,7 +4,7 @@
  */
 import { fromHex } from '@krypton-web/krypton-core';
 import { VirtualUsim, connectCardToVpcd, demoProfileSet, findSim, type VirtualCard, type VpcdConnection } from '@krypton-web/krypton-lab';
-import { enableLoopbackQuickAck, startPcscd, type LoopbackQuickAck, type PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import { enableLoopbackQuickAck, startPcscd, type LoopbackQuickAck, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import type { PcscService, PcscServiceEvent, PcscServiceEventOf, PcscServiceEventType } from '@krypton-web/sim-transport/node';
 
 /** Each file starts pcscd and may wait its turn for the machine-wide lock. */

@@ -4,7 +4,7 @@
  * use, card silent) and recovering from them.
  */
 import type { VpcdConnection } from '@krypton-web/krypton-lab';
-import type { PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@krypton-web/krypton-core';
 import { openFirstReaderWithCard } from '@krypton-web/sim-transport/node';

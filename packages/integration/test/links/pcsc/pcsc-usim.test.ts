@@ -6,7 +6,7 @@
  */
 import { Usim, toHex } from '@krypton-web/krypton-core';
 import { Hss, demoProfileSet, type VirtualUsim, type VpcdConnection } from '@krypton-web/krypton-lab';
-import type { LoopbackQuickAck, PcscdHandle } from '@krypton-web/krypton-lab/testing';
+import type { LoopbackQuickAck, PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscService } from '@krypton-web/sim-transport/node';
 import { PCSCD_HOOK_TIMEOUT, SELECT_USIM, cardHost, demoUsim, hex, insert, nextEvent, startTestPcscd } from './pcsc-test-kit.test-support.ts';

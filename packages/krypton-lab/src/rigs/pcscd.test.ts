@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PcscService } from '@krypton-web/sim-transport/node';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PCSCD_LOCK, acquireMachineLock } from './machine-lock.ts';
-import { PcscClient, listReaders, readCardStatus } from './pcsc.ts';
 import { DEFAULT_VPCD_DRIVER, startPcscd } from './pcscd.ts';
 import { findFreePortPair } from './ports.ts';
 import { listeningTcpPorts, readProcess } from './proc.ts';
@@ -35,22 +35,27 @@ describe('startPcscd', () => {
   it(
     'starts a pcscd with two vpcd readers on a private port, then removes every trace of it',
     async () => {
+      // Clients honour PCSCLITE_CSOCK_NAME but the daemon does not: the harness must unset it for
+      // this process's clients (before their first PC/SC call, as libpcsclite reads it once).
+      process.env.PCSCLITE_CSOCK_NAME = '/nonexistent/pcscd.comm';
       const pcscd = await startPcscd();
       let stopped = false;
       try {
+        expect(process.env.PCSCLITE_CSOCK_NAME).toBeUndefined();
         expect(readProcess(pcscd.pid)?.comm).toBe('pcscd');
         expect(parseInt(readFileSync('/run/pcscd/pcscd.pid', 'utf8'), 10)).toBe(pcscd.pid);
         const ports = listeningTcpPorts();
         expect(ports.has(pcscd.vpcdPort) && ports.has(pcscd.vpcdPort + 1)).toBe(true);
         expect(pcscd.readerName).toBe('Virtual PCD 00 00');
-        // Clients honour PCSCLITE_CSOCK_NAME but the daemon does not: the helpers must unset it
-        // (before this process's first PC/SC call, as libpcsclite reads it once).
-        process.env.PCSCLITE_CSOCK_NAME = '/nonexistent/pcscd.comm';
-        expect(await listReaders()).toEqual(['Virtual PCD 00 00', 'Virtual PCD 00 01']);
-        expect(process.env.PCSCLITE_CSOCK_NAME).toBeUndefined();
-        const status = await readCardStatus(pcscd.readerName);
-        expect(status).toMatchObject({ present: false, empty: true });
-        expect(status.atr).toHaveLength(0);
+        const service = await PcscService.open();
+        try {
+          const readers = await service.listReaders();
+          expect(readers.map((r) => r.name)).toEqual(['Virtual PCD 00 00', 'Virtual PCD 00 01']);
+          expect(readers[0]).toMatchObject({ name: pcscd.readerName, card: 'empty' });
+          expect(readers[0]!.atr).toHaveLength(0);
+        } finally {
+          await service.close();
+        }
         expect(JSON.parse(readFileSync(DEFAULT_PCSCD_LOCK, 'utf8'))).toMatchObject({ pid: process.pid });
         expect(pcscd.logs()).toMatch(/vpcd|Virtual PCD/);
 
@@ -79,11 +84,11 @@ describe('startPcscd', () => {
         await pcscd.restart();
         expect(pcscd.pid).not.toBe(before);
         expect(readProcess(before)).toBeUndefined();
-        const client = PcscClient.open();
+        const service = await PcscService.open();
         try {
-          expect(await client.listReaders()).toContain(pcscd.readerName);
+          expect((await service.listReaders()).map((r) => r.name)).toContain(pcscd.readerName);
         } finally {
-          await client.close();
+          await service.close();
         }
       } finally {
         await pcscd.stop();

@@ -1,9 +1,11 @@
 /**
  * Gives a test its own pcscd with a vpcd reader on a private port, and takes it away again.
  *
- * pcscd always serves /run/pcscd/pcscd.comm (it ignores PCSCLITE_CSOCK_NAME), so one machine runs
- * one pcscd: the harness takes a machine-wide lock (see machine-lock.ts) before starting it, and
- * refuses to run beside a pcscd it did not start (the system service, a developer's own). Reusing
+ * pcscd always serves /run/pcscd/pcscd.comm (it ignores PCSCLITE_CSOCK_NAME, which only clients
+ * honour: the harness unsets it in its own process, so the caller's PC/SC clients dial this daemon),
+ * so one machine runs one pcscd: the harness takes a machine-wide lock (see machine-lock.ts) before
+ * starting it, and refuses to run beside a pcscd it did not start (the system service, a
+ * developer's own). Reusing
  * a foreign pcscd was rejected on purpose: its readers are not ours to configure, restart tests
  * would kill it, and a developer's running `lab vcard` would answer in place of the test's card.
  * A pcscd left behind by a harness whose process died (its config path names the dead owner's
@@ -258,6 +260,9 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65535)) {
     throw new PcscdError('BAD_OPTION', `port must be an integer from 1 to 65534 (vpcd also takes port + 1), got ${options.port}`);
   }
+  // libpcsclite reads the variable at this process's first PC/SC call; pointed anywhere else, the
+  // caller's clients would miss the daemon started here (the product's own clients rightly honour it).
+  delete process.env.PCSCLITE_CSOCK_NAME;
   installExitHook();
   const lock: MachineLock = await acquireMachineLock(options.lockPath ?? DEFAULT_PCSCD_LOCK, {
     timeoutMs: options.lockTimeoutMs ?? 120_000,
