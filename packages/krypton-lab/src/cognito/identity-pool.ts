@@ -53,6 +53,9 @@ export class IdentityPool {
   /** Creates a pool with a fresh RS512 signing key. */
   static async create(options: IdentityPoolOptions): Promise<IdentityPool> {
     const { privateKey, publicKey } = await generateKeyPair('RS512', { extractable: true });
+    // Node 20 exports JWK holding the key's lock while it allocates, which deadlocks if a GC then
+    // frees a sync job sharing that key (see wireguardKeyPair). jose generates through WebCrypto's
+    // async job, which Node frees after its callback rather than from GC, so this export is safe.
     const jwk = { ...(await exportJWK(publicKey)), alg: 'RS512', use: 'sig', kid: 'lab-1' };
     return new IdentityPool(options, privateKey, publicKey, jwk);
   }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { concatBytes, fromBase64, toBase64, xorBytes } from '@krypton-web/krypton-core';
-import { Milenage } from '../milenage/index.ts';
-import { cardKeys, findSim } from '../profiles/index.ts';
+import { fromBase64, toBase64 } from '@krypton-web/krypton-core';
+import { findSim } from '../profiles/index.ts';
 import { kryptonFixture } from '../../test/support/krypton-fixture.test-support.ts';
-import { simRespond } from '../../test/support/milenage-sim.test-support.ts';
+import { simAuts, simRespond } from '../../test/support/milenage-sim.test-support.ts';
 
 describe('Keys API: start', () => {
   it('answers keyId, rand and autn in padded standard base64, with an AUTN whose MAC verifies on the SIM', async () => {
@@ -57,21 +56,13 @@ describe('Keys API: start', () => {
 });
 
 describe('Keys API: resync', () => {
-  async function autsFor(simName: string, rand: Uint8Array, sqnMs: Uint8Array, f: Awaited<ReturnType<typeof kryptonFixture>>) {
-    const keys = cardKeys(findSim(f.profiles, simName));
-    const m = await Milenage.withOpc(keys.k, keys.opc);
-    const { akStar } = await m.f2345(rand);
-    const { macS } = await m.f1(rand, sqnMs, new Uint8Array(2));
-    return concatBytes(xorBytes(sqnMs, akStar), macS);
-  }
-
   it('accepts a valid AUTS, moves SEQ_HE to SEQ_MS and issues SEQ_MS + 1', async () => {
     const f = await kryptonFixture();
     const sim = findSim(f.profiles, 'demo');
     const first = (await (await f.post('/v1/keys', { imsi: sim.imsi })).json()) as Record<string, string>;
     const rand = fromBase64(first.rand!);
     const sqnMs = new Uint8Array([0, 0, 0, 0, 0x10, 0x05]); // SEQ 128, IND 5
-    const auts = await autsFor('demo', rand, sqnMs, f);
+    const auts = await simAuts(sim, rand, sqnMs);
     const res = await f.post('/v1/keys', { imsi: sim.imsi, rand: first.rand, auts: toBase64(auts) });
     expect(res.status).toBe(200);
     const again = (await res.json()) as Record<string, string>;
@@ -86,7 +77,7 @@ describe('Keys API: resync', () => {
     const f = await kryptonFixture();
     const sim = findSim(f.profiles, 'demo');
     const rand = new Uint8Array(16).fill(7);
-    const auts = await autsFor('demo', rand, new Uint8Array([0, 0, 0, 0, 0x10, 0]), f);
+    const auts = await simAuts(sim, rand, new Uint8Array([0, 0, 0, 0, 0x10, 0]));
     const forged = auts.slice();
     forged[13]! ^= 1;
     for (const [r, a] of [

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { concatBytes, toBase64, utf8 } from '@krypton-web/krypton-core';
 import type { IdentityPool } from '../cognito/identity-pool.ts';
 import type { SimGroup, SimProfile } from '../profiles/index.ts';
@@ -93,8 +92,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
 
   'soracom/arc/bootstrap': async (ctx) => {
-    const client = wireguardKeyPair();
-    const server = wireguardKeyPair();
+    const [client, server] = await Promise.all([wireguardKeyPair(), wireguardKeyPair()]);
     const n = Number(ctx.subscriber.imsi.slice(-4)) % 250;
     return {
       kind: 'json',
@@ -195,9 +193,24 @@ function looksLikeJson(text: string): boolean {
   }
 }
 
-function wireguardKeyPair(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const priv = privateKey.export({ format: 'jwk' });
-  const pub = publicKey.export({ format: 'jwk' });
-  return { privateKey: Buffer.from(priv.d ?? '', 'base64url').toString('base64'), publicKey: Buffer.from(pub.x ?? '', 'base64url').toString('base64') };
+// RFC 8410 PKCS#8 for an X25519 private key, up to the 32 key bytes: version 0, OID 1.3.101.110,
+// the key as an OCTET STRING inside the privateKey OCTET STRING, and no optional public key.
+const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+
+/** A fresh WireGuard (X25519) key pair, each key as standard base64 of its 32 raw bytes. */
+export async function wireguardKeyPair(): Promise<{ privateKey: string; publicKey: string }> {
+  // Not generateKeyPairSync + export({ format: 'jwk' }): on Node 20 the JWK export holds the key's
+  // lock while it allocates, and a GC that collects the finished sync job waits for the same lock,
+  // freezing the process for good (about once in 560 arc bootstraps). WebCrypto runs generation and
+  // export as async jobs, which Node frees after their callback rather than from GC.
+  const pair = await crypto.subtle.generateKey({ name: 'X25519' }, true, ['deriveBits']);
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+  // Taking the last 32 bytes is only right for this exact layout (a PKCS#8 v2 could end with the public key).
+  if (pkcs8.length !== X25519_PKCS8_PREFIX.length + 32 || !X25519_PKCS8_PREFIX.every((b, i) => pkcs8[i] === b) || publicKey.length !== 32) {
+    throw new Error(`unexpected X25519 key encoding (PKCS#8 ${pkcs8.length} bytes, public key ${publicKey.length} bytes)`);
+  }
+  const privateKey = toBase64(pkcs8.subarray(X25519_PKCS8_PREFIX.length));
+  pkcs8.fill(0);
+  return { privateKey, publicKey: toBase64(publicKey) };
 }

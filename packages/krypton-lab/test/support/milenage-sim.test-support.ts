@@ -1,4 +1,4 @@
-import { xorBytes, type Bytes } from '@krypton-web/krypton-core';
+import { concatBytes, xorBytes, type Bytes } from '@krypton-web/krypton-core';
 import { Milenage } from '../../src/milenage/index.ts';
 import { cardKeys, type SimProfile } from '../../src/profiles/index.ts';
 
@@ -13,4 +13,13 @@ export async function simRespond(profile: SimProfile, rand: Uint8Array, autn: Ui
   const sqn = xorBytes(autn.subarray(0, 6), out.ak);
   const { macA } = await m.f1(rand, sqn, autn.subarray(6, 8));
   return { res: out.res, ck: out.ck, sqn, macOk: macA.every((b, i) => b === autn[8 + i]) };
+}
+
+/** The AUTS a card answers when it refuses a stale SQN (TS 33.102 §6.3.3): SQN_MS ⊕ AK*, then MAC-S with AMF 0000. */
+export async function simAuts(profile: SimProfile, rand: Uint8Array, sqnMs: Uint8Array): Promise<Bytes> {
+  const keys = cardKeys(profile);
+  const m = await Milenage.withOpc(keys.k, keys.opc);
+  const { akStar } = await m.f2345(rand);
+  const { macS } = await m.f1(rand, sqnMs, new Uint8Array(2));
+  return concatBytes(xorBytes(sqnMs, akStar), macS);
 }
