@@ -1,4 +1,4 @@
-import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors as joseErrors, type CryptoKey as JoseKey, type JWK } from 'jose';
+import type { CryptoKey as JoseKey, JWK } from 'jose';
 import type { LabClock } from '../server/lab-clock.ts';
 import type { VendedCredentials } from '../s3/credential-store.ts';
 
@@ -26,6 +26,14 @@ export class TokenRejected extends Error {
   override readonly name = 'TokenRejected';
 }
 
+/** The pool's signing key pair, and jose to use it. */
+interface PoolKeys {
+  jose: typeof import('jose');
+  privateKey: JoseKey;
+  publicKey: JoseKey;
+  publicJwk: JWK;
+}
+
 /**
  * An emulated Cognito identity pool with a developer provider: it issues OpenID tokens for SIMs
  * (what Krypton asks Cognito for) and exchanges valid tokens for temporary AWS credentials.
@@ -39,9 +47,7 @@ export class IdentityPool {
 
   private constructor(
     private readonly options: IdentityPoolOptions,
-    private readonly privateKey: JoseKey,
-    private readonly publicKey: JoseKey,
-    readonly publicJwk: JWK,
+    private readonly keys: Promise<PoolKeys>,
   ) {
     this.region = options.region ?? 'ap-northeast-1';
     this.identityPoolId = `${this.region}:${uuidFrom(crypto.getRandomValues(new Uint8Array(16)))}`;
@@ -50,14 +56,28 @@ export class IdentityPool {
     this.credentialTtlSeconds = options.credentialTtlSeconds ?? 60 * 60;
   }
 
-  /** Creates a pool with a fresh RS512 signing key. */
+  /**
+   * Creates a pool with a fresh RS512 signing key. The key (and jose) is made in the background: the
+   * lab answers at once, and the first token waits for the key if it is not ready yet.
+   */
   static async create(options: IdentityPoolOptions): Promise<IdentityPool> {
-    const { privateKey, publicKey } = await generateKeyPair('RS512', { extractable: true });
-    // Node 20 exports JWK holding the key's lock while it allocates, which deadlocks if a GC then
-    // frees a sync job sharing that key (see wireguardKeyPair). jose generates through WebCrypto's
-    // async job, which Node frees after its callback rather than from GC, so this export is safe.
-    const jwk = { ...(await exportJWK(publicKey)), alg: 'RS512', use: 'sig', kid: 'lab-1' };
-    return new IdentityPool(options, privateKey, publicKey, jwk);
+    const keys = (async (): Promise<PoolKeys> => {
+      const jose = await import('jose');
+      const { privateKey, publicKey } = await jose.generateKeyPair('RS512', { extractable: true });
+      // Node 20 exports JWK holding the key's lock while it allocates, which deadlocks if a GC then
+      // frees a sync job sharing that key (see wireguardKeyPair). jose generates through WebCrypto's
+      // async job, which Node frees after its callback rather than from GC, so this export is safe.
+      const publicJwk = { ...(await jose.exportJWK(publicKey)), alg: 'RS512', use: 'sig', kid: 'lab-1' };
+      return { jose, privateKey, publicKey, publicJwk };
+    })();
+    // Awaited by every use; this keeps a failure from being reported as unhandled before then.
+    keys.catch(() => undefined);
+    return new IdentityPool(options, keys);
+  }
+
+  /** The public signing key, as Cognito's JWKS would publish it. */
+  async publicJwk(): Promise<JWK> {
+    return (await this.keys).publicJwk;
   }
 
   /** The identity id Cognito keeps for a SIM: stable for an IMSI within this pool. */
@@ -69,8 +89,9 @@ export class IdentityPool {
   /** GetOpenIdTokenForDeveloperIdentity: a signed token naming the SIM's identity. */
   async openIdToken(imsi: string): Promise<{ identityId: string; token: string }> {
     const identityId = await this.identityIdFor(imsi);
+    const { jose, privateKey } = await this.keys;
     const now = Math.floor(this.options.clock.now() / 1000);
-    const token = await new SignJWT({
+    const token = await new jose.SignJWT({
       amr: ['authenticated', this.developerProviderName, `${this.developerProviderName}:${this.identityPoolId}:${imsi}`],
       'https://cognito-identity.amazonaws.com/identity-pool-arn': `arn:aws:cognito-identity:${this.region}:000000000000:identitypool/${this.identityPoolId}`,
     })
@@ -80,14 +101,15 @@ export class IdentityPool {
       .setAudience(this.identityPoolId)
       .setIssuedAt(now)
       .setExpirationTime(now + this.tokenTtlSeconds)
-      .sign(this.privateKey);
+      .sign(privateKey);
     return { identityId, token };
   }
 
   /** GetCredentialsForIdentity: checks the token against the identity and vends credentials. */
   async credentialsForToken(identityId: string, token: string): Promise<VendedCredentials> {
+    const { jose, publicKey } = await this.keys;
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, {
+      const { payload } = await jose.jwtVerify(token, publicKey, {
         issuer: COGNITO_ISSUER,
         audience: this.identityPoolId,
         algorithms: ['RS512'],
@@ -96,8 +118,8 @@ export class IdentityPool {
       if (payload.sub !== identityId) throw new TokenRejected('Invalid login token. Token is not issued for this identity.');
     } catch (e) {
       if (e instanceof TokenRejected) throw e;
-      if (e instanceof joseErrors.JWTExpired) throw new TokenRejected('Invalid login token. Token expired.');
-      if (e instanceof joseErrors.JWTClaimValidationFailed) throw new TokenRejected(`Invalid login token. Incorrect token ${e.claim}.`);
+      if (e instanceof jose.errors.JWTExpired) throw new TokenRejected('Invalid login token. Token expired.');
+      if (e instanceof jose.errors.JWTClaimValidationFailed) throw new TokenRejected(`Invalid login token. Incorrect token ${e.claim}.`);
       throw new TokenRejected('Invalid login token. Not a valid OpenId Connect identity token.');
     }
     return this.vend(identityId);

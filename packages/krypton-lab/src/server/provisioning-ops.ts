@@ -69,7 +69,7 @@ export const OPERATIONS: Record<string, Operation> = {
       body: {
         certificate: cert.certificatePem,
         privateKey: cert.privateKeyPem,
-        rootCaCertificate: s.iotCa.rootCertificatePem,
+        rootCaCertificate: await s.iotCa.rootCertificatePem(),
         host: s.iotEndpoint,
         clientId: thingName,
         thingName,
