@@ -177,14 +177,23 @@ async function clearTheWay(): Promise<void> {
   }
 }
 
+/** util-linux's setpriv (Debian's base system has it). */
+const SETPRIV = '/usr/bin/setpriv';
+
 function launch(binary: string, readersDir: string, logPath: string, debug: boolean): Daemon {
   // pcscd's output goes to a file, not a pipe, so an unreferenced child cannot keep the test process alive.
   const log = openSync(logPath, 'a');
   const env = { ...process.env };
   delete env.PCSCLITE_CSOCK_NAME;
   let child: ChildProcess;
+  const args = ['--foreground', '--config', readersDir, debug ? '--debug' : '--info'];
   try {
-    child = spawn(binary, ['--foreground', '--config', readersDir, debug ? '--debug' : '--info'], { stdio: ['ignore', log, log], env });
+    // Under setpriv --pdeathsig the kernel ends pcscd when the process that started it dies, however
+    // it dies (a killed test run, a bench stopped by a timeout): an orphaned pcscd would hold the
+    // machine's PC/SC socket and make every later harness refuse to start.
+    child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', log, log], env })
+      : spawn(binary, args, { stdio: ['ignore', log, log], env });
   } finally {
     closeSync(log);
   }
