@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { startModemPty as startModem, type ModemPty as ModemProcess } from '@krypton-web/krypton-lab/rigs';
 import { startSilentPty } from './support/modem.test-support.ts';
+import { NodeSerialChannel } from '@krypton-web/sim-transport/node';
+import { runCli } from '../src/run.ts';
 import { runBin, tempXdg } from './support/processes.test-support.ts';
 
 // -interface comm through a real pty: socat + the lab's Huawei emulator (`pnpm lab modem --stdio`),
@@ -160,6 +162,29 @@ describe('interrupting a run', () => {
     const next = await comm(m.path, ['-operation', 'getSubscriberMetadata']);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
+  });
+
+  it('an interrupt mid-run lets go of the modem port before the run returns (in this process, where no exit releases it)', async () => {
+    const m = await modem();
+    lab.faults.update({ latencyMs: 3000 });
+    const controller = new AbortController();
+    let stderr = '';
+    const code = await runCli(['-interface', 'comm', '-port-name', m.path, ...endpoints(), '-operation', 'getSubscriberMetadata', '-debug'], {
+      stdout: () => undefined,
+      stderr: (text) => {
+        stderr += text;
+        // The key agreement is under way, so the run holds the port.
+        if (stderr.includes('step key-agreement: started') && !controller.signal.aborted) controller.abort('SIGINT');
+      },
+      env: xdg.env,
+      home: '/nonexistent-home',
+      signal: controller.signal,
+    });
+    expect(controller.signal.aborted).toBe(true);
+    expect(code).toBe(130);
+    // The port's exclusive lock is free at once: the run closed it (a held lock refuses this open).
+    const port = await NodeSerialChannel.open({ path: m.path });
+    await port.close();
   });
 });
 

@@ -1,4 +1,7 @@
+import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoProfileSet } from '@krypton-web/krypton-lab/browser';
 import { runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
@@ -32,6 +35,54 @@ function expectAnswer(r: Awaited<ReturnType<typeof runBin>>): string {
   expect(r.stdout.endsWith('\n')).toBe(true);
   expect(r.stdout.slice(0, -1)).not.toContain('\n');
   return r.stdout.slice(0, -1);
+}
+
+/** One exchange the recording proxy passed on: path, request body, answer body. */
+interface Seen {
+  path: string;
+  request: string;
+  answer: string;
+}
+
+/** An HTTP proxy in front of the lab that records every exchange (the CLI runs in another process). */
+async function recordingProxy(target: string): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = Buffer.concat(chunks).toString();
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k === 'content-type' || k.startsWith('x-soracom-'))) as Record<string, string>;
+      fetch(`${target}${req.url}`, { method: req.method, headers, ...(req.method === 'POST' ? { body: request } : {}) })
+        .then(async (upstream) => {
+          const answer = await upstream.text();
+          seen.push({ path: req.url ?? '', request, answer });
+          res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'application/json', Date: upstream.headers.get('date') ?? new Date().toUTCString() });
+          res.end(answer);
+        })
+        .catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Milenage f3 (3GPP TS 35.206 §4.1), computed here with node:crypto: CK = E_K(rot(E_K(RAND ⊕ OPc) ⊕ OPc, 32) ⊕ c3) ⊕ OPc. */
+function milenageCk(k: Buffer, opc: Buffer, rand: Buffer): Buffer {
+  const aes = (block: Buffer) => {
+    const c = createCipheriv('aes-128-ecb', k, null).setAutoPadding(false);
+    return Buffer.concat([c.update(block), c.final()]);
+  };
+  const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((v, i) => v ^ b[i]!));
+  const temp = aes(xor(rand, opc));
+  const x = xor(temp, opc);
+  const rotated = Buffer.concat([x.subarray(4), x.subarray(0, 4)]);
+  rotated[15]! ^= 0x02;
+  return xor(aes(rotated), opc);
 }
 
 describe('-interface virtual against pnpm lab serve', () => {
@@ -126,17 +177,38 @@ describe('-interface virtual against pnpm lab serve', () => {
     const arc = JSON.parse(expectAnswer(await cli(['-operation', 'bootstrapArc']))) as Record<string, unknown>;
     expect(arc).toHaveProperty('arcClientPeerPrivateKey');
 
-    const inventory = expectAnswer(await cli(['-operation', 'bootstrapInventoryDevice', '-params', '{"endpoint":"coaps://jp.inventory.soracom.io:5684"}']));
-    // SORACOM's CLI prints its own filtered document: sorted keys, derived key, Go's escaping.
-    const inv = JSON.parse(inventory) as Record<string, string>;
-    expect(Object.keys(inv)).toEqual(['applicationKey', 'pskId', 'serverUri']);
-    expect(inv.serverUri).toBe('coaps://jp.inventory.soracom.io:5684');
-    expect(Buffer.from(inv.applicationKey!, 'base64')).toHaveLength(16);
+    // bootstrapInventoryDevice: its own test below, which sees the traffic it needs to check the key.
 
     const reg = JSON.parse(expectAnswer(await cli(['-operation', 'registerAzureIotDevice', '-p', '{"registrationId":"dev-1"}']))) as { operationId: string };
     expect(reg.operationId).toBeTruthy();
     const status = JSON.parse(expectAnswer(await cli(['-operation', 'getAzureIotDeviceRegistrationStatus', `-params={"operationId":${JSON.stringify(reg.operationId)}}`]))) as Record<string, unknown>;
     expect(status).toHaveProperty('operationId', reg.operationId);
+  });
+
+  it('computes Milenage f3 as TS 35.208 test set 1 says (the CK check below relies on it)', () => {
+    const ck = milenageCk(Buffer.from('465b5ce8b199b49faa5f0a2ee238a6bc', 'hex'), Buffer.from('cd63cb71954a9f4e48a5994e37a02baf', 'hex'), Buffer.from('23553cbe9637a89d218ae64dae47bf35', 'hex'));
+    expect(ck.toString('hex')).toBe('b40ba9a3c58b2a05bbf0d987b21bf8cb');
+  });
+
+  it('bootstrapInventoryDevice prints the key derived from the lab\'s nonce with the CK of the SIM\'s AUTHENTICATE, in SORACOM\'s filtered document', async () => {
+    const proxy = await recordingProxy(new URL(lab.urls.provisioning).origin);
+    try {
+      const r = await runBin(['-interface', 'virtual', '-keys-api-endpoint-url', `${proxy.url}/v1/keys`, `-provisioning-api-endpoint-url=${proxy.url}`, '-operation', 'bootstrapInventoryDevice', '-params', '{"endpoint":"coaps://jp.inventory.soracom.io:5684"}'], { env: xdg.env });
+      const printed = expectAnswer(r);
+      // The key the call was signed with, and the RAND the lab challenged the SIM with for it.
+      const inventory = proxy.seen.find((s) => s.path === '/v1/provisioning/soracom/inventory/bootstrap')!;
+      const keyId = (JSON.parse(inventory.request) as { keyId: string }).keyId;
+      const challenge = proxy.seen.filter((s) => s.path.startsWith('/v1/keys') && s.answer.includes(keyId) && s.answer.includes('"rand"')).at(-1);
+      expect(challenge, 'the key agreement that made the key').toBeDefined();
+      const demo = demoProfileSet().sims.find((p) => p.name === 'demo')!;
+      const ck = milenageCk(Buffer.from(demo.k, 'hex'), Buffer.from(demo.opc, 'hex'), Buffer.from((JSON.parse(challenge!.answer) as { rand: string }).rand, 'base64'));
+      const answer = JSON.parse(inventory.answer) as { nonce: string; timestamp: string; pskId: string; serverUri: string };
+      const applicationKey = createHash('sha256').update(Buffer.from(answer.nonce, 'base64')).update(answer.timestamp).update(ck).digest().subarray(0, 16).toString('base64');
+      // SORACOM's CLI prints its own document: keys sorted, the derived key, nothing else.
+      expect(printed).toBe(JSON.stringify({ applicationKey, pskId: 'soracom-inventory-lab:001010000000001', serverUri: 'coaps://jp.inventory.soracom.io:5684' }));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('reports a refused operation on stderr in one line with what to do, exit 1, nothing on stdout', async () => {

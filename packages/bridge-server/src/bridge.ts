@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { approvalsPage } from './http/approvals-page.ts';
 import { hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
+import { bridgeErrorHook, escapedErrorAnswer } from './http/http-error.ts';
 import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton-proxy.ts';
 import { resolveLimits, type BridgeLimits } from './limits.ts';
 import { Logger } from './log.ts';
@@ -90,7 +91,15 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     new Promise<{ server: Server; info: AddressInfo }>((resolve, reject) => {
       const server = serve(
         {
-          fetch: (req: Request) => (app ? app.fetch(req) : new Response('starting', { status: 503 })),
+          // hono's hook sees only Errors: anything else thrown still ends in the typed answer, not the server's empty 500.
+          fetch: async (req: Request) => {
+            if (!app) return new Response('starting', { status: 503 });
+            try {
+              return await app.fetch(req);
+            } catch (e) {
+              return escapedErrorAnswer(e, req, log);
+            }
+          },
           hostname,
           port,
           serverOptions: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
@@ -118,6 +127,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
 
   const webRoot = options.webRoot;
   const built = new Hono();
+  // One hook for the whole app, sub-apps mounted with `route` included (none of them sets its own).
+  built.onError(bridgeErrorHook(log));
   built.use('*', hostGuard(hosts));
   built.use('*', securityHeaders());
   built.use('/api/*', ownPagesOnly(origins));

@@ -1,6 +1,9 @@
 /** Severity of a bridge log line. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** The facts of a log line: names, codes, counts, times — never payloads. */
+export type LogFacts = Record<string, string | number | boolean | undefined>;
+
 /** Where log lines go; the default writes to stderr. */
 export type LogSink = (line: string) => void;
 
@@ -17,7 +20,7 @@ export class Logger {
   ) {}
 
   /** Logs one line at a level, with optional key=value facts. */
-  log(level: LogLevel, message: string, facts: Record<string, string | number | boolean | undefined> = {}): void {
+  log(level: LogLevel, message: string, facts: LogFacts = {}): void {
     if (ORDER[level] < ORDER[this.level]) return;
     const parts = Object.entries(facts)
       .filter(([, v]) => v !== undefined)
@@ -26,22 +29,39 @@ export class Logger {
   }
 
   /** Debug line. */
-  debug(message: string, facts?: Record<string, string | number | boolean | undefined>): void {
+  debug(message: string, facts?: LogFacts): void {
     this.log('debug', message, facts);
   }
 
   /** Info line. */
-  info(message: string, facts?: Record<string, string | number | boolean | undefined>): void {
+  info(message: string, facts?: LogFacts): void {
     this.log('info', message, facts);
   }
 
   /** Warning line. */
-  warn(message: string, facts?: Record<string, string | number | boolean | undefined>): void {
+  warn(message: string, facts?: LogFacts): void {
     this.log('warn', message, facts);
   }
 
   /** Error line. */
-  error(message: string, facts?: Record<string, string | number | boolean | undefined>): void {
+  error(message: string, facts?: LogFacts): void {
     this.log('error', message, facts);
   }
+}
+
+/**
+ * What may be logged about an error: its kind (`TypeError`) and a system or library code of it or its
+ * cause (`ECONNRESET`, `UND_ERR_SOCKET`, `Z_DATA_ERROR`), never its message, which can carry anything
+ * (a URL with a query, a value from a body).
+ */
+export function errorFacts(err: unknown): { error: string; cause: string | undefined } {
+  return { error: err instanceof Error ? err.name : err === null ? 'null' : typeof err, cause: causeCode(err) };
+}
+
+function causeCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
+  }
+  return undefined;
 }

@@ -9,7 +9,18 @@ import { eventually, startTestBridge, UPGRADE_HEADERS, VIRTUAL_READER_NAME, wsFr
 
 describe('close()', () => {
   it('ends sessions, a waiting pairing request and a peer that never answers the close handshake, within 2 s, and stops listening', async () => {
+    // The card takes longer to let go than peers get to answer the close handshake: close() must still wait for it.
     const t = await startTestBridge({ limits: { closeGraceMs: 500 } });
+    const open = t.backend.open.bind(t.backend);
+    t.backend.open = async (reader) => {
+      const card = await open(reader);
+      const release = card.transport.close.bind(card.transport);
+      card.transport.close = async () => {
+        await new Promise((r) => setTimeout(r, 800));
+        await release();
+      };
+      return card;
+    };
     let ended: BridgeRemoteError | undefined;
     const client = await BridgeClient.connect(`ws://127.0.0.1:${t.port}/ws`, { WebSocket: wsFrom(t.url), onClose: (e) => (ended = e) });
     const session = await client.open(VIRTUAL_READER_NAME);
@@ -28,11 +39,14 @@ describe('close()', () => {
 
     const startedAt = performance.now();
     await t.close();
+    const logAtClose = [...t.lines];
     expect(performance.now() - startedAt).toBeLessThan(2000);
     expect(await pairingClosed).toBe(1001);
     mute.resume();
     await muteClosed;
     await eventually(() => ended !== undefined, 'the page was told');
+    // The session ended on the bridge's side too: its card was let go before close() resolved.
+    expect(logAtClose.filter((l) => /session closed/.test(l))).toHaveLength(1);
     expect(t.bridge.approvals.listPending()).toEqual([]);
     const refused = await new Promise<boolean>((resolve) => {
       const s = net.connect(t.port, '127.0.0.1', () => {

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,12 +87,24 @@ describe('pnpm lab serve', () => {
 
 describe('the lab bin without pnpm', () => {
   it('exits 0 after SIGINT once its servers are closed', async () => {
-    const bin = spawn(process.execPath, [fileURLToPath(new URL('../bin/lab.js', import.meta.url)), 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const [line] = (await once(createInterface({ input: bin.stdout! }), 'line')) as [string];
-    expect(JSON.parse(line)).toHaveProperty('keys');
-    bin.kill('SIGINT');
-    const [code] = (await once(bin, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    // A temporary directory of its own: what the lab leaves there after exit is what it did not clean up.
+    const tmp = mkdtempSync(join(tmpdir(), 'lab-serve-exit-'));
+    try {
+      const bin = spawn(process.execPath, [fileURLToPath(new URL('../bin/lab.js', import.meta.url)), 'serve'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+      const [line] = (await once(createInterface({ input: bin.stdout! }), 'line')) as [string];
+      const urls = JSON.parse(line) as { keys: string };
+      expect(urls.keys).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/keys$/);
+      // Running: its S3 server keeps its data there.
+      expect(readdirSync(tmp).filter((f) => f.startsWith('krypton-lab-s3-'))).toHaveLength(1);
+      bin.kill('SIGINT');
+      const [code] = (await once(bin, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      // It exited after closing its servers: their data is gone and their port refuses connections.
+      expect(readdirSync(tmp)).toEqual([]);
+      await expect(fetch(urls.keys, { method: 'POST', body: '{}' })).rejects.toThrow();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

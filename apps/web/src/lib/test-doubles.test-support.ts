@@ -1,7 +1,7 @@
-import type { Failure, SessionEvent, SimSummary } from '../worker/api.ts';
+import type { Failure, SessionEvent, SimSummary, WorkerMethod } from '../worker/api.ts';
 import type { Serving } from './config.ts';
 import type { SessionDeps } from './session.svelte.ts';
-import type { WorkerApi } from './worker-api.ts';
+import { workerApiOf, type WorkerApi, type WorkerCall } from './worker-api.ts';
 
 /** A failure as the worker would throw it. */
 export function failureOf(code: string, details: Failure['details'] = {}): Failure {
@@ -18,33 +18,28 @@ export const demoServing: Serving = {
   },
 };
 
-const notImplemented = (name: string) => () => Promise.reject(new Error(`${name} not expected`));
-
-/** A worker double: every method rejects unless the test provides it. `emit` plays worker events. */
+/** A worker double: every method rejects unless the test provides it (configure and close resolve). `emit` plays worker events. */
 export interface FakeWorker {
   api: WorkerApi;
   emit: (e: SessionEvent) => void;
+  /** The names of the methods called, in order. */
   calls: string[];
   listener: ((e: SessionEvent) => void) | undefined;
 }
 
 export function fakeWorker(overrides: Partial<WorkerApi> = {}): FakeWorker {
   const calls: string[] = [];
-  const names: (keyof WorkerApi)[] = [
-    'subscribe', 'configure', 'openVirtual', 'openModem', 'bridgeReaders', 'openBridge', 'openCellular', 'simStatus', 'verifyPin', 'close',
-    'authenticate', 'forgetKey', 'refreshCredentials', 'revealCredentials', 'userData', 'runOperation', 'revealOperation', 'operationFile', 'listObjects', 'headObject', 'download', 'cancelDownload',
-  ];
-  const api = {} as Record<string, unknown>;
-  for (const n of names) {
-    const impl = (overrides[n] ?? notImplemented(n)) as (...a: unknown[]) => Promise<unknown>;
-    api[n] = (...args: unknown[]) => {
-      calls.push(n);
+  const resolves: Partial<WorkerApi> = { configure: async () => undefined, close: async () => undefined };
+  const api = workerApiOf(<K extends WorkerMethod>(name: K): WorkerCall<K> => {
+    const given: { [P in K]?: WorkerCall<P> } = overrides;
+    const fallback: { [P in K]?: WorkerCall<P> } = resolves;
+    const impl: WorkerCall<K> = given[name] ?? fallback[name] ?? (() => Promise.reject(new Error(`${name} not expected`)));
+    return (...args) => {
+      calls.push(name);
       return impl(...args);
     };
-  }
-  api.configure = overrides.configure ?? (async () => calls.push('configure') && undefined);
-  api.close = overrides.close ?? (async () => calls.push('close') && undefined);
-  const fake: FakeWorker = { api: api as WorkerApi, emit: (e) => fake.listener?.(e), calls, listener: undefined };
+  });
+  const fake: FakeWorker = { api, emit: (e) => fake.listener?.(e), calls, listener: undefined };
   return fake;
 }
 

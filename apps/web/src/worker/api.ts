@@ -1,7 +1,7 @@
 /**
  * The contract between the page and the session worker (comlink). Only plain, structured-cloneable
  * data crosses it, and never a secret unless the page asked for it by an explicit reveal call.
- * The page imports this file for its types only.
+ * The page imports this file for its types and two small values (`isFailure`, `WORKER_METHODS`).
  */
 import type { TraceEvent } from '@krypton-web/krypton-core';
 
@@ -263,6 +263,44 @@ export interface SessionApi {
   download(request: DownloadRequest, target: FileSystemFileHandle | undefined): Promise<DownloadOutcome>;
   cancelDownload(id: number): void;
 }
+
+/**
+ * Every method of SessionApi, by name: the one list the page's client (worker-client.ts) and the test
+ * double are built from. Checked both ways at compile time: each name is a method of SessionApi
+ * (`satisfies`), and no method of SessionApi is missing (`WorkerMethodsCoverSessionApi` below).
+ */
+export const WORKER_METHODS = [
+  'subscribe',
+  'configure',
+  'openVirtual',
+  'openModem',
+  'bridgeReaders',
+  'openBridge',
+  'openCellular',
+  'simStatus',
+  'verifyPin',
+  'close',
+  'authenticate',
+  'forgetKey',
+  'refreshCredentials',
+  'revealCredentials',
+  'userData',
+  'runOperation',
+  'revealOperation',
+  'operationFile',
+  'listObjects',
+  'headObject',
+  'download',
+  'cancelDownload',
+] as const satisfies readonly (keyof SessionApi)[];
+
+/** A method of the session worker, by name. */
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+
+/** Accepts only `never`: a method of SessionApi that WORKER_METHODS lacks fails the type check, named in the error. */
+type NothingMissing<Missing extends never> = Missing;
+/** The compile-time half of the exhaustiveness check (a type, so it costs the bundle nothing). */
+export type WorkerMethodsCoverSessionApi = NothingMissing<Exclude<keyof SessionApi, WorkerMethod>>;
 
 /** Whether a thrown value is a Failure from the worker. */
 export function isFailure(value: unknown): value is Failure {

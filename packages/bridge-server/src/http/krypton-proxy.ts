@@ -3,7 +3,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApprovalStore } from '../security/approvals.ts';
 import type { OriginPolicy } from '../security/origin-policy.ts';
-import type { Logger } from '../log.ts';
+import { errorFacts, type Logger } from '../log.ts';
+import { BridgeHttpError } from './http-error.ts';
 
 /** SORACOM's Krypton endpoints, by the names the page uses. */
 export const SORACOM_TARGETS = {
@@ -76,34 +77,73 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
         const v = c.req.header(name);
         if (v !== undefined) headers[name] = v;
       }
+      const target = c.req.param('target');
+      const host = new URL(base).host;
+      const shownPath = path.replace(/\/v1\/keys\/[^/]+\/verify/, '/v1/keys/{keyId}/verify');
+      const body = await readRequestBody(c);
       const started = performance.now();
+      const timeoutMs = options.timeoutMs ?? 20_000;
+      const signal = AbortSignal.timeout(timeoutMs);
       let upstream: Response;
       try {
-        upstream = await doFetch(`${base}${path}`, {
-          method: 'POST',
-          headers,
-          body: await c.req.arrayBuffer(),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
-        });
+        upstream = await doFetch(`${base}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal });
       } catch (e) {
-        const timedOut = (e as { name?: string }).name === 'TimeoutError';
-        options.log.warn('Krypton unreachable', { target: c.req.param('target'), reason: timedOut ? 'timeout' : 'network' });
-        return c.json({ code: timedOut ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE', message: `The bridge could not reach ${new URL(base).host}` }, timedOut ? 504 : 502);
+        throw upstreamFailure(e, { target, host, path: shownPath, phase: 'connect', timeoutMs, ms: Math.round(performance.now() - started) });
       }
-      const body = await readBodyWithin(upstream, MAX_PROXY_ANSWER);
-      options.log.info('Krypton call', { target: c.req.param('target'), path: path.replace(/\/v1\/keys\/[^/]+\/verify/, '/v1/keys/{keyId}/verify'), status: upstream.status, ms: Math.round(performance.now() - started) });
-      if (body === undefined) return c.json({ code: 'UPSTREAM_TOO_LARGE', message: 'Krypton answered more than the bridge passes on' }, 502);
+      // The answer's body arrives after its head: a reset, a stall or a corrupt encoding shows up only here.
+      let answer: Awaited<ReturnType<typeof readBodyWithin>>;
+      try {
+        answer = await readBodyWithin(upstream, MAX_PROXY_ANSWER);
+      } catch (e) {
+        throw upstreamFailure(e, { target, host, path: shownPath, phase: 'body', upstreamStatus: upstream.status, timeoutMs, ms: Math.round(performance.now() - started) });
+      }
+      const ms = Math.round(performance.now() - started);
+      if (answer === undefined) {
+        throw new BridgeHttpError('UPSTREAM_TOO_LARGE', `${host} answered with more than ${MAX_PROXY_ANSWER} bytes, more than a Krypton answer can be: check the endpoint URL`, { target, path: shownPath, upstreamStatus: upstream.status, ms });
+      }
+      options.log.info('Krypton call', { target, path: shownPath, status: upstream.status, ms });
       const out = new Headers({ 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' });
       const date = upstream.headers.get('date');
       if (date) out.set('Date', date);
       c.res.headers.forEach((v, k) => out.set(k, v));
-      return new Response(body, { status: upstream.status, headers: out });
+      return new Response(answer, { status: upstream.status, headers: out });
     },
   );
 
   app.all('/*', (c) => c.json({ code: 'METHOD_NOT_ALLOWED', message: 'The Krypton proxy takes POST only' }, 405));
   return app;
+}
+
+/** The page's request body; one that did not arrive whole (the page went away, the request timed out) is the page's failure, not Krypton's. */
+async function readRequestBody(c: Context): Promise<ArrayBuffer> {
+  try {
+    return await c.req.arrayBuffer();
+  } catch (e) {
+    throw new BridgeHttpError('REQUEST_INCOMPLETE', 'The request body did not arrive whole: send the request again', { error: errorFacts(e).error }, { cause: e });
+  }
+}
+
+/**
+ * What a failed upstream call means for the page. `fetch` reports a network failure as a TypeError
+ * (the Fetch standard's "network error") and the timeout as the signal's TimeoutError, before the
+ * head or while the body streams; anything else is a fault of ours and goes on to the error hook.
+ */
+function upstreamFailure(e: unknown, at: { target: string; host: string; path: string; phase: 'connect' | 'body'; upstreamStatus?: number; timeoutMs: number; ms: number }): unknown {
+  const { host, timeoutMs, ...facts } = at;
+  const name = (e as { name?: string } | undefined)?.name;
+  const { cause } = errorFacts(e);
+  if (name === 'TimeoutError') {
+    const what = at.phase === 'connect' ? `${host} did not answer within ${timeoutMs / 1000} s` : `${host} began to answer but did not finish within ${timeoutMs / 1000} s`;
+    return new BridgeHttpError('UPSTREAM_TIMEOUT', `${what}: check the network connection and try again`, { ...facts, reason: 'timeout' }, { cause: e });
+  }
+  if (!(e instanceof TypeError)) return e;
+  if (at.phase === 'connect') {
+    return new BridgeHttpError('UPSTREAM_UNREACHABLE', `The bridge could not reach ${host}: check the network connection (and any proxy or firewall), then try again`, { ...facts, reason: 'network', cause }, { cause: e });
+  }
+  // Node's fetch names the failure in the cause: a zlib code for a body that does not decode, a socket error otherwise.
+  const undecodable = cause?.startsWith('Z_') ?? false;
+  const what = undecodable ? `${host} sent an answer that could not be decoded` : `${host} broke off its answer before the end`;
+  return new BridgeHttpError('UPSTREAM_BROKEN', `${what}: try again; if it repeats, check the network connection and the endpoint URL`, { ...facts, reason: undecodable ? 'undecodable' : 'connection lost', cause }, { cause: e });
 }
 
 /** Whether no path segment decodes to a dot segment or hides a slash (`..%2F`): what is forwarded is what was checked. */

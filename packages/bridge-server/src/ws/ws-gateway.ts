@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeError, type BridgeEvent, type BridgeReply } from '@krypton-web/sim-transport';
+import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeError, type BridgeEvent, type BridgeReply, type BridgeRequest } from '@krypton-web/sim-transport';
 import { DEFAULT_LIMITS, type BridgeLimits } from '../limits.ts';
-import type { Logger } from '../log.ts';
+import { errorFacts, type Logger } from '../log.ts';
 import type { AllowedHosts } from '../security/allowed-hosts.ts';
 import type { ApprovalStore } from '../security/approvals.ts';
 import { canonicalOrigin, type OriginPolicy } from '../security/origin-policy.ts';
@@ -68,7 +68,14 @@ export class WsGateway {
   /** Handles upgrades on an HTTP server; anything not allowed is answered with a plain HTTP refusal. */
   attach(server: Server, backends: ReaderBackend[]): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    for (const b of backends) this.unsubscribe.push(b.onChange((change) => void this.onReaderChange(change, b)));
+    for (const b of backends) {
+      this.unsubscribe.push(
+        b.onChange((change) =>
+          // A floating rejection would end the process: a failure here is logged, and the next change tries again.
+          this.onReaderChange(change, b).catch((e) => this.options.log.error('reader change not passed on', { backend: b.kind, change: change.type, ...errorFacts(e) })),
+        ),
+      );
+    }
   }
 
   /** Closes every connection (sessions and pairing requests alike); peers that do not answer are cut off. */
@@ -152,13 +159,17 @@ export class WsGateway {
         ws.close(4400, 'binary messages are not part of the protocol');
         return;
       }
-      void this.onMessage(conn, data.toString());
+      // The last resort: onMessage answers its own failures, so one that escapes it is ours, and the socket ends.
+      this.onMessage(conn, data.toString()).catch((e) => {
+        this.options.log.error('WebSocket message failed', { connection: id, ...errorFacts(e) });
+        ws.close(1011, 'the bridge failed: try again');
+      });
     });
     ws.on('close', () => {
       clearTimeout(idle);
       clearTimeout(helloTimer);
       this.connections.delete(id);
-      void this.options.sessions.closeOwner(id);
+      this.options.sessions.closeOwner(id).catch((e) => this.options.log.error('sessions of a closed connection not released', { connection: id, ...errorFacts(e) }));
     });
     ws.on('error', () => ws.terminate());
   }
@@ -172,6 +183,19 @@ export class WsGateway {
       return;
     }
     const reply = (r: BridgeReply) => conn.socket.readyState === conn.socket.OPEN && conn.socket.send(JSON.stringify(r));
+    try {
+      await this.handle(conn, request, reply);
+    } catch (e) {
+      // Refusals (KryptonError, TransportError) are the card's or the page's; anything else is a fault of ours.
+      const error = toBridgeError(e);
+      if (error.code === 'BRIDGE_ERROR') this.options.log.error('WebSocket command failed', { op: request.op, connection: conn.id, ...errorFacts(e) });
+      else this.options.log.debug('WebSocket command refused', { op: request.op, code: error.code });
+      reply({ id: request.id, ok: false, error });
+    }
+  }
+
+  /** Runs one parsed request of a connection: the hello, then approval checks and the SIM operations. */
+  private async handle(conn: Connection, request: BridgeRequest, reply: (r: BridgeReply) => void): Promise<void> {
     if (!conn.helloDone) {
       if (request.op !== 'hello') {
         conn.socket.close(4401, 'the first message must be hello');
@@ -198,27 +222,22 @@ export class WsGateway {
       conn.socket.close(4403, 'approval revoked');
       return;
     }
-    if (request.op === 'hello') {
-      conn.socket.close(4400, 'bad message: hello was already sent');
-      return;
-    }
-    try {
-      switch (request.op) {
-        case 'readers':
-          reply({ id: request.id, ok: true, result: { readers: await this.options.sessions.readers() } });
+    switch (request.op) {
+      case 'hello':
+        conn.socket.close(4400, 'bad message: hello was already sent');
+        return;
+      case 'readers':
+        reply({ id: request.id, ok: true, result: { readers: await this.options.sessions.readers() } });
+        return;
+      case 'open':
+        if (!this.openLimit.take(conn.origin)) {
+          reply({ id: request.id, ok: false, error: { code: 'TRANSPORT_BUSY', message: 'Too many session opens in a short time', action: 'Wait a minute before trying again' } });
           return;
-        case 'open':
-          if (!this.openLimit.take(conn.origin)) {
-            reply({ id: request.id, ok: false, error: { code: 'TRANSPORT_BUSY', message: 'Too many session opens in a short time', action: 'Wait a minute before trying again' } });
-            return;
-          }
-          reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
-          return;
-        default:
-          reply({ id: request.id, ok: true, result: await this.options.sessions.run(request, conn.id) });
-      }
-    } catch (e) {
-      reply({ id: request.id, ok: false, error: toBridgeError(e) });
+        }
+        reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
+        return;
+      default:
+        reply({ id: request.id, ok: true, result: await this.options.sessions.run(request, conn.id) });
     }
   }
 

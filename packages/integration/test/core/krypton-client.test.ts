@@ -1,6 +1,7 @@
+import { createHash, X509Certificate } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { fromBase64, toBase64, toHex, cellularEndpoint, KryptonClient, KryptonError, OPERATION_NAMES, simEndpoint, type OperationName } from '@krypton-web/krypton-core';
+import { fromBase64, toBase64, toHex, cellularEndpoint, KryptonClient, KryptonError, OPERATION_NAMES, simEndpoint, type FetchLike, type OperationName } from '@krypton-web/krypton-core';
 import { rig, startLab, type Lab } from './lab-fixture.test-support.ts';
 
 let lab: Lab;
@@ -21,6 +22,58 @@ const PARAMS: Partial<Record<OperationName, Record<string, unknown>>> = {
   registerAzureIotDevice: { registrationId: 'device-1' },
 };
 
+/** Every HTTP exchange of a client: what it sent and what the lab answered, as text. */
+interface Seen {
+  url: string;
+  request: string;
+  status: number;
+  answer: string;
+}
+
+/** A fetch that records every exchange (the answer is read from a clone: the client reads its own). */
+function recordingFetch(): { fetch: FetchLike; seen: Seen[] } {
+  const seen: Seen[] = [];
+  return {
+    seen,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      seen.push({ url: input, request: typeof init.body === 'string' ? init.body : '', status: response.status, answer: await response.clone().text() });
+      return response;
+    },
+  };
+}
+
+/** The last provisioning call of `path` seen. */
+function lastCall(seen: Seen[], path: string): Seen {
+  const call = seen.filter((s) => s.url.endsWith(`/v1/provisioning/${path}`)).at(-1);
+  expect(call, `a call to ${path}`).toBeDefined();
+  return call!;
+}
+
+/**
+ * The inventory application key, computed here with node:crypto (protocol notes §6): the first 16
+ * bytes of SHA-256(nonce bytes ‖ timestamp string ‖ CK), in base64.
+ */
+function expectedApplicationKey(nonceBase64: string, timestamp: string, ck: Uint8Array): string {
+  return createHash('sha256').update(Buffer.from(nonceBase64, 'base64')).update(timestamp, 'utf8').update(ck).digest().subarray(0, 16).toString('base64');
+}
+
+/** The CK the lab agreed for the key a signed call named (the network's copy, not the client's). */
+function labCkOf(lab: Lab, call: Seen): Uint8Array {
+  const keyId = (JSON.parse(call.request) as { keyId: string }).keyId;
+  const key = lab.keys.get(keyId);
+  expect(key, 'the lab holds the key the client signed with').toBeDefined();
+  return key!.ck;
+}
+
+/** What `call(op)` must return for the answer the lab sent: JSON as sent, text as sent, the inventory key derived. */
+function expectedBody(op: OperationName, call: Seen, ck: Uint8Array): unknown {
+  if (op === 'getUserData') return call.answer;
+  const sent = JSON.parse(call.answer) as Record<string, string>;
+  if (op !== 'bootstrapInventoryDevice') return sent;
+  return { applicationKey: expectedApplicationKey(sent.nonce!, sent.timestamp!, ck), pskId: sent.pskId, serverUri: sent.serverUri };
+}
+
 async function paramsFor(op: OperationName, client: KryptonClient): Promise<Record<string, unknown>> {
   if (op === 'getAzureIotDeviceRegistrationStatus') {
     const reg = await client.registerAzureIotDevice({ registrationId: 'device-2' });
@@ -31,14 +84,18 @@ async function paramsFor(op: OperationName, client: KryptonClient): Promise<Reco
 
 describe('first run and cached run of every operation, through real HTTP to the lab', () => {
   it.each(OPERATION_NAMES)('%s', async (op) => {
-    const r = await rig(lab, 'demo');
+    const recorder = recordingFetch();
+    const r = await rig(lab, 'demo', { fetch: recorder.fetch });
     const params = await paramsFor(op, r.client);
     await r.client.forgetKey();
     r.reset();
     const first = await r.client.call(op, params);
     expect(first.key?.fromCache).toBe(false);
     expect(r.counts().http).toEqual(['key-agreement:200', 'verify:200', 'provisioning:200']);
-    expect(first.body).toBeTruthy();
+    // The answer the caller gets is the one the lab sent (the inventory key derived from it).
+    const sent = recorder.seen.at(-1)!;
+    expect(sent.url).toContain('/v1/provisioning/');
+    expect(first.body).toEqual(expectedBody(op, sent, labCkOf(lab, sent)));
 
     r.reset();
     const cached = await r.client.call(op, params);
@@ -50,18 +107,31 @@ describe('first run and cached run of every operation, through real HTTP to the 
   });
 
   it('answers each operation in the shape its callers expect', async () => {
-    const { client } = await rig(lab, 'demo');
+    const recorder = recordingFetch();
+    const { client } = await rig(lab, 'demo', { fetch: recorder.fetch });
     const token = await client.generateAmazonCognitoOpenIdToken();
-    expect(token.identityId).toMatch(/^ap-northeast-1:/);
+    expect(token.identityId).toMatch(/^ap-northeast-1:[0-9a-f-]{36}$/);
+    // The token names that identity, and the credentials are for the same one (one SIM, one identity).
+    const claims = JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()) as { sub?: string };
+    expect(claims.sub).toBe(token.identityId);
     const creds = await client.generateAmazonCognitoSessionCredentials();
+    expect(creds.identityId).toBe(token.identityId);
     expect(creds.credentials.expiration).toBeGreaterThan(Date.now());
+    expect(lab.credentials.lookup(creds.credentials.accessKeyId)?.secretAccessKey).toBe(creds.credentials.secretKey);
     expect(await client.getSubscriberMetadata()).toMatchObject({ imsi: '001010000000001' });
     expect(JSON.parse(await client.getUserData())).toMatchObject({ s3: { bucket: lab.bucket } });
-    expect(await client.bootstrapAwsIotThing()).toHaveProperty('certificate');
+    const iot = await client.bootstrapAwsIotThing();
+    expect(new X509Certificate(iot.certificate as string).subject).toContain('001010000000001');
+    expect(iot.clientId).toBe('001010000000001');
     const inv = await client.bootstrapInventoryDevice({ endpoint: 'coaps://example:5684' });
-    expect(Object.keys(inv).sort()).toEqual(['applicationKey', 'pskId', 'serverUri']);
-    expect(fromBase64(inv.applicationKey)).toHaveLength(16);
-    expect(await client.bootstrapArc()).toHaveProperty('arcServerPeerPublicKey');
+    const sent = lastCall(recorder.seen, 'soracom/inventory/bootstrap');
+    const answer = JSON.parse(sent.answer) as { nonce: string; timestamp: string };
+    expect(inv).toEqual({
+      applicationKey: expectedApplicationKey(answer.nonce, answer.timestamp, labCkOf(lab, sent)),
+      pskId: 'soracom-inventory-lab:001010000000001',
+      serverUri: 'coaps://example:5684',
+    });
+    expect(await client.bootstrapArc()).toEqual(JSON.parse(lastCall(recorder.seen, 'soracom/arc/bootstrap').answer));
   });
 
   it('refuses an unknown operation or a missing required parameter before touching the SIM', async () => {
@@ -209,10 +279,16 @@ describe('the server side going wrong', () => {
 
 describe('the cellular endpoint', () => {
   it('calls without a SIM or a signature, for the SIM the line belongs to', async () => {
-    const client = new KryptonClient({ endpoint: cellularEndpoint(lab.urls.cellular) });
+    const recorder = recordingFetch();
+    const client = new KryptonClient({ endpoint: cellularEndpoint(lab.urls.cellular), fetch: recorder.fetch });
     expect(await client.getSubscriberMetadata()).toMatchObject({ imsi: lab.profiles.sims[0]!.imsi });
     const inv = await client.bootstrapInventoryDevice({ endpoint: 'coaps://example:5684' });
-    expect(fromBase64(inv.applicationKey)).toHaveLength(16);
+    // Over the line there is no CK: the server hands the key over, and the client passes it on unchanged.
+    const sent = JSON.parse(lastCall(recorder.seen, 'soracom/inventory/bootstrap').answer) as { applicationKey: string };
+    expect(fromBase64(sent.applicationKey)).toHaveLength(16);
+    expect(inv).toEqual({ applicationKey: sent.applicationKey, pskId: `soracom-inventory-lab:${lab.profiles.sims[0]!.imsi}`, serverUri: 'coaps://example:5684' });
+    // Nothing was signed: no keyId and no signature left this machine.
+    expect(recorder.seen.every((s) => !s.request.includes('keyId'))).toBe(true);
   });
 
   it('explains a refusal when the machine is not on SORACOM Air', async () => {

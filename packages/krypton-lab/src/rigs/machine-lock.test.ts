@@ -29,16 +29,21 @@ describe('acquireMachineLock', () => {
 
   it('makes a second taker wait until the first releases', async () => {
     const first = await acquireMachineLock(path);
-    let secondGot = false;
+    const events: string[] = [];
     const second = acquireMachineLock(path, { pollMs: 10 }).then((l) => {
-      secondGot = true;
+      events.push('second acquired');
       return l;
     });
     await new Promise((r) => setTimeout(r, 150));
-    expect(secondGot).toBe(false);
+    expect(events).toEqual([]);
+    events.push('first released');
     first.release();
-    (await second).release();
-    expect(secondGot).toBe(true);
+    const lock = await second;
+    expect(events).toEqual(['first released', 'second acquired']);
+    // The second holds the file now: releasing it removes it.
+    expect(existsSync(path)).toBe(true);
+    lock.release();
+    expect(existsSync(path)).toBe(false);
   });
 
   it('times out naming the holder', async () => {
@@ -55,16 +60,19 @@ describe('acquireMachineLock', () => {
     await new Promise((r) => child.once('spawn', r));
     const info = readProcess(child.pid!);
     writeFileSync(path, holderFile(child.pid!, info!.startTime));
-    let got = false;
+    const events: string[] = [];
     const waiting = acquireMachineLock(path, { pollMs: 10 }).then((l) => {
-      got = true;
+      events.push('acquired');
       return l;
     });
     await new Promise((r) => setTimeout(r, 150));
-    expect(got).toBe(false);
+    expect(events).toEqual([]);
+    const exited = new Promise((r) => child.once('exit', r));
+    events.push('holder killed');
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const lock = await waiting;
+    expect(events).toEqual(['holder killed', 'acquired']);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
     lock.release();
   });

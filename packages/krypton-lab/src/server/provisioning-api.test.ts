@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, toBase64 } from '@krypton-web/krypton-core';
 import { kryptonFixture } from '../../test/support/krypton-fixture.test-support.ts';
@@ -74,11 +74,29 @@ describe('Provisioning API: every operation with a valid signature', () => {
     const req = await signedRequest(JSON.stringify({ keyId: key.keyId, endpoint: 'coaps://jp.inventory.soracom.io:5684', requestParameters: null }), key.ck);
     const res = await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: req.body, headers: req.headers });
     expect(res.status).toBe(200);
+    const now = f.clock.now();
     const body = (await res.json()) as Record<string, string>;
+    expect(Object.keys(body).sort()).toEqual(['nonce', 'pskId', 'serverUri', 'timestamp']);
     expect(body.serverUri).toBe('coaps://jp.inventory.soracom.io:5684');
+    expect(body.pskId).toBe(`soracom-inventory-lab:${key.sim.imsi}`);
     expect(fromBase64(body.nonce!)).toHaveLength(16);
+    // The lab's clock, in milliseconds, at the call.
     expect(body.timestamp).toMatch(/^[0-9]{13}$/);
-    expect(await inventoryApplicationKey(fromBase64(body.nonce!), body.timestamp!, key.ck)).toHaveLength(16);
+    expect(Math.abs(Number(body.timestamp) - now)).toBeLessThan(5000);
+    // The key a client derives, computed here with node:crypto: first 16 bytes of SHA-256(nonce ‖ timestamp ‖ CK).
+    const expected = createHash('sha256').update(Buffer.from(body.nonce!, 'base64')).update(body.timestamp!).update(key.ck).digest().subarray(0, 16);
+    expect(Buffer.from(await inventoryApplicationKey(fromBase64(body.nonce!), body.timestamp!, key.ck)).toString('hex')).toBe(expected.toString('hex'));
+    // A second call hands out a fresh nonce.
+    const again = (await (await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: req.body, headers: req.headers })).json()) as Record<string, string>;
+    expect(again.nonce).not.toBe(body.nonce);
+  });
+
+  it('inventoryApplicationKey matches a vector computed with node:crypto', async () => {
+    const nonce = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const ck = Uint8Array.from({ length: 16 }, (_, i) => 0xf0 - i);
+    const timestamp = '1700000000000';
+    const expected = createHash('sha256').update(nonce).update(timestamp).update(ck).digest().subarray(0, 16).toString('hex');
+    expect(Buffer.from(await inventoryApplicationKey(nonce, timestamp, ck)).toString('hex')).toBe(expected);
   });
 
   it('soracom/inventory/bootstrap refuses a call without the endpoint parameter', async () => {
@@ -199,8 +217,13 @@ describe('Cellular endpoint', () => {
     const res = await f.cellular.request('/v1/provisioning/soracom/air/subscriber_metadata', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Json).imsi).toBe('001010000000002');
-    const inv = await f.cellular.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: JSON.stringify({ endpoint: 'coaps://x:5684' }) });
-    expect(fromBase64(((await inv.json()) as Record<string, string>).applicationKey!)).toHaveLength(16);
+    // Over the line the client holds no CK: the server hands over a fresh key itself (no nonce to derive from).
+    const bootstrap = async () => (await (await f.cellular.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: JSON.stringify({ endpoint: 'coaps://x:5684' }) })).json()) as Record<string, string>;
+    const inv = await bootstrap();
+    expect(Object.keys(inv).sort()).toEqual(['applicationKey', 'pskId', 'serverUri']);
+    expect(inv).toMatchObject({ serverUri: 'coaps://x:5684', pskId: 'soracom-inventory-lab:001010000000002' });
+    expect(fromBase64(inv.applicationKey!)).toHaveLength(16);
+    expect((await bootstrap()).applicationKey).not.toBe(inv.applicationKey);
   });
 
   it('refuses callers that are not on SORACOM Air', async () => {

@@ -230,9 +230,17 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
       if (c.startsWith('AT+CSIM=24')) await new Promise((r) => setTimeout(r, 20));
       return huawei()(c, m);
     });
-    const pending = modem.transport.transmit(SELECT_USIM);
-    await modem.close();
-    expect(hex(await pending)).toBe('9000');
+    const events: string[] = [];
+    const pending = modem.transport.transmit(SELECT_USIM).then((r) => {
+      events.push(`APDU answered ${hex(r)}, channel ${device.channel.closed ? 'closed' : 'open'}`);
+      return r;
+    });
+    const closed = modem.close().then(() => events.push(`close resolved, channel ${device.channel.closed ? 'closed' : 'open'}`));
+    // Asked while the APDU is in flight: refused at once, and never sent.
+    await expect(modem.transport.transmit(READ_IMSI)).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
+    await Promise.all([pending, closed]);
+    expect(events).toEqual(['APDU answered 9000, channel open', 'close resolved, channel closed']);
+    expect(device.commands.filter((c) => /^AT\+CSIM=\d/.test(c))).toEqual(['AT+CSIM=24,"00A4040C07A0000000871002"']);
     await expect(modem.transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     await expect(modem.transport.readImsi()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     await expect(modem.readImsi()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });

@@ -104,13 +104,19 @@ describe('NodeSerialChannel over a real pty pair (socat)', () => {
   });
 
   it('frees the port on close, so it can be opened again', async () => {
-    const { a } = await openBoth();
+    const { a, b } = await openBoth();
     collector(a);
+    const atB = collector(b);
+    // Held: a second opener is refused (the lock is what close() must give back).
+    await expect(NodeSerialChannel.open({ path: pair!.a })).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
     await a.close();
     const again = await NodeSerialChannel.open({ path: pair!.a });
     open.push(again);
     collector(again);
+    // The reopened port works: its bytes reach the other side.
     await again.write(new Uint8Array([0x30]));
+    await atB.until(() => atB.bytes().length >= 1);
+    expect(atB.bytes().toString('latin1')).toBe('0');
   });
 
   it('refuses a second opener while the port is locked, saying another program holds it', async () => {
@@ -157,8 +163,10 @@ describe('NodeSerialChannel before start() and when the device node vanishes', (
       await b.write(new TextEncoder().encode('^BOOT:1\r\n'));
       await new Promise((r) => setTimeout(r, 200));
       const atA = collector(a);
-      await atA.until(() => atA.bytes().length >= 9);
-      expect(atA.bytes().toString('latin1')).toBe('^BOOT:1\r\n');
+      // Bytes sent once A listens come after the kept ones, never before.
+      await b.write(new TextEncoder().encode('OK\r\n'));
+      await atA.until(() => atA.bytes().length >= 13);
+      expect(atA.bytes().toString('latin1')).toBe('^BOOT:1\r\nOK\r\n');
     } finally {
       await a.close();
       await b.close();

@@ -220,10 +220,18 @@ describe('WebUSB: the link ending', () => {
     const { stick, channel } = await openStick();
     const got = collect(channel);
     await new Promise((r) => setTimeout(r, 20));
+    // A read is pending: asked for, and nothing has come to complete it.
+    expect(stick.inRequests(1).length).toBeGreaterThan(0);
+    expect(got.text()).toBe('');
     await channel.close();
+    // Its cancellation (AbortError) is a close, not an unplug.
     expect(await got.closed).toBeUndefined();
     expect(stick.claimedNow).toEqual([]);
     expect(stick.opened).toBe(false);
+    // And nothing reads on after close.
+    const reads = stick.inRequests(1).length;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stick.inRequests(1).length).toBe(reads);
     await expect(channel.write(latin1('AT\r'))).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     // The device opens again for the next connection.
     const again = await WebUsbChannel.open(stick, { probeTimeoutMs: 300 });

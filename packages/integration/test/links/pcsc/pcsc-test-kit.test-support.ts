@@ -38,6 +38,8 @@ export class HeldCard implements VirtualCard {
   #releases: (() => void)[] = [];
   /** Commands currently held. */
   held = 0;
+  /** Warm resets and power-ups the reader gave the card (what a disconnect with SCARD_RESET_CARD causes). */
+  resets = 0;
 
   constructor(inner: VirtualCard, options: { atr?: Uint8Array } = {}) {
     this.#inner = inner;
@@ -49,6 +51,7 @@ export class HeldCard implements VirtualCard {
   }
 
   powerOn(): Uint8Array {
+    this.resets++;
     this.#inner.powerOn();
     return this.atr;
   }
@@ -58,6 +61,7 @@ export class HeldCard implements VirtualCard {
   }
 
   reset(): Uint8Array {
+    this.resets++;
     this.#inner.reset();
     return this.atr;
   }

@@ -256,20 +256,34 @@ describe('PcscTransport', () => {
 
   it('releases the card on close (resetting it when exclusive), and refuses use after close', async () => {
     const { card } = await withCard();
-    const inner = card;
     const transport = await open(first);
+    expect(transport.share).toBe('exclusive');
     expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
+    const resetsBefore = card.resets;
     await transport.close();
     expect(transport.state).toBe('closed');
+    // Exclusive: the card is reset on the way out, so the next holder finds no state of ours (the USIM selected).
+    expect(card.resets).toBeGreaterThan(resetsBefore);
     await expect(transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     await expect(transport.reconnect()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
-    // Another program can now take the card exclusively.
+    // Released: another program can now take the card exclusively.
     const other = await PcscService.open();
     cleanup.push(() => other.close());
     const next = await PcscTransport.open(first, { service: other });
     cleanup.push(() => next.close());
     expect(hex(await next.transmit(SELECT_USIM))).toBe('9000');
-    expect(inner.held).toBe(0);
+  });
+
+  it('leaves the card as it is on close when shared (no reset), and releases it all the same', async () => {
+    const { card } = await withCard();
+    const transport = await open(first, { share: 'shared' });
+    expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
+    const resetsBefore = card.resets;
+    await transport.close();
+    expect(card.resets).toBe(resetsBefore);
+    const next = await open(first);
+    expect(next.share).toBe('exclusive');
+    expect(hex(await next.transmit(SELECT_USIM))).toBe('9000');
   });
 });
 
