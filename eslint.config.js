@@ -21,7 +21,14 @@ export default tseslint.config(
       parserOptions: {
         // Explicit projects, not the project service: core's and sim-transport's tests live in a
         // second tsconfig (their main one keeps Node types out of browser code).
-        project: ['./tsconfig.json', './packages/*/tsconfig.json', './packages/*/tsconfig.test.json', './apps/*/tsconfig.json', './tools/*/tsconfig.json', './test/tsconfig.json'],
+        project: [
+          './tsconfig.json',
+          './packages/*/tsconfig.json',
+          './packages/*/tsconfig.test.json',
+          './apps/*/tsconfig.json',
+          './tools/*/tsconfig.json',
+          './test/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
         extraFileExtensions: ['.svelte'],
       },

@@ -30,7 +30,11 @@ const isApp = (p: Pkg) => p.dir.startsWith('apps/');
 const layerOf = (p: Pkg) => (isApp(p) ? APP_LAYER : LAYER[p.name]);
 const files = new Map(all.map((p) => [p.name, sourceFiles(p)]));
 /** Modules others load by name: package exports and the commands' bundle entries. */
-const entryPoints = new Set(all.flatMap((p) => [...Object.values(p.json.exports ?? {}), ...Object.values(p.json.bundles ?? {})].map((e) => `${p.dir}/${e.replace(/^\.\//, '')}`)));
+const entryPoints = new Set(
+  all.flatMap((p) =>
+    [...Object.values(p.json.exports ?? {}), ...Object.values(p.json.bundles ?? {})].map((e) => `${p.dir}/${e.replace(/^\.\//, '')}`),
+  ),
+);
 
 type Kind = 'dependencies' | 'devDependencies' | 'peerDependencies' | 'optionalDependencies';
 const KINDS: Kind[] = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'];
@@ -98,7 +102,8 @@ describe('the package graph', () => {
         for (const spec of f.imports) {
           const target = packageOf(spec);
           if (!target || !byName.has(target) || target === p.name) continue;
-          if (!(isTestFile(f.path) ? any : runtime).has(target)) undeclared.push(`${f.path} imports ${target}, not in its ${isTestFile(f.path) ? 'manifest' : 'dependencies'}`);
+          if (!(isTestFile(f.path) ? any : runtime).has(target))
+            undeclared.push(`${f.path} imports ${target}, not in its ${isTestFile(f.path) ? 'manifest' : 'dependencies'}`);
         }
       }
     }

@@ -26,11 +26,13 @@ function loadedAtStart(meta: Metafile): { inputs: Set<string>; externals: Set<st
   };
   visit(entry);
   // External modules imported dynamically from anywhere in the bundle.
-  for (const input of Object.values(meta.inputs)) for (const i of input.imports) if (i.external && i.kind === 'dynamic-import') dynamicExternals.add(i.path);
+  for (const input of Object.values(meta.inputs))
+    for (const i of input.imports) if (i.external && i.kind === 'dynamic-import') dynamicExternals.add(i.path);
   return { inputs, externals, dynamicExternals };
 }
 
-const graph = (dir: string, entry: string, platform: 'node' | 'browser' = 'node') => moduleGraph({ packageDir: join(ROOT, dir), name: 'graph', entry, platform, quiet: true });
+const graph = (dir: string, entry: string, platform: 'node' | 'browser' = 'node') =>
+  moduleGraph({ packageDir: join(ROOT, dir), name: 'graph', entry, platform, quiet: true });
 const NATIVE = /\/node_modules\/(pcsclite|serialport|@serialport)\//;
 const NODE_BUILTIN = /^(node:)?[a-z_]+(\/[a-z_]+)?$/;
 

@@ -102,5 +102,7 @@ export function packageOf(specifier: string): string | undefined {
 
 /** Resolves a relative specifier of `from` to a path from the root. */
 export function resolveRelative(from: string, specifier: string): string {
-  return relative(ROOT, resolve(ROOT, dirname(from), specifier)).split(sep).join('/');
+  return relative(ROOT, resolve(ROOT, dirname(from), specifier))
+    .split(sep)
+    .join('/');
 }

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { WEB_DIST } from '@krypton-web/build/web-app';
 import { Logger, startBridge, type BridgeOptions } from '@krypton-web/bridge-server';
 
-
 const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu]
 Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
 it over a WebSocket, and forwards its Krypton calls to SORACOM.
@@ -41,7 +40,8 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
   if (values.help) return 'help';
   let port = 8787;
   if (values.port !== undefined) {
-    if (!/^[0-9]+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535) throw new BridgeUsageError(`--port must be from 1 to 65535, got "${values.port}"`);
+    if (!/^[0-9]+$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65535)
+      throw new BridgeUsageError(`--port must be from 1 to 65535, got "${values.port}"`);
     port = Number(values.port);
   }
   return {
@@ -75,7 +75,9 @@ export async function main(argv: string[] = process.argv.slice(2), banner = 'Kry
     process.stderr.write(`bridge: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`${banner}${bridge.lab ? ' (demo mode: virtual SIM and the local lab)' : ''} — open ${bridge.url.replace('127.0.0.1', 'localhost')}/ in Chrome\n`);
+  process.stdout.write(
+    `${banner}${bridge.lab ? ' (demo mode: virtual SIM and the local lab)' : ''} — open ${bridge.url.replace('127.0.0.1', 'localhost')}/ in Chrome\n`,
+  );
   const signal = await new Promise<string>((resolve) => {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
   });

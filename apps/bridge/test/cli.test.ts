@@ -14,7 +14,9 @@ describe('the bridge command line', () => {
   });
 
   it('takes --allow-origin, repeatable', () => {
-    expect(parseBridgeArgs(['--allow-origin', PAGE, '--allow-origin', 'http://127.0.0.1:4173'])).toMatchObject({ allowOrigins: [PAGE, 'http://127.0.0.1:4173'] });
+    expect(parseBridgeArgs(['--allow-origin', PAGE, '--allow-origin', 'http://127.0.0.1:4173'])).toMatchObject({
+      allowOrigins: [PAGE, 'http://127.0.0.1:4173'],
+    });
   });
 
   it('takes a port from 1 to 65535 and refuses anything else', () => {

@@ -73,7 +73,10 @@ describe('the bridge command', () => {
     ['SIGINT', ['--lab']],
   ] as const)('exits 0 on %s, closing the session it held and freeing the reader', async (signal, extra) => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['bin/bridge.js', '--port', String(port), ...extra], { cwd: appDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/bridge.js', '--port', String(port), ...extra], {
+      cwd: appDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -86,7 +89,11 @@ describe('the bridge command', () => {
     let ended: BridgeRemoteError | undefined;
     const page = await BridgeClient.connect(`ws://127.0.0.1:${port}/ws`, { WebSocket: wsFrom(url), onClose: (e) => (ended = e) });
     try {
-      await eventually(async () => (await page.readers()).some((r) => r.name === pcscd.readerName && r.card), 'the bridge lists the reader with its card', 5000);
+      await eventually(
+        async () => (await page.readers()).some((r) => r.name === pcscd.readerName && r.card),
+        'the bridge lists the reader with its card',
+        5000,
+      );
       const session = await page.open(pcscd.readerName);
       expect(await session.readImsi()).toBe(DEMO_IMSI);
 

@@ -41,7 +41,8 @@ export function formatTraceEvent(event: TraceEvent): string {
     case 'apdu':
       return `  APDU ${upperHex(event.command)} -> ${upperHex(event.response)} (${ms(event.durationMs)})`;
     case 'http': {
-      const outcome = event.status !== undefined ? `HTTP ${event.status}` : `${event.failure?.code ?? 'failed'}: ${event.failure?.message ?? ''}`;
+      const outcome =
+        event.status !== undefined ? `HTTP ${event.status}` : `${event.failure?.code ?? 'failed'}: ${event.failure?.message ?? ''}`;
       return `  ${event.method} ${event.url} -> ${outcome} (${ms(event.durationMs)})`;
     }
   }

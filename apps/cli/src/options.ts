@@ -61,27 +61,69 @@ function operationHelp(): string {
 /** The flags: SORACOM's, with its defaults, plus ours (marked in their usage). */
 export const FLAGS: readonly FlagDef[] = [
   { name: 'operation', kind: 'string', default: '', usage: operationHelp() },
-  { name: 'provisioning-api-endpoint-url', kind: 'string', default: '', usage: `Use the specified URL as a Provisioning API endpoint. (default: ${DEFAULT_PROVISIONING_API_URL})` },
+  {
+    name: 'provisioning-api-endpoint-url',
+    kind: 'string',
+    default: '',
+    usage: `Use the specified URL as a Provisioning API endpoint. (default: ${DEFAULT_PROVISIONING_API_URL})`,
+  },
   { name: 'params', kind: 'string', default: '', usage: 'Pass additional JSON parameters to the service request' },
   { name: 'p', kind: 'string', default: '', usage: 'Pass additional JSON parameters to the service request', aliasOf: 'params' },
-  { name: 'keys-api-endpoint-url', kind: 'string', default: '', usage: `Use the specified URL as a Keys API endpoint (default: ${DEFAULT_KEYS_API_URL})` },
+  {
+    name: 'keys-api-endpoint-url',
+    kind: 'string',
+    default: '',
+    usage: `Use the specified URL as a Keys API endpoint (default: ${DEFAULT_KEYS_API_URL})`,
+  },
   { name: 'signature-algorithm', kind: 'string', default: 'SHA-256', usage: 'Algorithm for generating signature. Only SHA-256 exists.' },
   {
     name: 'interface',
     kind: 'string',
     default: 'autoDetect',
-    usage: 'UICC Interface to use. Valid values are iso7816 (PC/SC card reader), comm (USB modem, AT+CSIM), autoDetect, or virtual (the lab\'s virtual SIM, see -sim)',
+    usage:
+      "UICC Interface to use. Valid values are iso7816 (PC/SC card reader), comm (USB modem, AT+CSIM), autoDetect, or virtual (the lab's virtual SIM, see -sim)",
   },
-  { name: 'sim', kind: 'string', default: 'demo', usage: 'With -interface virtual: the lab SIM to emulate, by name or IMSI, or a SIM profile JSON file (krypton-web addition)' },
-  { name: 'reader-name', kind: 'string', default: '', usage: 'With -interface iso7816: the PC/SC reader to use (default: the first one holding a card) (krypton-web addition)' },
-  { name: 'port-name', kind: 'string', default: '', usage: 'Port name of communication device (e.g. -port-name COM1 or -port-name /dev/ttyUSB2)' },
+  {
+    name: 'sim',
+    kind: 'string',
+    default: 'demo',
+    usage: 'With -interface virtual: the lab SIM to emulate, by name or IMSI, or a SIM profile JSON file (krypton-web addition)',
+  },
+  {
+    name: 'reader-name',
+    kind: 'string',
+    default: '',
+    usage: 'With -interface iso7816: the PC/SC reader to use (default: the first one holding a card) (krypton-web addition)',
+  },
+  {
+    name: 'port-name',
+    kind: 'string',
+    default: '',
+    usage: 'Port name of communication device (e.g. -port-name COM1 or -port-name /dev/ttyUSB2)',
+  },
   { name: 'baud-rate', kind: 'uint', default: DEFAULT_BAUD_RATE, usage: 'Baud rate for communication device (e.g. -baud-rate 57600)' },
   { name: 'data-bits', kind: 'uint', default: 8, usage: 'Data bits for communication device (e.g. -data-bits 8)' },
   { name: 'stop-bits', kind: 'uint', default: 1, usage: 'Stop bits for communication device (e.g. -stop-bits 1)' },
   { name: 'parity-mode', kind: 'uint', default: 0, usage: 'Parity mode for communication device. 0: None, 1: Odd, 2: Even' },
-  { name: 'inter-character-timeout', kind: 'uint', default: 100, usage: 'Timeout in milliseconds between each incoming character (accepted for compatibility; not needed here)' },
-  { name: 'cellular', kind: 'bool', default: false, usage: 'Use the cellular endpoint (https://krypton.soracom.io:8036): no SIM access, the SORACOM Air line identifies the SIM (krypton-web addition)' },
-  { name: 'coverage-type', kind: 'string', default: 'g', usage: 'Coverage whose endpoints are the defaults: g (global) or jp (Japan) (krypton-web addition)' },
+  {
+    name: 'inter-character-timeout',
+    kind: 'uint',
+    default: 100,
+    usage: 'Timeout in milliseconds between each incoming character (accepted for compatibility; not needed here)',
+  },
+  {
+    name: 'cellular',
+    kind: 'bool',
+    default: false,
+    usage:
+      'Use the cellular endpoint (https://krypton.soracom.io:8036): no SIM access, the SORACOM Air line identifies the SIM (krypton-web addition)',
+  },
+  {
+    name: 'coverage-type',
+    kind: 'string',
+    default: 'g',
+    usage: 'Coverage whose endpoints are the defaults: g (global) or jp (Japan) (krypton-web addition)',
+  },
   { name: 'list-com-ports', kind: 'bool', default: false, usage: 'List all available communication devices and exit' },
   { name: 'device-info', kind: 'bool', default: false, usage: 'Query the communication device and print the information' },
   { name: 'disable-key-cache', kind: 'bool', default: false, usage: 'Neither read nor store authentication results in the key cache' },
@@ -130,10 +172,20 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   if (bool('version')) return { ...base, ...placeholders(), mode: 'version' };
 
   const interfaceType = parseInterface(str('interface'));
-  const serial = parseSerial(str('port-name'), num('baud-rate'), num('data-bits'), num('stop-bits'), num('parity-mode'), num('inter-character-timeout'));
+  const serial = parseSerial(
+    str('port-name'),
+    num('baud-rate'),
+    num('data-bits'),
+    num('stop-bits'),
+    num('parity-mode'),
+    num('inter-character-timeout'),
+  );
   const signature = str('signature-algorithm');
   if (signature.toLowerCase() !== 'sha-256') {
-    throw new CliError(`unknown signature algorithm: ${signature}`, 'Krypton signs with SHA-256 only: drop -signature-algorithm or give SHA-256');
+    throw new CliError(
+      `unknown signature algorithm: ${signature}`,
+      'Krypton signs with SHA-256 only: drop -signature-algorithm or give SHA-256',
+    );
   }
   const coverage = str('coverage-type');
   const coverageBase = COVERAGE_BASE[coverage];
@@ -144,13 +196,20 @@ export function parseOptions(argv: readonly string[]): CliOptions {
 
   if (bool('list-com-ports')) return { ...common, mode: 'list-com-ports', operation: undefined };
   if (bool('device-info')) {
-    if (!serial.portName) throw new CliError('-port-name must be specified with -device-info', 'Give the modem\'s AT port, e.g. -port-name /dev/ttyUSB2 (krypton-cli -list-com-ports lists ports)');
+    if (!serial.portName)
+      throw new CliError(
+        '-port-name must be specified with -device-info',
+        "Give the modem's AT port, e.g. -port-name /dev/ttyUSB2 (krypton-cli -list-com-ports lists ports)",
+      );
     return { ...common, mode: 'device-info', operation: undefined };
   }
   const operation = str('operation');
   if (operation === '') {
     if (base.clearKeyCache) return { ...common, mode: 'clear-key-cache', operation: undefined };
-    const hint = rest.length > 0 ? ` (nothing after "${rest[0]}" was read: flags must come before other arguments, and booleans take -flag=false)` : '';
+    const hint =
+      rest.length > 0
+        ? ` (nothing after "${rest[0]}" was read: flags must come before other arguments, and booleans take -flag=false)`
+        : '';
     throw new CliError(`operation must be specified${hint}`, `Add -operation NAME; NAME is one of ${OPERATION_NAMES.join(', ')}`);
   }
   if (!Object.hasOwn(OPERATIONS, operation)) {
@@ -170,7 +229,14 @@ function placeholders() {
   return {
     operation: undefined,
     interfaceType: 'autoDetect' as const,
-    serial: { portName: undefined, baudRate: DEFAULT_BAUD_RATE, dataBits: 8 as const, stopBits: 1 as const, parity: 'none' as const, interCharacterTimeoutMs: 100 },
+    serial: {
+      portName: undefined,
+      baudRate: DEFAULT_BAUD_RATE,
+      dataBits: 8 as const,
+      stopBits: 1 as const,
+      parity: 'none' as const,
+      interCharacterTimeoutMs: 100,
+    },
     keysApiUrl: DEFAULT_KEYS_API_URL,
     provisioningApiUrl: DEFAULT_PROVISIONING_API_URL,
   };
@@ -182,17 +248,36 @@ function parseInterface(value: string): InterfaceType {
   if (v === 'comm') return 'comm';
   if (v === 'autodetect') return 'autoDetect';
   if (v === 'virtual') return 'virtual';
-  if (v === 'mmcli') throw new CliError('unknown UICC interface type: mmcli', 'SORACOM\'s CLI lists mmcli but never implemented it: use -interface comm -port-name <the modem\'s AT port> (stop ModemManager first)');
+  if (v === 'mmcli')
+    throw new CliError(
+      'unknown UICC interface type: mmcli',
+      "SORACOM's CLI lists mmcli but never implemented it: use -interface comm -port-name <the modem's AT port> (stop ModemManager first)",
+    );
   throw new CliError(`unknown UICC interface type: ${v}`, 'Use -interface iso7816, comm, autoDetect or virtual');
 }
 
-function parseSerial(portName: string, baudRate: number, dataBits: number, stopBits: number, parityMode: number, interChar: number): SerialSettings {
-  if (baudRate < 1 || baudRate > 4_000_000) throw new CliError(`unsupported baud rate: ${baudRate}`, 'Give a baud rate such as 9600, 57600 or 115200 (USB modems ignore it)');
+function parseSerial(
+  portName: string,
+  baudRate: number,
+  dataBits: number,
+  stopBits: number,
+  parityMode: number,
+  interChar: number,
+): SerialSettings {
+  if (baudRate < 1 || baudRate > 4_000_000)
+    throw new CliError(`unsupported baud rate: ${baudRate}`, 'Give a baud rate such as 9600, 57600 or 115200 (USB modems ignore it)');
   if (dataBits < 5 || dataBits > 8) throw new CliError(`unsupported data bits: ${dataBits}`, 'Give -data-bits 5, 6, 7 or 8 (8 for modems)');
   if (stopBits !== 1 && stopBits !== 2) throw new CliError(`unsupported stop bits: ${stopBits}`, 'Give -stop-bits 1 or 2 (1 for modems)');
   const parity = (['none', 'odd', 'even'] as const)[parityMode];
   if (!parity) throw new CliError(`unsupported parity mode: ${parityMode}`, 'Give -parity-mode 0 (none), 1 (odd) or 2 (even)');
-  return { portName: portName || undefined, baudRate, dataBits: dataBits as 5 | 6 | 7 | 8, stopBits, parity, interCharacterTimeoutMs: interChar };
+  return {
+    portName: portName || undefined,
+    baudRate,
+    dataBits: dataBits as 5 | 6 | 7 | 8,
+    stopBits,
+    parity,
+    interCharacterTimeoutMs: interChar,
+  };
 }
 
 /** -params: a JSON object (or null, or nothing). */
@@ -202,11 +287,17 @@ export function parseParams(text: string): OperationParams {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new CliError(`unable to parse -params / -p option: ${(e as Error).message}`, `Give a JSON object, e.g. -params '{"endpoint":"coaps://..."}' (mind the shell's quoting)`);
+    throw new CliError(
+      `unable to parse -params / -p option: ${(e as Error).message}`,
+      `Give a JSON object, e.g. -params '{"endpoint":"coaps://..."}' (mind the shell's quoting)`,
+    );
   }
   if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new CliError('unable to parse -params / -p option: a JSON object is expected', `Give a JSON object, e.g. -params '{"key":"value"}'`);
+    throw new CliError(
+      'unable to parse -params / -p option: a JSON object is expected',
+      `Give a JSON object, e.g. -params '{"key":"value"}'`,
+    );
   }
   return value as OperationParams;
 }

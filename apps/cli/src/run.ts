@@ -1,4 +1,15 @@
-import { cellularEndpoint, KryptonClient, NoKeyCache, simEndpoint, Tracer, Usim, type KeyCache, type KryptonEndpoint, type OperationName, type OperationParams } from '@krypton-web/krypton-core';
+import {
+  cellularEndpoint,
+  KryptonClient,
+  NoKeyCache,
+  simEndpoint,
+  Tracer,
+  Usim,
+  type KeyCache,
+  type KryptonEndpoint,
+  type OperationName,
+  type OperationParams,
+} from '@krypton-web/krypton-core';
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
@@ -32,7 +43,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     options = parseOptions(argv);
     debug = options.debug ? new DebugLog(io.stderr) : undefined;
-    if (debug && options.ignored.length > 0) debug.log(`ignored arguments after the flags: ${options.ignored.map((a) => JSON.stringify(a)).join(' ')}`);
+    if (debug && options.ignored.length > 0)
+      debug.log(`ignored arguments after the flags: ${options.ignored.map((a) => JSON.stringify(a)).join(' ')}`);
     return await interruptible(dispatch(options, io, debug, held), io.signal);
   } catch (e) {
     // An interrupt leaves the run where it was: let go of the SIM link now, not when the run notices.
@@ -100,7 +112,12 @@ async function clearKeyCache(io: CliIo, debug: DebugLog | undefined): Promise<vo
   try {
     await cache.clear();
   } catch (e) {
-    throw new CliError(`the key cache ${cache.paths.cacheFile} could not be removed: ${(e as Error).message}`, 'Remove the file by hand', 'STORAGE_UNAVAILABLE', { cause: e });
+    throw new CliError(
+      `the key cache ${cache.paths.cacheFile} could not be removed: ${(e as Error).message}`,
+      'Remove the file by hand',
+      'STORAGE_UNAVAILABLE',
+      { cause: e },
+    );
   }
   debug?.log(`key cache cleared (${cache.paths.cacheFile})`);
 }
@@ -119,9 +136,16 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
     return EXIT_OK;
   }
 
-  const endpoint: KryptonEndpoint = simEndpoint('global', { keysApiUrl: options.keysApiUrl, provisioningApiUrl: options.provisioningApiUrl });
+  const endpoint: KryptonEndpoint = simEndpoint('global', {
+    keysApiUrl: options.keysApiUrl,
+    provisioningApiUrl: options.provisioningApiUrl,
+  });
   const keyCache: KeyCache = options.disableKeyCache ? new NoKeyCache() : fileCache(io, debug);
-  debug?.log(options.disableKeyCache ? 'key cache disabled: the SIM authenticates on every run' : `key cache ${(keyCache as FileKeyCache).paths.cacheFile}`);
+  debug?.log(
+    options.disableKeyCache
+      ? 'key cache disabled: the SIM authenticates on every run'
+      : `key cache ${(keyCache as FileKeyCache).paths.cacheFile}`,
+  );
 
   let link: SimLink | undefined;
   try {
@@ -136,7 +160,12 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
     const result = await client.call(operation, options.params as OperationParams);
     io.signal?.throwIfAborted();
-    if (result.key) debug?.log(result.key.fromCache ? 'signed with the cached key (no key agreement)' : `signed with a new key${result.key.resynchronised ? ' (after resynchronising the SIM)' : ''}`);
+    if (result.key)
+      debug?.log(
+        result.key.fromCache
+          ? 'signed with the cached key (no key agreement)'
+          : `signed with a new key${result.key.resynchronised ? ' (after resynchronising the SIM)' : ''}`,
+      );
     io.stdout(render(operation, result.body, recorder));
     return EXIT_OK;
   } finally {

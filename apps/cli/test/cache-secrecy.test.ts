@@ -38,13 +38,16 @@ async function run(argv: string[]) {
     seen.push({ url: String(input), requestBody: String(init?.body ?? ''), status: response.status, responseBody: text });
     return response;
   };
-  const code = await runCli(['-interface', 'virtual', '-keys-api-endpoint-url', lab.urls.keys, '-provisioning-api-endpoint-url', lab.urls.provisioning, ...argv], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: xdg.env,
-    home: '/nonexistent-home',
-    fetch: recordingFetch,
-  });
+  const code = await runCli(
+    ['-interface', 'virtual', '-keys-api-endpoint-url', lab.urls.keys, '-provisioning-api-endpoint-url', lab.urls.provisioning, ...argv],
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: xdg.env,
+      home: '/nonexistent-home',
+      fetch: recordingFetch,
+    },
+  );
   return { code, stdout, stderr, seen };
 }
 
@@ -99,26 +102,32 @@ describe('the key cache file', () => {
   });
 });
 
-describe('answers printed as SORACOM\'s CLI prints them', () => {
-  it('prints the server\'s bytes for a JSON answer, and one newline', async () => {
+describe("answers printed as SORACOM's CLI prints them", () => {
+  it("prints the server's bytes for a JSON answer, and one newline", async () => {
     const r = await run(['-operation', 'bootstrapArc']);
     const answer = r.seen.at(-1)!;
     expect(r.stdout).toBe(`${answer.responseBody}\n`);
   });
 
-  it('derives the inventory application key from the nonce with CK and prints Go\'s filtered, sorted document', async () => {
+  it("derives the inventory application key from the nonce with CK and prints Go's filtered, sorted document", async () => {
     const r = await run(['-operation', 'bootstrapInventoryDevice', '-params', '{"endpoint":"coaps://lab.invalid:5684?a=1&b=<2>"}']);
     expect(r.code).toBe(0);
     const answer = JSON.parse(r.seen.at(-1)!.responseBody) as { nonce: string; timestamp: string; pskId: string; serverUri: string };
     expect(answer.nonce).toBeDefined();
     const ck = ckOf(r.seen);
-    const expected = createHash('sha256').update(Buffer.from(answer.nonce, 'base64')).update(answer.timestamp).update(ck).digest().subarray(0, 16).toString('base64');
+    const expected = createHash('sha256')
+      .update(Buffer.from(answer.nonce, 'base64'))
+      .update(answer.timestamp)
+      .update(ck)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64');
     // Go's json.Marshal: keys sorted, <, > and & escaped.
     const serverUri = answer.serverUri.replaceAll('&', '\\u0026').replaceAll('<', '\\u003c').replaceAll('>', '\\u003e');
     expect(r.stdout).toBe(`{"applicationKey":"${expected}","pskId":"${answer.pskId}","serverUri":"${serverUri}"}\n`);
   });
 
-  it('sends the Go client\'s body: keyId, then the parameters under requestParameters', async () => {
+  it("sends the Go client's body: keyId, then the parameters under requestParameters", async () => {
     const r = await run(['-operation', 'registerAzureIotDevice', '-params', '{"registrationId":"dev-7"}']);
     const body = JSON.parse(r.seen.at(-1)!.requestBody) as Record<string, unknown>;
     expect(Object.keys(body)).toEqual(['keyId', 'requestParameters']);

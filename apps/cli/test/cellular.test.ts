@@ -32,7 +32,15 @@ describe('-cellular', () => {
   it('calls the provisioning API without touching any SIM or the Keys API', async () => {
     lab.cellularImsi = '001010000000001';
     const before = lab.keys.size;
-    const r = await run(['-cellular', '-provisioning-api-endpoint-url', lab.urls.cellular, '-operation', 'getSubscriberMetadata', '-interface', 'comm']);
+    const r = await run([
+      '-cellular',
+      '-provisioning-api-endpoint-url',
+      lab.urls.cellular,
+      '-operation',
+      'getSubscriberMetadata',
+      '-interface',
+      'comm',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { imsi: string }).imsi).toBe('001010000000001');

@@ -79,7 +79,10 @@ describe('FileKeyCache on disk', () => {
     });
     // XDG: relative values are invalid and ignored.
     expect(defaultKeyCachePaths({ XDG_CACHE_HOME: 'rel' }, '/home/u').cacheFile).toBe('/home/u/.cache/krypton-web/keys.bin');
-    expect(defaultKeyCachePaths({ KRYPTON_CLI_CACHE_DIR: '/t/c', KRYPTON_CLI_CONFIG_DIR: '/t/k' }, '/home/u')).toEqual({ cacheFile: '/t/c/keys.bin', keyFile: '/t/k/cache.key' });
+    expect(defaultKeyCachePaths({ KRYPTON_CLI_CACHE_DIR: '/t/c', KRYPTON_CLI_CONFIG_DIR: '/t/k' }, '/home/u')).toEqual({
+      cacheFile: '/t/c/keys.bin',
+      keyFile: '/t/k/cache.key',
+    });
   });
 
   it('treats a corrupt file as empty, says so, and rewrites it so the next run reads cleanly', async () => {

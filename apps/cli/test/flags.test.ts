@@ -60,7 +60,7 @@ describe('Go flag syntax', () => {
     [['-baud-rate', '08'], 'invalid value "08" for flag -baud-rate: parse error'],
     [['-baud-rate', '99999999999999999999'], 'invalid value "99999999999999999999" for flag -baud-rate: value out of range'],
     [['-debug=yes'], 'invalid boolean value "yes" for -debug: parse error'],
-  ])('%j is refused with Go\'s message %j', (argv, message) => {
+  ])("%j is refused with Go's message %j", (argv, message) => {
     expect(() => parseGoFlags(DEFS, argv)).toThrow(FlagError);
     expect(() => parseGoFlags(DEFS, argv)).toThrow(message);
   });
@@ -74,7 +74,7 @@ describe('Go flag syntax', () => {
     expect(parseGoUint('+5')).toBe('parse error');
   });
 
-  it('lays out the help text as Go\'s flag.PrintDefaults does', () => {
+  it("lays out the help text as Go's flag.PrintDefaults does", () => {
     expect(goUsage('krypton-cli', DEFS)).toBe(
       [
         'Usage of krypton-cli:',
@@ -96,12 +96,30 @@ describe('Go flag syntax', () => {
 });
 
 describe('krypton-cli options', () => {
-  it('has SORACOM\'s flags with SORACOM\'s defaults', () => {
+  it("has SORACOM's flags with SORACOM's defaults", () => {
     const names = FLAGS.map((f) => f.name);
     for (const n of [
-      'operation', 'provisioning-api-endpoint-url', 'params', 'p', 'keys-api-endpoint-url', 'signature-algorithm', 'interface', 'port-name',
-      'baud-rate', 'data-bits', 'stop-bits', 'parity-mode', 'inter-character-timeout', 'list-com-ports', 'device-info', 'disable-key-cache',
-      'clear-key-cache', 'help', 'h', 'version', 'debug',
+      'operation',
+      'provisioning-api-endpoint-url',
+      'params',
+      'p',
+      'keys-api-endpoint-url',
+      'signature-algorithm',
+      'interface',
+      'port-name',
+      'baud-rate',
+      'data-bits',
+      'stop-bits',
+      'parity-mode',
+      'inter-character-timeout',
+      'list-com-ports',
+      'device-info',
+      'disable-key-cache',
+      'clear-key-cache',
+      'help',
+      'h',
+      'version',
+      'debug',
     ]) {
       expect(names).toContain(n);
     }
@@ -121,11 +139,20 @@ describe('krypton-cli options', () => {
 
   it.each([
     [['-interface', 'ISO7816', '-operation', 'getUserData'], { interfaceType: 'iso7816' }],
-    [['-interface=comm', '-port-name', '/dev/ttyUSB2', '-operation', 'getUserData'], { interfaceType: 'comm', serial: { portName: '/dev/ttyUSB2' } }],
+    [
+      ['-interface=comm', '-port-name', '/dev/ttyUSB2', '-operation', 'getUserData'],
+      { interfaceType: 'comm', serial: { portName: '/dev/ttyUSB2' } },
+    ],
     [['-interface', 'autodetect', '-operation', 'getUserData'], { interfaceType: 'autoDetect' }],
     [['-interface', 'virtual', '-sim', 'demo-pin', '-operation', 'getUserData'], { interfaceType: 'virtual', sim: 'demo-pin' }],
-    [['-parity-mode', '2', '-stop-bits', '2', '-data-bits', '7', '-operation', 'getUserData'], { serial: { parity: 'even', stopBits: 2, dataBits: 7 } }],
-    [['-coverage-type', 'jp', '-operation', 'getUserData'], { keysApiUrl: 'https://api.soracom.io/v1/keys', provisioningApiUrl: 'https://api.soracom.io/' }],
+    [
+      ['-parity-mode', '2', '-stop-bits', '2', '-data-bits', '7', '-operation', 'getUserData'],
+      { serial: { parity: 'even', stopBits: 2, dataBits: 7 } },
+    ],
+    [
+      ['-coverage-type', 'jp', '-operation', 'getUserData'],
+      { keysApiUrl: 'https://api.soracom.io/v1/keys', provisioningApiUrl: 'https://api.soracom.io/' },
+    ],
     [['-cellular', '-operation', 'getUserData'], { cellular: true, provisioningApiUrl: 'https://krypton.soracom.io:8036' }],
     [['-signature-algorithm', 'sha-256', '-operation', 'getUserData'], { mode: 'operation' }],
     [['-operation', 'bootstrapInventoryDevice', '-p', '{"endpoint":"coaps://x"}'], { params: { endpoint: 'coaps://x' } }],
@@ -171,7 +198,9 @@ describe('krypton-cli options', () => {
   it('lists every operation in the help text, Go style', () => {
     const help = usageText();
     expect(help.startsWith('Usage of krypton-cli:\n  -baud-rate uint\n')).toBe(true);
-    expect(help).toContain('  -operation string\n    \tChoose which type of provisioning API will be performed. (required)\n    \tPossible values:\n    \t\tbootstrapArc');
+    expect(help).toContain(
+      '  -operation string\n    \tChoose which type of provisioning API will be performed. (required)\n    \tPossible values:\n    \t\tbootstrapArc',
+    );
     expect(help).toContain('(default "autoDetect")');
     expect(help).toContain('(default 57600)');
   });
@@ -185,7 +214,7 @@ async function inProcess(argv: string[]) {
   return { code, stdout, stderr };
 }
 
-describe('usage errors end the run: one line on stderr, nothing on stdout, Go\'s exit codes', () => {
+describe("usage errors end the run: one line on stderr, nothing on stdout, Go's exit codes", () => {
   it.each([
     [['-nope'], 2, /^flag provided but not defined: -nope \(run "krypton-cli -h" to see the flags\)$/],
     [['-operation'], 2, /^flag needs an argument: -operation /],

@@ -61,7 +61,7 @@ describe('-interface comm through socat and the modem emulator', () => {
     expect(r.code).toBe(0);
   });
 
-  it('-device-info prints SORACOM\'s four lines', async () => {
+  it("-device-info prints SORACOM's four lines", async () => {
     const m = await modem();
     const r = await runBin(['-device-info', '-port-name', m.path]);
     expect(r.code).toBe(0);
@@ -69,7 +69,7 @@ describe('-interface comm through socat and the modem emulator', () => {
     expect(r.stdout).toMatch(/^Manufacturer: huawei\nModel: MS2131\nRevision: \S+\nS\/N: \d{15}\n\n$/);
   });
 
-  it('autoDetect with -port-name uses that modem (SORACOM\'s CLI would probe every port instead)', async () => {
+  it("autoDetect with -port-name uses that modem (SORACOM's CLI would probe every port instead)", async () => {
     const m = await modem();
     const r = await runBin([...endpoints(), '-port-name', m.path, '-operation', 'getUserData', '-debug'], { env: xdg.env });
     expect(r.code).toBe(0);
@@ -169,17 +169,20 @@ describe('interrupting a run', () => {
     lab.faults.update({ latencyMs: 3000 });
     const controller = new AbortController();
     let stderr = '';
-    const code = await runCli(['-interface', 'comm', '-port-name', m.path, ...endpoints(), '-operation', 'getSubscriberMetadata', '-debug'], {
-      stdout: () => undefined,
-      stderr: (text) => {
-        stderr += text;
-        // The key agreement is under way, so the run holds the port.
-        if (stderr.includes('step key-agreement: started') && !controller.signal.aborted) controller.abort('SIGINT');
+    const code = await runCli(
+      ['-interface', 'comm', '-port-name', m.path, ...endpoints(), '-operation', 'getSubscriberMetadata', '-debug'],
+      {
+        stdout: () => undefined,
+        stderr: (text) => {
+          stderr += text;
+          // The key agreement is under way, so the run holds the port.
+          if (stderr.includes('step key-agreement: started') && !controller.signal.aborted) controller.abort('SIGINT');
+        },
+        env: xdg.env,
+        home: '/nonexistent-home',
+        signal: controller.signal,
       },
-      env: xdg.env,
-      home: '/nonexistent-home',
-      signal: controller.signal,
-    });
+    );
     expect(controller.signal.aborted).toBe(true);
     expect(code).toBe(130);
     // The port's exclusive lock is free at once: the run closed it (a held lock refuses this open).

@@ -38,7 +38,11 @@ afterEach(async () => {
 
 /** `pnpm lab vcard` into the test pcscd's first reader; resolves once the card is in. */
 async function insertCard(sim = 'demo', extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn('pnpm', ['lab', 'vcard', '--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', sim, ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('pnpm', ['lab', 'vcard', '--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', sim, ...extra], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   cards.push(child);
   let out = '';
   await new Promise<void>((resolve, reject) => {

@@ -25,7 +25,8 @@ afterEach(async () => {
 });
 
 const endpoints = () => ['-keys-api-endpoint-url', lab.urls.keys, `-provisioning-api-endpoint-url=${lab.urls.provisioning}`];
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runBin(['-interface', 'virtual', ...endpoints(), ...args], { env: { ...xdg.env, ...env } });
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runBin(['-interface', 'virtual', ...endpoints(), ...args], { env: { ...xdg.env, ...env } });
 const keysHeld = async () => (await lab.state()).keysHeld;
 
 /** A successful run: the answer and one newline on stdout, nothing on stderr. */
@@ -52,12 +53,17 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const request = Buffer.concat(chunks).toString();
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k === 'content-type' || k.startsWith('x-soracom-'))) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => k === 'content-type' || k.startsWith('x-soracom-')),
+      ) as Record<string, string>;
       fetch(`${target}${req.url}`, { method: req.method, headers, ...(req.method === 'POST' ? { body: request } : {}) })
         .then(async (upstream) => {
           const answer = await upstream.text();
           seen.push({ path: req.url ?? '', request, answer });
-          res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'application/json', Date: upstream.headers.get('date') ?? new Date().toUTCString() });
+          res.writeHead(upstream.status, {
+            'Content-Type': upstream.headers.get('content-type') ?? 'application/json',
+            Date: upstream.headers.get('date') ?? new Date().toUTCString(),
+          });
           res.end(answer);
         })
         .catch(() => res.destroy());
@@ -152,7 +158,7 @@ describe('-interface virtual against pnpm lab serve', () => {
     expect(await keysHeld()).toBe(n + 2);
   });
 
-  it('recovers from a cached key the server forgot (SORACOM\'s CLI fails there): one fresh authentication', async () => {
+  it("recovers from a cached key the server forgot (SORACOM's CLI fails there): one fresh authentication", async () => {
     expectAnswer(await cli(['-operation', 'getSubscriberMetadata']));
     await lab.control('forget-keys', {});
     const n = await keysHeld();
@@ -167,7 +173,9 @@ describe('-interface virtual against pnpm lab serve', () => {
     const meta = JSON.parse(expectAnswer(await cli(['-operation', 'getSubscriberMetadata']))) as Record<string, unknown>;
     expect(meta.imsi).toBe('001010000000001');
 
-    const creds = JSON.parse(expectAnswer(await cli(['-operation', 'generateAmazonCognitoSessionCredentials']))) as { credentials: Record<string, unknown> };
+    const creds = JSON.parse(expectAnswer(await cli(['-operation', 'generateAmazonCognitoSessionCredentials']))) as {
+      credentials: Record<string, unknown>;
+    };
     expect(Object.keys(creds.credentials).sort()).toEqual(['accessKeyId', 'expiration', 'secretKey', 'sessionToken']);
 
     const iot = JSON.parse(expectAnswer(await cli(['-operation', 'bootstrapAwsIotThing']))) as Record<string, string>;
@@ -179,33 +187,74 @@ describe('-interface virtual against pnpm lab serve', () => {
 
     // bootstrapInventoryDevice: its own test below, which sees the traffic it needs to check the key.
 
-    const reg = JSON.parse(expectAnswer(await cli(['-operation', 'registerAzureIotDevice', '-p', '{"registrationId":"dev-1"}']))) as { operationId: string };
+    const reg = JSON.parse(expectAnswer(await cli(['-operation', 'registerAzureIotDevice', '-p', '{"registrationId":"dev-1"}']))) as {
+      operationId: string;
+    };
     expect(reg.operationId).toBeTruthy();
-    const status = JSON.parse(expectAnswer(await cli(['-operation', 'getAzureIotDeviceRegistrationStatus', `-params={"operationId":${JSON.stringify(reg.operationId)}}`]))) as Record<string, unknown>;
+    const status = JSON.parse(
+      expectAnswer(
+        await cli(['-operation', 'getAzureIotDeviceRegistrationStatus', `-params={"operationId":${JSON.stringify(reg.operationId)}}`]),
+      ),
+    ) as Record<string, unknown>;
     expect(status).toHaveProperty('operationId', reg.operationId);
   });
 
   it('computes Milenage f3 as TS 35.208 test set 1 says (the CK check below relies on it)', () => {
-    const ck = milenageCk(Buffer.from('465b5ce8b199b49faa5f0a2ee238a6bc', 'hex'), Buffer.from('cd63cb71954a9f4e48a5994e37a02baf', 'hex'), Buffer.from('23553cbe9637a89d218ae64dae47bf35', 'hex'));
+    const ck = milenageCk(
+      Buffer.from('465b5ce8b199b49faa5f0a2ee238a6bc', 'hex'),
+      Buffer.from('cd63cb71954a9f4e48a5994e37a02baf', 'hex'),
+      Buffer.from('23553cbe9637a89d218ae64dae47bf35', 'hex'),
+    );
     expect(ck.toString('hex')).toBe('b40ba9a3c58b2a05bbf0d987b21bf8cb');
   });
 
-  it('bootstrapInventoryDevice prints the key derived from the lab\'s nonce with the CK of the SIM\'s AUTHENTICATE, in SORACOM\'s filtered document', async () => {
+  it("bootstrapInventoryDevice prints the key derived from the lab's nonce with the CK of the SIM's AUTHENTICATE, in SORACOM's filtered document", async () => {
     const proxy = await recordingProxy(new URL(lab.urls.provisioning).origin);
     try {
-      const r = await runBin(['-interface', 'virtual', '-keys-api-endpoint-url', `${proxy.url}/v1/keys`, `-provisioning-api-endpoint-url=${proxy.url}`, '-operation', 'bootstrapInventoryDevice', '-params', '{"endpoint":"coaps://jp.inventory.soracom.io:5684"}'], { env: xdg.env });
+      const r = await runBin(
+        [
+          '-interface',
+          'virtual',
+          '-keys-api-endpoint-url',
+          `${proxy.url}/v1/keys`,
+          `-provisioning-api-endpoint-url=${proxy.url}`,
+          '-operation',
+          'bootstrapInventoryDevice',
+          '-params',
+          '{"endpoint":"coaps://jp.inventory.soracom.io:5684"}',
+        ],
+        { env: xdg.env },
+      );
       const printed = expectAnswer(r);
       // The key the call was signed with, and the RAND the lab challenged the SIM with for it.
       const inventory = proxy.seen.find((s) => s.path === '/v1/provisioning/soracom/inventory/bootstrap')!;
       const keyId = (JSON.parse(inventory.request) as { keyId: string }).keyId;
-      const challenge = proxy.seen.filter((s) => s.path.startsWith('/v1/keys') && s.answer.includes(keyId) && s.answer.includes('"rand"')).at(-1);
+      const challenge = proxy.seen
+        .filter((s) => s.path.startsWith('/v1/keys') && s.answer.includes(keyId) && s.answer.includes('"rand"'))
+        .at(-1);
       expect(challenge, 'the key agreement that made the key').toBeDefined();
       const demo = demoProfileSet().sims.find((p) => p.name === 'demo')!;
-      const ck = milenageCk(Buffer.from(demo.k, 'hex'), Buffer.from(demo.opc, 'hex'), Buffer.from((JSON.parse(challenge!.answer) as { rand: string }).rand, 'base64'));
+      const ck = milenageCk(
+        Buffer.from(demo.k, 'hex'),
+        Buffer.from(demo.opc, 'hex'),
+        Buffer.from((JSON.parse(challenge!.answer) as { rand: string }).rand, 'base64'),
+      );
       const answer = JSON.parse(inventory.answer) as { nonce: string; timestamp: string; pskId: string; serverUri: string };
-      const applicationKey = createHash('sha256').update(Buffer.from(answer.nonce, 'base64')).update(answer.timestamp).update(ck).digest().subarray(0, 16).toString('base64');
+      const applicationKey = createHash('sha256')
+        .update(Buffer.from(answer.nonce, 'base64'))
+        .update(answer.timestamp)
+        .update(ck)
+        .digest()
+        .subarray(0, 16)
+        .toString('base64');
       // SORACOM's CLI prints its own document: keys sorted, the derived key, nothing else.
-      expect(printed).toBe(JSON.stringify({ applicationKey, pskId: 'soracom-inventory-lab:001010000000001', serverUri: 'coaps://jp.inventory.soracom.io:5684' }));
+      expect(printed).toBe(
+        JSON.stringify({
+          applicationKey,
+          pskId: 'soracom-inventory-lab:001010000000001',
+          serverUri: 'coaps://jp.inventory.soracom.io:5684',
+        }),
+      );
     } finally {
       await proxy.close();
     }
@@ -254,7 +303,11 @@ describe('-interface virtual against pnpm lab serve', () => {
   it('works from the repository root as `pnpm krypton-cli`', async () => {
     const { spawnSync } = await import('node:child_process');
     const { repoRoot } = await import('./support/processes.test-support.ts');
-    const r = spawnSync('pnpm', ['krypton-cli', '-interface', 'virtual', ...endpoints(), '-operation', 'getUserData'], { cwd: repoRoot, env: { ...process.env, ...xdg.env }, encoding: 'utf8' });
+    const r = spawnSync('pnpm', ['krypton-cli', '-interface', 'virtual', ...endpoints(), '-operation', 'getUserData'], {
+      cwd: repoRoot,
+      env: { ...process.env, ...xdg.env },
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout.startsWith('{')).toBe(true);
     const version = spawnSync('pnpm', ['krypton-cli', '-version'], { cwd: repoRoot, encoding: 'utf8' });

@@ -43,10 +43,13 @@ describe('the production build', () => {
     };
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, 'bundle-size.json'), `${JSON.stringify(report, null, 2)}\n`);
-    console.info(`initial JS: ${report.initialJs.bytes} B, ${report.initialJs.gzip} B gzipped (${files.join(', ')}); CSS ${report.initialCss.gzip} B gzipped`);
+    console.info(
+      `initial JS: ${report.initialJs.bytes} B, ${report.initialJs.gzip} B gzipped (${files.join(', ')}); CSS ${report.initialCss.gzip} B gzipped`,
+    );
     expect(report.initialJs.gzip).toBeLessThan(INITIAL_JS_BUDGET_GZ);
     const code = files.map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
     // Markers of what must not be on the first screen.
-    for (const marker of ['x-soracom-signature', 'x-amz-content-sha256', 'AT+CSIM', 'verify-pin', '認証する', 'claimInterface']) expect(code, marker).not.toContain(marker);
+    for (const marker of ['x-soracom-signature', 'x-amz-content-sha256', 'AT+CSIM', 'verify-pin', '認証する', 'claimInterface'])
+      expect(code, marker).not.toContain(marker);
   }, 300_000);
 });

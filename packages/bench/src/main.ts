@@ -6,7 +6,11 @@ import { SUITES } from './suites/index.ts';
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n`);
     return 2;
@@ -16,7 +20,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return 0;
   }
   const quick = values.quick ?? false;
-  const selected: Suite[] = SUITES.filter((s) => (!quick || s.quick) && (!values.only || s.name.toLowerCase().includes(values.only.toLowerCase())));
+  const selected: Suite[] = SUITES.filter(
+    (s) => (!quick || s.quick) && (!values.only || s.name.toLowerCase().includes(values.only.toLowerCase())),
+  );
   if (selected.length === 0) {
     process.stderr.write(`bench: no suite matches "${values.only}"\n`);
     return 2;
@@ -39,12 +45,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     } catch (e) {
       failures++;
       const message = (e as Error).message ?? String(e);
-      if (values.json) process.stdout.write(`${JSON.stringify({ suite: suite.name, metric: 'suite_failed', value: 1, unit: 'failure', error: message })}\n`);
+      if (values.json)
+        process.stdout.write(
+          `${JSON.stringify({ suite: suite.name, metric: 'suite_failed', value: 1, unit: 'failure', error: message })}\n`,
+        );
       else process.stderr.write(`bench: ${suite.name} failed: ${message}\n`);
     }
     if (!values.json) printTable(suite.name, metrics, notes, performance.now() - t0);
   }
-  if (!values.json) process.stdout.write(`\n${selected.length} suite(s) in ${round((performance.now() - started) / 1000, 1)} s${failures ? `, ${failures} failed` : ''}\n`);
+  if (!values.json)
+    process.stdout.write(
+      `\n${selected.length} suite(s) in ${round((performance.now() - started) / 1000, 1)} s${failures ? `, ${failures} failed` : ''}\n`,
+    );
   return failures ? 1 : 0;
 }
 

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 
 /** Runs `pnpm bench --quick --json` (its bin, in a process group of its own) and returns stdout; on timeout the whole group is killed. */
 async function quickBench(timeoutMs: number): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'packages', 'bench', 'bin', 'bench.js'), '--quick', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [join(ROOT, 'packages', 'bench', 'bin', 'bench.js'), '--quick', '--json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

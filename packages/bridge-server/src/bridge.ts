@@ -66,7 +66,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   const approvals = new ApprovalStore();
   for (const o of options.allowOrigins ?? []) {
     const canonical = canonicalOrigin(o);
-    if (!canonical || canonical !== o.replace(/\/$/, '')) throw new Error(`--allow-origin needs an origin like http://localhost:5173, not "${o}"`);
+    if (!canonical || canonical !== o.replace(/\/$/, ''))
+      throw new Error(`--allow-origin needs an origin like http://localhost:5173, not "${o}"`);
     approvals.preApprove(canonical);
   }
   // The lab (its servers, s3rver, jose, x509) is loaded only in demo mode: the live bridge never imports it.
@@ -102,7 +103,11 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
           },
           hostname,
           port,
-          serverOptions: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckMs },
+          serverOptions: {
+            headersTimeout: limits.headersTimeoutMs,
+            requestTimeout: limits.requestTimeoutMs,
+            connectionsCheckingInterval: limits.timeoutCheckMs,
+          },
         },
         (info) => resolve({ server: server as Server, info }),
       );
@@ -110,7 +115,9 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     });
   const first = await listen('127.0.0.1', options.port ?? 8787).catch(async (e: NodeJS.ErrnoException) => {
     await Promise.allSettled([pcsc?.close(), ownLab?.close()]);
-    throw e.code === 'EADDRINUSE' ? new Error(`Port ${options.port ?? 8787} is in use (another bridge?): stop it, or start with --port N`) : e;
+    throw e.code === 'EADDRINUSE'
+      ? new Error(`Port ${options.port ?? 8787} is in use (another bridge?): stop it, or start with --port N`)
+      : e;
   });
   servers.push(first.server);
   const port = first.info.port;
@@ -139,13 +146,30 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
       mode: lab ? 'demo' : 'live',
       bridge: BRIDGE_NAME,
       rawApdu: options.rawApdu ?? false,
-      pcsc: pcsc ? (pcsc.unavailable ? { available: false, reason: pcsc.unavailable } : { available: true }) : { available: false, reason: 'disabled' },
+      pcsc: pcsc
+        ? pcsc.unavailable
+          ? { available: false, reason: pcsc.unavailable }
+          : { available: true }
+        : { available: false, reason: 'disabled' },
       endpoints: Object.fromEntries(Object.keys(targets).map((t) => [t, `/krypton/${t}`])),
       ...(lab ? { lab: { cognito: lab.urls.cognito, s3: lab.urls.s3, region: lab.region, bucket: lab.bucket } } : {}),
     }),
   );
-  built.route('/approvals', approvalsPage(approvals, (what, origin) => log.info(`origin ${what}`, { origin })));
-  built.route('/krypton', kryptonProxy({ targets, origins, approvals, log, timeoutMs: limits.upstreamTimeoutMs, ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}) }));
+  built.route(
+    '/approvals',
+    approvalsPage(approvals, (what, origin) => log.info(`origin ${what}`, { origin })),
+  );
+  built.route(
+    '/krypton',
+    kryptonProxy({
+      targets,
+      origins,
+      approvals,
+      log,
+      timeoutMs: limits.upstreamTimeoutMs,
+      ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}),
+    }),
+  );
   if (webRoot !== undefined && existsSync(webRoot)) {
     built.use('/*', serveStatic({ root: webRoot }));
     built.get('/*', serveStatic({ root: webRoot, path: 'index.html' }));

@@ -3,5 +3,11 @@ export { startBridge, BRIDGE_NAME, type BridgeOptions, type RunningBridge } from
 export { Logger, type LogFacts, type LogLevel, type LogSink } from './log.ts';
 export { BridgeHttpError, type BridgeHttpErrorCode } from './http/http-error.ts';
 export { TOKEN_HEADER } from './http/krypton-proxy.ts';
-export { VIRTUAL_READER_NAME, type ReaderBackend, type BackendReader, type OpenedCard, type ReaderChange } from './readers/reader-backend.ts';
+export {
+  VIRTUAL_READER_NAME,
+  type ReaderBackend,
+  type BackendReader,
+  type OpenedCard,
+  type ReaderChange,
+} from './readers/reader-backend.ts';
 export { DEFAULT_LIMITS, type BridgeLimits, type RateSpec } from './limits.ts';

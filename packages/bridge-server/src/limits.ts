@@ -53,9 +53,18 @@ export function resolveLimits(overrides: Partial<BridgeLimits> = {}): BridgeLimi
   const limits = { ...DEFAULT_LIMITS, ...overrides };
   for (const key of ['connects', 'pairings', 'opens', 'authenticates'] as const) {
     const r = limits[key];
-    if (!(Number.isFinite(r.burst) && r.burst >= 1 && Number.isFinite(r.perMinute) && r.perMinute > 0)) throw new Error(`limits.${key} needs a finite burst >= 1 and perMinute > 0`);
+    if (!(Number.isFinite(r.burst) && r.burst >= 1 && Number.isFinite(r.perMinute) && r.perMinute > 0))
+      throw new Error(`limits.${key} needs a finite burst >= 1 and perMinute > 0`);
   }
-  for (const key of ['helloMs', 'idleMs', 'headersTimeoutMs', 'requestTimeoutMs', 'timeoutCheckMs', 'upstreamTimeoutMs', 'closeGraceMs'] as const) {
+  for (const key of [
+    'helloMs',
+    'idleMs',
+    'headersTimeoutMs',
+    'requestTimeoutMs',
+    'timeoutCheckMs',
+    'upstreamTimeoutMs',
+    'closeGraceMs',
+  ] as const) {
     if (!(Number.isFinite(limits[key]) && limits[key] > 0)) throw new Error(`limits.${key} must be a positive number of milliseconds`);
   }
   return limits;

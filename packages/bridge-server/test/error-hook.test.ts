@@ -5,7 +5,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, t
 import { demoProfileSet, findSim, VirtualUsim } from '@krypton-web/krypton-lab';
 import { VirtualReaderBackend } from '../src/virtual-reader.ts';
 import type { BackendReader, OpenedCard, ReaderBackend, ReaderChange } from '../src/index.ts';
-import { rawHttp, ScriptedPage, startTestBridge, VIRTUAL_READER_NAME, type RawAnswer, type TestBridge } from './support/harness.test-support.ts';
+import {
+  rawHttp,
+  ScriptedPage,
+  startTestBridge,
+  VIRTUAL_READER_NAME,
+  type RawAnswer,
+  type TestBridge,
+} from './support/harness.test-support.ts';
 
 // Item 7: every error in the bridge — in the HTTP app (the Krypton proxy's sub-app included) and in the
 // WebSocket gateway — ends in a typed answer and one log line of facts; never hono's plain-text 500,
@@ -84,13 +91,18 @@ async function bridge(options: { upstreamTimeoutMs?: number; fetch?: typeof fetc
 
 /** A Krypton key agreement call from the bridge's own page, through the proxy. */
 function keysCall(t: TestBridge, timeoutMs = 3000): Promise<RawAnswer> {
-  return rawHttp(t.port, `POST /krypton/global/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`, { timeoutMs });
+  return rawHttp(
+    t.port,
+    `POST /krypton/global/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    { timeoutMs },
+  );
 }
 
 /** The facts of a log line (`key=value`, strings JSON-quoted), by name. */
 function factsOf(line: string): Record<string, string> {
   const facts: Record<string, string> = {};
-  for (const m of line.matchAll(/ ([A-Za-z]+)=("(?:[^"\\]|\\.)*"|\S+)/g)) facts[m[1]!] = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!;
+  for (const m of line.matchAll(/ ([A-Za-z]+)=("(?:[^"\\]|\\.)*"|\S+)/g))
+    facts[m[1]!] = m[2]!.startsWith('"') ? (JSON.parse(m[2]!) as string) : m[2]!;
   return facts;
 }
 
@@ -119,12 +131,25 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
     misbehaviour = 'reset-mid-body';
     const r = await keysCall(t);
     const body = expectTypedAnswer(r, 502, 'UPSTREAM_BROKEN');
-    expect(body.message).toBe('g.api.soracom.io broke off its answer before the end: try again; if it repeats, check the network connection and the endpoint URL');
+    expect(body.message).toBe(
+      'g.api.soracom.io broke off its answer before the end: try again; if it repeats, check the network connection and the endpoint URL',
+    );
     // The answer still carries the headers the guards set before the handler failed.
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.headers['vary']).toBe('Origin');
     const line = onlyLine(t, /^bridge warn +request failed /);
-    expect(factsOf(line)).toMatchObject({ code: 'UPSTREAM_BROKEN', status: '502', method: 'POST', route: '/krypton/:target/*', target: 'global', path: '/v1/keys', phase: 'body', upstreamStatus: '200', reason: 'connection lost', cause: 'UND_ERR_SOCKET' });
+    expect(factsOf(line)).toMatchObject({
+      code: 'UPSTREAM_BROKEN',
+      status: '502',
+      method: 'POST',
+      route: '/krypton/:target/*',
+      target: 'global',
+      path: '/v1/keys',
+      phase: 'body',
+      upstreamStatus: '200',
+      reason: 'connection lost',
+      cause: 'UND_ERR_SOCKET',
+    });
     // The piece of body that did arrive is not in the log.
     expect(line).not.toContain('keyId');
     expect(t.lines.filter((l) => /Krypton call/.test(l))).toEqual([]);
@@ -137,18 +162,35 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
     const r = await keysCall(t);
     const elapsed = performance.now() - started;
     const body = expectTypedAnswer(r, 504, 'UPSTREAM_TIMEOUT');
-    expect(body.message).toBe('g.api.soracom.io began to answer but did not finish within 0.3 s: check the network connection and try again');
+    expect(body.message).toBe(
+      'g.api.soracom.io began to answer but did not finish within 0.3 s: check the network connection and try again',
+    );
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(2000);
-    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', status: '504', route: '/krypton/:target/*', target: 'global', phase: 'body', upstreamStatus: '200', reason: 'timeout' });
+    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      status: '504',
+      route: '/krypton/:target/*',
+      target: 'global',
+      phase: 'body',
+      upstreamStatus: '200',
+      reason: 'timeout',
+    });
   });
 
   it('an upstream whose body does not decode (corrupt gzip): 502 UPSTREAM_BROKEN saying so', async () => {
     const t = await bridge();
     misbehaviour = 'corrupt-gzip';
     const body = expectTypedAnswer(await keysCall(t), 502, 'UPSTREAM_BROKEN');
-    expect(body.message).toBe('g.api.soracom.io sent an answer that could not be decoded: try again; if it repeats, check the network connection and the endpoint URL');
-    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({ code: 'UPSTREAM_BROKEN', phase: 'body', reason: 'undecodable', cause: 'Z_DATA_ERROR' });
+    expect(body.message).toBe(
+      'g.api.soracom.io sent an answer that could not be decoded: try again; if it repeats, check the network connection and the endpoint URL',
+    );
+    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({
+      code: 'UPSTREAM_BROKEN',
+      phase: 'body',
+      reason: 'undecodable',
+      cause: 'Z_DATA_ERROR',
+    });
   });
 
   it('an upstream that cannot be reached at all: 502 UPSTREAM_UNREACHABLE before any head', async () => {
@@ -159,8 +201,15 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
     await new Promise((resolve) => closed.close(resolve));
     const t = await bridge({ fetch: (input, init) => fetch(String(input).replace(SORACOM, deadUrl), init) });
     const body = expectTypedAnswer(await keysCall(t), 502, 'UPSTREAM_UNREACHABLE');
-    expect(body.message).toBe('The bridge could not reach g.api.soracom.io: check the network connection (and any proxy or firewall), then try again');
-    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', phase: 'connect', reason: 'network', cause: 'ECONNREFUSED' });
+    expect(body.message).toBe(
+      'The bridge could not reach g.api.soracom.io: check the network connection (and any proxy or firewall), then try again',
+    );
+    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+      phase: 'connect',
+      reason: 'network',
+      cause: 'ECONNREFUSED',
+    });
   });
 
   it('a sound answer still passes through, logged as a Krypton call', async () => {
@@ -173,12 +222,16 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
   });
 });
 
-describe('the page\'s own request', () => {
+describe("the page's own request", () => {
   it('a request body that never arrives whole is logged as REQUEST_INCOMPLETE (not as Krypton unreachable), and nothing goes upstream', async () => {
     const t = await startTestBridge({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 100 } });
     bridges.push(t);
     const answer = await new Promise<string>((resolve) => {
-      const s = net.connect(t.port, '127.0.0.1', () => s.write(`POST /krypton/global/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"imsi"`));
+      const s = net.connect(t.port, '127.0.0.1', () =>
+        s.write(
+          `POST /krypton/global/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"imsi"`,
+        ),
+      );
       let got = '';
       s.on('data', (d) => (got += d.toString()));
       s.on('close', () => resolve(got));
@@ -187,7 +240,11 @@ describe('the page\'s own request', () => {
     // Node answers 408 itself and drops the socket; the handler, still reading the body, fails after that.
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     await vi.waitFor(() => expect(t.lines.filter((l) => /request failed/.test(l))).toHaveLength(1), { timeout: 2000 });
-    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({ code: 'REQUEST_INCOMPLETE', status: '400', route: '/krypton/:target/*' });
+    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({
+      code: 'REQUEST_INCOMPLETE',
+      status: '400',
+      route: '/krypton/:target/*',
+    });
     expect(t.upstream).toEqual([]);
   });
 });
@@ -200,9 +257,17 @@ describe('a fault of the bridge itself', () => {
       },
     });
     const body = expectTypedAnswer(await keysCall(t), 500, 'BRIDGE_ERROR');
-    expect(body.message).toBe('The bridge failed while handling this request: try again; if it repeats, restart `pnpm bridge` and report what you did');
+    expect(body.message).toBe(
+      'The bridge failed while handling this request: try again; if it repeats, restart `pnpm bridge` and report what you did',
+    );
     const line = onlyLine(t, /^bridge error +request failed /);
-    expect(factsOf(line)).toMatchObject({ code: 'BRIDGE_ERROR', status: '500', method: 'POST', route: '/krypton/:target/*', error: 'RangeError' });
+    expect(factsOf(line)).toMatchObject({
+      code: 'BRIDGE_ERROR',
+      status: '500',
+      method: 'POST',
+      route: '/krypton/:target/*',
+      error: 'RangeError',
+    });
     expect(line).not.toContain('4242');
     expect(line).not.toContain('signature');
   });
@@ -214,7 +279,11 @@ describe('a fault of the bridge itself', () => {
       },
     });
     expectTypedAnswer(await keysCall(t), 500, 'BRIDGE_ERROR');
-    expect(factsOf(onlyLine(t, /^bridge error +request failed /))).toMatchObject({ code: 'BRIDGE_ERROR', route: '(outside the app)', error: 'string' });
+    expect(factsOf(onlyLine(t, /^bridge error +request failed /))).toMatchObject({
+      code: 'BRIDGE_ERROR',
+      route: '(outside the app)',
+      error: 'string',
+    });
   });
 });
 
@@ -262,7 +331,15 @@ describe('the WebSocket gateway', () => {
     try {
       await page.hello();
       const r = await page.request({ id: 1, op: 'open', reader: VIRTUAL_READER_NAME });
-      expect(r).toEqual({ id: 1, ok: false, error: { code: 'BRIDGE_ERROR', message: 'The bridge could not complete the command', action: 'Try again; if it repeats, restart `pnpm bridge`' } });
+      expect(r).toEqual({
+        id: 1,
+        ok: false,
+        error: {
+          code: 'BRIDGE_ERROR',
+          message: 'The bridge could not complete the command',
+          action: 'Try again; if it repeats, restart `pnpm bridge`',
+        },
+      });
       const line = onlyLine(t, /^bridge error +WebSocket command failed /);
       expect(factsOf(line)).toMatchObject({ op: 'open', error: 'TypeError' });
       expect(line).not.toContain('8988211000000000001');
@@ -283,7 +360,11 @@ describe('the WebSocket gateway', () => {
       backend.brokenList = true;
       backend.announce();
       await vi.waitFor(() => expect(t.lines.filter((l) => /reader change not passed on/.test(l))).toHaveLength(1), { timeout: 2000 });
-      expect(factsOf(onlyLine(t, /^bridge error +reader change not passed on /))).toMatchObject({ backend: 'faulty', change: 'readers', error: 'TypeError' });
+      expect(factsOf(onlyLine(t, /^bridge error +reader change not passed on /))).toMatchObject({
+        backend: 'faulty',
+        change: 'readers',
+        error: 'TypeError',
+      });
       // Asking for the list answers with a typed error too.
       const r = await page.request({ id: 1, op: 'readers' });
       expect(r).toMatchObject({ id: 1, ok: false, error: { code: 'BRIDGE_ERROR' } });

@@ -66,18 +66,22 @@ describe('Host guard', () => {
 describe('Origin guard of the own-only API', () => {
   it('runs the handler only for the bridge’s own origins, never for near misses, the approved origin, null or junk', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), ...OWN_ORIGINS.map(nearMiss), nearMiss(APPROVED), fc.constantFrom(...OWN_ORIGINS, APPROVED, 'null', '')), fc.constantFrom('GET', 'POST'), async (origin, method) => {
-        const { app, ran } = guarded();
-        const allowed = OWN_ORIGINS.includes(onTheWire(origin));
-        let r: Response;
-        try {
-          r = await app.request(`http://x/api/thing`, { method, headers: { host: OWN_HOSTS[0]!, origin } });
-        } catch {
-          return;
-        }
-        expect(r.status).toBe(allowed ? 200 : 403);
-        expect(ran()).toBe(allowed ? 1 : 0);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string(), ...OWN_ORIGINS.map(nearMiss), nearMiss(APPROVED), fc.constantFrom(...OWN_ORIGINS, APPROVED, 'null', '')),
+        fc.constantFrom('GET', 'POST'),
+        async (origin, method) => {
+          const { app, ran } = guarded();
+          const allowed = OWN_ORIGINS.includes(onTheWire(origin));
+          let r: Response;
+          try {
+            r = await app.request(`http://x/api/thing`, { method, headers: { host: OWN_HOSTS[0]!, origin } });
+          } catch {
+            return;
+          }
+          expect(r.status).toBe(allowed ? 200 : 403);
+          expect(ran()).toBe(allowed ? 1 : 0);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -93,7 +97,10 @@ describe('Origin guard of the own-only API', () => {
       ['POST', 'none', false],
     ] as const) {
       const { app, ran } = guarded();
-      const r = await app.request(`http://x/api/thing`, { method, headers: { host: OWN_HOSTS[0]!, ...(site ? { 'sec-fetch-site': site } : {}) } });
+      const r = await app.request(`http://x/api/thing`, {
+        method,
+        headers: { host: OWN_HOSTS[0]!, ...(site ? { 'sec-fetch-site': site } : {}) },
+      });
       expect([method, site, r.status]).toEqual([method, site, allowed ? 200 : 403]);
       expect(ran()).toBe(allowed ? 1 : 0);
     }
@@ -107,22 +114,32 @@ describe('OriginPolicy and canonicalOrigin', () => {
     approvals.preApprove(APPROVED);
     const policy = new OriginPolicy(hosts, approvals);
     fc.assert(
-      fc.property(fc.oneof(fc.string(), ...OWN_ORIGINS.map(nearMiss), nearMiss(APPROVED), fc.constantFrom(...OWN_ORIGINS, APPROVED)), (origin) => {
-        const standing = policy.standing(origin);
-        expect(standing).toBe(OWN_ORIGINS.includes(origin) ? 'own' : origin === APPROVED ? 'approved' : 'unknown');
-      }),
+      fc.property(
+        fc.oneof(fc.string(), ...OWN_ORIGINS.map(nearMiss), nearMiss(APPROVED), fc.constantFrom(...OWN_ORIGINS, APPROVED)),
+        (origin) => {
+          const standing = policy.standing(origin);
+          expect(standing).toBe(OWN_ORIGINS.includes(origin) ? 'own' : origin === APPROVED ? 'approved' : 'unknown');
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('accepts only serialized http(s) origins, unchanged', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.webUrl(), fc.webUrl().map((u) => new URL(u).origin), fc.string()), (value) => {
-        const c = canonicalOrigin(value);
-        if (c === undefined) return;
-        expect(c).toMatch(/^https?:\/\/[^/?#@]+$/);
-        expect(canonicalOrigin(c)).toBe(c);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.webUrl(),
+          fc.webUrl().map((u) => new URL(u).origin),
+          fc.string(),
+        ),
+        (value) => {
+          const c = canonicalOrigin(value);
+          if (c === undefined) return;
+          expect(c).toMatch(/^https?:\/\/[^/?#@]+$/);
+          expect(canonicalOrigin(c)).toBe(c);
+        },
+      ),
     );
   });
 });

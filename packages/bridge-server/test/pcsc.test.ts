@@ -2,7 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectCardToVpcd, demoProfileSet, findSim, Hss, VirtualUsim, type VirtualCard, type VpcdConnection } from '@krypton-web/krypton-lab';
+import {
+  connectCardToVpcd,
+  demoProfileSet,
+  findSim,
+  Hss,
+  VirtualUsim,
+  type VirtualCard,
+  type VpcdConnection,
+} from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { BridgeClient, BridgeRemoteError, type BridgeEvent } from '@krypton-web/sim-transport';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
@@ -54,7 +62,11 @@ async function insert(card: VirtualCard): Promise<VpcdConnection> {
 /** Pulls the card out and waits until pcscd shows the reader empty (the next test inserts a new card). */
 async function pull(c: VpcdConnection): Promise<void> {
   await c.close();
-  await eventually(async () => (await service.listReaders()).find((r) => r.name === pcscd.readerName)?.card === 'empty', 'pcscd shows the reader empty', 5000);
+  await eventually(
+    async () => (await service.listReaders()).find((r) => r.name === pcscd.readerName)?.card === 'empty',
+    'pcscd shows the reader empty',
+    5000,
+  );
 }
 
 async function bridge(): Promise<RunningBridge> {
@@ -63,10 +75,22 @@ async function bridge(): Promise<RunningBridge> {
   return b;
 }
 
-async function client(b: { url: string }, onEvent?: (e: BridgeEvent) => void, onClose?: (e: BridgeRemoteError) => void): Promise<BridgeClient> {
-  const c = await BridgeClient.connect(`${b.url.replace('http:', 'ws:')}/ws`, { WebSocket: wsFrom(b.url), ...(onEvent ? { onEvent } : {}), ...(onClose ? { onClose } : {}) });
+async function client(
+  b: { url: string },
+  onEvent?: (e: BridgeEvent) => void,
+  onClose?: (e: BridgeRemoteError) => void,
+): Promise<BridgeClient> {
+  const c = await BridgeClient.connect(`${b.url.replace('http:', 'ws:')}/ws`, {
+    WebSocket: wsFrom(b.url),
+    ...(onEvent ? { onEvent } : {}),
+    ...(onClose ? { onClose } : {}),
+  });
   clients.push(c);
-  await eventually(async () => (await c.readers()).some((r) => r.name === pcscd.readerName && r.card), 'the bridge lists the reader with its card', 5000);
+  await eventually(
+    async () => (await c.readers()).some((r) => r.name === pcscd.readerName && r.card),
+    'the bridge lists the reader with its card',
+    5000,
+  );
   return c;
 }
 
@@ -120,12 +144,20 @@ describe('the card or pcscd going away mid-AUTHENTICATE', () => {
     card.release();
     await pulling;
     cards.splice(cards.indexOf(connection), 1);
-    await eventually(async () => (await service.listReaders()).find((r) => r.name === pcscd.readerName)?.card === 'empty', 'pcscd shows the reader empty', 5000);
+    await eventually(
+      async () => (await service.listReaders()).find((r) => r.name === pcscd.readerName)?.card === 'empty',
+      'pcscd shows the reader empty',
+      5000,
+    );
 
     // The session is gone; a new card in the same reader opens on the same connection.
     await expect(session.readImsi()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     await insert(await demo());
-    await eventually(async () => (await c.readers()).some((r) => r.name === pcscd.readerName && r.card && !r.inUse), 'the reader shows the new card, free', 5000);
+    await eventually(
+      async () => (await c.readers()).some((r) => r.name === pcscd.readerName && r.card && !r.inUse),
+      'the reader shows the new card, free',
+      5000,
+    );
     const again = await c.open(pcscd.readerName);
     expect(await again.readIccid()).toMatch(/^89/);
   });
@@ -157,7 +189,11 @@ describe('the card or pcscd going away mid-AUTHENTICATE', () => {
     // The session is over (pcscd's handles died with it), and the page is told why, not that a card was pulled.
     await eventually(() => events.some((e) => e.event.event === 'session-lost'), 'session-lost arrived', 2000);
     const lost = events.find((e) => e.event.event === 'session-lost')!;
-    expect(lost.event).toMatchObject({ event: 'session-lost', session: session.session, error: { code: 'TRANSPORT_FAILED', message: 'The PC/SC service (pcscd) stopped' } });
+    expect(lost.event).toMatchObject({
+      event: 'session-lost',
+      session: session.session,
+      error: { code: 'TRANSPORT_FAILED', message: 'The PC/SC service (pcscd) stopped' },
+    });
     expect(lost.at - stoppedAt).toBeLessThan(2000);
     await restarting;
 
@@ -177,8 +213,14 @@ describe('the card or pcscd going away mid-AUTHENTICATE', () => {
 });
 
 /** Runs test/support/take-reader.ts as another program: takes the reader exclusively and reads the IMSI. */
-async function anotherProgramTakesTheReader(): Promise<{ code: number | null; out: { imsi?: string; error?: string; problem?: string; message?: string } }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/take-reader.test-support.ts', pcscd.readerName], { cwd: bridgeDir, stdio: ['ignore', 'pipe', 'pipe'] });
+async function anotherProgramTakesTheReader(): Promise<{
+  code: number | null;
+  out: { imsi?: string; error?: string; problem?: string; message?: string };
+}> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/take-reader.test-support.ts', pcscd.readerName], {
+    cwd: bridgeDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   let err = '';

@@ -2,7 +2,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { BridgeClient, BridgeRemoteError, requestBridgeApproval, type PairingPrompt } from '@krypton-web/sim-transport';
 import { startBridge, TOKEN_HEADER } from '../src/index.ts';
-import { connectClient, eventually, rawHttp, startTestBridge, UNTOUCHED, VIRTUAL_READER_NAME, wsFrom, type TestBridge } from './support/harness.test-support.ts';
+import {
+  connectClient,
+  eventually,
+  rawHttp,
+  startTestBridge,
+  UNTOUCHED,
+  VIRTUAL_READER_NAME,
+  wsFrom,
+  type TestBridge,
+} from './support/harness.test-support.ts';
 
 // Control 4: another origin is approved only by the person, on the bridge's own page (not frameable),
 // which shows the requesting origin with the same code the page shows (and so does the terminal).
@@ -32,7 +41,10 @@ async function bridge(options: Parameters<typeof startTestBridge>[0] = {}): Prom
 
 /** A POST to the approvals page as a form would send it, with the given extra header lines. */
 function post(t: TestBridge, path: string, headerLines: string, body = ''): ReturnType<typeof rawHttp> {
-  return rawHttp(t.port, `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\n${headerLines}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  return rawHttp(
+    t.port,
+    `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\n${headerLines}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 const ownOrigin = (t: TestBridge) => `Origin: ${t.url}\r\n`;
 
@@ -45,7 +57,10 @@ function approvalsPage(t: TestBridge): ReturnType<typeof rawHttp> {
 async function ask(t: TestBridge, origin = PAGE): Promise<{ prompt: PairingPrompt; token: Promise<string>; abort: AbortController }> {
   const abort = new AbortController();
   let prompt!: PairingPrompt;
-  const token = requestBridgeApproval(`ws://127.0.0.1:${t.port}/pair`, (p) => (prompt = p), { WebSocket: wsFrom(origin), signal: abort.signal });
+  const token = requestBridgeApproval(`ws://127.0.0.1:${t.port}/pair`, (p) => (prompt = p), {
+    WebSocket: wsFrom(origin),
+    signal: abort.signal,
+  });
   token.catch(() => undefined);
   await eventually(() => prompt !== undefined, 'the page got its code');
   return { prompt, token, abort };
@@ -116,7 +131,10 @@ describe('approving another origin, end to end', () => {
     }
     expect(t.bridge.approvals.listPending().map((p) => p.id)).toEqual([pending.id]);
     t.bridge.approvals.preApprove('http://keep.example');
-    await rawHttp(t.port, `GET /approvals/revoke?origin=${encodeURIComponent('http://keep.example')} HTTP/1.1\r\nHost: ${t.host}\r\nSec-Fetch-Site: none\r\nConnection: close\r\n\r\n`);
+    await rawHttp(
+      t.port,
+      `GET /approvals/revoke?origin=${encodeURIComponent('http://keep.example')} HTTP/1.1\r\nHost: ${t.host}\r\nSec-Fetch-Site: none\r\nConnection: close\r\n\r\n`,
+    );
     expect(t.bridge.approvals.listApproved().map((a) => a.origin)).toEqual(['http://keep.example']);
   });
 
@@ -165,7 +183,11 @@ describe('the token', () => {
     const t = await bridge();
     const { path, token } = how(await approvedPage(t));
     let closedWith: string | undefined;
-    const e = await BridgeClient.connect(`ws://127.0.0.1:${t.port}${path}`, { WebSocket: wsFrom(PAGE), ...(token ? { token } : {}), onClose: (err) => (closedWith = err.message) }).catch((x: unknown) => x);
+    const e = await BridgeClient.connect(`ws://127.0.0.1:${t.port}${path}`, {
+      WebSocket: wsFrom(PAGE),
+      ...(token ? { token } : {}),
+      onClose: (err) => (closedWith = err.message),
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BridgeRemoteError);
     expect(closedWith).toMatch(/refused this page: not approved: missing or revoked token/);
     expect(t.touched()).toEqual(UNTOUCHED);
@@ -234,7 +256,10 @@ describe('--allow-origin', () => {
     expect((await client.readers())[0]!.name).toBe(VIRTUAL_READER_NAME);
     client.close();
     const body = '{"imsi":"001010000000001"}';
-    const r = await rawHttp(t.port, `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${PAGE}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const r = await rawHttp(
+      t.port,
+      `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${PAGE}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
     expect(r.status).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBe(PAGE);
     // Only that exact origin.
@@ -242,7 +267,17 @@ describe('--allow-origin', () => {
     expect(other).toBeInstanceOf(BridgeRemoteError);
   });
 
-  it.each(['*', 'null', 'localhost:5173', 'http://localhost:5173/app', 'file:///tmp/x.html', 'http://user@localhost:5173', 'HTTP://localhost:5173', 'http://localhost:5173?x=1', 'ws://localhost:5173'])('refuses to start with --allow-origin %s', async (value) => {
+  it.each([
+    '*',
+    'null',
+    'localhost:5173',
+    'http://localhost:5173/app',
+    'file:///tmp/x.html',
+    'http://user@localhost:5173',
+    'HTTP://localhost:5173',
+    'http://localhost:5173?x=1',
+    'ws://localhost:5173',
+  ])('refuses to start with --allow-origin %s', async (value) => {
     await expect(startBridge({ port: 0, pcsc: false, allowOrigins: [value] })).rejects.toThrow(/--allow-origin needs an origin/);
   });
 });

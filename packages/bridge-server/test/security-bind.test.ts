@@ -58,7 +58,11 @@ describe('bound addresses', () => {
       { address: '::1', family: 'IPv6', port: t.port },
     ]);
     for (const a of outside) expect(await accepts(a, t.port)).toBe(false);
-    const r = await rawHttp(t.port, `GET /api/config HTTP/1.1\r\nHost: [::1]:${t.port}\r\nOrigin: http://[::1]:${t.port}\r\nConnection: close\r\n\r\n`, { host: '::1' });
+    const r = await rawHttp(
+      t.port,
+      `GET /api/config HTTP/1.1\r\nHost: [::1]:${t.port}\r\nOrigin: http://[::1]:${t.port}\r\nConnection: close\r\n\r\n`,
+      { host: '::1' },
+    );
     expect(r.status).toBe(200);
   });
 });

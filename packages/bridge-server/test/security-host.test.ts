@@ -78,13 +78,19 @@ describe('Host allow-list over HTTP and WebSocket upgrades: refused before any h
 
     it('POST to the Krypton proxy: refused, nothing sent upstream', async () => {
       const body = '{"imsi":"001010000000001"}';
-      const r = await rawHttp(port(), `POST /krypton/lab/v1/keys HTTP/1.1\r\n${hostLines()}Origin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      const r = await rawHttp(
+        port(),
+        `POST /krypton/lab/v1/keys HTTP/1.1\r\n${hostLines()}Origin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       expect(REFUSED).toContain(r.status);
       expect(t.touched()).toEqual(UNTOUCHED);
     });
 
     it('POST approving a waiting page: refused, the page still waits', async () => {
-      const r = await rawHttp(port(), `POST /approvals/${pendingId}/approve HTTP/1.1\r\n${hostLines()}Origin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      const r = await rawHttp(
+        port(),
+        `POST /approvals/${pendingId}/approve HTTP/1.1\r\n${hostLines()}Origin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
       expect(REFUSED).toContain(r.status);
       expect(t.bridge.approvals.listPending().map((p) => p.id)).toContain(pendingId);
       expect(t.bridge.approvals.listApproved()).toEqual([]);

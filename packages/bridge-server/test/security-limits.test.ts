@@ -6,7 +6,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { MAX_BRIDGE_MESSAGE } from '@krypton-web/sim-transport';
-import { B64_16, connectClient, eventually, rawHttp, rawUpgrade, ScriptedPage, startTestBridge, UNTOUCHED, VIRTUAL_READER_NAME, type TestBridge } from './support/harness.test-support.ts';
+import {
+  B64_16,
+  connectClient,
+  eventually,
+  rawHttp,
+  rawUpgrade,
+  ScriptedPage,
+  startTestBridge,
+  UNTOUCHED,
+  VIRTUAL_READER_NAME,
+  type TestBridge,
+} from './support/harness.test-support.ts';
 
 // Control 5: size limits on bodies and WebSocket messages; rate limits on connects, session opens,
 // AUTHENTICATE and approval requests; hello, idle, header and body timeouts. Malformed messages end
@@ -83,11 +94,23 @@ describe('WebSocket messages: size and shape', () => {
     ['a string id', (s) => JSON.stringify({ id: '2', op: 'imsi', session: s })],
     ['a malformed session id', () => JSON.stringify({ id: 2, op: 'imsi', session: '../../etc' })],
     ['RAND not base64', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: '!'.repeat(22) + '==', autn: B64_16 })],
-    ['RAND of 15 bytes', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Buffer.alloc(15).toString('base64'), autn: B64_16 })],
-    ['RAND of 17 bytes', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Buffer.alloc(17).toString('base64'), autn: B64_16 })],
-    ['AUTN of 32 bytes', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: B64_16, autn: Buffer.alloc(32).toString('base64') })],
+    [
+      'RAND of 15 bytes',
+      (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Buffer.alloc(15).toString('base64'), autn: B64_16 }),
+    ],
+    [
+      'RAND of 17 bytes',
+      (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Buffer.alloc(17).toString('base64'), autn: B64_16 }),
+    ],
+    [
+      'AUTN of 32 bytes',
+      (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: B64_16, autn: Buffer.alloc(32).toString('base64') }),
+    ],
     ['RAND in hex', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: '00'.repeat(16), autn: B64_16 })],
-    ['RAND in base64url without padding', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Buffer.alloc(16, 0xfb).toString('base64url'), autn: B64_16 })],
+    [
+      'RAND in base64url without padding',
+      (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Buffer.alloc(16, 0xfb).toString('base64url'), autn: B64_16 }),
+    ],
     ['no AUTN', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: B64_16 })],
     ['RAND as an array of bytes', (s) => JSON.stringify({ id: 2, op: 'authenticate', session: s, rand: Array(16).fill(0), autn: B64_16 })],
     ['a PIN with letters', (s) => JSON.stringify({ id: 2, op: 'verify-pin', session: s, pin: '12ab' })],
@@ -187,7 +210,9 @@ describe('hostile sockets do not bring the bridge down', () => {
         (_, i) =>
           new Promise<void>((resolve) => {
             const s = net.connect(t.port, '127.0.0.1', () => {
-              s.write(`GET /${i % 2 ? 'ws' : 'pair'} HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+              s.write(
+                `GET /${i % 2 ? 'ws' : 'pair'} HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+              );
               setImmediate(() => s.resetAndDestroy());
             });
             s.on('error', () => undefined);
@@ -213,8 +238,14 @@ describe('hostile sockets do not bring the bridge down', () => {
 describe('request bodies', () => {
   const post = (t: TestBridge, path: string, length: number, chunked = false) => {
     const body = '{"imsi":"' + '1'.repeat(Math.max(0, length - 11)) + '"}';
-    const framing = chunked ? `Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n` : `Content-Length: ${body.length}\r\n\r\n${body}`;
-    return rawHttp(t.port, `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nConnection: close\r\n${framing}`, { timeoutMs: 5000 });
+    const framing = chunked
+      ? `Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+      : `Content-Length: ${body.length}\r\n\r\n${body}`;
+    return rawHttp(
+      t.port,
+      `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nConnection: close\r\n${framing}`,
+      { timeoutMs: 5000 },
+    );
   };
 
   it('the proxy forwards a body of exactly 64 KiB', async () => {
@@ -240,7 +271,10 @@ describe('request bodies', () => {
     const t = await bridge();
     t.bridge.approvals.preApprove('http://keep.example');
     const body = `origin=${encodeURIComponent('http://keep.example')}&pad=${'x'.repeat(5000)}`;
-    const r = await rawHttp(t.port, `POST /approvals/revoke HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const r = await rawHttp(
+      t.port,
+      `POST /approvals/revoke HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
     expect(r.status).toBe(413);
     expect(t.bridge.approvals.listApproved()).toHaveLength(1);
   });
@@ -260,7 +294,10 @@ describe('what the proxy forwards', () => {
     ['a key id with an encoded slash', '/krypton/lab/v1/keys/a%2Fb/verify'],
   ])('%s: 404, nothing sent upstream', async (_why, path) => {
     const t = await bridge();
-    const r = await rawHttp(t.port, `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    const r = await rawHttp(
+      t.port,
+      `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+    );
     expect(r.status).toBe(404);
     expect(t.upstream).toEqual([]);
   });
@@ -286,7 +323,10 @@ describe('what the proxy forwards', () => {
 describe('no state-changing GET', () => {
   it.each(['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'])('%s on a proxy path: 405, nothing sent upstream', async (method) => {
     const t = await bridge();
-    const r = await rawHttp(t.port, `${method} /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const r = await rawHttp(
+      t.port,
+      `${method} /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
     expect(r.status).toBe(405);
     expect(t.upstream).toEqual([]);
   });
@@ -303,7 +343,8 @@ describe('rates', () => {
   it('a burst of WebSocket connects from one origin is refused with 429 at the upgrade after 20; another origin is unaffected', async () => {
     const t = await bridge();
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push(await rawUpgrade(t.port, '/ws', `Host: ${t.host}\r\nOrigin: http://localhost:${t.port}\r\n`));
+    for (let i = 0; i < 30; i++)
+      statuses.push(await rawUpgrade(t.port, '/ws', `Host: ${t.host}\r\nOrigin: http://localhost:${t.port}\r\n`));
     const accepted = statuses.filter((s) => s === 101).length;
     expect(accepted).toBeGreaterThanOrEqual(20);
     expect(accepted).toBeLessThanOrEqual(21); // one more may have refilled meanwhile (60 a minute)
@@ -314,7 +355,9 @@ describe('rates', () => {
 
   it('a burst of concurrent connects is capped the same way', async () => {
     const t = await bridge();
-    const statuses = await Promise.all(Array.from({ length: 40 }, () => rawUpgrade(t.port, '/ws', `Host: ${t.host}\r\nOrigin: ${t.url}\r\n`)));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => rawUpgrade(t.port, '/ws', `Host: ${t.host}\r\nOrigin: ${t.url}\r\n`)),
+    );
     expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(21);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(19);
   });
@@ -329,7 +372,10 @@ describe('rates', () => {
       expect((await p.request({ id: 11 + i * 2, op: 'close', session: r.result!.session as string })).ok).toBe(true);
     }
     const refused = await p.request({ id: 99, op: 'open', reader: VIRTUAL_READER_NAME });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'TRANSPORT_BUSY', message: expect.stringMatching(/Too many session opens/) } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'TRANSPORT_BUSY', message: expect.stringMatching(/Too many session opens/) },
+    });
     expect(t.backend.opens).toBe(10);
   });
 
@@ -342,10 +388,19 @@ describe('rates', () => {
     }
     expect(t.card.authenticates).toBe(5);
     const refused = await p.request({ id: 30, op: 'authenticate', session, rand: B64_16, autn: B64_16 });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'TRANSPORT_BUSY', message: expect.stringMatching(/Too many AUTHENTICATE/) } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'TRANSPORT_BUSY', message: expect.stringMatching(/Too many AUTHENTICATE/) },
+    });
     await p.request({ id: 31, op: 'close', session });
     const again = await p.request({ id: 32, op: 'open', reader: VIRTUAL_READER_NAME });
-    const refusedAgain = await p.request({ id: 33, op: 'authenticate', session: again.result!.session as string, rand: B64_16, autn: B64_16 });
+    const refusedAgain = await p.request({
+      id: 33,
+      op: 'authenticate',
+      session: again.result!.session as string,
+      rand: B64_16,
+      autn: B64_16,
+    });
     expect(refusedAgain).toMatchObject({ ok: false, error: { code: 'TRANSPORT_BUSY' } });
     expect(t.card.authenticates).toBe(5);
   });
@@ -435,7 +490,11 @@ describe('timeouts', () => {
     const t = await bridge({ limits });
     const started = performance.now();
     const answer = await new Promise<string>((resolve) => {
-      const s = net.connect(t.port, '127.0.0.1', () => s.write(`POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"imsi"`));
+      const s = net.connect(t.port, '127.0.0.1', () =>
+        s.write(
+          `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"imsi"`,
+        ),
+      );
       let got = '';
       s.on('data', (d) => (got += d.toString()));
       s.on('close', () => resolve(got));
@@ -453,9 +512,15 @@ describe('upstream', () => {
     lab.faults.update({ latencyMs: 1000 });
     try {
       const startedAt = performance.now();
-      const r = await rawHttp(t.port, `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      const r = await rawHttp(
+        t.port,
+        `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      );
       expect(r.status).toBe(504);
-      expect(JSON.parse(r.body)).toEqual({ code: 'UPSTREAM_TIMEOUT', message: `${new URL(lab.urls.provisioning).host} did not answer within 0.2 s: check the network connection and try again` });
+      expect(JSON.parse(r.body)).toEqual({
+        code: 'UPSTREAM_TIMEOUT',
+        message: `${new URL(lab.urls.provisioning).host} did not answer within 0.2 s: check the network connection and try again`,
+      });
       expect(performance.now() - startedAt).toBeLessThan(900);
     } finally {
       lab.faults.update({ latencyMs: 0 });
@@ -473,18 +538,25 @@ describe('the served app', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it.each(['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/..\\secret.txt', '/.%2e/secret.txt'])('GET %s does not leave the web root', async (path) => {
-    const t = await bridge({ webRoot: join(root, 'dist') });
-    const r = await rawHttp(t.port, `GET ${path} HTTP/1.1\r\nHost: ${t.host}\r\nConnection: close\r\n\r\n`);
-    expect(r.body).not.toContain('TOP-SECRET');
-  });
+  it.each(['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/..\\secret.txt', '/.%2e/secret.txt'])(
+    'GET %s does not leave the web root',
+    async (path) => {
+      const t = await bridge({ webRoot: join(root, 'dist') });
+      const r = await rawHttp(t.port, `GET ${path} HTTP/1.1\r\nHost: ${t.host}\r\nConnection: close\r\n\r\n`);
+      expect(r.body).not.toContain('TOP-SECRET');
+    },
+  );
 
   it('serves the app with its security headers (no framing, no sniffing, same-origin resources)', async () => {
     const t = await bridge({ webRoot: join(root, 'dist') });
     const r = await rawHttp(t.port, `GET / HTTP/1.1\r\nHost: ${t.host}\r\nConnection: close\r\n\r\n`);
     expect(r.status).toBe(200);
     expect(r.body).toContain('<title>app</title>');
-    expect(r.headers).toMatchObject({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'cross-origin-resource-policy': 'same-origin' });
+    expect(r.headers).toMatchObject({
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'cross-origin-resource-policy': 'same-origin',
+    });
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -3,7 +3,15 @@ import { KryptonClient, simEndpoint, type SimAuthenticator, type SimAuthResult }
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { BridgeClient, requestBridgeApproval } from '@krypton-web/sim-transport';
 import { TOKEN_HEADER } from '../src/index.ts';
-import { eventually, rawHttp, rawUpgrade, startTestBridge, VIRTUAL_READER_NAME, wsFrom, type TestBridge } from './support/harness.test-support.ts';
+import {
+  eventually,
+  rawHttp,
+  rawUpgrade,
+  startTestBridge,
+  VIRTUAL_READER_NAME,
+  wsFrom,
+  type TestBridge,
+} from './support/harness.test-support.ts';
 
 // Control 6: the log (debug level, so every level) of a full authentication through the bridge — an
 // approved page pairing, the Krypton proxy calls to the lab, AUTHENTICATE (a resync included) over
@@ -26,7 +34,10 @@ beforeAll(async () => {
   const tokenPromise = requestBridgeApproval(`ws://127.0.0.1:${t.port}/pair`, () => undefined, { WebSocket: wsFrom(PAGE) });
   await eventually(() => t.bridge.approvals.listPending().length === 1, 'the approval request arrived');
   const id = t.bridge.approvals.listPending()[0]!.id;
-  const approved = await rawHttp(t.port, `POST /approvals/${id}/approve HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  const approved = await rawHttp(
+    t.port,
+    `POST /approvals/${id}/approve HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+  );
   expect(approved.status).toBe(303);
   const token = await tokenPromise;
   secrets.push({ name: 'approval token', text: token });
@@ -68,11 +79,18 @@ beforeAll(async () => {
   const vended = await krypton.generateAmazonCognitoSessionCredentials();
   credentials = vended.credentials;
   openIdToken = (await krypton.generateAmazonCognitoOpenIdToken()).token;
-  secrets.push({ name: 'AWS secret key', text: credentials.secretKey }, { name: 'AWS session token', text: credentials.sessionToken }, { name: 'OpenID token', text: openIdToken });
+  secrets.push(
+    { name: 'AWS secret key', text: credentials.secretKey },
+    { name: 'AWS session token', text: credentials.sessionToken },
+    { name: 'OpenID token', text: openIdToken },
+  );
 
   // A hostile page tries the token where it does not belong: in the URL.
   await rawUpgrade(t.port, `/ws?token=${token}`, `Host: ${t.host}\r\nOrigin: http://evil.example\r\n`);
-  await rawHttp(t.port, `POST /krypton/lab/v1/keys?token=${token} HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${PAGE}\r\n${TOKEN_HEADER}: ${token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+  await rawHttp(
+    t.port,
+    `POST /krypton/lab/v1/keys?token=${token} HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${PAGE}\r\n${TOKEN_HEADER}: ${token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+  );
   await session.close();
   client.close();
 });
@@ -109,13 +127,30 @@ describe('the log of a full authentication through the bridge', () => {
 
   it('recorded every kind of secret it must look for', () => {
     const names = new Set(secrets.map((s) => s.name));
-    for (const n of ['RAND', 'AUTN', 'RES', 'CK', 'IK', 'AUTS', 'approval token', 'request signature', 'AWS secret key', 'AWS session token', 'OpenID token']) expect(names).toContain(n);
+    for (const n of [
+      'RAND',
+      'AUTN',
+      'RES',
+      'CK',
+      'IK',
+      'AUTS',
+      'approval token',
+      'request signature',
+      'AWS secret key',
+      'AWS session token',
+      'OpenID token',
+    ])
+      expect(names).toContain(n);
     expect(secrets.filter((s) => s.name === 'RAND').length).toBeGreaterThanOrEqual(3);
   });
 
   it('holds none of them, in any spelling', () => {
     const log = t.lines.join('\n');
-    const found = secrets.flatMap((s) => spellings(s).filter((v) => log.includes(v)).map((v) => `${s.name}: ${v}`));
+    const found = secrets.flatMap((s) =>
+      spellings(s)
+        .filter((v) => log.includes(v))
+        .map((v) => `${s.name}: ${v}`),
+    );
     expect(found).toEqual([]);
   });
 

@@ -36,7 +36,11 @@ const HOSTILE: OriginRow[] = [
   { why: 'another port on localhost', lines: one(() => `http://localhost:${t.port + 1}`), mayAsk: true },
   { why: '127.0.0.1 without a port', lines: one(() => 'http://127.0.0.1'), mayAsk: true },
   { why: 'a look-alike name (localhost.evil.example)', lines: one(() => 'http://localhost.evil.example'), mayAsk: true },
-  { why: 'a DNS name resolving to 127.0.0.1 (127.0.0.1.nip.io) on our port', lines: one(() => `http://127.0.0.1.nip.io:${t.port}`), mayAsk: true },
+  {
+    why: 'a DNS name resolving to 127.0.0.1 (127.0.0.1.nip.io) on our port',
+    lines: one(() => `http://127.0.0.1.nip.io:${t.port}`),
+    mayAsk: true,
+  },
   { why: 'localhost with a trailing dot', lines: one(() => `http://localhost.:${t.port}`), mayAsk: true },
   { why: '[::1] while not listening on IPv6', lines: one(() => `http://[::1]:${t.port}`), mayAsk: true },
   { why: 'the literal null (sandboxed frames, file: pages)', lines: one(() => 'null'), mayAsk: false },
@@ -53,7 +57,11 @@ const HOSTILE: OriginRow[] = [
   { why: 'a zero-padded port', lines: one(() => `http://127.0.0.1:0${t.port}`), mayAsk: false },
   { why: '127.0.0.1 as a decimal number', lines: one(() => `http://2130706433:${t.port}`), mayAsk: false },
   { why: 'a list with ours first', lines: one(() => `http://127.0.0.1:${t.port}, http://evil.example`), mayAsk: false },
-  { why: 'two Origin headers, ours first', lines: () => `Origin: http://127.0.0.1:${t.port}\r\nOrigin: http://evil.example\r\n`, mayAsk: false },
+  {
+    why: 'two Origin headers, ours first',
+    lines: () => `Origin: http://127.0.0.1:${t.port}\r\nOrigin: http://evil.example\r\n`,
+    mayAsk: false,
+  },
 ];
 
 const host = () => `Host: 127.0.0.1:${t.port}\r\n`;
@@ -94,12 +102,17 @@ describe.each(HOSTILE)('Origin: $why', ({ lines, mayAsk }) => {
 
   it('GET /api/config claiming a cross-site or same-site fetch without Origin: 403', async () => {
     for (const site of ['cross-site', 'same-site']) {
-      refusedQuietly(await rawHttp(t.port, `GET /api/config HTTP/1.1\r\n${host()}${lines()}Sec-Fetch-Site: ${site}\r\nConnection: close\r\n\r\n`));
+      refusedQuietly(
+        await rawHttp(t.port, `GET /api/config HTTP/1.1\r\n${host()}${lines()}Sec-Fetch-Site: ${site}\r\nConnection: close\r\n\r\n`),
+      );
     }
   });
 
   it('POST to the Krypton proxy: 403, no CORS grant, Vary: Origin, nothing sent upstream', async () => {
-    const r = await rawHttp(t.port, `POST /krypton/lab/v1/keys HTTP/1.1\r\n${host()}${lines()}Content-Type: text/plain\r\nContent-Length: ${KEYS_BODY.length}\r\nConnection: close\r\n\r\n${KEYS_BODY}`);
+    const r = await rawHttp(
+      t.port,
+      `POST /krypton/lab/v1/keys HTTP/1.1\r\n${host()}${lines()}Content-Type: text/plain\r\nContent-Length: ${KEYS_BODY.length}\r\nConnection: close\r\n\r\n${KEYS_BODY}`,
+    );
     refusedQuietly(r);
     expect(r.headers.vary).toBe('Origin');
     expect(t.touched()).toEqual(UNTOUCHED);
@@ -116,7 +129,9 @@ describe.each(HOSTILE)('Origin: $why', ({ lines, mayAsk }) => {
   });
 
   it('GET /approvals (the approvals page): 403', async () => {
-    refusedQuietly(await rawHttp(t.port, `GET /approvals HTTP/1.1\r\n${host()}${lines()}Sec-Fetch-Site: cross-site\r\nConnection: close\r\n\r\n`));
+    refusedQuietly(
+      await rawHttp(t.port, `GET /approvals HTTP/1.1\r\n${host()}${lines()}Sec-Fetch-Site: cross-site\r\nConnection: close\r\n\r\n`),
+    );
   });
 });
 
@@ -124,7 +139,11 @@ describe('the origins that are allowed', () => {
   let token: string;
   const approved = 'http://localhost:5173';
   beforeAll(() => {
-    const pending = t.bridge.approvals.request(approved, (tk) => (token = tk), () => undefined);
+    const pending = t.bridge.approvals.request(
+      approved,
+      (tk) => (token = tk),
+      () => undefined,
+    );
     t.bridge.approvals.approve(pending!.id);
   });
 
@@ -138,7 +157,10 @@ describe('the origins that are allowed', () => {
 
   it('own origin: the proxy forwards, with no CORS headers (same origin needs none) and Vary: Origin', async () => {
     const before = t.upstream.length;
-    const r = await rawHttp(t.port, `POST /krypton/lab/v1/keys HTTP/1.1\r\n${host()}Origin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: ${KEYS_BODY.length}\r\nConnection: close\r\n\r\n${KEYS_BODY}`);
+    const r = await rawHttp(
+      t.port,
+      `POST /krypton/lab/v1/keys HTTP/1.1\r\n${host()}Origin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: ${KEYS_BODY.length}\r\nConnection: close\r\n\r\n${KEYS_BODY}`,
+    );
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toHaveProperty('rand');
     expect(t.upstream.length).toBe(before + 1);
@@ -190,7 +212,10 @@ describe('the origins that are allowed', () => {
     const before = t.upstream.length;
     const query = extra === '?token' ? `?${TOKEN_HEADER}=${token}` : '';
     const header = extra === '?token' ? '' : extra;
-    const r = await rawHttp(t.port, `POST /krypton/lab/v1/keys${query} HTTP/1.1\r\n${host()}Origin: ${approved}\r\n${header}Content-Type: application/json\r\nContent-Length: ${KEYS_BODY.length}\r\nConnection: close\r\n\r\n${KEYS_BODY}`);
+    const r = await rawHttp(
+      t.port,
+      `POST /krypton/lab/v1/keys${query} HTTP/1.1\r\n${host()}Origin: ${approved}\r\n${header}Content-Type: application/json\r\nContent-Length: ${KEYS_BODY.length}\r\nConnection: close\r\n\r\n${KEYS_BODY}`,
+    );
     expect(r.status).toBe(403);
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
     expect(t.upstream.length).toBe(before);
@@ -204,7 +229,10 @@ describe('the origins that are allowed', () => {
   it('the approved origin’s look-alikes stay refused (https swap, other port, trailing slash)', async () => {
     for (const o of ['https://localhost:5173', 'http://localhost:5174', 'http://localhost:5173/', 'http://127.0.0.1:5173']) {
       expect(await rawUpgrade(t.port, '/ws', `${host()}Origin: ${o}\r\n`)).toBe(403);
-      const r = await rawHttp(t.port, `OPTIONS /krypton/lab/v1/keys HTTP/1.1\r\n${host()}Origin: ${o}\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n`);
+      const r = await rawHttp(
+        t.port,
+        `OPTIONS /krypton/lab/v1/keys HTTP/1.1\r\n${host()}Origin: ${o}\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n`,
+      );
       expect(r.status).toBe(403);
       expect(r.headers['access-control-allow-origin']).toBeUndefined();
     }

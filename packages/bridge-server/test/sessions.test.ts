@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BridgeRemoteError, type BridgeClient } from '@krypton-web/sim-transport';
-import { connectClient, eventually, ScriptedPage, startTestBridge, VIRTUAL_READER_NAME, type TestBridge } from './support/harness.test-support.ts';
+import {
+  connectClient,
+  eventually,
+  ScriptedPage,
+  startTestBridge,
+  VIRTUAL_READER_NAME,
+  type TestBridge,
+} from './support/harness.test-support.ts';
 
 // Exclusive sessions: two tabs (two clients) asking for one reader — one gets it, the other a clear
 // "in use"; when the first closes its session, closes its connection, or just vanishes, the second opens.
@@ -31,7 +38,10 @@ describe('two tabs, one reader', () => {
 
     const refused = await b.open(VIRTUAL_READER_NAME).catch((x: unknown) => x);
     expect(refused).toBeInstanceOf(BridgeRemoteError);
-    expect(refused).toMatchObject({ code: 'TRANSPORT_BUSY', message: `The reader "${VIRTUAL_READER_NAME}" is in use by another page or tab` });
+    expect(refused).toMatchObject({
+      code: 'TRANSPORT_BUSY',
+      message: `The reader "${VIRTUAL_READER_NAME}" is in use by another page or tab`,
+    });
     expect((refused as BridgeRemoteError).action).toMatch(/Close the SIM session there/);
     expect((await b.readers())[0]).toMatchObject({ name: VIRTUAL_READER_NAME, inUse: true });
     expect(t.backend.opens).toBe(1);
@@ -48,10 +58,14 @@ describe('two tabs, one reader', () => {
   async function opensSoon(c: BridgeClient): Promise<number> {
     const startedAt = performance.now();
     let session: Awaited<ReturnType<BridgeClient['open']>> | undefined;
-    await eventually(async () => {
-      session = await c.open(VIRTUAL_READER_NAME).catch(() => undefined);
-      return session !== undefined;
-    }, 'the second tab opened the reader', 2000);
+    await eventually(
+      async () => {
+        session = await c.open(VIRTUAL_READER_NAME).catch(() => undefined);
+        return session !== undefined;
+      },
+      'the second tab opened the reader',
+      2000,
+    );
     expect(await session!.readImsi()).toBe('001010000000001');
     return performance.now() - startedAt;
   }

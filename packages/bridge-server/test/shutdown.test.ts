@@ -31,7 +31,9 @@ describe('close()', () => {
     const pairingClosed = new Promise<number>((resolve) => pairing.once('close', (code) => resolve(code)));
 
     // A peer that upgrades and then never reads again: it will not answer the close frame.
-    const mute = net.connect(t.port, '127.0.0.1', () => mute.write(`GET /ws HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\n${UPGRADE_HEADERS}\r\n`));
+    const mute = net.connect(t.port, '127.0.0.1', () =>
+      mute.write(`GET /ws HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\n${UPGRADE_HEADERS}\r\n`),
+    );
     await new Promise<void>((resolve) => mute.once('data', () => resolve()));
     mute.pause();
     const muteClosed = new Promise<void>((resolve) => mute.once('close', () => resolve()));

@@ -10,7 +10,12 @@ for (const t0Responses of [true, false]) {
     `bridge client → bridge → demo virtual reader (${t0Responses ? 'T=0' : 'T=1'}-style card)`,
     async (sim) => {
       const card = await VirtualUsim.create(sim, { t0Responses });
-      const bridge = await startBridge({ port: 0, pcsc: false, readers: [new VirtualReaderBackend({ card })], log: new Logger(() => undefined) });
+      const bridge = await startBridge({
+        port: 0,
+        pcsc: false,
+        readers: [new VirtualReaderBackend({ card })],
+        log: new Logger(() => undefined),
+      });
       return bridgeSession(bridge.url, VIRTUAL_READER_NAME, () => bridge.close());
     },
     { isError: isBridgeError },

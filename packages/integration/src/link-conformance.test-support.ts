@@ -31,7 +31,10 @@ export interface SimCommands {
   readIccid(): Promise<string>;
   pinState(): Promise<{ enabled: boolean; verified: boolean; triesLeft?: number | undefined }>;
   verifyPin(pin: string, options?: { allowLastTry?: boolean }): Promise<void>;
-  authenticate(rand: Uint8Array, autn: Uint8Array): Promise<{ kind: 'success'; res: Uint8Array; ck: Uint8Array; ik: Uint8Array } | { kind: 'sync-failure'; auts: Uint8Array }>;
+  authenticate(
+    rand: Uint8Array,
+    autn: Uint8Array,
+  ): Promise<{ kind: 'success'; res: Uint8Array; ck: Uint8Array; ik: Uint8Array } | { kind: 'sync-failure'; auts: Uint8Array }>;
 }
 
 /** A session of SIM commands to a fresh card built from a demo SIM profile, through a link that offers commands, not APDUs. */
@@ -64,7 +67,11 @@ interface OpenedSim {
   dispose(): Promise<void>;
 }
 
-async function withSim<T>(open: (sim: SimProfile) => Promise<OpenedSim>, simName: string, fn: (opened: OpenedSim, sim: SimProfile) => Promise<T>): Promise<T> {
+async function withSim<T>(
+  open: (sim: SimProfile) => Promise<OpenedSim>,
+  simName: string,
+  fn: (opened: OpenedSim, sim: SimProfile) => Promise<T>,
+): Promise<T> {
   const profile = findSim(demoProfileSet(), simName);
   const opened = await open(profile);
   try {
@@ -75,7 +82,11 @@ async function withSim<T>(open: (sim: SimProfile) => Promise<OpenedSim>, simName
 }
 
 /** The cases every SIM link must pass, whether it carries APDUs or commands. */
-function sharedSimCases(open: (sim: SimProfile) => Promise<OpenedSim>, isError: (error: unknown, code: string) => boolean, timeout: number): void {
+function sharedSimCases(
+  open: (sim: SimProfile) => Promise<OpenedSim>,
+  isError: (error: unknown, code: string) => boolean,
+  timeout: number,
+): void {
   it('reads the IMSI and the ICCID of the card', { timeout }, async () => {
     await withSim(open, 'demo', async ({ sim: usim }, sim) => {
       expect(await usim.readImsi()).toBe(sim.imsi);
@@ -240,7 +251,12 @@ export function describeSimCommandConformance(name: string, open: OpenSimSession
     it('refuses a second command while one is in flight, and answers the first correctly', { timeout }, async () => {
       await withSession('demo', async ({ sim: usim }, sim) => {
         const first = usim.readImsi();
-        const others = Array.from({ length: 4 }, () => usim.readIccid().then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e })));
+        const others = Array.from({ length: 4 }, () =>
+          usim.readIccid().then(
+            (v) => ({ ok: true as const, v }),
+            (e: unknown) => ({ ok: false as const, e }),
+          ),
+        );
         expect(await first).toBe(sim.imsi);
         const settled = await Promise.all(others);
         for (const s of settled) {
@@ -253,20 +269,24 @@ export function describeSimCommandConformance(name: string, open: OpenSimSession
       });
     });
 
-    it('holds the reader for one session: a second is refused TRANSPORT_BUSY, and opens once the first is closed', { timeout }, async () => {
-      await withSession('demo', async (session, sim) => {
-        expect(await session.sim.readImsi()).toBe(sim.imsi);
-        const refused = await session.openAnother().catch((x: unknown) => x);
-        expect(isError(refused, 'TRANSPORT_BUSY')).toBe(true);
-        await session.close();
-        const second = await session.openAnother();
-        try {
-          expect(await second.sim.readIccid()).toBe(sim.iccid);
-        } finally {
-          await second.close();
-        }
-      });
-    });
+    it(
+      'holds the reader for one session: a second is refused TRANSPORT_BUSY, and opens once the first is closed',
+      { timeout },
+      async () => {
+        await withSession('demo', async (session, sim) => {
+          expect(await session.sim.readImsi()).toBe(sim.imsi);
+          const refused = await session.openAnother().catch((x: unknown) => x);
+          expect(isError(refused, 'TRANSPORT_BUSY')).toBe(true);
+          await session.close();
+          const second = await session.openAnother();
+          try {
+            expect(await second.sim.readIccid()).toBe(sim.iccid);
+          } finally {
+            await second.close();
+          }
+        });
+      },
+    );
 
     it('closes during a command: the command settles, close waits for it, later commands are refused', { timeout }, async () => {
       await withSession('demo', async (session, sim) => {

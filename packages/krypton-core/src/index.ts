@@ -7,7 +7,14 @@ export * from './usim/index.ts';
 export { postText, readBodyWithin, type FetchLike } from './http/index.ts';
 export { KeysApiClient, agreeKey, type AgreedKey, type KeyChallenge, type SimAuthenticator, type SimAuthResult } from './endorse/index.ts';
 export { KRYPTON_BASE_URLS, simEndpoint, cellularEndpoint, type KryptonEndpoint } from './endpoints.ts';
-export { OPERATIONS, OPERATION_NAMES, operationSpec, type OperationName, type OperationParams, type OperationSpec } from './provisioning/operations.ts';
+export {
+  OPERATIONS,
+  OPERATION_NAMES,
+  operationSpec,
+  type OperationName,
+  type OperationParams,
+  type OperationSpec,
+} from './provisioning/operations.ts';
 export { signProvisioningBody, inventoryApplicationKey } from './provisioning/signature.ts';
 export {
   KryptonClient,

@@ -4,10 +4,22 @@ import type { KryptonEndpoint } from './endpoints.ts';
 import { KryptonError } from './errors/index.ts';
 import { parseJsonObject, postText, soracomError, type FetchLike, type HttpAnswer } from './http/index.ts';
 import { DEFAULT_KEY_TTL_MS, MemoryKeyCache, type CachedKey, type KeyCache } from './key-cache/index.ts';
-import { checkParams, goBody, operationSpec, type OperationName, type OperationParams, type OperationSpec } from './provisioning/operations.ts';
+import {
+  checkParams,
+  goBody,
+  operationSpec,
+  type OperationName,
+  type OperationParams,
+  type OperationSpec,
+} from './provisioning/operations.ts';
 import { inventoryApplicationKey, signProvisioningBody } from './provisioning/signature.ts';
 import { Tracer, type TraceSink } from './trace/index.ts';
-import { fromKrypton, type KryptonCognitoSource, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from './aws/index.ts';
+import {
+  fromKrypton,
+  type KryptonCognitoSource,
+  type KryptonCredentialProvider,
+  type KryptonCredentialProviderOptions,
+} from './aws/index.ts';
 
 /** Settings of a Krypton client. */
 export interface KryptonClientOptions {
@@ -304,13 +316,22 @@ export class KryptonClient {
 
   private keysApiUrl(): string {
     const endpoint = this.options.endpoint;
-    if (endpoint.kind !== 'sim') throw new KryptonError('BAD_INPUT', 'The cellular endpoint has no Keys API', 'Choose the global or Japan endpoint for SIM authentication');
+    if (endpoint.kind !== 'sim')
+      throw new KryptonError(
+        'BAD_INPUT',
+        'The cellular endpoint has no Keys API',
+        'Choose the global or Japan endpoint for SIM authentication',
+      );
     return endpoint.keysApiUrl;
   }
 
   private requireSim(): SimAuthenticator {
     if (!this.options.sim) {
-      throw new KryptonError('BAD_INPUT', 'No SIM is connected', 'Connect a SIM (card reader, USB modem or virtual SIM), or use the cellular endpoint');
+      throw new KryptonError(
+        'BAD_INPUT',
+        'No SIM is connected',
+        'Connect a SIM (card reader, USB modem or virtual SIM), or use the cellular endpoint',
+      );
     }
     return this.options.sim;
   }
@@ -334,11 +355,26 @@ function fromCache(cached: CachedKey): KeyInUse {
 }
 
 function freshKey(agreed: AgreedKey, expiresAt: number): KeyInUse {
-  return { imsi: agreed.imsi, keyId: agreed.keyId, ck: agreed.ck, createdAt: agreed.createdAt, expiresAt, fromCache: false, resynchronised: agreed.resynchronised };
+  return {
+    imsi: agreed.imsi,
+    keyId: agreed.keyId,
+    ck: agreed.ck,
+    createdAt: agreed.createdAt,
+    expiresAt,
+    fromCache: false,
+    resynchronised: agreed.resynchronised,
+  };
 }
 
 function info(key: KeyInUse): KeyInfo {
-  return { imsi: key.imsi, keyId: key.keyId, createdAt: key.createdAt, expiresAt: key.expiresAt, fromCache: key.fromCache, resynchronised: key.resynchronised };
+  return {
+    imsi: key.imsi,
+    keyId: key.keyId,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    fromCache: key.fromCache,
+    resynchronised: key.resynchronised,
+  };
 }
 
 function signatureRefused(answer: HttpAnswer, clockOffsetMs: number): KryptonError {
@@ -367,13 +403,21 @@ async function inventoryAnswer(json: Record<string, unknown>, ck: Bytes | undefi
     const nonce = pick('nonce');
     const timestamp = pick('timestamp');
     if (nonce === undefined || timestamp === undefined || ck === undefined) {
-      throw new KryptonError('MALFORMED_ANSWER', 'The inventory bootstrap answer has neither an applicationKey nor a nonce and timestamp', 'Try again; if it repeats, contact SORACOM support');
+      throw new KryptonError(
+        'MALFORMED_ANSWER',
+        'The inventory bootstrap answer has neither an applicationKey nor a nonce and timestamp',
+        'Try again; if it repeats, contact SORACOM support',
+      );
     }
     let nonceBytes: Bytes;
     try {
       nonceBytes = fromBase64(nonce, 'nonce');
     } catch {
-      throw new KryptonError('MALFORMED_ANSWER', 'The inventory bootstrap nonce is not base64', 'Try again; if it repeats, contact SORACOM support');
+      throw new KryptonError(
+        'MALFORMED_ANSWER',
+        'The inventory bootstrap nonce is not base64',
+        'Try again; if it repeats, contact SORACOM support',
+      );
     }
     applicationKey = await inventoryApplicationKey(nonceBytes, timestamp, ck);
   }
@@ -389,7 +433,11 @@ async function inventoryAnswer(json: Record<string, unknown>, ck: Bytes | undefi
 export function parseOpenIdToken(body: unknown): OpenIdTokenAnswer {
   const o = body as Record<string, unknown>;
   if (typeof o.region !== 'string' || typeof o.identityId !== 'string' || typeof o.token !== 'string' || !o.token) {
-    throw new KryptonError('MALFORMED_ANSWER', 'The OpenID token answer lacks region, identityId or token', 'Check the SIM group’s Amazon Cognito settings in Krypton');
+    throw new KryptonError(
+      'MALFORMED_ANSWER',
+      'The OpenID token answer lacks region, identityId or token',
+      'Check the SIM group’s Amazon Cognito settings in Krypton',
+    );
   }
   return { region: o.region, identityId: o.identityId, token: o.token };
 }
@@ -408,7 +456,14 @@ export function parseSessionCredentials(body: unknown): SessionCredentialsAnswer
     typeof c.expiration !== 'number' ||
     !Number.isFinite(c.expiration)
   ) {
-    throw new KryptonError('MALFORMED_ANSWER', 'The credentials answer lacks identityId or complete credentials', 'Check the SIM group’s Amazon Cognito settings in Krypton');
+    throw new KryptonError(
+      'MALFORMED_ANSWER',
+      'The credentials answer lacks identityId or complete credentials',
+      'Check the SIM group’s Amazon Cognito settings in Krypton',
+    );
   }
-  return { identityId: o.identityId, credentials: { accessKeyId: c.accessKeyId, secretKey: c.secretKey, sessionToken: c.sessionToken, expiration: c.expiration } };
+  return {
+    identityId: o.identityId,
+    credentials: { accessKeyId: c.accessKeyId, secretKey: c.secretKey, sessionToken: c.sessionToken, expiration: c.expiration },
+  };
 }

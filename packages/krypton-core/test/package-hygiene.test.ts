@@ -47,7 +47,13 @@ describe('krypton-core runs unchanged in browsers, workers and Node', () => {
   it('builds to ESM with type declarations that load in Node', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'krypton-core-build-'));
     try {
-      await promisify(execFile)(process.execPath, [join(root, '../../node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir]);
+      await promisify(execFile)(process.execPath, [
+        join(root, '../../node_modules/typescript/bin/tsc'),
+        '-p',
+        join(root, 'tsconfig.build.json'),
+        '--outDir',
+        outDir,
+      ]);
       const files = await readdir(outDir);
       expect(files).toContain('index.js');
       expect(files).toContain('index.d.ts');

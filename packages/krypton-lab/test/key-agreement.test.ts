@@ -18,7 +18,8 @@ afterAll(async () => {
   await lab.close();
 });
 
-const postJson = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const postJson = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 async function keyAgreement(card: VirtualUsim, log: Exchange[] = []) {
   const imsi = await readImsi(card, log);
@@ -90,7 +91,10 @@ describe('key agreement between the virtual USIM and the lab over HTTP', () => {
       const { imsi, start, outcome } = await runOn(restarted);
       expect(outcome.kind).toBe('sync');
       if (outcome.kind !== 'sync') return;
-      const again = (await (await postJson(restarted.urls.keys, { imsi, rand: start.rand, auts: toBase64(outcome.auts) })).json()) as { rand: string; autn: string };
+      const again = (await (await postJson(restarted.urls.keys, { imsi, rand: start.rand, auts: toBase64(outcome.auts) })).json()) as {
+        rand: string;
+        autn: string;
+      };
       expect((await authenticate(card, fromBase64(again.rand), fromBase64(again.autn))).kind).toBe('ok');
     } finally {
       await restarted.close();
@@ -116,14 +120,24 @@ describe('from the SIM to S3 with the lab credentials', () => {
   it('turns an OpenID token into credentials that list and read the demo bucket, and nothing else', async () => {
     const card = await VirtualUsim.create(findSim(lab.profiles, 'demo'));
     const key = await keyAgreement(card);
-    const token = (await (await provisioning('aws/cognito/open_id_tokens', key)).json()) as { identityId: string; token: string; region: string };
+    const token = (await (await provisioning('aws/cognito/open_id_tokens', key)).json()) as {
+      identityId: string;
+      token: string;
+      region: string;
+    };
     const cognito = new CognitoIdentityClient({ region: token.region, endpoint: lab.urls.cognito });
-    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: token.identityId, Logins: { 'cognito-identity.amazonaws.com': token.token } }));
+    const out = await cognito.send(
+      new GetCredentialsForIdentityCommand({ IdentityId: token.identityId, Logins: { 'cognito-identity.amazonaws.com': token.token } }),
+    );
     const s3 = new S3Client({
       region: lab.region,
       endpoint: lab.urls.s3,
       forcePathStyle: true,
-      credentials: { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretKey!, sessionToken: out.Credentials!.SessionToken! },
+      credentials: {
+        accessKeyId: out.Credentials!.AccessKeyId!,
+        secretAccessKey: out.Credentials!.SecretKey!,
+        sessionToken: out.Credentials!.SessionToken!,
+      },
     });
     const list = await s3.send(new ListObjectsV2Command({ Bucket: lab.bucket, Delimiter: '/' }));
     expect(list.CommonPrefixes?.map((p) => p.Prefix)).toContain('firmware/');
@@ -135,7 +149,11 @@ describe('from the SIM to S3 with the lab credentials', () => {
       region: lab.region,
       endpoint: lab.urls.s3,
       forcePathStyle: true,
-      credentials: { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: 'x'.repeat(40), sessionToken: out.Credentials!.SessionToken! },
+      credentials: {
+        accessKeyId: out.Credentials!.AccessKeyId!,
+        secretAccessKey: 'x'.repeat(40),
+        sessionToken: out.Credentials!.SessionToken!,
+      },
     });
     await expect(forged.send(new ListObjectsV2Command({ Bucket: lab.bucket }))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
     cognito.destroy();

@@ -27,7 +27,8 @@ afterAll(() => {
   if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('pnpm lab serve', () => {
   it('prints the URLs of every service as the first line of stdout, all on 127.0.0.1', () => {
@@ -45,7 +46,10 @@ describe('pnpm lab serve', () => {
   });
 
   it('sends no CORS headers from the Krypton endpoints, as SORACOM does not for a local origin', async () => {
-    const pre = await fetch(urls.keys!, { method: 'OPTIONS', headers: { Origin: 'http://localhost:8787', 'Access-Control-Request-Method': 'POST' } });
+    const pre = await fetch(urls.keys!, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://localhost:8787', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -82,7 +86,6 @@ describe('pnpm lab serve', () => {
     expect(stderr).toContain('SIGTERM received, stopping');
     await expect(fetch(urls.keys!, { method: 'POST', body: '{}' })).rejects.toThrow();
   });
-
 });
 
 describe('the lab bin without pnpm', () => {
@@ -90,7 +93,10 @@ describe('the lab bin without pnpm', () => {
     // A temporary directory of its own: what the lab leaves there after exit is what it did not clean up.
     const tmp = mkdtempSync(join(tmpdir(), 'lab-serve-exit-'));
     try {
-      const bin = spawn(process.execPath, [fileURLToPath(new URL('../bin/lab.js', import.meta.url)), 'serve'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+      const bin = spawn(process.execPath, [fileURLToPath(new URL('../bin/lab.js', import.meta.url)), 'serve'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TMPDIR: tmp },
+      });
       const [line] = (await once(createInterface({ input: bin.stdout! }), 'line')) as [string];
       const urls = JSON.parse(line) as { keys: string };
       expect(urls.keys).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/keys$/);
@@ -115,11 +121,19 @@ describe('fault injection in process', () => {
     try {
       lab.faults.update({ latencyMs: 200 });
       let t = performance.now();
-      const start = await fetch(lab.urls.keys, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ imsi: '001010000000001' }) });
+      const start = await fetch(lab.urls.keys, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ imsi: '001010000000001' }),
+      });
       const startMs = performance.now() - t;
       const { keyId } = (await start.json()) as { keyId: string };
       t = performance.now();
-      await fetch(`${lab.urls.keys}/${keyId}/verify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"res":"AAAAAAAAAAA="}' });
+      await fetch(`${lab.urls.keys}/${keyId}/verify`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"res":"AAAAAAAAAAA="}',
+      });
       const verifyMs = performance.now() - t;
       expect(startMs).toBeGreaterThanOrEqual(195);
       expect(startMs).toBeLessThan(390);

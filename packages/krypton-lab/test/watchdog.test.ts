@@ -42,7 +42,11 @@ let identity: { identityId: string; token: string };
 let s3Credentials: TestCredentials;
 let azureOperationId: string;
 
-const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 async function agree(fetch: TimedFetch): Promise<{ keyId: string; ck: Bytes }> {
   const start = await fetch(lab.keys, json({ imsi: demo.imsi }));
@@ -80,10 +84,14 @@ beforeAll(async () => {
   const fetch = fetchWithin(REQUEST_TIMEOUT_MS);
   key = await agree(fetch);
   identity = (await signedCall(fetch, 'aws/cognito/open_id_tokens')).json<{ identityId: string; token: string }>();
-  const vended = await cognitoCall(fetch, 'GetCredentialsForIdentity', { IdentityId: identity.identityId, Logins: { 'cognito-identity.amazonaws.com': identity.token } });
+  const vended = await cognitoCall(fetch, 'GetCredentialsForIdentity', {
+    IdentityId: identity.identityId,
+    Logins: { 'cognito-identity.amazonaws.com': identity.token },
+  });
   const c = vended.json<{ Credentials: { AccessKeyId: string; SecretKey: string; SessionToken: string } }>().Credentials;
   s3Credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretKey, sessionToken: c.SessionToken };
-  azureOperationId = (await signedCall(fetch, 'azure/iot/register', { registrationId: 'watchdog-device' })).json<{ operationId: string }>().operationId;
+  azureOperationId = (await signedCall(fetch, 'azure/iot/register', { registrationId: 'watchdog-device' })).json<{ operationId: string }>()
+    .operationId;
 }, 90_000);
 
 afterAll(async () => {
@@ -168,7 +176,8 @@ const OPERATIONS: Record<string, OperationCase> = {
     check: (a) => {
       ok(a);
       const body = a.json<Record<string, string>>();
-      for (const k of ['arcClientPeerPrivateKey', 'arcClientPeerPublicKey', 'arcServerPeerPublicKey']) expect(body[k]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      for (const k of ['arcClientPeerPrivateKey', 'arcClientPeerPublicKey', 'arcServerPeerPublicKey'])
+        expect(body[k]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     },
   },
   'azure/iot/register': {
@@ -196,74 +205,116 @@ const OPERATIONS: Record<string, OperationCase> = {
 // answers HTTP on one thread while RSA generation for IoT runs on libuv's pool, and both cores stay busy.
 describe.concurrent('watchdog', () => {
   describe('Provisioning API, every operation signed with an agreed key', () => {
-    it.each(Object.keys(OPERATIONS))('answers %s every time', async (name) => {
-      const op = OPERATIONS[name]!;
-      // Two RSA generations at a time keep two of libuv's four pool threads free for the file
-      // reads and AES that the services running alongside need.
-      const concurrency = op.rounds < ROUNDS ? 2 : CONCURRENCY;
-      await hammer(`provisioning: ${name}`, { count: op.rounds, concurrency, timeoutMs: op.timeoutMs }, async (fetch) => {
-        op.check(await signedCall(fetch, op.path(), op.params ?? null), 'signed');
-      });
-    }, TEST_TIMEOUT_MS);
+    it.each(Object.keys(OPERATIONS))(
+      'answers %s every time',
+      async (name) => {
+        const op = OPERATIONS[name]!;
+        // Two RSA generations at a time keep two of libuv's four pool threads free for the file
+        // reads and AES that the services running alongside need.
+        const concurrency = op.rounds < ROUNDS ? 2 : CONCURRENCY;
+        await hammer(`provisioning: ${name}`, { count: op.rounds, concurrency, timeoutMs: op.timeoutMs }, async (fetch) => {
+          op.check(await signedCall(fetch, op.path(), op.params ?? null), 'signed');
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 
   describe('Keys API', () => {
-    it(`answers ${ROUNDS} key agreement starts`, async () => {
-      await hammer('keys: start', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        const start = await fetch(lab.keys, json({ imsi: demo.imsi }));
-        expect(start.status).toBe(200);
-        expect(fromBase64(start.json<{ autn: string }>().autn)).toHaveLength(16);
-      });
-    }, TEST_TIMEOUT_MS);
+    it(
+      `answers ${ROUNDS} key agreement starts`,
+      async () => {
+        await hammer('keys: start', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
+          const start = await fetch(lab.keys, json({ imsi: demo.imsi }));
+          expect(start.status).toBe(200);
+          expect(fromBase64(start.json<{ autn: string }>().autn)).toHaveLength(16);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it(`answers ${ROUNDS} resyncs, each with a fresh RAND and a valid AUTS`, async () => {
-      const sqnMs = new Uint8Array([0, 0, 0, 0, 0x10, 0x05]);
-      await hammer('keys: resync', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        const rand = crypto.getRandomValues(new Uint8Array(16));
-        const auts = await simAuts(spare, rand, sqnMs);
-        const resync = await fetch(lab.keys, json({ imsi: spare.imsi, rand: toBase64(rand), auts: toBase64(auts) }));
-        expect(resync.status).toBe(200);
-        expect(resync.json().keyId).toEqual(expect.any(String));
-      });
-    }, TEST_TIMEOUT_MS);
+    it(
+      `answers ${ROUNDS} resyncs, each with a fresh RAND and a valid AUTS`,
+      async () => {
+        const sqnMs = new Uint8Array([0, 0, 0, 0, 0x10, 0x05]);
+        await hammer('keys: resync', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
+          const rand = crypto.getRandomValues(new Uint8Array(16));
+          const auts = await simAuts(spare, rand, sqnMs);
+          const resync = await fetch(lab.keys, json({ imsi: spare.imsi, rand: toBase64(rand), auts: toBase64(auts) }));
+          expect(resync.status).toBe(200);
+          expect(resync.json().keyId).toEqual(expect.any(String));
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it(`answers ${ROUNDS} verifies, each of a RES for a fresh challenge`, async () => {
-      await hammer('keys: verify', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        await agree(fetch);
-      });
-    }, TEST_TIMEOUT_MS);
+    it(
+      `answers ${ROUNDS} verifies, each of a RES for a fresh challenge`,
+      async () => {
+        await hammer('keys: verify', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
+          await agree(fetch);
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 
   describe('cellular endpoint', () => {
     // The operations again, unsigned, for the SIM the line belongs to (the demo SIM), cycled. IoT
     // bootstrap is left to the signed run above: its RSA generation is the same code either way.
     const names = Object.keys(OPERATIONS).filter((name) => name !== 'aws/iot/bootstrap');
-    it(`answers ${ROUNDS} unsigned calls cycling through ${names.length} operations`, async () => {
-      await hammer('cellular', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch, i) => {
-        const op = OPERATIONS[names[i % names.length]!]!;
-        op.check(await cellularCall(fetch, op.path(), op.params), 'cellular');
-      });
-    }, TEST_TIMEOUT_MS);
+    it(
+      `answers ${ROUNDS} unsigned calls cycling through ${names.length} operations`,
+      async () => {
+        await hammer('cellular', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch, i) => {
+          const op = OPERATIONS[names[i % names.length]!]!;
+          op.check(await cellularCall(fetch, op.path(), op.params), 'cellular');
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 
   describe('Cognito Identity', () => {
-    it(`answers ${ROUNDS} GetCredentialsForIdentity calls with credentials`, async () => {
-      await hammer('cognito: GetCredentialsForIdentity', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        const a = await cognitoCall(fetch, 'GetCredentialsForIdentity', { IdentityId: identity.identityId, Logins: { 'cognito-identity.amazonaws.com': identity.token } });
-        ok(a);
-        expect(a.json<{ Credentials: { AccessKeyId: string } }>().Credentials.AccessKeyId).toMatch(/^ASIA/);
-      });
-    }, TEST_TIMEOUT_MS);
+    it(
+      `answers ${ROUNDS} GetCredentialsForIdentity calls with credentials`,
+      async () => {
+        await hammer(
+          'cognito: GetCredentialsForIdentity',
+          { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS },
+          async (fetch) => {
+            const a = await cognitoCall(fetch, 'GetCredentialsForIdentity', {
+              IdentityId: identity.identityId,
+              Logins: { 'cognito-identity.amazonaws.com': identity.token },
+            });
+            ok(a);
+            expect(a.json<{ Credentials: { AccessKeyId: string } }>().Credentials.AccessKeyId).toMatch(/^ASIA/);
+          },
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-    it(`answers ${ROUNDS} GetCredentialsForIdentity calls with a forged token with NotAuthorizedException`, async () => {
-      const [h, p, s] = identity.token.split('.');
-      const forged = `${h}.${p}.${s!.slice(0, -4)}${s!.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
-      await hammer('cognito: GetCredentialsForIdentity (forged token)', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        const a = await cognitoCall(fetch, 'GetCredentialsForIdentity', { IdentityId: identity.identityId, Logins: { 'cognito-identity.amazonaws.com': forged } });
-        expect(a.status).toBe(400);
-        expect(a.json().__type).toBe('NotAuthorizedException');
-      });
-    }, TEST_TIMEOUT_MS);
+    it(
+      `answers ${ROUNDS} GetCredentialsForIdentity calls with a forged token with NotAuthorizedException`,
+      async () => {
+        const [h, p, s] = identity.token.split('.');
+        const forged = `${h}.${p}.${s!.slice(0, -4)}${s!.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+        await hammer(
+          'cognito: GetCredentialsForIdentity (forged token)',
+          { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS },
+          async (fetch) => {
+            const a = await cognitoCall(fetch, 'GetCredentialsForIdentity', {
+              IdentityId: identity.identityId,
+              Logins: { 'cognito-identity.amazonaws.com': forged },
+            });
+            expect(a.status).toBe(400);
+            expect(a.json().__type).toBe('NotAuthorizedException');
+          },
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 
   describe('S3 gate', () => {
@@ -271,7 +322,8 @@ describe.concurrent('watchdog', () => {
     const object = () => ({ path: `/${lab.bucket}/hello.json`, host: new URL(lab.s3).host });
     const CASES: Record<string, { request: () => Promise<GateRequest>; check(answer: Answer): void }> = {
       ListObjectsV2: {
-        request: () => signHeader({ path: `/${lab.bucket}`, query: { 'list-type': '2', delimiter: '/' }, host: new URL(lab.s3).host }, s3Credentials),
+        request: () =>
+          signHeader({ path: `/${lab.bucket}`, query: { 'list-type': '2', delimiter: '/' }, host: new URL(lab.s3).host }, s3Credentials),
         check: (a) => {
           ok(a);
           expect(a.text).toContain('<Key>hello.json</Key>');
@@ -308,12 +360,16 @@ describe.concurrent('watchdog', () => {
       },
     };
 
-    it.each(Object.keys(CASES))(`answers ${SMALL_ROUNDS} × %s`, async (name) => {
-      const c = CASES[name]!;
-      await hammer(`s3: ${name}`, { count: SMALL_ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        c.check(await s3Call(fetch, await c.request()));
-      });
-    }, TEST_TIMEOUT_MS);
+    it.each(Object.keys(CASES))(
+      `answers ${SMALL_ROUNDS} × %s`,
+      async (name) => {
+        const c = CASES[name]!;
+        await hammer(`s3: ${name}`, { count: SMALL_ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
+          c.check(await s3Call(fetch, await c.request()));
+        });
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 
   describe('control API', () => {
@@ -327,14 +383,22 @@ describe.concurrent('watchdog', () => {
       'POST /forget-keys': { path: '/forget-keys', init: json({ imsi: spare.imsi }) },
     };
 
-    it.each(Object.keys(CASES))(`answers ${SMALL_ROUNDS} × %s`, async (name) => {
-      const c = CASES[name]!;
-      await hammer(`control: ${name}`, { count: SMALL_ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS }, async (fetch) => {
-        const a = await fetch(`${lab.control}${c.path}`, c.init);
-        ok(a);
-        c.check?.(a);
-      });
-    }, TEST_TIMEOUT_MS);
+    it.each(Object.keys(CASES))(
+      `answers ${SMALL_ROUNDS} × %s`,
+      async (name) => {
+        const c = CASES[name]!;
+        await hammer(
+          `control: ${name}`,
+          { count: SMALL_ROUNDS, concurrency: CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS },
+          async (fetch) => {
+            const a = await fetch(`${lab.control}${c.path}`, c.init);
+            ok(a);
+            c.check?.(a);
+          },
+        );
+      },
+      TEST_TIMEOUT_MS,
+    );
   });
 });
 
@@ -348,7 +412,11 @@ describe('the watchdog itself', () => {
       const frozen = hammer('keys: start', { count: ROUNDS, concurrency: CONCURRENCY, timeoutMs: 1_000 }, async (fetch) => {
         expect((await fetch(lab.keys, json({ imsi: demo.imsi }))).status).toBe(200);
       });
-      await expect(frozen).rejects.toThrow(new RegExp(`^keys: start: iteration [1-${CONCURRENCY}] of ${ROUNDS}: no answer to POST /v1/keys within 1000 ms: the lab stopped answering$`));
+      await expect(frozen).rejects.toThrow(
+        new RegExp(
+          `^keys: start: iteration [1-${CONCURRENCY}] of ${ROUNDS}: no answer to POST /v1/keys within 1000 ms: the lab stopped answering$`,
+        ),
+      );
       expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
       process.kill(lab.pid, 'SIGCONT');

@@ -103,7 +103,9 @@ describe('the rules every link shares', () => {
     // Freed: the next command is sent and answered (not TRANSPORT_BUSY), and close() does not wait for the abandoned one.
     await expect(link.transmit(new Uint8Array([0, 0xb0, 0, 0]))).resolves.toEqual(new Uint8Array([0x90, 0x00]));
     expect(seen).toEqual(['00a40000', '00b00000']);
-    await expect(Promise.race([link.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 500))])).resolves.toBe('closed');
+    await expect(
+      Promise.race([link.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 500))]),
+    ).resolves.toBe('closed');
   });
 
   it('copies the APDU, so the caller may reuse its buffer at once', async () => {

@@ -20,13 +20,15 @@ export abstract class ExclusiveTransport implements ApduTransport {
   async transmit(apdu: Uint8Array, options: TransmitOptions = {}): Promise<Uint8Array> {
     if (this.closing) throw new TransportError('TRANSPORT_CLOSED', `The link to the SIM (${this.name}) is closed`);
     if (this.inFlight) throw new TransportError('TRANSPORT_BUSY', `The link to the SIM (${this.name}) is busy with another command`);
-    if (apdu.length < MIN_APDU || apdu.length > MAX_APDU) throw new RangeError(`a command APDU has 4 to ${MAX_APDU} bytes, got ${apdu.length}`);
+    if (apdu.length < MIN_APDU || apdu.length > MAX_APDU)
+      throw new RangeError(`a command APDU has 4 to ${MAX_APDU} bytes, got ${apdu.length}`);
     if (options.signal?.aborted) throw new TransportError('ABORTED', 'The command was cancelled before it was sent');
     const exchange = this.exchange(apdu.slice(), options);
     this.inFlight = exchange;
     try {
       const response = await exchange;
-      if (response.length < 2) throw new TransportError('TRANSPORT_FAILED', `The SIM answered ${response.length} byte(s), without a status word`);
+      if (response.length < 2)
+        throw new TransportError('TRANSPORT_FAILED', `The SIM answered ${response.length} byte(s), without a status word`);
       return response;
     } finally {
       this.inFlight = undefined;

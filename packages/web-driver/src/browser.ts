@@ -10,10 +10,21 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Debian's Chromium (a test tool's own browser download does not work on this machine). */
 export const CHROMIUM = '/usr/bin/chromium';
 /** Chromium's flags here: headless, and no background networking (the machine's closed network refuses it, many connections at a time). */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Debian's Chromium, headless, with a fresh profile directory (removed by close()). */
-export async function launchBrowser(options: { locale?: string } = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+export async function launchBrowser(
+  options: { locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'krypton-web-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

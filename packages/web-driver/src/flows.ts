@@ -22,7 +22,12 @@ export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs =
 }
 
 /** Opens the app and connects the chosen link (the page's defaults: the lab endpoint in demo mode). */
-export async function connect(page: Page, url: string, link: 'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'Card reader (bridge)', setup?: () => Promise<void>): Promise<void> {
+export async function connect(
+  page: Page,
+  url: string,
+  link: 'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'Card reader (bridge)',
+  setup?: () => Promise<void>,
+): Promise<void> {
   await page.goto(url);
   await page.getByRole('radio', { name: link }).check();
   await page.getByRole('radio', { name: 'Local lab (demo)' }).check();

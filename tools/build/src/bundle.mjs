@@ -86,7 +86,11 @@ function bundleOptions(spec, externals) {
  * @returns {Promise<esbuild.Metafile>}
  */
 export async function moduleGraph(spec) {
-  const result = await esbuild.build({ ...bundleOptions(spec, new Set()), outdir: join(spec.packageDir, 'dist', 'bundles', '.graph'), write: false });
+  const result = await esbuild.build({
+    ...bundleOptions(spec, new Set()),
+    outdir: join(spec.packageDir, 'dist', 'bundles', '.graph'),
+    write: false,
+  });
   return result.metafile;
 }
 
@@ -105,7 +109,12 @@ function npmPackagesByPath(externals) {
         if (args.pluginData === 'resolving') return undefined;
         if (args.path.startsWith('@krypton-web/') && !args.path.startsWith('@krypton-web/build/')) return undefined;
         if (isBuiltin(args.path)) return { path: args.path, external: true };
-        const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+        const found = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'resolving',
+        });
         if (found.errors.length > 0) return { errors: found.errors };
         externals.add(found.path);
         return { path: pathToFileURL(found.path).href, external: true };
@@ -128,7 +137,13 @@ function noModuleRelativePaths() {
         if (args.path.includes('/node_modules/')) return undefined;
         const code = readFileSync(args.path, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
         if (!code.includes('import.meta.url')) return undefined;
-        return { errors: [{ text: `${args.path} uses import.meta.url, which in a bundle names the bundle, not this file: take workspace paths from @krypton-web/build/workspace` }] };
+        return {
+          errors: [
+            {
+              text: `${args.path} uses import.meta.url, which in a bundle names the bundle, not this file: take workspace paths from @krypton-web/build/workspace`,
+            },
+          ],
+        };
       });
     },
   };

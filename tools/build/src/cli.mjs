@@ -13,7 +13,11 @@ for (const pkg of workspacePackages()) {
     try {
       const result = await buildBundle({ packageDir: pkg.dir, name, entry, force });
       const where = relative(ROOT, pkg.dir);
-      process.stdout.write(result === 'fresh' ? `${name}: up to date (${where})\n` : `${name}: built in ${result.ms} ms from ${result.inputs} files (${where})\n`);
+      process.stdout.write(
+        result === 'fresh'
+          ? `${name}: up to date (${where})\n`
+          : `${name}: built in ${result.ms} ms from ${result.inputs} files (${where})\n`,
+      );
     } catch (e) {
       failed = true;
       process.stderr.write(`${name}: the build failed: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -32,7 +32,7 @@ export function webAppSources() {
   const seen = new Set();
   /** @param {Record<string, unknown>} json */
   const visit = (json) => {
-    const deps = /** @type {Record<string, string>} */ ({ ...(/** @type {object} */ (json.dependencies ?? {})) });
+    const deps = /** @type {Record<string, string>} */ ({ .../** @type {object} */ (json.dependencies ?? {}) });
     for (const name of Object.keys(deps)) {
       const pkg = byName.get(name);
       if (!pkg || seen.has(name)) continue;
@@ -86,7 +86,11 @@ export async function ensureWebAppBuilt(options = {}) {
       const started = Date.now();
       // Its own process: under vitest NODE_ENV is "test", which would build Svelte in dev mode.
       const vite = join(dirname(createRequire(join(WEB_ROOT, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
-      const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB_ROOT, env: { ...process.env, NODE_ENV: 'production' }, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+        cwd: WEB_ROOT,
+        env: { ...process.env, NODE_ENV: 'production' },
+        encoding: 'utf8',
+      });
       if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
       writeFileSync(STAMP, String(started));
       return WEB_DIST;

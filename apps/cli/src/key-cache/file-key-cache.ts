@@ -88,7 +88,13 @@ export class FileKeyCache implements KeyCache {
   async put(key: CachedKey): Promise<void> {
     checkKey(key);
     // Take what is needed before any await: the caller may wipe its CK as soon as put() returns a promise.
-    const entry: StoredEntry = { imsi: key.imsi, keyId: key.keyId, ck: Buffer.from(key.ck).toString('base64'), createdAt: key.createdAt, expiresAt: key.expiresAt };
+    const entry: StoredEntry = {
+      imsi: key.imsi,
+      keyId: key.keyId,
+      ck: Buffer.from(key.ck).toString('base64'),
+      createdAt: key.createdAt,
+      expiresAt: key.expiresAt,
+    };
     return this.serial(async () => {
       const { entries } = await this.load();
       const now = this.now();
@@ -133,7 +139,8 @@ export class FileKeyCache implements KeyCache {
       }
       data = await readFile(this.options.cacheFile);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problem(`${this.options.cacheFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.problem(`${this.options.cacheFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       return { entries: [], rewrite: false };
     }
     const key = await this.readKey();
@@ -202,13 +209,15 @@ function badInput(message: string): KryptonError {
 }
 
 function checkImsi(imsi: unknown): void {
-  if (typeof imsi !== 'string' || !/^[0-9]{6,15}$/.test(imsi)) throw badInput('The key cache was given an IMSI that is not 6 to 15 digits.');
+  if (typeof imsi !== 'string' || !/^[0-9]{6,15}$/.test(imsi))
+    throw badInput('The key cache was given an IMSI that is not 6 to 15 digits.');
 }
 
 function checkKey(key: CachedKey): void {
   if (typeof key !== 'object' || key === null) throw badInput('The key cache was given no key.');
   checkImsi(key.imsi);
-  if (typeof key.keyId !== 'string' || key.keyId.length === 0 || key.keyId.length > 1024) throw badInput('The key cache was given an empty or oversized keyId.');
+  if (typeof key.keyId !== 'string' || key.keyId.length === 0 || key.keyId.length > 1024)
+    throw badInput('The key cache was given an empty or oversized keyId.');
   if (!(key.ck instanceof Uint8Array) || key.ck.length !== 16) throw badInput('The key cache was given a CK that is not 16 bytes.');
   if (!Number.isFinite(key.createdAt) || !Number.isFinite(key.expiresAt) || key.expiresAt <= key.createdAt) {
     throw badInput('The key cache was given a key whose expiry is not after its creation.');
@@ -230,7 +239,8 @@ function encrypt(entries: StoredEntry[], key: Buffer): Buffer {
 }
 
 function decrypt(data: Buffer, key: Buffer): StoredEntry[] {
-  if (data.length < MAGIC.length + IV_BYTES + TAG_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a key cache');
+  if (data.length < MAGIC.length + IV_BYTES + TAG_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC))
+    throw new Error('not a key cache');
   const iv = data.subarray(MAGIC.length, MAGIC.length + IV_BYTES);
   const tag = data.subarray(data.length - TAG_BYTES);
   const decipher = createDecipheriv('aes-256-gcm', key, iv);

@@ -28,13 +28,19 @@ export async function autoDetectLink(serial: SerialSettings, ctx: LinkContext): 
         const link = await openModem(port.path, serial, { quickProbe: true, ...(ctx.signal ? { signal: ctx.signal } : {}) });
         if (!link.modem.csimSupported || link.modem.imsiAtOpen === undefined) {
           await link.close();
-          throw new Error(link.modem.csimSupported ? 'the modem reads no IMSI (no SIM, or PIN locked)' : 'the modem does not relay APDUs (no AT+CSIM)');
+          throw new Error(
+            link.modem.csimSupported ? 'the modem reads no IMSI (no SIM, or PIN locked)' : 'the modem does not relay APDUs (no AT+CSIM)',
+          );
         }
         return link;
       },
     });
   }
-  ctx.debug?.log(candidates.length === 0 ? 'autoDetect: no PC/SC reader with a card, no USB serial device' : `autoDetect: trying ${candidates.map((c) => c.name).join('; ')}`);
+  ctx.debug?.log(
+    candidates.length === 0
+      ? 'autoDetect: no PC/SC reader with a card, no USB serial device'
+      : `autoDetect: trying ${candidates.map((c) => c.name).join('; ')}`,
+  );
   if (candidates.length === 0) throw noneFound([]);
 
   const failures: string[] = [];

@@ -19,7 +19,13 @@ export interface OpenModemOptions {
 export async function openModem(path: string, serial: SerialSettings, options: OpenModemOptions = {}): Promise<ModemLink> {
   let channel: NodeSerialChannel;
   try {
-    channel = await NodeSerialChannel.open({ path, baudRate: serial.baudRate, dataBits: serial.dataBits, stopBits: serial.stopBits, parity: serial.parity });
+    channel = await NodeSerialChannel.open({
+      path,
+      baudRate: serial.baudRate,
+      dataBits: serial.dataBits,
+      stopBits: serial.stopBits,
+      parity: serial.parity,
+    });
   } catch (e) {
     throw linkError(e);
   }

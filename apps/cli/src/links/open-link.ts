@@ -15,7 +15,8 @@ export interface LinkContext {
 /** Opens the SIM link the flags ask for, loading only that link's code (serialport, pcsclite, the lab's card). */
 export async function openSimLink(options: CliOptions, ctx: LinkContext): Promise<SimLink> {
   const port = options.serial.portName;
-  const openModemForAuthentication = async (path: string) => (await import('./modem-link.ts')).openModemForAuthentication(path, options.serial, ctx.signal ? { signal: ctx.signal } : {});
+  const openModemForAuthentication = async (path: string) =>
+    (await import('./modem-link.ts')).openModemForAuthentication(path, options.serial, ctx.signal ? { signal: ctx.signal } : {});
   switch (options.interfaceType) {
     case 'virtual':
       return (await import('./virtual-link.ts')).openVirtualLink(options.sim);
@@ -23,7 +24,10 @@ export async function openSimLink(options: CliOptions, ctx: LinkContext): Promis
       return (await import('./pcsc-link.ts')).openPcscLink(ctx, options.readerName);
     case 'comm':
       if (!port) {
-        throw new CliError('-port-name must be specified with -interface comm', "Give the modem's AT port, e.g. -port-name /dev/ttyUSB2 (krypton-cli -list-com-ports lists ports)");
+        throw new CliError(
+          '-port-name must be specified with -interface comm',
+          "Give the modem's AT port, e.g. -port-name /dev/ttyUSB2 (krypton-cli -list-com-ports lists ports)",
+        );
       }
       return openModemForAuthentication(port);
     case 'autoDetect':

@@ -15,7 +15,9 @@ const PCSC_TIMEOUT_MS = 5000;
 export async function openPcscLink(ctx: LinkContext, readerName?: string): Promise<SimLink> {
   let transport: PcscTransport;
   try {
-    transport = readerName ? await PcscTransport.open(readerName, { timeoutMs: PCSC_TIMEOUT_MS }) : await openFirstReaderWithCard({ timeoutMs: PCSC_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    transport = readerName
+      ? await PcscTransport.open(readerName, { timeoutMs: PCSC_TIMEOUT_MS })
+      : await openFirstReaderWithCard({ timeoutMs: PCSC_TIMEOUT_MS, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (e) {
     throw pcscError(e);
   }

@@ -29,11 +29,19 @@ export function withDeadline(inner: ApduTransport, deadlineMs = APDU_DEADLINE_MS
       const timeout = AbortSignal.timeout(deadlineMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       return new Promise((resolve, reject) => {
-        const onTimeout = () => reject(new TransportError('TIMEOUT', `${inner.name} did not answer within ${Math.round(deadlineMs / 1000)} s`));
+        const onTimeout = () =>
+          reject(new TransportError('TIMEOUT', `${inner.name} did not answer within ${Math.round(deadlineMs / 1000)} s`));
         timeout.addEventListener('abort', onTimeout, { once: true });
-        inner.transmit(apdu, { ...options, signal }).then(resolve, (e: unknown) => {
-          reject(timeout.aborted && !options.signal?.aborted ? new TransportError('TIMEOUT', `${inner.name} did not answer within ${Math.round(deadlineMs / 1000)} s`, { cause: e }) : e);
-        }).finally(() => timeout.removeEventListener('abort', onTimeout));
+        inner
+          .transmit(apdu, { ...options, signal })
+          .then(resolve, (e: unknown) => {
+            reject(
+              timeout.aborted && !options.signal?.aborted
+                ? new TransportError('TIMEOUT', `${inner.name} did not answer within ${Math.round(deadlineMs / 1000)} s`, { cause: e })
+                : e,
+            );
+          })
+          .finally(() => timeout.removeEventListener('abort', onTimeout));
       });
     },
   };

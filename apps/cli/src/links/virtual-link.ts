@@ -37,7 +37,10 @@ async function resolveProfile(sim: string): Promise<SimProfile> {
     return findSim(demoProfileSet(), sim);
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError(`cannot use the virtual SIM "${sim}": ${(e as Error).message}`, 'Give -sim with a lab SIM name (demo, demo-pin, ...) or IMSI, or a SIM profile JSON file');
+    throw new CliError(
+      `cannot use the virtual SIM "${sim}": ${(e as Error).message}`,
+      'Give -sim with a lab SIM name (demo, demo-pin, ...) or IMSI, or a SIM profile JSON file',
+    );
   }
 }
 
@@ -51,13 +54,16 @@ async function loadProfileSetFile(path: string): Promise<ProfileSet> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read the SIM profile file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Give an existing SIM profile JSON file, or a lab SIM name');
+    throw new CliError(
+      `cannot read the SIM profile file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'Give an existing SIM profile JSON file, or a lab SIM name',
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CliError(`${path} is not valid JSON`, 'Give a SIM profile JSON file (see the lab\'s demo-sims.json)');
+    throw new CliError(`${path} is not valid JSON`, "Give a SIM profile JSON file (see the lab's demo-sims.json)");
   }
   return parseProfileSet(json, path);
 }

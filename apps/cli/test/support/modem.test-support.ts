@@ -9,7 +9,10 @@ import { killGroup } from './processes.test-support.ts';
 export async function startSilentPty(): Promise<{ path: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'krypton-silent-'));
   const path = join(dir, 'ttyUSB0');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `pty,raw,echo=0,link=${join(dir, 'other')}`], { stdio: 'ignore', detached: true });
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `pty,raw,echo=0,link=${join(dir, 'other')}`], {
+    stdio: 'ignore',
+    detached: true,
+  });
   const exited = once(socat, 'exit');
   const deadline = Date.now() + 5000;
   while (!existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -88,7 +88,14 @@ export async function startLabServe(args: readonly string[] = []): Promise<LabPr
     urls,
     child,
     state: async () => (await (await fetch(`${urls.control}/state`)).json()) as { keysHeld: number },
-    control: async (path, body) => (await fetch(`${urls.control}/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json(),
+    control: async (path, body) =>
+      (
+        await fetch(`${urls.control}/${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json(),
     stop,
   };
 }
@@ -108,7 +115,12 @@ export function tempXdg(): { env: NodeJS.ProcessEnv; cacheFile: string; keyFile:
   const root = mkdtempSync(join(tmpdir(), 'krypton-cli-test-'));
   return {
     root,
-    env: { XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config'), KRYPTON_CLI_CACHE_DIR: '', KRYPTON_CLI_CONFIG_DIR: '' },
+    env: {
+      XDG_CACHE_HOME: join(root, 'cache'),
+      XDG_CONFIG_HOME: join(root, 'config'),
+      KRYPTON_CLI_CACHE_DIR: '',
+      KRYPTON_CLI_CONFIG_DIR: '',
+    },
     cacheFile: join(root, 'cache', 'krypton-web', 'keys.bin'),
     keyFile: join(root, 'config', 'krypton-web', 'cache.key'),
     dispose: () => rmSync(root, { recursive: true, force: true }),

@@ -3,7 +3,14 @@ import type { AuthOutcome, MaskedCredentials, SessionEvent } from '../worker/api
 import { AuthRun } from './auth-run.svelte.ts';
 import { failureOf, fakeWorker } from './test-doubles.test-support.ts';
 
-const credentials: MaskedCredentials = { accessKeyId: 'ASIAEXAMPLE', expiration: 2e12, refreshAt: 2e12 - 300_000, secretAccessKeyMasked: '••••', sessionTokenMasked: '••••', mode: 'openid' };
+const credentials: MaskedCredentials = {
+  accessKeyId: 'ASIAEXAMPLE',
+  expiration: 2e12,
+  refreshAt: 2e12 - 300_000,
+  secretAccessKeyMasked: '••••',
+  sessionTokenMasked: '••••',
+  mode: 'openid',
+};
 const trace = (run: number, event: Extract<SessionEvent, { type: 'trace' }>['event']): SessionEvent => ({ type: 'trace', event, run });
 
 describe('AuthRun: the live timeline of one Authenticate', () => {
@@ -19,7 +26,9 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
         auth.onEvent(trace(run, { type: 'step-end', step: 'imsi', at: 2, durationMs: 3.4, ok: true }));
         auth.onEvent(trace(run, { type: 'step-start', step: 'key-agreement', at: 3 }));
         seenRunning = auth.steps.at(-1)?.status === 'running';
-        auth.onEvent(trace(run, { type: 'http', step: 'key-agreement', method: 'POST', url: 'http://x/v1/keys', status: 200, durationMs: 20 }));
+        auth.onEvent(
+          trace(run, { type: 'http', step: 'key-agreement', method: 'POST', url: 'http://x/v1/keys', status: 200, durationMs: 20 }),
+        );
         auth.onEvent(trace(run, { type: 'step-end', step: 'key-agreement', at: 4, durationMs: 20.6, ok: true }));
         // Another run's events (an automatic refresh) are not this timeline's.
         auth.onEvent(trace(run + 100, { type: 'step-start', step: 'cognito', at: 5 }));
@@ -28,7 +37,14 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
       },
     });
     auth = new AuthRun((o) => got.push(o));
-    await auth.run(w.api, 'virtual', (() => { let t = 0; return () => (t += 50); })());
+    await auth.run(
+      w.api,
+      'virtual',
+      (() => {
+        let t = 0;
+        return () => (t += 50);
+      })(),
+    );
     expect(seenRunning).toBe(true);
     expect(auth.steps).toEqual([
       { step: 'imsi', status: 'ok', durationMs: 3 },
@@ -57,8 +73,22 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
     expect(auth.failedStep).toBeUndefined();
     // Events travel on their own channel and may land after the reply.
     auth.onEvent(trace(runId, { type: 'step-start', step: 'key-agreement', at: 1 }));
-    auth.onEvent(trace(runId, { type: 'step-end', step: 'key-agreement', at: 2, durationMs: 31, ok: false, failure: { code: 'SERVER_ERROR', message: 'HTTP 503' } }));
-    expect(auth.failedStep).toEqual({ step: 'key-agreement', status: 'failed', durationMs: 31, failure: { code: 'SERVER_ERROR', message: 'HTTP 503' } });
+    auth.onEvent(
+      trace(runId, {
+        type: 'step-end',
+        step: 'key-agreement',
+        at: 2,
+        durationMs: 31,
+        ok: false,
+        failure: { code: 'SERVER_ERROR', message: 'HTTP 503' },
+      }),
+    );
+    expect(auth.failedStep).toEqual({
+      step: 'key-agreement',
+      status: 'failed',
+      durationMs: 31,
+      failure: { code: 'SERVER_ERROR', message: 'HTTP 503' },
+    });
   });
 
   it('a new run starts a clean timeline and ignores the previous run’s late events', async () => {

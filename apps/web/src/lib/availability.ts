@@ -35,7 +35,11 @@ export function linkAvailability(env: Environment): Record<LinkKind, Unavailable
       ? { key: 'link.unavailable.bridge', command: 'pnpm bridge' }
       : // The demo's virtual reader works without pcscd; real readers need it.
         serving.config.pcsc?.available === false && !lab
-        ? { key: 'link.unavailable.pcsc', command: 'sudo systemctl start pcscd', ...(serving.config.pcsc.reason ? { reason: serving.config.pcsc.reason } : {}) }
+        ? {
+            key: 'link.unavailable.pcsc',
+            command: 'sudo systemctl start pcscd',
+            ...(serving.config.pcsc.reason ? { reason: serving.config.pcsc.reason } : {}),
+          }
         : undefined,
     cellular: undefined,
   };

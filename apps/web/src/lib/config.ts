@@ -41,7 +41,8 @@ export function parseConfig(value: unknown): BridgeConfig | undefined {
   if (labCellular) endpoints.labCellular = labCellular;
   const out: BridgeConfig = { mode: o.mode === 'demo' ? 'demo' : 'live', rawApdu: o.rawApdu === true, endpoints };
   const p = o.pcsc as { available?: unknown; reason?: unknown } | undefined;
-  if (typeof p === 'object' && p !== null && typeof p.available === 'boolean') out.pcsc = { available: p.available, ...(typeof p.reason === 'string' ? { reason: p.reason } : {}) };
+  if (typeof p === 'object' && p !== null && typeof p.available === 'boolean')
+    out.pcsc = { available: p.available, ...(typeof p.reason === 'string' ? { reason: p.reason } : {}) };
   const l = o.lab as Record<string, unknown> | undefined;
   if (typeof l === 'object' && l !== null && str(l.cognito) && str(l.s3)) {
     out.lab = { cognito: l.cognito as string, s3: l.s3 as string, region: str(l.region) ?? 'ap-northeast-1', bucket: str(l.bucket) ?? '' };

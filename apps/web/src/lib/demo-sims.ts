@@ -7,5 +7,9 @@ export const DEMO_SIMS = [
   { name: 'demo-pin', en: 'demo-pin — PIN 1234 enabled', ja: 'demo-pin — PIN 1234 が有効' },
   { name: 'demo-blocked', en: 'demo-blocked — PIN blocked', ja: 'demo-blocked — PIN がロック済み' },
   { name: 'demo-even', en: 'demo-even — 14-digit IMSI', ja: 'demo-even — 14 桁の IMSI' },
-  { name: 'demo-foreign', en: 'demo-foreign — network holds another key (MAC failure)', ja: 'demo-foreign — ネットワーク側の鍵が異なる（MAC 不一致）' },
+  {
+    name: 'demo-foreign',
+    en: 'demo-foreign — network holds another key (MAC failure)',
+    ja: 'demo-foreign — ネットワーク側の鍵が異なる（MAC 不一致）',
+  },
 ] as const;

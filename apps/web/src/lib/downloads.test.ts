@@ -31,7 +31,13 @@ describe('Downloads', () => {
   it('saves a Blob through the page when the worker could not write to disk', async () => {
     const saved: string[] = [];
     const d = new Downloads(undefined, (_blob, name) => saved.push(name));
-    await d.start(fakeWorker({ download: async (r) => ({ id: r.id, bytes: 3, check: 'no-etag', blob: new Blob(['abc']) }) }).api, 'b', 'ap-northeast-1', 'docs/a.txt', { kind: 'memory' });
+    await d.start(
+      fakeWorker({ download: async (r) => ({ id: r.id, bytes: 3, check: 'no-etag', blob: new Blob(['abc']) }) }).api,
+      'b',
+      'ap-northeast-1',
+      'docs/a.txt',
+      { kind: 'memory' },
+    );
     expect(saved).toEqual(['a.txt']);
   });
 
@@ -39,10 +45,14 @@ describe('Downloads', () => {
     const d = new Downloads();
     expect(await d.start(fakeWorker().api, 'b', 'r', 'k', { kind: 'cancelled' })).toBeUndefined();
     expect(d.items).toEqual([]);
-    await d.start(fakeWorker({ download: () => Promise.reject(failureOf('DOWNLOAD_CANCELLED')) }).api, 'b', 'r', 'x.bin', { kind: 'memory' });
+    await d.start(fakeWorker({ download: () => Promise.reject(failureOf('DOWNLOAD_CANCELLED')) }).api, 'b', 'r', 'x.bin', {
+      kind: 'memory',
+    });
     expect(d.items[0]).toMatchObject({ status: 'cancelled' });
     expect(d.items[0]!.failure).toBeUndefined();
-    await d.start(fakeWorker({ download: () => Promise.reject(failureOf('CHECKSUM_MISMATCH')) }).api, 'b', 'r', 'y.bin', { kind: 'memory' });
+    await d.start(fakeWorker({ download: () => Promise.reject(failureOf('CHECKSUM_MISMATCH')) }).api, 'b', 'r', 'y.bin', {
+      kind: 'memory',
+    });
     expect(d.items[0]).toMatchObject({ status: 'failed', failure: { code: 'CHECKSUM_MISMATCH' } });
     d.dismiss(d.items[0]!.id);
     expect(d.items.map((i) => i.name)).toEqual(['x.bin']);

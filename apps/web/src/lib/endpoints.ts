@@ -13,7 +13,12 @@ export type EndpointProblem = 'endpoint.labMissing' | 'endpoint.badUrl';
  * reached through its proxy (SORACOM sends no CORS headers for a local origin); the lab's Cognito and
  * S3 are called directly (they answer CORS), as AWS's are.
  */
-export function resolveSettings(serving: Serving, choice: EndpointChoice, customUrl: string, origin: string): SessionSettings | EndpointProblem {
+export function resolveSettings(
+  serving: Serving,
+  choice: EndpointChoice,
+  customUrl: string,
+  origin: string,
+): SessionSettings | EndpointProblem {
   const abs = (path: string) => new URL(path, `${origin}/`).href.replace(/\/+$/, '');
   if (choice === 'custom') {
     const url = checkUrl(customUrl);

@@ -49,7 +49,14 @@ describe('languages', () => {
 
   it('the Japanese catalog is Japanese', () => {
     const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/;
-    const untranslated = Object.entries(ja).filter(([k, v]) => !japanese.test(v) && v === en[k as keyof typeof en] && !/^(app\.title|auth\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|s3\.heading|s3\.etag|cred\.identityId|dl\.progress.*)$/.test(k));
+    const untranslated = Object.entries(ja).filter(
+      ([k, v]) =>
+        !japanese.test(v) &&
+        v === en[k as keyof typeof en] &&
+        !/^(app\.title|auth\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|s3\.heading|s3\.etag|cred\.identityId|dl\.progress.*)$/.test(
+          k,
+        ),
+    );
     expect(untranslated).toEqual([]);
   });
 

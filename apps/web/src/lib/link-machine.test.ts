@@ -43,13 +43,34 @@ describe('the link lifecycle', () => {
       [{ name: 'idle' }, { type: 'opened', linkName: 'x' }],
       [{ name: 'idle' }, { type: 'lost', failure }],
       [{ name: 'idle' }, { type: 'closed' }],
-      [{ name: 'connecting', kind: 'virtual' }, { type: 'connect', kind: 'virtual' }],
-      [{ name: 'connecting', kind: 'virtual' }, { type: 'lost', failure }],
-      [{ name: 'connected', kind: 'virtual', linkName: 'x' }, { type: 'connect', kind: 'modem' }],
-      [{ name: 'connected', kind: 'virtual', linkName: 'x' }, { type: 'opened', linkName: 'y' }],
-      [{ name: 'closing', kind: 'virtual' }, { type: 'connect', kind: 'virtual' }],
-      [{ name: 'closing', kind: 'virtual' }, { type: 'lost', failure }],
-      [{ name: 'lost', kind: 'virtual', failure }, { type: 'lost', failure }],
+      [
+        { name: 'connecting', kind: 'virtual' },
+        { type: 'connect', kind: 'virtual' },
+      ],
+      [
+        { name: 'connecting', kind: 'virtual' },
+        { type: 'lost', failure },
+      ],
+      [
+        { name: 'connected', kind: 'virtual', linkName: 'x' },
+        { type: 'connect', kind: 'modem' },
+      ],
+      [
+        { name: 'connected', kind: 'virtual', linkName: 'x' },
+        { type: 'opened', linkName: 'y' },
+      ],
+      [
+        { name: 'closing', kind: 'virtual' },
+        { type: 'connect', kind: 'virtual' },
+      ],
+      [
+        { name: 'closing', kind: 'virtual' },
+        { type: 'lost', failure },
+      ],
+      [
+        { name: 'lost', kind: 'virtual', failure },
+        { type: 'lost', failure },
+      ],
     ];
     for (const [state, event] of table) expect(transition(state, event), `${state.name} + ${event.type}`).toBeUndefined();
     const m = new LinkMachine();

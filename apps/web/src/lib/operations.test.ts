@@ -56,7 +56,10 @@ describe('Krypton operations panel', () => {
   });
 
   it('refuses to run invalid parameters, and keeps a refusal to show', async () => {
-    const w = fakeWorker({ runOperation: () => Promise.reject(failureOf('OPERATION_REFUSED', { status: 404, serverCode: 'LAB0404', serverMessage: 'no registration' })) });
+    const w = fakeWorker({
+      runOperation: () =>
+        Promise.reject(failureOf('OPERATION_REFUSED', { status: 404, serverCode: 'LAB0404', serverMessage: 'no registration' })),
+    });
     const ops = new OperationsState();
     ops.paramsText = '{';
     await ops.run(w.api);

@@ -15,14 +15,26 @@ describe('the bridge config', () => {
       bridge: 'krypton-web-bridge/0.1.0',
       rawApdu: false,
       pcsc: { available: false, reason: 'pcscd is not running' },
-      endpoints: { global: '/krypton/global', japan: '/krypton/japan', cellular: '/krypton/cellular', lab: '/krypton/lab', 'lab-cellular': '/krypton/lab-cellular' },
+      endpoints: {
+        global: '/krypton/global',
+        japan: '/krypton/japan',
+        cellular: '/krypton/cellular',
+        lab: '/krypton/lab',
+        'lab-cellular': '/krypton/lab-cellular',
+      },
       lab: { cognito: 'http://127.0.0.1:1', s3: 'http://127.0.0.1:2', region: 'ap-northeast-1', bucket: 'krypton-demo' },
     });
     expect(c).toEqual({
       mode: 'demo',
       rawApdu: false,
       pcsc: { available: false, reason: 'pcscd is not running' },
-      endpoints: { global: '/krypton/global', japan: '/krypton/japan', cellular: '/krypton/cellular', lab: '/krypton/lab', labCellular: '/krypton/lab-cellular' },
+      endpoints: {
+        global: '/krypton/global',
+        japan: '/krypton/japan',
+        cellular: '/krypton/cellular',
+        lab: '/krypton/lab',
+        labCellular: '/krypton/lab-cellular',
+      },
       lab: { cognito: 'http://127.0.0.1:1', s3: 'http://127.0.0.1:2', region: 'ap-northeast-1', bucket: 'krypton-demo' },
     });
     expect(parseConfig({ endpoints: { global: '/g' } })).toBeUndefined();
@@ -30,7 +42,15 @@ describe('the bridge config', () => {
   });
 
   it('says why a link is unavailable, with the command that fixes it', () => {
-    const live = { kind: 'bridge' as const, config: { mode: 'live' as const, rawApdu: false, endpoints: { global: '/g', japan: '/j', cellular: '/c' }, pcsc: { available: false, reason: 'no pcscd' } } };
+    const live = {
+      kind: 'bridge' as const,
+      config: {
+        mode: 'live' as const,
+        rawApdu: false,
+        endpoints: { global: '/g', japan: '/j', cellular: '/c' },
+        pcsc: { available: false, reason: 'no pcscd' },
+      },
+    };
     expect(linkAvailability({ serving: live, webSerial: true, webUsb: true, secureContext: true })).toEqual({
       virtual: { key: 'link.unavailable.lab', command: 'pnpm start' },
       modem: undefined,
@@ -46,16 +66,29 @@ describe('the bridge config', () => {
       cellular: undefined,
     });
     // Chrome on Android: WebUSB without Web Serial. Firefox and Safari: neither.
-    expect(linkAvailability({ serving: live, webSerial: false, webUsb: true, secureContext: true })).toMatchObject({ modem: { key: 'link.unavailable.noWebSerial' }, usb: undefined });
-    expect(linkAvailability({ serving: live, webSerial: false, webUsb: false, secureContext: true })).toMatchObject({ modem: { key: 'link.unavailable.noWebSerial' }, usb: { key: 'link.unavailable.noWebUsb' } });
+    expect(linkAvailability({ serving: live, webSerial: false, webUsb: true, secureContext: true })).toMatchObject({
+      modem: { key: 'link.unavailable.noWebSerial' },
+      usb: undefined,
+    });
+    expect(linkAvailability({ serving: live, webSerial: false, webUsb: false, secureContext: true })).toMatchObject({
+      modem: { key: 'link.unavailable.noWebSerial' },
+      usb: { key: 'link.unavailable.noWebUsb' },
+    });
   });
 
   it('routes SORACOM through the bridge’s proxy when served by it', () => {
     const s = resolveSettings(demoServing, 'japan', '', 'http://localhost:8787');
-    expect(s).toEqual({ kryptonBase: 'http://localhost:8787/krypton/japan', cellularBase: 'http://localhost:8787/krypton/cellular', origin: 'http://localhost:8787' });
+    expect(s).toEqual({
+      kryptonBase: 'http://localhost:8787/krypton/japan',
+      cellularBase: 'http://localhost:8787/krypton/cellular',
+      origin: 'http://localhost:8787',
+    });
     expect(endpointRoute(s as Exclude<typeof s, string>, 'http://localhost:8787')).toEqual({ via: 'bridge', path: '/krypton/japan' });
     const custom = resolveSettings(demoServing, 'custom', 'https://proxy.example.com/krypton/', 'http://localhost:8787');
-    expect(endpointRoute(custom as Exclude<typeof custom, string>, 'http://localhost:8787')).toEqual({ via: 'direct', url: 'https://proxy.example.com/krypton' });
+    expect(endpointRoute(custom as Exclude<typeof custom, string>, 'http://localhost:8787')).toEqual({
+      via: 'direct',
+      url: 'https://proxy.example.com/krypton',
+    });
     expect(resolveSettings(demoServing, 'custom', 'https://x.example.com/?a=1', 'http://localhost:8787')).toBe('endpoint.badUrl');
   });
 });

@@ -48,7 +48,9 @@ export class S3Browser {
 
   readonly crumbs = $derived(breadcrumbs(this.prefix));
   readonly visibleFolders: string[] = $derived((this.page?.prefixes ?? []).filter((p) => matches(leafName(p, this.prefix), this.filter)));
-  readonly visibleObjects: ObjectRow[] = $derived((this.page?.objects ?? []).filter((o) => matches(leafName(o.key, this.prefix), this.filter)));
+  readonly visibleObjects: ObjectRow[] = $derived(
+    (this.page?.objects ?? []).filter((o) => matches(leafName(o.key, this.prefix), this.filter)),
+  );
   readonly hasNext = $derived(this.page?.truncated === true && this.page.nextContinuationToken !== undefined);
   readonly hasPrev = $derived(this.pageIndex > 0);
 
@@ -107,7 +109,13 @@ export class S3Browser {
     this.failure = undefined;
     const token = this.tokens[this.pageIndex];
     try {
-      this.page = await api.listObjects({ bucket: this.bucket.trim(), region: this.region.trim(), prefix: this.prefix, pageSize: this.pageSize, ...(token ? { continuationToken: token } : {}) });
+      this.page = await api.listObjects({
+        bucket: this.bucket.trim(),
+        region: this.region.trim(),
+        prefix: this.prefix,
+        pageSize: this.pageSize,
+        ...(token ? { continuationToken: token } : {}),
+      });
     } catch (e) {
       this.page = undefined;
       this.failure = asFailure(e);

@@ -9,19 +9,36 @@ function bucket(n: number) {
   const keys = Array.from({ length: n }, (_, i) => `generated/obj-${String(i).padStart(4, '0')}.txt`);
   const listObjects = async (r: ListRequest): Promise<ListPage> => {
     requests.push(r);
-    if (r.prefix === '') return { bucket: r.bucket, prefix: '', prefixes: ['docs/', 'generated/'], objects: [{ key: 'README.txt', size: 74 }], truncated: false };
+    if (r.prefix === '')
+      return {
+        bucket: r.bucket,
+        prefix: '',
+        prefixes: ['docs/', 'generated/'],
+        objects: [{ key: 'README.txt', size: 74 }],
+        truncated: false,
+      };
     const start = r.continuationToken ? Number(r.continuationToken) : 0;
     const size = r.pageSize ?? 200;
     const slice = keys.slice(start, start + size).map((key) => ({ key, size: 10 }));
     const next = start + size < keys.length ? String(start + size) : undefined;
-    return { bucket: r.bucket, prefix: r.prefix, prefixes: [], objects: slice, truncated: next !== undefined, ...(next ? { nextContinuationToken: next } : {}) };
+    return {
+      bucket: r.bucket,
+      prefix: r.prefix,
+      prefixes: [],
+      objects: slice,
+      truncated: next !== undefined,
+      ...(next ? { nextContinuationToken: next } : {}),
+    };
   };
   return { requests, listObjects };
 }
 
 describe('S3Browser', () => {
   it('takes the bucket from the SIM group’s userdata, unless one was typed', () => {
-    expect(bucketFromUserdata('{"s3":{"bucket":"krypton-demo","region":"ap-northeast-1"},"note":"x"}')).toEqual({ bucket: 'krypton-demo', region: 'ap-northeast-1' });
+    expect(bucketFromUserdata('{"s3":{"bucket":"krypton-demo","region":"ap-northeast-1"},"note":"x"}')).toEqual({
+      bucket: 'krypton-demo',
+      region: 'ap-northeast-1',
+    });
     expect(bucketFromUserdata('{"s3":{"bucket":"b1"}}')).toEqual({ bucket: 'b1' });
     expect(bucketFromUserdata('plain text')).toBeUndefined();
     expect(bucketFromUserdata('{"s3":{}}')).toBeUndefined();
@@ -82,7 +99,10 @@ describe('S3Browser', () => {
     await b.open(fakeWorker({ listObjects: () => Promise.reject(failureOf('S3_CORS_MISSING')) }).api);
     expect(b.failure?.code).toBe('S3_CORS_MISSING');
     expect(b.page).toBeUndefined();
-    await b.showDetails(fakeWorker({ headObject: async (_b, _r, key) => ({ key, size: 33, etag: '"abc"', etagIsMd5: false }) }).api, 'hello.json');
+    await b.showDetails(
+      fakeWorker({ headObject: async (_b, _r, key) => ({ key, size: 33, etag: '"abc"', etagIsMd5: false }) }).api,
+      'hello.json',
+    );
     expect(b.details).toMatchObject({ key: 'hello.json', size: 33 });
   });
 });

@@ -28,7 +28,8 @@ export function pipeSerialChannel(channel: SerialChannel): MessagePort {
     if (m.type === 'write') {
       channel.write(m.bytes).then(
         () => send({ type: 'written', id: m.id }),
-        (err: unknown) => send({ type: 'write-failed', id: m.id, message: (err as Error).message, lost: (err as { code?: string }).code === 'NO_CARD' }),
+        (err: unknown) =>
+          send({ type: 'write-failed', id: m.id, message: (err as Error).message, lost: (err as { code?: string }).code === 'NO_CARD' }),
       );
     } else if (m.type === 'close') {
       void channel.close();

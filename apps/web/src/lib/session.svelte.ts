@@ -60,9 +60,17 @@ export class SessionState {
   generation = $state(0);
 
   readonly availability: Record<LinkKind, Unavailable | undefined>;
-  readonly settings: SessionSettings | EndpointProblem = $derived.by(() => resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin));
+  readonly settings: SessionSettings | EndpointProblem = $derived.by(() =>
+    resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin),
+  );
   readonly settingsOk = $derived(typeof this.settings === 'object');
-  readonly canConnect = $derived.by(() => this.link.canConnect && this.settingsOk && this.availability[this.linkKind] === undefined && (this.linkKind !== 'bridge' || this.reader !== ''));
+  readonly canConnect = $derived.by(
+    () =>
+      this.link.canConnect &&
+      this.settingsOk &&
+      this.availability[this.linkKind] === undefined &&
+      (this.linkKind !== 'bridge' || this.reader !== ''),
+  );
   readonly pin: PinInfo | undefined = $derived(this.sim?.pin);
   readonly needsPin = $derived(this.pin !== undefined && this.pin.enabled && !this.pin.verified && !this.pin.blocked);
 
@@ -108,7 +116,8 @@ export class SessionState {
     try {
       const api = await this.worker();
       this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl);
-      if (!this.readers.some((r) => r.name === this.reader)) this.reader = this.readers.find((r) => r.card && !r.inUse)?.name ?? this.readers[0]?.name ?? '';
+      if (!this.readers.some((r) => r.name === this.reader))
+        this.reader = this.readers.find((r) => r.card && !r.inUse)?.name ?? this.readers[0]?.name ?? '';
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {
@@ -126,7 +135,12 @@ export class SessionState {
     this.pinVerified = false;
     try {
       // The port or device chooser first, while the click still counts as the person's gesture.
-      const modem = kind === 'modem' ? await this.deps.openModemPipe(this.anyPort) : kind === 'usb' ? await this.deps.openUsbPipe(this.anyUsbDevice) : undefined;
+      const modem =
+        kind === 'modem'
+          ? await this.deps.openModemPipe(this.anyPort)
+          : kind === 'usb'
+            ? await this.deps.openUsbPipe(this.anyUsbDevice)
+            : undefined;
       const api = await this.worker();
       await api.configure(this.settings);
       let sim: SimSummary;
@@ -201,7 +215,8 @@ export class SessionState {
       if (this.sim?.pin && typeof tries === 'number') {
         this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: tries, blocked: tries === 0 } };
       }
-      if (this.pinFailure.code === 'PIN_BLOCKED' && this.sim?.pin) this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: 0, blocked: true } };
+      if (this.pinFailure.code === 'PIN_BLOCKED' && this.sim?.pin)
+        this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: 0, blocked: true } };
       return false;
     } finally {
       this.pinBusy = false;

@@ -19,7 +19,11 @@ describe('SessionState', () => {
   });
 
   it('without a bridge: no virtual SIM, no card reader, global endpoint called directly', () => {
-    const s = new SessionState(sessionDeps(fakeWorker(), { env: { serving: { kind: 'standalone', reason: 'HTTP 404' }, webSerial: false, webUsb: false, secureContext: true } }));
+    const s = new SessionState(
+      sessionDeps(fakeWorker(), {
+        env: { serving: { kind: 'standalone', reason: 'HTTP 404' }, webSerial: false, webUsb: false, secureContext: true },
+      }),
+    );
     expect(s.availability.virtual).toEqual({ key: 'link.unavailable.lab', command: 'pnpm start' });
     expect(s.availability.bridge).toEqual({ key: 'link.unavailable.bridge', command: 'pnpm bridge' });
     expect(s.availability.modem).toEqual({ key: 'link.unavailable.noWebSerial' });
@@ -86,18 +90,27 @@ describe('SessionState', () => {
   });
 
   it('preselects the USB modem over Web Serial where the browser has both, over WebUSB where it has only that', () => {
-    const live = { kind: 'bridge' as const, config: { mode: 'live' as const, rawApdu: false, endpoints: { global: '/g', japan: '/j', cellular: '/c' } } };
-    const desktop = new SessionState(sessionDeps(fakeWorker(), { env: { serving: live, webSerial: true, webUsb: true, secureContext: true } }));
+    const live = {
+      kind: 'bridge' as const,
+      config: { mode: 'live' as const, rawApdu: false, endpoints: { global: '/g', japan: '/j', cellular: '/c' } },
+    };
+    const desktop = new SessionState(
+      sessionDeps(fakeWorker(), { env: { serving: live, webSerial: true, webUsb: true, secureContext: true } }),
+    );
     expect(desktop.linkKind).toBe('modem');
     expect(desktop.availability.usb).toBeUndefined();
-    const android = new SessionState(sessionDeps(fakeWorker(), { env: { serving: live, webSerial: false, webUsb: true, secureContext: true } }));
+    const android = new SessionState(
+      sessionDeps(fakeWorker(), { env: { serving: live, webSerial: false, webUsb: true, secureContext: true } }),
+    );
     expect(android.linkKind).toBe('usb');
     expect(android.canConnect).toBe(true);
   });
 
   it('the USB modem over WebUSB: the device chooser first (while the click counts), then the same modem link in the worker', async () => {
     const order: string[] = [];
-    const w = fakeWorker({ openModem: async (_pipe, name, kind) => (order.push(`worker:${kind}:${name}`), { ...demoSim, link: kind ?? 'modem', name }) });
+    const w = fakeWorker({
+      openModem: async (_pipe, name, kind) => (order.push(`worker:${kind}:${name}`), { ...demoSim, link: kind ?? 'modem', name }),
+    });
     const s = new SessionState(
       sessionDeps(w, {
         openModemPipe: async () => {
@@ -172,7 +185,10 @@ describe('SessionState', () => {
     expect(s.needsPin).toBe(false);
     expect(s.sim?.imsi).toBe('001010000000001');
 
-    const w2 = fakeWorker({ openVirtual: async () => ({ ...locked, pin: pin({ triesLeft: 1 }) }), verifyPin: () => Promise.reject(failureOf('PIN_BLOCKED', { triesLeft: 0 })) });
+    const w2 = fakeWorker({
+      openVirtual: async () => ({ ...locked, pin: pin({ triesLeft: 1 }) }),
+      verifyPin: () => Promise.reject(failureOf('PIN_BLOCKED', { triesLeft: 0 })),
+    });
     const s2 = new SessionState(sessionDeps(w2));
     await s2.connect();
     await s2.verifyPin('0000', true);

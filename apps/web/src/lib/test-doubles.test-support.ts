@@ -13,7 +13,13 @@ export const demoServing: Serving = {
   config: {
     mode: 'demo',
     rawApdu: false,
-    endpoints: { global: '/krypton/global', japan: '/krypton/japan', cellular: '/krypton/cellular', lab: '/krypton/lab', labCellular: '/krypton/lab-cellular' },
+    endpoints: {
+      global: '/krypton/global',
+      japan: '/krypton/japan',
+      cellular: '/krypton/cellular',
+      lab: '/krypton/lab',
+      labCellular: '/krypton/lab-cellular',
+    },
     lab: { cognito: 'http://127.0.0.1:9001', s3: 'http://127.0.0.1:9002', region: 'ap-northeast-1', bucket: 'krypton-demo' },
   },
 };
@@ -60,4 +66,10 @@ export function sessionDeps(worker: FakeWorker, extra: Partial<SessionDeps> = {}
   };
 }
 
-export const demoSim: SimSummary = { link: 'virtual', name: 'Virtual SIM "demo"', imsi: '001010000000001', iccid: '8981100000000000016', pin: { enabled: false, verified: false, blocked: false } };
+export const demoSim: SimSummary = {
+  link: 'virtual',
+  name: 'Virtual SIM "demo"',
+  imsi: '001010000000001',
+  iccid: '8981100000000000016',
+  pin: { enabled: false, verified: false, blocked: false },
+};

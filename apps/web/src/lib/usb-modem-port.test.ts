@@ -4,7 +4,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { jaFailures } from './i18n/ja.ts';
 import { openUsbModemPipe, USB_FAILURE_CODES, usbFailure } from './usb-modem-port.ts';
 
-const PROBLEMS: WebUsbProblem[] = ['claimed-by-os', 'storage-mode', 'protected-class', 'no-at-interface', 'no-answer', 'access-denied', 'open-failed'];
+const PROBLEMS: WebUsbProblem[] = [
+  'claimed-by-os',
+  'storage-mode',
+  'protected-class',
+  'no-at-interface',
+  'no-answer',
+  'access-denied',
+  'open-failed',
+];
 
 const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
 afterEach(() => {

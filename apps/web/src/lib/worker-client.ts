@@ -20,7 +20,11 @@ export function workerClient(remote: Remote<SessionApi>): WorkerApi {
   // Checked here: comlink's Remote<SessionApi> is a WorkerApi (same parameters, every answer a Promise).
   const calls: WorkerApi = remote;
   return {
-    ...workerApiOf((name) => (...args) => calls[name](...args)),
+    ...workerApiOf(
+      (name) =>
+        (...args) =>
+          calls[name](...args),
+    ),
     // A MessagePort must be transferred, not copied.
     openModem: (pipe, name, kind) => remote.openModem(transfer(pipe, [pipe]), name, kind),
   };

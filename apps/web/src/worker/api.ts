@@ -304,5 +304,11 @@ export type WorkerMethodsCoverSessionApi = NothingMissing<Exclude<keyof SessionA
 
 /** Whether a thrown value is a Failure from the worker. */
 export function isFailure(value: unknown): value is Failure {
-  return typeof value === 'object' && value !== null && typeof (value as Failure).code === 'string' && typeof (value as Failure).message === 'string' && typeof (value as Failure).action === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Failure).code === 'string' &&
+    typeof (value as Failure).message === 'string' &&
+    typeof (value as Failure).action === 'string'
+  );
 }

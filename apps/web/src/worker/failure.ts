@@ -4,7 +4,13 @@ import type { Failure, FailureDetails } from './api.ts';
 const LINK_CODES = new Set(['TRANSPORT_BUSY', 'TRANSPORT_CLOSED', 'TRANSPORT_FAILED', 'NO_CARD', 'ABORTED', 'TIMEOUT', 'DISCONNECTED']);
 
 /** A failure the worker raises itself (S3, downloads, bad input). */
-export function failure(code: string, message: string, action: string, details: FailureDetails = {}, extra: Partial<Failure> = {}): Failure {
+export function failure(
+  code: string,
+  message: string,
+  action: string,
+  details: FailureDetails = {},
+  extra: Partial<Failure> = {},
+): Failure {
   return { code, message, action, details, ...extra };
 }
 
@@ -47,5 +53,12 @@ function plainDetails(details: unknown): FailureDetails {
 }
 
 function isFailureLike(e: unknown): e is Failure {
-  return typeof e === 'object' && e !== null && !(e instanceof Error) && typeof (e as Failure).code === 'string' && typeof (e as Failure).action === 'string' && typeof (e as Failure).details === 'object';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    !(e instanceof Error) &&
+    typeof (e as Failure).code === 'string' &&
+    typeof (e as Failure).action === 'string' &&
+    typeof (e as Failure).details === 'object'
+  );
 }

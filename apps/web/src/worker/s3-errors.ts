@@ -39,13 +39,27 @@ export function iamNeed(op: S3Operation, bucket: string, key: string | undefined
 
 /** An S3 (or network) error as a Failure that says what happened and what to do. */
 export function s3Failure(e: unknown, ctx: Context): Failure {
-  const err = (e ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; Region?: string; code?: string; action?: string; details?: unknown };
+  const err = (e ?? {}) as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    Region?: string;
+    code?: string;
+    action?: string;
+    details?: unknown;
+  };
   // Already explained (our own failures, or krypton-core's while getting credentials).
   if (typeof err.code === 'string' && typeof err.action === 'string') return e as Failure;
   const name = err.name ?? '';
   const status = err.$metadata?.httpStatusCode;
   const where = ctx.key ? `s3://${ctx.bucket}/${ctx.key}` : `s3://${ctx.bucket}`;
-  const details = { bucket: ctx.bucket, region: ctx.region, ...(ctx.key ? { key: ctx.key } : {}), ...(status ? { status } : {}), serverCode: name };
+  const details = {
+    bucket: ctx.bucket,
+    region: ctx.region,
+    ...(ctx.key ? { key: ctx.key } : {}),
+    ...(status ? { status } : {}),
+    serverCode: name,
+  };
 
   if (e instanceof TypeError || name === 'TypeError' || name === 'NetworkError') {
     if (ctx.reachable) {
@@ -57,15 +71,31 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
         { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin) } },
       );
     }
-    return failure('NETWORK_UNREACHABLE', `S3 could not be reached for ${where}`, 'Check the network connection and the bucket’s region, then try again', { bucket: ctx.bucket, region: ctx.region });
+    return failure(
+      'NETWORK_UNREACHABLE',
+      `S3 could not be reached for ${where}`,
+      'Check the network connection and the bucket’s region, then try again',
+      { bucket: ctx.bucket, region: ctx.region },
+    );
   }
-  if (name === 'NoSuchBucket') return failure('S3_NO_SUCH_BUCKET', `There is no bucket named "${ctx.bucket}"`, 'Check the bucket name (it is case-sensitive and global)', details);
+  if (name === 'NoSuchBucket')
+    return failure(
+      'S3_NO_SUCH_BUCKET',
+      `There is no bucket named "${ctx.bucket}"`,
+      'Check the bucket name (it is case-sensitive and global)',
+      details,
+    );
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return ctx.key
       ? failure('S3_NO_SUCH_KEY', `${where} does not exist (any more)`, 'Refresh the listing', details)
       : failure('S3_NO_SUCH_BUCKET', `There is no bucket named "${ctx.bucket}"`, 'Check the bucket name', details);
   }
-  if (name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' || name === 'IllegalLocationConstraintException' || status === 301) {
+  if (
+    name === 'PermanentRedirect' ||
+    name === 'AuthorizationHeaderMalformed' ||
+    name === 'IllegalLocationConstraintException' ||
+    status === 301
+  ) {
     const region = typeof err.Region === 'string' ? err.Region : undefined;
     return failure(
       'S3_WRONG_REGION',
@@ -75,13 +105,34 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
     );
   }
   if (name === 'RequestTimeTooSkewed') {
-    return failure('CLOCK_SKEW', 'S3 refused the request because this computer’s clock is off by more than 15 minutes', 'Set this computer’s clock automatically (NTP) and try again', details);
+    return failure(
+      'CLOCK_SKEW',
+      'S3 refused the request because this computer’s clock is off by more than 15 minutes',
+      'Set this computer’s clock automatically (NTP) and try again',
+      details,
+    );
   }
-  if (name === 'ExpiredToken' || name === 'ExpiredTokenException' || name === 'InvalidAccessKeyId' || name === 'InvalidToken' || name === 'TokenRefreshRequired') {
-    return failure('CREDENTIALS_EXPIRED', 'S3 still refused the credentials after they were renewed', 'Press Authenticate again; if it repeats, check this computer’s clock', details);
+  if (
+    name === 'ExpiredToken' ||
+    name === 'ExpiredTokenException' ||
+    name === 'InvalidAccessKeyId' ||
+    name === 'InvalidToken' ||
+    name === 'TokenRefreshRequired'
+  ) {
+    return failure(
+      'CREDENTIALS_EXPIRED',
+      'S3 still refused the credentials after they were renewed',
+      'Press Authenticate again; if it repeats, check this computer’s clock',
+      details,
+    );
   }
   if (name === 'SignatureDoesNotMatch') {
-    return failure('S3_SIGNATURE', 'S3 refused the request signature', 'Check the region and this computer’s clock, then try again', details);
+    return failure(
+      'S3_SIGNATURE',
+      'S3 refused the request signature',
+      'Check the region and this computer’s clock, then try again',
+      details,
+    );
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
     const need = iamNeed(ctx.op, ctx.bucket, ctx.key);
@@ -96,5 +147,10 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
   if (status !== undefined && status >= 500) {
     return failure('SERVER_ERROR', `S3 failed (HTTP ${status}) for ${where}`, 'Try again in a moment', details);
   }
-  return failure('S3_ERROR', `S3 refused ${where}: ${name || 'error'}${err.message ? ` (${err.message})` : ''}`, 'Check the bucket name and region, then try again', details);
+  return failure(
+    'S3_ERROR',
+    `S3 refused ${where}: ${name || 'error'}${err.message ? ` (${err.message})` : ''}`,
+    'Check the bucket name and region, then try again',
+    details,
+  );
 }

@@ -1,6 +1,15 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
-import type { DownloadOutcome, DownloadProgress, DownloadRequest, Failure, ListPage, ListRequest, ObjectDetails, ObjectRow } from './api.ts';
+import type {
+  DownloadOutcome,
+  DownloadProgress,
+  DownloadRequest,
+  Failure,
+  ListPage,
+  ListRequest,
+  ObjectDetails,
+  ObjectRow,
+} from './api.ts';
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
@@ -71,7 +80,9 @@ export class S3Service {
 
   async head(bucketName: string, region: string, key: string): Promise<ObjectDetails> {
     const bucket = checkBucket(bucketName);
-    const out = await this.send(region, 'head', bucket, key, (client, abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
+    const out = await this.send(region, 'head', bucket, key, (client, abortSignal) =>
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+    );
     return {
       key,
       size: out.ContentLength ?? 0,
@@ -88,21 +99,35 @@ export class S3Service {
    * file. The MD5 is computed on the way and checked against a single-part ETag before the file is
    * committed; a mismatch, a failure or a cancel aborts the write, so no file looks complete.
    */
-  async download(request: DownloadRequest, target: FileSystemFileHandle | undefined, onProgress: (p: DownloadProgress) => void): Promise<DownloadOutcome> {
+  async download(
+    request: DownloadRequest,
+    target: FileSystemFileHandle | undefined,
+    onProgress: (p: DownloadProgress) => void,
+  ): Promise<DownloadOutcome> {
     const bucket = checkBucket(request.bucket);
     const controller = new AbortController();
     this.downloads.set(request.id, controller);
     try {
       let out;
       try {
-        out = await this.send(request.region, 'get', bucket, request.key, (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }), controller.signal);
+        out = await this.send(
+          request.region,
+          'get',
+          bucket,
+          request.key,
+          (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }),
+          controller.signal,
+        );
       } catch (e) {
         if (target) await removeIfEmpty(target);
         throw controller.signal.aborted ? cancelled(request.key) : e;
       }
       const body = out.Body as { transformToWebStream?: () => ReadableStream<Uint8Array> } | ReadableStream<Uint8Array> | undefined;
       if (!body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
-      const stream = 'transformToWebStream' in body && typeof body.transformToWebStream === 'function' ? body.transformToWebStream() : (body as ReadableStream<Uint8Array>);
+      const stream =
+        'transformToWebStream' in body && typeof body.transformToWebStream === 'function'
+          ? body.transformToWebStream()
+          : (body as ReadableStream<Uint8Array>);
       const saved = await saveStream({
         id: request.id,
         key: request.key,
@@ -146,7 +171,14 @@ export class S3Service {
    * builds a new client (the SDK memoizes credentials) and tries once more. Other errors become
    * Failures that say what to do.
    */
-  private async send<T>(region: string, op: S3Operation, bucket: string, key: string | undefined, fn: (client: S3Client, abortSignal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async send<T>(
+    region: string,
+    op: S3Operation,
+    bucket: string,
+    key: string | undefined,
+    fn: (client: S3Client, abortSignal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     checkRegion(region);
     const use = this.requireUse();
     const abortSignal = signal ?? new AbortController().signal;
@@ -219,7 +251,11 @@ function bucketUrl(endpoint: string | undefined, bucket: string, region: string)
 function checkBucket(bucket: string): string {
   const b = bucket.trim();
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)) {
-    throw failure('BAD_BUCKET_NAME', `"${bucket}" is not a valid S3 bucket name`, 'Bucket names have 3 to 63 lowercase letters, digits, dots and hyphens');
+    throw failure(
+      'BAD_BUCKET_NAME',
+      `"${bucket}" is not a valid S3 bucket name`,
+      'Bucket names have 3 to 63 lowercase letters, digits, dots and hyphens',
+    );
   }
   return b;
 }
@@ -229,6 +265,5 @@ function checkRegion(region: string): void {
     throw failure('BAD_REGION', `"${region}" is not an AWS region`, 'Enter the bucket’s region, e.g. ap-northeast-1');
   }
 }
-
 
 export { corsJson };

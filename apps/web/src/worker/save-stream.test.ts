@@ -59,7 +59,15 @@ describe('saving a download', () => {
     for (let o = 0; o < big.length; o += 64 * 1024) pieces.push(big.slice(o, o + 64 * 1024));
     const handle = new FakeHandle();
     const etag = `"${createHash('md5').update(big).digest('hex')}"`;
-    const out = await saveStream({ ...base, total: big.length, stream: streamOf(pieces), etag, target: handle, signal: new AbortController().signal, onProgress: () => undefined });
+    const out = await saveStream({
+      ...base,
+      total: big.length,
+      stream: streamOf(pieces),
+      etag,
+      target: handle,
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    });
     expect(out.check).toBe('md5-match');
     expect(handle.written).toEqual([WRITE_BATCH_BYTES, WRITE_BATCH_BYTES, big.length - 2 * WRITE_BATCH_BYTES]);
     expect(Buffer.compare(handle.committed!, Buffer.from(big))).toBe(0);
@@ -76,7 +84,16 @@ describe('saving a download', () => {
         handle.aborted = true;
       },
     });
-    await expect(saveStream({ ...base, stream: streamOf(chunks), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toThrow('disk full');
+    await expect(
+      saveStream({
+        ...base,
+        stream: streamOf(chunks),
+        etag: `"${md5}"`,
+        target: handle,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      }),
+    ).rejects.toThrow('disk full');
     expect(handle.aborted).toBe(true);
     expect(handle.committed).toBeUndefined();
   });
@@ -85,7 +102,15 @@ describe('saving a download', () => {
     const handle = new FakeHandle();
     const progress: DownloadProgress[] = [];
     let t = 0;
-    const out = await saveStream({ ...base, stream: streamOf(chunks), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: (p) => progress.push(p), now: () => (t += 150) });
+    const out = await saveStream({
+      ...base,
+      stream: streamOf(chunks),
+      etag: `"${md5}"`,
+      target: handle,
+      signal: new AbortController().signal,
+      onProgress: (p) => progress.push(p),
+      now: () => (t += 150),
+    });
     expect(out).toEqual({ bytes: data.byteLength, check: 'md5-match' });
     // Small chunks are gathered: one write to the file for the whole (small) object.
     expect(handle.written).toEqual([300_000]);
@@ -98,7 +123,16 @@ describe('saving a download', () => {
   it('a mismatching MD5 aborts the write and removes the empty file the picker made: nothing looks complete', async () => {
     const handle = new FakeHandle();
     const wrong = '0'.repeat(32);
-    await expect(saveStream({ ...base, stream: streamOf(chunks), etag: `"${wrong}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toMatchObject({
+    await expect(
+      saveStream({
+        ...base,
+        stream: streamOf(chunks),
+        etag: `"${wrong}"`,
+        target: handle,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      }),
+    ).rejects.toMatchObject({
       code: 'CHECKSUM_MISMATCH',
       details: { expected: wrong, actual: md5 },
     });
@@ -109,7 +143,16 @@ describe('saving a download', () => {
 
   it('a stream cut short fails as incomplete; a file the person chose to replace is left as it was', async () => {
     const handle = new FakeHandle(1234);
-    await expect(saveStream({ ...base, stream: streamOf(chunks.slice(0, 2)), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toMatchObject({ code: 'DOWNLOAD_INCOMPLETE' });
+    await expect(
+      saveStream({
+        ...base,
+        stream: streamOf(chunks.slice(0, 2)),
+        etag: `"${md5}"`,
+        target: handle,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      }),
+    ).rejects.toMatchObject({ code: 'DOWNLOAD_INCOMPLETE' });
     expect(handle.aborted).toBe(true);
     expect(handle.removed).toBe(false);
     expect(handle.committed).toBeUndefined();
@@ -117,7 +160,16 @@ describe('saving a download', () => {
 
   it('a network failure mid-stream aborts the write', async () => {
     const handle = new FakeHandle();
-    await expect(saveStream({ ...base, stream: streamOf(chunks, { failAfter: 1 }), etag: `"${md5}"`, target: handle, signal: new AbortController().signal, onProgress: () => undefined })).rejects.toThrow('network error');
+    await expect(
+      saveStream({
+        ...base,
+        stream: streamOf(chunks, { failAfter: 1 }),
+        etag: `"${md5}"`,
+        target: handle,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      }),
+    ).rejects.toThrow('network error');
     expect(handle.aborted).toBe(true);
     expect(handle.removed).toBe(true);
   });
@@ -125,7 +177,14 @@ describe('saving a download', () => {
   it('cancelling mid-stream aborts at once, even while waiting for bytes', async () => {
     const handle = new FakeHandle();
     const controller = new AbortController();
-    const saving = saveStream({ ...base, stream: streamOf(chunks, { stallAfter: 1 }), etag: `"${md5}"`, target: handle, signal: controller.signal, onProgress: () => controller.abort() });
+    const saving = saveStream({
+      ...base,
+      stream: streamOf(chunks, { stallAfter: 1 }),
+      etag: `"${md5}"`,
+      target: handle,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await expect(saving).rejects.toMatchObject({ code: 'DOWNLOAD_CANCELLED' });
     expect(handle.aborted).toBe(true);
     expect(handle.removed).toBe(true);
@@ -134,20 +193,53 @@ describe('saving a download', () => {
 
   it('a multipart ETag is not an MD5: the file is saved and said to be unchecked', async () => {
     const handle = new FakeHandle();
-    const out = await saveStream({ ...base, stream: streamOf(chunks), etag: '"9b2cf535f27731c974343645a3985328-3"', target: handle, signal: new AbortController().signal, onProgress: () => undefined });
+    const out = await saveStream({
+      ...base,
+      stream: streamOf(chunks),
+      etag: '"9b2cf535f27731c974343645a3985328-3"',
+      target: handle,
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    });
     expect(out.check).toBe('multipart-etag');
     expect(handle.committed?.byteLength).toBe(data.byteLength);
   });
 
   it('without File System Access the bytes become a Blob, within an honest memory limit', async () => {
-    const out = await saveStream({ ...base, stream: streamOf(chunks), etag: undefined, target: undefined, signal: new AbortController().signal, onProgress: () => undefined });
+    const out = await saveStream({
+      ...base,
+      stream: streamOf(chunks),
+      etag: undefined,
+      target: undefined,
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    });
     expect(out.check).toBe('no-etag');
     expect(Buffer.from(await out.blob!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
-    await expect(saveStream({ ...base, stream: streamOf(chunks), etag: undefined, target: undefined, signal: new AbortController().signal, onProgress: () => undefined, limitBytes: 1000 })).rejects.toMatchObject({
+    await expect(
+      saveStream({
+        ...base,
+        stream: streamOf(chunks),
+        etag: undefined,
+        target: undefined,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        limitBytes: 1000,
+      }),
+    ).rejects.toMatchObject({
       code: 'TOO_LARGE_FOR_MEMORY',
     });
     await expect(
-      saveStream({ ...base, total: undefined, stream: streamOf(chunks), etag: undefined, target: undefined, signal: new AbortController().signal, onProgress: () => undefined, limitBytes: 150_000 }),
+      saveStream({
+        ...base,
+        total: undefined,
+        stream: streamOf(chunks),
+        etag: undefined,
+        target: undefined,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        limitBytes: 150_000,
+      }),
     ).rejects.toMatchObject({ code: 'TOO_LARGE_FOR_MEMORY' });
   });
 });

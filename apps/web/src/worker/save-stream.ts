@@ -16,7 +16,9 @@ export const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** The parts of a FileSystemFileHandle the download uses (a test double implements them). */
 export interface SaveHandle {
-  createWritable(options?: { keepExistingData?: boolean }): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
+  createWritable(options?: {
+    keepExistingData?: boolean;
+  }): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
   getFile?(): Promise<{ size: number }>;
   remove?(): Promise<void>;
 }
@@ -92,7 +94,13 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
         batchBytes += value.byteLength;
         if (batchBytes >= WRITE_BATCH_BYTES) await flush();
       } else {
-        if (received > limit) throw failure('TOO_LARGE_FOR_MEMORY', `The object is larger than the ${limit} bytes this browser may hold in memory`, 'Use Chrome or Edge on a desktop', { limitBytes: limit, key: o.key });
+        if (received > limit)
+          throw failure(
+            'TOO_LARGE_FOR_MEMORY',
+            `The object is larger than the ${limit} bytes this browser may hold in memory`,
+            'Use Chrome or Edge on a desktop',
+            { limitBytes: limit, key: o.key },
+          );
         chunks.push(value);
       }
       const t = now();
@@ -104,13 +112,23 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
     await flush();
     await inFlight;
     if (o.total !== undefined && received !== o.total) {
-      throw failure('DOWNLOAD_INCOMPLETE', `The download ended after ${received} of ${o.total} bytes`, 'Download it again; the connection was interrupted and nothing was saved', { key: o.key });
+      throw failure(
+        'DOWNLOAD_INCOMPLETE',
+        `The download ended after ${received} of ${o.total} bytes`,
+        'Download it again; the connection was interrupted and nothing was saved',
+        { key: o.key },
+      );
     }
     const actual = hash.digest('hex');
     const expected = o.etag !== undefined ? md5OfEtagText(o.etag) : undefined;
     const check: IntegrityCheck = o.etag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
     if (expected !== undefined && expected !== actual) {
-      throw failure('CHECKSUM_MISMATCH', `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`, 'Download it again; the file was not saved', { expected, actual, key: o.key });
+      throw failure(
+        'CHECKSUM_MISMATCH',
+        `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`,
+        'Download it again; the file was not saved',
+        { expected, actual, key: o.key },
+      );
     }
     o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
     if (writable) {

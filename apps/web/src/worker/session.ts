@@ -144,7 +144,12 @@ export class Session implements SessionApi {
       const { persistent } = await this.openedCache();
       const key = link.authenticator ? { fromCache: !seen.has('authenticate'), resynchronised: seen.has('resync') } : undefined;
       const clockOffsetMs = this.client?.serverClockOffsetMs ?? 0;
-      return { ...(key ? { key } : {}), credentials: masked, keyCachePersistent: persistent, ...(clockOffsetMs !== 0 ? { clockOffsetMs } : {}) };
+      return {
+        ...(key ? { key } : {}),
+        credentials: masked,
+        keyCachePersistent: persistent,
+        ...(clockOffsetMs !== 0 ? { clockOffsetMs } : {}),
+      };
     });
   }
 
@@ -227,7 +232,9 @@ export class Session implements SessionApi {
   }
 
   async download(request: DownloadRequest, target: FileSystemFileHandle | undefined): Promise<DownloadOutcome> {
-    return this.guard(async () => (await this.s3Service()).download(request, target, (progress) => this.emit({ type: 'download-progress', progress })));
+    return this.guard(async () =>
+      (await this.s3Service()).download(request, target, (progress) => this.emit({ type: 'download-progress', progress })),
+    );
   }
 
   cancelDownload(id: number): void {
@@ -281,14 +288,23 @@ export class Session implements SessionApi {
       delete: async (imsi) => (await cachePromise).cache.delete(imsi),
       clear: async () => (await cachePromise).cache.clear(),
     };
-    const client = new KryptonClient({ endpoint, tracer: this.tracer, keyCache, ...(link.authenticator ? { sim: link.authenticator } : {}) });
+    const client = new KryptonClient({
+      endpoint,
+      tracer: this.tracer,
+      keyCache,
+      ...(link.authenticator ? { sim: link.authenticator } : {}),
+    });
     this.client = client;
     this.provider = client.credentialProvider({
       ...(settings.cognitoEndpoint ? { cognitoEndpoint: settings.cognitoEndpoint } : {}),
       onEvent: (event) => {
         if (this.client !== client) return;
         if (event.type === 'refreshing') this.emit({ type: 'credentials-refreshing', reason: event.reason });
-        else if (event.type === 'refresh-failed') this.emit({ type: 'credentials-failed', failure: failure(event.failure.code, event.failure.message, 'Refresh the credentials, or authenticate again') });
+        else if (event.type === 'refresh-failed')
+          this.emit({
+            type: 'credentials-failed',
+            failure: failure(event.failure.code, event.failure.message, 'Refresh the credentials, or authenticate again'),
+          });
       },
     });
     const provider = this.provider;

@@ -8,7 +8,14 @@ import { pinInfo, SimLock } from './links/sim-link.ts';
 import { maskJson, maskSecret, pemName } from './mask.ts';
 import { corsJson, iamNeed, s3Failure } from './s3-errors.ts';
 
-const ctx = { op: 'list' as const, bucket: 'krypton-nocors', key: undefined, region: 'ap-northeast-1', origin: 'http://localhost:8787', reachable: undefined };
+const ctx = {
+  op: 'list' as const,
+  bucket: 'krypton-nocors',
+  key: undefined,
+  region: 'ap-northeast-1',
+  origin: 'http://localhost:8787',
+  reachable: undefined,
+};
 
 describe('what leaves the worker', () => {
   it('secrets are masked without a character of them', () => {
@@ -51,8 +58,17 @@ describe('what leaves the worker', () => {
       action: 'Insert the SIM (or put it back in the reader), then connect again',
       details: {},
     });
-    const k = Object.assign(new Error('Krypton refused'), { code: 'OPERATION_REFUSED', action: 'Check', details: { status: 404, serverCode: 'X', nested: { no: 1 } } });
-    expect(toFailure(k)).toEqual({ code: 'OPERATION_REFUSED', message: 'Krypton refused', action: 'Check', details: { status: 404, serverCode: 'X' } });
+    const k = Object.assign(new Error('Krypton refused'), {
+      code: 'OPERATION_REFUSED',
+      action: 'Check',
+      details: { status: 404, serverCode: 'X', nested: { no: 1 } },
+    });
+    expect(toFailure(k)).toEqual({
+      code: 'OPERATION_REFUSED',
+      message: 'Krypton refused',
+      action: 'Check',
+      details: { status: 404, serverCode: 'X' },
+    });
     expect(toFailure(new TransportError('TIMEOUT', 'slow')).code).toBe('TIMEOUT');
     expect(toFailure('weird').code).toBe('UNEXPECTED');
   });
@@ -70,14 +86,24 @@ describe('S3 failures explained', () => {
 
   it('access denied names the action and resource the role must allow', () => {
     const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
-    expect(s3Failure(denied, ctx)).toMatchObject({ code: 'S3_ACCESS_DENIED', iam: { action: 's3:ListBucket', resource: 'arn:aws:s3:::krypton-nocors' } });
-    expect(s3Failure(denied, { ...ctx, op: 'get', key: 'a/b.bin' }).iam).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::krypton-nocors/a/b.bin' });
+    expect(s3Failure(denied, ctx)).toMatchObject({
+      code: 'S3_ACCESS_DENIED',
+      iam: { action: 's3:ListBucket', resource: 'arn:aws:s3:::krypton-nocors' },
+    });
+    expect(s3Failure(denied, { ...ctx, op: 'get', key: 'a/b.bin' }).iam).toEqual({
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::krypton-nocors/a/b.bin',
+    });
     expect(iamNeed('head', 'b', 'k')).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' });
   });
 
   it('region, clock, missing bucket, 5xx', () => {
-    const err = (name: string, status: number, extra: object = {}) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
-    expect(s3Failure(err('AuthorizationHeaderMalformed', 400, { Region: 'us-east-1' }), ctx)).toMatchObject({ code: 'S3_WRONG_REGION', action: 'Set the region to us-east-1' });
+    const err = (name: string, status: number, extra: object = {}) =>
+      Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
+    expect(s3Failure(err('AuthorizationHeaderMalformed', 400, { Region: 'us-east-1' }), ctx)).toMatchObject({
+      code: 'S3_WRONG_REGION',
+      action: 'Set the region to us-east-1',
+    });
     expect(s3Failure(err('RequestTimeTooSkewed', 403), ctx).code).toBe('CLOCK_SKEW');
     expect(s3Failure(err('NoSuchBucket', 404), ctx).code).toBe('S3_NO_SUCH_BUCKET');
     expect(s3Failure(err('NoSuchKey', 404), { ...ctx, key: 'k' }).code).toBe('S3_NO_SUCH_KEY');
@@ -100,12 +126,32 @@ describe('links', () => {
         },
         true,
       ),
-    ).toEqual({ csim: true, manufacturer: 'huawei', model: 'MS2131', imei: '866913021234569', signalDbm: -96, signalBars: 2, technology: 'LTE', registration: 'roaming', operator: 'SORACOM' });
-    expect(summary({ signal: { csq: { rssi: 20, rssiDbm: -73, ber: undefined } } }, false)).toEqual({ csim: false, signalDbm: -73, signalBars: 4 });
+    ).toEqual({
+      csim: true,
+      manufacturer: 'huawei',
+      model: 'MS2131',
+      imei: '866913021234569',
+      signalDbm: -96,
+      signalBars: 2,
+      technology: 'LTE',
+      registration: 'roaming',
+      operator: 'SORACOM',
+    });
+    expect(summary({ signal: { csq: { rssi: 20, rssiDbm: -73, ber: undefined } } }, false)).toEqual({
+      csim: false,
+      signalDbm: -73,
+      signalBars: 4,
+    });
   });
 
   it('PIN state: blocked when enabled with no tries left', () => {
-    expect(pinInfo({ enabled: true, verified: false, triesLeft: 0, pukTriesLeft: 10 })).toEqual({ enabled: true, verified: false, triesLeft: 0, pukTriesLeft: 10, blocked: true });
+    expect(pinInfo({ enabled: true, verified: false, triesLeft: 0, pukTriesLeft: 10 })).toEqual({
+      enabled: true,
+      verified: false,
+      triesLeft: 0,
+      pukTriesLeft: 10,
+      blocked: true,
+    });
     expect(pinInfo({ enabled: false, verified: false, triesLeft: undefined })).toEqual({ enabled: false, verified: false, blocked: false });
   });
 

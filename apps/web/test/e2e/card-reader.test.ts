@@ -35,15 +35,22 @@ describe('card reader through the bridge: pcscd, vpcd and the lab’s vcard', ()
     await page.getByRole('radio', { name: 'Card reader (bridge)' }).check();
     await page.getByRole('radio', { name: 'Local lab (demo)' }).check();
     const readers = page.getByLabel('Card reader', { exact: true });
-    await waitFor(async () => {
-      const names = await readers.locator('option').allInnerTexts();
-      if (names.includes(pcscd.readerName)) return true;
-      await page.getByRole('button', { name: 'Look for readers' }).click();
-      return false;
-    }, `the bridge to list ${pcscd.readerName} with its card`, 20_000);
+    await waitFor(
+      async () => {
+        const names = await readers.locator('option').allInnerTexts();
+        if (names.includes(pcscd.readerName)) return true;
+        await page.getByRole('button', { name: 'Look for readers' }).click();
+        return false;
+      },
+      `the bridge to list ${pcscd.readerName} with its card`,
+      20_000,
+    );
     await readers.selectOption(pcscd.readerName);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: `Connected: ${pcscd.readerName}` }).waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Connected: ${pcscd.readerName}` })
+      .waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
     await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
     await expect(page.getByTestId('pin-state').innerText()).resolves.toBe('not needed (disabled)');

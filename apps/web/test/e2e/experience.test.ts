@@ -14,7 +14,12 @@ async function tabTo(page: Page, role: 'button' | 'radio' | 'combobox', name: st
     const focused = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       if (!el) return '';
-      const label = el.getAttribute('aria-label') ?? (el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null) ?? el.closest('label')?.textContent ?? el.textContent ?? '';
+      const label =
+        el.getAttribute('aria-label') ??
+        (el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null) ??
+        el.closest('label')?.textContent ??
+        el.textContent ??
+        '';
       return `${el.tagName.toLowerCase()}|${(el as HTMLInputElement).type ?? ''}|${label.trim()}`;
     });
     const [tag, type, label] = focused.split('|');
@@ -104,11 +109,17 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
     const result = page.locator('pre.result');
     await expect(result.innerText()).resolves.not.toContain('PRIVATE KEY');
     await expect(page.getByRole('button', { name: 'Download private-key.pem' }).isDisabled()).resolves.toBe(true);
-    const [cert] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download certificate.pem' }).click()]);
+    const [cert] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download certificate.pem' }).click(),
+    ]);
     expect(cert.suggestedFilename()).toBe('certificate.pem');
     await page.getByRole('button', { name: 'Reveal secrets' }).click();
     await waitFor(async () => (await result.innerText()).includes('PRIVATE KEY'), 'the revealed private key');
-    const [key] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download private-key.pem' }).click()]);
+    const [key] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download private-key.pem' }).click(),
+    ]);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(await key.path(), 'utf8')).toMatch(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/);
     await screenshot(page, 'e-3-operations');
@@ -154,10 +165,16 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
     await openBucket(page);
     const table = page.getByRole('table');
     await table.getByRole('button', { name: 'Open folder large/' }).click();
-    await table.getByRole('row', { name: /blob\.bin/ }).getByRole('button', { name: 'Download' }).click();
+    await table
+      .getByRole('row', { name: /blob\.bin/ })
+      .getByRole('button', { name: 'Download' })
+      .click();
     const running = page.locator('.download[data-status="running"]');
     await running.waitFor();
-    await waitFor(async () => /\d+(\.\d+)? MB of 201 MB/.test(await running.innerText()) && !/^0 B/.test(await running.innerText()), 'progress in MB');
+    await waitFor(
+      async () => /\d+(\.\d+)? MB of 201 MB/.test(await running.innerText()) && !/^0 B/.test(await running.innerText()),
+      'progress in MB',
+    );
     await expect(running.innerText()).resolves.toMatch(/\/s · \d+:\d\d left/);
     await screenshot(page, 'e-4-download-progress');
     await page.getByRole('button', { name: 'Cancel download of blob.bin' }).click();

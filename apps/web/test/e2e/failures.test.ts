@@ -30,7 +30,11 @@ describe('failures a person can meet, each with what happened and what to do', (
     await alert.waitFor({ timeout: 30_000 });
     const text = await alert.innerText();
     expect(text).toContain('the bucket has no CORS rule that allows this page');
-    const json = JSON.parse(await alert.locator('pre').innerText()) as { AllowedOrigins: string[]; AllowedMethods: string[]; ExposeHeaders: string[] }[];
+    const json = JSON.parse(await alert.locator('pre').innerText()) as {
+      AllowedOrigins: string[];
+      AllowedMethods: string[];
+      ExposeHeaders: string[];
+    }[];
     expect(json[0]!.AllowedOrigins).toEqual([server.url]);
     expect(json[0]!.AllowedMethods).toEqual(['GET', 'HEAD']);
     expect(json[0]!.ExposeHeaders).toEqual(expect.arrayContaining(['ETag', 'Content-Length', 'Content-Range', 'Last-Modified']));
@@ -131,10 +135,14 @@ describe('failures a person can meet, each with what happened and what to do', (
       const first = await authenticate(page);
       const region = page.getByRole('region', { name: 'Credentials' });
       await expect(region.getByTestId('expires').innerText()).resolves.toMatch(/in 0:1\d/);
-      const renewed = await waitFor(async () => {
-        const now = (await region.getByTestId('access-key-id').innerText()).split(/\s/)[0];
-        return now !== first ? now : undefined;
-      }, 'an automatic renewal', 20_000);
+      const renewed = await waitFor(
+        async () => {
+          const now = (await region.getByTestId('access-key-id').innerText()).split(/\s/)[0];
+          return now !== first ? now : undefined;
+        },
+        'an automatic renewal',
+        20_000,
+      );
       expect(lab.credentials.lookup(renewed)).toBeDefined();
       await region.getByTestId('renewed').waitFor();
     } finally {

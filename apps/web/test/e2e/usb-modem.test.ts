@@ -15,7 +15,10 @@ describe('USB modem over Web Serial: a fake navigator.serial backed by the labâ€
     lab = server.lab;
     browser = await launchBrowser();
     await browser.context.addInitScript({
-      content: await fakeSerialScript({ sim: 'demo', modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true } }),
+      content: await fakeSerialScript({
+        sim: 'demo',
+        modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true },
+      }),
     });
   }, 300_000);
 
@@ -38,7 +41,9 @@ describe('USB modem over Web Serial: a fake navigator.serial backed by the labâ€
 
     const akid = await authenticate(page);
     expect(lab.credentials.lookup(akid)).toBeDefined();
-    const steps = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
+    const steps = await page
+      .locator('.timeline li')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
     expect(steps).toEqual(expect.arrayContaining(['key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
     await screenshot(page, 'b-2-modem-credentials');
 

@@ -34,8 +34,12 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     const vended = lab.credentials.lookup(akid);
     expect(vended, 'the access key id shown is one the lab vended').toBeDefined();
     // The timeline: every step done, with durations and counts.
-    const steps = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
-    expect(steps).toEqual(expect.arrayContaining(['imsi:ok', 'key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
+    const steps = await page
+      .locator('.timeline li')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
+    expect(steps).toEqual(
+      expect.arrayContaining(['imsi:ok', 'key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']),
+    );
     await expect(page.getByTestId('auth-counts').innerText()).resolves.toMatch(/\d+ APDUs · \d+ HTTP requests · .* in total/);
     await expect(page.getByTestId('key-cache').innerText()).resolves.toBe('New key agreed with the SIM.');
 

@@ -31,7 +31,11 @@ describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the
 
   it('offers WebUSB beside Web Serial, reads the SIM and the modem, authenticates to credentials, and says so when unplugged', async () => {
     // 64-byte packets, URC noise and output in pieces of at most 7 bytes: responses arrive in many small transfers.
-    const page = await pageWith({ sim: 'demo', packetSize: 64, modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true } });
+    const page = await pageWith({
+      sim: 'demo',
+      packetSize: 64,
+      modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true },
+    });
     await page.goto(server.url);
     const usb = page.getByRole('radio', { name: 'USB modem (WebUSB)' });
     await usb.waitFor();
@@ -41,7 +45,9 @@ describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the
     await expect(page.locator('#link-usb-hint').innerText()).resolves.toMatch(/Where Web Serial works, use that/);
 
     await connect(page, server.url, 'USB modem (WebUSB)');
-    await expect(page.getByRole('status').filter({ hasText: 'Connected:' }).innerText()).resolves.toContain('Huawei modem (12d1:1506), USB interface 1');
+    await expect(page.getByRole('status').filter({ hasText: 'Connected:' }).innerText()).resolves.toContain(
+      'Huawei modem (12d1:1506), USB interface 1',
+    );
     await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
     await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
     await expect(page.getByTestId('modem-manufacturer').innerText()).resolves.toBe('huawei');
@@ -59,13 +65,18 @@ describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the
 
     const akid = await authenticate(page);
     expect(lab.credentials.lookup(akid)).toBeDefined();
-    const steps = await page.locator('.timeline li').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
+    const steps = await page
+      .locator('.timeline li')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
     expect(steps).toEqual(expect.arrayContaining(['key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
     await screenshot(page, 'b-5-webusb-credentials');
 
     await page.evaluate(() => (window as unknown as { __fakeUsb: { devices: { unplug(): void }[] } }).__fakeUsb.devices[0]!.unplug());
     await page.getByRole('status').filter({ hasText: 'The connection to the SIM was lost.' }).waitFor({ timeout: 5_000 });
-    const alert = await waitFor(async () => (await page.getByRole('alert').count()) > 0 && page.getByRole('alert').first().innerText(), 'an explanation of the lost link');
+    const alert = await waitFor(
+      async () => (await page.getByRole('alert').count()) > 0 && page.getByRole('alert').first().innerText(),
+      'an explanation of the lost link',
+    );
     expect(alert).toMatch(/The USB modem was unplugged/);
     await page.close();
   }, 180_000);

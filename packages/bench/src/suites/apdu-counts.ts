@@ -24,8 +24,24 @@ export const apduCounts: Suite = {
         before = rig.card.apduCount;
         await client.call('generateAmazonCognitoOpenIdToken');
         const cached = rig.card.apduCount - before;
-        ctx.report({ metric: 'apdus_per_authentication', value: first, unit: 'APDUs', link: rig.name, run: 'first', soracom: SORACOM_FIRST, ratio: first / SORACOM_FIRST });
-        ctx.report({ metric: 'apdus_per_authentication', value: cached, unit: 'APDUs', link: rig.name, run: 'cached', soracom: SORACOM_CACHED, ratio: cached / SORACOM_CACHED });
+        ctx.report({
+          metric: 'apdus_per_authentication',
+          value: first,
+          unit: 'APDUs',
+          link: rig.name,
+          run: 'first',
+          soracom: SORACOM_FIRST,
+          ratio: first / SORACOM_FIRST,
+        });
+        ctx.report({
+          metric: 'apdus_per_authentication',
+          value: cached,
+          unit: 'APDUs',
+          link: rig.name,
+          run: 'cached',
+          soracom: SORACOM_CACHED,
+          ratio: cached / SORACOM_CACHED,
+        });
       } finally {
         await rig.close();
       }
@@ -49,6 +65,8 @@ export const apduCounts: Suite = {
     } finally {
       await lab.close();
     }
-    ctx.note('APDUs are counted at the virtual USIM, whatever link carries them; SORACOM\'s figures are from its Go client against the same kind of card.');
+    ctx.note(
+      "APDUs are counted at the virtual USIM, whatever link carries them; SORACOM's figures are from its Go client against the same kind of card.",
+    );
   },
 };

@@ -127,12 +127,22 @@ async function measure(
     }
     const ds = stats(d);
     const bs = stats(b);
-    rows.push({ command, apdusPerCommand: apduTotal / opts.n, direct: ds, bridge: bs, addedP50: bs.p50 - ds.p50, addedP99: bs.p99 - ds.p99 });
+    rows.push({
+      command,
+      apdusPerCommand: apduTotal / opts.n,
+      direct: ds,
+      bridge: bs,
+      addedP50: bs.p50 - ds.p50,
+      addedP99: bs.p99 - ds.p99,
+    });
   }
   return { name, route, rows };
 }
 
-async function bridgeOpener(bridge: { port: number; url: string }, reader: string): Promise<{ session: BridgeSimSession; close(): Promise<void> }> {
+async function bridgeOpener(
+  bridge: { port: number; url: string },
+  reader: string,
+): Promise<{ session: BridgeSimSession; close(): Promise<void> }> {
   const client = await BridgeClient.connect(`ws://127.0.0.1:${bridge.port}/ws`, { WebSocket: wsFrom(bridge.url) });
   // A bridge that just started may not have listed the card yet.
   const deadline = Date.now() + 10_000;
@@ -158,7 +168,9 @@ async function bridgeProcess(): Promise<{ port: number; url: string; close(): Pr
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'apps', 'bridge', 'bin', 'bridge.js'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'apps', 'bridge', 'bin', 'bridge.js'), '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = once(child, 'exit');
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -180,7 +192,8 @@ async function bridgeProcess(): Promise<{ port: number; url: string; close(): Pr
 
 /** Measures the bridge's cost per SIM command over PC/SC (when pcscd and vpcd are here) and over the demo's in-memory reader. */
 export async function measureBridgeLatency(opts: BridgeLatencyOptions): Promise<BridgeLatencyReport> {
-  if (!(opts.n > 0 && opts.rounds > 0 && opts.n % opts.rounds === 0 && opts.warmup >= 0)) throw new Error('n must be a positive multiple of rounds');
+  if (!(opts.n > 0 && opts.rounds > 0 && opts.n % opts.rounds === 0 && opts.warmup >= 0))
+    throw new Error('n must be a positive multiple of rounds');
   const demo = findSim(demoProfileSet(), 'demo');
   const sections: Section[] = [];
   const notes: string[] = [];

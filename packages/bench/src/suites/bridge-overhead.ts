@@ -10,8 +10,25 @@ export const bridgeOverhead: Suite = {
     for (const s of report.sections) {
       const path = s.name.startsWith('PC/SC') ? 'pcsc' : 'virtual reader';
       for (const r of s.rows) {
-        ctx.report({ metric: 'bridge_added_latency_p50', value: round(r.addedP50), unit: 'ms', path, command: r.command, direct_p50: round(r.direct.p50), bridge_p50: round(r.bridge.p50), aim: '< 1 ms' });
-        ctx.report({ metric: 'bridge_added_latency_p99', value: round(r.addedP99), unit: 'ms', path, command: r.command, direct_p99: round(r.direct.p99), bridge_p99: round(r.bridge.p99) });
+        ctx.report({
+          metric: 'bridge_added_latency_p50',
+          value: round(r.addedP50),
+          unit: 'ms',
+          path,
+          command: r.command,
+          direct_p50: round(r.direct.p50),
+          bridge_p50: round(r.bridge.p50),
+          aim: '< 1 ms',
+        });
+        ctx.report({
+          metric: 'bridge_added_latency_p99',
+          value: round(r.addedP99),
+          unit: 'ms',
+          path,
+          command: r.command,
+          direct_p99: round(r.direct.p99),
+          bridge_p99: round(r.bridge.p99),
+        });
       }
       ctx.note(`${s.name}: card route ${s.route}`);
     }

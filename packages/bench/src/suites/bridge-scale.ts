@@ -13,13 +13,23 @@ export const bridgeScale: Suite = {
     const runs = ctx.quick ? 5 : 15;
     // Connect and AUTHENTICATE limits are defences against one hostile page; 200 simultaneous pages
     // of our own origin, and back-to-back authentications, exceed them by design, so this run raises them.
-    const bridge = await startBridge({ port: 0, lab: true, pcsc: false, log: new Logger(() => undefined), limits: { connects: { burst: clients * 2, perMinute: clients * 20 }, authenticates: { burst: runs * 3, perMinute: runs * 30 } } });
+    const bridge = await startBridge({
+      port: 0,
+      lab: true,
+      pcsc: false,
+      log: new Logger(() => undefined),
+      limits: { connects: { burst: clients * 2, perMinute: clients * 20 }, authenticates: { burst: runs * 3, perMinute: runs * 30 } },
+    });
     const Ws = originWebSocket(bridge.url);
     const wsUrl = `${bridge.url.replace('http', 'ws')}/ws`;
     try {
       const main = await BridgeClient.connect(wsUrl, { WebSocket: Ws });
       const session = await main.open(VIRTUAL_READER_NAME);
-      const krypton = new KryptonClient({ endpoint: simEndpoint(`${bridge.url}/krypton/lab`), sim: session, fetch: (url, init) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), Origin: bridge.url } }) });
+      const krypton = new KryptonClient({
+        endpoint: simEndpoint(`${bridge.url}/krypton/lab`),
+        sim: session,
+        fetch: (url, init) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), Origin: bridge.url } }),
+      });
       const authenticate = async () => {
         const t = performance.now();
         await krypton.authenticate({ fresh: true });
@@ -49,12 +59,27 @@ export const bridgeScale: Suite = {
       await session.close();
       main.close();
 
-      ctx.report({ metric: 'bridge_authentication_ms', value: round(median(idle), 1), unit: 'ms', load: 'none', p99: round(percentile(idle, 99), 1) });
-      ctx.report({ metric: 'bridge_authentication_ms', value: round(median(loaded), 1), unit: 'ms', load: `${clients} clients polling`, p99: round(percentile(loaded, 99), 1), polls_per_s: round(polls / seconds, 0) });
+      ctx.report({
+        metric: 'bridge_authentication_ms',
+        value: round(median(idle), 1),
+        unit: 'ms',
+        load: 'none',
+        p99: round(percentile(idle, 99), 1),
+      });
+      ctx.report({
+        metric: 'bridge_authentication_ms',
+        value: round(median(loaded), 1),
+        unit: 'ms',
+        load: `${clients} clients polling`,
+        p99: round(percentile(loaded, 99), 1),
+        polls_per_s: round(polls / seconds, 0),
+      });
       ctx.report({ metric: 'bridge_load_slowdown', value: round(median(loaded) / median(idle)), unit: 'ratio', clients, aim: '≤ 2' });
     } finally {
       await bridge.close();
     }
-    ctx.note('Authentication = a fresh key agreement through the bridge: SIM commands over /ws to the demo virtual reader, Keys API calls through the bridge proxy to the lab; pollers ask for the reader list every 100 ms each.');
+    ctx.note(
+      'Authentication = a fresh key agreement through the bridge: SIM commands over /ws to the demo virtual reader, Keys API calls through the bridge proxy to the lab; pollers ask for the reader list every 100 ms each.',
+    );
   },
 };

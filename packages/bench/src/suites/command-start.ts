@@ -45,13 +45,41 @@ async function measure(args: string[], n: number, env?: NodeJS.ProcessEnv): Prom
 async function startUp(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 5 : 15;
   const bare = await measure([process.execPath, '-e', ''], n);
-  ctx.report({ metric: 'bare_node_start', value: round(bare.ms, 1), unit: 'ms', rss_mib: bare.rssMiB === undefined ? undefined : round(bare.rssMiB, 1) });
+  ctx.report({
+    metric: 'bare_node_start',
+    value: round(bare.ms, 1),
+    unit: 'ms',
+    rss_mib: bare.rssMiB === undefined ? undefined : round(bare.rssMiB, 1),
+  });
   const cli = await measure([process.execPath, CLI, '-version'], n);
-  ctx.report({ metric: 'cli_version_start', value: round(cli.ms, 1), unit: 'ms', vs_bare_node: round(cli.ms / bare.ms, 2), aim: '≤ 3 × bare node' });
-  if (cli.rssMiB !== undefined) ctx.report({ metric: 'cli_version_rss', value: round(cli.rssMiB, 1), unit: 'MiB', bare_node_mib: round(bare.rssMiB!, 1), aim: '< 60 MiB' });
+  ctx.report({
+    metric: 'cli_version_start',
+    value: round(cli.ms, 1),
+    unit: 'ms',
+    vs_bare_node: round(cli.ms / bare.ms, 2),
+    aim: '≤ 3 × bare node',
+  });
+  if (cli.rssMiB !== undefined)
+    ctx.report({
+      metric: 'cli_version_rss',
+      value: round(cli.rssMiB, 1),
+      unit: 'MiB',
+      bare_node_mib: round(bare.rssMiB!, 1),
+      aim: '< 60 MiB',
+    });
   else ctx.note('GNU time (/usr/bin/time, Debian package "time") is not installed: peak RSS not measured');
-  const fromSource = await measure([process.execPath, CLI, '-version'], ctx.quick ? 2 : 5, { ...process.env, KRYPTON_WEB_FROM_SOURCE: '1' });
-  ctx.report({ metric: 'cli_version_start_from_source', value: round(fromSource.ms, 1), unit: 'ms', vs_bundle: round(fromSource.ms / cli.ms, 1), rss_mib: fromSource.rssMiB === undefined ? undefined : round(fromSource.rssMiB, 1), note: 'tsx, development only' });
+  const fromSource = await measure([process.execPath, CLI, '-version'], ctx.quick ? 2 : 5, {
+    ...process.env,
+    KRYPTON_WEB_FROM_SOURCE: '1',
+  });
+  ctx.report({
+    metric: 'cli_version_start_from_source',
+    value: round(fromSource.ms, 1),
+    unit: 'ms',
+    vs_bundle: round(fromSource.ms / cli.ms, 1),
+    rss_mib: fromSource.rssMiB === undefined ? undefined : round(fromSource.rssMiB, 1),
+    note: 'tsx, development only',
+  });
   const lab = await measure([process.execPath, join(ROOT, 'packages', 'krypton-lab', 'bin', 'lab.js'), '--help'], n);
   ctx.report({ metric: 'lab_help_start', value: round(lab.ms, 1), unit: 'ms', vs_bare_node: round(lab.ms / bare.ms, 2) });
 }
@@ -78,14 +106,34 @@ async function firstRunToken(ctx: BenchContext): Promise<void> {
     await card.whenConnected();
     service = await PcscService.open();
     await service.waitForCard({ reader: pcscd.readerName, timeoutMs: 10_000 });
-    const args = [process.execPath, CLI, '-interface', 'iso7816', '-keys-api-endpoint-url', lab.urls.keys, '-provisioning-api-endpoint-url', lab.urls.provisioning, '-operation', 'generateAmazonCognitoOpenIdToken', '-disable-key-cache'];
+    const args = [
+      process.execPath,
+      CLI,
+      '-interface',
+      'iso7816',
+      '-keys-api-endpoint-url',
+      lab.urls.keys,
+      '-provisioning-api-endpoint-url',
+      lab.urls.provisioning,
+      '-operation',
+      'generateAmazonCognitoOpenIdToken',
+      '-disable-key-cache',
+    ];
     const env = { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config') };
     const keysBefore = lab.keys.size;
     const runs = ctx.quick ? 3 : 9;
     const r = await measure(args, runs, env);
     // Every run agreed a key of its own: none reused a cached one.
-    if (lab.keys.size - keysBefore !== runs + 1) throw new Error(`expected ${runs + 1} key agreements, the lab saw ${lab.keys.size - keysBefore}`);
-    ctx.report({ metric: 'cli_first_run_token', value: round(r.ms, 0), unit: 'ms', route, link: 'pcscd + vpcd + virtual USIM', aim: '< 300 ms' });
+    if (lab.keys.size - keysBefore !== runs + 1)
+      throw new Error(`expected ${runs + 1} key agreements, the lab saw ${lab.keys.size - keysBefore}`);
+    ctx.report({
+      metric: 'cli_first_run_token',
+      value: round(r.ms, 0),
+      unit: 'ms',
+      route,
+      link: 'pcscd + vpcd + virtual USIM',
+      aim: '< 300 ms',
+    });
   } finally {
     await service?.close();
     await card?.close();
@@ -107,7 +155,13 @@ async function startAnswering(ctx: BenchContext): Promise<void> {
     const child = spawn(process.execPath, [START, '--port', String(port), '--no-pcsc'], { stdio: 'ignore' });
     try {
       for (;;) {
-        if (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`http://127.0.0.1:${port}/`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         if (performance.now() - t0 > 60_000) throw new Error('start did not answer within 60 s');
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -118,7 +172,13 @@ async function startAnswering(ctx: BenchContext): Promise<void> {
       await exited;
     }
   }
-  ctx.report({ metric: 'start_bin_to_answering', value: round(median(times), 0), unit: 'ms', command: 'node apps/bridge/bin/start.js (built)', aim: '< 1000 ms' });
+  ctx.report({
+    metric: 'start_bin_to_answering',
+    value: round(median(times), 0),
+    unit: 'ms',
+    command: 'node apps/bridge/bin/start.js (built)',
+    aim: '< 1000 ms',
+  });
 }
 
 /** 0. The commands' start-up, from their bundles, beside bare Node in the same run. */

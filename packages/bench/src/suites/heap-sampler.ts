@@ -4,7 +4,10 @@ import type { BrowserContext, CDPSession, Page } from 'playwright-core';
  * Samples the JS heap of a page and of its dedicated workers every 250 ms through the browser's
  * DevTools protocol (workers are reached with Target.sendMessageToTarget, which needs no flattened sessions).
  */
-export async function heapSampler(context: BrowserContext, page: Page): Promise<{ workers: string[]; stop(): Promise<{ page: number; worker: number; workerWithBuffers: number; samples: number }> }> {
+export async function heapSampler(
+  context: BrowserContext,
+  page: Page,
+): Promise<{ workers: string[]; stop(): Promise<{ page: number; worker: number; workerWithBuffers: number; samples: number }> }> {
   const pageCdp = await context.newCDPSession(page);
   const browser = context.browser();
   const root: CDPSession = browser ? await browser.newBrowserCDPSession() : pageCdp;
@@ -29,7 +32,10 @@ export async function heapSampler(context: BrowserContext, page: Page): Promise<
       const id = nextId++;
       const used = new Promise<{ heap: number; buffers: number }>((resolve) => pending.set(id, resolve));
       await root.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
-      const u = await Promise.race([used, new Promise<{ heap: number; buffers: number }>((r) => setTimeout(() => r({ heap: 0, buffers: 0 }), 1000))]);
+      const u = await Promise.race([
+        used,
+        new Promise<{ heap: number; buffers: number }>((r) => setTimeout(() => r({ heap: 0, buffers: 0 }), 1000)),
+      ]);
       total.heap += u.heap;
       total.buffers += u.buffers;
     }

@@ -5,7 +5,9 @@ import { clientFor, memoryRig } from './link-rigs.ts';
 
 const count = (events: TraceEvent[], from: number) => {
   const http = events.slice(from).filter((e) => e.type === 'http');
-  const by = (step: string) => http.filter((e) => e.step === step || (step === 'keys' && (e.step === 'key-agreement' || e.step === 'verify' || e.step === 'resync'))).length;
+  const by = (step: string) =>
+    http.filter((e) => e.step === step || (step === 'keys' && (e.step === 'key-agreement' || e.step === 'verify' || e.step === 'resync')))
+      .length;
   return { total: http.length, keys: by('keys'), provisioning: by('provisioning'), cognito: by('cognito') };
 };
 
@@ -45,7 +47,16 @@ export const httpCalls: Suite = {
           ['refresh', refresh],
           ['credentials still valid', cachedCredentials],
         ] as const) {
-          ctx.report({ metric: 'http_calls_per_credential', value: c.total, unit: 'calls', mode, run, keys: c.keys, provisioning: c.provisioning, cognito: c.cognito });
+          ctx.report({
+            metric: 'http_calls_per_credential',
+            value: c.total,
+            unit: 'calls',
+            mode,
+            run,
+            keys: c.keys,
+            provisioning: c.provisioning,
+            cognito: c.cognito,
+          });
         }
         lab.clock.offsetMs = 0;
         await rig.close();
@@ -53,6 +64,8 @@ export const httpCalls: Suite = {
     } finally {
       await lab.close();
     }
-    ctx.note('openid mode: Krypton open_id_tokens then Cognito GetCredentialsForIdentity; direct mode: Krypton aws/cognito/credentials alone.');
+    ctx.note(
+      'openid mode: Krypton open_id_tokens then Cognito GetCredentialsForIdentity; direct mode: Krypton aws/cognito/credentials alone.',
+    );
   },
 };

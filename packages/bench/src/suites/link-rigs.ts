@@ -1,4 +1,12 @@
-import { KryptonClient, MemoryKeyCache, simEndpoint, Tracer, Usim, type SimAuthenticator, type TraceEvent } from '@krypton-web/krypton-core';
+import {
+  KryptonClient,
+  MemoryKeyCache,
+  simEndpoint,
+  Tracer,
+  Usim,
+  type SimAuthenticator,
+  type TraceEvent,
+} from '@krypton-web/krypton-core';
 import { connectCardToVpcd, findSim, VirtualUsim, type Lab } from '@krypton-web/krypton-lab';
 import { emulatorChannel, HuaweiModemEmulator } from '@krypton-web/krypton-lab/modem';
 import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';

@@ -57,6 +57,8 @@ export const timeToCredentials: Suite = {
       lab.faults.update({ latencyMs: 0 });
       await lab.close();
     }
-    ctx.note('Time to credentials uses the in-memory SIM link (PC/SC through plain vpcd adds ~44 ms per APDU; see the APDU counts). Median of repeated runs; aim: within 1.2× of the floor at 150 ms.');
+    ctx.note(
+      'Time to credentials uses the in-memory SIM link (PC/SC through plain vpcd adds ~44 ms per APDU; see the APDU counts). Median of repeated runs; aim: within 1.2× of the floor at 150 ms.',
+    );
   },
 };

@@ -9,7 +9,6 @@ import { ROOT } from '@krypton-web/build/workspace';
 import { launchBrowser } from '@krypton-web/web-driver';
 import { median, round, type Suite } from '../metric.ts';
 
-
 /** The files the first screen loads: index.html's module script, its modulepreloads and stylesheets. */
 function initialAssets(dist: string): { js: string[]; css: string[] } {
   const html = readFileSync(join(dist, 'index.html'), 'utf8');
@@ -19,7 +18,8 @@ function initialAssets(dist: string): { js: string[]; css: string[] } {
   return { js: [...new Set(js)], css: [...new Set(css)] };
 }
 
-const gz = (dist: string, files: string[]) => files.reduce((n, f) => n + gzipSync(readFileSync(join(dist, f.replace(/^\//, '')))).length, 0);
+const gz = (dist: string, files: string[]) =>
+  files.reduce((n, f) => n + gzipSync(readFileSync(join(dist, f.replace(/^\//, '')))).length, 0);
 const raw = (dist: string, files: string[]) => files.reduce((n, f) => n + readFileSync(join(dist, f.replace(/^\//, ''))).length, 0);
 
 /** 6. The web app's size and start: initial JS/CSS, `pnpm start` to answering, page load to interactive. */
@@ -40,7 +40,10 @@ export const webApp: Suite = {
       const child = spawn('pnpm', ['start', '--port', String(port)], { cwd: ROOT, stdio: 'ignore', detached: true });
       try {
         for (;;) {
-          const ok = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
+          const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+            (r) => r.ok,
+            () => false,
+          );
           if (ok) break;
           if (performance.now() - t0 > 60_000) throw new Error('pnpm start did not answer within 60 s');
           await new Promise((r) => setTimeout(r, 25));
@@ -68,7 +71,12 @@ export const webApp: Suite = {
         times.push(performance.now() - t0);
         await page.close();
       }
-      ctx.report({ metric: 'load_to_interactive', value: round(median(times), 0), unit: 'ms', note: 'navigation until Connect is enabled, fresh page, warm browser' });
+      ctx.report({
+        metric: 'load_to_interactive',
+        value: round(median(times), 0),
+        unit: 'ms',
+        note: 'navigation until Connect is enabled, fresh page, warm browser',
+      });
     } finally {
       await browser.close();
       await bridge.close();

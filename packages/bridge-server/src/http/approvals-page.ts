@@ -22,12 +22,28 @@ export function approvalsPage(approvals: ApprovalStore, onDecision: (what: strin
 li{margin:.8rem 0}button{font-size:1rem;margin-right:.5rem}</style></head><body>
 <h1>Pages asking to use your card reader</h1>
 <p>Approve only a page you opened yourself, and only when it shows the same code.</p>
-${pending.length === 0 ? '<p>No page is asking right now.</p>' : `<ul>${pending.map((p) => `<li><strong>${esc(p.origin)}</strong> shows code <code>${esc(p.code)}</code>
+${
+  pending.length === 0
+    ? '<p>No page is asking right now.</p>'
+    : `<ul>${pending
+        .map(
+          (p) => `<li><strong>${esc(p.origin)}</strong> shows code <code>${esc(p.code)}</code>
 <form method="post" action="/approvals/${encodeURIComponent(p.id)}/approve" style="display:inline"><button>Approve</button></form>
-<form method="post" action="/approvals/${encodeURIComponent(p.id)}/deny" style="display:inline"><button>Deny</button></form></li>`).join('')}</ul>`}
+<form method="post" action="/approvals/${encodeURIComponent(p.id)}/deny" style="display:inline"><button>Deny</button></form></li>`,
+        )
+        .join('')}</ul>`
+}
 <h2>Approved</h2>
-${approved.length === 0 ? '<p>None.</p>' : `<ul>${approved.map((a) => `<li>${esc(a.origin)}${a.preApproved ? ' (from --allow-origin)' : ''}
-<form method="post" action="/approvals/revoke" style="display:inline"><input type="hidden" name="origin" value="${esc(a.origin)}"><button>Revoke</button></form></li>`).join('')}</ul>`}
+${
+  approved.length === 0
+    ? '<p>None.</p>'
+    : `<ul>${approved
+        .map(
+          (a) => `<li>${esc(a.origin)}${a.preApproved ? ' (from --allow-origin)' : ''}
+<form method="post" action="/approvals/revoke" style="display:inline"><input type="hidden" name="origin" value="${esc(a.origin)}"><button>Revoke</button></form></li>`,
+        )
+        .join('')}</ul>`
+}
 </body></html>`);
   });
 

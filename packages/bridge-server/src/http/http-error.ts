@@ -46,7 +46,8 @@ export class BridgeHttpError extends Error {
 }
 
 /** What the page reads for a fault of ours: no detail of it, only what to do. */
-const INTERNAL_MESSAGE = 'The bridge failed while handling this request: try again; if it repeats, restart `pnpm bridge` and report what you did';
+const INTERNAL_MESSAGE =
+  'The bridge failed while handling this request: try again; if it repeats, restart `pnpm bridge` and report what you did';
 
 /**
  * The bridge app's one error hook: every error thrown in a handler or middleware (sub-apps mounted
@@ -73,7 +74,11 @@ export function escapedErrorAnswer(err: unknown, request: Request, log: Logger):
 }
 
 /** Logs an error as one line of facts and says what the page is told. */
-function describeError(err: unknown, where: { method: string; route: string }, log: Logger): { status: ContentfulStatusCode; body: { code: BridgeHttpErrorCode; message: string } } {
+function describeError(
+  err: unknown,
+  where: { method: string; route: string },
+  log: Logger,
+): { status: ContentfulStatusCode; body: { code: BridgeHttpErrorCode; message: string } } {
   if (err instanceof BridgeHttpError) {
     // The answer's own facts come first and cannot be overwritten by the thrower's.
     const facts: LogFacts = { code: err.code, status: err.status, ...where };

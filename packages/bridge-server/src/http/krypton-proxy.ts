@@ -30,7 +30,14 @@ export type ProxyTargets = Record<string, string>;
  * for a local origin): POST only, only Keys and Provisioning paths, only to the configured hosts,
  * only Content-Type and the x-soracom-* headers forwarded, bodies bounded, nothing else.
  */
-export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPolicy; approvals: ApprovalStore; log: Logger; fetch?: typeof fetch; timeoutMs?: number }): Hono {
+export function kryptonProxy(options: {
+  targets: ProxyTargets;
+  origins: OriginPolicy;
+  approvals: ApprovalStore;
+  log: Logger;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}): Hono {
   const app = new Hono();
   const doFetch = options.fetch ?? fetch;
 
@@ -55,13 +62,17 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
 
   app.post(
     '/:target/*',
-    bodyLimit({ maxSize: MAX_PROXY_BODY, onError: (c) => c.json({ code: 'TOO_LARGE', message: `Request bodies are limited to ${MAX_PROXY_BODY} bytes` }, 413) }),
+    bodyLimit({
+      maxSize: MAX_PROXY_BODY,
+      onError: (c) => c.json({ code: 'TOO_LARGE', message: `Request bodies are limited to ${MAX_PROXY_BODY} bytes` }, 413),
+    }),
     async (c) => {
       const origin = c.req.header('origin');
       const standing = standingOf(c);
       if (standing === 'unknown') return c.json({ code: 'FORBIDDEN', message: 'This page may not use the bridge' }, 403);
       if (standing === 'approved') {
-        if (!options.approvals.accepts(origin!, c.req.header(TOKEN_HEADER))) return c.json({ code: 'FORBIDDEN', message: 'Missing or revoked approval token' }, 403);
+        if (!options.approvals.accepts(origin!, c.req.header(TOKEN_HEADER)))
+          return c.json({ code: 'FORBIDDEN', message: 'Missing or revoked approval token' }, 403);
         c.header('Access-Control-Allow-Origin', origin!);
         c.header('Access-Control-Expose-Headers', 'Date');
         c.header('Vary', 'Origin');
@@ -70,7 +81,8 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
       if (!base) return c.json({ code: 'NOT_FOUND', message: `No Krypton endpoint named "${c.req.param('target')}"` }, 404);
       const prefix = `/krypton/${c.req.param('target')}`;
       const path = new URL(c.req.url).pathname.slice(prefix.length);
-      if (!ALLOWED_PATH.test(path) || !plainSegments(path) || new URL(c.req.url).search) return c.json({ code: 'NOT_FOUND', message: 'The bridge forwards only Krypton key and provisioning calls' }, 404);
+      if (!ALLOWED_PATH.test(path) || !plainSegments(path) || new URL(c.req.url).search)
+        return c.json({ code: 'NOT_FOUND', message: 'The bridge forwards only Krypton key and provisioning calls' }, 404);
 
       const headers: Record<string, string> = {};
       for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -88,18 +100,37 @@ export function kryptonProxy(options: { targets: ProxyTargets; origins: OriginPo
       try {
         upstream = await doFetch(`${base}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal });
       } catch (e) {
-        throw upstreamFailure(e, { target, host, path: shownPath, phase: 'connect', timeoutMs, ms: Math.round(performance.now() - started) });
+        throw upstreamFailure(e, {
+          target,
+          host,
+          path: shownPath,
+          phase: 'connect',
+          timeoutMs,
+          ms: Math.round(performance.now() - started),
+        });
       }
       // The answer's body arrives after its head: a reset, a stall or a corrupt encoding shows up only here.
       let answer: Awaited<ReturnType<typeof readBodyWithin>>;
       try {
         answer = await readBodyWithin(upstream, MAX_PROXY_ANSWER);
       } catch (e) {
-        throw upstreamFailure(e, { target, host, path: shownPath, phase: 'body', upstreamStatus: upstream.status, timeoutMs, ms: Math.round(performance.now() - started) });
+        throw upstreamFailure(e, {
+          target,
+          host,
+          path: shownPath,
+          phase: 'body',
+          upstreamStatus: upstream.status,
+          timeoutMs,
+          ms: Math.round(performance.now() - started),
+        });
       }
       const ms = Math.round(performance.now() - started);
       if (answer === undefined) {
-        throw new BridgeHttpError('UPSTREAM_TOO_LARGE', `${host} answered with more than ${MAX_PROXY_ANSWER} bytes, more than a Krypton answer can be: check the endpoint URL`, { target, path: shownPath, upstreamStatus: upstream.status, ms });
+        throw new BridgeHttpError(
+          'UPSTREAM_TOO_LARGE',
+          `${host} answered with more than ${MAX_PROXY_ANSWER} bytes, more than a Krypton answer can be: check the endpoint URL`,
+          { target, path: shownPath, upstreamStatus: upstream.status, ms },
+        );
       }
       options.log.info('Krypton call', { target, path: shownPath, status: upstream.status, ms });
       const out = new Headers({ 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' });
@@ -119,7 +150,12 @@ async function readRequestBody(c: Context): Promise<ArrayBuffer> {
   try {
     return await c.req.arrayBuffer();
   } catch (e) {
-    throw new BridgeHttpError('REQUEST_INCOMPLETE', 'The request body did not arrive whole: send the request again', { error: errorFacts(e).error }, { cause: e });
+    throw new BridgeHttpError(
+      'REQUEST_INCOMPLETE',
+      'The request body did not arrive whole: send the request again',
+      { error: errorFacts(e).error },
+      { cause: e },
+    );
   }
 }
 
@@ -128,22 +164,43 @@ async function readRequestBody(c: Context): Promise<ArrayBuffer> {
  * (the Fetch standard's "network error") and the timeout as the signal's TimeoutError, before the
  * head or while the body streams; anything else is a fault of ours and goes on to the error hook.
  */
-function upstreamFailure(e: unknown, at: { target: string; host: string; path: string; phase: 'connect' | 'body'; upstreamStatus?: number; timeoutMs: number; ms: number }): unknown {
+function upstreamFailure(
+  e: unknown,
+  at: { target: string; host: string; path: string; phase: 'connect' | 'body'; upstreamStatus?: number; timeoutMs: number; ms: number },
+): unknown {
   const { host, timeoutMs, ...facts } = at;
   const name = (e as { name?: string } | undefined)?.name;
   const { cause } = errorFacts(e);
   if (name === 'TimeoutError') {
-    const what = at.phase === 'connect' ? `${host} did not answer within ${timeoutMs / 1000} s` : `${host} began to answer but did not finish within ${timeoutMs / 1000} s`;
-    return new BridgeHttpError('UPSTREAM_TIMEOUT', `${what}: check the network connection and try again`, { ...facts, reason: 'timeout' }, { cause: e });
+    const what =
+      at.phase === 'connect'
+        ? `${host} did not answer within ${timeoutMs / 1000} s`
+        : `${host} began to answer but did not finish within ${timeoutMs / 1000} s`;
+    return new BridgeHttpError(
+      'UPSTREAM_TIMEOUT',
+      `${what}: check the network connection and try again`,
+      { ...facts, reason: 'timeout' },
+      { cause: e },
+    );
   }
   if (!(e instanceof TypeError)) return e;
   if (at.phase === 'connect') {
-    return new BridgeHttpError('UPSTREAM_UNREACHABLE', `The bridge could not reach ${host}: check the network connection (and any proxy or firewall), then try again`, { ...facts, reason: 'network', cause }, { cause: e });
+    return new BridgeHttpError(
+      'UPSTREAM_UNREACHABLE',
+      `The bridge could not reach ${host}: check the network connection (and any proxy or firewall), then try again`,
+      { ...facts, reason: 'network', cause },
+      { cause: e },
+    );
   }
   // Node's fetch names the failure in the cause: a zlib code for a body that does not decode, a socket error otherwise.
   const undecodable = cause?.startsWith('Z_') ?? false;
   const what = undecodable ? `${host} sent an answer that could not be decoded` : `${host} broke off its answer before the end`;
-  return new BridgeHttpError('UPSTREAM_BROKEN', `${what}: try again; if it repeats, check the network connection and the endpoint URL`, { ...facts, reason: undecodable ? 'undecodable' : 'connection lost', cause }, { cause: e });
+  return new BridgeHttpError(
+    'UPSTREAM_BROKEN',
+    `${what}: try again; if it repeats, check the network connection and the endpoint URL`,
+    { ...facts, reason: undecodable ? 'undecodable' : 'connection lost', cause },
+    { cause: e },
+  );
 }
 
 /** Whether no path segment decodes to a dot segment or hides a slash (`..%2F`): what is forwarded is what was checked. */

@@ -30,7 +30,11 @@ export class PcscReaderBackend implements ReaderBackend {
   async readers(): Promise<BackendReader[]> {
     if (!this.service) return [];
     const readers = await this.service.listReaders().catch(() => this.service?.readers ?? []);
-    return readers.map((r) => ({ name: r.name, card: r.card === 'present', ...(r.atr ? { atr: Buffer.from(r.atr).toString('hex') } : {}) }));
+    return readers.map((r) => ({
+      name: r.name,
+      card: r.card === 'present',
+      ...(r.atr ? { atr: Buffer.from(r.atr).toString('hex') } : {}),
+    }));
   }
 
   onChange(listener: (change: ReaderChange) => void): () => void {
@@ -39,7 +43,8 @@ export class PcscReaderBackend implements ReaderBackend {
   }
 
   async open(reader: string): Promise<OpenedCard> {
-    if (!this.service) throw Object.assign(new Error(this.unavailable ?? 'PC/SC is not available'), { name: 'TransportError', code: 'TRANSPORT_FAILED' });
+    if (!this.service)
+      throw Object.assign(new Error(this.unavailable ?? 'PC/SC is not available'), { name: 'TransportError', code: 'TRANSPORT_FAILED' });
     const transport = await PcscTransport.open(reader, { service: this.service, share: 'exclusive' });
     return { transport, atr: Buffer.from(transport.atr).toString('hex'), protocol: transport.protocol };
   }
@@ -62,7 +67,8 @@ export class PcscReaderBackend implements ReaderBackend {
       this.unavailable = undefined;
       if (this.retry) clearInterval(this.retry);
       const notify = (change: ReaderChange) => this.listeners.forEach((l) => l(change));
-      for (const type of ['reader-added', 'reader-removed', 'card-inserted', 'service-restored'] as const) service.on(type, () => notify({ type: 'readers' }));
+      for (const type of ['reader-added', 'reader-removed', 'card-inserted', 'service-restored'] as const)
+        service.on(type, () => notify({ type: 'readers' }));
       service.on('card-removed', (e) => {
         notify({ type: 'card-removed', reader: e.reader });
         notify({ type: 'readers' });

@@ -48,7 +48,12 @@ export class SimSessions {
   /** Opens an exclusive session on a reader for a connection. */
   async open(reader: string, owner: string): Promise<BridgeResults['open']> {
     if (this.opening.has(reader) || [...this.sessions.values()].some((s) => s.reader === reader)) {
-      throw new KryptonError('TRANSPORT_BUSY', `The reader "${reader}" is in use by another page or tab`, 'Close the SIM session there (or that tab), then try again', { step: 'open' });
+      throw new KryptonError(
+        'TRANSPORT_BUSY',
+        `The reader "${reader}" is in use by another page or tab`,
+        'Close the SIM session there (or that tab), then try again',
+        { step: 'open' },
+      );
     }
     // Claimed before the first await: two opens racing for one reader cannot both pass the check above.
     this.opening.add(reader);
@@ -95,11 +100,16 @@ export class SimSessions {
       case 'authenticate': {
         // Per reader, not per session: opening new sessions does not buy a hostile page more tries on the card.
         if (!this.authenticateLimit.take(s.reader)) {
-          throw new KryptonError('TRANSPORT_BUSY', 'Too many AUTHENTICATE commands on this card in a short time', 'Wait a minute before trying again');
+          throw new KryptonError(
+            'TRANSPORT_BUSY',
+            'Too many AUTHENTICATE commands on this card in a short time',
+            'Wait a minute before trying again',
+          );
         }
         const result = await s.usim.authenticate(fromBase64Exact(request.rand, 16, 'rand'), fromBase64Exact(request.autn, 16, 'autn'));
         this.log.info('AUTHENTICATE done', { reader: s.reader, outcome: result.kind });
-        if (result.kind === 'sync-failure') return { kind: 'sync-failure', auts: toBase64(result.auts) } satisfies BridgeResults['authenticate'];
+        if (result.kind === 'sync-failure')
+          return { kind: 'sync-failure', auts: toBase64(result.auts) } satisfies BridgeResults['authenticate'];
         return {
           kind: 'success',
           res: toBase64(result.res),
@@ -109,7 +119,12 @@ export class SimSessions {
         } satisfies BridgeResults['authenticate'];
       }
       case 'apdu': {
-        if (!this.rawApdu) throw new KryptonError('BAD_INPUT', 'Raw APDUs are disabled on this bridge', 'Start the bridge with --dev-raw-apdu (development only)');
+        if (!this.rawApdu)
+          throw new KryptonError(
+            'BAD_INPUT',
+            'Raw APDUs are disabled on this bridge',
+            'Start the bridge with --dev-raw-apdu (development only)',
+          );
         const response = await s.card.transport.transmit(fromHex(request.apdu));
         s.usim.forgetSelection();
         return { response: toHex(response) } satisfies BridgeResults['apdu'];
@@ -178,7 +193,11 @@ export function toBridgeError(e: unknown): BridgeError {
   if (err?.name === 'TransportError' && typeof err.code === 'string') {
     return { code: err.code, message: err.message ?? 'The card reader failed', action: 'Check the reader and the card, then try again' };
   }
-  return { code: 'BRIDGE_ERROR', message: 'The bridge could not complete the command', action: 'Try again; if it repeats, restart `pnpm bridge`' };
+  return {
+    code: 'BRIDGE_ERROR',
+    message: 'The bridge could not complete the command',
+    action: 'Try again; if it repeats, restart `pnpm bridge`',
+  };
 }
 
 function sessionId(): string {

@@ -3,7 +3,6 @@ import { demoProfileSet, findSim, VirtualUsim, type ProfileSet, type VirtualCard
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
 import { VIRTUAL_READER_NAME, type BackendReader, type OpenedCard, type ReaderBackend, type ReaderChange } from './reader-backend.ts';
 
-
 /**
  * Demo mode's card reader: a virtual USIM in memory behind the same session protocol as a real
  * PC/SC reader, so the "Card reader (bridge)" path can be tried with no reader and no pcscd.

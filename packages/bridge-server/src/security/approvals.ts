@@ -46,7 +46,9 @@ export class ApprovalStore {
     if (this.pending.size >= MAX_PENDING) return undefined;
     const id = base64url(this.random(12));
     const digits = this.random(4);
-    const code = String(((digits[0]! << 24) | (digits[1]! << 16) | (digits[2]! << 8) | digits[3]!) >>> 0).slice(-6).padStart(6, '0');
+    const code = String(((digits[0]! << 24) | (digits[1]! << 16) | (digits[2]! << 8) | digits[3]!) >>> 0)
+      .slice(-6)
+      .padStart(6, '0');
     const entry = { id, origin, code, createdAt: this.now(), deliver, reject };
     this.pending.set(id, entry);
     return { id, origin, code, createdAt: entry.createdAt };
@@ -64,7 +66,12 @@ export class ApprovalStore {
     if (!p) return undefined;
     this.pending.delete(id);
     const token = base64url(this.random(32));
-    const entry = this.approved.get(p.origin) ?? { origin: p.origin, approvedAt: this.now(), preApproved: false, tokens: new Set<string>() };
+    const entry = this.approved.get(p.origin) ?? {
+      origin: p.origin,
+      approvedAt: this.now(),
+      preApproved: false,
+      tokens: new Set<string>(),
+    };
     entry.tokens.add(token);
     this.approved.set(p.origin, entry);
     p.deliver(token);

@@ -1,7 +1,16 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_PROTOCOL_VERSION, BridgeProtocolError, MAX_BRIDGE_MESSAGE, parseBridgeRequest, type BridgeError, type BridgeEvent, type BridgeReply, type BridgeRequest } from '@krypton-web/sim-transport';
+import {
+  BRIDGE_PROTOCOL_VERSION,
+  BridgeProtocolError,
+  MAX_BRIDGE_MESSAGE,
+  parseBridgeRequest,
+  type BridgeError,
+  type BridgeEvent,
+  type BridgeReply,
+  type BridgeRequest,
+} from '@krypton-web/sim-transport';
 import { DEFAULT_LIMITS, type BridgeLimits } from '../limits.ts';
 import { errorFacts, type Logger } from '../log.ts';
 import type { AllowedHosts } from '../security/allowed-hosts.ts';
@@ -72,7 +81,9 @@ export class WsGateway {
       this.unsubscribe.push(
         b.onChange((change) =>
           // A floating rejection would end the process: a failure here is logged, and the next change tries again.
-          this.onReaderChange(change, b).catch((e) => this.options.log.error('reader change not passed on', { backend: b.kind, change: change.type, ...errorFacts(e) })),
+          this.onReaderChange(change, b).catch((e) =>
+            this.options.log.error('reader change not passed on', { backend: b.kind, change: change.type, ...errorFacts(e) }),
+          ),
         ),
       );
     }
@@ -98,7 +109,9 @@ export class WsGateway {
     const origin = singleHeader(req, 'origin');
     const refuse = (status: number, reason: string) => {
       log.warn('WebSocket refused', { reason, origin: origin ?? '(none)', path });
-      socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
     };
     // Node keeps the first of two Host headers in req.headers: count them, so a second one cannot hide.
     if (!hosts.allows(singleHeader(req, 'host'))) return refuse(421, 'unknown Host');
@@ -169,7 +182,9 @@ export class WsGateway {
       clearTimeout(idle);
       clearTimeout(helloTimer);
       this.connections.delete(id);
-      this.options.sessions.closeOwner(id).catch((e) => this.options.log.error('sessions of a closed connection not released', { connection: id, ...errorFacts(e) }));
+      this.options.sessions
+        .closeOwner(id)
+        .catch((e) => this.options.log.error('sessions of a closed connection not released', { connection: id, ...errorFacts(e) }));
     });
     ws.on('error', () => ws.terminate());
   }
@@ -188,7 +203,8 @@ export class WsGateway {
     } catch (e) {
       // Refusals (KryptonError, TransportError) are the card's or the page's; anything else is a fault of ours.
       const error = toBridgeError(e);
-      if (error.code === 'BRIDGE_ERROR') this.options.log.error('WebSocket command failed', { op: request.op, connection: conn.id, ...errorFacts(e) });
+      if (error.code === 'BRIDGE_ERROR')
+        this.options.log.error('WebSocket command failed', { op: request.op, connection: conn.id, ...errorFacts(e) });
       else this.options.log.debug('WebSocket command refused', { op: request.op, code: error.code });
       reply({ id: request.id, ok: false, error });
     }
@@ -202,7 +218,15 @@ export class WsGateway {
         return;
       }
       if (request.version !== BRIDGE_PROTOCOL_VERSION) {
-        reply({ id: request.id, ok: false, error: { code: 'BAD_INPUT', message: `This bridge speaks protocol ${BRIDGE_PROTOCOL_VERSION}`, action: 'Reload the page to get the matching version' } });
+        reply({
+          id: request.id,
+          ok: false,
+          error: {
+            code: 'BAD_INPUT',
+            message: `This bridge speaks protocol ${BRIDGE_PROTOCOL_VERSION}`,
+            action: 'Reload the page to get the matching version',
+          },
+        });
         conn.socket.close(4400, 'protocol version');
         return;
       }
@@ -212,7 +236,11 @@ export class WsGateway {
       }
       conn.token = request.token;
       conn.helloDone = true;
-      reply({ id: request.id, ok: true, result: { bridge: this.options.bridgeName, version: BRIDGE_PROTOCOL_VERSION, rawApdu: this.options.rawApdu } });
+      reply({
+        id: request.id,
+        ok: true,
+        result: { bridge: this.options.bridgeName, version: BRIDGE_PROTOCOL_VERSION, rawApdu: this.options.rawApdu },
+      });
       return;
     }
     // Every request proves the approval again: a revoked origin, or a token from before a revocation
@@ -231,7 +259,15 @@ export class WsGateway {
         return;
       case 'open':
         if (!this.openLimit.take(conn.origin)) {
-          reply({ id: request.id, ok: false, error: { code: 'TRANSPORT_BUSY', message: 'Too many session opens in a short time', action: 'Wait a minute before trying again' } });
+          reply({
+            id: request.id,
+            ok: false,
+            error: {
+              code: 'TRANSPORT_BUSY',
+              message: 'Too many session opens in a short time',
+              action: 'Wait a minute before trying again',
+            },
+          });
           return;
         }
         reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
@@ -244,17 +280,26 @@ export class WsGateway {
   private async onReaderChange(change: ReaderChange, backend: ReaderBackend): Promise<void> {
     if (change.type === 'card-removed') {
       const lost = await this.options.sessions.cardRemoved(change.reader);
-      this.tellLost(lost, (reader) => ({ code: 'NO_CARD', message: `The card was removed from "${reader}"`, action: 'Put the SIM back in the reader and open it again' }));
+      this.tellLost(lost, (reader) => ({
+        code: 'NO_CARD',
+        message: `The card was removed from "${reader}"`,
+        action: 'Put the SIM back in the reader and open it again',
+      }));
       return;
     }
     if (change.type === 'service-lost') {
       const lost = await this.options.sessions.backendLost(backend);
-      this.tellLost(lost, () => ({ code: 'TRANSPORT_FAILED', message: 'The PC/SC service (pcscd) stopped', action: 'Start pcscd again (sudo systemctl start pcscd), then open the reader again' }));
+      this.tellLost(lost, () => ({
+        code: 'TRANSPORT_FAILED',
+        message: 'The PC/SC service (pcscd) stopped',
+        action: 'Start pcscd again (sudo systemctl start pcscd), then open the reader again',
+      }));
       return;
     }
     const readers = await this.options.sessions.readers();
     const event: BridgeEvent = { event: 'readers', readers };
-    for (const conn of this.connections.values()) if (conn.helloDone && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
+    for (const conn of this.connections.values())
+      if (conn.helloDone && conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(event));
   }
 
   /** Tells each owner of a session that ended under it. */

@@ -10,7 +10,17 @@ import WebSocket from 'ws';
 import { demoProfileSet, findSim, VirtualUsim, type Lab, type VirtualCard } from '@krypton-web/krypton-lab';
 import { BridgeClient, type WebSocketLike } from '@krypton-web/sim-transport';
 import { VirtualReaderBackend } from '../../src/virtual-reader.ts';
-import { Logger, startBridge, VIRTUAL_READER_NAME, type BackendReader, type BridgeOptions, type OpenedCard, type ReaderBackend, type ReaderChange, type RunningBridge } from '../../src/index.ts';
+import {
+  Logger,
+  startBridge,
+  VIRTUAL_READER_NAME,
+  type BackendReader,
+  type BridgeOptions,
+  type OpenedCard,
+  type ReaderBackend,
+  type ReaderChange,
+  type RunningBridge,
+} from '../../src/index.ts';
 
 export { VIRTUAL_READER_NAME };
 
@@ -188,11 +198,17 @@ function parseAnswer(raw: string): RawAnswer {
     const i = line.indexOf(':');
     if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
   }
-  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0), headers, body: end < 0 ? '' : raw.slice(end + 4), raw };
+  return {
+    status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? 0),
+    headers,
+    body: end < 0 ? '' : raw.slice(end + 4),
+    raw,
+  };
 }
 
 /** Header lines of a WebSocket upgrade (no Host, no Origin: the caller adds what it tests). */
-export const UPGRADE_HEADERS = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+export const UPGRADE_HEADERS =
+  'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
 
 /** Sends a raw WebSocket upgrade and resolves with the status line's code (101 when accepted), then hangs up. */
 export function rawUpgrade(port: number, path: string, headerLines: string, timeoutMs = 3000): Promise<number> {
@@ -218,9 +234,15 @@ export function rawUpgrade(port: number, path: string, headerLines: string, time
 }
 
 /** A WebSocket upgrade through the `ws` client: the open socket, or the status it was refused with. */
-export function upgrade(url: string, options: { origin?: string; headers?: Record<string, string> } = {}): Promise<{ ok: true; ws: WebSocket } | { ok: false; status: number }> {
+export function upgrade(
+  url: string,
+  options: { origin?: string; headers?: Record<string, string> } = {},
+): Promise<{ ok: true; ws: WebSocket } | { ok: false; status: number }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { ...(options.origin !== undefined ? { origin: options.origin } : {}), ...(options.headers ? { headers: options.headers } : {}) });
+    const ws = new WebSocket(url, {
+      ...(options.origin !== undefined ? { origin: options.origin } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
     ws.once('open', () => resolve({ ok: true, ws }));
     ws.once('unexpected-response', (_req, res) => {
       resolve({ ok: false, status: res.statusCode ?? 0 });
@@ -259,7 +281,10 @@ export class ScriptedPage {
   }
 
   /** Sends and waits for the reply with the same id. */
-  async request(message: { id: number; op: string; [k: string]: unknown }, timeoutMs = 3000): Promise<{ id: number; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }> {
+  async request(
+    message: { id: number; op: string; [k: string]: unknown },
+    timeoutMs = 3000,
+  ): Promise<{ id: number; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }> {
     this.send(message);
     return (await this.waitFor((m) => (m as { id?: number }).id === message.id, timeoutMs)) as never;
   }
@@ -283,7 +308,10 @@ export class ScriptedPage {
 
   /** Resolves with the close code and reason, or rejects if the socket is still open after `timeoutMs`. */
   async closedWithin(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
-    return Promise.race([this.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms`)), timeoutMs))]);
+    return Promise.race([
+      this.closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms`)), timeoutMs)),
+    ]);
   }
 
   close(): void {
@@ -301,7 +329,14 @@ export function wsFrom(origin: string): WebSocketLike {
 }
 
 /** A BridgeClient of a page of `origin` (the bridge's own unless told), over `ws`. */
-export function connectClient(t: { url: string; port: number }, options: { origin?: string; token?: string; onEvent?: Parameters<typeof BridgeClient.connect>[1] extends infer O ? (O extends { onEvent?: infer E } ? E : never) : never } = {}): Promise<BridgeClient> {
+export function connectClient(
+  t: { url: string; port: number },
+  options: {
+    origin?: string;
+    token?: string;
+    onEvent?: Parameters<typeof BridgeClient.connect>[1] extends infer O ? (O extends { onEvent?: infer E } ? E : never) : never;
+  } = {},
+): Promise<BridgeClient> {
   return BridgeClient.connect(`ws://127.0.0.1:${t.port}/ws`, {
     WebSocket: wsFrom(options.origin ?? t.url),
     ...(options.token ? { token: options.token } : {}),

@@ -1,7 +1,18 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { fromBase64, toBase64, toHex, cellularEndpoint, KryptonClient, KryptonError, OPERATION_NAMES, simEndpoint, type FetchLike, type OperationName } from '@krypton-web/krypton-core';
+import {
+  fromBase64,
+  toBase64,
+  toHex,
+  cellularEndpoint,
+  KryptonClient,
+  KryptonError,
+  OPERATION_NAMES,
+  simEndpoint,
+  type FetchLike,
+  type OperationName,
+} from '@krypton-web/krypton-core';
 import { rig, startLab, type Lab } from './lab-fixture.test-support.ts';
 
 let lab: Lab;
@@ -37,7 +48,12 @@ function recordingFetch(): { fetch: FetchLike; seen: Seen[] } {
     seen,
     fetch: async (input, init) => {
       const response = await fetch(input, init);
-      seen.push({ url: input, request: typeof init.body === 'string' ? init.body : '', status: response.status, answer: await response.clone().text() });
+      seen.push({
+        url: input,
+        request: typeof init.body === 'string' ? init.body : '',
+        status: response.status,
+        answer: await response.clone().text(),
+      });
       return response;
     },
   };
@@ -55,7 +71,13 @@ function lastCall(seen: Seen[], path: string): Seen {
  * bytes of SHA-256(nonce bytes ‖ timestamp string ‖ CK), in base64.
  */
 function expectedApplicationKey(nonceBase64: string, timestamp: string, ck: Uint8Array): string {
-  return createHash('sha256').update(Buffer.from(nonceBase64, 'base64')).update(timestamp, 'utf8').update(ck).digest().subarray(0, 16).toString('base64');
+  return createHash('sha256')
+    .update(Buffer.from(nonceBase64, 'base64'))
+    .update(timestamp, 'utf8')
+    .update(ck)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64');
 }
 
 /** The CK the lab agreed for the key a signed call named (the network's copy, not the client's). */
@@ -211,7 +233,9 @@ describe('the server side going wrong', () => {
     const r = await rig(lab, 'demo', {
       fetch: async (url, init) => {
         const res = await fetch(url, init);
-        return url.includes('/v1/provisioning/') ? new Response('{"code":"X","message":"refused"}', { status: 403, headers: res.headers }) : res;
+        return url.includes('/v1/provisioning/')
+          ? new Response('{"code":"X","message":"refused"}', { status: 403, headers: res.headers })
+          : res;
       },
     });
     const e = (await r.client.call('getUserData').catch((x: unknown) => x)) as KryptonError;
@@ -255,7 +279,12 @@ describe('the server side going wrong', () => {
   });
 
   it('reports malformed answers without crashing', async () => {
-    const bodies = ['<html>proxy error</html>', '{"keyId":"k","rand":"AAAA","autn":"AAAA"}', '{"keyId":"../../x","rand":"AAAAAAAAAAAAAAAAAAAAAA==","autn":"AAAAAAAAAAAAAAAAAAAAAA=="}', '[]'];
+    const bodies = [
+      '<html>proxy error</html>',
+      '{"keyId":"k","rand":"AAAA","autn":"AAAA"}',
+      '{"keyId":"../../x","rand":"AAAAAAAAAAAAAAAAAAAAAA==","autn":"AAAAAAAAAAAAAAAAAAAAAA=="}',
+      '[]',
+    ];
     for (const body of bodies) {
       const r = await rig(lab, 'demo', { fetch: async () => new Response(body, { status: 200 }) });
       await expect(r.client.authenticate(), body).rejects.toMatchObject({ code: 'MALFORMED_ANSWER' });
@@ -286,7 +315,11 @@ describe('the cellular endpoint', () => {
     // Over the line there is no CK: the server hands the key over, and the client passes it on unchanged.
     const sent = JSON.parse(lastCall(recorder.seen, 'soracom/inventory/bootstrap').answer) as { applicationKey: string };
     expect(fromBase64(sent.applicationKey)).toHaveLength(16);
-    expect(inv).toEqual({ applicationKey: sent.applicationKey, pskId: `soracom-inventory-lab:${lab.profiles.sims[0]!.imsi}`, serverUri: 'coaps://example:5684' });
+    expect(inv).toEqual({
+      applicationKey: sent.applicationKey,
+      pskId: `soracom-inventory-lab:${lab.profiles.sims[0]!.imsi}`,
+      serverUri: 'coaps://example:5684',
+    });
     // Nothing was signed: no keyId and no signature left this machine.
     expect(recorder.seen.every((s) => !s.request.includes('keyId'))).toBe(true);
   });

@@ -1,6 +1,15 @@
 import { findSim, startLab, VirtualUsim, type Lab, type SimProfile } from '@krypton-web/krypton-lab';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
-import { KryptonClient, MemoryKeyCache, simEndpoint, Tracer, Usim, type KeyCache, type KryptonClientOptions, type TraceEvent } from '@krypton-web/krypton-core';
+import {
+  KryptonClient,
+  MemoryKeyCache,
+  simEndpoint,
+  Tracer,
+  Usim,
+  type KeyCache,
+  type KryptonClientOptions,
+  type TraceEvent,
+} from '@krypton-web/krypton-core';
 
 /** A client wired to a virtual USIM and the lab, with every trace event recorded. */
 export interface Rig {
@@ -15,7 +24,11 @@ export interface Rig {
 }
 
 /** Builds a rig for a demo SIM (or a given profile) against a running lab. */
-export async function rig(lab: Lab, sim: string | SimProfile = 'demo', options: Partial<KryptonClientOptions> & { cache?: KeyCache } = {}): Promise<Rig> {
+export async function rig(
+  lab: Lab,
+  sim: string | SimProfile = 'demo',
+  options: Partial<KryptonClientOptions> & { cache?: KeyCache } = {},
+): Promise<Rig> {
   const profile = typeof sim === 'string' ? findSim(lab.profiles, sim) : sim;
   const card = await VirtualUsim.create(profile);
   const events: TraceEvent[] = [];

@@ -64,7 +64,12 @@ export function withLe(apdu: Uint8Array, le: number): Bytes {
 }
 
 function headerBytes(h: ApduHeader): number[] {
-  for (const [name, v] of [['CLA', h.cla], ['INS', h.ins], ['P1', h.p1], ['P2', h.p2]] as const) {
+  for (const [name, v] of [
+    ['CLA', h.cla],
+    ['INS', h.ins],
+    ['P1', h.p1],
+    ['P2', h.p2],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xff) throw badCommand(`${name} must be a byte, got ${v}`);
   }
   // ISO 7816-3 §10.3.2: INS 6X and 9X are procedure bytes on T=0, never instructions; CLA FF is reserved for PPS.
@@ -74,7 +79,8 @@ function headerBytes(h: ApduHeader): number[] {
 }
 
 function checkData(data: Uint8Array): void {
-  if (data.length < 1 || data.length > MAX_SHORT_DATA) throw badCommand(`a short command carries 1 to ${MAX_SHORT_DATA} data bytes, got ${data.length}`);
+  if (data.length < 1 || data.length > MAX_SHORT_DATA)
+    throw badCommand(`a short command carries 1 to ${MAX_SHORT_DATA} data bytes, got ${data.length}`);
 }
 
 function leByte(le: number): number {

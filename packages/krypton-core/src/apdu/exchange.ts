@@ -34,7 +34,13 @@ export async function exchange(transport: ApduTransport, apdu: Bytes, options: E
     } catch (e) {
       throw transportFailure(e);
     }
-    tracer?.emit({ type: 'apdu', step: tracer.step, command: redactCommand(command), response: redactResponse(response, secret), durationMs: tracer.since(start) });
+    tracer?.emit({
+      type: 'apdu',
+      step: tracer.step,
+      command: redactCommand(command),
+      response: redactResponse(response, secret),
+      durationMs: tracer.since(start),
+    });
     return response;
   };
   return runT0(send, apdu, { secret, ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }) });

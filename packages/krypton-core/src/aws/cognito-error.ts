@@ -19,7 +19,13 @@ export interface CognitoCallContext {
 }
 
 // Cognito's own throttling answers plus the generic ones the SDK recognises.
-const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'RequestLimitExceeded']);
+const THROTTLING = new Set([
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'LimitExceededException',
+  'RequestLimitExceeded',
+]);
 
 const MAX_SERVER_MESSAGE = 500;
 

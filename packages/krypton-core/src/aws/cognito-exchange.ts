@@ -169,7 +169,17 @@ export class CognitoExchange {
 }
 
 function readAnswer(
-  out: { IdentityId?: string | undefined; Credentials?: { AccessKeyId?: string | undefined; SecretKey?: string | undefined; SessionToken?: string | undefined; Expiration?: Date | undefined } | undefined },
+  out: {
+    IdentityId?: string | undefined;
+    Credentials?:
+      | {
+          AccessKeyId?: string | undefined;
+          SecretKey?: string | undefined;
+          SessionToken?: string | undefined;
+          Expiration?: Date | undefined;
+        }
+      | undefined;
+  },
   openId: KryptonOpenIdToken,
   ctx: CognitoCallContext,
   serverDate: number | undefined,
@@ -183,7 +193,8 @@ function readAnswer(
       { step: 'cognito', ...(ctx.status !== undefined ? { status: ctx.status } : {}) },
     );
   if (!c) throw malformed('has no Credentials');
-  if (!nonEmpty(c.AccessKeyId) || !nonEmpty(c.SecretKey) || !nonEmpty(c.SessionToken)) throw malformed('lacks AccessKeyId, SecretKey or SessionToken');
+  if (!nonEmpty(c.AccessKeyId) || !nonEmpty(c.SecretKey) || !nonEmpty(c.SessionToken))
+    throw malformed('lacks AccessKeyId, SecretKey or SessionToken');
   // The SDK reads Expiration as epoch seconds into a Date; a missing or non-Date value means no usable expiry.
   if (!(c.Expiration instanceof Date) || !Number.isFinite(c.Expiration.getTime())) throw malformed('has no valid Expiration');
   return {
@@ -203,7 +214,9 @@ function nonEmpty(value: unknown): value is string {
 
 function isHttpRequest(value: unknown): value is HttpRequestLike {
   const v = value as Partial<HttpRequestLike> | null;
-  return typeof v === 'object' && v !== null && typeof v.method === 'string' && typeof v.hostname === 'string' && typeof v.path === 'string';
+  return (
+    typeof v === 'object' && v !== null && typeof v.method === 'string' && typeof v.hostname === 'string' && typeof v.path === 'string'
+  );
 }
 
 function isHttpResponse(value: unknown): value is HttpResponseLike {

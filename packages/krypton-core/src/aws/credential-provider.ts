@@ -127,7 +127,8 @@ export function fromKrypton(options: KryptonCredentialProviderOptions): KryptonC
   };
 
   const obtain = async (): Promise<{ credentials: KryptonAwsCredentials; lifetimeMs: number }> => {
-    if (mode === 'direct') return fromSession(await callSource(() => options.source.sessionCredentials(), 'aws/cognito/credentials'), now());
+    if (mode === 'direct')
+      return fromSession(await callSource(() => options.source.sessionCredentials(), 'aws/cognito/credentials'), now());
     const openId = checkOpenIdToken(await callSource(() => options.source.openIdToken(), 'aws/cognito/open_id_tokens'));
     const answer = await tracer.run(
       'cognito',
@@ -241,9 +242,14 @@ function checkEndpoint(endpoint: string): void {
     protocol = undefined;
   }
   if (protocol !== 'https:' && protocol !== 'http:') {
-    throw new KryptonError('BAD_INPUT', `The Cognito endpoint "${endpoint}" is not an http(s) URL`, 'Give the Cognito Identity endpoint as a URL, e.g. https://cognito-identity.ap-northeast-1.amazonaws.com', {
-      step: 'cognito',
-    });
+    throw new KryptonError(
+      'BAD_INPUT',
+      `The Cognito endpoint "${endpoint}" is not an http(s) URL`,
+      'Give the Cognito Identity endpoint as a URL, e.g. https://cognito-identity.ap-northeast-1.amazonaws.com',
+      {
+        step: 'cognito',
+      },
+    );
   }
 }
 
@@ -268,7 +274,9 @@ function checkOpenIdToken(answer: unknown): KryptonOpenIdToken {
 function fromSession(answer: unknown, receivedAt: number): { credentials: KryptonAwsCredentials; lifetimeMs: number } {
   const op = 'aws/cognito/credentials';
   const a = (typeof answer === 'object' && answer !== null ? answer : {}) as Partial<Record<keyof KryptonSessionCredentials, unknown>>;
-  const c = (typeof a.credentials === 'object' && a.credentials !== null ? a.credentials : {}) as Partial<Record<keyof KryptonSessionCredentials['credentials'], unknown>>;
+  const c = (typeof a.credentials === 'object' && a.credentials !== null ? a.credentials : {}) as Partial<
+    Record<keyof KryptonSessionCredentials['credentials'], unknown>
+  >;
   if (typeof c.accessKeyId !== 'string' || c.accessKeyId.length === 0) throw malformedKrypton(op, 'has no accessKeyId');
   if (typeof c.secretKey !== 'string' || c.secretKey.length === 0) throw malformedKrypton(op, 'has no secretKey');
   if (typeof c.sessionToken !== 'string' || c.sessionToken.length === 0) throw malformedKrypton(op, 'has no sessionToken');

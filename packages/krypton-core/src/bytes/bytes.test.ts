@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  CodecError,
-  decodeEfImsi,
-  encodeEfImsi,
-  fromBase64,
-  fromHex,
-  fromSwappedBcd,
-  toBase64,
-  toHex,
-  toSwappedBcd,
-} from './index.ts';
+import { CodecError, decodeEfImsi, encodeEfImsi, fromBase64, fromHex, fromSwappedBcd, toBase64, toHex, toSwappedBcd } from './index.ts';
 
 describe('hex', () => {
   it('round-trips any bytes', () => {
-    fc.assert(fc.property(fc.uint8Array(), (b) => {
+    fc.assert(
+      fc.property(fc.uint8Array(), (b) => {
         expect(fromHex(toHex(b))).toEqual(b);
-      }));
+      }),
+    );
   });
   it('accepts upper case and rejects odd lengths and non-digits', () => {
     expect(fromHex('0aFf')).toEqual(new Uint8Array([0x0a, 0xff]));
@@ -76,9 +68,11 @@ describe('BCD and EF_IMSI', () => {
     expect(decodeEfImsi(encodeEfImsi('00101000000004'))).toBe('00101000000004');
   });
   it('round-trips IMSIs of every length from 6 to 15 digits', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[0-9]{6,15}$/), (imsi) => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{6,15}$/), (imsi) => {
         expect(decodeEfImsi(encodeEfImsi(imsi))).toBe(imsi);
-      }));
+      }),
+    );
   });
   it('rejects a blank EF_IMSI and bad length bytes', () => {
     expect(() => decodeEfImsi(new Uint8Array(9).fill(0xff))).toThrow(CodecError);

@@ -19,9 +19,19 @@ export interface AgreedKey {
  * Runs the Endorse key agreement: start, AUTHENTICATE on the SIM, one resynchronisation if the SIM
  * reports a stale sequence number, verify. IK and Kc are dropped as soon as they are read.
  */
-export async function agreeKey(sim: SimAuthenticator, imsi: string, keys: KeysApiClient, tracer: Tracer, now: () => number): Promise<AgreedKey> {
+export async function agreeKey(
+  sim: SimAuthenticator,
+  imsi: string,
+  keys: KeysApiClient,
+  tracer: Tracer,
+  now: () => number,
+): Promise<AgreedKey> {
   let challenge = await tracer.run('key-agreement', () => keys.start(imsi));
-  let result = await tracer.run('authenticate', () => sim.authenticate(challenge.rand, challenge.autn), (r) => (r.kind === 'sync-failure' ? 'sequence number out of sync' : undefined));
+  let result = await tracer.run(
+    'authenticate',
+    () => sim.authenticate(challenge.rand, challenge.autn),
+    (r) => (r.kind === 'sync-failure' ? 'sequence number out of sync' : undefined),
+  );
   let resynchronised = false;
   if (result.kind === 'sync-failure') {
     const auts = result.auts;

@@ -38,7 +38,11 @@ export class KeysApiClient {
 
   /** Proves the SIM's answer: `POST /v1/keys/{keyId}/verify {res}`; exactly 200 means both sides hold CK. */
   async verify(keyId: string, res: Uint8Array): Promise<void> {
-    const answer = await postText(`${this.options.url}/${encodeURIComponent(keyId)}/verify`, JSON.stringify({ res: toBase64(res) }), this.post());
+    const answer = await postText(
+      `${this.options.url}/${encodeURIComponent(keyId)}/verify`,
+      JSON.stringify({ res: toBase64(res) }),
+      this.post(),
+    );
     if (answer.status === 200) return;
     if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, 'verify');
     throw new KryptonError(
@@ -92,7 +96,12 @@ function decode16(value: unknown, name: string): Bytes {
 }
 
 function malformed(what: string): KryptonError {
-  return new KryptonError('MALFORMED_ANSWER', `The Keys API answer is malformed: ${what}`, 'Check that the Keys API URL points at SORACOM Krypton (…/v1/keys)', { step: 'key-agreement' });
+  return new KryptonError(
+    'MALFORMED_ANSWER',
+    `The Keys API answer is malformed: ${what}`,
+    'Check that the Keys API URL points at SORACOM Krypton (…/v1/keys)',
+    { step: 'key-agreement' },
+  );
 }
 
 function refused(status: number, text: string, step: 'start' | 'resync'): KryptonError {
@@ -117,9 +126,14 @@ function refused(status: number, text: string, step: 'start' | 'resync'): Krypto
 
 /** A 5xx answer from any SORACOM endpoint. */
 export function serverError(status: number, text: string, url: string, step: string): KryptonError {
-  return new KryptonError('SERVER_ERROR', `${hostOf(url)} answered HTTP ${status}`, 'The service is having trouble; wait a minute and try again', {
-    status,
-    step,
-    ...soracomError(text),
-  });
+  return new KryptonError(
+    'SERVER_ERROR',
+    `${hostOf(url)} answered HTTP ${status}`,
+    'The service is having trouble; wait a minute and try again',
+    {
+      status,
+      step,
+      ...soracomError(text),
+    },
+  );
 }

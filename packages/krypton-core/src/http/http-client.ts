@@ -54,7 +54,15 @@ export async function postText(url: string, body: string, options: PostOptions):
     return { status: response.status, headers: response.headers, text, receivedAt: (options.now ?? Date.now)() };
   } catch (e) {
     const error = toHttpError(e, url, timeoutMs, options.signal);
-    tracer.emit({ type: 'http', step, method: 'POST', url: shownUrl, status: undefined, durationMs: tracer.since(start), failure: { code: error.code, message: error.message } });
+    tracer.emit({
+      type: 'http',
+      step,
+      method: 'POST',
+      url: shownUrl,
+      status: undefined,
+      durationMs: tracer.since(start),
+      failure: { code: error.code, message: error.message },
+    });
     throw error;
   }
 }
@@ -63,11 +71,19 @@ async function readBounded(response: Response, max: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? 'NaN');
   if (declared > max) {
     await response.body?.cancel();
-    throw new KryptonError('MALFORMED_ANSWER', `The server sent ${declared} bytes where a small JSON answer was expected`, 'Check that the endpoint URL points at SORACOM Krypton');
+    throw new KryptonError(
+      'MALFORMED_ANSWER',
+      `The server sent ${declared} bytes where a small JSON answer was expected`,
+      'Check that the endpoint URL points at SORACOM Krypton',
+    );
   }
   const body = await readBodyWithin(response, max);
   if (body === undefined) {
-    throw new KryptonError('MALFORMED_ANSWER', `The server sent more than ${max} bytes where a small JSON answer was expected`, 'Check that the endpoint URL points at SORACOM Krypton');
+    throw new KryptonError(
+      'MALFORMED_ANSWER',
+      `The server sent more than ${max} bytes where a small JSON answer was expected`,
+      'Check that the endpoint URL points at SORACOM Krypton',
+    );
   }
   return new TextDecoder().decode(body);
 }
@@ -95,9 +111,16 @@ function toHttpError(e: unknown, url: string, timeoutMs: number, callerSignal: A
   if (e instanceof KryptonError) return e;
   const host = hostOf(url);
   const name = (e as { name?: string } | undefined)?.name;
-  if (callerSignal?.aborted) return new KryptonError('ABORTED', `The request to ${host} was cancelled`, 'Start again when ready', {}, { cause: e });
+  if (callerSignal?.aborted)
+    return new KryptonError('ABORTED', `The request to ${host} was cancelled`, 'Start again when ready', {}, { cause: e });
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new KryptonError('TIMEOUT', `${host} did not answer within ${Math.round(timeoutMs / 1000)} s`, 'Check the network connection and try again', {}, { cause: e });
+    return new KryptonError(
+      'TIMEOUT',
+      `${host} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+      'Check the network connection and try again',
+      {},
+      { cause: e },
+    );
   }
   return new KryptonError(
     'NETWORK_UNREACHABLE',
@@ -126,7 +149,11 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
     throw new KryptonError('MALFORMED_ANSWER', `${what}: the answer is not JSON`, 'Check that the endpoint URL points at SORACOM Krypton');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new KryptonError('MALFORMED_ANSWER', `${what}: the answer is not a JSON object`, 'Check that the endpoint URL points at SORACOM Krypton');
+    throw new KryptonError(
+      'MALFORMED_ANSWER',
+      `${what}: the answer is not a JSON object`,
+      'Check that the endpoint URL points at SORACOM Krypton',
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -1,1 +1,10 @@
-export { postText, readBodyWithin, parseJsonObject, soracomError, hostOf, type FetchLike, type HttpAnswer, type PostOptions } from './http-client.ts';
+export {
+  postText,
+  readBodyWithin,
+  parseJsonObject,
+  soracomError,
+  hostOf,
+  type FetchLike,
+  type HttpAnswer,
+  type PostOptions,
+} from './http-client.ts';

@@ -25,7 +25,12 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
   });
 }
 
-async function withRawStore<T>(factory: IDBFactory, mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>, name = DEFAULT_KEY_CACHE_DATABASE): Promise<T> {
+async function withRawStore<T>(
+  factory: IDBFactory,
+  mode: IDBTransactionMode,
+  fn: (store: IDBObjectStore) => IDBRequest<T>,
+  name = DEFAULT_KEY_CACHE_DATABASE,
+): Promise<T> {
   const db = await request(factory.open(name));
   try {
     const tx = db.transaction(KEY_CACHE_STORE, mode);
@@ -328,7 +333,9 @@ describe('IndexedDbKeyCache storage', () => {
     // A value written under the old key decrypts with a cache that loaded the key before clear.
     const iv = new Uint8Array(12);
     const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, before as CryptoKey, utf8('x'));
-    await expect(crypto.subtle.decrypt({ name: 'AES-GCM', iv }, (await rawGet(f, WRAPPING_KEY_ID)) as CryptoKey, ct)).resolves.toBeDefined();
+    await expect(
+      crypto.subtle.decrypt({ name: 'AES-GCM', iv }, (await rawGet(f, WRAPPING_KEY_ID)) as CryptoKey, ct),
+    ).resolves.toBeDefined();
   });
 
   it('destroy deletes the database, wrapping key included; the cache works again afterwards with a new key', async () => {
@@ -444,7 +451,9 @@ describe('IndexedDbKeyCache secrets in memory and logs', () => {
   });
 
   it('writes nothing to the console, in success or failure', async () => {
-    const spies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => undefined));
+    const spies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation(() => undefined),
+    );
     const f = new IDBFactory();
     const cache = new IndexedDbKeyCache({ indexedDB: f, now: () => T0 });
     await cache.put(sampleKey());
@@ -476,10 +485,17 @@ describe('IndexedDbKeyCache without usable IndexedDB', () => {
   it('rejects open() with STORAGE_UNAVAILABLE when the browser refuses to open the database, and tries again next time', async () => {
     let refuse = true;
     const factory = factoryWithOpen(new IDBFactory(), () =>
-      refuse ? refusingRequest(new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError')) : undefined,
+      refuse
+        ? refusingRequest(
+            new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError'),
+          )
+        : undefined,
     );
     const cache = new IndexedDbKeyCache({ indexedDB: factory, now: () => T0 });
-    const e = await cache.open().then(() => undefined, (err: unknown) => err);
+    const e = await cache.open().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(KryptonError.is(e, 'STORAGE_UNAVAILABLE')).toBe(true);
     expect((e as KryptonError).message).toContain('InvalidStateError');
     await expect(cache.get(IMSI_A)).rejects.toSatisfy((err) => KryptonError.is(err, 'STORAGE_UNAVAILABLE'));

@@ -450,7 +450,12 @@ function addStore(db: IDBDatabase): void {
   if (!db.objectStoreNames.contains(KEY_CACHE_STORE)) db.createObjectStore(KEY_CACHE_STORE);
 }
 
-function openRequest(factory: IDBFactory, name: string, version: number | undefined, upgrade: (db: IDBDatabase) => void = addStore): Promise<IDBDatabase> {
+function openRequest(
+  factory: IDBFactory,
+  name: string,
+  version: number | undefined,
+  upgrade: (db: IDBDatabase) => void = addStore,
+): Promise<IDBDatabase> {
   return new Promise<IDBDatabase>((resolve, reject) => {
     let req: IDBOpenDBRequest;
     try {
@@ -482,10 +487,13 @@ function isDomError(e: unknown, name: string): boolean {
 }
 
 function storageFailure(cause: unknown): KryptonError {
-  const name = typeof cause === 'object' && cause !== null && typeof (cause as { name?: unknown }).name === 'string' ? (cause as { name: string }).name : 'unknown error';
+  const name =
+    typeof cause === 'object' && cause !== null && typeof (cause as { name?: unknown }).name === 'string'
+      ? (cause as { name: string }).name
+      : 'unknown error';
   return keyCacheError(
     `The browser refused to read or write the key cache (${name}).`,
-    'Clear this site\'s data or free some disk space, or run with the key cache disabled: each run will then agree a new key with the SIM.',
+    "Clear this site's data or free some disk space, or run with the key cache disabled: each run will then agree a new key with the SIM.",
     cause,
   );
 }

@@ -139,7 +139,10 @@ export function keyCacheContract(label: string, make: (now: () => number) => Key
         { ...sampleKey(), createdAt: Number.NaN },
       ];
       for (const key of bad) {
-        const e = await cache.put(key).then(() => undefined, (err: unknown) => err);
+        const e = await cache.put(key).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
         expect(KryptonError.is(e, 'BAD_INPUT'), JSON.stringify({ ...key, ck: key.ck.length })).toBe(true);
         expect((e as Error).message).not.toContain('a1b2c3');
       }

@@ -44,7 +44,13 @@ export const KEY_CACHE_CLOCK_TOLERANCE_MS = 5 * 60 * 1000;
 export type KeyCacheClock = () => number;
 
 /** Builds a cache entry for a key agreed now, living `ttlMs` (default one hour); `ck` is kept, not copied. */
-export function newCachedKey(imsi: string, keyId: string, ck: Bytes, now: number = Date.now(), ttlMs: number = DEFAULT_KEY_TTL_MS): CachedKey {
+export function newCachedKey(
+  imsi: string,
+  keyId: string,
+  ck: Bytes,
+  now: number = Date.now(),
+  ttlMs: number = DEFAULT_KEY_TTL_MS,
+): CachedKey {
   return { imsi, keyId, ck, createdAt: now, expiresAt: now + ttlMs };
 }
 
@@ -59,7 +65,10 @@ const IMSI_PATTERN = /^[0-9]{6,15}$/;
 export function checkImsi(imsi: unknown): asserts imsi is string {
   // The message never echoes the value: callers sometimes pass the wrong field, which may be a secret.
   if (typeof imsi !== 'string' || !IMSI_PATTERN.test(imsi)) {
-    throw badInput('The key cache was given an IMSI that is not 6 to 15 digits.', 'This is a bug in the calling code: pass the IMSI read from the SIM.');
+    throw badInput(
+      'The key cache was given an IMSI that is not 6 to 15 digits.',
+      'This is a bug in the calling code: pass the IMSI read from the SIM.',
+    );
   }
 }
 
@@ -68,13 +77,22 @@ export function checkCachedKey(key: CachedKey): void {
   if (typeof key !== 'object' || key === null) throw badInput('The key cache was given no key.', 'This is a bug in the calling code.');
   checkImsi(key.imsi);
   if (typeof key.keyId !== 'string' || key.keyId.length === 0 || key.keyId.length > 1024) {
-    throw badInput('The key cache was given an empty or oversized keyId.', 'This is a bug in the calling code: pass the keyId the Keys API returned.');
+    throw badInput(
+      'The key cache was given an empty or oversized keyId.',
+      'This is a bug in the calling code: pass the keyId the Keys API returned.',
+    );
   }
   if (!(key.ck instanceof Uint8Array) || key.ck.length !== CK_LENGTH) {
-    throw badInput(`The key cache was given a CK that is not ${CK_LENGTH} bytes.`, 'This is a bug in the calling code: pass the CK from the SIM authentication.');
+    throw badInput(
+      `The key cache was given a CK that is not ${CK_LENGTH} bytes.`,
+      'This is a bug in the calling code: pass the CK from the SIM authentication.',
+    );
   }
   if (!Number.isFinite(key.createdAt) || !Number.isFinite(key.expiresAt) || key.expiresAt <= key.createdAt) {
-    throw badInput('The key cache was given a key whose expiry is not after its creation.', 'This is a bug in the calling code: set expiresAt = createdAt + TTL.');
+    throw badInput(
+      'The key cache was given a key whose expiry is not after its creation.',
+      'This is a bug in the calling code: set expiresAt = createdAt + TTL.',
+    );
   }
 }
 

@@ -60,10 +60,18 @@ export async function openKeyCache(options: OpenKeyCacheOptions = {}): Promise<O
   } catch (e) {
     // A late open must not leave a connection behind that blocks another tab's upgrade or delete.
     const late = cache;
-    if (late !== undefined && opening !== undefined) void opening.then(() => late.close(), () => undefined);
+    if (late !== undefined && opening !== undefined)
+      void opening.then(
+        () => late.close(),
+        () => undefined,
+      );
     const fallback = KryptonError.is(e)
       ? e
-      : keyCacheError('The key cache could not be opened, so agreed keys are kept in memory for this page only.', 'Run with the key cache disabled to hide this message.', e);
+      : keyCacheError(
+          'The key cache could not be opened, so agreed keys are kept in memory for this page only.',
+          'Run with the key cache disabled to hide this message.',
+          e,
+        );
     return { cache: new MemoryKeyCache({ now: options.now }), kind: 'memory', persistent: false, fallback };
   } finally {
     if (timer !== undefined) clearTimeout(timer);

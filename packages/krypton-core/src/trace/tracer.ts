@@ -60,5 +60,8 @@ export class Tracer {
 /** The code and message of any thrown value, for a trace. */
 export function failureOf(e: unknown): TraceFailure {
   const err = e as Partial<KryptonError> | undefined;
-  return { code: typeof err?.code === 'string' ? err.code : 'UNEXPECTED', message: typeof err?.message === 'string' ? err.message : String(e) };
+  return {
+    code: typeof err?.code === 'string' ? err.code : 'UNEXPECTED',
+    message: typeof err?.message === 'string' ? err.message : String(e),
+  };
 }

@@ -36,7 +36,8 @@ export function parseAuthenticateResponse(data: Uint8Array): AuthenticateResult 
   const take = (what: string, min: number, max: number): Bytes => {
     if (i >= data.length) throw malformed(`AUTHENTICATE: ${what} is missing`);
     const length = data[i]!;
-    if (length < min || length > max) throw malformed(`AUTHENTICATE: ${what} of ${length} bytes (${min === max ? min : `${min} to ${max}`} expected)`);
+    if (length < min || length > max)
+      throw malformed(`AUTHENTICATE: ${what} of ${length} bytes (${min === max ? min : `${min} to ${max}`} expected)`);
     if (i + 1 + length > data.length) throw malformed(`AUTHENTICATE: ${what} is cut short`);
     const value = data.slice(i + 1, i + 1 + length);
     i += 1 + length;

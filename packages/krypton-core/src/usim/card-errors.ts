@@ -41,7 +41,7 @@ export function pinBlocked(pukTriesLeft: number | undefined, sw: number): Krypto
   const puk = pukTriesLeft === undefined ? '' : ` (${plural(pukTriesLeft, 'PUK try', 'PUK tries')} left)`;
   return new KryptonError(
     'PIN_BLOCKED',
-    'The SIM\'s PIN is blocked after too many wrong tries.',
+    "The SIM's PIN is blocked after too many wrong tries.",
     `Unblock it with the PUK from the SIM's card holder or its provider${puk}.`,
     { sw, ...(pukTriesLeft === undefined ? {} : { triesLeft: pukTriesLeft }) },
   );
@@ -49,10 +49,15 @@ export function pinBlocked(pukTriesLeft: number | undefined, sw: number): Krypto
 
 /** PUK_BLOCKED: the PUK has no tries left; the card can no longer be unblocked. */
 export function pukBlocked(sw: number): KryptonError {
-  return new KryptonError('PUK_BLOCKED', "The SIM's PUK is blocked: this SIM can no longer be unlocked.", 'Ask the SIM\'s provider for a replacement SIM.', {
-    sw,
-    triesLeft: 0,
-  });
+  return new KryptonError(
+    'PUK_BLOCKED',
+    "The SIM's PUK is blocked: this SIM can no longer be unlocked.",
+    "Ask the SIM's provider for a replacement SIM.",
+    {
+      sw,
+      triesLeft: 0,
+    },
+  );
 }
 
 /** MAC_FAILURE: the card rejected AUTN (`9862`, TS 31.102 §7.3.1). */
@@ -67,7 +72,12 @@ export function macFailure(): KryptonError {
 
 /** NO_USIM: the card has no USIM application that can be selected. */
 export function noUsim(why: string, sw?: number): KryptonError {
-  return new KryptonError('NO_USIM', `The card has no usable USIM application: ${why}.`, 'Use a 3G/4G IoT SIM (a USIM), such as a SORACOM IoT SIM, and check it is inserted the right way.', sw === undefined ? {} : { sw });
+  return new KryptonError(
+    'NO_USIM',
+    `The card has no usable USIM application: ${why}.`,
+    'Use a 3G/4G IoT SIM (a USIM), such as a SORACOM IoT SIM, and check it is inserted the right way.',
+    sw === undefined ? {} : { sw },
+  );
 }
 
 /** CARD_ERROR: an answer no rule above covers, with the status word explained. */
@@ -82,5 +92,9 @@ export function cardError(sw: number, what: string): KryptonError {
 
 /** TRANSPORT_BUSY at the USIM level: a second operation while one is running on the same session. */
 export function sessionBusy(): KryptonError {
-  return new KryptonError('TRANSPORT_BUSY', 'The SIM is busy with another operation.', 'Wait for the running operation to finish, then try again.');
+  return new KryptonError(
+    'TRANSPORT_BUSY',
+    'The SIM is busy with another operation.',
+    'Wait for the running operation to finish, then try again.',
+  );
 }

@@ -148,7 +148,9 @@ export function parsePinStatusTemplate(value: Uint8Array): PinStatusEntry[] {
     const enabled = ((psDo.value[index >> 3]! << (index & 7)) & 0x80) !== 0;
     const next = dos[i + 1];
     const usage = next?.tag === 0x95 && next.value.length === 1 ? next.value[0]! : undefined;
-    entries.push(usage === undefined ? { keyReference: d.value[0]!, enabled } : { keyReference: d.value[0]!, enabled, usageQualifier: usage });
+    entries.push(
+      usage === undefined ? { keyReference: d.value[0]!, enabled } : { keyReference: d.value[0]!, enabled, usageQualifier: usage },
+    );
   }
   return entries;
 }

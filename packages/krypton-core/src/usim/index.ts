@@ -1,6 +1,14 @@
 export { Usim, type UsimOptions, type UsimCallOptions, type VerifyPinOptions, type PinState } from './usim.ts';
 export { parseBerTlv, findTlv, type Tlv, type BerTlvOptions } from './ber-tlv.ts';
-export { parseFcp, parseFileDescriptor, parsePinStatusTemplate, type Fcp, type FileDescriptor, type FileStructure, type PinStatusEntry } from './fcp.ts';
+export {
+  parseFcp,
+  parseFileDescriptor,
+  parsePinStatusTemplate,
+  type Fcp,
+  type FileDescriptor,
+  type FileStructure,
+  type PinStatusEntry,
+} from './fcp.ts';
 export { parseEfDirRecord, isUsimAid, USIM_AID_PREFIX, type ApplicationTemplate } from './ef-dir.ts';
 export { parseAuthenticateResponse, type AuthenticateResult } from './authenticate-response.ts';
 export { decodeEfIccid, EF_ICCID_LENGTH } from './ef-iccid.ts';

@@ -35,7 +35,8 @@ export function selectByFid(fid: number, answer: SelectAnswer): Bytes {
 
 /** READ BINARY of the EF with this SFI (P1 = 100 SSSSS, TS 102 221 §11.1.3.2 Table 11.10), from offset 0. */
 export function readBinaryBySfi(sfi: number, length: number): Bytes {
-  if (!Number.isInteger(sfi) || sfi < 1 || sfi > 30) throw new KryptonError('BAD_INPUT', `SFI ${sfi} is out of range.`, 'This is a bug in Krypton Web; report it with the trace.');
+  if (!Number.isInteger(sfi) || sfi < 1 || sfi > 30)
+    throw new KryptonError('BAD_INPUT', `SFI ${sfi} is out of range.`, 'This is a bug in Krypton Web; report it with the trace.');
   return caseTwo({ cla: CLA, ins: INS.READ_BINARY, p1: 0x80 | sfi, p2: 0x00 }, length);
 }
 
@@ -78,7 +79,11 @@ export function unblockPinCommand(pukBlock: Uint8Array, newPinBlock: Uint8Array,
  */
 export function authenticateCommand(rand: Uint8Array, autn: Uint8Array): Bytes {
   if (rand.length !== 16 || autn.length !== 16) {
-    throw new KryptonError('BAD_INPUT', `RAND and AUTN are 16 bytes each (got ${rand.length} and ${autn.length}).`, 'Check the challenge the Keys API returned; start the key agreement again.');
+    throw new KryptonError(
+      'BAD_INPUT',
+      `RAND and AUTN are 16 bytes each (got ${rand.length} and ${autn.length}).`,
+      'Check the challenge the Keys API returned; start the key agreement again.',
+    );
   }
   const data = new Uint8Array(34);
   data[0] = 16;

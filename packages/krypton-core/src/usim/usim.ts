@@ -107,7 +107,11 @@ export class Usim {
     this.imsiSource = options.imsiSource;
     if (options.usimAid !== undefined) {
       if (options.usimAid.length < 1 || options.usimAid.length > 16) {
-        throw new KryptonError('BAD_INPUT', `A remembered USIM AID has 1 to 16 bytes, not ${options.usimAid.length}.`, 'Forget the remembered AID for this SIM; it will be read again from the card.');
+        throw new KryptonError(
+          'BAD_INPUT',
+          `A remembered USIM AID has 1 to 16 bytes, not ${options.usimAid.length}.`,
+          'Forget the remembered AID for this SIM; it will be read again from the card.',
+        );
       }
       this.aid = new Uint8Array(options.usimAid);
     }
@@ -336,7 +340,10 @@ export class Usim {
     this.sel.selectedEf(EF_DIR);
     const descriptor = dir.data.length > 0 ? parseFcp(dir.data).descriptor : undefined;
     // Without a record length, Le=00 asks for the whole record (a T=0 card answers 6Cxx with the length).
-    const le = descriptor?.recordLength !== undefined && descriptor.recordLength >= 1 && descriptor.recordLength <= 256 ? descriptor.recordLength : 256;
+    const le =
+      descriptor?.recordLength !== undefined && descriptor.recordLength >= 1 && descriptor.recordLength <= 256
+        ? descriptor.recordLength
+        : 256;
     const count = Math.min(descriptor?.recordCount ?? MAX_RECORD, MAX_RECORD);
     let found: Bytes | undefined;
     for (let n = 1; n <= count && found === undefined; n++) {
@@ -360,7 +367,12 @@ export class Usim {
   }
 
   // SELECT with P2=0C when no data is wanted, or 04 for cards that refuse 0C (remembered per session).
-  private async select<T>(build: (target: T, answer: SelectAnswer) => Bytes, target: T, answer: SelectAnswer, call: Call): Promise<ResponseApdu> {
+  private async select<T>(
+    build: (target: T, answer: SelectAnswer) => Bytes,
+    target: T,
+    answer: SelectAnswer,
+    call: Call,
+  ): Promise<ResponseApdu> {
     const mode: SelectAnswer = answer === 'none' && this.noDataSelect === false ? 'fcp' : answer;
     const r = await this.send(build(target, mode), call);
     if (mode === 'none' && NO_DATA_REFUSED.has(r.sw)) {

@@ -64,15 +64,23 @@ describe('command builders (ISO 7816-4 §5.1, short form)', () => {
   it('builds any valid header into exactly 4, 5, 5+Lc or 6+Lc bytes', () => {
     const byte = fc.integer({ min: 0, max: 255 });
     fc.assert(
-      fc.property(byte, byte.filter((i) => (i & 0xf0) !== 0x60 && (i & 0xf0) !== 0x90), byte, byte, fc.uint8Array({ minLength: 1, maxLength: 255 }), fc.integer({ min: 1, max: 256 }), (cla, ins, p1, p2, data, le) => {
-        fc.pre(cla !== 0xff);
-        const h = { cla, ins, p1, p2 };
-        const c4 = caseFour(h, data, le);
-        expect(c4.length).toBe(6 + data.length);
-        expect(c4[4]).toBe(data.length);
-        expect(c4[c4.length - 1]).toBe(le & 0xff);
-        expect(Array.from(c4.subarray(5, 5 + data.length))).toEqual(Array.from(data));
-      }),
+      fc.property(
+        byte,
+        byte.filter((i) => (i & 0xf0) !== 0x60 && (i & 0xf0) !== 0x90),
+        byte,
+        byte,
+        fc.uint8Array({ minLength: 1, maxLength: 255 }),
+        fc.integer({ min: 1, max: 256 }),
+        (cla, ins, p1, p2, data, le) => {
+          fc.pre(cla !== 0xff);
+          const h = { cla, ins, p1, p2 };
+          const c4 = caseFour(h, data, le);
+          expect(c4.length).toBe(6 + data.length);
+          expect(c4[4]).toBe(data.length);
+          expect(c4[c4.length - 1]).toBe(le & 0xff);
+          expect(Array.from(c4.subarray(5, 5 + data.length))).toEqual(Array.from(data));
+        },
+      ),
     );
   });
 });

@@ -7,7 +7,10 @@ import { ScriptedLink } from './scripted-link.test-support.ts';
 
 function tracer(events: TraceEvent[]): Tracer {
   let t = 0;
-  return new Tracer((e) => events.push(e), () => (t += 2));
+  return new Tracer(
+    (e) => events.push(e),
+    () => (t += 2),
+  );
 }
 
 describe('exchange', () => {
@@ -23,7 +26,13 @@ describe('exchange', () => {
     const apdus = events.filter((e) => e.type === 'apdu');
     expect(apdus).toEqual([
       { type: 'apdu', step: 'imsi', command: '00a40004022f00', response: '611c', durationMs: 2 },
-      { type: 'apdu', step: 'imsi', command: '00c000001c', response: '621a8205422100260283022f008a01058b032f06018002004c8801f09000', durationMs: 2 },
+      {
+        type: 'apdu',
+        step: 'imsi',
+        command: '00c000001c',
+        response: '621a8205422100260283022f008a01058b032f06018002004c8801f09000',
+        durationMs: 2,
+      },
     ]);
   });
 
@@ -50,7 +59,12 @@ describe('exchange', () => {
 
   it('maps transport errors by name and code, with an action', async () => {
     for (const code of ['TRANSPORT_BUSY', 'TRANSPORT_CLOSED', 'TRANSPORT_FAILED', 'NO_CARD', 'ABORTED', 'TIMEOUT'] as const) {
-      const failing = { kind: 'x', name: 'x', transmit: () => Promise.reject(new TransportError(code, `link says ${code}`)), close: async () => {} };
+      const failing = {
+        kind: 'x',
+        name: 'x',
+        transmit: () => Promise.reject(new TransportError(code, `link says ${code}`)),
+        close: async () => {},
+      };
       const err = await exchange(failing, fromHex('00B0870009')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KryptonError);
       expect((err as KryptonError).code).toBe(code);

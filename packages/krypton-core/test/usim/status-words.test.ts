@@ -45,12 +45,17 @@ describe('status-word table', () => {
     STATUS_WORDS.forEach((e, i) => {
       // A wildcard entry is reachable when some value it matches (x = F) resolves to it.
       const concrete = parseInt(e.pattern.replace(/x/g, 'F'), 16);
-      expect(STATUS_WORDS.findIndex((o) => matchesStatusWord(o.pattern, concrete)), e.pattern).toBe(i);
+      expect(
+        STATUS_WORDS.findIndex((o) => matchesStatusWord(o.pattern, concrete)),
+        e.pattern,
+      ).toBe(i);
     });
   });
   it('explains every status word with non-empty text', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffff }), (sw) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), (sw) => {
         expect(explainStatusWord(sw).length).toBeGreaterThan(0);
-      }));
+      }),
+    );
   });
 });

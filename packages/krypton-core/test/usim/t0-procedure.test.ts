@@ -175,30 +175,36 @@ describe('runT0, table of exchanges', () => {
 
   it('reassembles any data however the card splits it into 61xx chunks', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 600 }), fc.array(fc.integer({ min: 1, max: 256 }), { minLength: 1, maxLength: 12 }), async (data, sizes) => {
-        // The card hands out chunks of the given sizes, announcing what is left with 61xx.
-        let offset = 0;
-        let turn = 0;
-        const card = async (c: Uint8Array): Promise<Uint8Array> => {
-          if (c[1] === 0xc0) {
-            const le = c[4] === 0 ? 256 : c[4]!;
-            const chunk = data.slice(offset, offset + le);
-            offset += chunk.length;
-            const left = data.length - offset;
-            if (left === 0) return concatBytes(chunk, fromHex('9000'));
-            const next = Math.min(left, sizes[turn++ % sizes.length]!);
-            return concatBytes(chunk, Uint8Array.of(0x61, next & 0xff));
-          }
-          return Uint8Array.of(0x61, Math.min(data.length, sizes[turn++ % sizes.length]!) & 0xff);
-        };
-        const r = await runT0(card, fromHex('00CA000000'), { maxRounds: 1000 });
-        expect(r.sw).toBe(0x9000);
-        expect(toHex(r.data)).toBe(toHex(data));
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.array(fc.integer({ min: 1, max: 256 }), { minLength: 1, maxLength: 12 }),
+        async (data, sizes) => {
+          // The card hands out chunks of the given sizes, announcing what is left with 61xx.
+          let offset = 0;
+          let turn = 0;
+          const card = async (c: Uint8Array): Promise<Uint8Array> => {
+            if (c[1] === 0xc0) {
+              const le = c[4] === 0 ? 256 : c[4]!;
+              const chunk = data.slice(offset, offset + le);
+              offset += chunk.length;
+              const left = data.length - offset;
+              if (left === 0) return concatBytes(chunk, fromHex('9000'));
+              const next = Math.min(left, sizes[turn++ % sizes.length]!);
+              return concatBytes(chunk, Uint8Array.of(0x61, next & 0xff));
+            }
+            return Uint8Array.of(0x61, Math.min(data.length, sizes[turn++ % sizes.length]!) & 0xff);
+          };
+          const r = await runT0(card, fromHex('00CA000000'), { maxRounds: 1000 });
+          expect(r.sw).toBe(0x9000);
+          expect(toHex(r.data)).toBe(toHex(data));
+        },
+      ),
     );
   });
 
   it('uses the GET RESPONSE class the command needs', () => {
-    expect([0x00, 0x01, 0x03, 0x80, 0x81, 0xa0, 0x40, 0x4f, 0x61].map(getResponseClass)).toEqual([0x00, 0x01, 0x03, 0x00, 0x01, 0xa0, 0x40, 0x4f, 0x41]);
+    expect([0x00, 0x01, 0x03, 0x80, 0x81, 0xa0, 0x40, 0x4f, 0x61].map(getResponseClass)).toEqual([
+      0x00, 0x01, 0x03, 0x00, 0x01, 0xa0, 0x40, 0x4f, 0x41,
+    ]);
   });
 });

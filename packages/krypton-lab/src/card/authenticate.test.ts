@@ -85,7 +85,9 @@ describe('AUTHENTICATE on the demo SIMs (TS 31.102 §7.1.2)', () => {
     const answer = await authenticate(card, RAND, await networkAutn(profile, RAND, sqn));
     const m = await Milenage.withOpc(fromHex(profile.k), fromHex(profile.opc));
     const expected = await m.compute(RAND, sqn, fromHex(profile.amf));
-    expect(answer).toBe('db08' + toHex(expected.res) + '10' + toHex(expected.ck) + '10' + toHex(expected.ik) + '08' + c3(expected.ck, expected.ik) + '9000');
+    expect(answer).toBe(
+      'db08' + toHex(expected.res) + '10' + toHex(expected.ck) + '10' + toHex(expected.ik) + '08' + c3(expected.ck, expected.ik) + '9000',
+    );
     expect(card.seqArray[0]).toBe(2);
     expect(toHex(card.highestSqn)).toBe(toHex(sqn));
   });
@@ -100,7 +102,8 @@ describe('AUTHENTICATE on the demo SIMs (TS 31.102 §7.1.2)', () => {
   it('accepts an older SEQ under another IND, but not a SEQ at or below the one stored for its IND', async () => {
     const { card, profile } = await demoCard('demo');
     await send(card, SELECT_ADF);
-    const run = async (seq: number, ind: number): Promise<string> => (await authenticate(card, RAND, await networkAutn(profile, RAND, sqnOf(seq, ind)))).slice(0, 2);
+    const run = async (seq: number, ind: number): Promise<string> =>
+      (await authenticate(card, RAND, await networkAutn(profile, RAND, sqnOf(seq, ind)))).slice(0, 2);
     expect(await run(5, 1)).toBe('db');
     expect(await run(3, 2)).toBe('db'); // older than SEQ 5, but IND 2 still holds SEQ 1
     expect(await run(4, 2)).toBe('db');

@@ -90,7 +90,16 @@ export async function authenticate(apdu: CommandApdu, session: CardSession, stat
       return outgoing(concatBytes(Uint8Array.of(TAG_SYNC_FAILURE, result.auts.length), result.auts));
     case 'success': {
       const { res, ck, ik, kc } = result;
-      const answer = concatBytes(Uint8Array.of(TAG_SUCCESS, res.length), res, Uint8Array.of(ck.length), ck, Uint8Array.of(ik.length), ik, Uint8Array.of(kc.length), kc);
+      const answer = concatBytes(
+        Uint8Array.of(TAG_SUCCESS, res.length),
+        res,
+        Uint8Array.of(ck.length),
+        ck,
+        Uint8Array.of(ik.length),
+        ik,
+        Uint8Array.of(kc.length),
+        kc,
+      );
       wipeAll(res, ck, ik, kc);
       return outgoing(answer);
     }

@@ -137,7 +137,11 @@ describe('power and robustness', () => {
       fc.integer({ min: 0, max: 255 }),
       fc.integer({ min: 0, max: 255 }),
     );
-    const body = fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ minLength: 1, maxLength: 1 }), fc.uint8Array({ minLength: 1, maxLength: 40 }).map((d) => Uint8Array.of(d.length, ...d)));
+    const body = fc.oneof(
+      fc.constant(new Uint8Array(0)),
+      fc.uint8Array({ minLength: 1, maxLength: 1 }),
+      fc.uint8Array({ minLength: 1, maxLength: 40 }).map((d) => Uint8Array.of(d.length, ...d)),
+    );
     await fc.assert(
       fc.asyncProperty(header, body, async ([cla, ins, p1, p2], rest) => {
         expectWellFormed(await card.transmit(Uint8Array.of(cla, ins, p1, p2, ...rest)));

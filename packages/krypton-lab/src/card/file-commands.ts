@@ -22,7 +22,8 @@ const MAX_AID_LENGTH = 16;
 /** SELECT (TS 102 221 §11.1.1): changes the selection and, with P2=04, returns the FCP (via `61xx` on T=0). */
 export function select(apdu: CommandApdu, session: CardSession): Reply {
   const { p1, p2 } = apdu;
-  if (p1 !== SELECT_BY_FID && p1 !== SELECT_BY_NAME && p1 !== SELECT_PATH_FROM_MF && p1 !== SELECT_PATH_FROM_DF) return reply(SW.WRONG_P1P2_FUNCTION);
+  if (p1 !== SELECT_BY_FID && p1 !== SELECT_BY_NAME && p1 !== SELECT_PATH_FROM_MF && p1 !== SELECT_PATH_FROM_DF)
+    return reply(SW.WRONG_P1P2_FUNCTION);
   if (p2 !== RETURN_FCP && p2 !== RETURN_NOTHING) return reply(SW.WRONG_P1P2_FUNCTION);
   const data = commandData(apdu);
   if (data === undefined) return reply(SW.WRONG_LENGTH);

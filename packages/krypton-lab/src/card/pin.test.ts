@@ -19,9 +19,11 @@ describe('PIN blocks (TS 102 221 §9.5.1)', () => {
   });
 
   it('round-trips every 4 to 8 digit PIN', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[0-9]{4,8}$/), (pin) => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{4,8}$/), (pin) => {
         expect(decodePinBlock(encodePinBlock(pin))).toBe(pin);
-      }));
+      }),
+    );
     expect(toHex(encodePinBlock('1234'))).toBe('31323334ffffffff');
   });
 });

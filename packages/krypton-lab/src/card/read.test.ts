@@ -79,7 +79,12 @@ describe('READ RECORD (TS 102 221 §11.1.5)', () => {
     ['SFI 1F (RFU)', ['00a4000c022f00'], '00b201fc26', '6a86'],
     ['by SFI 1E (EF_DIR) from the MF', [], '00b201f426', DIR_RECORD_1 + '9000'],
     ['by an SFI the current DF lacks', [], '00b2013c26', '6a82'],
-    ['EF_MSISDN with PIN1 disabled', [SELECT_ADF, '00a4000c026f40'], '00b201041c', 'ff'.repeat(14) + '0791180000000010ffffffff' + 'ffff' + '9000'],
+    [
+      'EF_MSISDN with PIN1 disabled',
+      [SELECT_ADF, '00a4000c026f40'],
+      '00b201041c',
+      'ff'.repeat(14) + '0791180000000010ffffffff' + 'ffff' + '9000',
+    ],
     ['without P3', ['00a4000c022f00'], '00b20104', '6700'],
   ])('%s', async (_label, setup: string[], apdu, expected) => {
     const { card } = await demoCard('demo');

@@ -142,12 +142,19 @@ async function readImsi(card: VirtualUsim, adf: Uint8Array): Promise<string> {
   return decodeTBCD(rsp.slice(1, rsp[0]! + 1)).slice(1);
 }
 
-async function authenticateGo(card: VirtualUsim, adf: Uint8Array, rand: Uint8Array, autn: Uint8Array): Promise<{ res: Uint8Array; ck: Uint8Array; ik: Uint8Array; kc: Uint8Array } | { auts: Uint8Array }> {
+async function authenticateGo(
+  card: VirtualUsim,
+  adf: Uint8Array,
+  rand: Uint8Array,
+  autn: Uint8Array,
+): Promise<{ res: Uint8Array; ck: Uint8Array; ik: Uint8Array; kc: Uint8Array } | { auts: Uint8Array }> {
   let rsp = await card.transmit(select(0x04, 0x04, adf));
   if (!isSuccessfulSW(rsp)) throw new Error('unsuccessful response for SELECT ADF');
   rsp = await card.transmit(getResponse(rsp[rsp.length - 1]!));
   if (!isSuccessfulSW(rsp)) throw new Error('unsuccessful response for GET RESPONSE');
-  rsp = await card.transmit(concatBytes(Uint8Array.of(0x00, 0x88, 0x00, 0x81, rand.length + autn.length + 2, rand.length), rand, Uint8Array.of(autn.length), autn));
+  rsp = await card.transmit(
+    concatBytes(Uint8Array.of(0x00, 0x88, 0x00, 0x81, rand.length + autn.length + 2, rand.length), rand, Uint8Array.of(autn.length), autn),
+  );
   const sw1 = rsp[rsp.length - 2];
   if (sw1 !== 0x61 && sw1 !== 0x6e) throw new Error('unsuccessful response for AUTHENTICATE');
   rsp = await card.transmit(getResponse(rsp[rsp.length - 1]!));

@@ -8,11 +8,13 @@ describe('SQN = SEQ ‖ IND', () => {
     expect(splitSqn(0x3f)).toEqual({ seq: 1, ind: 31 });
     expect(joinSqn(1, 0)).toBe(0x20);
     expect(sqnFromBytes(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff))).toBe(2 ** 48 - 1);
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (n) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (n) => {
         expect(sqnFromBytes(sqnToBytes(n))).toBe(n);
         const { seq, ind } = splitSqn(n);
         expect(joinSqn(seq, ind)).toBe(n);
-      }));
+      }),
+    );
   });
 
   it('rejects values outside 48 bits', () => {

@@ -69,7 +69,8 @@ export class SqnFreshness {
   static fromState(state: SqnState): SqnFreshness {
     if (state.seqMs.length !== IND_COUNT) throw new RangeError(`SEQ_MS array must have ${IND_COUNT} entries`);
     const maxSeq = 2 ** (48 - IND_BITS);
-    for (const s of state.seqMs) if (!Number.isInteger(s) || s < 0 || s >= maxSeq) throw new RangeError(`SEQ_MS value ${s} is not a 43-bit value`);
+    for (const s of state.seqMs)
+      if (!Number.isInteger(s) || s < 0 || s >= maxSeq) throw new RangeError(`SEQ_MS value ${s} is not a 43-bit value`);
     sqnToBytes(state.highestSqn);
     const { seq } = splitSqn(state.highestSqn);
     if (seq !== Math.max(...state.seqMs)) throw new RangeError('highestSqn must carry the highest SEQ_MS');

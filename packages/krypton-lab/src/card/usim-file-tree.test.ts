@@ -68,10 +68,15 @@ describe('USIM file tree', () => {
 
   it('builds a tree for any valid IMSI, ICCID and MSISDN', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[0-9]{6,15}$/), fc.stringMatching(/^[0-9]{18,20}$/), fc.stringMatching(/^[0-9]{0,15}$/), (imsi, iccid, msisdn) => {
-        const tree = buildUsimFileTree({ ...demo, imsi, iccid, msisdn });
-        expect(allFiles(tree).length).toBe(9);
-      }),
+      fc.property(
+        fc.stringMatching(/^[0-9]{6,15}$/),
+        fc.stringMatching(/^[0-9]{18,20}$/),
+        fc.stringMatching(/^[0-9]{0,15}$/),
+        (imsi, iccid, msisdn) => {
+          const tree = buildUsimFileTree({ ...demo, imsi, iccid, msisdn });
+          expect(allFiles(tree).length).toBe(9);
+        },
+      ),
     );
   });
 });

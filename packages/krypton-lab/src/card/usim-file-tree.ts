@@ -1,6 +1,14 @@
 import { concatBytes, encodeEfImsi, fromHex, toSwappedBcd } from '@krypton-web/krypton-core';
 import type { SimProfile } from '../profiles/index.ts';
-import { adopt, type ArrReference, type DedicatedFile, type FileNode, type LinearFixedEf, type ReadAccess, type TransparentEf } from './file-system.ts';
+import {
+  adopt,
+  type ArrReference,
+  type DedicatedFile,
+  type FileNode,
+  type LinearFixedEf,
+  type ReadAccess,
+  type TransparentEf,
+} from './file-system.ts';
 import { mncLengthForImsi } from './mnc-length.ts';
 import { tlv } from './tlv.ts';
 
@@ -73,7 +81,10 @@ export function buildUsimFileTree(profile: SimProfile, options: UsimFileOptions 
   adopt(
     mf,
     // TS 102 221 §13.1: EF_DIR, SFI 1E, one application template per record.
-    linearFixed(FID.EF_DIR, 'EF_DIR', 0x1e, 'always', mfArr(ARR_ALWAYS), EF_DIR_RECORD_LENGTH, [applicationTemplate(USIM_AID, 'USIM'), new Uint8Array(0)]),
+    linearFixed(FID.EF_DIR, 'EF_DIR', 0x1e, 'always', mfArr(ARR_ALWAYS), EF_DIR_RECORD_LENGTH, [
+      applicationTemplate(USIM_AID, 'USIM'),
+      new Uint8Array(0),
+    ]),
     // TS 102 221 §13.2: EF_ICCID, SFI 02, 10 bytes of swapped BCD, always readable.
     transparent(FID.EF_ICCID, 'EF_ICCID', 0x02, 'always', mfArr(ARR_ALWAYS), toSwappedBcd(profile.iccid, 10)),
     // TS 102 221 §13.4: EF_ARR, SFI 06.
@@ -116,10 +127,19 @@ export function msisdnRecord(msisdn: string): Uint8Array {
 }
 
 function dedicated(fid: number, name: string, arr: ArrReference, aid?: Uint8Array): DedicatedFile {
-  return aid ? { kind: 'df', fid, name, arr, aid, children: [], parent: undefined } : { kind: 'df', fid, name, arr, children: [], parent: undefined };
+  return aid
+    ? { kind: 'df', fid, name, arr, aid, children: [], parent: undefined }
+    : { kind: 'df', fid, name, arr, children: [], parent: undefined };
 }
 
-function transparent(fid: number, name: string, sfi: number | undefined, read: ReadAccess, arr: ArrReference, content: Uint8Array): TransparentEf {
+function transparent(
+  fid: number,
+  name: string,
+  sfi: number | undefined,
+  read: ReadAccess,
+  arr: ArrReference,
+  content: Uint8Array,
+): TransparentEf {
   const ef: TransparentEf = { kind: 'transparent', fid, name, read, arr, content, parent: undefined };
   return sfi === undefined ? ef : { ...ef, sfi };
 }

@@ -6,7 +6,16 @@ import { runLab } from './main.ts';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-const SET1 = ['--k', '465b5ce8b199b49faa5f0a2ee238a6bc', '--rand', '23553cbe9637a89d218ae64dae47bf35', '--sqn', 'ff9bb4d0b607', '--amf', 'b9b9'];
+const SET1 = [
+  '--k',
+  '465b5ce8b199b49faa5f0a2ee238a6bc',
+  '--rand',
+  '23553cbe9637a89d218ae64dae47bf35',
+  '--sqn',
+  'ff9bb4d0b607',
+  '--amf',
+  'b9b9',
+];
 
 async function inProcess(argv: string[]) {
   const out: string[] = [];
@@ -17,7 +26,9 @@ async function inProcess(argv: string[]) {
 
 describe('pnpm lab milenage', () => {
   it('prints one JSON line with TS 35.208 set 1 outputs, as a process started the documented way', async () => {
-    const { stdout, stderr } = await run('pnpm', ['lab', 'milenage', ...SET1, '--op', 'cdc202d5123e20f62b6d676ac72cb318'], { cwd: repoRoot });
+    const { stdout, stderr } = await run('pnpm', ['lab', 'milenage', ...SET1, '--op', 'cdc202d5123e20f62b6d676ac72cb318'], {
+      cwd: repoRoot,
+    });
     expect(stderr).toBe('');
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -60,7 +71,9 @@ describe('pnpm lab milenage', () => {
   });
 
   it('shows a bad command line from a real process as one line, no stack trace', async () => {
-    const failure = await run('pnpm', ['lab', 'milenage', '--k', 'xyz'], { cwd: repoRoot }).catch((e: { code: number; stderr: string; stdout: string }) => e);
+    const failure = await run('pnpm', ['lab', 'milenage', '--k', 'xyz'], { cwd: repoRoot }).catch(
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
     expect(failure).toMatchObject({ code: 2, stdout: '' });
     expect((failure as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   });

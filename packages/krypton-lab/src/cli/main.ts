@@ -31,7 +31,9 @@ export async function runLab(argv: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`lab ${name}: ${e.message}`);

@@ -51,7 +51,10 @@ describe('Cognito Identity emulator through @aws-sdk/client-cognito-identity', (
     const { identityId, token } = await pool.openIdToken('001010000000001');
     clock.offsetMs = (pool.tokenTtlSeconds + 60) * 1000;
     try {
-      await expect(exchange(identityId, token)).rejects.toMatchObject({ name: 'NotAuthorizedException', message: expect.stringMatching(/expired/i) });
+      await expect(exchange(identityId, token)).rejects.toMatchObject({
+        name: 'NotAuthorizedException',
+        message: expect.stringMatching(/expired/i),
+      });
     } finally {
       clock.offsetMs = 0;
     }
@@ -72,7 +75,9 @@ describe('Cognito Identity emulator through @aws-sdk/client-cognito-identity', (
   it('refuses a malformed identity id and a missing login', async () => {
     const { token } = await pool.openIdToken('001010000000001');
     await expect(exchange('not an id', token)).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(client.send(new GetCredentialsForIdentityCommand({ IdentityId: await pool.identityIdFor('1'), Logins: {} }))).rejects.toMatchObject({
+    await expect(
+      client.send(new GetCredentialsForIdentityCommand({ IdentityId: await pool.identityIdFor('1'), Logins: {} })),
+    ).rejects.toMatchObject({
       name: 'NotAuthorizedException',
     });
   });
@@ -80,19 +85,31 @@ describe('Cognito Identity emulator through @aws-sdk/client-cognito-identity', (
   it('answers browsers: preflight and errors carry CORS headers', async () => {
     const pre = await fetch(server.url, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:8787', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target,x-amz-user-agent' },
+      headers: {
+        Origin: 'http://localhost:8787',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-amz-target,x-amz-user-agent',
+      },
     });
     expect(pre.status).toBe(200);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
     expect(pre.headers.get('access-control-allow-headers')).toContain('x-amz-target');
-    const err = await fetch(server.url, { method: 'POST', headers: { Origin: 'http://localhost:8787', 'X-Amz-Target': 'AWSCognitoIdentityService.GetCredentialsForIdentity' }, body: '{' });
+    const err = await fetch(server.url, {
+      method: 'POST',
+      headers: { Origin: 'http://localhost:8787', 'X-Amz-Target': 'AWSCognitoIdentityService.GetCredentialsForIdentity' },
+      body: '{',
+    });
     expect(err.status).toBe(400);
     expect(err.headers.get('access-control-allow-origin')).toBe('*');
     expect(((await err.json()) as Record<string, string>).__type).toBe('SerializationException');
   });
 
   it('answers an unknown operation with UnknownOperationException', async () => {
-    const res = await fetch(server.url, { method: 'POST', headers: { 'X-Amz-Target': 'AWSCognitoIdentityService.DeleteIdentityPool' }, body: '{}' });
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'X-Amz-Target': 'AWSCognitoIdentityService.DeleteIdentityPool' },
+      body: '{}',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as Record<string, string>).__type).toBe('UnknownOperationException');
   });

@@ -23,7 +23,10 @@ export function cognitoIdentityApi(pool: IdentityPool): Hono {
 
   app.options('*', (c) => {
     c.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
-    c.header('Access-Control-Allow-Headers', c.req.header('access-control-request-headers') ?? 'content-type,x-amz-target,x-amz-user-agent');
+    c.header(
+      'Access-Control-Allow-Headers',
+      c.req.header('access-control-request-headers') ?? 'content-type,x-amz-target,x-amz-user-agent',
+    );
     c.header('Access-Control-Max-Age', '172800');
     return c.body(null, 200);
   });
@@ -38,7 +41,8 @@ export function cognitoIdentityApi(pool: IdentityPool): Hono {
     } catch {
       return awsError(c, 400, 'SerializationException', 'Request body is not valid JSON');
     }
-    if (typeof input !== 'object' || input === null) return awsError(c, 400, 'SerializationException', 'Request body must be a JSON object');
+    if (typeof input !== 'object' || input === null)
+      return awsError(c, 400, 'SerializationException', 'Request body must be a JSON object');
 
     switch (operation) {
       case 'GetCredentialsForIdentity':
@@ -55,9 +59,15 @@ export function cognitoIdentityApi(pool: IdentityPool): Hono {
 async function getCredentialsForIdentity(c: Context, pool: IdentityPool, input: Record<string, unknown>): Promise<Response> {
   const identityId = input.IdentityId;
   if (typeof identityId !== 'string' || !IDENTITY_ID_PATTERN.test(identityId) || identityId.length > 55) {
-    return awsError(c, 400, 'ValidationException', "1 validation error detected: Value at 'identityId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+");
+    return awsError(
+      c,
+      400,
+      'ValidationException',
+      "1 validation error detected: Value at 'identityId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+",
+    );
   }
-  if (!identityId.startsWith(`${pool.region}:`)) return awsError(c, 400, 'ResourceNotFoundException', `Identity '${identityId}' not found.`);
+  if (!identityId.startsWith(`${pool.region}:`))
+    return awsError(c, 400, 'ResourceNotFoundException', `Identity '${identityId}' not found.`);
   const logins = input.Logins;
   const token = typeof logins === 'object' && logins !== null ? (logins as Record<string, unknown>)[COGNITO_LOGIN_PROVIDER] : undefined;
   if (typeof token !== 'string' || token.length === 0) {

@@ -16,8 +16,19 @@ const OUTPUT_FIELDS = [
 ] as const satisfies ReadonlyArray<readonly [keyof MilenageOutput, keyof MilenageTestSet]>;
 
 const FIELD_LENGTHS = {
-  k: 16, rand: 16, sqn: 6, amf: 2, op: 16, opc: 16,
-  f1: 8, f1Star: 8, f2: 8, f3: 16, f4: 16, f5: 6, f5Star: 6,
+  k: 16,
+  rand: 16,
+  sqn: 6,
+  amf: 2,
+  op: 16,
+  opc: 16,
+  f1: 8,
+  f1Star: 8,
+  f2: 8,
+  f3: 16,
+  f4: 16,
+  f5: 6,
+  f5Star: 6,
 } as const satisfies Record<Exclude<keyof MilenageTestSet, 'set'>, number>;
 
 const inputs = (t: MilenageTestSet) => [fromHex(t.rand), fromHex(t.sqn), fromHex(t.amf)] as const;
@@ -72,9 +83,7 @@ describe('Milenage against 3GPP TS 35.208 §4.3 test sets 1–6', () => {
       const { macA, macS } = await fromOpc.f1(rand, sqn, amf);
       expect([toHex(macA), toHex(macS)], `set ${t.set} f1() alone`).toEqual([t.f1, t.f1Star]);
       const f2345 = await fromOpc.f2345(rand);
-      expect(hexOf({ macA, macS, ...f2345 }), `set ${t.set} f2345() alone`).toEqual(
-        hexOf(await fromOpc.compute(rand, sqn, amf)),
-      );
+      expect(hexOf({ macA, macS, ...f2345 }), `set ${t.set} f2345() alone`).toEqual(hexOf(await fromOpc.compute(rand, sqn, amf)));
     }
   });
 
@@ -110,10 +119,7 @@ describe('Milenage against 3GPP TS 35.208 §4.3 test sets 1–6', () => {
   it('gives the same results from withOp and withOpc for every set', async () => {
     for (const t of TS_35_208_TEST_SETS) {
       const k = fromHex(t.k);
-      const [fromOp, fromOpc] = await Promise.all([
-        Milenage.withOp(k, fromHex(t.op)),
-        Milenage.withOpc(k, fromHex(t.opc)),
-      ]);
+      const [fromOp, fromOpc] = await Promise.all([Milenage.withOp(k, fromHex(t.op)), Milenage.withOpc(k, fromHex(t.opc))]);
       expect(toHex(fromOp.opc), `set ${t.set}`).toBe(toHex(fromOpc.opc));
       const [a, b] = await Promise.all([fromOp.compute(...inputs(t)), fromOpc.compute(...inputs(t))]);
       expect(hexOf(a), `set ${t.set}`).toEqual(hexOf(b));
@@ -121,9 +127,7 @@ describe('Milenage against 3GPP TS 35.208 §4.3 test sets 1–6', () => {
   });
 
   it('gives the published results when every set is computed concurrently', async () => {
-    const instances = await Promise.all(
-      TS_35_208_TEST_SETS.map((t) => Milenage.withOp(fromHex(t.k), fromHex(t.op))),
-    );
+    const instances = await Promise.all(TS_35_208_TEST_SETS.map((t) => Milenage.withOp(fromHex(t.k), fromHex(t.op))));
     // Three rounds of compute, f1 and f2345 for all six sets, all in flight at once.
     const rounds = await Promise.all(
       [0, 1, 2].map(() =>

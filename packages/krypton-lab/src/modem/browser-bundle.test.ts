@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = resolve(here, '../..');
 /** What pages and workers bundle: everything in the modem folder except the stdio command and the tests. */
-const BROWSER_ENTRIES = ['index.ts', 'fake-web-serial.ts', 'fake-webusb.ts', 'huawei-modem.ts', 'emulator-channel.ts'].map((f) => join(here, f));
+const BROWSER_ENTRIES = ['index.ts', 'fake-web-serial.ts', 'fake-webusb.ts', 'huawei-modem.ts', 'emulator-channel.ts'].map((f) =>
+  join(here, f),
+);
 /** Bare imports the browser side may use: the product's core, itself checked free of Node by its own hygiene test. */
 const ALLOWED_PACKAGES = new Set(['@krypton-web/krypton-core']);
 
@@ -40,7 +42,9 @@ function importGraph(entries: string[]): { files: string[]; packages: Set<string
 describe('the modem emulator, the fake Web Serial and the fake WebUSB bundle into a page', () => {
   it('reach no Node built-in, Node global or unexpected package', () => {
     const { files, packages } = importGraph(BROWSER_ENTRIES);
-    expect(files.map((f) => relative(packageRoot, f))).toEqual(expect.arrayContaining(['src/card/virtual-usim.ts', 'src/profiles/profile-set.ts']));
+    expect(files.map((f) => relative(packageRoot, f))).toEqual(
+      expect.arrayContaining(['src/card/virtual-usim.ts', 'src/profiles/profile-set.ts']),
+    );
     expect(files.map((f) => relative(packageRoot, f))).not.toContain('src/modem/modem-command.ts');
     expect([...packages].filter((p) => !ALLOWED_PACKAGES.has(p))).toEqual([]);
     const offenders = files.filter((file) => {
@@ -60,7 +64,11 @@ describe('the modem emulator, the fake Web Serial and the fake WebUSB bundle int
       configFile: false,
       logLevel: 'silent',
       root: packageRoot,
-      build: { write: false, minify: false, lib: { entry: join(here, 'fake-web-serial.ts'), formats: ['iife'], name: 'KryptonFakeSerial' } },
+      build: {
+        write: false,
+        minify: false,
+        lib: { entry: join(here, 'fake-web-serial.ts'), formats: ['iife'], name: 'KryptonFakeSerial' },
+      },
     });
     const outputs = (Array.isArray(out) ? out : [out]) as { output: { type: string; code?: string }[] }[];
     const code = outputs[0]!.output.find((o) => o.type === 'chunk')!.code!;
@@ -74,7 +82,10 @@ describe('the modem emulator, the fake Web Serial and the fake WebUSB bundle int
     }
     const dir = mkdtempSync(join(tmpdir(), 'fake-serial-page-'));
     try {
-      writeFileSync(join(dir, 'page.html'), `<!doctype html><html><body><pre id="out">pending</pre><script>${code.replace(/<\/script/gi, '<\\/script')}</script><script>${PAGE_SCRIPT}</script></body></html>`);
+      writeFileSync(
+        join(dir, 'page.html'),
+        `<!doctype html><html><body><pre id="out">pending</pre><script>${code.replace(/<\/script/gi, '<\\/script')}</script><script>${PAGE_SCRIPT}</script></body></html>`,
+      );
       const dom = await runChromium(chromium, join(dir, 'page.html'), join(dir, 'profile'));
       const m = /<pre id="out">([^<]*)<\/pre>/.exec(dom);
       expect(m, dom.slice(0, 400)).not.toBeNull();

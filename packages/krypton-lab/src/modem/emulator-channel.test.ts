@@ -83,7 +83,11 @@ describe('emulatorChannel', () => {
   });
 
   it('delivers chunked, noisy output that a line reassembler turns back into whole lines', async () => {
-    const { at } = await setUp({ echo: false, chunking: { seed: 9, maxChunk: 3 }, urcNoise: { intervalMs: 0, midResponseRate: 1, kinds: ['RSSI'], seed: 2 } });
+    const { at } = await setUp({
+      echo: false,
+      chunking: { seed: 9, maxChunk: 3 },
+      urcNoise: { intervalMs: 0, midResponseRate: 1, kinds: ['RSSI'], seed: 2 },
+    });
     const answer = await at('AT+CSIM=10,"00A4080C02"');
     const lines = answer.split('\r\n').filter((l) => l.length > 0);
     expect(lines.filter((l) => !l.startsWith('^RSSI: '))).toEqual(['+CSIM: 4,"6700"', 'OK']);

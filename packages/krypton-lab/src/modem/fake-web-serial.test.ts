@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeSerial, FakeSerialPort, HUAWEI_MODEM_PRODUCT_ID, HUAWEI_USB_VENDOR_ID, installFakeSerial, type RecoverableReadError } from './fake-web-serial.ts';
+import {
+  FakeSerial,
+  FakeSerialPort,
+  HUAWEI_MODEM_PRODUCT_ID,
+  HUAWEI_USB_VENDOR_ID,
+  installFakeSerial,
+  type RecoverableReadError,
+} from './fake-web-serial.ts';
 import { HuaweiModemEmulator, type HuaweiModemOptions } from './huawei-modem.ts';
 import { SilentSerialDevice } from './serial-device.ts';
 import { text } from './modem-test-kit.test-support.ts';
@@ -34,7 +41,9 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, patter
     let timer: ReturnType<typeof setTimeout> | undefined;
     const result = await Promise.race([
       reader.read(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(seen)}`)), left))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; got ${JSON.stringify(seen)}`)), left)),
+      ),
     ]).finally(() => clearTimeout(timer));
     if (result.done) throw new Error(`stream ended; got ${JSON.stringify(seen)}`);
     seen += text(result.value);
@@ -84,7 +93,9 @@ describe('navigator.serial', () => {
 
   it('lists a port in getPorts() only after the person chose it, or when granted up front', async () => {
     const modem = await huawei();
-    const serial = new FakeSerial({ ports: [{ device: modem }, { device: new SilentSerialDevice(), info: { usbVendorId: 0x0403, usbProductId: 0x6001 }, granted: true }] });
+    const serial = new FakeSerial({
+      ports: [{ device: modem }, { device: new SilentSerialDevice(), info: { usbVendorId: 0x0403, usbProductId: 0x6001 }, granted: true }],
+    });
     expect((await serial.getPorts()).map((p) => p.getInfo())).toEqual([{ usbVendorId: 0x0403, usbProductId: 0x6001 }]);
     const port = await serial.requestPort({ filters: [{ usbVendorId: HUAWEI_USB_VENDOR_ID, usbProductId: HUAWEI_MODEM_PRODUCT_ID }] });
     expect(port.getInfo()).toEqual({ usbVendorId: 0x12d1, usbProductId: 0x1506 });
@@ -157,7 +168,10 @@ describe('SerialPort', () => {
     const serial = new FakeSerial({ ports: [{ device: await huawei() }] });
     const port = await serial.requestPort();
     const first = port.open({ baudRate: 115200 });
-    expect(await rejection(port.open({ baudRate: 115200 }))).toEqual({ name: 'InvalidStateError', message: 'A call to open() is already in progress.' });
+    expect(await rejection(port.open({ baudRate: 115200 }))).toEqual({
+      name: 'InvalidStateError',
+      message: 'A call to open() is already in progress.',
+    });
     await first;
     expect(await rejection(port.open({ baudRate: 115200 }))).toEqual({ name: 'InvalidStateError', message: 'The port is already open.' });
     await port.close();
@@ -329,7 +343,9 @@ describe('SerialPort', () => {
 
   it('a silent port (a stick diagnostics interface) takes the bytes and never answers', async () => {
     const silent = new SilentSerialDevice();
-    const serial = new FakeSerial({ ports: [{ device: silent, info: { usbVendorId: HUAWEI_USB_VENDOR_ID, usbProductId: HUAWEI_MODEM_PRODUCT_ID } }] });
+    const serial = new FakeSerial({
+      ports: [{ device: silent, info: { usbVendorId: HUAWEI_USB_VENDOR_ID, usbProductId: HUAWEI_MODEM_PRODUCT_ID } }],
+    });
     const port = await serial.requestPort();
     await port.open({ baudRate: 115200 });
     const reader = port.readable!.getReader();
@@ -381,7 +397,11 @@ describe('unplugging', () => {
     serial.addEventListener('connect', (e) => seen.push(`connect ${(e.target as FakeSerialPort).getInfo().usbProductId}`));
     serial.addEventListener('disconnect', () => seen.push('disconnect'));
     port.unplug();
-    const replugged = serial.plugIn({ device: await huawei(), granted: true, info: { usbVendorId: HUAWEI_USB_VENDOR_ID, usbProductId: 0x1506 } });
+    const replugged = serial.plugIn({
+      device: await huawei(),
+      granted: true,
+      info: { usbVendorId: HUAWEI_USB_VENDOR_ID, usbProductId: 0x1506 },
+    });
     serial.plugIn({ device: new SilentSerialDevice(), info: { usbVendorId: 0x0403, usbProductId: 0x6001 } });
     expect(seen).toEqual(['disconnect', 'connect 5382']);
     expect(await serial.getPorts()).toEqual([replugged]);

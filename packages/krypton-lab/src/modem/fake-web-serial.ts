@@ -240,7 +240,11 @@ export class FakeSerialPort extends EventTarget implements WebSerialPort {
   unplug(): void {
     this.lost();
     if (this.resolvedDevice) this.resolvedDevice.unplug();
-    else void this.devicePromise.then((device) => device.unplug(), () => undefined);
+    else
+      void this.devicePromise.then(
+        (device) => device.unplug(),
+        () => undefined,
+      );
   }
 
   /** Test hook: a line error on the current `readable` (the read rejects with it); `readable` is then a fresh stream. */
@@ -309,8 +313,12 @@ export class FakeSerialPort extends EventTarget implements WebSerialPort {
           let bytes: Uint8Array;
           // Copies: the page may reuse its buffer as soon as write() resolves.
           if (value instanceof ArrayBuffer) bytes = new Uint8Array(value.slice(0));
-          else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
-          else throw new TypeError("Failed to execute 'write' on 'UnderlyingSinkBase': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.");
+          else if (ArrayBuffer.isView(value))
+            bytes = new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+          else
+            throw new TypeError(
+              "Failed to execute 'write' on 'UnderlyingSinkBase': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.",
+            );
           const device = this.resolvedDevice;
           if (this.fatal || !device || device.isUnplugged) throw deviceLost();
           device.receive(bytes);
@@ -451,12 +459,16 @@ function validateOpenOptions(options: WebSerialOptions): void {
     throw new TypeError("Failed to execute 'open' on 'SerialPort': required member baudRate is undefined.");
   }
   if (!(options.baudRate > 0)) throw new TypeError('Requested baud rate must be greater than zero.');
-  if (options.dataBits !== undefined && options.dataBits !== 7 && options.dataBits !== 8) throw new TypeError('Requested number of data bits must be 7 or 8.');
-  if (options.stopBits !== undefined && options.stopBits !== 1 && options.stopBits !== 2) throw new TypeError('Requested number of stop bits must be 1 or 2.');
+  if (options.dataBits !== undefined && options.dataBits !== 7 && options.dataBits !== 8)
+    throw new TypeError('Requested number of data bits must be 7 or 8.');
+  if (options.stopBits !== undefined && options.stopBits !== 1 && options.stopBits !== 2)
+    throw new TypeError('Requested number of stop bits must be 1 or 2.');
   if (options.bufferSize !== undefined) {
     if (!(options.bufferSize > 0)) throw new TypeError('Requested buffer size must be greater than zero.');
     if (options.bufferSize > MAX_BUFFER_SIZE) {
-      throw new TypeError(`Requested buffer size (${options.bufferSize} bytes) is greater than the maximum allowed (${MAX_BUFFER_SIZE} bytes).`);
+      throw new TypeError(
+        `Requested buffer size (${options.bufferSize} bytes) is greater than the maximum allowed (${MAX_BUFFER_SIZE} bytes).`,
+      );
     }
   }
 }
@@ -469,7 +481,11 @@ function validateFilter(filter: FakeSerialPortFilter): void {
     return;
   }
   if (filter.usbVendorId === undefined) {
-    throw new TypeError(filter.usbProductId === undefined ? 'A filter must provide a property to filter by.' : 'A filter containing a usbProductId must also specify a usbVendorId.');
+    throw new TypeError(
+      filter.usbProductId === undefined
+        ? 'A filter must provide a property to filter by.'
+        : 'A filter containing a usbProductId must also specify a usbVendorId.',
+    );
   }
 }
 
@@ -496,7 +512,9 @@ export interface InstallFakeSerialOptions extends FakeSerialOptions {
  * in Node) and returns it. Without `ports`, one Huawei stick over a virtual USIM is plugged in.
  */
 export function installFakeSerial(scope: object, options: InstallFakeSerialOptions = {}): FakeSerial {
-  const ports = options.ports ?? [{ device: HuaweiModemEmulator.create(options.sim ?? 'demo', options.modem ?? {}), granted: options.granted ?? false }];
+  const ports = options.ports ?? [
+    { device: HuaweiModemEmulator.create(options.sim ?? 'demo', options.modem ?? {}), granted: options.granted ?? false },
+  ];
   const serial = new FakeSerial({ ...options, ports });
   const holder = scope as { navigator?: object };
   let nav = holder.navigator;

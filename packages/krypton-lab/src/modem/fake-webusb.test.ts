@@ -24,7 +24,9 @@ const AT_IN = 3;
 const AT_OUT = 2;
 
 /** A stick in modem mode, chosen, opened, with its AT interface (1) claimed. */
-async function claimedStick(options: Parameters<typeof huaweiModemModeDevice>[0] = {}): Promise<{ usb: FakeUsb; device: FakeUsbDevice; modem: HuaweiModemEmulator }> {
+async function claimedStick(
+  options: Parameters<typeof huaweiModemModeDevice>[0] = {},
+): Promise<{ usb: FakeUsb; device: FakeUsbDevice; modem: HuaweiModemEmulator }> {
   const usb = new FakeUsb({ devices: [huaweiModemModeDevice({ modem: { echo: false }, ...options })] });
   const device = await usb.requestDevice({ filters: [{ vendorId: HUAWEI_USB_VENDOR_ID }] });
   await device.open();
@@ -114,7 +116,10 @@ describe('USBDevice: descriptors and claiming', () => {
     expect((await rejection(device.selectConfiguration(2))).name).toBe('NotFoundError');
     await device.selectConfiguration(1);
     expect(await rejection(device.claimInterface(1))).toEqual({ name: 'NetworkError', message: 'Unable to claim interface.' });
-    expect(await rejection(device.claimInterface(2))).toEqual({ name: 'SecurityError', message: 'The requested interface implements a protected class.' });
+    expect(await rejection(device.claimInterface(2))).toEqual({
+      name: 'SecurityError',
+      message: 'The requested interface implements a protected class.',
+    });
     expect((await rejection(device.claimInterface(7))).name).toBe('NotFoundError');
     expect(device.configuration!.interfaces.map((i) => i.claimed)).toEqual([false, false, false]);
   });
@@ -165,7 +170,9 @@ describe('USBDevice: bulk transfers', () => {
     modem.injectUrc(line);
     expect(dataText(await pending)).toHaveLength(64);
 
-    const usb = new FakeUsb({ devices: [{ ...huaweiModemModeDevice({ packetSize: 64, modem: { echo: false } }), zeroLengthPackets: false }] });
+    const usb = new FakeUsb({
+      devices: [{ ...huaweiModemModeDevice({ packetSize: 64, modem: { echo: false } }), zeroLengthPackets: false }],
+    });
     const bare = await usb.requestDevice({ filters: [] });
     await bare.open();
     await bare.claimInterface(1);
@@ -241,7 +248,10 @@ describe('USBDevice: bulk transfers', () => {
     await device.open();
     await device.claimInterface(0);
     let settled = false;
-    void device.transferIn(1, 512).then(() => (settled = true), () => (settled = true));
+    void device.transferIn(1, 512).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await device.transferOut(1, bytes('AT\r'));
     await new Promise((r) => setTimeout(r, 50));
     expect(settled).toBe(false);

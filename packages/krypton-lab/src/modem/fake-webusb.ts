@@ -248,7 +248,9 @@ function bytesOf(data: unknown): Uint8Array {
   // Copies: the page may reuse its buffer as soon as transferOut resolves.
   if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-  throw new TypeError("Failed to execute 'transferOut' on 'USBDevice': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.");
+  throw new TypeError(
+    "Failed to execute 'transferOut' on 'USBDevice': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.",
+  );
 }
 
 /** A fake `USBDevice`. Test hooks: `unplug()`, `stall()`, `babble()`, `outPackets()`, `inRequests()`, `clearedHalts()`, `claimLog`, `claimedNow`. */
@@ -371,7 +373,8 @@ export class FakeUsbDevice implements WebUsbDevice {
   async claimInterface(interfaceNumber: number): Promise<void> {
     const port = this.interfacePort(interfaceNumber);
     if (this.claimedSet.has(interfaceNumber)) return;
-    if (PROTECTED_USB_CLASSES.has(port.spec.interfaceClass)) throw domError('SecurityError', 'The requested interface implements a protected class.');
+    if (PROTECTED_USB_CLASSES.has(port.spec.interfaceClass))
+      throw domError('SecurityError', 'The requested interface implements a protected class.');
     if (port.spec.heldByOs) throw domError('NetworkError', 'Unable to claim interface.');
     this.claimedSet.add(interfaceNumber);
     this.claimLog.push(interfaceNumber);
@@ -393,7 +396,8 @@ export class FakeUsbDevice implements WebUsbDevice {
   /** Waits for packets on a bulk IN endpoint: ends on a short packet, a full buffer, a stall, or a babble. */
   transferIn(endpointNumber: number, length: number): Promise<WebUsbInTransferResult> {
     try {
-      if (!Number.isInteger(length) || length < 0) throw new TypeError("Failed to execute 'transferIn' on 'USBDevice': Value is outside the 'unsigned long' value range.");
+      if (!Number.isInteger(length) || length < 0)
+        throw new TypeError("Failed to execute 'transferIn' on 'USBDevice': Value is outside the 'unsigned long' value range.");
       return this.endpointPort('in', endpointNumber).transferIn(length);
     } catch (e) {
       return Promise.reject(e);
@@ -419,7 +423,11 @@ export class FakeUsbDevice implements WebUsbDevice {
   unplug(): void {
     if (!this.isConnected) return;
     this.lost();
-    for (const i of this.spec.interfaces) void Promise.resolve(i.device).then((d) => d?.unplug(), () => undefined);
+    for (const i of this.spec.interfaces)
+      void Promise.resolve(i.device).then(
+        (d) => d?.unplug(),
+        () => undefined,
+      );
   }
 
   /** Test hook: the endpoint of `interfaceNumber` in `direction` stalls (until the host clears the halt). */
@@ -468,9 +476,13 @@ export class FakeUsbDevice implements WebUsbDevice {
     if (filter.productId !== undefined && filter.productId !== this.productId) return false;
     if (filter.classCode === undefined) return true;
     const fits = (c: number, s: number, p: number) =>
-      c === filter.classCode && (filter.subclassCode === undefined || s === filter.subclassCode) && (filter.protocolCode === undefined || p === filter.protocolCode);
+      c === filter.classCode &&
+      (filter.subclassCode === undefined || s === filter.subclassCode) &&
+      (filter.protocolCode === undefined || p === filter.protocolCode);
     if (fits(this.deviceClass, this.deviceSubclass, this.deviceProtocol)) return true;
-    return this.configurations.some((c) => c.interfaces.some((i) => i.alternates.some((a) => fits(a.interfaceClass, a.interfaceSubclass, a.interfaceProtocol))));
+    return this.configurations.some((c) =>
+      c.interfaces.some((i) => i.alternates.some((a) => fits(a.interfaceClass, a.interfaceSubclass, a.interfaceProtocol))),
+    );
   }
 
   private ensureConnected(): void {
@@ -492,7 +504,8 @@ export class FakeUsbDevice implements WebUsbDevice {
 
   private endpointPort(direction: WebUsbDirection, endpointNumber: number): InterfacePort {
     this.ensureConfigured();
-    if (!Number.isInteger(endpointNumber) || endpointNumber <= 0 || endpointNumber >= 16) throw domError('IndexSizeError', 'The specified endpoint number is out of range.');
+    if (!Number.isInteger(endpointNumber) || endpointNumber <= 0 || endpointNumber >= 16)
+      throw domError('IndexSizeError', 'The specified endpoint number is out of range.');
     for (const n of this.claimedSet) {
       const port = this.ports[n]!;
       const bulk = direction === 'in' ? port.bulkIn : port.bulkOut;
@@ -560,7 +573,9 @@ export class FakeUsb extends EventTarget implements WebUsb {
    */
   async requestDevice(options: { filters: WebUsbDeviceFilter[] }): Promise<FakeUsbDevice> {
     if (typeof options !== 'object' || options === null || !Array.isArray(options.filters)) {
-      throw new TypeError("Failed to execute 'requestDevice' on 'USB': Failed to read the 'filters' property from 'USBDeviceRequestOptions': Required member is undefined.");
+      throw new TypeError(
+        "Failed to execute 'requestDevice' on 'USB': Failed to read the 'filters' property from 'USBDeviceRequestOptions': Required member is undefined.",
+      );
     }
     for (const filter of options.filters) validateFilter(filter);
     const candidates = this.all.filter((d) => d.connected && (options.filters.length === 0 || options.filters.some((f) => d.matches(f))));
@@ -593,9 +608,12 @@ export class FakeUsb extends EventTarget implements WebUsb {
 }
 
 function validateFilter(filter: WebUsbDeviceFilter): void {
-  if (filter.productId !== undefined && filter.vendorId === undefined) throw new TypeError('A filter containing a productId must also contain a vendorId.');
-  if (filter.subclassCode !== undefined && filter.classCode === undefined) throw new TypeError('A filter containing a subclassCode must also contain a classCode.');
-  if (filter.protocolCode !== undefined && filter.subclassCode === undefined) throw new TypeError('A filter containing a protocolCode must also contain a subclassCode.');
+  if (filter.productId !== undefined && filter.vendorId === undefined)
+    throw new TypeError('A filter containing a productId must also contain a vendorId.');
+  if (filter.subclassCode !== undefined && filter.classCode === undefined)
+    throw new TypeError('A filter containing a subclassCode must also contain a classCode.');
+  if (filter.protocolCode !== undefined && filter.subclassCode === undefined)
+    throw new TypeError('A filter containing a protocolCode must also contain a subclassCode.');
 }
 
 /** Options of a Huawei dongle in modem mode. */
@@ -705,7 +723,11 @@ export interface InstallFakeUsbOptions extends HuaweiUsbModemOptions {
  * a virtual USIM, by default).
  */
 export function installFakeUsb(scope: object, options: InstallFakeUsbOptions = {}): FakeUsb {
-  const devices = options.devices ?? (options.dongles ?? ['modem']).map((kind) => (kind === 'storage' ? huaweiStorageModeDevice({ granted: options.granted ?? false }) : huaweiModemModeDevice(options)));
+  const devices =
+    options.devices ??
+    (options.dongles ?? ['modem']).map((kind) =>
+      kind === 'storage' ? huaweiStorageModeDevice({ granted: options.granted ?? false }) : huaweiModemModeDevice(options),
+    );
   const usb = new FakeUsb({ devices, ...(options.choose ? { choose: options.choose } : {}) });
   const holder = scope as { navigator?: object };
   let nav = holder.navigator;

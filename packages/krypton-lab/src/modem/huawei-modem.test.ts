@@ -63,7 +63,13 @@ describe('echo', () => {
     const bytes = new TextEncoder().encode('ATE0\r\nAT+CGMI\r\nATX\bI\r');
     for (const b of bytes) m.receive(Uint8Array.of(b));
     await m.whenIdle();
-    const ati = ['Manufacturer: huawei', 'Model: MS2131', `Revision: ${DEFAULT_MODEM_IDENTITY.revision}`, `IMEI: ${DEFAULT_MODEM_IDENTITY.imei}`, '+GCAP: +CGSM,+DS,+ES'];
+    const ati = [
+      'Manufacturer: huawei',
+      'Model: MS2131',
+      `Revision: ${DEFAULT_MODEM_IDENTITY.revision}`,
+      `IMEI: ${DEFAULT_MODEM_IDENTITY.imei}`,
+      '+GCAP: +CGSM,+DS,+ES',
+    ];
     expect(tap.output).toBe('ATE0\r' + framed('OK') + framed('huawei', 'OK') + `\r\n${ati.join('\r\n')}\r\n` + framed('OK'));
   });
 
@@ -134,7 +140,8 @@ describe('identity and radio commands', () => {
   it('ATI prints manufacturer, model, revision and IMEI in one block, as Huawei does', async () => {
     const { tap } = await modem({ echo: false, identity: { model: 'E3372', imei: '867000000000005' } });
     expect(await tap.at('ATI')).toBe(
-      `\r\nManufacturer: huawei\r\nModel: E3372\r\nRevision: ${DEFAULT_MODEM_IDENTITY.revision}\r\nIMEI: 867000000000005\r\n+GCAP: +CGSM,+DS,+ES\r\n` + framed('OK'),
+      `\r\nManufacturer: huawei\r\nModel: E3372\r\nRevision: ${DEFAULT_MODEM_IDENTITY.revision}\r\nIMEI: 867000000000005\r\n+GCAP: +CGSM,+DS,+ES\r\n` +
+        framed('OK'),
     );
   });
 
@@ -415,7 +422,11 @@ describe('URC noise', () => {
     const urc = /\r\n(\^RSSI: \d+|\^HCSQ: [^\r]+|\^DSFLOWRPT:[^\r]+|\^MODE: 5,4|\^SRVST: 2|\^SIMST: 1|\^BOOT:[^\r]+|\+CEREG: 1|RING)\r\n/g;
     expect(a).not.toBe(tap.output);
     // ^HCSQ? and +CSQ values drift with the noise; compare the rest.
-    const strip = (s: string) => s.replace(urc, '').replace(/\+CSQ: \d+,99/, '+CSQ').replace(/\^HCSQ: "LTE",[\d,]+/, '^HCSQ');
+    const strip = (s: string) =>
+      s
+        .replace(urc, '')
+        .replace(/\+CSQ: \d+,99/, '+CSQ')
+        .replace(/\^HCSQ: "LTE",[\d,]+/, '^HCSQ');
     expect(strip(a)).toBe(strip(tap.output));
   });
 

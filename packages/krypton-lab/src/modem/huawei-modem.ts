@@ -130,7 +130,12 @@ export class HuaweiModemEmulator {
     this.pacer = new OutputPacer((bytes) => this.deliver(bytes), chunking);
     if (options.urcNoise) {
       const o = options.urcNoise === true ? {} : options.urcNoise;
-      this.noise = { seed: o.seed ?? 1, intervalMs: o.intervalMs ?? 1500, midResponseRate: o.midResponseRate ?? 0.3, kinds: o.kinds ?? ALL_URC_KINDS };
+      this.noise = {
+        seed: o.seed ?? 1,
+        intervalMs: o.intervalMs ?? 1500,
+        midResponseRate: o.midResponseRate ?? 0.3,
+        kinds: o.kinds ?? ALL_URC_KINDS,
+      };
       // Two sequences: periodic URCs depend on timing, injected ones must not.
       this.midRandom = seededRandom(this.noise.seed);
       this.tickRandom = seededRandom(this.noise.seed ^ 0x5bd1e995);
@@ -271,7 +276,16 @@ export class HuaweiModemEmulator {
     if (!ext) return this.runBasic(command.toUpperCase());
     const name = ext[1]!.toUpperCase();
     const rest = ext[2]!;
-    const form: Form | undefined = rest === '' ? { kind: 'action' } : rest === '?' ? { kind: 'read' } : rest === '=?' ? { kind: 'test' } : rest.startsWith('=') ? { kind: 'set', args: rest.slice(1) } : undefined;
+    const form: Form | undefined =
+      rest === ''
+        ? { kind: 'action' }
+        : rest === '?'
+          ? { kind: 'read' }
+          : rest === '=?'
+            ? { kind: 'test' }
+            : rest.startsWith('=')
+              ? { kind: 'set', args: rest.slice(1) }
+              : undefined;
     if (FORBIDDEN.has(name)) this.forbiddenCommands.push(`AT${command}`);
     if (form === undefined) return this.cme(CME.INCORRECT_PARAMETERS);
     return this.runExtended(name, form);
@@ -439,7 +453,8 @@ export class HuaweiModemEmulator {
     const sim = this.sim;
     if (!sim || this.options.simAbsent) return this.cme(CME.SIM_NOT_INSERTED);
     const locked = this.pinLock(sim);
-    if (form.kind === 'read') return this.info(`+CPIN: ${locked === CME.SIM_PUK_REQUIRED ? 'SIM PUK' : locked === CME.SIM_PIN_REQUIRED ? 'SIM PIN' : 'READY'}`);
+    if (form.kind === 'read')
+      return this.info(`+CPIN: ${locked === CME.SIM_PUK_REQUIRED ? 'SIM PUK' : locked === CME.SIM_PIN_REQUIRED ? 'SIM PIN' : 'READY'}`);
     if (form.kind !== 'set') return this.cme(CME.INCORRECT_PARAMETERS);
     // Unblocking with the PUK (two arguments) is not emulated: send UNBLOCK PIN through AT+CSIM.
     if (form.args.includes(',')) return this.cme(CME.OPERATION_NOT_SUPPORTED);
@@ -471,7 +486,9 @@ export class HuaweiModemEmulator {
     const parsed = parseCsimArguments(form.args);
     if (!parsed.ok) return this.cme(CME.INCORRECT_PARAMETERS);
     const response = this.options.csimDirect9000 ? await transmitCollecting(sim, parsed.apdu) : await sim.transmit(parsed.apdu);
-    return this.info(formatCsimAnswer(response, { lowercaseHex: this.options.lowercaseHex ?? false, spaces: this.options.spaces ?? false }));
+    return this.info(
+      formatCsimAnswer(response, { lowercaseHex: this.options.lowercaseHex ?? false, spaces: this.options.spaces ?? false }),
+    );
   }
 
   private cme(code: CmeCode): string {

@@ -1,7 +1,15 @@
 // The modem emulator, the fake Web Serial, the fake WebUSB and the in-memory channel: browser-safe (no Node built-ins),
 // so pages and workers bundle them. The stdio command (`modem-command.ts`) is Node-only and not here. The Web Serial,
 // WebUSB and SerialChannel shapes the fakes implement are sim-transport's: import them from there.
-export { HuaweiModemEmulator, DEFAULT_MODEM_IDENTITY, type HuaweiModemOptions, type UrcNoiseOptions, type ModemIdentity, type ModemOutput, type Unsubscribe } from './huawei-modem.ts';
+export {
+  HuaweiModemEmulator,
+  DEFAULT_MODEM_IDENTITY,
+  type HuaweiModemOptions,
+  type UrcNoiseOptions,
+  type ModemIdentity,
+  type ModemOutput,
+  type Unsubscribe,
+} from './huawei-modem.ts';
 export { emulatorChannel, deviceLostError, type EmulatorChannelOptions } from './emulator-channel.ts';
 export {
   installFakeSerial,

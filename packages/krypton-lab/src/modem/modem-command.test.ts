@@ -12,7 +12,6 @@ import { readProcess, type ProcessInfo } from '../rigs/proc.ts';
 import { csimCommand } from './csim-codec.ts';
 import { modemCommand, parseModemArgs } from './modem-command.ts';
 
-
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const labBin = fileURLToPath(new URL('../../bin/lab.js', import.meta.url));
 const SELECT_USIM_FCP = csimCommand(fromHex('00a4040410a0000000871002ff44ff1289000000ff'));
@@ -22,15 +21,25 @@ const URC = /^(\^[A-Z]+:.*|\+C(G|E)?REG: .*|RING)$/;
 function silentIo() {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), stopSignal: new Promise<string>(() => undefined) }, out, err };
+  return {
+    io: { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l), stopSignal: new Promise<string>(() => undefined) },
+    out,
+    err,
+  };
 }
 
 describe('modem arguments', () => {
   it.each<[string[], object]>([
     [['--stdio'], { sim: 'demo', options: { echo: true } }],
-    [['--stdio', '--sim', 'demo-pin', '--urc-noise', '--slow-ms', '25'], { sim: 'demo-pin', options: { echo: true, urcNoise: {}, slowMs: 25 } }],
+    [
+      ['--stdio', '--sim', 'demo-pin', '--urc-noise', '--slow-ms', '25'],
+      { sim: 'demo-pin', options: { echo: true, urcNoise: {}, slowMs: 25 } },
+    ],
     [['--stdio', '--urc-noise', '--seed', '7', '--urc-interval-ms', '0'], { options: { urcNoise: { seed: 7, intervalMs: 0 } } }],
-    [['--stdio', '--no-csim', '--csim-9000', '--echo-off', '--sim-absent'], { options: { noCsim: true, csimDirect9000: true, echo: false, simAbsent: true } }],
+    [
+      ['--stdio', '--no-csim', '--csim-9000', '--echo-off', '--sim-absent'],
+      { options: { noCsim: true, csimDirect9000: true, echo: false, simAbsent: true } },
+    ],
     [['--stdio', '--lowercase-hex', '--spaces', '--iccid-swapped'], { options: { lowercaseHex: true, spaces: true, iccidSwapped: true } }],
     [['--help'], { help: true }],
   ])('reads %j', (argv, expected) => {
@@ -160,7 +169,11 @@ class PtyClient {
   async command(line: string, timeoutMs = 10_000): Promise<string[]> {
     this.received = '';
     writeSync(this.fd, `${line}\r`);
-    await waitFor(() => this.lines().some((l) => FINAL.test(l)), timeoutMs, () => JSON.stringify(this.received));
+    await waitFor(
+      () => this.lines().some((l) => FINAL.test(l)),
+      timeoutMs,
+      () => JSON.stringify(this.received),
+    );
     return this.lines().filter((l) => !URC.test(l));
   }
 
@@ -184,7 +197,7 @@ function processTree(root: number): ProcessInfo[] {
     .map((e) => readProcess(Number(e)))
     .filter((p): p is ProcessInfo => p !== undefined);
   const tree = all.filter((p) => p.pid === root);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (!tree.includes(p) && tree.some((t) => t.pid === p.ppid)) {
@@ -264,7 +277,15 @@ describe('behind a real pseudo-terminal with socat', () => {
       // node does), so closing it is not the end: stopping socat is, and closes the modem's stdin.
       socat.kill('SIGTERM');
       await exited(socat);
-      await waitFor(() => tree.every((p) => !alive(p)), 10_000, () => tree.filter(alive).map((p) => `${p.pid} ${p.argv.join(' ')}`).join('; '));
+      await waitFor(
+        () => tree.every((p) => !alive(p)),
+        10_000,
+        () =>
+          tree
+            .filter(alive)
+            .map((p) => `${p.pid} ${p.argv.join(' ')}`)
+            .join('; '),
+      );
       expect(stderr()).toMatch(/modem: stopped \(stdin closed\)/);
     },
     90_000,
@@ -274,24 +295,40 @@ describe('behind a real pseudo-terminal with socat', () => {
     'on a terminal stdin (a cooked pty), it switches to raw mode: \\r ends lines, no tty echo, Ctrl-D stops it',
     async () => {
       // socat gives the modem a fresh pty in the kernel's default cooked mode (icrnl, echo, onlcr).
-      const socat = spawn('socat', ['-', 'EXEC:pnpm lab modem --stdio,pty,setsid,ctty'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const socat = spawn('socat', ['-', 'EXEC:pnpm lab modem --stdio,pty,setsid,ctty'], {
+        cwd: repoRoot,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
       socats.push(socat);
       let stdout = '';
       let stderr = '';
       socat.stdout!.on('data', (c: Buffer) => (stdout += c.toString('latin1')));
       socat.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       // Typing before the modem has set raw mode would be cooked by the tty: wait for its start line.
-      await waitFor(() => stderr.includes('emulator on stdio'), 30_000, () => JSON.stringify(stdout + stderr));
+      await waitFor(
+        () => stderr.includes('emulator on stdio'),
+        30_000,
+        () => JSON.stringify(stdout + stderr),
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       stdout = '';
       socat.stdin!.write('AT+CGMM\r');
-      await waitFor(() => /OK\r\r?\n/.test(stdout), 10_000, () => JSON.stringify(stdout));
+      await waitFor(
+        () => /OK\r\r?\n/.test(stdout),
+        10_000,
+        () => JSON.stringify(stdout),
+      );
       // Node's raw mode leaves the tty's output translation (ONLCR) on: "\n" leaves as "\r\n". Harmless
       // for a person at a terminal; machines use socat's pty,raw. What matters is the input side: the
       // modem saw "\r" (not "\n") and the tty echoed nothing (the one echo is the modem's).
       expect(stdout.replace(/\r\r\n/g, '\r\n')).toBe('AT+CGMM\r\r\nMS2131\r\n\r\nOK\r\n');
       socat.stdin!.write('\x04');
-      await waitFor(() => stderr.includes('stopped (Ctrl-D)'), 10_000, () => JSON.stringify(stderr));
+      await waitFor(
+        () => stderr.includes('stopped (Ctrl-D)'),
+        10_000,
+        () => JSON.stringify(stderr),
+      );
       socat.stdin!.end();
       await exited(socat);
     },
@@ -312,7 +349,15 @@ describe('behind a real pseudo-terminal with socat', () => {
       await client.close();
       const [, signal] = await exited(socat, 15_000);
       expect(signal).toBeNull();
-      await waitFor(() => tree.every((p) => !alive(p)), 10_000, () => tree.filter(alive).map((p) => `${p.pid} ${p.argv.join(' ')}`).join('; '));
+      await waitFor(
+        () => tree.every((p) => !alive(p)),
+        10_000,
+        () =>
+          tree
+            .filter(alive)
+            .map((p) => `${p.pid} ${p.argv.join(' ')}`)
+            .join('; '),
+      );
       expect(stderr()).toMatch(/modem: stopped \(stdin closed\)/);
       expect(existsSync(link)).toBe(false);
     },

@@ -70,10 +70,13 @@ export function parseModemArgs(argv: readonly string[]): ModemArgs {
   const slowMs = intFlag('slow-ms', values['slow-ms'], 0, 60_000);
   const intervalMs = intFlag('urc-interval-ms', values['urc-interval-ms'], 0, 3_600_000);
   const seed = intFlag('seed', values.seed, 0, 0xffffffff);
-  if (!values['urc-noise'] && (intervalMs !== undefined || seed !== undefined)) throw new UsageError('--urc-interval-ms and --seed need --urc-noise');
+  if (!values['urc-noise'] && (intervalMs !== undefined || seed !== undefined))
+    throw new UsageError('--urc-interval-ms and --seed need --urc-noise');
   const options: HuaweiModemOptions = {
     echo: !values['echo-off'],
-    ...(values['urc-noise'] ? { urcNoise: { ...(seed === undefined ? {} : { seed }), ...(intervalMs === undefined ? {} : { intervalMs }) } } : {}),
+    ...(values['urc-noise']
+      ? { urcNoise: { ...(seed === undefined ? {} : { seed }), ...(intervalMs === undefined ? {} : { intervalMs }) } }
+      : {}),
     ...(slowMs ? { slowMs } : {}),
     ...(values['no-csim'] ? { noCsim: true } : {}),
     ...(values['csim-9000'] ? { csimDirect9000: true } : {}),
@@ -95,7 +98,11 @@ export interface ModemStdio {
  * Runs the emulator on stdin/stdout until stdin ends, stdout breaks or `io.stopSignal` resolves;
  * returns 0. Bad flags or an unknown SIM throw UsageError (the lab CLI prints one line, exit 2).
  */
-export async function modemCommand(argv: string[], io: CommandIo, stdio: ModemStdio = { input: process.stdin, output: process.stdout }): Promise<number> {
+export async function modemCommand(
+  argv: string[],
+  io: CommandIo,
+  stdio: ModemStdio = { input: process.stdin, output: process.stdout },
+): Promise<number> {
   const args = parseModemArgs(argv);
   if (args.help) {
     io.stdout(HELP);

@@ -50,7 +50,10 @@ export class ModemTap {
 export async function demoModem(options: HuaweiModemOptions = {}, sim: string | SimProfile = 'demo') {
   const profile = typeof sim === 'string' ? findSim(demoProfileSet(), sim) : sim;
   const apdus: { command: string; response: string }[] = [];
-  const card = await VirtualUsim.create(profile, { t0Responses: true, onApdu: (e) => apdus.push({ command: toHex(e.command), response: toHex(e.response) }) });
+  const card = await VirtualUsim.create(profile, {
+    t0Responses: true,
+    onApdu: (e) => apdus.push({ command: toHex(e.command), response: toHex(e.response) }),
+  });
   const modem = new HuaweiModemEmulator(card, options);
   await modem.ready;
   return { modem, card, profile, apdus, tap: new ModemTap(modem) };

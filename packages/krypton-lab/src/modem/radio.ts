@@ -8,7 +8,19 @@ import { randomInt, type Random } from './seeded-random.ts';
 export type UrcKind = 'RSSI' | 'HCSQ' | 'DSFLOWRPT' | 'MODE' | 'SRVST' | 'SIMST' | 'BOOT' | 'CREG' | 'CEREG' | 'CGREG' | 'RING';
 
 /** Every URC kind, in a fixed order (the order matters for seeded choices). */
-export const ALL_URC_KINDS: readonly UrcKind[] = ['RSSI', 'HCSQ', 'DSFLOWRPT', 'MODE', 'SRVST', 'SIMST', 'BOOT', 'CREG', 'CEREG', 'CGREG', 'RING'];
+export const ALL_URC_KINDS: readonly UrcKind[] = [
+  'RSSI',
+  'HCSQ',
+  'DSFLOWRPT',
+  'MODE',
+  'SRVST',
+  'SIMST',
+  'BOOT',
+  'CREG',
+  'CEREG',
+  'CGREG',
+  'RING',
+];
 
 const HUAWEI_KINDS: ReadonlySet<UrcKind> = new Set(['RSSI', 'HCSQ', 'DSFLOWRPT', 'MODE', 'SRVST', 'SIMST', 'BOOT']);
 
@@ -67,7 +79,17 @@ export class Radio {
    * passes the generator, so injected and periodic noise can follow separate seeded sequences.
    */
   nextUrc(kinds: readonly UrcKind[], gate: UrcGate, random: Random): string | undefined {
-    const allowed = kinds.filter((k) => (HUAWEI_KINDS.has(k) ? gate.curc : k === 'CREG' ? gate.creg > 0 : k === 'CEREG' ? gate.cereg > 0 : k === 'CGREG' ? gate.cgreg > 0 : true));
+    const allowed = kinds.filter((k) =>
+      HUAWEI_KINDS.has(k)
+        ? gate.curc
+        : k === 'CREG'
+          ? gate.creg > 0
+          : k === 'CEREG'
+            ? gate.cereg > 0
+            : k === 'CGREG'
+              ? gate.cgreg > 0
+              : true,
+    );
     if (allowed.length === 0) return undefined;
     const kind = allowed[randomInt(random, 0, allowed.length - 1)]!;
     return this.urcLine(kind, gate, random);

@@ -18,7 +18,8 @@ export function parseProfileSet(json: unknown, source = 'profiles'): ProfileSet 
   const root = asObject(json, source);
   if (!('sims' in root)) return { sims: [parseSimProfile(root, source)], groups: [] };
   const sims = asArray(root.sims, `${source}.sims`).map((s, i) => parseSimProfile(s, `${source}.sims[${i}]`));
-  const groups = root.groups === undefined ? [] : asArray(root.groups, `${source}.groups`).map((g, i) => parseGroup(g, `${source}.groups[${i}]`));
+  const groups =
+    root.groups === undefined ? [] : asArray(root.groups, `${source}.groups`).map((g, i) => parseGroup(g, `${source}.groups[${i}]`));
   const names = new Set<string>();
   const imsis = new Set<string>();
   for (const s of sims) {
@@ -70,7 +71,11 @@ function parsePin(json: unknown, where: string): PinState {
 
 function parseGroup(json: unknown, where: string): SimGroup {
   const o = asObject(json, where);
-  return { groupId: str(o, 'groupId', where), name: o.name === undefined ? '' : str(o, 'name', where), userdata: str(o, 'userdata', where) };
+  return {
+    groupId: str(o, 'groupId', where),
+    name: o.name === undefined ? '' : str(o, 'name', where),
+    userdata: str(o, 'userdata', where),
+  };
 }
 
 function parseTags(json: unknown, where: string): Record<string, string> {
@@ -94,7 +99,8 @@ function asArray(v: unknown, where: string): unknown[] {
 function str(o: Record<string, unknown>, key: string, where: string, pattern?: RegExp): string {
   const v = o[key];
   if (typeof v !== 'string') throw new ProfileError(`${where}.${key}: a string is expected`);
-  if (pattern && !pattern.test(v)) throw new ProfileError(`${where}.${key}: "${v.length > 40 ? v.slice(0, 40) + '…' : v}" does not match ${pattern}`);
+  if (pattern && !pattern.test(v))
+    throw new ProfileError(`${where}.${key}: "${v.length > 40 ? v.slice(0, 40) + '…' : v}" does not match ${pattern}`);
   return v;
 }
 
@@ -106,7 +112,8 @@ function bool(o: Record<string, unknown>, key: string, where: string): boolean {
 
 function int(o: Record<string, unknown>, key: string, where: string, min: number, max: number): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ProfileError(`${where}.${key}: an integer from ${min} to ${max} is expected`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new ProfileError(`${where}.${key}: an integer from ${min} to ${max} is expected`);
   return v;
 }
 

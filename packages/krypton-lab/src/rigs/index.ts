@@ -10,5 +10,11 @@ export { PcscdError, type PcscdErrorCode } from './pcscd-error.ts';
 export { acquireMachineLock, DEFAULT_PCSCD_LOCK, type MachineLock, type MachineLockOptions } from './machine-lock.ts';
 export { findFreePortPair, isPortFree } from './ports.ts';
 export { TinyCard, TINY_CARD_ATR } from './tiny-card.ts';
-export { enableLoopbackQuickAck, QUICKACK_LOOPBACK_ADDRESS, QuickAckError, type LoopbackQuickAck, type QuickAckErrorCode } from './quickack.ts';
+export {
+  enableLoopbackQuickAck,
+  QUICKACK_LOOPBACK_ADDRESS,
+  QuickAckError,
+  type LoopbackQuickAck,
+  type QuickAckErrorCode,
+} from './quickack.ts';
 export { startModemPty, type ModemPty } from './modem-pty.ts';

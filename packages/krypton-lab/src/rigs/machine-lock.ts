@@ -112,7 +112,10 @@ export async function acquireMachineLock(path: string, options: MachineLockOptio
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new PcscdError('LOCK_TIMEOUT', `the machine-wide pcscd lock ${path} is held by ${describeHolder(raw)}; waited ${options.timeoutMs ?? 120_000} ms`);
+      throw new PcscdError(
+        'LOCK_TIMEOUT',
+        `the machine-wide pcscd lock ${path} is held by ${describeHolder(raw)}; waited ${options.timeoutMs ?? 120_000} ms`,
+      );
     }
     await new Promise((r) => setTimeout(r, options.pollMs ?? 50));
   }

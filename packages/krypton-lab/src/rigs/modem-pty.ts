@@ -27,7 +27,11 @@ export async function startModemPty(modemArgs: readonly string[] = []): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'krypton-modem-'));
   const path = join(dir, 'ttyUSB2');
   const exec = [process.execPath, LAB_BIN, 'modem', '--stdio', ...modemArgs].join(' ');
-  const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `EXEC:${exec}`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `EXEC:${exec}`], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   const exited = once(socat, 'exit');
   const killGroup = (signal: NodeJS.Signals) => {

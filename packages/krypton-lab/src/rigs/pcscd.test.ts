@@ -65,7 +65,9 @@ describe('startPcscd', () => {
         expect(readProcess(pid)).toBeUndefined();
         expect(existsSync(pcscd.configDir)).toBe(false);
         // The lock is ours no longer (another worker may hold it already).
-        const holder = existsSync(DEFAULT_PCSCD_LOCK) ? (JSON.parse(readFileSync(DEFAULT_PCSCD_LOCK, 'utf8')) as { pid: number }) : undefined;
+        const holder = existsSync(DEFAULT_PCSCD_LOCK)
+          ? (JSON.parse(readFileSync(DEFAULT_PCSCD_LOCK, 'utf8')) as { pid: number })
+          : undefined;
         expect(holder?.pid).not.toBe(process.pid);
         await pcscd.stop();
       } finally {
@@ -163,7 +165,10 @@ describe('startPcscd', () => {
       const blocker = net.createServer().listen(port + 1, '0.0.0.0');
       await new Promise((r) => blocker.once('listening', r));
       try {
-        await expect(startPcscd({ port })).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(String(port + 1)) });
+        await expect(startPcscd({ port })).rejects.toMatchObject({
+          code: 'PORT_IN_USE',
+          message: expect.stringContaining(String(port + 1)),
+        });
       } finally {
         blocker.close();
       }

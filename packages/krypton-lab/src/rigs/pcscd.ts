@@ -15,7 +15,19 @@
  * owns it; it needs root (it writes /run/pcscd), as in CI.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -107,7 +119,10 @@ export function findPcscd(explicit?: string): string {
       // try the next place
     }
   }
-  throw new PcscdError('PCSCD_NOT_INSTALLED', `pcscd is not installed (looked for ${explicit ?? 'pcscd on PATH and in /usr/sbin'}); ${INSTALL_HINT}`);
+  throw new PcscdError(
+    'PCSCD_NOT_INSTALLED',
+    `pcscd is not installed (looked for ${explicit ?? 'pcscd on PATH and in /usr/sbin'}); ${INSTALL_HINT}`,
+  );
 }
 
 function readPidFile(): number | undefined {
@@ -156,7 +171,8 @@ async function clearTheWay(): Promise<void> {
     const origin = harnessOrigin(info);
     if (origin && !readProcess(origin.owner)) {
       process.kill(info.pid, 'SIGKILL');
-      if (!(await waitGone(info.pid, 3000))) throw new PcscdError('PCSCD_ALREADY_RUNNING', `an orphaned test pcscd (pid ${info.pid}) would not die`);
+      if (!(await waitGone(info.pid, 3000)))
+        throw new PcscdError('PCSCD_ALREADY_RUNNING', `an orphaned test pcscd (pid ${info.pid}) would not die`);
       rmSync(origin.dir, { recursive: true, force: true });
       continue;
     }
@@ -236,7 +252,10 @@ async function waitReady(daemon: Daemon, port: number, logPath: string, timeoutM
     if (ports.has(port) && ports.has(port + 1) && readPidFile() === daemon.pid && (await canConnect(PCSCD_SOCKET))) return;
     if (Date.now() > deadline) {
       await terminate(daemon);
-      throw new PcscdError('PCSCD_NOT_READY', `pcscd was not ready within ${timeoutMs} ms (vpcd on ${port}/${port + 1}, ${PCSCD_SOCKET}); its last output:\n${tail(logPath)}`);
+      throw new PcscdError(
+        'PCSCD_NOT_READY',
+        `pcscd was not ready within ${timeoutMs} ms (vpcd on ${port}/${port + 1}, ${PCSCD_SOCKET}); its last output:\n${tail(logPath)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -23,7 +23,9 @@ export function readProcess(pid: number): ProcessInfo | undefined {
     const fields = stat.slice(close + 2).split(' ');
     const state = fields[0] ?? '?';
     if (state === 'Z' || state === 'X') return undefined;
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a.length > 0);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a.length > 0);
     return { pid, ppid: Number(fields[1]), startTime: fields[19] ?? '', state, comm, argv };
   } catch {
     return undefined;

@@ -46,7 +46,10 @@ export async function enableLoopbackQuickAck(address = QUICKACK_LOOPBACK_ADDRESS
     await run('ip', ['route', 'replace', ...route, 'proto', 'static', 'scope', 'host', 'src', '127.0.0.1', 'quickack', '1']);
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new QuickAckError('ROUTE_FAILED', `cannot add a quickack route for ${address} (needs root and iproute2): ${(err.stderr ?? err.message).trim()}`);
+    throw new QuickAckError(
+      'ROUTE_FAILED',
+      `cannot add a quickack route for ${address} (needs root and iproute2): ${(err.stderr ?? err.message).trim()}`,
+    );
   }
   let disabled = false;
   return {

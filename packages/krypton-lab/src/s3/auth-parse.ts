@@ -97,10 +97,14 @@ function parseHeaderClaim(authorization: string, headers: Headers): SigV4Claim {
   const payloadHash = headers.get('x-amz-content-sha256');
   if (payloadHash === null) throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   if (!/^(UNSIGNED-PAYLOAD|STREAMING-[A-Z0-9-]+|[0-9a-f]{64})$/.test(payloadHash)) {
-    throw new S3Error('InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.', {
-      ArgumentName: 'x-amz-content-sha256',
-      ArgumentValue: payloadHash,
-    });
+    throw new S3Error(
+      'InvalidArgument',
+      'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.',
+      {
+        ArgumentName: 'x-amz-content-sha256',
+        ArgumentValue: payloadHash,
+      },
+    );
   }
 
   // x-amz-date wins over Date; with only Date, SigV4 signs that instant in basic ISO form.
@@ -134,19 +138,27 @@ function parseQueryClaim(query: Map<string, string>): SigV4Claim {
   const expires = query.get('X-Amz-Expires');
   const signedHeaders = query.get('X-Amz-SignedHeaders');
   const signature = query.get('X-Amz-Signature');
-  if (credential === undefined || amzDate === undefined || expires === undefined || signedHeaders === undefined || signature === undefined) {
+  if (
+    credential === undefined ||
+    amzDate === undefined ||
+    expires === undefined ||
+    signedHeaders === undefined ||
+    signature === undefined
+  ) {
     throw queryError(
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
   }
   const scope = parseCredential(credential, (detail) => queryError(`Error parsing the X-Amz-Credential parameter; ${detail}`));
   const requestTime = parseAmzDate(amzDate);
-  if (requestTime === undefined) throw queryError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+  if (requestTime === undefined) throw queryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   if (!/^-?\d+$/.test(expires)) throw queryError('X-Amz-Expires should be a number');
   const expiresSeconds = Number(expires);
   if (expiresSeconds < 0) throw queryError('X-Amz-Expires must be non-negative');
   if (expiresSeconds > 604800) {
-    throw queryError('X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds');
+    throw queryError(
+      'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
+    );
   }
   if (scope.date !== amzDate.slice(0, 8)) throw queryError('Invalid credential date. Date is not the same as X-Amz-Date.');
   return {

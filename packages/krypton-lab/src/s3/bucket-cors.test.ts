@@ -21,7 +21,11 @@ const preflight = (bucket: string, origin: string) =>
 describe('bucket CORS configuration through the gate', () => {
   it('configures the demo bucket for the given origins only', async () => {
     const out = await s3.send(new GetBucketCorsCommand({ Bucket: lab.bucket }));
-    expect(out.CORSRules?.[0]).toMatchObject({ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] });
+    expect(out.CORSRules?.[0]).toMatchObject({
+      AllowedOrigins: ['https://app.example'],
+      AllowedMethods: ['GET', 'HEAD'],
+      AllowedHeaders: ['*'],
+    });
     expect((await preflight(lab.bucket, 'https://app.example')).status).toBe(200);
     expect((await preflight(lab.bucket, 'http://localhost:5173')).status).toBe(403);
   });
@@ -34,7 +38,21 @@ describe('bucket CORS configuration through the gate', () => {
       expect((err as S3ServiceException).name).toBe('NoSuchCORSConfiguration');
     }
     const rule = demoCorsRule(['https://other.example']);
-    await s3.send(new PutBucketCorsCommand({ Bucket: NO_CORS_BUCKET, CORSConfiguration: { CORSRules: [{ AllowedOrigins: rule.allowedOrigins, AllowedMethods: rule.allowedMethods, AllowedHeaders: rule.allowedHeaders, ExposeHeaders: rule.exposeHeaders }] } }));
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: NO_CORS_BUCKET,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: rule.allowedOrigins,
+              AllowedMethods: rule.allowedMethods,
+              AllowedHeaders: rule.allowedHeaders,
+              ExposeHeaders: rule.exposeHeaders,
+            },
+          ],
+        },
+      }),
+    );
     expect((await preflight(NO_CORS_BUCKET, 'https://other.example')).headers.get('access-control-allow-methods')).toBe('GET, HEAD');
     await s3.send(new DeleteBucketCorsCommand({ Bucket: NO_CORS_BUCKET }));
     expect((await preflight(NO_CORS_BUCKET, 'https://other.example')).status).toBe(403);

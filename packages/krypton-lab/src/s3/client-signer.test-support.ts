@@ -61,15 +61,26 @@ function httpRequest(req: ClientRequest): HttpRequest {
 }
 
 /** Turns a signed smithy request into what the gate sees. */
-export function toGateRequest(signed: { method: string; path: string; query: Record<string, string | string[] | null>; headers: Record<string, string> }): GateRequest {
+export function toGateRequest(signed: {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | null>;
+  headers: Record<string, string>;
+}): GateRequest {
   const rawQuery = Object.entries(signed.query)
-    .flatMap(([k, v]) => (v === null ? [uriEncode(k, false)] : (Array.isArray(v) ? v : [v]).map((x) => `${uriEncode(k, false)}=${uriEncode(x, false)}`)))
+    .flatMap(([k, v]) =>
+      v === null ? [uriEncode(k, false)] : (Array.isArray(v) ? v : [v]).map((x) => `${uriEncode(k, false)}=${uriEncode(x, false)}`),
+    )
     .join('&');
   return { method: signed.method, rawPath: signed.path, rawQuery, headers: new Headers(signed.headers) };
 }
 
 /** Signs with an Authorization header, as the SDK does for every call. */
-export async function signHeader(req: ClientRequest, credentials: TestCredentials, options: { region?: string; date?: Date; payloadHash?: string } = {}): Promise<GateRequest> {
+export async function signHeader(
+  req: ClientRequest,
+  credentials: TestCredentials,
+  options: { region?: string; date?: Date; payloadHash?: string } = {},
+): Promise<GateRequest> {
   const request = httpRequest(req);
   request.headers['x-amz-content-sha256'] ??= options.payloadHash ?? createHash('sha256').update('').digest('hex');
   const signed = await signer(credentials, options.region ?? 'ap-northeast-1').sign(request, { signingDate: options.date ?? new Date() });
@@ -77,7 +88,11 @@ export async function signHeader(req: ClientRequest, credentials: TestCredential
 }
 
 /** Presigns (query authentication), as `getSignedUrl` does: S3 presigned URLs never sign a payload. */
-export async function presign(req: ClientRequest, credentials: TestCredentials, options: { region?: string; date?: Date; expiresIn?: number } = {}): Promise<GateRequest> {
+export async function presign(
+  req: ClientRequest,
+  credentials: TestCredentials,
+  options: { region?: string; date?: Date; expiresIn?: number } = {},
+): Promise<GateRequest> {
   const request = httpRequest(req);
   request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
   const signed = await signer(credentials, options.region ?? 'ap-northeast-1').presign(request, {

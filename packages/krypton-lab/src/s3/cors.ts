@@ -32,7 +32,13 @@ export const DEMO_EXPOSE_HEADERS: readonly string[] = [
 
 /** The rule the product's documentation asks customers to put on their bucket: GET/HEAD from the app's origins. */
 export function demoCorsRule(origins: readonly string[] = DEFAULT_CORS_ORIGINS): CorsRule {
-  return { allowedOrigins: [...origins], allowedMethods: ['GET', 'HEAD'], allowedHeaders: ['*'], exposeHeaders: [...DEMO_EXPOSE_HEADERS], maxAgeSeconds: 3000 };
+  return {
+    allowedOrigins: [...origins],
+    allowedMethods: ['GET', 'HEAD'],
+    allowedHeaders: ['*'],
+    exposeHeaders: [...DEMO_EXPOSE_HEADERS],
+    maxAgeSeconds: 3000,
+  };
 }
 
 /** Renders rules as a `<CORSConfiguration>` document (what PutBucketCors sends and s3rver stores). */

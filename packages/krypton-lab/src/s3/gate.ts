@@ -80,7 +80,12 @@ const MAX_CONFIG_BODY = 64 * 1024;
 const AUTH_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
 
 /** Builds the gate's hono app (usable without a socket through `app.request`). */
-export function createGateApp(options: GateOptions, faults: GateFaults, upstream: Upstream, stats: GateStats): Hono<{ Bindings: Partial<HttpBindings> }> {
+export function createGateApp(
+  options: GateOptions,
+  faults: GateFaults,
+  upstream: Upstream,
+  stats: GateStats,
+): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.all('*', async (c) => {
     stats.requests++;
@@ -154,15 +159,28 @@ function hasDotSegment(rawPath: string): boolean {
 function injectedFault(status: number): S3Error {
   const message = `Injected fault: the lab answered ${status} on purpose`;
   // 503 is how S3 throttles (SlowDown); other statuses keep S3's error shape with the lab's status.
-  return status === 503 ? new S3Error('SlowDown', `Please reduce your request rate. (${message})`) : new S3Error('InternalError', message, {}, status);
+  return status === 503
+    ? new S3Error('SlowDown', `Please reduce your request rate. (${message})`)
+    : new S3Error('InternalError', message, {}, status);
 }
 
-async function handle(req: GateRequest, raw: Request, now: Date, options: GateOptions, upstream: Upstream, stats: GateStats): Promise<UpstreamResponse> {
+async function handle(
+  req: GateRequest,
+  raw: Request,
+  now: Date,
+  options: GateOptions,
+  upstream: Upstream,
+  stats: GateStats,
+): Promise<UpstreamResponse> {
   const count = (n: number): void => {
     stats.upstreamBodyBytes += n;
   };
   if (req.method === 'OPTIONS') {
-    return forwardToUpstream(upstream, { method: 'OPTIONS', rawPath: req.rawPath, rawQuery: req.rawQuery, headers: forwardHeaders(req.headers), signAsS3rver: false }, count);
+    return forwardToUpstream(
+      upstream,
+      { method: 'OPTIONS', rawPath: req.rawPath, rawQuery: req.rawQuery, headers: forwardHeaders(req.headers), signAsS3rver: false },
+      count,
+    );
   }
 
   verifyRequest(req, { credentials: options.credentials, now, region: options.region });
@@ -176,7 +194,8 @@ async function handle(req: GateRequest, raw: Request, now: Date, options: GateOp
   const declaredHash = req.headers.get('x-amz-content-sha256');
   if (req.method === 'PUT' && isBucketPath && has('cors')) {
     const length = Number(req.headers.get('content-length') ?? 'NaN');
-    if (!(length <= MAX_CONFIG_BODY)) throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
+    if (!(length <= MAX_CONFIG_BODY))
+      throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
     body = new Uint8Array(await raw.arrayBuffer());
   } else if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && isBucketPath && has('cors')))) {
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
@@ -201,7 +220,11 @@ async function handle(req: GateRequest, raw: Request, now: Date, options: GateOp
   }
   const headers = forwardHeaders(req.headers);
   if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
-  return forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true }, count);
+  return forwardToUpstream(
+    upstream,
+    { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true },
+    count,
+  );
 }
 
 /**
@@ -221,13 +244,12 @@ async function resolveSuffixRange(range: string, rawPath: string, upstream: Upst
   return `bytes=${Math.max(0, size - n)}-`;
 }
 
-async function listV2(
-  listReq: ListV2Request,
-  req: GateRequest,
-  upstream: Upstream,
-  count: (n: number) => void,
-): Promise<UpstreamResponse> {
-  const res = await forwardToUpstream(upstream, { method: 'GET', rawPath: req.rawPath, rawQuery: v1QueryFor(listReq), headers: forwardHeaders(req.headers), signAsS3rver: true }, count);
+async function listV2(listReq: ListV2Request, req: GateRequest, upstream: Upstream, count: (n: number) => void): Promise<UpstreamResponse> {
+  const res = await forwardToUpstream(
+    upstream,
+    { method: 'GET', rawPath: req.rawPath, rawQuery: v1QueryFor(listReq), headers: forwardHeaders(req.headers), signAsS3rver: true },
+    count,
+  );
   if (res.status !== 200 || res.body === null) return res;
   const v1 = await new Response(res.body).text();
   const xml = renderListV2(listReq, parseV1Listing(v1));
@@ -276,7 +298,12 @@ function toResponse(res: UpstreamResponse, ids: RequestIds, now: Date): Response
 }
 
 async function errorResponse(err: S3Error, req: GateRequest, ids: RequestIds, now: Date, upstream: Upstream): Promise<Response> {
-  const headers = new Headers({ 'content-type': 'application/xml', date: now.toUTCString(), 'x-amz-request-id': ids.requestId, 'x-amz-id-2': ids.hostId });
+  const headers = new Headers({
+    'content-type': 'application/xml',
+    date: now.toUTCString(),
+    'x-amz-request-id': ids.requestId,
+    'x-amz-id-2': ids.hostId,
+  });
   for (const [name, value] of await corsHeadersFor(req, upstream)) headers.set(name, value);
   if (req.method === 'HEAD') return new Response(null, { status: err.status, headers });
   return new Response(err.toXml(ids), { status: err.status, headers });
@@ -296,7 +323,13 @@ async function corsHeadersFor(req: GateRequest, upstream: Upstream): Promise<Arr
     // CORS rules are per bucket; probing a fixed key avoids making s3rver list the bucket.
     const probe = await forwardToUpstream(
       upstream,
-      { method: 'HEAD', rawPath: `/${bucket}/cors-probe`, rawQuery: '', headers: { origin, 'access-control-request-method': req.method }, signAsS3rver: false },
+      {
+        method: 'HEAD',
+        rawPath: `/${bucket}/cors-probe`,
+        rawQuery: '',
+        headers: { origin, 'access-control-request-method': req.method },
+        signAsS3rver: false,
+      },
       () => {},
     );
     const out: Array<[string, string]> = [];

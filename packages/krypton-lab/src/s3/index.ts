@@ -86,10 +86,7 @@ export interface LabS3 {
 
 /** Starts s3rver, creates and seeds the buckets, and starts the SigV4 gate in front. */
 export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
-  const buckets = options.buckets ?? [
-    { name: DEMO_BUCKET, cors: [demoCorsRule(options.corsOrigins)] },
-    { name: NO_CORS_BUCKET },
-  ];
+  const buckets = options.buckets ?? [{ name: DEMO_BUCKET, cors: [demoCorsRule(options.corsOrigins)] }, { name: NO_CORS_BUCKET }];
   const demo = buckets[0];
   if (demo === undefined) throw new RangeError('startLabS3: buckets must name at least one bucket');
   const region = options.region === null ? undefined : (options.region ?? DEFAULT_REGION);
@@ -106,7 +103,10 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
   try {
     s3rver = await startS3rver({
       directory,
-      buckets: buckets.map((b) => ({ name: b.name, configs: b.cors !== undefined && b.cors.length > 0 ? [corsConfigurationXml(b.cors)] : [] })),
+      buckets: buckets.map((b) => ({
+        name: b.name,
+        configs: b.cors !== undefined && b.cors.length > 0 ? [corsConfigurationXml(b.cors)] : [],
+      })),
     });
     const objects = options.seed === false ? [] : await seedBucket(s3rver.url, demo.name, options.seed ?? {});
     gate = await startS3Gate({

@@ -97,7 +97,9 @@ describe('ListObjectsV2 through the gate', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const out = await client(GOOD).send(new ListObjectsV2Command({ Bucket: lab.bucket, Delimiter: '/', MaxKeys: 4, ContinuationToken: token }));
+      const out = await client(GOOD).send(
+        new ListObjectsV2Command({ Bucket: lab.bucket, Delimiter: '/', MaxKeys: 4, ContinuationToken: token }),
+      );
       expect((out.Contents?.length ?? 0) + (out.CommonPrefixes?.length ?? 0)).toBeLessThanOrEqual(4);
       entries.push(...(out.Contents ?? []).map((c) => c.Key ?? ''), ...(out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''));
       token = out.NextContinuationToken;
@@ -118,7 +120,11 @@ describe('GetObject and HeadObject through the gate', () => {
     const seeded = lab.objects.find((o) => o.key === BINARY_KEY);
     const out = await client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: BINARY_KEY }));
     const bytes = await out.Body?.transformToByteArray();
-    expect(createHash('sha256').update(bytes ?? new Uint8Array()).digest('hex')).toBe(seeded?.sha256);
+    expect(
+      createHash('sha256')
+        .update(bytes ?? new Uint8Array())
+        .digest('hex'),
+    ).toBe(seeded?.sha256);
     expect(out.ETag).toBe(seeded?.etag);
     expect(out.ContentLength).toBe(seeded?.size);
     expect(out.ContentType).toBe('application/octet-stream');
@@ -152,13 +158,13 @@ describe('GetObject and HeadObject through the gate', () => {
     expect(out.LastModified).toBeInstanceOf(Date);
   });
 
-  it('passes s3rver\'s own errors through (NoSuchKey)', async () => {
+  it("passes s3rver's own errors through (NoSuchKey)", async () => {
     const err = await failure(client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'nope.txt' })));
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['NoSuchKey', 404]);
   });
 });
 
-describe('authentication failures, with S3\'s codes and statuses', () => {
+describe("authentication failures, with S3's codes and statuses", () => {
   const get = (s3: S3Client) => s3.send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' }));
 
   it.each([
@@ -186,7 +192,9 @@ describe('authentication failures, with S3\'s codes and statuses', () => {
   });
 
   it('refuses HeadObject too, with the status only (HEAD responses carry no body)', async () => {
-    const err = await failure(client({ ...GOOD, secretAccessKey: 'forged' }).send(new HeadObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' })));
+    const err = await failure(
+      client({ ...GOOD, secretAccessKey: 'forged' }).send(new HeadObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' })),
+    );
     expect(err.$metadata.httpStatusCode).toBe(403);
   });
 
@@ -194,11 +202,15 @@ describe('authentication failures, with S3\'s codes and statuses', () => {
     const res = await fetch(`${lab.endpoint}/${lab.bucket}/hello.json`);
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toBe('application/xml');
-    expect(await res.text()).toMatch(/<Error><Code>AccessDenied<\/Code><Message>Access Denied<\/Message><RequestId>[0-9A-F]{16}<\/RequestId><HostId>/);
+    expect(await res.text()).toMatch(
+      /<Error><Code>AccessDenied<\/Code><Message>Access Denied<\/Message><RequestId>[0-9A-F]{16}<\/RequestId><HostId>/,
+    );
   });
 
   it('refuses a payload hash that does not match the (empty) body', async () => {
-    const signed = await signHeader({ path: `/${lab.bucket}/hello.json`, host: new URL(lab.endpoint).host }, GOOD, { payloadHash: createHash('sha256').update('x').digest('hex') });
+    const signed = await signHeader({ path: `/${lab.bucket}/hello.json`, host: new URL(lab.endpoint).host }, GOOD, {
+      payloadHash: createHash('sha256').update('x').digest('hex'),
+    });
     const res = await fetch(`${lab.endpoint}${signed.rawPath}`, { headers: signed.headers });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
@@ -227,14 +239,20 @@ describe('authentication failures, with S3\'s codes and statuses', () => {
     expect([put.name, put.$metadata.httpStatusCode]).toEqual(['MethodNotAllowed', 405]);
     const del = await failure(client(GOOD).send(new DeleteObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' })));
     expect([del.name, del.$metadata.httpStatusCode]).toEqual(['MethodNotAllowed', 405]);
-    const forged = await failure(client({ ...GOOD, secretAccessKey: 'forged' }).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })));
+    const forged = await failure(
+      client({ ...GOOD, secretAccessKey: 'forged' }).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })),
+    );
     expect(forged.name).toBe('SignatureDoesNotMatch');
   });
 });
 
 describe('presigned URLs', () => {
   it('serves a presigned GET to plain fetch, with response header overrides', async () => {
-    const url = await getSignedUrl(client(GOOD), new GetObjectCommand({ Bucket: lab.bucket, Key: 'hello.json', ResponseContentDisposition: 'attachment; filename="hello.json"' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client(GOOD),
+      new GetObjectCommand({ Bucket: lab.bucket, Key: 'hello.json', ResponseContentDisposition: 'attachment; filename="hello.json"' }),
+      { expiresIn: 60 },
+    );
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="hello.json"');
@@ -262,7 +280,11 @@ describe('CORS', () => {
   const preflight = (bucket: string, origin: string) =>
     fetch(`${lab.endpoint}/${bucket}/hello.json`, {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,x-amz-date,x-amz-content-sha256,x-amz-security-token,range' },
+      headers: {
+        origin,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization,x-amz-date,x-amz-content-sha256,x-amz-security-token,range',
+      },
     });
 
   it('answers a preflight from an allowed origin on the demo bucket, unauthenticated', async () => {
@@ -285,11 +307,17 @@ describe('CORS', () => {
     const res = await fetch(url, { headers: { origin: ORIGIN } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
-    expect(res.headers.get('access-control-expose-headers')?.split(/,\s*/)).toEqual(expect.arrayContaining(['ETag', 'Content-Length', 'Content-Range', 'Last-Modified']));
+    expect(res.headers.get('access-control-expose-headers')?.split(/,\s*/)).toEqual(
+      expect.arrayContaining(['ETag', 'Content-Length', 'Content-Range', 'Last-Modified']),
+    );
   });
 
-  it('puts the CORS headers on the gate\'s own 403 too, so a page can read the refusal', async () => {
-    const url = await getSignedUrl(client({ ...GOOD, secretAccessKey: 'forged' }), new GetObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' }), { expiresIn: 60 });
+  it("puts the CORS headers on the gate's own 403 too, so a page can read the refusal", async () => {
+    const url = await getSignedUrl(
+      client({ ...GOOD, secretAccessKey: 'forged' }),
+      new GetObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' }),
+      { expiresIn: 60 },
+    );
     const res = await fetch(url, { headers: { origin: ORIGIN } });
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
@@ -318,8 +346,15 @@ describe('lifecycle and shared lab knobs', () => {
         return this.fail;
       },
     };
-    const small = await startLabS3({ credentials: store, seed: false, faults, clock: { now: () => Date.now() + 30 * 60_000 }, region: null });
-    const sdk = () => new S3Client({ endpoint: small.endpoint, region: 'eu-west-1', forcePathStyle: true, credentials: GOOD, maxAttempts: 1 });
+    const small = await startLabS3({
+      credentials: store,
+      seed: false,
+      faults,
+      clock: { now: () => Date.now() + 30 * 60_000 },
+      region: null,
+    });
+    const sdk = () =>
+      new S3Client({ endpoint: small.endpoint, region: 'eu-west-1', forcePathStyle: true, credentials: GOOD, maxAttempts: 1 });
     try {
       // The shared clock runs 30 minutes ahead: a request signed with the machine clock is skewed.
       expect((await failure(sdk().send(new ListObjectsV2Command({ Bucket: small.bucket })))).name).toBe('RequestTimeTooSkewed');

@@ -44,7 +44,14 @@ export function encodeContinuationToken(bucket: string, after: string): string {
 export function decodeContinuationToken(bucket: string, token: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'b' in parsed && 'a' in parsed && parsed.b === bucket && typeof parsed.a === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'b' in parsed &&
+      'a' in parsed &&
+      parsed.b === bucket &&
+      typeof parsed.a === 'string'
+    ) {
       return parsed.a;
     }
   } catch {
@@ -56,7 +63,10 @@ export function decodeContinuationToken(bucket: string, token: string): string {
 /** The raw query for the equivalent V1 listing at s3rver. */
 export function v1QueryFor(req: ListV2Request): string {
   if (req.encodingType !== undefined && req.encodingType !== 'url') {
-    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: req.encodingType });
+    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+      ArgumentValue: req.encodingType,
+    });
   }
   const marker = req.continuationToken !== undefined ? decodeContinuationToken(req.bucket, req.continuationToken) : req.startAfter;
   const params: Array<[string, string | undefined]> = [
@@ -120,11 +130,13 @@ export function renderListV2(req: ListV2Request, page: V1Listing): string {
   const el = (name: string, value: string): string => `<${name}>${escapeXml(value)}</${name}>`;
   const lastKey = page.contents.at(-1)?.key;
   const lastPrefix = page.commonPrefixes.at(-1);
-  const resumeAfter = lastKey === undefined ? lastPrefix : lastPrefix === undefined || compareKeys(lastKey, lastPrefix) > 0 ? lastKey : lastPrefix;
+  const resumeAfter =
+    lastKey === undefined ? lastPrefix : lastPrefix === undefined || compareKeys(lastKey, lastPrefix) > 0 ? lastKey : lastPrefix;
   const parts: string[] = [el('Name', req.bucket), el('Prefix', enc(req.prefix ?? ''))];
   if (req.continuationToken !== undefined) parts.push(el('ContinuationToken', req.continuationToken));
   else if (req.startAfter !== undefined) parts.push(el('StartAfter', enc(req.startAfter)));
-  if (page.isTruncated && resumeAfter !== undefined) parts.push(el('NextContinuationToken', encodeContinuationToken(req.bucket, resumeAfter)));
+  if (page.isTruncated && resumeAfter !== undefined)
+    parts.push(el('NextContinuationToken', encodeContinuationToken(req.bucket, resumeAfter)));
   parts.push(el('KeyCount', String(page.contents.length + page.commonPrefixes.length)));
   parts.push(el('MaxKeys', page.maxKeys));
   if (req.delimiter !== undefined && req.delimiter !== '') parts.push(el('Delimiter', enc(req.delimiter)));
@@ -132,7 +144,9 @@ export function renderListV2(req: ListV2Request, page: V1Listing): string {
   parts.push(el('IsTruncated', String(page.isTruncated)));
   for (const o of page.contents) {
     const owner = req.fetchOwner && o.owner ? `<Owner>${el('ID', o.owner.id)}${el('DisplayName', o.owner.displayName)}</Owner>` : '';
-    parts.push(`<Contents>${el('Key', enc(o.key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}${el('Size', o.size)}${owner}${el('StorageClass', o.storageClass)}</Contents>`);
+    parts.push(
+      `<Contents>${el('Key', enc(o.key))}${el('LastModified', o.lastModified)}${el('ETag', o.etag)}${el('Size', o.size)}${owner}${el('StorageClass', o.storageClass)}</Contents>`,
+    );
   }
   for (const p of page.commonPrefixes) parts.push(`<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.join('')}</ListBucketResult>`;

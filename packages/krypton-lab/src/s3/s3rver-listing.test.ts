@@ -2,12 +2,27 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareKeys, selectListPage, type ListPage } from './s3rver-listing.ts';
 
-const KEYS = ['firmware/v1/manifest.json', 'firmware/v1.1/manifest.json', 'firmware/v1/firmware.bin', 'firmware/v2/manifest.json', 'README.txt', 'logs/2026/11/01.log', 'a-b', 'a/b', 'a.b'];
+const KEYS = [
+  'firmware/v1/manifest.json',
+  'firmware/v1.1/manifest.json',
+  'firmware/v1/firmware.bin',
+  'firmware/v2/manifest.json',
+  'README.txt',
+  'logs/2026/11/01.log',
+  'a-b',
+  'a/b',
+  'a.b',
+];
 
 describe('selectListPage', () => {
   it('orders keys by UTF-8 bytes, so "v1.1/" comes before "v1/"', () => {
     const page = selectListPage(KEYS, { prefix: 'firmware/', maxKeys: 1000 });
-    expect(page.keys).toEqual(['firmware/v1.1/manifest.json', 'firmware/v1/firmware.bin', 'firmware/v1/manifest.json', 'firmware/v2/manifest.json']);
+    expect(page.keys).toEqual([
+      'firmware/v1.1/manifest.json',
+      'firmware/v1/firmware.bin',
+      'firmware/v1/manifest.json',
+      'firmware/v2/manifest.json',
+    ]);
     expect(compareKeys('Z', 'a')).toBeLessThan(0);
     expect(compareKeys('\uffff', '😀')).toBeLessThan(0); // UTF-16 order would say the opposite
   });
@@ -19,7 +34,11 @@ describe('selectListPage', () => {
       isTruncated: false,
       lastEntry: 'logs/',
     });
-    expect(selectListPage(KEYS, { prefix: 'firmware/', delimiter: '/', maxKeys: 1000 }).commonPrefixes).toEqual(['firmware/v1.1/', 'firmware/v1/', 'firmware/v2/']);
+    expect(selectListPage(KEYS, { prefix: 'firmware/', delimiter: '/', maxKeys: 1000 }).commonPrefixes).toEqual([
+      'firmware/v1.1/',
+      'firmware/v1/',
+      'firmware/v2/',
+    ]);
   });
 
   it('counts common prefixes against max-keys and resumes after a common prefix without repeating it', () => {
@@ -32,19 +51,25 @@ describe('selectListPage', () => {
   it('pages through any key set exactly once, in order, for any page size, prefix and delimiter', () => {
     const key = fc.string({ unit: fc.constantFrom('a', 'b', '.', '-', '/', 'é'), minLength: 1, maxLength: 6 });
     fc.assert(
-      fc.property(fc.uniqueArray(key, { maxLength: 40 }), fc.integer({ min: 1, max: 7 }), fc.constantFrom('', 'a', 'a/'), fc.constantFrom(undefined, '/', '.'), (keys, maxKeys, prefix, delimiter) => {
-        const all = selectListPage(keys, { prefix, delimiter, maxKeys: 10_000 });
-        const seen: string[] = [];
-        let startAfter: string | undefined;
-        for (let pages = 0; pages < 100; pages++) {
-          const page = selectListPage(keys, { prefix, delimiter, maxKeys, startAfter });
-          expect(page.keys.length + page.commonPrefixes.length).toBeLessThanOrEqual(maxKeys);
-          seen.push(...page.keys, ...page.commonPrefixes);
-          if (!page.isTruncated) break;
-          startAfter = page.lastEntry;
-        }
-        expect(seen.sort(compareKeys)).toEqual([...all.keys, ...all.commonPrefixes].sort(compareKeys));
-      }),
+      fc.property(
+        fc.uniqueArray(key, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.constantFrom('', 'a', 'a/'),
+        fc.constantFrom(undefined, '/', '.'),
+        (keys, maxKeys, prefix, delimiter) => {
+          const all = selectListPage(keys, { prefix, delimiter, maxKeys: 10_000 });
+          const seen: string[] = [];
+          let startAfter: string | undefined;
+          for (let pages = 0; pages < 100; pages++) {
+            const page = selectListPage(keys, { prefix, delimiter, maxKeys, startAfter });
+            expect(page.keys.length + page.commonPrefixes.length).toBeLessThanOrEqual(maxKeys);
+            seen.push(...page.keys, ...page.commonPrefixes);
+            if (!page.isTruncated) break;
+            startAfter = page.lastEntry;
+          }
+          expect(seen.sort(compareKeys)).toEqual([...all.keys, ...all.commonPrefixes].sort(compareKeys));
+        },
+      ),
       { numRuns: 300 },
     );
   });

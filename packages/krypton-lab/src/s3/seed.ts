@@ -57,14 +57,22 @@ export const BINARY_KEY = 'firmware/v1/firmware.bin';
 export const LARGE_KEY = 'large/blob.bin';
 
 const TEXT_FIXTURES: ReadonlyArray<{ key: string; contentType: string; body: string }> = [
-  { key: 'README.txt', contentType: 'text/plain; charset=utf-8', body: 'Krypton Web lab bucket.\nObjects here are fixtures for tests and the demo.\n' },
+  {
+    key: 'README.txt',
+    contentType: 'text/plain; charset=utf-8',
+    body: 'Krypton Web lab bucket.\nObjects here are fixtures for tests and the demo.\n',
+  },
   { key: 'hello.json', contentType: 'application/json', body: '{"hello":"krypton","from":"lab"}\n' },
   { key: 'firmware/v1/manifest.json', contentType: 'application/json', body: '{"version":"1.0.0","file":"firmware.bin"}\n' },
   // "v1.1/" sorts before "v1/" ('.' < '/'): s3rver's own listing got this order wrong.
   { key: 'firmware/v1.1/manifest.json', contentType: 'application/json', body: '{"version":"1.1.0"}\n' },
   { key: 'firmware/v2/manifest.json', contentType: 'application/json', body: '{"version":"2.0.0"}\n' },
   { key: 'logs/2026/11/01.log', contentType: 'text/plain; charset=utf-8', body: '2026-11-01T00:00:00Z boot ok\n' },
-  { key: 'logs/2026/11/02.log', contentType: 'text/plain; charset=utf-8', body: '2026-11-02T00:00:00Z boot ok\n2026-11-02T00:05:00Z attach ok\n' },
+  {
+    key: 'logs/2026/11/02.log',
+    contentType: 'text/plain; charset=utf-8',
+    body: '2026-11-02T00:00:00Z boot ok\n2026-11-02T00:05:00Z attach ok\n',
+  },
   { key: 'logs/2026/12/01.log', contentType: 'text/plain; charset=utf-8', body: '2026-12-01T00:00:00Z boot ok\n' },
   // Space, parentheses and non-ASCII exercise SigV4's canonical URI encoding end to end.
   { key: 'docs/naïve file (1).txt', contentType: 'text/plain; charset=utf-8', body: 'A key that needs percent-encoding.\n' },
@@ -102,14 +110,31 @@ export async function seedBucket(s3rverUrl: string, bucket: string, options: See
     const digests = existing !== undefined && existing.size === size ? await digestOnly(deterministicStream(key, size)) : undefined;
     objects.push(
       existing !== undefined && digests !== undefined && existing.etag === `"${digests.md5}"`
-        ? { bucket, key, size, contentType: 'application/octet-stream', md5: digests.md5, etag: existing.etag, sha256: digests.sha256, contentLabel: key }
+        ? {
+            bucket,
+            key,
+            size,
+            contentType: 'application/octet-stream',
+            md5: digests.md5,
+            etag: existing.etag,
+            sha256: digests.sha256,
+            contentLabel: key,
+          }
         : await put(key, 'application/octet-stream', size, () => deterministicStream(key, size), key),
     );
   }
   return objects;
 }
 
-async function putObject(base: URL, bucket: string, key: string, contentType: string, size: number, body: () => Readable, label: string | undefined): Promise<SeededObject> {
+async function putObject(
+  base: URL,
+  bucket: string,
+  key: string,
+  contentType: string,
+  size: number,
+  body: () => Readable,
+  label: string | undefined,
+): Promise<SeededObject> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   const tap = new Transform({
@@ -121,7 +146,13 @@ async function putObject(base: URL, bucket: string, key: string, contentType: st
   });
   const status = await new Promise<{ code: number; etag: string | undefined }>((resolve, reject) => {
     const req = http.request(
-      { host: base.hostname, port: base.port, method: 'PUT', path: `/${bucket}/${uriEncode(key, true)}`, headers: { 'content-type': contentType, 'content-length': String(size) } },
+      {
+        host: base.hostname,
+        port: base.port,
+        method: 'PUT',
+        path: `/${bucket}/${uriEncode(key, true)}`,
+        headers: { 'content-type': contentType, 'content-length': String(size) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ code: res.statusCode ?? 0, etag: res.headers.etag }));
@@ -143,11 +174,14 @@ async function putObject(base: URL, bucket: string, key: string, contentType: st
 
 async function headObject(base: URL, bucket: string, key: string): Promise<{ size: number; etag: string } | undefined> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, method: 'HEAD', path: `/${bucket}/${uriEncode(key, true)}` }, (res) => {
-      res.resume();
-      const etag = res.headers.etag;
-      resolve(res.statusCode === 200 && etag !== undefined ? { size: Number(res.headers['content-length']), etag } : undefined);
-    });
+    const req = http.request(
+      { host: base.hostname, port: base.port, method: 'HEAD', path: `/${bucket}/${uriEncode(key, true)}` },
+      (res) => {
+        res.resume();
+        const etag = res.headers.etag;
+        resolve(res.statusCode === 200 && etag !== undefined ? { size: Number(res.headers['content-length']), etag } : undefined);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

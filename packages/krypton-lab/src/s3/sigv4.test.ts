@@ -35,17 +35,35 @@ describe('SigV4 against AWS documentation examples', () => {
   const ctx = { credentials: exampleStore(), now: EXAMPLE_TIME, region: 'us-east-1' };
 
   it('accepts the GET Object example (Range header signed)', () => {
-    const req = exampleHeaderRequest('/test.txt', '', { range: 'bytes=0-9' }, 'host;range;x-amz-content-sha256;x-amz-date', 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41');
+    const req = exampleHeaderRequest(
+      '/test.txt',
+      '',
+      { range: 'bytes=0-9' },
+      'host;range;x-amz-content-sha256;x-amz-date',
+      'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+    );
     expect(verifyRequest(req, ctx).claim.accessKeyId).toBe('AKIAIOSFODNN7EXAMPLE');
   });
 
   it('accepts the GET Bucket (List Objects) example', () => {
-    const req = exampleHeaderRequest('/', 'max-keys=2&prefix=J', {}, 'host;x-amz-content-sha256;x-amz-date', '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7');
+    const req = exampleHeaderRequest(
+      '/',
+      'max-keys=2&prefix=J',
+      {},
+      'host;x-amz-content-sha256;x-amz-date',
+      '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7',
+    );
     expect(() => verifyRequest(req, ctx)).not.toThrow();
   });
 
   it('accepts the GET Bucket Lifecycle example (valueless subresource)', () => {
-    const req = exampleHeaderRequest('/', 'lifecycle', {}, 'host;x-amz-content-sha256;x-amz-date', 'fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543');
+    const req = exampleHeaderRequest(
+      '/',
+      'lifecycle',
+      {},
+      'host;x-amz-content-sha256;x-amz-date',
+      'fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543',
+    );
     expect(() => verifyRequest(req, ctx)).not.toThrow();
   });
 
@@ -63,7 +81,13 @@ describe('SigV4 against AWS documentation examples', () => {
   });
 
   it('rejects the GET Object example when one signed header changes', () => {
-    const req = exampleHeaderRequest('/test.txt', '', { range: 'bytes=0-10' }, 'host;range;x-amz-content-sha256;x-amz-date', 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41');
+    const req = exampleHeaderRequest(
+      '/test.txt',
+      '',
+      { range: 'bytes=0-10' },
+      'host;range;x-amz-content-sha256;x-amz-date',
+      'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+    );
     expect(() => verifyRequest(req, ctx)).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch', status: 403 }));
   });
 });
@@ -111,10 +135,18 @@ describe('SigV4 against @smithy/signature-v4 (the SDK signer)', () => {
   const store = new InMemoryCredentialStore();
   store.add({ ...creds, expiration: new Date(Date.now() + 3_600_000) });
 
-  const segment = fc.string({ unit: fc.constantFrom(...'aZ09-_.~ /()!*\'+%&=?ü日😀'.split('')), minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/'));
-  const keyPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((segs) => '/bucket/' + segs.map((s) => uriEncode(s, false)).join('/'));
+  const segment = fc
+    .string({ unit: fc.constantFrom(..."aZ09-_.~ /()!*'+%&=?ü日😀".split('')), minLength: 1, maxLength: 12 })
+    .filter((s) => !s.includes('/'));
+  const keyPath = fc
+    .array(segment, { minLength: 1, maxLength: 4 })
+    .map((segs) => '/bucket/' + segs.map((s) => uriEncode(s, false)).join('/'));
   const query = fc.dictionary(fc.stringMatching(/^[a-z][a-z-]{0,8}$/), fc.string({ maxLength: 10 }), { maxKeys: 4 });
-  const extraHeaders = fc.dictionary(fc.constantFrom('range', 'if-none-match', 'x-amz-checksum-mode', 'content-type'), fc.string({ minLength: 1, maxLength: 20 }).map((s) => s.replace(/[^\x20-\x7e]/g, 'x').trim() || 'v'), { maxKeys: 3 });
+  const extraHeaders = fc.dictionary(
+    fc.constantFrom('range', 'if-none-match', 'x-amz-checksum-mode', 'content-type'),
+    fc.string({ minLength: 1, maxLength: 20 }).map((s) => s.replace(/[^\x20-\x7e]/g, 'x').trim() || 'v'),
+    { maxKeys: 3 },
+  );
 
   it('verifies every header-signed request the SDK signer produces, and no tampered one', async () => {
     await fc.assert(
@@ -135,7 +167,9 @@ describe('SigV4 against @smithy/signature-v4 (the SDK signer)', () => {
         const req = await presign({ path, query: q }, creds, { expiresIn: 60 });
         const ctx = { credentials: store, now: new Date(), region: 'ap-northeast-1' };
         expect(verifyRequest(req, ctx).claim.mechanism).toBe('query');
-        expect(() => verifyRequest({ ...req, rawPath: `${path}x` }, ctx)).toThrow(expect.objectContaining({ code: 'SignatureDoesNotMatch' }));
+        expect(() => verifyRequest({ ...req, rawPath: `${path}x` }, ctx)).toThrow(
+          expect.objectContaining({ code: 'SignatureDoesNotMatch' }),
+        );
       }),
       { numRuns: 100 },
     );

@@ -149,7 +149,10 @@ export function parseAmzDate(text: string): Date | undefined {
 
 /** Formats a time as SigV4's `yyyymmddThhmmssZ`. */
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {

@@ -66,7 +66,12 @@ describe('deterministic content', () => {
     for await (const chunk of deterministicStream('label', 3 * 1024 * 1024 + 5)) chunks.push(chunk as Buffer);
     const all = Buffer.concat(chunks);
     expect(all.length).toBe(3 * 1024 * 1024 + 5);
-    for (const [start, end] of [[0, 1], [15, 17], [1048570, 1048600], [all.length - 7, all.length]] as const) {
+    for (const [start, end] of [
+      [0, 1],
+      [15, 17],
+      [1048570, 1048600],
+      [all.length - 7, all.length],
+    ] as const) {
       expect(deterministicBytes('label', start, end)).toEqual(all.subarray(start, end));
     }
     expect(deterministicBytes('other', 0, 32)).not.toEqual(all.subarray(0, 32));

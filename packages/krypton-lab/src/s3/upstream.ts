@@ -41,7 +41,17 @@ export interface UpstreamResponse {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not pass on. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 /** Sends one request to s3rver; `countBytes` sees every response body chunk as it is pulled through. */
 export function forwardToUpstream(upstream: Upstream, req: UpstreamRequest, countBytes: (n: number) => void): Promise<UpstreamResponse> {
@@ -51,33 +61,36 @@ export function forwardToUpstream(upstream: Upstream, req: UpstreamRequest, coun
   if (req.signAsS3rver) Object.assign(headers, s3rverAuthHeaders(req.method, req.rawPath, req.rawQuery, headers.host ?? ''));
 
   return new Promise((resolve, reject) => {
-    const outgoing = http.request({ host: upstream.host, port: upstream.port, method: req.method, path, headers, agent: upstream.agent }, (res) => {
-      const responseHeaders = new Headers();
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name)) continue;
-        for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
-      }
-      const status = res.statusCode ?? 502;
-      if (req.method === 'HEAD' || status === 204 || status === 304) {
-        res.resume();
-        resolve({ status, headers: responseHeaders, body: null });
-        return;
-      }
-      const counted = res.pipe(
-        new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            countBytes(chunk.length);
-            done(null, chunk);
-          },
-        }),
-      );
-      res.on('error', (err) => counted.destroy(err));
-      counted.on('close', () => {
-        // The client went away mid-body: stop reading from s3rver too.
-        if (!res.complete) res.destroy();
-      });
-      resolve({ status, headers: responseHeaders, body: Readable.toWeb(counted) as ReadableStream<Uint8Array> });
-    });
+    const outgoing = http.request(
+      { host: upstream.host, port: upstream.port, method: req.method, path, headers, agent: upstream.agent },
+      (res) => {
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined || HOP_BY_HOP.has(name)) continue;
+          for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
+        }
+        const status = res.statusCode ?? 502;
+        if (req.method === 'HEAD' || status === 204 || status === 304) {
+          res.resume();
+          resolve({ status, headers: responseHeaders, body: null });
+          return;
+        }
+        const counted = res.pipe(
+          new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              countBytes(chunk.length);
+              done(null, chunk);
+            },
+          }),
+        );
+        res.on('error', (err) => counted.destroy(err));
+        counted.on('close', () => {
+          // The client went away mid-body: stop reading from s3rver too.
+          if (!res.complete) res.destroy();
+        });
+        resolve({ status, headers: responseHeaders, body: Readable.toWeb(counted) as ReadableStream<Uint8Array> });
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(req.body);
   });

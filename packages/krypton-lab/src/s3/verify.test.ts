@@ -36,16 +36,76 @@ describe('verifyRequest: header authentication', () => {
   });
 
   it.each<[string, () => Promise<GateRequest>, string, number, string]>([
-    ['unknown access key', () => signHeader(object, { ...TEMP, accessKeyId: 'ASIANOPE' }, { date: NOW }), 'InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'],
-    ['temporary key without its token', () => signHeader(object, { ...TEMP, sessionToken: undefined }, { date: NOW }), 'InvalidAccessKeyId', 403, 'The AWS Access Key Id you provided does not exist in our records.'],
-    ['wrong session token', () => signHeader(object, { ...TEMP, sessionToken: 'other-token' }, { date: NOW }), 'InvalidToken', 400, 'The provided token is malformed or otherwise invalid.'],
-    ['token sent with long-term key', () => signHeader(object, { ...LONG, sessionToken: 'stray' }, { date: NOW }), 'InvalidToken', 400, 'The provided token is malformed or otherwise invalid.'],
-    ['expired credentials', () => signHeader(object, { accessKeyId: 'ASIAOLD', secretAccessKey: 's', sessionToken: 'old-token' }, { date: NOW }), 'ExpiredToken', 400, 'The provided token has expired.'],
-    ['forged secret', () => signHeader(object, { ...TEMP, secretAccessKey: 'guess' }, { date: NOW }), 'SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
-    ['clock 16 minutes behind', () => signHeader(object, TEMP, { date: new Date(NOW.getTime() - 16 * 60_000) }), 'RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.'],
-    ['clock 16 minutes ahead', () => signHeader(object, TEMP, { date: new Date(NOW.getTime() + 16 * 60_000) }), 'RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.'],
-    ['scope naming another region', () => signHeader(object, TEMP, { date: NOW, region: 'us-east-1' }), 'AuthorizationHeaderMalformed', 400, "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'ap-northeast-1'"],
-    ['payload hash not a hash', () => signHeader(object, TEMP, { date: NOW, payloadHash: 'abc' }), 'InvalidArgument', 400, 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.'],
+    [
+      'unknown access key',
+      () => signHeader(object, { ...TEMP, accessKeyId: 'ASIANOPE' }, { date: NOW }),
+      'InvalidAccessKeyId',
+      403,
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ],
+    [
+      'temporary key without its token',
+      () => signHeader(object, { ...TEMP, sessionToken: undefined }, { date: NOW }),
+      'InvalidAccessKeyId',
+      403,
+      'The AWS Access Key Id you provided does not exist in our records.',
+    ],
+    [
+      'wrong session token',
+      () => signHeader(object, { ...TEMP, sessionToken: 'other-token' }, { date: NOW }),
+      'InvalidToken',
+      400,
+      'The provided token is malformed or otherwise invalid.',
+    ],
+    [
+      'token sent with long-term key',
+      () => signHeader(object, { ...LONG, sessionToken: 'stray' }, { date: NOW }),
+      'InvalidToken',
+      400,
+      'The provided token is malformed or otherwise invalid.',
+    ],
+    [
+      'expired credentials',
+      () => signHeader(object, { accessKeyId: 'ASIAOLD', secretAccessKey: 's', sessionToken: 'old-token' }, { date: NOW }),
+      'ExpiredToken',
+      400,
+      'The provided token has expired.',
+    ],
+    [
+      'forged secret',
+      () => signHeader(object, { ...TEMP, secretAccessKey: 'guess' }, { date: NOW }),
+      'SignatureDoesNotMatch',
+      403,
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    ],
+    [
+      'clock 16 minutes behind',
+      () => signHeader(object, TEMP, { date: new Date(NOW.getTime() - 16 * 60_000) }),
+      'RequestTimeTooSkewed',
+      403,
+      'The difference between the request time and the current time is too large.',
+    ],
+    [
+      'clock 16 minutes ahead',
+      () => signHeader(object, TEMP, { date: new Date(NOW.getTime() + 16 * 60_000) }),
+      'RequestTimeTooSkewed',
+      403,
+      'The difference between the request time and the current time is too large.',
+    ],
+    [
+      'scope naming another region',
+      () => signHeader(object, TEMP, { date: NOW, region: 'us-east-1' }),
+      'AuthorizationHeaderMalformed',
+      400,
+      "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'ap-northeast-1'",
+    ],
+    [
+      'payload hash not a hash',
+      () => signHeader(object, TEMP, { date: NOW, payloadHash: 'abc' }),
+      'InvalidArgument',
+      400,
+      'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.',
+    ],
   ])('%s → %s', async (_label, make, code, status, message) => {
     const err = rejection(await make());
     expect({ code: err.code, status: err.status, message: err.message }).toEqual({ code, status, message });
@@ -58,7 +118,7 @@ describe('verifyRequest: header authentication', () => {
     }
   });
 
-  it('denies anonymous requests with S3\'s plain Access Denied', () => {
+  it("denies anonymous requests with S3's plain Access Denied", () => {
     const err = rejection({ method: 'GET', rawPath: '/krypton-demo/hello.json', rawQuery: '', headers: new Headers({ host: 'h' }) });
     expect([err.code, err.status, err.message]).toEqual(['AccessDenied', 403, 'Access Denied']);
   });
@@ -94,7 +154,9 @@ describe('verifyRequest: header authentication', () => {
     expect(err.detail.AWSAccessKeyId).toBe('ASIATEMP');
     expect(err.detail.CanonicalRequest).toContain('/krypton-demo/hello.json');
     expect(err.detail.StringToSign?.startsWith('AWS4-HMAC-SHA256\n20261127T120000Z\n20261127/ap-northeast-1/s3/aws4_request\n')).toBe(true);
-    expect(err.toXml({ requestId: 'R', hostId: 'H' })).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>SignatureDoesNotMatch<\/Code><Message>The request signature we calculated/);
+    expect(err.toXml({ requestId: 'R', hostId: 'H' })).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>SignatureDoesNotMatch<\/Code><Message>The request signature we calculated/,
+    );
   });
 });
 
@@ -117,7 +179,9 @@ describe('verifyRequest: presigned URLs', () => {
 
   it('applies credential checks to presigned URLs too', async () => {
     expect(rejection(await presign(object, { ...TEMP, sessionToken: 'x' }, { date: NOW })).code).toBe('InvalidToken');
-    expect(rejection(await presign(object, { accessKeyId: 'ASIAOLD', secretAccessKey: 's', sessionToken: 'old-token' }, { date: NOW })).code).toBe('ExpiredToken');
+    expect(
+      rejection(await presign(object, { accessKeyId: 'ASIAOLD', secretAccessKey: 's', sessionToken: 'old-token' }, { date: NOW })).code,
+    ).toBe('ExpiredToken');
     expect(rejection(await presign(object, { ...TEMP, secretAccessKey: 'no' }, { date: NOW })).code).toBe('SignatureDoesNotMatch');
     const wrongRegion = rejection(await presign(object, TEMP, { date: NOW, region: 'eu-west-1' }));
     expect([wrongRegion.code, wrongRegion.detail.Region]).toEqual(['AuthorizationQueryParametersError', 'ap-northeast-1']);
@@ -125,8 +189,12 @@ describe('verifyRequest: presigned URLs', () => {
 
   it('refuses X-Amz-Expires beyond a week, and incomplete parameter sets', async () => {
     const req = await presign(object, TEMP, { date: NOW, expiresIn: 60 });
-    expect(rejection({ ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=60', 'X-Amz-Expires=604801') }).code).toBe('AuthorizationQueryParametersError');
-    expect(rejection({ ...req, rawQuery: req.rawQuery.replace(/&?X-Amz-Signature=[0-9a-f]+/, '') }).message).toMatch(/^Query-string authentication version 4 requires/);
+    expect(rejection({ ...req, rawQuery: req.rawQuery.replace('X-Amz-Expires=60', 'X-Amz-Expires=604801') }).code).toBe(
+      'AuthorizationQueryParametersError',
+    );
+    expect(rejection({ ...req, rawQuery: req.rawQuery.replace(/&?X-Amz-Signature=[0-9a-f]+/, '') }).message).toMatch(
+      /^Query-string authentication version 4 requires/,
+    );
   });
 
   it('accepts any region when none is configured', async () => {

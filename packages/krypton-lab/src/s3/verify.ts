@@ -36,7 +36,9 @@ export function verifyRequest(req: GateRequest, ctx: VerifyContext): VerifiedReq
   // S3 does not recognise a temporary key id without its token, nor a long-term key that has lapsed.
   const lapsedLongTerm = credentials !== undefined && !temporary && ctx.now >= credentials.expiration;
   if (credentials === undefined || (temporary && claim.securityToken === undefined) || lapsedLongTerm) {
-    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: claim.accessKeyId });
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
+      AWSAccessKeyId: claim.accessKeyId,
+    });
   }
   if (claim.securityToken !== undefined && claim.securityToken !== credentials.sessionToken) {
     throw new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.', { 'Token-0': claim.securityToken });
@@ -47,9 +49,13 @@ export function verifyRequest(req: GateRequest, ctx: VerifyContext): VerifiedReq
 
   if (ctx.region !== undefined && claim.region !== ctx.region) {
     if (claim.mechanism === 'header') {
-      throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; the region '${claim.region}' is wrong; expecting '${ctx.region}'`, {
-        Region: ctx.region,
-      });
+      throw new S3Error(
+        'AuthorizationHeaderMalformed',
+        `The authorization header is malformed; the region '${claim.region}' is wrong; expecting '${ctx.region}'`,
+        {
+          Region: ctx.region,
+        },
+      );
     }
     throw new S3Error(
       'AuthorizationQueryParametersError',
@@ -73,14 +79,18 @@ export function verifyRequest(req: GateRequest, ctx: VerifyContext): VerifiedReq
   const toSign = stringToSign(claim.amzDate, credentialScope(claim.scopeDate, claim.region, claim.service), canonical);
   const expected = signature(signingKey(credentials.secretAccessKey, claim.scopeDate, claim.region, claim.service), toSign);
   if (!signaturesMatch(expected, claim.signature.toLowerCase())) {
-    throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      AWSAccessKeyId: claim.accessKeyId,
-      StringToSign: toSign,
-      SignatureProvided: claim.signature,
-      StringToSignBytes: hexBytes(toSign),
-      CanonicalRequest: canonical,
-      CanonicalRequestBytes: hexBytes(canonical),
-    });
+    throw new S3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        AWSAccessKeyId: claim.accessKeyId,
+        StringToSign: toSign,
+        SignatureProvided: claim.signature,
+        StringToSignBytes: hexBytes(toSign),
+        CanonicalRequest: canonical,
+        CanonicalRequestBytes: hexBytes(canonical),
+      },
+    );
   }
   return { claim, credentials };
 }
@@ -123,7 +133,9 @@ function checkSignedHeaders(claim: SigV4Claim, req: GateRequest): void {
     if (name.startsWith('x-amz-') && !claim.signedHeaders.includes(name) && !unsigned.includes(name)) unsigned.push(name);
   }
   if (unsigned.length > 0) {
-    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', { HeadersNotSigned: unsigned.join(', ') });
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed', {
+      HeadersNotSigned: unsigned.join(', '),
+    });
   }
 }
 

@@ -67,7 +67,8 @@ export function controlApi(lab: Lab): Hono {
 
   app.post('/forget-keys', async (c) => {
     const imsi = (await jsonObject(c.req.raw))?.imsi;
-    if (imsi !== undefined && typeof imsi !== 'string') return c.json({ code: 'LAB0400', message: 'imsi: a string, or absent for every SIM' }, 400);
+    if (imsi !== undefined && typeof imsi !== 'string')
+      return c.json({ code: 'LAB0400', message: 'imsi: a string, or absent for every SIM' }, 400);
     return c.json({ forgotten: lab.keys.forget(imsi) });
   });
 
@@ -86,7 +87,8 @@ export function controlApi(lab: Lab): Hono {
     for (const name of ['credentialTtlSeconds', 'tokenTtlSeconds'] as const) {
       const v = body?.[name];
       if (v === undefined) continue;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 43_200) return c.json({ code: 'LAB0400', message: `${name}: 1 to 43200 seconds` }, 400);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 43_200)
+        return c.json({ code: 'LAB0400', message: `${name}: 1 to 43200 seconds` }, 400);
       lab.identityPool[name] = v;
     }
     return c.json({ credentialTtlSeconds: lab.identityPool.credentialTtlSeconds, tokenTtlSeconds: lab.identityPool.tokenTtlSeconds });

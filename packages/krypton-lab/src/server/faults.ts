@@ -67,7 +67,10 @@ export function faultMiddleware(service: LabService, faults: Faults, clock: LabC
     await delay(faults.latencyMs);
     if (c.req.method !== 'OPTIONS' && faults.shouldFail(service)) {
       c.header('Date', clock.date().toUTCString());
-      return c.json({ code: 'LAB0503', message: `Injected fault: the lab answered ${faults.errorStatus} on purpose` }, faults.errorStatus as 503);
+      return c.json(
+        { code: 'LAB0503', message: `Injected fault: the lab answered ${faults.errorStatus} on purpose` },
+        faults.errorStatus as 503,
+      );
     }
     await next();
     c.res.headers.set('Date', clock.date().toUTCString());

@@ -61,8 +61,13 @@ export class IotCertificateAuthority {
   /** Issues a device certificate with a new RSA-2048 key pair. */
   async issue(thingName: string): Promise<IssuedCertificate> {
     const { x509, caKeys, caCert } = await this.root();
-    const { privateKey, publicKey } = (await generateKeyPairAsync('rsa', { modulusLength: 2048 })) as { privateKey: KeyObject; publicKey: KeyObject };
-    const publicCryptoKey = await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), RSA_SIGN, true, ['verify']);
+    const { privateKey, publicKey } = (await generateKeyPairAsync('rsa', { modulusLength: 2048 })) as {
+      privateKey: KeyObject;
+      publicKey: KeyObject;
+    };
+    const publicCryptoKey = await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), RSA_SIGN, true, [
+      'verify',
+    ]);
     const now = new Date();
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
@@ -73,7 +78,10 @@ export class IotCertificateAuthority {
       publicKey: publicCryptoKey,
       signingKey: caKeys.privateKey,
       signingAlgorithm: RSA_SIGN,
-      extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      ],
     });
     const der = new Uint8Array(cert.rawData);
     const certificateId = Buffer.from(await crypto.subtle.digest('SHA-256', der)).toString('hex');
@@ -88,11 +96,10 @@ export class IotCertificateAuthority {
 /** Creates the lab root CA. */
 async function makeRoot(): Promise<Root> {
   const x509 = await loadX509();
-  const keys = (await crypto.subtle.generateKey(
-    { ...RSA_SIGN, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
-    false,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey({ ...RSA_SIGN, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, false, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const now = new Date();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -101,7 +108,10 @@ async function makeRoot(): Promise<Root> {
     notAfter: new Date(now.getTime() + 10 * 365 * 86_400_000),
     keys,
     signingAlgorithm: RSA_SIGN,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
   });
   return { x509, caKeys: keys, caCert, pem: caCert.toString('pem') };
 }

@@ -28,7 +28,8 @@ export function keysApi(options: KeysApiOptions): Hono {
     const body = await readJsonBody(c);
     if (body.tooLarge) return apiError(c, 'tooLarge');
     const imsi = body.json?.imsi;
-    if (typeof imsi !== 'string' || !/^[0-9]{6,15}$/.test(imsi)) return apiError(c, 'badRequest', 'imsi must be a string of 6 to 15 digits');
+    if (typeof imsi !== 'string' || !/^[0-9]{6,15}$/.test(imsi))
+      return apiError(c, 'badRequest', 'imsi must be a string of 6 to 15 digits');
     if (!hss.profile(imsi)) return apiError(c, 'unknownSubscriber');
 
     const { rand, auts } = body.json ?? {};

@@ -71,8 +71,15 @@ describe('Provisioning API: every operation with a valid signature', () => {
     const f = await kryptonFixture();
     const key = await f.agree();
     // Go form: the endpoint sits at the top level next to keyId.
-    const req = await signedRequest(JSON.stringify({ keyId: key.keyId, endpoint: 'coaps://jp.inventory.soracom.io:5684', requestParameters: null }), key.ck);
-    const res = await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: req.body, headers: req.headers });
+    const req = await signedRequest(
+      JSON.stringify({ keyId: key.keyId, endpoint: 'coaps://jp.inventory.soracom.io:5684', requestParameters: null }),
+      key.ck,
+    );
+    const res = await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', {
+      method: 'POST',
+      body: req.body,
+      headers: req.headers,
+    });
     expect(res.status).toBe(200);
     const now = f.clock.now();
     const body = (await res.json()) as Record<string, string>;
@@ -84,10 +91,19 @@ describe('Provisioning API: every operation with a valid signature', () => {
     expect(body.timestamp).toMatch(/^[0-9]{13}$/);
     expect(Math.abs(Number(body.timestamp) - now)).toBeLessThan(5000);
     // The key a client derives, computed here with node:crypto: first 16 bytes of SHA-256(nonce ‖ timestamp ‖ CK).
-    const expected = createHash('sha256').update(Buffer.from(body.nonce!, 'base64')).update(body.timestamp!).update(key.ck).digest().subarray(0, 16);
-    expect(Buffer.from(await inventoryApplicationKey(fromBase64(body.nonce!), body.timestamp!, key.ck)).toString('hex')).toBe(expected.toString('hex'));
+    const expected = createHash('sha256')
+      .update(Buffer.from(body.nonce!, 'base64'))
+      .update(body.timestamp!)
+      .update(key.ck)
+      .digest()
+      .subarray(0, 16);
+    expect(Buffer.from(await inventoryApplicationKey(fromBase64(body.nonce!), body.timestamp!, key.ck)).toString('hex')).toBe(
+      expected.toString('hex'),
+    );
     // A second call hands out a fresh nonce.
-    const again = (await (await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: req.body, headers: req.headers })).json()) as Record<string, string>;
+    const again = (await (
+      await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: req.body, headers: req.headers })
+    ).json()) as Record<string, string>;
     expect(again.nonce).not.toBe(body.nonce);
   });
 
@@ -132,7 +148,11 @@ describe('Provisioning API: every operation with a valid signature', () => {
     const timestamp = String(Date.now());
     const body = JSON.stringify({ keyId: key.keyId, keyLength: 16, algorithm: 'SHA-256', timestamp, endpoint: 'coaps://example:5684' });
     const req = await signedRequest(body, key.ck, timestamp);
-    const res = await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: req.body, headers: req.headers });
+    const res = await f.app.request('/v1/provisioning/soracom/inventory/bootstrap', {
+      method: 'POST',
+      body: req.body,
+      headers: req.headers,
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Json).serverUri).toBe('coaps://example:5684');
   });
@@ -151,7 +171,11 @@ describe('Provisioning API: refusals', () => {
     const f = await kryptonFixture();
     const key = await f.agree();
     const req = await signedRequest(JSON.stringify({ keyId: key.keyId, requestParameters: null }), key.ck);
-    const res = await f.app.request('/v1/provisioning/soracom/air/userdata', { method: 'POST', body: `${req.body} `, headers: req.headers });
+    const res = await f.app.request('/v1/provisioning/soracom/air/userdata', {
+      method: 'POST',
+      body: `${req.body} `,
+      headers: req.headers,
+    });
     expect(res.status).toBe(403);
   });
 
@@ -198,7 +222,11 @@ describe('Provisioning API: refusals', () => {
     const f = await kryptonFixture();
     const key = await f.agree();
     const req = await signedRequest(JSON.stringify({ keyId: key.keyId, requestParameters: null }), key.ck);
-    const res = await f.app.request('/v1/provisioning/soracom/air/userdata', { method: 'POST', body: req.body, headers: { ...req.headers, ...override } });
+    const res = await f.app.request('/v1/provisioning/soracom/air/userdata', {
+      method: 'POST',
+      body: req.body,
+      headers: { ...req.headers, ...override },
+    });
     expect(res.status).toBe(status);
   });
 
@@ -207,18 +235,30 @@ describe('Provisioning API: refusals', () => {
     const key = await f.agree();
     expect((await f.call('aws/unknown', key)).status).toBe(404);
     const big = await signedRequest(JSON.stringify({ keyId: key.keyId, requestParameters: { pad: 'x'.repeat(70_000) } }), key.ck);
-    expect((await f.app.request('/v1/provisioning/soracom/air/userdata', { method: 'POST', body: big.body, headers: big.headers })).status).toBe(413);
+    expect(
+      (await f.app.request('/v1/provisioning/soracom/air/userdata', { method: 'POST', body: big.body, headers: big.headers })).status,
+    ).toBe(413);
   });
 });
 
 describe('Cellular endpoint', () => {
   it('serves unsigned calls for the SIM the line belongs to', async () => {
     const f = await kryptonFixture({ cellularImsi: '001010000000002' });
-    const res = await f.cellular.request('/v1/provisioning/soracom/air/subscriber_metadata', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const res = await f.cellular.request('/v1/provisioning/soracom/air/subscriber_metadata', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Json).imsi).toBe('001010000000002');
     // Over the line the client holds no CK: the server hands over a fresh key itself (no nonce to derive from).
-    const bootstrap = async () => (await (await f.cellular.request('/v1/provisioning/soracom/inventory/bootstrap', { method: 'POST', body: JSON.stringify({ endpoint: 'coaps://x:5684' }) })).json()) as Record<string, string>;
+    const bootstrap = async () =>
+      (await (
+        await f.cellular.request('/v1/provisioning/soracom/inventory/bootstrap', {
+          method: 'POST',
+          body: JSON.stringify({ endpoint: 'coaps://x:5684' }),
+        })
+      ).json()) as Record<string, string>;
     const inv = await bootstrap();
     expect(Object.keys(inv).sort()).toEqual(['applicationKey', 'pskId', 'serverUri']);
     expect(inv).toMatchObject({ serverUri: 'coaps://x:5684', pskId: 'soracom-inventory-lab:001010000000002' });

@@ -55,7 +55,10 @@ export function cellularApi(options: CellularApiOptions): Hono {
     if (body.tooLarge) return apiError(c, 'tooLarge');
     if (body.bytes.length > 0 && !body.json) return apiError(c, 'badRequest');
     const params = body.json ? requestParameters(body.json, 'requestParameters' in body.json ? 'go' : 'java') : {};
-    const result = await found.operation({ subscriber, group: groupOf(options.profiles, subscriber), params, ck: undefined, pathRest: found.pathRest }, options);
+    const result = await found.operation(
+      { subscriber, group: groupOf(options.profiles, subscriber), params, ck: undefined, pathRest: found.pathRest },
+      options,
+    );
     return answer(c, result);
   });
   app.all('/*', (c) => apiError(c, 'notFound'));

@@ -49,7 +49,12 @@ export const OPERATIONS: Record<string, Operation> = {
       kind: 'json',
       body: {
         identityId,
-        credentials: { accessKeyId: c.accessKeyId, secretKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration.getTime() },
+        credentials: {
+          accessKeyId: c.accessKeyId,
+          secretKey: c.secretAccessKey,
+          sessionToken: c.sessionToken,
+          expiration: c.expiration.getTime(),
+        },
       },
     };
   },
@@ -62,7 +67,10 @@ export const OPERATIONS: Record<string, Operation> = {
   },
 
   'aws/iot/bootstrap': async (ctx, s) => {
-    const thingName = typeof ctx.params.thingName === 'string' && /^[A-Za-z0-9:_-]{1,128}$/.test(ctx.params.thingName) ? ctx.params.thingName : ctx.subscriber.imsi;
+    const thingName =
+      typeof ctx.params.thingName === 'string' && /^[A-Za-z0-9:_-]{1,128}$/.test(ctx.params.thingName)
+        ? ctx.params.thingName
+        : ctx.subscriber.imsi;
     const cert = await s.iotCa.issue(thingName);
     return {
       kind: 'json',
@@ -80,7 +88,8 @@ export const OPERATIONS: Record<string, Operation> = {
 
   'soracom/inventory/bootstrap': async (ctx, s) => {
     const endpoint = ctx.params.endpoint;
-    if (typeof endpoint !== 'string' || endpoint.length === 0) return { kind: 'missing', message: 'parameter endpoint is required (e.g. "coaps://jp.inventory.soracom.io:5684")' };
+    if (typeof endpoint !== 'string' || endpoint.length === 0)
+      return { kind: 'missing', message: 'parameter endpoint is required (e.g. "coaps://jp.inventory.soracom.io:5684")' };
     const pskId = `soracom-inventory-lab:${ctx.subscriber.imsi}`;
     if (!ctx.ck) {
       // Over the cellular line the client holds no CK, so the server hands the key over itself.
@@ -117,7 +126,8 @@ export const OPERATIONS: Record<string, Operation> = {
   'azure/iot/registrations': async (ctx, s) => {
     const operationId = decodeURIComponent(ctx.pathRest);
     const reg = azureRegistrations.get(operationId);
-    if (!reg || reg.imsi !== ctx.subscriber.imsi) return { kind: 'notFound', message: `no registration operation ${operationId} for this SIM` };
+    if (!reg || reg.imsi !== ctx.subscriber.imsi)
+      return { kind: 'notFound', message: `no registration operation ${operationId} for this SIM` };
     reg.polls += 1;
     const now = s.clock.date().toISOString();
     return {
@@ -195,7 +205,9 @@ function looksLikeJson(text: string): boolean {
 
 // RFC 8410 PKCS#8 for an X25519 private key, up to the 32 key bytes: version 0, OID 1.3.101.110,
 // the key as an OCTET STRING inside the privateKey OCTET STRING, and no optional public key.
-const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+const X25519_PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+]);
 
 /** A fresh WireGuard (X25519) key pair, each key as standard base64 of its 32 raw bytes. */
 export async function wireguardKeyPair(): Promise<{ privateKey: string; publicKey: string }> {

@@ -35,7 +35,8 @@ export async function verifySignedCall(
   const timestamp = c.req.header('x-soracom-timestamp');
   const algorithm = c.req.header('x-soracom-digest-algorithm');
   const signature = c.req.header('x-soracom-signature');
-  if (!timestamp || !/^[0-9]{1,16}$/.test(timestamp)) return apiError(c, 'badRequest', 'x-soracom-timestamp must be the Unix time in milliseconds');
+  if (!timestamp || !/^[0-9]{1,16}$/.test(timestamp))
+    return apiError(c, 'badRequest', 'x-soracom-timestamp must be the Unix time in milliseconds');
   if (!algorithm || algorithm.toUpperCase() !== 'SHA-256') return apiError(c, 'unsupportedAlgorithm');
   const given = decodeSignature(signature);
   if (!given) return apiError(c, 'badRequest', 'x-soracom-signature must be a base64 SHA-256 digest');

@@ -39,7 +39,10 @@ async function startPeer(): Promise<{ port: number; accepted: () => Promise<Peer
       send: (hex) => socket.write(fromHex(hex.replace(/ /g, ''))),
       answers: (n, timeoutMs = 2000) =>
         new Promise((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`peer got ${received.length} of ${n} answers: ${received.join(' ')}`)), timeoutMs);
+          const timer = setTimeout(
+            () => reject(new Error(`peer got ${received.length} of ${n} answers: ${received.join(' ')}`)),
+            timeoutMs,
+          );
           notify = () => {
             if (received.length >= n) {
               clearTimeout(timer);
@@ -136,7 +139,10 @@ describe('VpcdConnection against a scripted vpcd peer', () => {
     const { side, events } = await setup(card);
     side.send('0005 00b0000009');
     expect(await side.answers(1)).toEqual(['6f00']);
-    expect(events).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'CARD_FAILED', message: expect.stringContaining('boom') }) });
+    expect(events).toContainEqual({
+      type: 'error',
+      error: expect.objectContaining({ code: 'CARD_FAILED', message: expect.stringContaining('boom') }),
+    });
   });
 
   it('answers 6F00 when the card returns no status word', async () => {
@@ -173,7 +179,14 @@ describe('VpcdConnection against a scripted vpcd peer', () => {
   it('drops a frame longer than the configured bound', async () => {
     const peer = await startPeer();
     const events: VpcdEvent[] = [];
-    const conn = connectCardToVpcd({ host: '127.0.0.1', port: peer.port, card: new TinyCard(), maxFramePayload: 16, backoff: { initialMs: 10 }, onEvent: (e) => events.push(e) });
+    const conn = connectCardToVpcd({
+      host: '127.0.0.1',
+      port: peer.port,
+      card: new TinyCard(),
+      maxFramePayload: 16,
+      backoff: { initialMs: 10 },
+      onEvent: (e) => events.push(e),
+    });
     cleanups.push(peer.close, () => conn.close());
     const side = await peer.accepted();
     side.send('0011');

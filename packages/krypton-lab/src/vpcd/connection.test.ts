@@ -5,14 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '@krypton-web/krypton-core';
 import { PcscService, PcscTransport, type PcscReaderInfo } from '@krypton-web/sim-transport/node';
-import {
-  TINY_CARD_ATR,
-  TinyCard,
-  enableLoopbackQuickAck,
-  findFreePortPair,
-  startPcscd,
-  type PcscdHandle,
-} from '../rigs/index.ts';
+import { TINY_CARD_ATR, TinyCard, enableLoopbackQuickAck, findFreePortPair, startPcscd, type PcscdHandle } from '../rigs/index.ts';
 import { connectCardToVpcd, type VpcdConnection, type VpcdEvent } from './connection.ts';
 import { VpcdControl } from './framing.ts';
 
@@ -36,7 +29,8 @@ async function readerEmpty(service: PcscService, timeoutMs = 5000): Promise<Pcsc
   for (;;) {
     const info = service.readers.find((r) => r.name === pcscd.readerName);
     if (info?.card === 'empty') return info;
-    if (Date.now() > deadline) throw new Error(`reader "${pcscd.readerName}" not empty within ${timeoutMs} ms (card: ${info?.card ?? 'no such reader'})`);
+    if (Date.now() > deadline)
+      throw new Error(`reader "${pcscd.readerName}" not empty within ${timeoutMs} ms (card: ${info?.card ?? 'no such reader'})`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -222,7 +216,13 @@ describe('connectCardToVpcd when nothing listens', () => {
   it('keeps redialling with a growing backoff, times out a waiter, and stops on close()', async () => {
     const port = await findFreePortPair();
     const events: VpcdEvent[] = [];
-    const conn = connectCardToVpcd({ host: '127.0.0.1', port, card: new TinyCard(), backoff: { initialMs: 20, maxMs: 80 }, onEvent: (e) => events.push(e) });
+    const conn = connectCardToVpcd({
+      host: '127.0.0.1',
+      port,
+      card: new TinyCard(),
+      backoff: { initialMs: 20, maxMs: 80 },
+      onEvent: (e) => events.push(e),
+    });
     await expect(conn.whenConnected(300)).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining(`127.0.0.1:${port}`) });
     const failures = events.flatMap((e) => (e.type === 'connect-failed' ? [e] : []));
     expect(failures.length).toBeGreaterThanOrEqual(3);

@@ -74,7 +74,8 @@ export class VpcdConnection {
   readonly #trace: { sink: TraceSink; formatter: ApduTraceFormatter } | undefined;
 
   constructor(options: VpcdConnectionOptions) {
-    if (typeof options.host !== 'string' || options.host.length === 0) throw new VpcdError('BAD_OPTION', 'vpcd: host must be a non-empty string');
+    if (typeof options.host !== 'string' || options.host.length === 0)
+      throw new VpcdError('BAD_OPTION', 'vpcd: host must be a non-empty string');
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
       throw new VpcdError('BAD_OPTION', `vpcd: port must be an integer from 1 to 65535, got ${options.port}`);
     }
@@ -213,10 +214,12 @@ export class VpcdConnection {
       }
       for (const frame of frames) {
         // A failed step must not break the chain, or every later frame would be dropped.
-        this.#queue = this.#queue.then(() => this.#handle(socket, frame)).catch((e: unknown) => {
-          this.#emit({ type: 'error', error: asVpcdError(e) });
-          socket.destroy();
-        });
+        this.#queue = this.#queue
+          .then(() => this.#handle(socket, frame))
+          .catch((e: unknown) => {
+            this.#emit({ type: 'error', error: asVpcdError(e) });
+            socket.destroy();
+          });
       }
     });
     socket.on('end', () => {

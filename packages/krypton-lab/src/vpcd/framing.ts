@@ -22,9 +22,7 @@ export const MAX_FRAME_PAYLOAD = 0xffff;
 
 /** A message from vpcd, classified: a control code (only the ATR request wants an answer) or a command APDU. */
 export type VpcdMessage =
-  | { kind: 'control'; code: VpcdControlCode }
-  | { kind: 'unknown-control'; code: number }
-  | { kind: 'apdu'; apdu: Uint8Array };
+  { kind: 'control'; code: VpcdControlCode } | { kind: 'unknown-control'; code: number } | { kind: 'apdu'; apdu: Uint8Array };
 
 const CONTROL_NAMES: Record<VpcdControlCode, string> = {
   [VpcdControl.PowerOff]: 'power off',
@@ -103,7 +101,9 @@ export class FrameDecoder {
       const length = (data[offset]! << 8) | data[offset + 1]!;
       if (length === 0) this.#fail(new VpcdError('EMPTY_FRAME', 'vpcd: received a frame of length 0'));
       if (length > this.maxPayload) {
-        this.#fail(new VpcdError('FRAME_TOO_LARGE', `vpcd: received a frame of ${length} bytes, more than the ${this.maxPayload} accepted`));
+        this.#fail(
+          new VpcdError('FRAME_TOO_LARGE', `vpcd: received a frame of ${length} bytes, more than the ${this.maxPayload} accepted`),
+        );
       }
       if (data.length - offset - 2 < length) break;
       frames.push(data.slice(offset + 2, offset + 2 + length));

@@ -9,21 +9,23 @@ const run = (exchanges: [string, string][]): string[] => {
 
 describe('ApduTraceFormatter', () => {
   it('prints ordinary exchanges in full, lowercase', () => {
-    expect(run([['00A40004026F07', '6121'], ['00C0000021', '62' + '00'.repeat(32) + '9000']])).toEqual([
-      '=> 00a40004026f07',
-      '<= 6121',
-      '=> 00c0000021',
-      `<= 62${'00'.repeat(32)}9000`,
-    ]);
+    expect(
+      run([
+        ['00A40004026F07', '6121'],
+        ['00C0000021', '62' + '00'.repeat(32) + '9000'],
+      ]),
+    ).toEqual(['=> 00a40004026f07', '<= 6121', '=> 00c0000021', `<= 62${'00'.repeat(32)}9000`]);
   });
 
   it('masks PIN digits in VERIFY, CHANGE and UNBLOCK but keeps the header', () => {
-    expect(run([
-      ['0020000108313233340000ffff', '9000'],
-      ['002400011031323334ffffffff35363738ffffffff', '9000'],
-      ['002c0001103132333435363738ffffffff31323334', '63c9'],
-      ['0020000100', '63c3'],
-    ])).toEqual([
+    expect(
+      run([
+        ['0020000108313233340000ffff', '9000'],
+        ['002400011031323334ffffffff35363738ffffffff', '9000'],
+        ['002c0001103132333435363738ffffffff31323334', '63c9'],
+        ['0020000100', '63c3'],
+      ]),
+    ).toEqual([
       '=> 0020000108 [8 bytes redacted]',
       '<= 9000',
       '=> 0024000110 [16 bytes redacted]',
@@ -58,7 +60,12 @@ describe('ApduTraceFormatter', () => {
   });
 
   it('does not mask a GET RESPONSE that follows something else', () => {
-    expect(run([['00a40004023f00', '6120'], ['00c0000020', '6f009000']])[3]).toBe('<= 6f009000');
+    expect(
+      run([
+        ['00a40004023f00', '6120'],
+        ['00c0000020', '6f009000'],
+      ])[3],
+    ).toBe('<= 6f009000');
   });
 
   it('prints malformed exchanges as they are', () => {

@@ -36,7 +36,13 @@ function testIo() {
     /** Resolves when a line matching `test` has been written. */
     waitFor: (test: RegExp, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${test} within ${timeoutMs} ms; stdout ${JSON.stringify(out)}, stderr ${JSON.stringify(err)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`no line matching ${test} within ${timeoutMs} ms; stdout ${JSON.stringify(out)}, stderr ${JSON.stringify(err)}`),
+            ),
+          timeoutMs,
+        );
         waiters.push({ test, resolve: () => (clearTimeout(timer), resolve()) });
         check();
       }),
@@ -153,7 +159,9 @@ describe('vcard through a pcscd started by the test', () => {
       run = runVcard(['--vpcd', `127.0.0.1:${pcscd.vpcdPort}`, '--sim', 'demo', '--trace'], t.io);
       await t.waitFor(/is in the vpcd reader/);
       const expected = findSim(demoProfileSet(), 'demo');
-      expect(t.out).toEqual([`vcard: SIM "demo" (IMSI ${expected.imsi}) is in the vpcd reader at 127.0.0.1:${pcscd.vpcdPort}; Ctrl-C removes it`]);
+      expect(t.out).toEqual([
+        `vcard: SIM "demo" (IMSI ${expected.imsi}) is in the vpcd reader at 127.0.0.1:${pcscd.vpcdPort}; Ctrl-C removes it`,
+      ]);
 
       await service.waitForCard({ reader: pcscd.readerName, timeoutMs: 5000 });
       // Raw APDUs in and raw answers out: PcscTransport leaves GET RESPONSE to whoever drives it.

@@ -89,7 +89,9 @@ export async function resolveSim(spec: string): Promise<SimProfile> {
   const set = await loadProfileSetFile(path);
   if (name !== undefined) return findSim(set, name);
   if (set.sims.length !== 1) {
-    throw new VcardArgumentError(`${path} holds ${set.sims.length} SIMs; pick one with --sim ${path}#NAME (${set.sims.map((s) => s.name).join(', ')})`);
+    throw new VcardArgumentError(
+      `${path} holds ${set.sims.length} SIMs; pick one with --sim ${path}#NAME (${set.sims.map((s) => s.name).join(', ')})`,
+    );
   }
   return set.sims[0]!;
 }
@@ -129,14 +131,16 @@ export async function runVcard(argv: string[], io: VcardIo): Promise<number> {
     const onEvent = (event: VpcdEvent): void => {
       switch (event.type) {
         case 'connected':
-          if (!announced) io.stdout(`vcard: SIM "${profile.name}" (IMSI ${profile.imsi}) is in the vpcd reader at ${where}; Ctrl-C removes it`);
+          if (!announced)
+            io.stdout(`vcard: SIM "${profile.name}" (IMSI ${profile.imsi}) is in the vpcd reader at ${where}; Ctrl-C removes it`);
           else io.stderr(`vcard: back in the reader at ${where}`);
           announced = true;
           quietUntilConnected = false;
           return;
         case 'connect-failed':
           // One line per outage, not one per redial.
-          if (!quietUntilConnected) io.stderr(`vcard: waiting for vpcd at ${where} (${event.reason}); is pcscd running with vsmartcard-vpcd?`);
+          if (!quietUntilConnected)
+            io.stderr(`vcard: waiting for vpcd at ${where} (${event.reason}); is pcscd running with vsmartcard-vpcd?`);
           quietUntilConnected = true;
           return;
         case 'disconnected':
@@ -150,7 +154,15 @@ export async function runVcard(argv: string[], io: VcardIo): Promise<number> {
           return;
       }
     };
-    const trace = args.trace ? { write: (text: string) => text.trimEnd().split('\n').forEach((line) => io.stderr(line)) } : undefined;
+    const trace = args.trace
+      ? {
+          write: (text: string) =>
+            text
+              .trimEnd()
+              .split('\n')
+              .forEach((line) => io.stderr(line)),
+        }
+      : undefined;
     const connection = connectCardToVpcd({ host: args.host, port: args.port, card, onEvent, ...(trace ? { trace } : {}) });
     await io.stopSignal;
     await connection.close();

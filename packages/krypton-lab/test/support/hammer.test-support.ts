@@ -31,7 +31,11 @@ export class LabSilent extends Error {
  * iteration. Because every request has its own deadline, a frozen lab fails the test instead of
  * hanging it (provided the lab runs in another process: a deadlock in this one stops our timers too).
  */
-export async function hammer(operation: string, options: HammerOptions, iteration: (fetch: TimedFetch, index: number) => Promise<void>): Promise<void> {
+export async function hammer(
+  operation: string,
+  options: HammerOptions,
+  iteration: (fetch: TimedFetch, index: number) => Promise<void>,
+): Promise<void> {
   const { count, concurrency = 8, timeoutMs = 5_000 } = options;
   const timedFetch = fetchWithin(timeoutMs);
   let next = 0;
@@ -61,7 +65,8 @@ export function fetchWithin(timeoutMs: number): TimedFetch {
       const text = await res.text();
       return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
     } catch (e) {
-      if (e instanceof Error && e.name === 'TimeoutError') throw new LabSilent(`no answer to ${target} within ${timeoutMs} ms: the lab stopped answering`);
+      if (e instanceof Error && e.name === 'TimeoutError')
+        throw new LabSilent(`no answer to ${target} within ${timeoutMs} ms: the lab stopped answering`);
       throw new Error(`${target} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   };

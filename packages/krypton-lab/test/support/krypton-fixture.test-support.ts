@@ -33,7 +33,11 @@ export async function kryptonFixture(options: { cellularImsi?: string } = {}) {
   cellular.route('/v1/provisioning', cellularApi({ ...services, profiles, connectedImsi: () => cellularImsi }));
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
+    app.request(path, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json', ...headers },
+    });
 
   /** Runs start + verify for a demo SIM and returns the agreed key. */
   async function agree(simName = 'demo'): Promise<{ sim: SimProfile; keyId: string; ck: Bytes }> {

@@ -35,7 +35,9 @@ export interface LabProcessOptions {
 
 /** Starts `lab serve` with node directly (no pnpm wrapper, so the pid is the lab's own) and waits for its URL line. */
 export async function startLabProcess(options: LabProcessOptions = {}): Promise<LabProcess> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), LAB_BIN, 'serve', '--latency-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), LAB_BIN, 'serve', '--latency-ms', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit');

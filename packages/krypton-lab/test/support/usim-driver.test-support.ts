@@ -36,7 +36,8 @@ export async function readImsi(card: VirtualCard, log: Exchange[] = []): Promise
 }
 
 /** The outcome of AUTHENTICATE in 3G context. */
-export type AuthOutcome = { kind: 'ok'; res: Bytes; ck: Bytes; ik: Bytes; kc: Bytes } | { kind: 'sync'; auts: Bytes } | { kind: 'sw'; sw: number };
+export type AuthOutcome =
+  { kind: 'ok'; res: Bytes; ck: Bytes; ik: Bytes; kc: Bytes } | { kind: 'sync'; auts: Bytes } | { kind: 'sw'; sw: number };
 
 /** Runs AUTHENTICATE (TS 31.102 §7.1.2) and parses the DB / DC answer. */
 export async function authenticate(card: VirtualCard, rand: Uint8Array, autn: Uint8Array, log: Exchange[] = []): Promise<AuthOutcome> {
@@ -46,7 +47,7 @@ export async function authenticate(card: VirtualCard, rand: Uint8Array, autn: Ui
   if (data[0] === 0xdc) return { kind: 'sync', auts: data.slice(2, 2 + data[1]!) };
   if (data[0] !== 0xdb) throw new Error(`AUTHENTICATE: unexpected tag ${data[0]}`);
   const fields: Bytes[] = [];
-  for (let i = 1; i < data.length; ) {
+  for (let i = 1; i < data.length;) {
     const len = data[i]!;
     fields.push(data.slice(i + 1, i + 1 + len));
     i += 1 + len;

@@ -39,15 +39,43 @@ const CSIM = 'AT+CSIM=10,"00B0000009"';
 /** Byte-in/byte-out: what the modem sends after the command, and what the engine makes of it. */
 const transcripts: { name: string; command: string; bytes: string; result: Outcome; urcs?: string[] }[] = [
   { name: 'OK alone', command: 'ATE0', bytes: framed('OK'), result: { ok: true, lines: [] } },
-  { name: 'information line then OK', command: 'AT+CIMI', bytes: framed('440101234567890', 'OK'), result: { ok: true, lines: ['440101234567890'] } },
-  { name: 'echo on: the echoed command is dropped', command: 'AT+CIMI', bytes: 'AT+CIMI\r' + framed('440101234567890', 'OK'), result: { ok: true, lines: ['440101234567890'] } },
-  { name: 'echo in lower case (modem echoes what it got)', command: 'AT+CSQ', bytes: 'at+csq\r\r\n+CSQ: 23,99\r\n\r\nOK\r\n', result: { ok: true, lines: ['+CSQ: 23,99'] } },
-  { name: 'echo with CSIM and lone-CR framing', command: CSIM, bytes: `${CSIM}\r+CSIM: 4,"6A82"\rOK\r`, result: { ok: true, lines: ['+CSIM: 4,"6A82"'] } },
+  {
+    name: 'information line then OK',
+    command: 'AT+CIMI',
+    bytes: framed('440101234567890', 'OK'),
+    result: { ok: true, lines: ['440101234567890'] },
+  },
+  {
+    name: 'echo on: the echoed command is dropped',
+    command: 'AT+CIMI',
+    bytes: 'AT+CIMI\r' + framed('440101234567890', 'OK'),
+    result: { ok: true, lines: ['440101234567890'] },
+  },
+  {
+    name: 'echo in lower case (modem echoes what it got)',
+    command: 'AT+CSQ',
+    bytes: 'at+csq\r\r\n+CSQ: 23,99\r\n\r\nOK\r\n',
+    result: { ok: true, lines: ['+CSQ: 23,99'] },
+  },
+  {
+    name: 'echo with CSIM and lone-CR framing',
+    command: CSIM,
+    bytes: `${CSIM}\r+CSIM: 4,"6A82"\rOK\r`,
+    result: { ok: true, lines: ['+CSIM: 4,"6A82"'] },
+  },
   { name: 'LF-only framing', command: 'AT+CSQ', bytes: '+CSQ: 23,99\nOK\n', result: { ok: true, lines: ['+CSQ: 23,99'] } },
   {
     name: 'URCs before, between and after the answer lines',
     command: CSIM,
-    bytes: framed('^RSSI: 17', '^MODE: 5,4', '+CSIM: 22,"089910070000000000F09000"', '^DSFLOWRPT: 0000001E,00000000', '+CREG: 1', 'OK', '^BOOT: 20952570,0,0,0,75'),
+    bytes: framed(
+      '^RSSI: 17',
+      '^MODE: 5,4',
+      '+CSIM: 22,"089910070000000000F09000"',
+      '^DSFLOWRPT: 0000001E,00000000',
+      '+CREG: 1',
+      'OK',
+      '^BOOT: 20952570,0,0,0,75',
+    ),
     result: { ok: true, lines: ['+CSIM: 22,"089910070000000000F09000"'] },
     urcs: ['^RSSI: 17', '^MODE: 5,4', '^DSFLOWRPT: 0000001E,00000000', '+CREG: 1', '^BOOT: 20952570,0,0,0,75'],
   },
@@ -108,26 +136,77 @@ const transcripts: { name: string; command: string; bytes: string; result: Outco
     result: { ok: true, lines: ['^HCSQ: "LTE",52,48,160,32'] },
     urcs: ['^HCSQ: "LTE",53,48,160,32'],
   },
-  { name: 'ERROR', command: 'AT^CURC=0', bytes: framed('ERROR'), result: { ok: false, code: 'ERROR', message: 'The modem answered ERROR to AT^CURC' } },
-  { name: 'COMMAND NOT SUPPORT', command: 'AT^HCSQ?', bytes: framed('COMMAND NOT SUPPORT'), result: { ok: false, code: 'NOT_SUPPORTED', message: 'This modem does not support AT^HCSQ (COMMAND NOT SUPPORT)' } },
+  {
+    name: 'ERROR',
+    command: 'AT^CURC=0',
+    bytes: framed('ERROR'),
+    result: { ok: false, code: 'ERROR', message: 'The modem answered ERROR to AT^CURC' },
+  },
+  {
+    name: 'COMMAND NOT SUPPORT',
+    command: 'AT^HCSQ?',
+    bytes: framed('COMMAND NOT SUPPORT'),
+    result: { ok: false, code: 'NOT_SUPPORTED', message: 'This modem does not support AT^HCSQ (COMMAND NOT SUPPORT)' },
+  },
   {
     name: '+CME ERROR numeric',
     command: CSIM,
     bytes: framed('+CME ERROR: 10'),
-    result: { ok: false, code: 'CME_ERROR', message: 'The modem refused AT+CSIM: SIM not inserted (CME error 10) — the modem sees no SIM card; insert it (contacts down) and reconnect the modem' },
+    result: {
+      ok: false,
+      code: 'CME_ERROR',
+      message:
+        'The modem refused AT+CSIM: SIM not inserted (CME error 10) — the modem sees no SIM card; insert it (contacts down) and reconnect the modem',
+    },
   },
   {
     name: '+CME ERROR verbose',
     command: 'AT+CIMI',
     bytes: framed('+CME ERROR: SIM PIN required'),
-    result: { ok: false, code: 'CME_ERROR', message: 'The modem refused AT+CIMI: SIM PIN required (CME error 11) — the SIM asks for its PIN before the modem lets commands through; enter the PIN' },
+    result: {
+      ok: false,
+      code: 'CME_ERROR',
+      message:
+        'The modem refused AT+CIMI: SIM PIN required (CME error 11) — the SIM asks for its PIN before the modem lets commands through; enter the PIN',
+    },
   },
-  { name: '+CMS ERROR', command: 'AT+CMGL=4', bytes: framed('+CMS ERROR: 310'), result: { ok: false, code: 'CMS_ERROR', message: expect.stringContaining('SIM not inserted (CMS error 310)') as unknown as string } },
-  { name: 'NO CARRIER ends a dial', command: 'ATD*99#', bytes: framed('NO CARRIER'), result: { ok: false, code: 'NO_CARRIER', message: 'ATD ended with NO CARRIER' } },
-  { name: 'NO CARRIER during another command is a URC', command: 'AT+CSQ', bytes: framed('NO CARRIER', '+CSQ: 23,99', 'OK'), result: { ok: true, lines: ['+CSQ: 23,99'] }, urcs: ['NO CARRIER'] },
-  { name: 'garbage lines before the answer stay lines (parsers ignore them)', command: 'AT+CGMI', bytes: '\xff\xfe\r\n' + framed('huawei', 'OK'), result: { ok: true, lines: ['\xff\xfe', 'huawei'] } },
-  { name: 'an overlong line fails the command', command: 'AT+CGMR', bytes: framed('x'.repeat(5000), 'OK'), result: { ok: false, code: 'BAD_RESPONSE', message: expect.stringContaining('too long') as unknown as string } },
-  { name: 'too many lines fail the command', command: 'AT+CMGL=4', bytes: framed(...Array.from({ length: 70 }, (_, i) => `line ${i}`), 'OK'), result: { ok: false, code: 'BAD_RESPONSE', message: expect.stringContaining('more than 64 lines') as unknown as string } },
+  {
+    name: '+CMS ERROR',
+    command: 'AT+CMGL=4',
+    bytes: framed('+CMS ERROR: 310'),
+    result: { ok: false, code: 'CMS_ERROR', message: expect.stringContaining('SIM not inserted (CMS error 310)') as unknown as string },
+  },
+  {
+    name: 'NO CARRIER ends a dial',
+    command: 'ATD*99#',
+    bytes: framed('NO CARRIER'),
+    result: { ok: false, code: 'NO_CARRIER', message: 'ATD ended with NO CARRIER' },
+  },
+  {
+    name: 'NO CARRIER during another command is a URC',
+    command: 'AT+CSQ',
+    bytes: framed('NO CARRIER', '+CSQ: 23,99', 'OK'),
+    result: { ok: true, lines: ['+CSQ: 23,99'] },
+    urcs: ['NO CARRIER'],
+  },
+  {
+    name: 'garbage lines before the answer stay lines (parsers ignore them)',
+    command: 'AT+CGMI',
+    bytes: '\xff\xfe\r\n' + framed('huawei', 'OK'),
+    result: { ok: true, lines: ['\xff\xfe', 'huawei'] },
+  },
+  {
+    name: 'an overlong line fails the command',
+    command: 'AT+CGMR',
+    bytes: framed('x'.repeat(5000), 'OK'),
+    result: { ok: false, code: 'BAD_RESPONSE', message: expect.stringContaining('too long') as unknown as string },
+  },
+  {
+    name: 'too many lines fail the command',
+    command: 'AT+CMGL=4',
+    bytes: framed(...Array.from({ length: 70 }, (_, i) => `line ${i}`), 'OK'),
+    result: { ok: false, code: 'BAD_RESPONSE', message: expect.stringContaining('more than 64 lines') as unknown as string },
+  },
 ];
 
 describe('AtEngine: answers from byte transcripts', () => {
@@ -152,16 +231,20 @@ describe('AtEngine: answers from byte transcripts', () => {
 
   it('gives the same answer and URCs for any chunking of any transcript (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...transcripts), fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { maxLength: 40 }), async (row, cuts) => {
-        const whole = await run(row.command, row.bytes);
-        const chunked = await run(
-          row.command,
-          row.bytes,
-          cuts.filter((c) => c < row.bytes.length),
-        );
-        expect(chunked.result).toEqual(whole.result);
-        expect(chunked.urcs).toEqual(whole.urcs);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...transcripts),
+        fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { maxLength: 40 }),
+        async (row, cuts) => {
+          const whole = await run(row.command, row.bytes);
+          const chunked = await run(
+            row.command,
+            row.bytes,
+            cuts.filter((c) => c < row.bytes.length),
+          );
+          expect(chunked.result).toEqual(whole.result);
+          expect(chunked.urcs).toEqual(whole.urcs);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -327,7 +410,10 @@ describe('AtEngine: timeouts and recovery', () => {
     const waiting = engine.send('AT+CGMI');
     timers.advance(5_000 + 3_000 + 3_000);
     await expect(slow).rejects.toMatchObject({ code: 'TIMEOUT' });
-    await expect(waiting).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('stopped answering') as unknown as string });
+    await expect(waiting).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringContaining('stopped answering') as unknown as string,
+    });
     expect(channel.commands).toEqual(['AT+CSQ', 'AT+CMEE?', 'AT']);
     const later = engine.send('AT+CGMM');
     expect(channel.commands.at(-1)).toBe('AT+CMEE?');

@@ -24,7 +24,13 @@ export interface AtTimeouts {
 }
 
 /** Defaults: generous enough for a slow Huawei stick, short enough that a dead port is noticed. */
-export const DEFAULT_AT_TIMEOUTS: Readonly<AtTimeouts> = { default: 5_000, csim: 10_000, network: 30_000, networkScan: 180_000, resync: 3_000 };
+export const DEFAULT_AT_TIMEOUTS: Readonly<AtTimeouts> = {
+  default: 5_000,
+  csim: 10_000,
+  network: 30_000,
+  networkScan: 180_000,
+  resync: 3_000,
+};
 
 /** Options of an AT engine. */
 export interface AtEngineOptions {
@@ -125,7 +131,10 @@ export class AtEngine {
   private readonly splitter: AtLineSplitter;
   private readonly queue: Entry[] = [];
   private readonly resyncWaiters: Settle[] = [];
-  private readonly listeners: { [K in keyof AtEngineEvents]: Set<(value: AtEngineEvents[K]) => void> } = { urc: new Set(), disconnect: new Set() };
+  private readonly listeners: { [K in keyof AtEngineEvents]: Set<(value: AtEngineEvents[K]) => void> } = {
+    urc: new Set(),
+    disconnect: new Set(),
+  };
   private current: Entry | undefined;
   private needsResync = false;
   private stateNow: AtEngineState = 'open';
@@ -137,7 +146,10 @@ export class AtEngine {
     options: AtEngineOptions = {},
   ) {
     this.name = channel.name;
-    this.timers = options.timers ?? { setTimeout: (f, ms) => globalThis.setTimeout(f, ms), clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>) };
+    this.timers = options.timers ?? {
+      setTimeout: (f, ms) => globalThis.setTimeout(f, ms),
+      clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
+    };
     // Only the limits given: an explicit `undefined` must not replace a default (a timer of undefined ms fires at once).
     const given = Object.entries(options.timeouts ?? {}).filter(([, ms]) => ms !== undefined);
     this.timeouts = { ...DEFAULT_AT_TIMEOUTS, ...(Object.fromEntries(given) as Partial<AtTimeouts>) };
@@ -171,9 +183,15 @@ export class AtEngine {
     if (refused) return Promise.reject(refused);
     if (this.endError) return Promise.reject(this.endError);
     if (options.signal?.aborted) return Promise.reject(aborted(verb, false));
-    if (this.queue.length >= this.maxQueue) return Promise.reject(new AtError('QUEUE_FULL', `Too many AT commands are waiting for ${this.name} (${this.maxQueue}); ${verb} was not sent`, { command: verb }));
+    if (this.queue.length >= this.maxQueue)
+      return Promise.reject(
+        new AtError('QUEUE_FULL', `Too many AT commands are waiting for ${this.name} (${this.maxQueue}); ${verb} was not sent`, {
+          command: verb,
+        }),
+      );
     const timeoutMs = options.timeoutMs ?? this.timeoutFor(command);
-    if (!(timeoutMs > 0)) return Promise.reject(new AtError('REFUSED', `The time limit of ${verb} must be positive, got ${timeoutMs} ms`, { command: verb }));
+    if (!(timeoutMs > 0))
+      return Promise.reject(new AtError('REFUSED', `The time limit of ${verb} must be positive, got ${timeoutMs} ms`, { command: verb }));
     return new Promise<AtResponse>((resolve, reject) => {
       const entry = newEntry(command, verb, timeoutMs, options, { resolve, reject });
       if (entry.signal) {
@@ -239,7 +257,10 @@ export class AtEngine {
     this.channel.write(ascii(`${entry.command}\r`)).catch((e: unknown) => {
       if (this.current !== entry) return;
       const message = e instanceof Error ? e.message : String(e);
-      this.finish(entry, new AtError('WRITE_FAILED', `Could not send ${entry.verb} to ${this.name}: ${message}`, { command: entry.verb, cause: e }));
+      this.finish(
+        entry,
+        new AtError('WRITE_FAILED', `Could not send ${entry.verb} to ${this.name}: ${message}`, { command: entry.verb, cause: e }),
+      );
     });
   }
 
@@ -311,7 +332,11 @@ export class AtEngine {
 
   private onFinal(entry: Entry, final: AtFinal): void {
     if (final.kind !== 'ok') this.finish(entry, finalError(final, entry.verb));
-    else if (entry.corrupt) this.finish(entry, new AtError('BAD_RESPONSE', `Unexpected answer from ${this.name} to ${entry.verb}: ${entry.corrupt}`, { command: entry.verb }));
+    else if (entry.corrupt)
+      this.finish(
+        entry,
+        new AtError('BAD_RESPONSE', `Unexpected answer from ${this.name} to ${entry.verb}: ${entry.corrupt}`, { command: entry.verb }),
+      );
     else this.finish(entry, { lines: entry.lines });
   }
 
@@ -330,7 +355,10 @@ export class AtEngine {
       return;
     }
     if (entry.resyncOnTimeout) this.needsResync = true;
-    this.finish(entry, new AtError('TIMEOUT', `${this.name} did not answer ${entry.verb} within ${entry.timeoutMs} ms`, { command: entry.verb }));
+    this.finish(
+      entry,
+      new AtError('TIMEOUT', `${this.name} did not answer ${entry.verb} within ${entry.timeoutMs} ms`, { command: entry.verb }),
+    );
   }
 
   private abort(entry: Entry): void {
@@ -363,7 +391,8 @@ export class AtEngine {
     const waiters = this.resyncWaiters.splice(0);
     if (error) {
       // The modem is not answering: fail what waits rather than give each its own long resync.
-      for (const queued of this.queue.splice(0)) this.settleFailed(queued, new AtError('TIMEOUT', `${error.message}; ${queued.verb} was not sent`, { command: queued.verb }));
+      for (const queued of this.queue.splice(0))
+        this.settleFailed(queued, new AtError('TIMEOUT', `${error.message}; ${queued.verb} was not sent`, { command: queued.verb }));
       for (const w of waiters) w.reject(error);
     } else {
       for (const w of waiters) w.resolve({ lines: [] });
@@ -439,19 +468,27 @@ export function verbOf(command: string): string {
 
 /** Why the engine will not send a command, or undefined when it may. */
 function checkCommand(command: string, verb: string): AtError | undefined {
-  if (typeof command !== 'string' || !/^AT/i.test(command)) return new AtError('REFUSED', 'An AT command starts with "AT"', { command: verb });
-  if (command.length > MAX_COMMAND_LENGTH) return new AtError('REFUSED', `${verb} is longer than ${MAX_COMMAND_LENGTH} characters`, { command: verb });
+  if (typeof command !== 'string' || !/^AT/i.test(command))
+    return new AtError('REFUSED', 'An AT command starts with "AT"', { command: verb });
+  if (command.length > MAX_COMMAND_LENGTH)
+    return new AtError('REFUSED', `${verb} is longer than ${MAX_COMMAND_LENGTH} characters`, { command: verb });
   // Printable ASCII only: a CR or LF inside would smuggle a second command past the guard below.
-  if (!/^[\x20-\x7e]*$/.test(command)) return new AtError('REFUSED', `${verb} contains characters that are not printable ASCII`, { command: verb });
+  if (!/^[\x20-\x7e]*$/.test(command))
+    return new AtError('REFUSED', `${verb} contains characters that are not printable ASCII`, { command: verb });
   const compact = command.toUpperCase().replace(/\s+/g, '');
   for (const { pattern, why } of FORBIDDEN) {
-    if (pattern.test(compact)) return new AtError('REFUSED', `Refusing to send ${pattern.source.replace(/\\/g, '')} to the modem: ${why}`, { command: verb });
+    if (pattern.test(compact))
+      return new AtError('REFUSED', `Refusing to send ${pattern.source.replace(/\\/g, '')} to the modem: ${why}`, { command: verb });
   }
   return undefined;
 }
 
 function aborted(verb: string, sent: boolean): AtError {
-  return new AtError('ABORTED', sent ? `${verb} was cancelled while the modem was working on it` : `${verb} was cancelled before it was sent`, { command: verb });
+  return new AtError(
+    'ABORTED',
+    sent ? `${verb} was cancelled while the modem was working on it` : `${verb} was cancelled before it was sent`,
+    { command: verb },
+  );
 }
 
 /** The `+NAME`/`^NAME` an information line starts with, upper case. */

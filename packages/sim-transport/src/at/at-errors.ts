@@ -81,10 +81,18 @@ export const CME_ERRORS: Readonly<Record<number, KnownError>> = {
   3: { text: 'operation not allowed', explanation: 'the modem does not allow this command in its current state' },
   4: { text: 'operation not supported', explanation: 'this modem does not support the command' },
   5: { text: 'PH-SIM PIN required', explanation: 'the modem is locked to another SIM; unlock it with its phone-lock code' },
-  10: { text: 'SIM not inserted', explanation: 'the modem sees no SIM card; insert it (contacts down) and reconnect the modem', transport: 'NO_CARD' },
+  10: {
+    text: 'SIM not inserted',
+    explanation: 'the modem sees no SIM card; insert it (contacts down) and reconnect the modem',
+    transport: 'NO_CARD',
+  },
   11: { text: 'SIM PIN required', explanation: 'the SIM asks for its PIN before the modem lets commands through; enter the PIN' },
   12: { text: 'SIM PUK required', explanation: 'the SIM PIN is blocked; unblock it with the PUK from the SIM card holder' },
-  13: { text: 'SIM failure', explanation: 'the modem cannot talk to the SIM; reseat the card and reconnect the modem', transport: 'NO_CARD' },
+  13: {
+    text: 'SIM failure',
+    explanation: 'the modem cannot talk to the SIM; reseat the card and reconnect the modem',
+    transport: 'NO_CARD',
+  },
   14: { text: 'SIM busy', explanation: 'the SIM is still starting up or busy; wait a few seconds and try again' },
   15: { text: 'SIM wrong', explanation: 'the modem does not accept this SIM (it may be locked to another operator)' },
   16: { text: 'incorrect password', explanation: 'the PIN or password was wrong' },
@@ -160,7 +168,9 @@ function lookUp(table: Readonly<Record<number, KnownError>>, value: string): AtE
   if (/^\d{1,5}$/.test(value)) {
     const code = Number(value);
     const known = table[code];
-    return known ? { code, text: known.text, explanation: known.explanation } : { code, text: `error ${code}`, explanation: 'an error this client does not know' };
+    return known
+      ? { code, text: known.text, explanation: known.explanation }
+      : { code, text: `error ${code}`, explanation: 'an error this client does not know' };
   }
   const wanted = value.toLowerCase();
   for (const [code, known] of Object.entries(table)) {

@@ -50,7 +50,8 @@ describe('AtLineSplitter', () => {
   });
 
   it('gives the same tokens for any chunking of a transcript (property)', () => {
-    const transcript = 'AT+CSIM=10,"00A4000C02"\r\r\n^RSSI: 17\r\n\r\n+CSIM: 4,"6121"\r\n\r\n^HCSQ: "LTE",52,48,160,32\r\n\r\nOK\r\n\r\n> \rRING\n\n';
+    const transcript =
+      'AT+CSIM=10,"00A4000C02"\r\r\n^RSSI: 17\r\n\r\n+CSIM: 4,"6121"\r\n\r\n^HCSQ: "LTE",52,48,160,32\r\n\r\nOK\r\n\r\n> \rRING\n\n';
     const whole = split([transcript]);
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 1, max: transcript.length - 1 })), (cuts) => {

@@ -23,7 +23,8 @@ export class AtLineSplitter {
   private overflowing = false;
 
   constructor(private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH) {
-    if (!Number.isInteger(maxLineLength) || maxLineLength < 16) throw new RangeError(`maxLineLength must be an integer of at least 16, got ${maxLineLength}`);
+    if (!Number.isInteger(maxLineLength) || maxLineLength < 16)
+      throw new RangeError(`maxLineLength must be an integer of at least 16, got ${maxLineLength}`);
   }
 
   /** Feeds received bytes; returns the tokens they complete, in order. */

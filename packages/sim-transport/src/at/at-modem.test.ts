@@ -43,7 +43,10 @@ function huawei(overrides: Record<string, ScriptedReply> = {}, card: (apdu: stri
   };
 }
 
-async function open(script: (command: string, modem: ScriptedModem) => ScriptedReply | Promise<ScriptedReply>, options: AtModemOptions & { echo?: boolean } = {}) {
+async function open(
+  script: (command: string, modem: ScriptedModem) => ScriptedReply | Promise<ScriptedReply>,
+  options: AtModemOptions & { echo?: boolean } = {},
+) {
   const device = scriptedModem(script, { echo: options.echo ?? true, names: ['Huawei MS2131 (test)', 'device'] });
   const modem = await AtModem.open(device.channel, options);
   return { device, modem };
@@ -110,7 +113,9 @@ describe('AtModem.open', () => {
     const e = await AtModem.open(device.channel, { probeTimeoutMs: 10 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TransportError);
     expect(e).toMatchObject({ code: 'TIMEOUT' });
-    expect((e as Error).message).toMatch(/^Could not open the modem on memory modem \(host end\): .*does not answer AT commands: it may not be the modem's AT port/);
+    expect((e as Error).message).toMatch(
+      /^Could not open the modem on memory modem \(host end\): .*does not answer AT commands: it may not be the modem's AT port/,
+    );
     expect(device.commands).toEqual(['AT', 'AT', 'AT']);
     expect(device.channel.closed).toBe(true);
   });
@@ -164,7 +169,11 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
   });
 
   it('reads the answer through URC noise, lowercase hex and loose spacing', async () => {
-    const { modem } = await open(huawei({ 'AT+CSIM=10,"00B0000009"': ['^RSSI: 17', '+CSIM:24 , "089910070000000000f09000"', '^HCSQ: "LTE",52,48,160,32', '+CREG: 1', 'OK'] }));
+    const { modem } = await open(
+      huawei({
+        'AT+CSIM=10,"00B0000009"': ['^RSSI: 17', '+CSIM:24 , "089910070000000000f09000"', '^HCSQ: "LTE",52,48,160,32', '+CREG: 1', 'OK'],
+      }),
+    );
     const urcs: AtUrc[] = [];
     modem.on('urc', (u) => urcs.push(u));
     expect(hex(await modem.transport.transmit(READ_IMSI))).toBe('089910070000000000F09000');
@@ -173,11 +182,19 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
   });
 
   it('maps +CME ERROR to a TransportError that keeps the meaning', async () => {
-    const { modem } = await open(huawei({ 'AT+CSIM=10,"00B0000009"': ['+CME ERROR: 10'], 'AT+CSIM=24,"00A4040C07A0000000871002"': ['+CME ERROR: 11'] }));
+    const { modem } = await open(
+      huawei({ 'AT+CSIM=10,"00B0000009"': ['+CME ERROR: 10'], 'AT+CSIM=24,"00A4040C07A0000000871002"': ['+CME ERROR: 11'] }),
+    );
     const noSim = await modem.transport.transmit(READ_IMSI).catch((x: unknown) => x);
     expect(noSim).toBeInstanceOf(TransportError);
-    expect(noSim).toMatchObject({ code: 'NO_CARD', message: expect.stringContaining('SIM not inserted (CME error 10)') as unknown as string });
-    await expect(modem.transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_FAILED', message: expect.stringContaining('SIM PIN required') as unknown as string });
+    expect(noSim).toMatchObject({
+      code: 'NO_CARD',
+      message: expect.stringContaining('SIM not inserted (CME error 10)') as unknown as string,
+    });
+    await expect(modem.transport.transmit(SELECT_USIM)).rejects.toMatchObject({
+      code: 'TRANSPORT_FAILED',
+      message: expect.stringContaining('SIM PIN required') as unknown as string,
+    });
     await modem.close();
   });
 
@@ -306,7 +323,9 @@ describe('AtModem without AT+CSIM', () => {
 
   it('krypton-core reports an AUTHENTICATE over it as a link failure', async () => {
     const { modem } = await open(huawei({ 'AT+CSIM=?': ['+CME ERROR: 4'] }));
-    const e = await new Usim(modem.transport, { imsiSource: modem }).authenticate(new Uint8Array(16), new Uint8Array(16)).catch((x: unknown) => x);
+    const e = await new Usim(modem.transport, { imsiSource: modem })
+      .authenticate(new Uint8Array(16), new Uint8Array(16))
+      .catch((x: unknown) => x);
     expect(KryptonError.is(e, 'TRANSPORT_FAILED')).toBe(true);
     expect((e as Error).message).toMatch(/does not offer AT\+CSIM/);
     await modem.close();
@@ -355,7 +374,17 @@ describe('AtModem.deviceInfo', () => {
       registration: { domain: 'eps', status: 'registered-home', stat: 1, area: '1A2B', cellId: '01A2B3C4', accessTechnology: 7 },
       operator: { mode: 0, name: 'NTT DOCOMO', format: 'long', accessTechnology: 7 },
     });
-    expect(device.commands.slice(INIT.length)).toEqual(['AT+CGMI', 'AT+CGMM', 'AT+CGMR', 'AT+CGSN', 'AT^ICCID?', 'AT+CSQ', 'AT^HCSQ?', 'AT+CEREG?', 'AT+COPS?']);
+    expect(device.commands.slice(INIT.length)).toEqual([
+      'AT+CGMI',
+      'AT+CGMM',
+      'AT+CGMR',
+      'AT+CGSN',
+      'AT^ICCID?',
+      'AT+CSQ',
+      'AT^HCSQ?',
+      'AT+CEREG?',
+      'AT+COPS?',
+    ]);
     expect(device.commands).not.toContain('AT+CCID');
     await modem.close();
   });

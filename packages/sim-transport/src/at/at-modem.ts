@@ -154,7 +154,9 @@ export class AtModem implements ImsiSource {
   }
 
   /** LTE registration when the modem is registered there, else circuit-switched, else whichever answered. */
-  private async registration(ask: <T>(command: string, parse: (lines: readonly string[]) => T | undefined) => Promise<T | undefined>): Promise<NetworkRegistration | undefined> {
+  private async registration(
+    ask: <T>(command: string, parse: (lines: readonly string[]) => T | undefined) => Promise<T | undefined>,
+  ): Promise<NetworkRegistration | undefined> {
     const parse = (l: readonly string[]) => firstParsed(l, (line) => parseRegistration(line, true));
     const registered = (r: NetworkRegistration | undefined) => r?.status === 'registered-home' || r?.status === 'registered-roaming';
     const eps = await ask('AT+CEREG?', parse);
@@ -166,7 +168,11 @@ export class AtModem implements ImsiSource {
 }
 
 /** The `AT` probe: retried on garbage (ERROR) and silence; resynchronised when a probe timed out, as its OK may still come. */
-async function probe(engine: AtEngine, call: (command: string, extra?: AtCommandOptions) => Promise<AtResponse>, options: AtModemOptions): Promise<void> {
+async function probe(
+  engine: AtEngine,
+  call: (command: string, extra?: AtCommandOptions) => Promise<AtResponse>,
+  options: AtModemOptions,
+): Promise<void> {
   const attempts = options.probeAttempts ?? 3;
   const timeoutMs = options.probeTimeoutMs ?? 1_000;
   let timedOut = false;
@@ -183,7 +189,11 @@ async function probe(engine: AtEngine, call: (command: string, extra?: AtCommand
     }
   }
   if (last instanceof AtError && last.code === 'TIMEOUT') {
-    throw new AtError('TIMEOUT', `the port does not answer AT commands: it may not be the modem's AT port (USB modems expose several serial ports), or another program (ModemManager) holds it`, { cause: last });
+    throw new AtError(
+      'TIMEOUT',
+      `the port does not answer AT commands: it may not be the modem's AT port (USB modems expose several serial ports), or another program (ModemManager) holds it`,
+      { cause: last },
+    );
   }
   throw new AtError('ERROR', `the port refuses the AT command "AT" (${attempts} tries)`, { cause: last });
 }

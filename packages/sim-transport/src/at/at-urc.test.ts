@@ -66,7 +66,9 @@ describe('isUrc: unsolicited or the answer, decided by the command in flight', (
     { line: '+CEREG: 2,1,"1A2B","01A2B3C4",7', inFlight: fly('AT+CEREG?'), urc: false },
   ];
   for (const row of table) {
-    const during = row.inFlight ? `during ${row.inFlight.name ?? 'a basic command'}${row.inFlight.answered ? ' (answered)' : ''}` : 'when idle';
+    const during = row.inFlight
+      ? `during ${row.inFlight.name ?? 'a basic command'}${row.inFlight.answered ? ' (answered)' : ''}`
+      : 'when idle';
     it(`${row.line} ${during} → ${row.urc ? 'URC' : 'answer'}`, () => expect(isUrc(row.line, row.inFlight)).toBe(row.urc));
   }
 });
@@ -82,7 +84,13 @@ describe('parseUrc', () => {
     ['^SIMST: 255,0', { kind: 'sim-state', state: 255, lockState: 0 }],
     ['^SRVST: 2', { kind: 'service-state', state: 2 }],
     ['+CREG: 1', { kind: 'registration', registration: { domain: 'cs', status: 'registered-home', stat: 1 } }],
-    ['+CEREG: 5,"1A2B","01A2B3C4",7', { kind: 'registration', registration: { domain: 'eps', status: 'registered-roaming', stat: 5, area: '1A2B', cellId: '01A2B3C4', accessTechnology: 7 } }],
+    [
+      '+CEREG: 5,"1A2B","01A2B3C4",7',
+      {
+        kind: 'registration',
+        registration: { domain: 'eps', status: 'registered-roaming', stat: 5, area: '1A2B', cellId: '01A2B3C4', accessTechnology: 7 },
+      },
+    ],
     ['+CGREG: 3', { kind: 'registration', registration: { domain: 'ps', status: 'denied', stat: 3 } }],
     ['+CUSD: 0,"Balance 100",15', { kind: 'ussd', status: 0, text: 'Balance 100', dcs: 15 }],
     ['+CUSD: 2', { kind: 'ussd', status: 2, text: undefined, dcs: undefined }],
@@ -90,7 +98,10 @@ describe('parseUrc', () => {
     ['^NWTIME: 24/01/15,10:20:30+36,00', { kind: 'network-time', time: '24/01/15,10:20:30+36,00' }],
     ['^BOOT: 20952570,0,0,0,75', { kind: 'boot', name: '^BOOT', params: ['20952570', '0', '0', '0', '75'] }],
     ['^DSFLOWRPT: 0000001E,00000000', { kind: 'flow-report', name: '^DSFLOWRPT', params: ['0000001E', '00000000'] }],
-    ['^SYSINFOEX: 2,3,0,1,,6,"LTE",101,"LTE"', { kind: 'system-info', name: '^SYSINFOEX', params: ['2', '3', '0', '1', '', '6', 'LTE', '101', 'LTE'] }],
+    [
+      '^SYSINFOEX: 2,3,0,1,,6,"LTE",101,"LTE"',
+      { kind: 'system-info', name: '^SYSINFOEX', params: ['2', '3', '0', '1', '', '6', 'LTE', '101', 'LTE'] },
+    ],
     ['RING', { kind: 'ring' }],
     ['NO CARRIER', { kind: 'no-carrier' }],
     ['^RSSI: lots', { kind: 'other', name: '^RSSI', params: ['lots'] }],

@@ -1,5 +1,13 @@
 import { intParam, splitInfoLine, type AtParam } from './at-params.ts';
-import { isSolicitedRegistration, parseCsq, parseHcsq, parseRegistration, printable, type HcsqSignal, type NetworkRegistration } from './network.ts';
+import {
+  isSolicitedRegistration,
+  parseCsq,
+  parseHcsq,
+  parseRegistration,
+  printable,
+  type HcsqSignal,
+  type NetworkRegistration,
+} from './network.ts';
 
 /** An unsolicited result code, parsed. `raw` is the line as received. */
 export type AtUrc =
@@ -16,7 +24,13 @@ export type AtUrc =
   /** `+CREG:`, `+CGREG:`, `+CEREG:` in their unsolicited form. */
   | { readonly kind: 'registration'; readonly raw: string; readonly registration: NetworkRegistration }
   /** `+CUSD: <m>[,"<str>",<dcs>]`. */
-  | { readonly kind: 'ussd'; readonly raw: string; readonly status: number; readonly text: string | undefined; readonly dcs: number | undefined }
+  | {
+      readonly kind: 'ussd';
+      readonly raw: string;
+      readonly status: number;
+      readonly text: string | undefined;
+      readonly dcs: number | undefined;
+    }
   /** `+CMTI: "<mem>",<index>`: a new SMS is stored. */
   | { readonly kind: 'sms'; readonly raw: string; readonly storage: string; readonly index: number }
   /** `^NWTIME: yy/mm/dd,hh:mm:ss+tz,dst`. */
@@ -24,14 +38,52 @@ export type AtUrc =
   | { readonly kind: 'ring'; readonly raw: string }
   | { readonly kind: 'no-carrier'; readonly raw: string }
   /** `^BOOT:`, `^DSFLOWRPT:`, `^SYSINFOEX:`, and any other URC, with its parameters as text. */
-  | { readonly kind: 'boot' | 'flow-report' | 'system-info' | 'other'; readonly raw: string; readonly name: string; readonly params: readonly string[] };
+  | {
+      readonly kind: 'boot' | 'flow-report' | 'system-info' | 'other';
+      readonly raw: string;
+      readonly name: string;
+      readonly params: readonly string[];
+    };
 
 /** `+` URCs we know (TS 27.007/27.005); other `+NAME:` lines are taken as answers. Every `^NAME:` line not answering the command in flight is a URC. */
-const PLUS_URCS = new Set(['+CREG', '+CGREG', '+CEREG', '+CUSD', '+CMTI', '+CMT', '+CDS', '+CDSI', '+CBM', '+CGEV', '+CRING', '+CLIP', '+CIEV', '+CUSATP', '+CUSATEND', '+CPIN']);
+const PLUS_URCS = new Set([
+  '+CREG',
+  '+CGREG',
+  '+CEREG',
+  '+CUSD',
+  '+CMTI',
+  '+CMT',
+  '+CDS',
+  '+CDSI',
+  '+CBM',
+  '+CGEV',
+  '+CRING',
+  '+CLIP',
+  '+CIEV',
+  '+CUSATP',
+  '+CUSATEND',
+  '+CPIN',
+]);
 const BARE_URCS: Readonly<Record<string, 'ring' | 'no-carrier'>> = { RING: 'ring', 'NO CARRIER': 'no-carrier' };
 const REGISTRATION = new Set(['+CREG', '+CGREG', '+CEREG']);
 /** Huawei URCs that are also the answer to their own query (`AT^HCSQ?`): while it is in flight only the first such line answers. */
-const CARET_URCS = new Set(['^RSSI', '^HCSQ', '^MODE', '^SIMST', '^SRVST', '^BOOT', '^DSFLOWRPT', '^SYSINFOEX', '^NWTIME', '^CSNR', '^CRSSI', '^EONS', '^NDISSTAT', '^LWURC', '^RFSWITCH']);
+const CARET_URCS = new Set([
+  '^RSSI',
+  '^HCSQ',
+  '^MODE',
+  '^SIMST',
+  '^SRVST',
+  '^BOOT',
+  '^DSFLOWRPT',
+  '^SYSINFOEX',
+  '^NWTIME',
+  '^CSNR',
+  '^CRSSI',
+  '^EONS',
+  '^NDISSTAT',
+  '^LWURC',
+  '^RFSWITCH',
+]);
 
 /** What the line classifier needs to know about the command in flight. */
 export interface InFlight {
@@ -77,7 +129,12 @@ export function parseUrc(line: string): AtUrc {
   const info = splitInfoLine(line);
   if (!info) return { kind: 'other', raw, name: '', params: [] };
   const p = info.params;
-  const other = (kind: 'boot' | 'flow-report' | 'system-info' | 'other' = 'other'): AtUrc => ({ kind, raw, name: info.name, params: p.map((x) => x.value) });
+  const other = (kind: 'boot' | 'flow-report' | 'system-info' | 'other' = 'other'): AtUrc => ({
+    kind,
+    raw,
+    name: info.name,
+    params: p.map((x) => x.value),
+  });
   switch (info.name) {
     case '^RSSI': {
       const csq = parseCsq(line);

@@ -72,7 +72,10 @@ export class FakeChannel implements SerialChannel {
 
   /** Every command written, without its CR. */
   get commands(): string[] {
-    return this.written.join('').split('\r').filter((c) => c !== '');
+    return this.written
+      .join('')
+      .split('\r')
+      .filter((c) => c !== '');
   }
 
   unplug(error?: Error): void {
@@ -90,7 +93,9 @@ export function latin1(text: string): Uint8Array {
 }
 
 export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
 }
 
 export function fromHex(text: string): Uint8Array {

@@ -11,7 +11,8 @@ const HEX = '0123456789ABCDEF';
 
 /** Builds `AT+CSIM=<2 × bytes>,"<HEX>"` (TS 27.007 §8.17): the length counts hex characters, the hex is upper case. */
 export function buildCsimCommand(apdu: Uint8Array): string {
-  if (apdu.length < MIN_APDU || apdu.length > MAX_APDU) throw new RangeError(`a command APDU has ${MIN_APDU} to ${MAX_APDU} bytes, got ${apdu.length}`);
+  if (apdu.length < MIN_APDU || apdu.length > MAX_APDU)
+    throw new RangeError(`a command APDU has ${MIN_APDU} to ${MAX_APDU} bytes, got ${apdu.length}`);
   let hex = '';
   for (const b of apdu) hex += HEX[b >> 4]! + HEX[b & 15]!;
   return `AT+CSIM=${hex.length},"${hex}"`;
@@ -33,13 +34,19 @@ const CSIM_LINE = /^\+CSIM:\s*(\d{1,4})\s*,\s*(?:"([0-9A-Fa-f]*)"|([0-9A-Fa-f]*)
  */
 export function parseCsimResponse(lines: readonly string[]): Uint8Array {
   const answers = lines.filter((l) => /^\+CSIM\s*:/i.test(l));
-  if (answers.length !== 1) throw bad(answers.length === 0 ? 'the modem answered AT+CSIM without a +CSIM line' : `the modem answered AT+CSIM with ${answers.length} +CSIM lines`);
+  if (answers.length !== 1)
+    throw bad(
+      answers.length === 0
+        ? 'the modem answered AT+CSIM without a +CSIM line'
+        : `the modem answered AT+CSIM with ${answers.length} +CSIM lines`,
+    );
   const m = CSIM_LINE.exec(answers[0]!);
   if (!m) throw bad('the +CSIM answer does not have the form +CSIM: <length>,"<hex>"');
   const declared = Number(m[1]);
   const hex = m[2] ?? m[3] ?? '';
   if (hex.length % 2 !== 0) throw bad(`the +CSIM answer has an odd number of hex digits (${hex.length})`);
-  if (declared !== hex.length && declared * 2 !== hex.length) throw bad(`the +CSIM answer declares ${declared} characters but carries ${hex.length}`);
+  if (declared !== hex.length && declared * 2 !== hex.length)
+    throw bad(`the +CSIM answer declares ${declared} characters but carries ${hex.length}`);
   const n = hex.length / 2;
   if (n < 2) throw bad('the +CSIM answer has no status word');
   if (n > MAX_RESPONSE) throw bad(`the +CSIM answer has ${n} bytes, more than a response APDU can`);

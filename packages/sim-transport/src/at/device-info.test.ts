@@ -14,7 +14,8 @@ describe('identity answers', () => {
     [[], '+CGMR', undefined],
     [['x'.repeat(200)], '+CGMR', 'x'.repeat(64)],
   ];
-  for (const [lines, name, value] of table) it(`${name} ${JSON.stringify(lines).slice(0, 40)} → ${value?.slice(0, 20)}`, () => expect(identityLine(lines, name)).toBe(value));
+  for (const [lines, name, value] of table)
+    it(`${name} ${JSON.stringify(lines).slice(0, 40)} → ${value?.slice(0, 20)}`, () => expect(identityLine(lines, name)).toBe(value));
 
   it('IMEI: 14 to 17 digits, with or without +CGSN:', () => {
     expect(parseImei(['867123456789012'])).toBe('867123456789012');

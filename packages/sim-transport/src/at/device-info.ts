@@ -43,7 +43,10 @@ export function parseImei(lines: readonly string[]): string | undefined {
 /** The IMSI from `AT+CIMI` (6 to 15 digits; some modems put `+CIMI:` before it); throws BAD_RESPONSE otherwise. */
 export function parseImsi(lines: readonly string[]): string {
   const value = identityLine(lines, '+CIMI');
-  if (value === undefined || !/^\d{6,15}$/.test(value)) throw new AtError('BAD_RESPONSE', 'Unexpected answer from the modem: the answer to AT+CIMI is not an IMSI of 6 to 15 digits', { command: 'AT+CIMI' });
+  if (value === undefined || !/^\d{6,15}$/.test(value))
+    throw new AtError('BAD_RESPONSE', 'Unexpected answer from the modem: the answer to AT+CIMI is not an IMSI of 6 to 15 digits', {
+      command: 'AT+CIMI',
+    });
   return value;
 }
 
@@ -60,7 +63,10 @@ export function parseIccidLine(lines: readonly string[]): string | undefined {
  * is not 18 to 20 digits.
  */
 export function normaliseIccid(text: string): string | undefined {
-  let s = text.trim().replace(/^"(.*)"$/, '$1').toUpperCase();
+  let s = text
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .toUpperCase();
   if (!/^[0-9F]{18,20}$/.test(s)) return undefined;
   if (s.startsWith('98') && s.length % 2 === 0) s = s.replace(/(.)(.)/g, '$2$1');
   s = s.replace(/F+$/, '');

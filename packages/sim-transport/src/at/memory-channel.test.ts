@@ -76,7 +76,10 @@ describe('memoryChannelPair', () => {
 
 describe('scriptedModem', () => {
   it('echoes while echo is on, answers with framed lines, records commands, switches echo with ATE0', async () => {
-    const modem = scriptedModem((c) => (c === 'AT+CSQ' ? ['+CSQ: 23,99', 'OK'] : c === 'ATX' ? 'raw\r' : c === 'ATS' ? undefined : ['OK']), { echo: true });
+    const modem = scriptedModem(
+      (c) => (c === 'AT+CSQ' ? ['+CSQ: 23,99', 'OK'] : c === 'ATX' ? 'raw\r' : c === 'ATS' ? undefined : ['OK']),
+      { echo: true },
+    );
     const got: Uint8Array[] = [];
     modem.channel.start({ onData: (c) => got.push(c), onClose: () => undefined });
     await modem.channel.write(latin1('AT+CSQ\r'));

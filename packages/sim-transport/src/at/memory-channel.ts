@@ -121,7 +121,10 @@ export interface ScriptedModemOptions extends MemoryChannelOptions {
  * and answered with what the script returns. Commands are handled one after the other, even when
  * the script is async.
  */
-export function scriptedModem(script: (command: string, modem: ScriptedModem) => ScriptedReply | Promise<ScriptedReply>, options: ScriptedModemOptions = {}): ScriptedModem {
+export function scriptedModem(
+  script: (command: string, modem: ScriptedModem) => ScriptedReply | Promise<ScriptedReply>,
+  options: ScriptedModemOptions = {},
+): ScriptedModem {
   const [host, device] = memoryChannelPair(options);
   const commands: string[] = [];
   let buffer = '';

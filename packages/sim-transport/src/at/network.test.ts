@@ -71,16 +71,31 @@ describe('registration (+CREG/+CGREG/+CEREG)', () => {
     ['+CGREG: 5,"00C3","0000A13F"', false],
     ['+CSQ: 1,2', false],
   ];
-  for (const [line, solicited] of shapes) it(`${line} is ${solicited ? 'solicited' : 'unsolicited'}`, () => expect(isSolicitedRegistration(line)).toBe(solicited));
+  for (const [line, solicited] of shapes)
+    it(`${line} is ${solicited ? 'solicited' : 'unsolicited'}`, () => expect(isSolicitedRegistration(line)).toBe(solicited));
 
   it('parses the solicited form', () => {
-    expect(parseRegistration('+CEREG: 2,1,"1A2B","01A2B3C4",7', true)).toEqual({ domain: 'eps', status: 'registered-home', stat: 1, area: '1A2B', cellId: '01A2B3C4', accessTechnology: 7 });
+    expect(parseRegistration('+CEREG: 2,1,"1A2B","01A2B3C4",7', true)).toEqual({
+      domain: 'eps',
+      status: 'registered-home',
+      stat: 1,
+      area: '1A2B',
+      cellId: '01A2B3C4',
+      accessTechnology: 7,
+    });
     expect(parseRegistration('+CREG: 0,5', true)).toEqual({ domain: 'cs', status: 'registered-roaming', stat: 5 });
   });
 
   it('parses the unsolicited form', () => {
     expect(parseRegistration('+CGREG: 2', false)).toEqual({ domain: 'ps', status: 'searching', stat: 2 });
-    expect(parseRegistration('+CREG: 1,"1a2b","01a2b3c4",2', false)).toEqual({ domain: 'cs', status: 'registered-home', stat: 1, area: '1A2B', cellId: '01A2B3C4', accessTechnology: 2 });
+    expect(parseRegistration('+CREG: 1,"1a2b","01a2b3c4",2', false)).toEqual({
+      domain: 'cs',
+      status: 'registered-home',
+      stat: 1,
+      area: '1A2B',
+      cellId: '01A2B3C4',
+      accessTechnology: 2,
+    });
   });
 
   it('refuses other lines', () => {

@@ -46,7 +46,8 @@ export interface HcsqSignal {
 
 // Huawei's tables: 255 is "unknown" everywhere; each code n means "n-th step above the floor".
 // Code 0 means "below the floor" and is reported as the floor's lower neighbour (f(0)).
-const step = (n: number | undefined, max: number, f: (n: number) => number): number | undefined => (n === undefined || n > max ? undefined : f(n));
+const step = (n: number | undefined, max: number, f: (n: number) => number): number | undefined =>
+  n === undefined || n > max ? undefined : f(n);
 
 /**
  * Parses `^HCSQ: "LTE",<rssi>,<rsrp>,<sinr>,<rsrq>` (and the WCDMA and GSM forms) with Huawei's
@@ -65,18 +66,33 @@ export function parseHcsq(line: string): HcsqSignal | undefined {
       return {
         mode,
         ...defined('rssiDbm', rssi(n(1))),
-        ...defined('rsrpDbm', step(n(2), 97, (x) => -141 + x)),
+        ...defined(
+          'rsrpDbm',
+          step(n(2), 97, (x) => -141 + x),
+        ),
         // Integer arithmetic first: 0.2 × n in floating point gives 11.800000000000004.
-        ...defined('sinrDb', step(n(3), 251, (x) => (2 * x - 202) / 10)),
-        ...defined('rsrqDb', step(n(4), 34, (x) => (x - 40) / 2)),
+        ...defined(
+          'sinrDb',
+          step(n(3), 251, (x) => (2 * x - 202) / 10),
+        ),
+        ...defined(
+          'rsrqDb',
+          step(n(4), 34, (x) => (x - 40) / 2),
+        ),
       };
     case 'WCDMA':
     case 'TD-SCDMA':
       return {
         mode,
         ...defined('rssiDbm', rssi(n(1))),
-        ...defined('rscpDbm', step(n(2), 96, (x) => -121 + x)),
-        ...defined('ecioDb', step(n(3), 65, (x) => (x - 65) / 2)),
+        ...defined(
+          'rscpDbm',
+          step(n(2), 96, (x) => -121 + x),
+        ),
+        ...defined(
+          'ecioDb',
+          step(n(3), 65, (x) => (x - 65) / 2),
+        ),
       };
     case 'GSM':
       return { mode, ...defined('rssiDbm', rssi(n(1))) };
@@ -90,7 +106,8 @@ function defined<K extends string>(key: K, value: number | undefined): { [P in K
 }
 
 /** Where a modem stands with the network (TS 27.007 §7.2 `<stat>`). */
-export type RegistrationStatus = 'not-registered' | 'registered-home' | 'searching' | 'denied' | 'unknown' | 'registered-roaming' | 'emergency-only';
+export type RegistrationStatus =
+  'not-registered' | 'registered-home' | 'searching' | 'denied' | 'unknown' | 'registered-roaming' | 'emergency-only';
 
 /** Which registration the line is about. */
 export type RegistrationDomain = 'cs' | 'ps' | 'eps';
@@ -189,5 +206,8 @@ export function parseCops(line: string): OperatorInfo | undefined {
 
 /** Keeps a modem-supplied name printable and short, since it ends up in a UI. */
 export function printable(text: string, max = 64): string {
-  return text.replace(/[^\x20-\x7e]/g, '').trim().slice(0, max);
+  return text
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim()
+    .slice(0, max);
 }

@@ -62,7 +62,15 @@ export class BridgeClient {
   ) {
     socket.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data));
     socket.addEventListener('close', (e: CloseEvent) => this.fail(closeError(e.code, e.reason)));
-    socket.addEventListener('error', () => this.fail(new BridgeRemoteError({ code: 'TRANSPORT_FAILED', message: 'The connection to the bridge failed', action: 'Check that `pnpm bridge` is still running' })));
+    socket.addEventListener('error', () =>
+      this.fail(
+        new BridgeRemoteError({
+          code: 'TRANSPORT_FAILED',
+          message: 'The connection to the bridge failed',
+          action: 'Check that `pnpm bridge` is still running',
+        }),
+      ),
+    );
   }
 
   /** Connects to the bridge's `/ws` and introduces this page (with its approval token, if any). */
@@ -119,7 +127,13 @@ export class BridgeClient {
     return new Promise<BridgeResults[Op]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new BridgeRemoteError({ code: 'TIMEOUT', message: `The bridge did not answer "${op}" within ${Math.round(timeoutMs / 1000)} s`, action: 'Check the reader and the card, then try again' }));
+        reject(
+          new BridgeRemoteError({
+            code: 'TIMEOUT',
+            message: `The bridge did not answer "${op}" within ${Math.round(timeoutMs / 1000)} s`,
+            action: 'Check the reader and the card, then try again',
+          }),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.socket.send(JSON.stringify({ id, op, ...payload }));
@@ -128,7 +142,9 @@ export class BridgeClient {
 
   /** Closes the connection; pending requests fail with TRANSPORT_CLOSED. */
   close(): void {
-    this.fail(new BridgeRemoteError({ code: 'TRANSPORT_CLOSED', message: 'The connection to the bridge was closed', action: 'Connect again' }));
+    this.fail(
+      new BridgeRemoteError({ code: 'TRANSPORT_CLOSED', message: 'The connection to the bridge was closed', action: 'Connect again' }),
+    );
     this.socket.close(1000);
   }
 
@@ -207,7 +223,10 @@ export class BridgeSimSession {
 
   /** Sends a raw APDU; only when the bridge runs with its developer flag. */
   async transmit(apdu: Uint8Array): Promise<Uint8Array> {
-    const r = await this.client.request('apdu', { session: this.session, apdu: Array.from(apdu, (b) => b.toString(16).padStart(2, '0')).join('') });
+    const r = await this.client.request('apdu', {
+      session: this.session,
+      apdu: Array.from(apdu, (b) => b.toString(16).padStart(2, '0')).join(''),
+    });
     return Uint8Array.from(r.response.match(/../g) ?? [], (h) => parseInt(h, 16));
   }
 
@@ -220,12 +239,22 @@ export class BridgeSimSession {
 
 /** What AUTHENTICATE returned through the bridge, in the shape krypton-core's SimAuthenticator expects. */
 export type AuthenticateAnswer =
-  | { kind: 'success'; res: Uint8Array<ArrayBuffer>; ck: Uint8Array<ArrayBuffer>; ik: Uint8Array<ArrayBuffer>; kc?: Uint8Array<ArrayBuffer> }
+  | {
+      kind: 'success';
+      res: Uint8Array<ArrayBuffer>;
+      ck: Uint8Array<ArrayBuffer>;
+      ik: Uint8Array<ArrayBuffer>;
+      kc?: Uint8Array<ArrayBuffer>;
+    }
   | { kind: 'sync-failure'; auts: Uint8Array<ArrayBuffer> };
 
 function closeError(code: number, reason: string): BridgeRemoteError {
   if (code === 4401 || code === 4403) {
-    return new BridgeRemoteError({ code: 'TRANSPORT_FAILED', message: `The bridge refused this page: ${reason || 'not approved'}`, action: 'Approve this page in the bridge window (or its terminal), then connect again' });
+    return new BridgeRemoteError({
+      code: 'TRANSPORT_FAILED',
+      message: `The bridge refused this page: ${reason || 'not approved'}`,
+      action: 'Approve this page in the bridge window (or its terminal), then connect again',
+    });
   }
   return new BridgeRemoteError({
     code: 'TRANSPORT_FAILED',

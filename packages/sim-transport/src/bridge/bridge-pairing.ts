@@ -13,7 +13,11 @@ export interface PairingPrompt {
  * page shows the same code (via `onPrompt`), and once the person approves on the bridge's own page
  * this resolves with the token to present in `BridgeClient.connect(url, { token })`.
  */
-export function requestBridgeApproval(pairUrl: string, onPrompt: (prompt: PairingPrompt) => void, options: { WebSocket?: WebSocketLike; signal?: AbortSignal } = {}): Promise<string> {
+export function requestBridgeApproval(
+  pairUrl: string,
+  onPrompt: (prompt: PairingPrompt) => void,
+  options: { WebSocket?: WebSocketLike; signal?: AbortSignal } = {},
+): Promise<string> {
   const Ws = options.WebSocket ?? WebSocket;
   return new Promise<string>((resolve, reject) => {
     const socket = new Ws(pairUrl);
@@ -25,7 +29,11 @@ export function requestBridgeApproval(pairUrl: string, onPrompt: (prompt: Pairin
       else resolve(token!);
       if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1000);
     };
-    options.signal?.addEventListener('abort', () => finish(new BridgeRemoteError({ code: 'ABORTED', message: 'Approval was cancelled', action: 'Ask again when ready' })), { once: true });
+    options.signal?.addEventListener(
+      'abort',
+      () => finish(new BridgeRemoteError({ code: 'ABORTED', message: 'Approval was cancelled', action: 'Ask again when ready' })),
+      { once: true },
+    );
     socket.addEventListener('message', (e: MessageEvent) => {
       let m: { code?: unknown; approvalPage?: unknown; approved?: unknown; token?: unknown; reason?: unknown };
       try {
@@ -35,13 +43,23 @@ export function requestBridgeApproval(pairUrl: string, onPrompt: (prompt: Pairin
       }
       if (typeof m.code === 'string' && typeof m.approvalPage === 'string') onPrompt({ code: m.code, approvalPage: m.approvalPage });
       else if (m.approved === true && typeof m.token === 'string') finish(undefined, m.token);
-      else if (m.approved === false) finish(new BridgeRemoteError({ code: 'ABORTED', message: `The bridge did not approve this page (${String(m.reason ?? 'denied')})`, action: 'Ask again, and approve it on the bridge page' }));
+      else if (m.approved === false)
+        finish(
+          new BridgeRemoteError({
+            code: 'ABORTED',
+            message: `The bridge did not approve this page (${String(m.reason ?? 'denied')})`,
+            action: 'Ask again, and approve it on the bridge page',
+          }),
+        );
     });
     socket.addEventListener('close', (e: CloseEvent) => {
       finish(
         new BridgeRemoteError({
           code: 'TRANSPORT_FAILED',
-          message: e.code === 1006 ? 'The bridge is not reachable, or refused this page' : `The bridge ended the approval request: ${e.reason || e.code}`,
+          message:
+            e.code === 1006
+              ? 'The bridge is not reachable, or refused this page'
+              : `The bridge ended the approval request: ${e.reason || e.code}`,
           action: 'Check that `pnpm bridge` is running, then ask again',
         }),
       );

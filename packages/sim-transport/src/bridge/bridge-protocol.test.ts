@@ -19,7 +19,12 @@ const validRequest: fc.Arbitrary<BridgeRequest> = fc.oneof(
   fc.record({ id, op: fc.constantFrom('close' as const, 'imsi' as const, 'iccid' as const, 'pin-state' as const), session }),
   fc.record({ id, op: fc.constant('verify-pin' as const), session, pin: fc.stringMatching(/^[0-9]{4,8}$/), allowLastTry: fc.boolean() }),
   fc.record({ id, op: fc.constant('authenticate' as const), session, rand: b64of16, autn: b64of16 }),
-  fc.record({ id, op: fc.constant('apdu' as const), session, apdu: fc.uint8Array({ minLength: 4, maxLength: 261 }).map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')) }),
+  fc.record({
+    id,
+    op: fc.constant('apdu' as const),
+    session,
+    apdu: fc.uint8Array({ minLength: 4, maxLength: 261 }).map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')),
+  }),
 );
 
 /** Parses, and says what happened: a request, or the protocol's own refusal; anything else fails the property. */
@@ -52,16 +57,31 @@ describe('parseBridgeRequest', () => {
 
   it('refuses any string that is not one, with BridgeProtocolError only', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const parsed = outcome(text);
-        if (parsed !== 'refused') expect(parseBridgeRequest(JSON.stringify(parsed))).toEqual(parsed);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const parsed = outcome(text);
+          if (parsed !== 'refused') expect(parseBridgeRequest(JSON.stringify(parsed))).toEqual(parsed);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('refuses a valid request with one field made wrong (type or shape)', () => {
-    const wrong = fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), fc.constant([]), fc.constant({}), fc.string({ maxLength: 3 }), fc.constant(''));
+    const wrong = fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant([]),
+      fc.constant({}),
+      fc.string({ maxLength: 3 }),
+      fc.constant(''),
+    );
     fc.assert(
       fc.property(validRequest, wrong, fc.nat(), (r, value, pick) => {
         const keys = Object.keys(r).filter((k) => k !== 'allowLastTry' || typeof value !== 'boolean');

@@ -63,9 +63,7 @@ export interface BridgeError {
 export type BridgeReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: BridgeError };
 
 /** Events the bridge pushes without a request. */
-export type BridgeEvent =
-  | { event: 'readers'; readers: ReaderInfo[] }
-  | { event: 'session-lost'; session: string; error: BridgeError };
+export type BridgeEvent = { event: 'readers'; readers: ReaderInfo[] } | { event: 'session-lost'; session: string; error: BridgeError };
 
 /** Any message from the bridge to the page. */
 export type BridgeMessage = BridgeReply | BridgeEvent;
@@ -109,7 +107,13 @@ export function parseBridgeRequest(text: string): BridgeRequest {
       return { id, op: 'verify-pin', session: session(), pin: stringField(o, 'pin', PIN), allowLastTry: allow === true };
     }
     case 'authenticate':
-      return { id, op: 'authenticate', session: session(), rand: stringField(o, 'rand', BASE64_16), autn: stringField(o, 'autn', BASE64_16) };
+      return {
+        id,
+        op: 'authenticate',
+        session: session(),
+        rand: stringField(o, 'rand', BASE64_16),
+        autn: stringField(o, 'autn', BASE64_16),
+      };
     case 'apdu':
       return { id, op: 'apdu', session: session(), apdu: stringField(o, 'apdu', HEX_APDU) };
     default:
@@ -122,7 +126,8 @@ export function parseBridgeMessage(text: string): BridgeMessage {
   const o = parseObject(text);
   if (typeof o.event === 'string') {
     if (o.event === 'readers' && Array.isArray(o.readers)) return { event: 'readers', readers: o.readers.map(readerInfo) };
-    if (o.event === 'session-lost' && typeof o.session === 'string') return { event: 'session-lost', session: o.session, error: bridgeError(o.error) };
+    if (o.event === 'session-lost' && typeof o.session === 'string')
+      return { event: 'session-lost', session: o.session, error: bridgeError(o.error) };
     throw bad('unknown event');
   }
   if (typeof o.id !== 'number') throw bad('a reply needs an id');
@@ -142,7 +147,8 @@ function bridgeError(v: unknown): BridgeError {
   if (typeof o !== 'object' || o === null || typeof o.code !== 'string' || typeof o.message !== 'string') throw bad('malformed error');
   const details: Record<string, string | number> = {};
   if (typeof o.details === 'object' && o.details !== null) {
-    for (const [k, val] of Object.entries(o.details as Record<string, unknown>)) if (typeof val === 'string' || typeof val === 'number') details[k] = val;
+    for (const [k, val] of Object.entries(o.details as Record<string, unknown>))
+      if (typeof val === 'string' || typeof val === 'number') details[k] = val;
   }
   return { code: o.code, message: o.message, action: typeof o.action === 'string' ? o.action : '', details };
 }

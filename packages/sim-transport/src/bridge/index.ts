@@ -1,5 +1,12 @@
 export { requestBridgeApproval, type PairingPrompt } from './bridge-pairing.ts';
-export { BridgeClient, BridgeSimSession, BridgeRemoteError, type BridgeClientOptions, type WebSocketLike, type AuthenticateAnswer } from './bridge-client.ts';
+export {
+  BridgeClient,
+  BridgeSimSession,
+  BridgeRemoteError,
+  type BridgeClientOptions,
+  type WebSocketLike,
+  type AuthenticateAnswer,
+} from './bridge-client.ts';
 export {
   BRIDGE_PROTOCOL_VERSION,
   MAX_BRIDGE_MESSAGE,

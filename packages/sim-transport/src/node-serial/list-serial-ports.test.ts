@@ -82,13 +82,25 @@ describe('listSerialPorts over sysfs', () => {
       interfaceNumber: 2,
       driver: 'option1',
     });
-    expect(ports.find((p) => p.path.endsWith('ttyUSB10'))).toMatchObject({ vendorId: 0x0403, productId: 0x6001, serialNumber: 'A50285BI', interfaceNumber: 0 });
+    expect(ports.find((p) => p.path.endsWith('ttyUSB10'))).toMatchObject({
+      vendorId: 0x0403,
+      productId: 0x6001,
+      serialNumber: 'A50285BI',
+      interfaceNumber: 0,
+    });
     expect(ports.find((p) => p.path.endsWith('ttyACM0'))).toMatchObject({ vendorId: 0x1e0e, interfaceNumber: 2, driver: 'cdc_acm' });
   });
 
   it('adds built-in UARTs last when asked, skipping placeholders without hardware and virtual terminals', async () => {
     const ports = await listSerialPorts({ sysfsRoot: root, includeNonUsb: true });
-    expect(ports.map((p) => p.path)).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB1', '/dev/ttyUSB2', '/dev/ttyACM0', '/dev/ttyUSB10', '/dev/ttyS0']);
+    expect(ports.map((p) => p.path)).toEqual([
+      '/dev/ttyUSB0',
+      '/dev/ttyUSB1',
+      '/dev/ttyUSB2',
+      '/dev/ttyACM0',
+      '/dev/ttyUSB10',
+      '/dev/ttyS0',
+    ]);
     expect(ports.at(-1)).toMatchObject({ kind: 'platform' });
   });
 

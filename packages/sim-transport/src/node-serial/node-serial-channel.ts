@@ -72,14 +72,16 @@ export class NodeSerialChannel implements SerialChannel {
     this.watchdog = path.startsWith('/')
       ? setInterval(() => {
           stat(path).catch(() => {
-            if (!this.closing && !this.ended) this.lose(new TransportError('NO_CARD', `${this.name} went away (the device node ${path} disappeared)`));
+            if (!this.closing && !this.ended)
+              this.lose(new TransportError('NO_CARD', `${this.name} went away (the device node ${path} disappeared)`));
           });
         }, WATCHDOG_MS)
       : undefined;
     this.watchdog?.unref();
     // serialport emits 'error' for failed writes and closes; an 'error' without a listener would crash the process.
     port.on('error', (e: Error) => {
-      if (!port.isOpen && !this.closing) this.end(new TransportError('TRANSPORT_FAILED', `${this.name} failed: ${e.message}`, { cause: e }));
+      if (!port.isOpen && !this.closing)
+        this.end(new TransportError('TRANSPORT_FAILED', `${this.name} failed: ${e.message}`, { cause: e }));
     });
     port.on('close', (e: (Error & { disconnected?: boolean }) | null) => {
       if (this.closing) return;
@@ -136,14 +138,17 @@ export class NodeSerialChannel implements SerialChannel {
 
   /** Sends bytes; resolves once the operating system took them. */
   write(bytes: Uint8Array): Promise<void> {
-    if (this.ended || this.closing || !this.port.isOpen) return Promise.reject(new TransportError('TRANSPORT_CLOSED', `${this.name} is closed`));
+    if (this.ended || this.closing || !this.port.isOpen)
+      return Promise.reject(new TransportError('TRANSPORT_CLOSED', `${this.name} is closed`));
     return new Promise((resolve, reject) => {
       this.port.write(Buffer.from(bytes), (e) => {
         if (!e) return resolve();
         const code = (e as NodeJS.ErrnoException).code ?? '';
         // The device is gone (unplugged, or the other side of a pty closed) rather than refusing this write.
         if (this.ended || GONE.has(code) || /\b(EIO|ENXIO|ENODEV|EBADF)\b/.test(e.message)) {
-          const lost = new TransportError('NO_CARD', `${this.name} went away (unplugged, or closed by the other side): ${e.message}`, { cause: e });
+          const lost = new TransportError('NO_CARD', `${this.name} went away (unplugged, or closed by the other side): ${e.message}`, {
+            cause: e,
+          });
           this.lose(lost);
           return reject(lost);
         }
@@ -191,10 +196,12 @@ export function openNodeSerialChannel(options: NodeSerialChannelOptions): Promis
 
 function badSetting(o: NodeSerialChannelOptions): string | undefined {
   if (typeof o.path !== 'string' || o.path.length === 0) return 'no port name';
-  if (o.baudRate !== undefined && !(Number.isInteger(o.baudRate) && o.baudRate > 0 && o.baudRate <= 16_000_000)) return `baud rate ${o.baudRate} is not a positive integer`;
+  if (o.baudRate !== undefined && !(Number.isInteger(o.baudRate) && o.baudRate > 0 && o.baudRate <= 16_000_000))
+    return `baud rate ${o.baudRate} is not a positive integer`;
   if (o.dataBits !== undefined && ![5, 6, 7, 8].includes(o.dataBits)) return `data bits must be 5, 6, 7 or 8, not ${o.dataBits}`;
   if (o.stopBits !== undefined && ![1, 1.5, 2].includes(o.stopBits)) return `stop bits must be 1, 1.5 or 2, not ${o.stopBits}`;
-  if (o.parity !== undefined && !['none', 'odd', 'even', 'mark', 'space'].includes(o.parity)) return `parity must be none, odd, even, mark or space, not ${o.parity}`;
+  if (o.parity !== undefined && !['none', 'odd', 'even', 'mark', 'space'].includes(o.parity))
+    return `parity must be none, odd, even, mark or space, not ${o.parity}`;
   return undefined;
 }
 
@@ -202,13 +209,23 @@ function openError(name: string, e: Error): TransportError {
   const message = e.message ?? String(e);
   const text = message.toLowerCase();
   if (text.includes('no such file') || text.includes('enoent')) {
-    return new TransportError('TRANSPORT_FAILED', `${name} does not exist: check that the modem is plugged in and the port name is right`, { cause: e });
+    return new TransportError('TRANSPORT_FAILED', `${name} does not exist: check that the modem is plugged in and the port name is right`, {
+      cause: e,
+    });
   }
   if (text.includes('permission denied') || text.includes('eacces')) {
-    return new TransportError('TRANSPORT_FAILED', `${name} cannot be opened: permission denied (add your user to the "dialout" group, then log in again)`, { cause: e });
+    return new TransportError(
+      'TRANSPORT_FAILED',
+      `${name} cannot be opened: permission denied (add your user to the "dialout" group, then log in again)`,
+      { cause: e },
+    );
   }
   if (text.includes('cannot lock port') || text.includes('resource temporarily unavailable') || text.includes('ebusy')) {
-    return new TransportError('TRANSPORT_FAILED', `${name} is in use by another program (on Linux, ModemManager often holds modem ports: stop it or make it ignore the modem)`, { cause: e });
+    return new TransportError(
+      'TRANSPORT_FAILED',
+      `${name} is in use by another program (on Linux, ModemManager often holds modem ports: stop it or make it ignore the modem)`,
+      { cause: e },
+    );
   }
   if (text.includes('not a typewriter') || text.includes('enotty') || text.includes('inappropriate ioctl')) {
     return new TransportError('TRANSPORT_FAILED', `${name} is not a serial port`, { cause: e });

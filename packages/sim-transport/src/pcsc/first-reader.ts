@@ -56,7 +56,11 @@ function noCard(readers: PcscReaderInfo[]): PcscError {
   if (readers.length === 0) return new PcscError('TRANSPORT_FAILED', 'no-reader', `No card reader found: plug one in, or ${START_PCSCD}`);
   const mute = readers.find((r) => r.card === 'mute');
   if (mute) {
-    return new PcscError('NO_CARD', 'card-mute', `The card in reader "${mute.name}" does not answer: check that it is inserted the right way round, contacts down`);
+    return new PcscError(
+      'NO_CARD',
+      'card-mute',
+      `The card in reader "${mute.name}" does not answer: check that it is inserted the right way round, contacts down`,
+    );
   }
   return new PcscError('NO_CARD', 'no-card', `No card in any reader (${readers.map((r) => r.name).join(', ')}): insert the SIM card`);
 }

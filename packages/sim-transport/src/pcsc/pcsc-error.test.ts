@@ -22,7 +22,12 @@ describe('pcscFailure', () => {
     ['SCardConnect error: Card is unresponsive.(0x80100066)', 'NO_CARD', 'card-mute', /does not answer/],
     ['SCardTransmit error: Card was reset.(0x80100068)', 'TRANSPORT_FAILED', 'card-reset', /reset by another program/],
     ['SCardConnect error: Unknown reader specified.(0x80100009)', 'TRANSPORT_FAILED', 'unknown-reader', /not available/],
-    ['SCardConnect error: Cannot find a smart card reader.(0x8010002e)', 'TRANSPORT_FAILED', 'no-reader', /No card reader found: plug one in, or start pcscd/],
+    [
+      'SCardConnect error: Cannot find a smart card reader.(0x8010002e)',
+      'TRANSPORT_FAILED',
+      'no-reader',
+      /No card reader found: plug one in, or start pcscd/,
+    ],
     ['SCardTransmit error: Command timeout.(0x8010000a)', 'TIMEOUT', 'timeout', /did not answer in time/],
     ['SCardTransmit error: Transaction failed.(0x80100016)', 'TRANSPORT_FAILED', 'failed', /Transaction failed/],
     ['Card Reader not connected', 'TRANSPORT_FAILED', 'failed', /Card Reader not connected/],

@@ -86,7 +86,12 @@ export function scardCodeOf(error: unknown): number | undefined {
 
 /** Whether a PC/SC code means the connection to pcscd itself is gone. */
 export function isServiceGone(scardCode: number | undefined): boolean {
-  return scardCode === SCARD.E_NO_SERVICE || scardCode === SCARD.E_SERVICE_STOPPED || scardCode === SCARD.F_COMM_ERROR || scardCode === SCARD.E_INVALID_HANDLE;
+  return (
+    scardCode === SCARD.E_NO_SERVICE ||
+    scardCode === SCARD.E_SERVICE_STOPPED ||
+    scardCode === SCARD.F_COMM_ERROR ||
+    scardCode === SCARD.E_INVALID_HANDLE
+  );
 }
 
 /** The operation a native error came from, for the message. */
@@ -106,10 +111,20 @@ export function pcscFailure(operation: PcscOperation, reader: string | undefined
     case SCARD.E_NO_SERVICE:
     case SCARD.E_SERVICE_STOPPED:
     case SCARD.F_COMM_ERROR:
-      return new PcscError('TRANSPORT_FAILED', 'no-service', `The PC/SC service (pcscd) is not running or stopped${native}: ${START_PCSCD}`, options);
+      return new PcscError(
+        'TRANSPORT_FAILED',
+        'no-service',
+        `The PC/SC service (pcscd) is not running or stopped${native}: ${START_PCSCD}`,
+        options,
+      );
     case SCARD.E_INVALID_HANDLE:
       // After pcscd restarts, old handles are unknown to the new daemon.
-      return new PcscError('TRANSPORT_FAILED', 'no-service', `The connection to the card in ${r} is no longer valid (pcscd restarted?)${native}: reconnect`, options);
+      return new PcscError(
+        'TRANSPORT_FAILED',
+        'no-service',
+        `The connection to the card in ${r} is no longer valid (pcscd restarted?)${native}: reconnect`,
+        options,
+      );
     case SCARD.E_NO_READERS_AVAILABLE:
       return new PcscError('TRANSPORT_FAILED', 'no-reader', `No card reader found: plug one in, or ${START_PCSCD}`, options);
     case SCARD.E_UNKNOWN_READER:
@@ -129,9 +144,19 @@ export function pcscFailure(operation: PcscOperation, reader: string | undefined
     case SCARD.W_UNRESPONSIVE_CARD:
     case SCARD.W_UNPOWERED_CARD:
     case SCARD.W_UNSUPPORTED_CARD:
-      return new PcscError('NO_CARD', 'card-mute', `The card in ${r} does not answer${native}: check that it is inserted the right way round, contacts down`, options);
+      return new PcscError(
+        'NO_CARD',
+        'card-mute',
+        `The card in ${r} does not answer${native}: check that it is inserted the right way round, contacts down`,
+        options,
+      );
     case SCARD.W_RESET_CARD:
-      return new PcscError('TRANSPORT_FAILED', 'card-reset', `The card in ${r} was reset by another program: reconnect and start the operation again`, options);
+      return new PcscError(
+        'TRANSPORT_FAILED',
+        'card-reset',
+        `The card in ${r} was reset by another program: reconnect and start the operation again`,
+        options,
+      );
     case SCARD.E_TIMEOUT:
       return new PcscError('TIMEOUT', 'timeout', `The card in ${r} did not answer in time${native}`, options);
     case SCARD.E_CANCELLED:

@@ -23,7 +23,8 @@ describe('src/pcsc', () => {
     expect(files.map((f) => f.name)).toContain('pcsc-transport.ts');
     for (const { name, text } of files) {
       const c = code(text);
-      for (const m of c.matchAll(/from '(@krypton-web\/[^']*)'/g)) if (m[1] !== '@krypton-web/krypton-core') offenders.push(`${name}: imports ${m[1]}`);
+      for (const m of c.matchAll(/from '(@krypton-web\/[^']*)'/g))
+        if (m[1] !== '@krypton-web/krypton-core') offenders.push(`${name}: imports ${m[1]}`);
       // pcsclite is loaded lazily (pcsclite-binding.ts), so importing the Node entry needs no native addon.
       if (/^import .* from 'pcsclite'/m.test(c)) offenders.push(`${name}: static pcsclite import`);
     }

@@ -130,7 +130,8 @@ export class PcscService {
     this.#initialDelayMs = options.backoff?.initialMs ?? 100;
     this.#maxDelayMs = options.backoff?.maxMs ?? 2000;
     if (!(this.#timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
-    if (!(this.#initialDelayMs > 0 && this.#maxDelayMs >= this.#initialDelayMs)) throw new RangeError('backoff needs 0 < initialMs <= maxMs');
+    if (!(this.#initialDelayMs > 0 && this.#maxDelayMs >= this.#initialDelayMs))
+      throw new RangeError('backoff needs 0 < initialMs <= maxMs');
     this.#delayMs = this.#initialDelayMs;
     links.set(this, {
       reader: (name) => {
@@ -142,7 +143,11 @@ export class PcscService {
       claim: (name, holder) => {
         this.#ensureUsable();
         if (this.#claims.has(name)) {
-          throw new PcscError('TRANSPORT_BUSY', 'already-open', `The reader "${name}" is already open in this program: close that link first`);
+          throw new PcscError(
+            'TRANSPORT_BUSY',
+            'already-open',
+            `The reader "${name}" is already open in this program: close that link first`,
+          );
         }
         this.#claims.set(name, holder);
       },
@@ -207,7 +212,12 @@ export class PcscService {
         return entries.every((e) => e.reported) ? entries.map((e) => copyInfo(e.info)) : undefined;
       },
       timeoutMs,
-      () => new PcscError('TIMEOUT', 'no-service', `pcscd did not report its card readers within ${timeoutMs} ms: check that it runs (${START_PCSCD})`),
+      () =>
+        new PcscError(
+          'TIMEOUT',
+          'no-service',
+          `pcscd did not report its card readers within ${timeoutMs} ms: check that it runs (${START_PCSCD})`,
+        ),
     );
   }
 
@@ -223,7 +233,9 @@ export class PcscService {
         if (this.#state === 'closed') throw closedError();
         if (signal?.aborted) throw new PcscError('ABORTED', 'aborted', 'Stopped waiting for a card');
         if (this.#state !== 'ready') return undefined;
-        const found = [...(this.#ctx?.readers.values() ?? [])].find((e) => e.info.card === 'present' && (reader === undefined || e.name === reader));
+        const found = [...(this.#ctx?.readers.values() ?? [])].find(
+          (e) => e.info.card === 'present' && (reader === undefined || e.name === reader),
+        );
         return found && copyInfo(found.info);
       },
       timeoutMs,
@@ -328,7 +340,8 @@ export class PcscService {
     entry.reported = true;
     entry.counter = counter;
     if (hasCard(before) && (!hasCard(after) || swapped)) this.#emit({ type: 'card-removed', reader: entry.name });
-    if (hasCard(after) && (!hasCard(before) || swapped)) this.#emit({ type: 'card-inserted', reader: entry.name, atr: after.atr.slice(), mute: after.card === 'mute' });
+    if (hasCard(after) && (!hasCard(before) || swapped))
+      this.#emit({ type: 'card-inserted', reader: entry.name, atr: after.atr.slice(), mute: after.card === 'mute' });
     this.#changed();
   }
 
@@ -420,16 +433,26 @@ export class PcscService {
     if (this.#state === 'closed') throw closedError();
     if (this.#state === 'lost') {
       const why = this.#lastError;
-      throw new PcscError('TRANSPORT_FAILED', 'no-service', `The PC/SC service (pcscd) is not running: ${START_PCSCD} (this program reconnects when it is back)`, why ? { cause: why } : {});
+      throw new PcscError(
+        'TRANSPORT_FAILED',
+        'no-service',
+        `The PC/SC service (pcscd) is not running: ${START_PCSCD} (this program reconnects when it is back)`,
+        why ? { cause: why } : {},
+      );
     }
   }
 
   #noCardError(reader: string | undefined, timeoutMs: number): PcscError {
-    if (this.#state === 'lost') return new PcscError('TRANSPORT_FAILED', 'no-service', `The PC/SC service (pcscd) is not running: ${START_PCSCD}`);
+    if (this.#state === 'lost')
+      return new PcscError('TRANSPORT_FAILED', 'no-service', `The PC/SC service (pcscd) is not running: ${START_PCSCD}`);
     const names = [...(this.#ctx?.readers.keys() ?? [])];
     if (names.length === 0) return new PcscError('TRANSPORT_FAILED', 'no-reader', `No card reader found: plug one in, or ${START_PCSCD}`);
     const where = reader === undefined ? `any reader (${names.join(', ')})` : `the reader "${reader}"`;
-    return new PcscError('NO_CARD', 'no-card', `No card was inserted in ${where} within ${Math.round(timeoutMs / 1000)} s: insert the SIM card`);
+    return new PcscError(
+      'NO_CARD',
+      'no-card',
+      `No card was inserted in ${where} within ${Math.round(timeoutMs / 1000)} s: insert the SIM card`,
+    );
   }
 
   #emit(event: PcscServiceEvent): void {

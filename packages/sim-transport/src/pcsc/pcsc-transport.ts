@@ -144,7 +144,11 @@ export class PcscTransport extends ExclusiveTransport {
     this.#busy = true;
     const run = (async () => {
       if (!(await settled(this.#tail, SETTLE_MS))) {
-        throw new PcscError('TIMEOUT', 'timeout', `The reader "${this.name}" is still busy with an earlier command: remove and reinsert the card, then reconnect`);
+        throw new PcscError(
+          'TIMEOUT',
+          'timeout',
+          `The reader "${this.name}" is still busy with an earlier command: remove and reinsert the card, then reconnect`,
+        );
       }
       this.#state = 'lost';
       const old = this.#native;
@@ -181,7 +185,8 @@ export class PcscTransport extends ExclusiveTransport {
         `A shared connection to "${this.name}" cannot keep other programs' commands out (pcsclite offers no PC/SC transactions): open the reader with share 'exclusive'`,
       );
     }
-    if (this.#inTransaction) throw new PcscError('TRANSPORT_BUSY', 'failed', `The link to the SIM (${this.name}) is already in a transaction`);
+    if (this.#inTransaction)
+      throw new PcscError('TRANSPORT_BUSY', 'failed', `The link to the SIM (${this.name}) is already in a transaction`);
     this.#inTransaction = true;
     try {
       return await fn(this);
@@ -213,13 +218,27 @@ export class PcscTransport extends ExclusiveTransport {
   async #start(): Promise<void> {
     this.#unsubscribe.push(
       this.#service.on('card-removed', (e) => {
-        if (e.reader === this.name) this.#markLost(new PcscError('NO_CARD', 'card-removed', `The card was removed from reader "${this.name}": insert it again, then reconnect`));
+        if (e.reader === this.name)
+          this.#markLost(
+            new PcscError('NO_CARD', 'card-removed', `The card was removed from reader "${this.name}": insert it again, then reconnect`),
+          );
       }),
       this.#service.on('reader-removed', (e) => {
-        if (e.reader === this.name) this.#markLost(new PcscError('TRANSPORT_FAILED', 'unknown-reader', `The card reader "${this.name}" was unplugged: plug it in again, then reconnect`));
+        if (e.reader === this.name)
+          this.#markLost(
+            new PcscError(
+              'TRANSPORT_FAILED',
+              'unknown-reader',
+              `The card reader "${this.name}" was unplugged: plug it in again, then reconnect`,
+            ),
+          );
       }),
       this.#service.on('service-lost', (e) =>
-        this.#markLost(new PcscError('TRANSPORT_FAILED', 'no-service', `The PC/SC service (pcscd) stopped: ${START_PCSCD}, then reconnect`, { cause: e.error })),
+        this.#markLost(
+          new PcscError('TRANSPORT_FAILED', 'no-service', `The PC/SC service (pcscd) stopped: ${START_PCSCD}, then reconnect`, {
+            cause: e.error,
+          }),
+        ),
       ),
     );
     await this.#connect();
@@ -291,7 +310,11 @@ export class PcscTransport extends ExclusiveTransport {
       // Closed while connecting (its service closed, say): nobody must be left holding the card.
       await this.#disconnect(native, 'leave');
       if (this.closed) throw closedError(this.name);
-      throw new PcscError('TRANSPORT_FAILED', 'failed', `The card in "${this.name}" speaks neither T=0 nor T=1 (PC/SC protocol ${protocol})`);
+      throw new PcscError(
+        'TRANSPORT_FAILED',
+        'failed',
+        `The card in "${this.name}" speaks neither T=0 nor T=1 (PC/SC protocol ${protocol})`,
+      );
     }
     this.#native = native;
     this.#nativeProtocol = protocol;
@@ -343,12 +366,17 @@ export class PcscTransport extends ExclusiveTransport {
         settle();
       };
       const timer = setTimeout(() => {
-        const error = new PcscError('TIMEOUT', 'timeout', `The card in "${this.name}" did not answer within ${this.#timeoutMs} ms: remove and reinsert it, then reconnect`);
+        const error = new PcscError(
+          'TIMEOUT',
+          'timeout',
+          `The card in "${this.name}" did not answer within ${this.#timeoutMs} ms: remove and reinsert it, then reconnect`,
+        );
         finish(() => reject(error));
         // pcsclite cannot cancel a transmit: the reader stays busy until the driver gives up.
         this.#markLost(error);
       }, this.#timeoutMs);
-      const onAbort = (): void => finish(() => reject(new PcscError('ABORTED', 'aborted', 'The command was cancelled; the card may still be working on it')));
+      const onAbort = (): void =>
+        finish(() => reject(new PcscError('ABORTED', 'aborted', 'The command was cancelled; the card may still be working on it')));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#interrupt = (error) => finish(() => reject(error));
       // A loss reported within the grace period (through #interrupt) names the failure instead.
@@ -358,7 +386,14 @@ export class PcscTransport extends ExclusiveTransport {
       work.then(
         (response) => {
           // vpcd answers "success, no bytes" when the card goes away mid-command.
-          if (response.length < 2) unlessExplained(new PcscError('TRANSPORT_FAILED', 'failed', `The reader "${this.name}" returned ${response.length} byte(s), without a status word`));
+          if (response.length < 2)
+            unlessExplained(
+              new PcscError(
+                'TRANSPORT_FAILED',
+                'failed',
+                `The reader "${this.name}" returned ${response.length} byte(s), without a status word`,
+              ),
+            );
           else finish(() => resolve(response));
         },
         (e: unknown) => {
@@ -385,13 +420,15 @@ export class PcscTransport extends ExclusiveTransport {
     const why = this.#lost;
     if (!why) return new PcscError('TRANSPORT_FAILED', 'failed', `The link to the SIM (${this.name}) is not connected: reconnect`);
     const message = /reconnect/.test(why.message) ? why.message : `${why.message}; then reconnect`;
-    return new PcscError(why.code, why.problem, message, { cause: why, ...(why.scardCode === undefined ? {} : { scardCode: why.scardCode }) });
+    return new PcscError(why.code, why.problem, message, {
+      cause: why,
+      ...(why.scardCode === undefined ? {} : { scardCode: why.scardCode }),
+    });
   }
 }
 
 /** Problems after which the connection cannot be used again without reconnecting. */
 const LOSING = new Set<PcscProblem>(['no-service', 'unknown-reader', 'card-removed', 'card-reset', 'card-mute', 'no-card', 'timeout']);
-
 
 /**
  * Opens a transport on an existing service; `ownsService` makes the transport close the service
@@ -403,9 +440,12 @@ export function openOn(service: PcscService, readerName: string, options: PcscOp
 
 function validate(readerName: string, options: PcscOpenOptions): void {
   if (typeof readerName !== 'string' || readerName.length === 0) throw new TypeError('readerName must be a non-empty string');
-  if (options.share !== undefined && options.share !== 'exclusive' && options.share !== 'shared') throw new TypeError(`share must be 'exclusive' or 'shared'`);
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) throw new RangeError('timeoutMs must be a positive number');
-  if (options.disposition !== undefined && !['leave', 'reset', 'unpower'].includes(options.disposition)) throw new TypeError(`disposition must be 'leave', 'reset' or 'unpower'`);
+  if (options.share !== undefined && options.share !== 'exclusive' && options.share !== 'shared')
+    throw new TypeError(`share must be 'exclusive' or 'shared'`);
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
+    throw new RangeError('timeoutMs must be a positive number');
+  if (options.disposition !== undefined && !['leave', 'reset', 'unpower'].includes(options.disposition))
+    throw new TypeError(`disposition must be 'leave', 'reset' or 'unpower'`);
 }
 
 function unknownReader(name: string, known: string[]): PcscError {

@@ -44,7 +44,12 @@ export interface NativeReader {
   on(event: 'end', listener: () => void): this;
   connect(options: { share_mode: number; protocol: number }, callback: (error: NativeFailure, protocol?: number) => void): void;
   disconnect(disposition: number, callback: (error: NativeFailure) => void): void;
-  transmit(data: Uint8Array, maxResponseLength: number, protocol: number, callback: (error: NativeFailure, response?: Uint8Array) => void): void;
+  transmit(
+    data: Uint8Array,
+    maxResponseLength: number,
+    protocol: number,
+    callback: (error: NativeFailure, response?: Uint8Array) => void,
+  ): void;
   /** Stops the reader's status thread and waits for it (takes the reader's mutex: see above). */
   close(): void;
 }

@@ -1,3 +1,10 @@
 export { WebSerialChannel, HUAWEI_VENDOR_ID, type WebSerialChannelOptions } from './web-serial-channel.ts';
 export { hasWebSerial, requestModemPort, rememberedModemPorts } from './choose-port.ts';
-export { webSerial, type WebSerial, type WebSerialOptions, type WebSerialPort, type WebSerialPortFilter, type WebSerialPortInfo } from './web-serial-types.ts';
+export {
+  webSerial,
+  type WebSerial,
+  type WebSerialOptions,
+  type WebSerialPort,
+  type WebSerialPortFilter,
+  type WebSerialPortInfo,
+} from './web-serial-types.ts';

@@ -138,7 +138,10 @@ function lostError(name: string, e: unknown): TransportError {
 function openError(e: unknown): TransportError {
   const name = (e as { name?: string }).name;
   const message = (e as Error).message ?? String(e);
-  if (name === 'InvalidStateError') return new TransportError('TRANSPORT_FAILED', 'The port is already open (in this tab or another one): close it there first', { cause: e });
+  if (name === 'InvalidStateError')
+    return new TransportError('TRANSPORT_FAILED', 'The port is already open (in this tab or another one): close it there first', {
+      cause: e,
+    });
   if (name === 'NetworkError') {
     return new TransportError(
       'TRANSPORT_FAILED',

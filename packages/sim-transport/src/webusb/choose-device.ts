@@ -23,9 +23,20 @@ export async function requestModemDevice(options: { anyDevice?: boolean; usb?: W
   } catch (e) {
     const name = (e as { name?: string }).name;
     if (name === 'NotFoundError') {
-      throw new TransportError('ABORTED', options.anyDevice ? 'No USB device was chosen' : 'No Huawei modem was chosen (or none is plugged in): try "every USB modem" for other makers', { cause: e });
+      throw new TransportError(
+        'ABORTED',
+        options.anyDevice
+          ? 'No USB device was chosen'
+          : 'No Huawei modem was chosen (or none is plugged in): try "every USB modem" for other makers',
+        { cause: e },
+      );
     }
-    if (name === 'SecurityError') throw new TransportError('TRANSPORT_FAILED', 'The browser refused USB access: it needs a click on this page, and a secure context (https or localhost)', { cause: e });
+    if (name === 'SecurityError')
+      throw new TransportError(
+        'TRANSPORT_FAILED',
+        'The browser refused USB access: it needs a click on this page, and a secure context (https or localhost)',
+        { cause: e },
+      );
     throw new TransportError('TRANSPORT_FAILED', `Choosing a USB device failed: ${(e as Error).message}`, { cause: e });
   }
 }
@@ -38,6 +49,10 @@ export async function rememberedModemDevices(usb: WebUsb = requireUsb()): Promis
 
 function requireUsb(): WebUsb {
   const usb = webUsb();
-  if (!usb) throw new TransportError('TRANSPORT_FAILED', 'This browser has no WebUSB: use Chrome or Edge (Chrome on Android too), or the card reader bridge');
+  if (!usb)
+    throw new TransportError(
+      'TRANSPORT_FAILED',
+      'This browser has no WebUSB: use Chrome or Edge (Chrome on Android too), or the card reader bridge',
+    );
   return usb;
 }

@@ -79,7 +79,9 @@ export function isStorageMode(device: WebUsbDevice): boolean {
   const configuration = device.configuration ?? device.configurations[0];
   if (!configuration || configuration.interfaces.length === 0) return false;
   const classes = configuration.interfaces.flatMap((i) => i.alternates.map((a) => a.interfaceClass));
-  return classes.includes(MASS_STORAGE) && !classes.some((c) => c === VENDOR_SPECIFIC || c === CDC_CONTROL || c === CDC_DATA || c === WIRELESS);
+  return (
+    classes.includes(MASS_STORAGE) && !classes.some((c) => c === VENDOR_SPECIFIC || c === CDC_CONTROL || c === CDC_DATA || c === WIRELESS)
+  );
 }
 
 /** Interface classes Chrome keeps from pages (WebUSB "protected interface classes"): audio, HID, mass storage, smart card, video, audio/video, wireless controller. */
@@ -87,7 +89,10 @@ export const PROTECTED_INTERFACE_CLASSES: ReadonlySet<number> = new Set([0x01, 0
 
 /** Whether every interface of `configuration` implements a protected class (a card reader, a keyboard...): a page can claim none. */
 export function onlyProtectedClasses(configuration: WebUsbConfiguration): boolean {
-  return configuration.interfaces.length > 0 && configuration.interfaces.every((i) => PROTECTED_INTERFACE_CLASSES.has(i.alternate.interfaceClass));
+  return (
+    configuration.interfaces.length > 0 &&
+    configuration.interfaces.every((i) => PROTECTED_INTERFACE_CLASSES.has(i.alternate.interfaceClass))
+  );
 }
 
 /** `12d1:1506`. */

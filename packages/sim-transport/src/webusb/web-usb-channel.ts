@@ -123,7 +123,13 @@ class BulkPipe {
       } catch (e) {
         // releaseInterface/close cancel the pending transfer with AbortError: that is our own close, not an unplug.
         if (this.stopping) return;
-        this.end(isDeviceGone(e) ? unpluggedError(e) : new TransportError('TRANSPORT_FAILED', `Reading from ${this.label} failed: ${(e as Error).message ?? String(e)}`, { cause: e }));
+        this.end(
+          isDeviceGone(e)
+            ? unpluggedError(e)
+            : new TransportError('TRANSPORT_FAILED', `Reading from ${this.label} failed: ${(e as Error).message ?? String(e)}`, {
+                cause: e,
+              }),
+        );
         return;
       }
       const data = result.data;
@@ -140,7 +146,15 @@ class BulkPipe {
           await this.device.clearHalt('in', endpoint);
         } catch (e) {
           if (this.stopping) return;
-          this.end(isDeviceGone(e) ? unpluggedError(e) : new TransportError('TRANSPORT_FAILED', `${this.label} stalled and the stall could not be cleared: ${(e as Error).message}`, { cause: e }));
+          this.end(
+            isDeviceGone(e)
+              ? unpluggedError(e)
+              : new TransportError(
+                  'TRANSPORT_FAILED',
+                  `${this.label} stalled and the stall could not be cleared: ${(e as Error).message}`,
+                  { cause: e },
+                ),
+          );
           return;
         }
       } else {
@@ -173,7 +187,8 @@ class BulkPipe {
     } catch (e) {
       if (e instanceof TransportError) throw e;
       if (isDeviceGone(e)) throw unpluggedError(e);
-      if (this.stopping || errorName(e) === 'AbortError') throw new TransportError('TRANSPORT_CLOSED', `${this.label} is closed`, { cause: e });
+      if (this.stopping || errorName(e) === 'AbortError')
+        throw new TransportError('TRANSPORT_CLOSED', `${this.label} is closed`, { cause: e });
       throw new TransportError('TRANSPORT_FAILED', `Writing to ${this.label} failed: ${(e as Error).message ?? String(e)}`, { cause: e });
     }
   }
@@ -292,7 +307,12 @@ export class WebUsbChannel implements SerialChannel {
 }
 
 /** Picks and claims the AT interface; returns its pipe, reading. */
-async function findAtInterface(device: WebUsbDevice, name: string, options: WebUsbChannelOptions, watch: (pipe: BulkPipe) => void): Promise<BulkPipe> {
+async function findAtInterface(
+  device: WebUsbDevice,
+  name: string,
+  options: WebUsbChannelOptions,
+  watch: (pipe: BulkPipe) => void,
+): Promise<BulkPipe> {
   if (device.configuration === null) {
     try {
       await device.selectConfiguration(1);
@@ -334,7 +354,12 @@ async function findAtInterface(device: WebUsbDevice, name: string, options: WebU
   const refused = refusals.find((e) => errorName(e) === 'SecurityError');
   if (refused) throw protectedClassError(name, refused);
   const other = refusals[0];
-  throw new WebUsbError('open-failed', `No interface of ${name} could be claimed: ${(other as Error | undefined)?.message ?? String(other)}`, 'Unplug the modem and plug it in again, then connect again.', { cause: other });
+  throw new WebUsbError(
+    'open-failed',
+    `No interface of ${name} could be claimed: ${(other as Error | undefined)?.message ?? String(other)}`,
+    'Unplug the modem and plug it in again, then connect again.',
+    { cause: other },
+  );
 }
 
 /** Sends `AT` on the pipe and waits for a final result code; false on silence. Rethrows an unplug. */

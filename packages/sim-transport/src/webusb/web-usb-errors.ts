@@ -67,7 +67,12 @@ export function openFailure(name: string, e: unknown): WebUsbError {
       { cause: e },
     );
   }
-  return new WebUsbError('open-failed', `${name} could not be opened: ${message}`, 'Close other tabs or programs that use the modem, unplug it and plug it in again, then connect again.', { cause: e });
+  return new WebUsbError(
+    'open-failed',
+    `${name} could not be opened: ${message}`,
+    'Close other tabs or programs that use the modem, unplug it and plug it in again, then connect again.',
+    { cause: e },
+  );
 }
 
 /** Every AT-capable interface is held by an operating-system driver. */
@@ -85,7 +90,7 @@ export function storageModeError(name: string): WebUsbError {
   return new WebUsbError(
     'storage-mode',
     `${name} is still in its CD-ROM (mass-storage) mode: it shows only its installer disc, not the modem`,
-    'The stick must first be switched to modem mode, after which it appears as another device (12d1:1506 or similar). A web page cannot switch it (browsers keep mass-storage interfaces from pages). On Linux usb_modeswitch switches it when it is plugged in; on Windows and macOS Huawei\'s installer (Mobile Partner) does. Android does not, so a stick that starts as a CD-ROM cannot be used from a tablet.',
+    "The stick must first be switched to modem mode, after which it appears as another device (12d1:1506 or similar). A web page cannot switch it (browsers keep mass-storage interfaces from pages). On Linux usb_modeswitch switches it when it is plugged in; on Windows and macOS Huawei's installer (Mobile Partner) does. Android does not, so a stick that starts as a CD-ROM cannot be used from a tablet.",
   );
 }
 

@@ -11,9 +11,11 @@ export const en = {
   'link.virtual': 'Virtual SIM (demo)',
   'link.virtual.hint': 'A SIM emulated in this browser; it authenticates against the local lab.',
   'link.modem': 'USB modem (Web Serial)',
-  'link.modem.hint': 'A Huawei USB modem (MS2131, E3372…) holding the SIM, as a serial port. The usual way on a computer: Windows with Huawei’s driver, Linux.',
+  'link.modem.hint':
+    'A Huawei USB modem (MS2131, E3372…) holding the SIM, as a serial port. The usual way on a computer: Windows with Huawei’s driver, Linux.',
   'link.usb': 'USB modem (WebUSB)',
-  'link.usb.hint': 'The same modem reached directly over USB: for an Android tablet, and for computers where no driver makes it a serial port (macOS). Where Web Serial works, use that.',
+  'link.usb.hint':
+    'The same modem reached directly over USB: for an Android tablet, and for computers where no driver makes it a serial port (macOS). Where Web Serial works, use that.',
   'link.bridge': 'Card reader (bridge)',
   'link.bridge.hint': 'A PC/SC card reader, reached through the local bridge.',
   'link.cellular': 'Cellular (SORACOM Air)',
@@ -125,8 +127,10 @@ export const en = {
   'auth.cache.none': 'No SIM key on the cellular endpoint.',
   'auth.success': 'Authenticated. AWS credentials obtained.',
   'auth.failedAt': 'Failed at: {step}',
-  'auth.clockBehind': 'This computer’s clock is {minutes} min behind Krypton’s. The requests were corrected this time, but set the clock automatically (NTP): AWS refuses requests more than 15 minutes off.',
-  'auth.clockAhead': 'This computer’s clock is {minutes} min ahead of Krypton’s. The requests were corrected this time, but set the clock automatically (NTP): AWS refuses requests more than 15 minutes off.',
+  'auth.clockBehind':
+    'This computer’s clock is {minutes} min behind Krypton’s. The requests were corrected this time, but set the clock automatically (NTP): AWS refuses requests more than 15 minutes off.',
+  'auth.clockAhead':
+    'This computer’s clock is {minutes} min ahead of Krypton’s. The requests were corrected this time, but set the clock automatically (NTP): AWS refuses requests more than 15 minutes off.',
 
   'failure.title': 'What happened',
   'failure.action': 'What to do',

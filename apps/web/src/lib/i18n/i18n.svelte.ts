@@ -48,7 +48,7 @@ export class I18n {
 
   constructor(
     private readonly storage: Storage | undefined = safeStorage(),
-    languages: readonly string[] = typeof navigator !== 'undefined' ? navigator.languages ?? [navigator.language] : [],
+    languages: readonly string[] = typeof navigator !== 'undefined' ? (navigator.languages ?? [navigator.language]) : [],
   ) {
     const saved = this.storage?.getItem(STORAGE_KEY);
     if (saved === 'en' || saved === 'ja') {
@@ -88,7 +88,11 @@ export class I18n {
     if (this.locale === 'ja') {
       const entry = this.ja?.jaFailures[f.code];
       if (entry) {
-        const params = { ...f.details, message: f.message, sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined } as Record<string, string | number | undefined>;
+        const params = {
+          ...f.details,
+          message: f.message,
+          sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
+        } as Record<string, string | number | undefined>;
         return { message: interpolate(entry.message, params), action: interpolate(entry.action, params) };
       }
     }

@@ -13,18 +13,23 @@ export const ja: Record<MessageKey, string> = {
   'link.virtual': '仮想 SIM（デモ）',
   'link.virtual.hint': 'ブラウザー内で動く模擬 SIM です。ローカルのラボに対して認証します。',
   'link.modem': 'USB モデム（Web Serial）',
-  'link.modem.hint': 'SIM を挿した Huawei 製 USB モデム（MS2131、E3372 など）をシリアルポートとして使います。パソコンでは通常こちらです（Huawei のドライバーを入れた Windows、Linux）。',
+  'link.modem.hint':
+    'SIM を挿した Huawei 製 USB モデム（MS2131、E3372 など）をシリアルポートとして使います。パソコンでは通常こちらです（Huawei のドライバーを入れた Windows、Linux）。',
   'link.usb': 'USB モデム（WebUSB）',
-  'link.usb.hint': '同じモデムに USB で直接つなぎます。Android タブレットや、モデムをシリアルポートにするドライバーがないパソコン（macOS）向けです。Web Serial が使える場合はそちらを使ってください。',
+  'link.usb.hint':
+    '同じモデムに USB で直接つなぎます。Android タブレットや、モデムをシリアルポートにするドライバーがないパソコン（macOS）向けです。Web Serial が使える場合はそちらを使ってください。',
   'link.bridge': 'カードリーダー（ブリッジ経由）',
   'link.bridge.hint': 'ローカルのブリッジを通して PC/SC カードリーダーを使います。',
   'link.cellular': 'セルラー回線（SORACOM Air）',
   'link.cellular.hint': 'SIM は読み取りません。このパソコンが SIM の SORACOM Air 回線でインターネットに接続している必要があります。',
-  'link.unavailable.noWebSerial': '使用できません：このブラウザーは Web Serial に対応していません。パソコン版の Chrome または Edge をお使いください。',
+  'link.unavailable.noWebSerial':
+    '使用できません：このブラウザーは Web Serial に対応していません。パソコン版の Chrome または Edge をお使いください。',
   'link.unavailable.insecure': '使用できません：Web Serial は安全なページ（https または http://localhost）でのみ使えます。',
-  'link.unavailable.noWebUsb': '使用できません：このブラウザーは WebUSB に対応していません。Chrome または Edge をお使いください（Android 版 Chrome も使えます）。',
+  'link.unavailable.noWebUsb':
+    '使用できません：このブラウザーは WebUSB に対応していません。Chrome または Edge をお使いください（Android 版 Chrome も使えます）。',
   'link.unavailable.insecureUsb': '使用できません：WebUSB は安全なページ（https または http://localhost）でのみ使えます。',
-  'link.unavailable.bridge': '使用できません：カードリーダー用のブリッジが起動していません。プロジェクトのフォルダーで次のコマンドを実行してください',
+  'link.unavailable.bridge':
+    '使用できません：カードリーダー用のブリッジが起動していません。プロジェクトのフォルダーで次のコマンドを実行してください',
   'link.unavailable.pcsc': '使用できません：ブリッジがスマートカードのサービス（pcscd）に接続できません。次のコマンドで起動してください',
   'link.unavailable.lab': '使用できません：デモ用のラボが起動していません。プロジェクトのフォルダーで次のコマンドを実行してください',
   'link.virtualSim': 'デモ SIM',
@@ -92,7 +97,8 @@ export const ja: Record<MessageKey, string> = {
   'pin.tries': '残り {tries} 回です。',
   'pin.submit': 'PIN を確認',
   'pin.lastTry.title': '最後の 1 回です',
-  'pin.lastTry.text': '残りは 1 回だけです。この PIN が間違っていると SIM がロックされ、PUK でしか解除できなくなります。最後の 1 回を使いますか？',
+  'pin.lastTry.text':
+    '残りは 1 回だけです。この PIN が間違っていると SIM がロックされ、PUK でしか解除できなくなります。最後の 1 回を使いますか？',
   'pin.lastTry.confirm': 'はい、最後の 1 回を使います',
   'pin.cancel': 'キャンセル',
   'pin.ok': 'PIN を確認しました。',
@@ -127,8 +133,10 @@ export const ja: Record<MessageKey, string> = {
   'auth.cache.none': 'セルラー回線のエンドポイントでは SIM の鍵を使いません。',
   'auth.success': '認証しました。AWS の認証情報を取得しました。',
   'auth.failedAt': '失敗した手順：{step}',
-  'auth.clockBehind': 'このパソコンの時計は Krypton より {minutes} 分遅れています。今回はリクエストを補正しましたが、時計を自動設定（NTP）にしてください。AWS は 15 分以上ずれたリクエストを拒否します。',
-  'auth.clockAhead': 'このパソコンの時計は Krypton より {minutes} 分進んでいます。今回はリクエストを補正しましたが、時計を自動設定（NTP）にしてください。AWS は 15 分以上ずれたリクエストを拒否します。',
+  'auth.clockBehind':
+    'このパソコンの時計は Krypton より {minutes} 分遅れています。今回はリクエストを補正しましたが、時計を自動設定（NTP）にしてください。AWS は 15 分以上ずれたリクエストを拒否します。',
+  'auth.clockAhead':
+    'このパソコンの時計は Krypton より {minutes} 分進んでいます。今回はリクエストを補正しましたが、時計を自動設定（NTP）にしてください。AWS は 15 分以上ずれたリクエストを拒否します。',
 
   'failure.title': '何が起きたか',
   'failure.action': '対処方法',
@@ -232,82 +240,187 @@ export const ja: Record<MessageKey, string> = {
 
 /** Japanese texts for failures, by code: what happened and what to do. `{…}` come from the failure's details. */
 export const jaFailures: Record<string, { message: string; action: string }> = {
-  PIN_REQUIRED: { message: 'SIM の PIN が有効になっているため、読み取りと認証の前に PIN の入力が必要です。', action: 'PIN を入力してください。' },
+  PIN_REQUIRED: {
+    message: 'SIM の PIN が有効になっているため、読み取りと認証の前に PIN の入力が必要です。',
+    action: 'PIN を入力してください。',
+  },
   PIN_WRONG: { message: 'PIN が違います（残り {triesLeft} 回）。', action: '正しい PIN を入力してください。残り回数に注意してください。' },
-  PIN_BLOCKED: { message: 'PIN がロックされています。', action: 'PUK で SIM のロックを解除してから（携帯電話などで）、もう一度接続してください。' },
+  PIN_BLOCKED: {
+    message: 'PIN がロックされています。',
+    action: 'PUK で SIM のロックを解除してから（携帯電話などで）、もう一度接続してください。',
+  },
   PUK_BLOCKED: { message: 'PUK もロックされています。この SIM はもう使えません。', action: 'SORACOM に SIM の交換を依頼してください。' },
   PIN_LAST_TRY: { message: 'PIN の残り回数が 1 回です。', action: '確認画面で「最後の 1 回を使う」を選んだ場合のみ入力します。' },
-  NO_CARD: { message: 'SIM が見つかりません（抜かれたか、接触していません）。', action: 'SIM を挿し直してから、もう一度接続してください。' },
+  NO_CARD: {
+    message: 'SIM が見つかりません（抜かれたか、接触していません）。',
+    action: 'SIM を挿し直してから、もう一度接続してください。',
+  },
   NO_USIM: { message: 'このカードには USIM アプリケーションがありません。', action: 'SORACOM の IoT SIM を使っているか確認してください。' },
-  MAC_FAILURE: { message: 'SIM がネットワークからの認証要求を拒否しました（MAC 不一致）。SIM とサーバーの鍵が一致していません。', action: 'SIM とエンドポイント（グローバル／日本）の組み合わせを確認してください。解決しない場合は IMSI を添えて SORACOM サポートに連絡してください。' },
+  MAC_FAILURE: {
+    message: 'SIM がネットワークからの認証要求を拒否しました（MAC 不一致）。SIM とサーバーの鍵が一致していません。',
+    action:
+      'SIM とエンドポイント（グローバル／日本）の組み合わせを確認してください。解決しない場合は IMSI を添えて SORACOM サポートに連絡してください。',
+  },
   CARD_ERROR: { message: 'SIM がエラーを返しました（ステータスワード {sw}）。', action: 'SIM を挿し直して、もう一度お試しください。' },
-  DISCONNECTED: { message: 'モデムとの接続が切れました（USB から抜かれた可能性があります）。', action: 'モデムを挿し直し、数秒待ってから、もう一度接続してください。' },
+  DISCONNECTED: {
+    message: 'モデムとの接続が切れました（USB から抜かれた可能性があります）。',
+    action: 'モデムを挿し直し、数秒待ってから、もう一度接続してください。',
+  },
   TRANSPORT_BUSY: { message: 'SIM は別の処理を実行中です。', action: '少し待ってから、もう一度お試しください。' },
   TRANSPORT_CLOSED: { message: 'SIM との接続は閉じられています。', action: 'もう一度接続してください。' },
-  TRANSPORT_FAILED: { message: 'SIM との通信に失敗しました：{message}', action: 'リーダーまたはモデムの接続を確認して、もう一度接続してください。' },
-  KEYS_API_REFUSED: { message: 'Krypton の Keys API が鍵の合意を拒否しました（HTTP {status}）。', action: 'SIM グループで Krypton が有効か、エンドポイント（グローバル／日本）が SIM に合っているか確認してください。' },
-  RESYNC_FAILED: { message: 'シーケンス番号を再同期しても、SIM がずれを報告しています。', action: 'もう一度お試しください。繰り返す場合は IMSI を添えて SORACOM サポートに連絡してください。' },
-  VERIFY_REFUSED: { message: 'Krypton が SIM の応答を受け付けませんでした（HTTP {status}）。', action: 'もう一度認証してください。繰り返す場合はエンドポイントを確認してください。' },
-  SIGNATURE_REFUSED: { message: 'Krypton が署名付きリクエストを拒否しました（HTTP {status}）。', action: 'キャッシュした鍵を削除して、もう一度認証してください。繰り返す場合はパソコンの時計と SIM グループの Krypton 設定を確認してください。' },
-  CLOCK_SKEW: { message: 'このパソコンの時計がサーバーとずれているため、リクエストが拒否されました。', action: 'パソコンの時計を自動設定（NTP）にして、もう一度お試しください。' },
-  OPERATION_REFUSED: { message: 'Krypton が操作を拒否しました（HTTP {status}）。', action: 'パラメーターと、SORACOM コンソールでの SIM グループの Krypton 設定を確認してください。' },
-  NOT_ON_SORACOM_AIR: { message: 'このパソコンは SORACOM Air の回線で接続していないようです。', action: 'SIM のセルラー回線で接続するか、SIM の接続方法とグローバル／日本のエンドポイントを選んでください。' },
-  COGNITO_REFUSED: { message: 'Amazon Cognito が認証情報の発行を拒否しました。', action: 'SIM グループの Amazon Cognito 連携の設定（Identity Pool、開発者プロバイダー名）を確認してください。' },
+  TRANSPORT_FAILED: {
+    message: 'SIM との通信に失敗しました：{message}',
+    action: 'リーダーまたはモデムの接続を確認して、もう一度接続してください。',
+  },
+  KEYS_API_REFUSED: {
+    message: 'Krypton の Keys API が鍵の合意を拒否しました（HTTP {status}）。',
+    action: 'SIM グループで Krypton が有効か、エンドポイント（グローバル／日本）が SIM に合っているか確認してください。',
+  },
+  RESYNC_FAILED: {
+    message: 'シーケンス番号を再同期しても、SIM がずれを報告しています。',
+    action: 'もう一度お試しください。繰り返す場合は IMSI を添えて SORACOM サポートに連絡してください。',
+  },
+  VERIFY_REFUSED: {
+    message: 'Krypton が SIM の応答を受け付けませんでした（HTTP {status}）。',
+    action: 'もう一度認証してください。繰り返す場合はエンドポイントを確認してください。',
+  },
+  SIGNATURE_REFUSED: {
+    message: 'Krypton が署名付きリクエストを拒否しました（HTTP {status}）。',
+    action:
+      'キャッシュした鍵を削除して、もう一度認証してください。繰り返す場合はパソコンの時計と SIM グループの Krypton 設定を確認してください。',
+  },
+  CLOCK_SKEW: {
+    message: 'このパソコンの時計がサーバーとずれているため、リクエストが拒否されました。',
+    action: 'パソコンの時計を自動設定（NTP）にして、もう一度お試しください。',
+  },
+  OPERATION_REFUSED: {
+    message: 'Krypton が操作を拒否しました（HTTP {status}）。',
+    action: 'パラメーターと、SORACOM コンソールでの SIM グループの Krypton 設定を確認してください。',
+  },
+  NOT_ON_SORACOM_AIR: {
+    message: 'このパソコンは SORACOM Air の回線で接続していないようです。',
+    action: 'SIM のセルラー回線で接続するか、SIM の接続方法とグローバル／日本のエンドポイントを選んでください。',
+  },
+  COGNITO_REFUSED: {
+    message: 'Amazon Cognito が認証情報の発行を拒否しました。',
+    action: 'SIM グループの Amazon Cognito 連携の設定（Identity Pool、開発者プロバイダー名）を確認してください。',
+  },
   SERVER_ERROR: { message: 'サーバーがエラーを返しました（HTTP {status}）。', action: '少し待ってから、もう一度お試しください。' },
   NETWORK_UNREACHABLE: { message: 'サーバーに接続できませんでした。', action: 'ネットワーク接続を確認して、もう一度お試しください。' },
-  TIMEOUT: { message: '応答がないまま時間切れになりました。', action: 'リーダーやモデム、ネットワークを確認して、もう一度お試しください。' },
+  TIMEOUT: {
+    message: '応答がないまま時間切れになりました。',
+    action: 'リーダーやモデム、ネットワークを確認して、もう一度お試しください。',
+  },
   ABORTED: { message: '中止しました。', action: '必要であれば、もう一度実行してください。' },
   STORAGE_UNAVAILABLE: { message: '鍵のキャッシュを保存できませんでした。', action: 'そのまま使えます。次回は鍵の合意からやり直します。' },
   BAD_INPUT: { message: '入力が正しくありません：{message}', action: '入力を確認してください。' },
-  MALFORMED_ANSWER: { message: 'サーバーの応答が想定外の形式でした。', action: 'もう一度お試しください。繰り返す場合は SORACOM サポートに連絡してください。' },
-  S3_CORS_MISSING: { message: 'ブラウザーがバケット「{bucket}」からの応答をブロックしました。このページを許可する CORS ルールがバケットにありません。', action: '次の CORS 設定をバケットに追加してから（S3 コンソール → バケット → アクセス許可 → CORS）、もう一度お試しください。' },
-  S3_ACCESS_DENIED: { message: 'S3 がアクセスを拒否しました。', action: 'Cognito Identity Pool の認証済みロールで、必要な操作を許可してください。' },
-  S3_NO_SUCH_BUCKET: { message: 'バケット「{bucket}」がありません。', action: 'バケット名を確認してください（大文字と小文字は区別されます）。' },
+  MALFORMED_ANSWER: {
+    message: 'サーバーの応答が想定外の形式でした。',
+    action: 'もう一度お試しください。繰り返す場合は SORACOM サポートに連絡してください。',
+  },
+  S3_CORS_MISSING: {
+    message: 'ブラウザーがバケット「{bucket}」からの応答をブロックしました。このページを許可する CORS ルールがバケットにありません。',
+    action: '次の CORS 設定をバケットに追加してから（S3 コンソール → バケット → アクセス許可 → CORS）、もう一度お試しください。',
+  },
+  S3_ACCESS_DENIED: {
+    message: 'S3 がアクセスを拒否しました。',
+    action: 'Cognito Identity Pool の認証済みロールで、必要な操作を許可してください。',
+  },
+  S3_NO_SUCH_BUCKET: {
+    message: 'バケット「{bucket}」がありません。',
+    action: 'バケット名を確認してください（大文字と小文字は区別されます）。',
+  },
   S3_NO_SUCH_KEY: { message: 'オブジェクトがありません（削除された可能性があります）。', action: '一覧を更新してください。' },
-  S3_WRONG_REGION: { message: 'バケット「{bucket}」はリージョン {region} にありません。', action: 'バケットのリージョンを指定してください（S3 コンソール → バケット → プロパティ）。' },
-  S3_SIGNATURE: { message: 'S3 がリクエストの署名を拒否しました。', action: 'リージョンとパソコンの時計を確認して、もう一度お試しください。' },
-  S3_ERROR: { message: 'S3 がリクエストを拒否しました（{serverCode}）。', action: 'バケット名とリージョンを確認して、もう一度お試しください。' },
-  CREDENTIALS_EXPIRED: { message: '認証情報を更新しても S3 に受け付けられませんでした。', action: 'もう一度「認証する」を押してください。繰り返す場合はパソコンの時計を確認してください。' },
-  DOWNLOAD_CANCELLED: { message: 'ダウンロードを中止しました。ファイルは保存していません。', action: '必要であれば、もう一度ダウンロードしてください。' },
+  S3_WRONG_REGION: {
+    message: 'バケット「{bucket}」はリージョン {region} にありません。',
+    action: 'バケットのリージョンを指定してください（S3 コンソール → バケット → プロパティ）。',
+  },
+  S3_SIGNATURE: {
+    message: 'S3 がリクエストの署名を拒否しました。',
+    action: 'リージョンとパソコンの時計を確認して、もう一度お試しください。',
+  },
+  S3_ERROR: {
+    message: 'S3 がリクエストを拒否しました（{serverCode}）。',
+    action: 'バケット名とリージョンを確認して、もう一度お試しください。',
+  },
+  CREDENTIALS_EXPIRED: {
+    message: '認証情報を更新しても S3 に受け付けられませんでした。',
+    action: 'もう一度「認証する」を押してください。繰り返す場合はパソコンの時計を確認してください。',
+  },
+  DOWNLOAD_CANCELLED: {
+    message: 'ダウンロードを中止しました。ファイルは保存していません。',
+    action: '必要であれば、もう一度ダウンロードしてください。',
+  },
   DOWNLOAD_INCOMPLETE: { message: 'ダウンロードが途中で終わりました。', action: 'もう一度ダウンロードしてください。' },
-  CHECKSUM_MISMATCH: { message: 'ダウンロードしたデータが ETag（MD5）と一致しません。ファイルは保存していません。', action: 'もう一度ダウンロードしてください。' },
-  TOO_LARGE_FOR_MEMORY: { message: 'このブラウザーはディスクに直接書き込めず、オブジェクトがメモリーに保持できる上限を超えています。', action: 'パソコン版の Chrome または Edge を使うか、AWS CLI でダウンロードしてください。' },
+  CHECKSUM_MISMATCH: {
+    message: 'ダウンロードしたデータが ETag（MD5）と一致しません。ファイルは保存していません。',
+    action: 'もう一度ダウンロードしてください。',
+  },
+  TOO_LARGE_FOR_MEMORY: {
+    message: 'このブラウザーはディスクに直接書き込めず、オブジェクトがメモリーに保持できる上限を超えています。',
+    action: 'パソコン版の Chrome または Edge を使うか、AWS CLI でダウンロードしてください。',
+  },
   USB_CLAIMED_BY_OS: {
-    message: 'このパソコンでは OS のドライバーがモデムの AT インターフェースを使用中のため（ブラウザーの表示は「Unable to claim interface」）、WebUSB からは使えません。',
-    action: 'このパソコンでは「USB モデム（Web Serial）」を選んでください。このドライバーがモデムをシリアルポートにしています。どうしても WebUSB で使う場合は、先にドライバーを外してください（Linux では option ドライバーの unbind と、ModemManager に触らせない udev ルール。Windows では Huawei のドライバーの代わりに WinUSB ドライバーが必要です）。',
+    message:
+      'このパソコンでは OS のドライバーがモデムの AT インターフェースを使用中のため（ブラウザーの表示は「Unable to claim interface」）、WebUSB からは使えません。',
+    action:
+      'このパソコンでは「USB モデム（Web Serial）」を選んでください。このドライバーがモデムをシリアルポートにしています。どうしても WebUSB で使う場合は、先にドライバーを外してください（Linux では option ドライバーの unbind と、ModemManager に触らせない udev ルール。Windows では Huawei のドライバーの代わりに WinUSB ドライバーが必要です）。',
   },
   USB_STORAGE_MODE: {
-    message: 'USB スティックがまだ CD-ROM（マスストレージ）モードです。インストーラーのディスクとしてだけ見えていて、モデムとしては見えていません。',
-    action: '先にモデムモードへの切り替えが必要です（切り替わると 12d1:1506 などの別のデバイスとして現れます）。ブラウザーはマスストレージをページに使わせないため、Web ページからは切り替えられません。Linux では usb_modeswitch が、Windows と macOS では Huawei のインストーラー（Mobile Partner）が挿したときに切り替えます。Android は切り替えないため、CD-ROM として起動するスティックはタブレットからは使えません。',
+    message:
+      'USB スティックがまだ CD-ROM（マスストレージ）モードです。インストーラーのディスクとしてだけ見えていて、モデムとしては見えていません。',
+    action:
+      '先にモデムモードへの切り替えが必要です（切り替わると 12d1:1506 などの別のデバイスとして現れます）。ブラウザーはマスストレージをページに使わせないため、Web ページからは切り替えられません。Linux では usb_modeswitch が、Windows と macOS では Huawei のインストーラー（Mobile Partner）が挿したときに切り替えます。Android は切り替えないため、CD-ROM として起動するスティックはタブレットからは使えません。',
   },
   USB_PROTECTED_CLASS: {
-    message: 'このデバイスのインターフェースは、ブラウザーが Web ページに使わせない種類（マスストレージ、HID、スマートカード、オーディオ、ビデオ）です。',
-    action: 'ブラウザーの一覧ではカードリーダーやストレージではなく、モデムそのものを選んでください。カードリーダーの SIM は「カードリーダー（ブリッジ経由）」で使えます。',
+    message:
+      'このデバイスのインターフェースは、ブラウザーが Web ページに使わせない種類（マスストレージ、HID、スマートカード、オーディオ、ビデオ）です。',
+    action:
+      'ブラウザーの一覧ではカードリーダーやストレージではなく、モデムそのものを選んでください。カードリーダーの SIM は「カードリーダー（ブリッジ経由）」で使えます。',
   },
   USB_NO_AT_INTERFACE: {
-    message: 'このデバイスには AT コマンドを通せるインターフェースがありません。HiLink のスティックなどはネットワークアダプターとしてだけ動きます。',
-    action: 'モデム（スティック）モードのスティック（MS2131、スティック用ファームウェアの E3372 など）を使うか、ブラウザーの一覧でモデムを選んでください。',
+    message:
+      'このデバイスには AT コマンドを通せるインターフェースがありません。HiLink のスティックなどはネットワークアダプターとしてだけ動きます。',
+    action:
+      'モデム（スティック）モードのスティック（MS2131、スティック用ファームウェアの E3372 など）を使うか、ブラウザーの一覧でモデムを選んでください。',
   },
   USB_NO_ANSWER: {
     message: 'モデムの AT ポートの候補になるインターフェースが、どれも AT に応答しませんでした。',
-    action: 'モデムを挿してから 10 秒ほど待って（起動中です）、もう一度接続してください。繰り返す場合は、モデムを抜いて挿し直してください。',
+    action:
+      'モデムを挿してから 10 秒ほど待って（起動中です）、もう一度接続してください。繰り返す場合は、モデムを抜いて挿し直してください。',
   },
   USB_ACCESS_DENIED: {
     message: 'ブラウザーがモデムを開けませんでした（Access denied）。',
-    action: 'Linux では udev ルールでデバイスへのアクセスを許可してから（例：SUBSYSTEM=="usb", ATTR{idVendor}=="12d1", TAG+="uaccess"）、モデムを挿し直してください。Windows の WebUSB は WinUSB ドライバーのデバイスしか使えないため、Huawei のドライバーと「USB モデム（Web Serial）」を使ってください。',
+    action:
+      'Linux では udev ルールでデバイスへのアクセスを許可してから（例：SUBSYSTEM=="usb", ATTR{idVendor}=="12d1", TAG+="uaccess"）、モデムを挿し直してください。Windows の WebUSB は WinUSB ドライバーのデバイスしか使えないため、Huawei のドライバーと「USB モデム（Web Serial）」を使ってください。',
   },
   USB_OPEN_FAILED: {
     message: 'モデムを開けませんでした：{message}',
     action: 'モデムを使っている他のタブやプログラムを閉じ、モデムを抜いて挿し直してから、もう一度接続してください。',
   },
-  MODEM_NO_CSIM: { message: 'このモデムは SIM へのコマンド転送（AT+CSIM）に対応していないため、認証できません。', action: 'AT+CSIM に対応したモデム（Huawei MS2131、E3372 など）を使うか、カードリーダーを使ってください。' },
+  MODEM_NO_CSIM: {
+    message: 'このモデムは SIM へのコマンド転送（AT+CSIM）に対応していないため、認証できません。',
+    action: 'AT+CSIM に対応したモデム（Huawei MS2131、E3372 など）を使うか、カードリーダーを使ってください。',
+  },
   NOT_CONNECTED: { message: 'SIM が接続されていません。', action: '接続方法を選んで SIM を接続してください。' },
   NOT_CONFIGURED: { message: 'Krypton のエンドポイントが選ばれていません。', action: 'エンドポイントを選んでください。' },
   NO_CREDENTIALS: { message: 'まだ認証情報がありません。', action: '先に「認証する」を押してください。' },
   BAD_PIN_FORMAT: { message: 'PIN は 4〜8 桁の数字です。', action: 'PIN を入力し直してください（数字のみ）。' },
-  BAD_BUCKET_NAME: { message: 'バケット名として正しくありません。', action: 'バケット名は 3〜63 文字の小文字、数字、ドット、ハイフンです。' },
-  BAD_REGION: { message: 'AWS のリージョンとして正しくありません。', action: 'バケットのリージョンを入力してください（例：ap-northeast-1）。' },
+  BAD_BUCKET_NAME: {
+    message: 'バケット名として正しくありません。',
+    action: 'バケット名は 3〜63 文字の小文字、数字、ドット、ハイフンです。',
+  },
+  BAD_REGION: {
+    message: 'AWS のリージョンとして正しくありません。',
+    action: 'バケットのリージョンを入力してください（例：ap-northeast-1）。',
+  },
   RESULT_GONE: { message: 'この結果はもう保持していません。', action: 'もう一度操作を実行してください。' },
-  NO_SIM_ACCESS: { message: 'セルラー回線のエンドポイントでは SIM を読み取りません。', action: 'SIM を読み取るには、別の接続方法を選んでください。' },
-  UNEXPECTED: { message: '予期しないエラーが発生しました：{message}', action: 'もう一度お試しください。繰り返す場合はページを再読み込みしてください。' },
+  NO_SIM_ACCESS: {
+    message: 'セルラー回線のエンドポイントでは SIM を読み取りません。',
+    action: 'SIM を読み取るには、別の接続方法を選んでください。',
+  },
+  UNEXPECTED: {
+    message: '予期しないエラーが発生しました：{message}',
+    action: 'もう一度お試しください。繰り返す場合はページを再読み込みしてください。',
+  },
 };

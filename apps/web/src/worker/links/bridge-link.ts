@@ -35,7 +35,12 @@ export class BridgeLink extends LockedSimLink {
     return this.session.reader;
   }
   /** Connects to the bridge and opens an exclusive session on `readerName`. */
-  static async open(wsUrl: string, readerName: string, token: string | undefined, onReaders: (readers: ReaderSummary[]) => void): Promise<BridgeLink> {
+  static async open(
+    wsUrl: string,
+    readerName: string,
+    token: string | undefined,
+    onReaders: (readers: ReaderSummary[]) => void,
+  ): Promise<BridgeLink> {
     let link: BridgeLink | undefined;
     const early: unknown[] = [];
     const client = await BridgeClient.connect(wsUrl, {
@@ -43,7 +48,12 @@ export class BridgeLink extends LockedSimLink {
       onEvent: (event: BridgeEvent) => {
         if (event.event === 'readers') onReaders(event.readers.map(reader));
         else if (event.event === 'session-lost') {
-          const error = failure(event.error.code, event.error.message, event.error.action || 'Put the SIM back in the reader, then connect again', {});
+          const error = failure(
+            event.error.code,
+            event.error.message,
+            event.error.action || 'Put the SIM back in the reader, then connect again',
+            {},
+          );
           if (link) link.markLost(error);
           else early.push(error);
         }

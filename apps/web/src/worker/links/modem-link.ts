@@ -51,7 +51,17 @@ export function summary(info: ModemInfo, csim: boolean): ModemSummary {
   const status = info.registration?.status;
   if (status) {
     out.registration =
-      status === 'registered-home' ? 'home' : status === 'registered-roaming' ? 'roaming' : status === 'searching' ? 'searching' : status === 'denied' ? 'denied' : status === 'not-registered' ? 'not-registered' : 'unknown';
+      status === 'registered-home'
+        ? 'home'
+        : status === 'registered-roaming'
+          ? 'roaming'
+          : status === 'searching'
+            ? 'searching'
+            : status === 'denied'
+              ? 'denied'
+              : status === 'not-registered'
+                ? 'not-registered'
+                : 'unknown';
   }
   if (info.operator?.name) out.operator = info.operator.name;
   return out;

@@ -30,7 +30,12 @@ export class SimLock {
 }
 
 /** PIN1's state in the page's terms. */
-export function pinInfo(state: { enabled: boolean; verified: boolean; triesLeft?: number | undefined; pukTriesLeft?: number | undefined }): PinInfo {
+export function pinInfo(state: {
+  enabled: boolean;
+  verified: boolean;
+  triesLeft?: number | undefined;
+  pukTriesLeft?: number | undefined;
+}): PinInfo {
   return {
     enabled: state.enabled,
     verified: state.verified,

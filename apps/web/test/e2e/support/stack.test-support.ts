@@ -13,7 +13,13 @@ export interface Stack {
 /** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
 export async function startStack(options: { pcsc?: boolean; lab?: Lab } = {}): Promise<Stack> {
   const webRoot = await ensureBuilt();
-  const bridge = await startBridge({ port: 0, lab: options.lab ?? true, webRoot, pcsc: options.pcsc ?? false, log: new Logger(() => undefined) });
+  const bridge = await startBridge({
+    port: 0,
+    lab: options.lab ?? true,
+    webRoot,
+    pcsc: options.pcsc ?? false,
+    log: new Logger(() => undefined),
+  });
   return {
     url: bridge.url,
     lab: bridge.lab!,

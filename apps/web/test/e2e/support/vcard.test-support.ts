@@ -11,7 +11,9 @@ export interface Vcard {
 }
 
 export async function insertVcard(vpcdPort: number, sim = 'demo'): Promise<Vcard> {
-  const child: ChildProcess = spawn(process.execPath, [LAB_BIN, 'vcard', '--vpcd', `127.0.0.1:${vpcdPort}`, '--sim', sim], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [LAB_BIN, 'vcard', '--vpcd', `127.0.0.1:${vpcdPort}`, '--sim', sim], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));

@@ -63,7 +63,12 @@ export function labSource(lab: Lab, imsi = IMSI): LabSource {
         source.secrets.push(c.secretAccessKey, c.sessionToken);
         return {
           identityId,
-          credentials: { accessKeyId: c.accessKeyId, secretKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration.getTime() },
+          credentials: {
+            accessKeyId: c.accessKeyId,
+            secretKey: c.secretAccessKey,
+            sessionToken: c.sessionToken,
+            expiration: c.expiration.getTime(),
+          },
         };
       });
     },
@@ -114,7 +119,8 @@ export async function cannedServer(reply: (req: SeenRequest) => CannedReply | Pr
 export function recordingProxy(target: string): Promise<TestServer> {
   return cannedServer(async (req) => {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
     const res = await fetch(target, { method: req.method, headers, body: req.body });
     return { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') ?? 'application/json' };
   });

@@ -2,8 +2,21 @@ import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KryptonError } from '@krypton-web/krypton-core';
 import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
-import { cannedServer, closedPortUrl, IMSI, labSource, rejectionOf, type CannedReply, type TestServer } from './aws-test-kit.test-support.ts';
-import { fromKrypton, type KryptonCredentialEvent, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from '@krypton-web/krypton-core';
+import {
+  cannedServer,
+  closedPortUrl,
+  IMSI,
+  labSource,
+  rejectionOf,
+  type CannedReply,
+  type TestServer,
+} from './aws-test-kit.test-support.ts';
+import {
+  fromKrypton,
+  type KryptonCredentialEvent,
+  type KryptonCredentialProvider,
+  type KryptonCredentialProviderOptions,
+} from '@krypton-web/krypton-core';
 import type { KryptonCognitoSource } from '@krypton-web/krypton-core';
 
 let lab: Lab;
@@ -27,7 +40,9 @@ const IDENTITY = 'ap-northeast-1:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const TOKEN = 'eyJraWQiOiJsYWItMSJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlLW5vdC1zZWNyZXQtZW5vdWdo';
 
 /** A source that always hands out the same token (for canned Cognito servers). */
-function fixedSource(answer: unknown = { region: 'ap-northeast-1', identityId: IDENTITY, token: TOKEN }): KryptonCognitoSource & { calls: number } {
+function fixedSource(
+  answer: unknown = { region: 'ap-northeast-1', identityId: IDENTITY, token: TOKEN },
+): KryptonCognitoSource & { calls: number } {
   const s = {
     calls: 0,
     async openIdToken() {
@@ -75,7 +90,12 @@ describe('Cognito refusals from the lab emulator', () => {
     source.tokenOverride = () => expiredToken(source);
     const e = await failure(provider({ source })());
     expect(e.code).toBe('COGNITO_REFUSED');
-    expect(e.details).toMatchObject({ step: 'cognito', status: 400, serverCode: 'NotAuthorizedException', serverMessage: 'Invalid login token. Token expired.' });
+    expect(e.details).toMatchObject({
+      step: 'cognito',
+      status: 400,
+      serverCode: 'NotAuthorizedException',
+      serverMessage: 'Invalid login token. Token expired.',
+    });
     expect(e.message).toMatch(/expired/);
   });
 
@@ -94,7 +114,11 @@ describe('Cognito refusals from the lab emulator', () => {
   });
 
   it('an identity the pool does not have: COGNITO_REFUSED with ResourceNotFoundException', async () => {
-    const e = await failure(provider({ source: fixedSource({ region: 'ap-northeast-1', identityId: 'eu-west-1:00000000-0000-0000-0000-000000000000', token: TOKEN }) })());
+    const e = await failure(
+      provider({
+        source: fixedSource({ region: 'ap-northeast-1', identityId: 'eu-west-1:00000000-0000-0000-0000-000000000000', token: TOKEN }),
+      })(),
+    );
     expect(e.code).toBe('COGNITO_REFUSED');
     expect(e.details).toMatchObject({ serverCode: 'ResourceNotFoundException', status: 400 });
     expect(e.message).toContain('eu-west-1:00000000-0000-0000-0000-000000000000');
@@ -124,7 +148,14 @@ describe('no answer', () => {
     expect(e.details).toEqual({ step: 'cognito' });
     const http = trace.filter((t) => t.type === 'http');
     expect(http).toHaveLength(3);
-    for (const h of http) expect(h).toMatchObject({ step: 'cognito', method: 'POST', url: `${url}/`, status: undefined, failure: { code: 'NETWORK_UNREACHABLE' } });
+    for (const h of http)
+      expect(h).toMatchObject({
+        step: 'cognito',
+        method: 'POST',
+        url: `${url}/`,
+        status: undefined,
+        failure: { code: 'NETWORK_UNREACHABLE' },
+      });
     expect(trace.at(-1)).toMatchObject({ type: 'step-end', step: 'cognito', ok: false, failure: { code: 'NETWORK_UNREACHABLE' } });
   });
 
@@ -138,16 +169,19 @@ describe('no answer', () => {
 });
 
 describe('settings', () => {
-  it.each([['not a URL'], ['ftp://127.0.0.1:1/'], ['']])('a Cognito endpoint that is not an http(s) URL (%j): BAD_INPUT at once', (endpoint) => {
-    let thrown: unknown;
-    try {
-      fromKrypton({ source: fixedSource(), cognitoEndpoint: endpoint });
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(KryptonError);
-    expect((thrown as KryptonError).code).toBe('BAD_INPUT');
-  });
+  it.each([['not a URL'], ['ftp://127.0.0.1:1/'], ['']])(
+    'a Cognito endpoint that is not an http(s) URL (%j): BAD_INPUT at once',
+    (endpoint) => {
+      let thrown: unknown;
+      try {
+        fromKrypton({ source: fixedSource(), cognitoEndpoint: endpoint });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(KryptonError);
+      expect((thrown as KryptonError).code).toBe('BAD_INPUT');
+    },
+  );
 });
 
 describe('answers from a canned Cognito', () => {
@@ -170,7 +204,13 @@ describe('answers from a canned Cognito', () => {
   });
 
   it('InvalidIdentityPoolConfigurationException: COGNITO_REFUSED pointing at the IAM role', async () => {
-    const s = await canned(awsError(400, 'InvalidIdentityPoolConfigurationException', 'Invalid identity pool configuration. Check assigned IAM roles for this pool.'));
+    const s = await canned(
+      awsError(
+        400,
+        'InvalidIdentityPoolConfigurationException',
+        'Invalid identity pool configuration. Check assigned IAM roles for this pool.',
+      ),
+    );
     const e = await failure(provider({ source: fixedSource(), cognitoEndpoint: s.url })());
     expect(e.code).toBe('COGNITO_REFUSED');
     expect(e.action).toMatch(/IAM role/);
@@ -191,8 +231,18 @@ describe('answers from a canned Cognito', () => {
     ['an empty object', { status: 200, body: '{}' }, 'MALFORMED_ANSWER', 200],
     ['credentials without a session token', okAnswer({ SessionToken: undefined }), 'MALFORMED_ANSWER', 200],
     ['an Expiration the SDK cannot read', okAnswer({ Expiration: 'soon' }), 'MALFORMED_ANSWER', 200],
-    ['an Expiration in milliseconds (read as seconds: year 50000+)', okAnswer({ Expiration: Date.now() + 3600_000 }), 'MALFORMED_ANSWER', undefined],
-    ['credentials already expired by its own Date header', okAnswer({ Expiration: Math.floor(Date.now() / 1000) - 60 }), 'MALFORMED_ANSWER', undefined],
+    [
+      'an Expiration in milliseconds (read as seconds: year 50000+)',
+      okAnswer({ Expiration: Date.now() + 3600_000 }),
+      'MALFORMED_ANSWER',
+      undefined,
+    ],
+    [
+      'credentials already expired by its own Date header',
+      okAnswer({ Expiration: Math.floor(Date.now() / 1000) - 60 }),
+      'MALFORMED_ANSWER',
+      undefined,
+    ],
   ] as const)('%s', async (_what, reply, code, status) => {
     const s = await canned(reply);
     const e = await failure(provider({ source: fixedSource(), cognitoEndpoint: s.url })());
@@ -240,12 +290,35 @@ describe('trace and UI events', () => {
     source.tokenOverride = () => expiredToken(source);
     const refused = await failure(p({ forceRefresh: true }));
 
-    expect(trace.map((t) => t.type)).toEqual(['step-start', 'http', 'step-end', 'step-start', 'http', 'step-end', 'step-start', 'http', 'step-end']);
-    expect(trace[1]).toEqual({ type: 'http', step: 'cognito', method: 'POST', url: `${lab.urls.cognito}/`, status: 200, durationMs: expect.any(Number) });
+    expect(trace.map((t) => t.type)).toEqual([
+      'step-start',
+      'http',
+      'step-end',
+      'step-start',
+      'http',
+      'step-end',
+      'step-start',
+      'http',
+      'step-end',
+    ]);
+    expect(trace[1]).toEqual({
+      type: 'http',
+      step: 'cognito',
+      method: 'POST',
+      url: `${lab.urls.cognito}/`,
+      status: 200,
+      durationMs: expect.any(Number),
+    });
     expect(trace[2]).toMatchObject({ type: 'step-end', step: 'cognito', ok: true, note: expect.stringContaining(creds.identityId!) });
     expect(trace[7]).toMatchObject({ status: 400 });
     expect(events.map((e) => e.type)).toEqual(['refreshing', 'refreshed', 'refreshing', 'refreshed', 'refreshing', 'refresh-failed']);
-    expect(events[1]).toEqual({ type: 'refreshed', mode: 'openid', identityId: creds.identityId, accessKeyId: creds.accessKeyId, expiration: creds.expiration });
+    expect(events[1]).toEqual({
+      type: 'refreshed',
+      mode: 'openid',
+      identityId: creds.identityId,
+      accessKeyId: creds.accessKeyId,
+      expiration: creds.expiration,
+    });
 
     const secrets = [...source.secrets, creds.secretAccessKey, creds.sessionToken, (await p()).secretAccessKey];
     expect(secrets.length).toBeGreaterThanOrEqual(5);

@@ -4,7 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KryptonError } from '@krypton-web/krypton-core';
 import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
 import { IMSI, labSource, rejectionOf, recordingProxy } from './aws-test-kit.test-support.ts';
-import { fromKrypton, type KryptonCredentialEvent, type KryptonCredentialProvider, type KryptonCredentialProviderOptions } from '@krypton-web/krypton-core';
+import {
+  fromKrypton,
+  type KryptonCredentialEvent,
+  type KryptonCredentialProvider,
+  type KryptonCredentialProviderOptions,
+} from '@krypton-web/krypton-core';
 
 const MIN = 60_000;
 
@@ -68,7 +73,12 @@ describe('openid mode: Krypton token, then Cognito GetCredentialsForIdentity', (
     expect(lab.credentials.lookup(creds.accessKeyId)?.secretAccessKey).toBe(creds.secretAccessKey);
     expect(creds.expiration.getTime() - Date.now()).toBeGreaterThan(59 * MIN);
     expect(creds.expiration.getTime() - Date.now()).toBeLessThanOrEqual(60 * MIN + 1000);
-    expect(provider.current()).toEqual({ mode: 'openid', identityId: creds.identityId, accessKeyId: creds.accessKeyId, expiration: creds.expiration });
+    expect(provider.current()).toEqual({
+      mode: 'openid',
+      identityId: creds.identityId,
+      accessKeyId: creds.accessKeyId,
+      expiration: creds.expiration,
+    });
   });
 
   it('sends GetCredentialsForIdentity unsigned, with the token under Logins, even when the environment has AWS keys', async () => {
@@ -96,7 +106,7 @@ describe('openid mode: Krypton token, then Cognito GetCredentialsForIdentity', (
     }
   });
 
-  it('keeps its cache correct when the lab clock is two hours behind (expiry measured against Cognito\'s Date header)', async () => {
+  it("keeps its cache correct when the lab clock is two hours behind (expiry measured against Cognito's Date header)", async () => {
     lab.clock.offsetMs = -120 * MIN;
     const { provider, cognitoCalls } = setup({ now: undefined });
     const first = await provider();
@@ -271,7 +281,10 @@ describe('one refresh at a time', () => {
     expect(fresh.accessKeyId).not.toBe(old.accessKeyId);
     expect(lab.credentials.lookup(fresh.accessKeyId)).toBeDefined();
     expect(source.calls.openId).toBe(2);
-    expect(events.filter((e) => e.type === 'refreshing').map((e) => e.type === 'refreshing' && e.reason)).toEqual(['initial', 'invalidated']);
+    expect(events.filter((e) => e.type === 'refreshing').map((e) => e.type === 'refreshing' && e.reason)).toEqual([
+      'initial',
+      'invalidated',
+    ]);
   });
 
   it('invalidate() during a refresh: the old refresh is not cached, and the new one waits for it', async () => {

@@ -25,7 +25,11 @@ function sentApdus(rig: LabRig): number {
 }
 
 /** The instruction bytes (CLA INS) of the commands on the link, in order. */
-const instructions = (rig: LabRig, from = 0): string[] => rig.transcript.slice(from).filter((l) => l.startsWith('=> ')).map((l) => l.slice(3, 7));
+const instructions = (rig: LabRig, from = 0): string[] =>
+  rig.transcript
+    .slice(from)
+    .filter((l) => l.startsWith('=> '))
+    .map((l) => l.slice(3, 7));
 
 describe('APDU count, T=0 card', () => {
   it('first IMSI read + AUTHENTICATE: 4 APDUs; the same again on the session: 3', async () => {

@@ -3,7 +3,15 @@
  * the card processed, and a network side that builds AUTN and the expected RES/CK/IK/Kc with the
  * lab's Milenage, as an HSS would.
  */
-import { demoProfileSet, findSim, Milenage, networkKeys, VirtualUsim, type SimProfile, type VirtualUsimOptions } from '@krypton-web/krypton-lab/browser';
+import {
+  demoProfileSet,
+  findSim,
+  Milenage,
+  networkKeys,
+  VirtualUsim,
+  type SimProfile,
+  type VirtualUsimOptions,
+} from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport, type MemoryCard } from '@krypton-web/sim-transport';
 import { concatBytes, fromHex, toHex, xorBytes, type Bytes } from '@krypton-web/krypton-core';
 import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
@@ -66,7 +74,11 @@ export function sqnOf(seq: number, ind: number): Bytes {
 }
 
 /** Builds a vector with the network's keys for the profile (TS 33.102 §6.3.2): AUTN = SQN⊕AK ‖ AMF ‖ MAC-A. */
-export async function vectorFor(profile: SimProfile, sqn: Bytes, rand: Bytes = fromHex('0123456789abcdef0123456789abcdef')): Promise<Vector> {
+export async function vectorFor(
+  profile: SimProfile,
+  sqn: Bytes,
+  rand: Bytes = fromHex('0123456789abcdef0123456789abcdef'),
+): Promise<Vector> {
   const keys = networkKeys(profile);
   const m = await Milenage.withOpc(keys.k, keys.opc);
   const out = await m.compute(rand, sqn, keys.amf);

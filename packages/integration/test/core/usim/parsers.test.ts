@@ -87,7 +87,9 @@ describe('BER-TLV (ISO 7816-4 §5.2.2)', () => {
       node: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         leaf.map((l): Node => ({ ...l, children: undefined })),
-        fc.record({ tag: fc.constantFrom(0x62, 0xa5, 0x61), children: fc.array(tie('node'), { maxLength: 4 }) }).map((c): Node => ({ tag: c.tag, value: undefined, children: c.children })),
+        fc
+          .record({ tag: fc.constantFrom(0x62, 0xa5, 0x61), children: fc.array(tie('node'), { maxLength: 4 }) })
+          .map((c): Node => ({ tag: c.tag, value: undefined, children: c.children })),
       ),
     })).node;
     fc.assert(
@@ -108,7 +110,12 @@ interface Node {
 function encode(n: Node): Uint8Array {
   const value = n.children ? concatBytes(...n.children.map(encode)) : n.value!;
   const tag = n.tag > 0xff ? Uint8Array.of(n.tag >> 8, n.tag & 0xff) : Uint8Array.of(n.tag);
-  const len = value.length < 0x80 ? Uint8Array.of(value.length) : value.length < 0x100 ? Uint8Array.of(0x81, value.length) : Uint8Array.of(0x82, value.length >> 8, value.length & 0xff);
+  const len =
+    value.length < 0x80
+      ? Uint8Array.of(value.length)
+      : value.length < 0x100
+        ? Uint8Array.of(0x81, value.length)
+        : Uint8Array.of(0x82, value.length >> 8, value.length & 0xff);
   return concatBytes(tag, len, value);
 }
 
@@ -162,7 +169,12 @@ describe('FCP templates (TS 102 221 §11.1.1.3)', () => {
     expect(msisdn.sfi).toBeNull();
   });
   it('reads transparent EFs with their size and SFI', () => {
-    expect(parseFcp(hex(LAB_FCP.efImsi))).toMatchObject({ descriptor: { structure: 'transparent', efType: 'working' }, fileId: 0x6f07, fileSize: 9, sfi: 7 });
+    expect(parseFcp(hex(LAB_FCP.efImsi))).toMatchObject({
+      descriptor: { structure: 'transparent', efType: 'working' },
+      fileId: 0x6f07,
+      fileSize: 9,
+      sfi: 7,
+    });
     expect(parseFcp(hex(LAB_FCP.efIccid))).toMatchObject({ fileId: 0x2fe2, fileSize: 10, sfi: 2 });
   });
   it('reads what the card sends now, not only these captures', async () => {
@@ -200,9 +212,21 @@ describe('FCP templates (TS 102 221 §11.1.1.3)', () => {
   });
   it('reads a cyclic EF and a BER-TLV EF written by hand after Table 11.5', () => {
     const cyclic = parseFcp(hex('62 17 82 05 46 21 00 0A 05 83 02 6F 39 8A 01 05 8B 03 6F 06 04 80 02 00 32'));
-    expect(cyclic.descriptor).toEqual({ byte: 0x46, shareable: true, structure: 'cyclic', efType: 'working', recordLength: 10, recordCount: 5 });
+    expect(cyclic.descriptor).toEqual({
+      byte: 0x46,
+      shareable: true,
+      structure: 'cyclic',
+      efType: 'working',
+      recordLength: 10,
+      recordCount: 5,
+    });
     expect(cyclic.sfi).toBeUndefined();
-    expect(parseFcp(hex('62 08 82 02 39 21 83 02 6F 99')).descriptor).toEqual({ byte: 0x39, shareable: false, structure: 'ber-tlv', efType: 'working' });
+    expect(parseFcp(hex('62 08 82 02 39 21 83 02 6F 99')).descriptor).toEqual({
+      byte: 0x39,
+      shareable: false,
+      structure: 'ber-tlv',
+      efType: 'working',
+    });
   });
   it('reads PIN status templates with usage qualifiers and a two-byte PS_DO', () => {
     expect(parsePinStatusTemplate(hex('90 01 80 83 01 01 95 01 08 83 01 81'))).toEqual([
@@ -318,7 +342,8 @@ describe('AUTHENTICATE answers (TS 31.102 §7.1.2.1)', () => {
   ])('rejects %s without quoting the bytes', (_, bytes) => {
     const e = malformed(() => parseAuthenticateResponse(hex(bytes)));
     // Errors never carry key material: no hex of RES, CK or IK in the message.
-    for (const secret of [SET1.res, SET1.ck.slice(0, 8), SET1.ik.slice(0, 8)]) expect(JSON.stringify(e.toJSON()).toLowerCase()).not.toContain(secret);
+    for (const secret of [SET1.res, SET1.ck.slice(0, 8), SET1.ik.slice(0, 8)])
+      expect(JSON.stringify(e.toJSON()).toLowerCase()).not.toContain(secret);
   });
 });
 
@@ -366,10 +391,16 @@ describe('hostile input', () => {
   // Random bytes, and bytes that start like the real thing so the parsers get past their first check.
   const inputs = fc.oneof(
     fc.uint8Array({ maxLength: 300 }),
-    fc.tuple(fc.constantFrom(0x62, 0x61, 0xdb, 0xdc, 0x90, 0x82, 0x08), fc.integer({ min: 0, max: 0x84 }), fc.uint8Array({ maxLength: 140 })).map(([t, l, rest]) => concatBytes(Uint8Array.of(t, l), rest)),
-    fc.array(fc.tuple(fc.constantFrom(0x82, 0x83, 0x84, 0x88, 0xc6, 0x90, 0x4f, 0x50, 0x62, 0xa5), fc.uint8Array({ maxLength: 20 }))).map((dos) =>
-      concatBytes(...dos.map(([tag, v]) => concatBytes(Uint8Array.of(tag, v.length), v))),
-    ),
+    fc
+      .tuple(
+        fc.constantFrom(0x62, 0x61, 0xdb, 0xdc, 0x90, 0x82, 0x08),
+        fc.integer({ min: 0, max: 0x84 }),
+        fc.uint8Array({ maxLength: 140 }),
+      )
+      .map(([t, l, rest]) => concatBytes(Uint8Array.of(t, l), rest)),
+    fc
+      .array(fc.tuple(fc.constantFrom(0x82, 0x83, 0x84, 0x88, 0xc6, 0x90, 0x4f, 0x50, 0x62, 0xa5), fc.uint8Array({ maxLength: 20 })))
+      .map((dos) => concatBytes(...dos.map(([tag, v]) => concatBytes(Uint8Array.of(tag, v.length), v)))),
   );
   it.each(parsers)('%s returns a value or throws MALFORMED_ANSWER, nothing else', (_, parse) => {
     fc.assert(

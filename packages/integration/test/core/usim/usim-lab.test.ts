@@ -165,7 +165,11 @@ describe('PIN1 (TS 102 221 §11.1.9)', () => {
     const e = await rejection(rig.usim.verifyPin('1234', { allowLastTry: true }));
     expect(e.code).toBe('PIN_BLOCKED');
     expect(e.action).toMatch(/PUK/);
-    expect(commands(rig.transcript).slice(before).some((c) => c.startsWith('0020000108'))).toBe(false);
+    expect(
+      commands(rig.transcript)
+        .slice(before)
+        .some((c) => c.startsWith('0020000108')),
+    ).toBe(false);
     expect(await rig.usim.pinState()).toEqual({ enabled: true, verified: false, triesLeft: 0, pukTriesLeft: 10 });
 
     const wrongPuk = await rejection(rig.usim.unblockPin('00000000', '4321'));
@@ -303,7 +307,11 @@ describe('selection memory', () => {
     const n = rig.count();
     const v = await vectorFor(rig.profile, freshSqn(rig.profile));
     await rig.usim.authenticate(v.rand, v.autn);
-    expect(commands(rig.transcript).slice(n).map((c) => c.slice(0, 4))).toEqual(['0088', '00C0']);
+    expect(
+      commands(rig.transcript)
+        .slice(n)
+        .map((c) => c.slice(0, 4)),
+    ).toEqual(['0088', '00C0']);
   });
 });
 
@@ -314,7 +322,9 @@ describe('session rules', () => {
     expect(rig.count()).toBe(0);
     const bad = await labRig('demo', { usim: { imsiSource: { readImsi: async () => 'ERROR' } } });
     expect((await rejection(bad.usim.readImsi())).code).toBe('MALFORMED_ANSWER');
-    const broken = await labRig('demo', { usim: { imsiSource: { readImsi: () => Promise.reject(new TransportError('TIMEOUT', 'no answer to AT+CIMI')) } } });
+    const broken = await labRig('demo', {
+      usim: { imsiSource: { readImsi: () => Promise.reject(new TransportError('TIMEOUT', 'no answer to AT+CIMI')) } },
+    });
     expect((await rejection(broken.usim.readImsi())).code).toBe('TIMEOUT');
   });
 
@@ -335,6 +345,9 @@ describe('session rules', () => {
   });
 
   it('refuses a remembered AID of an impossible length', () => {
-    expect(() => new Usim({ kind: 'x', name: 'x', transmit: async () => new Uint8Array(2), close: async () => {} }, { usimAid: new Uint8Array(17) })).toThrow(KryptonError);
+    expect(
+      () =>
+        new Usim({ kind: 'x', name: 'x', transmit: async () => new Uint8Array(2), close: async () => {} }, { usimAid: new Uint8Array(17) }),
+    ).toThrow(KryptonError);
   });
 });

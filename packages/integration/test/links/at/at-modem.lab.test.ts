@@ -8,8 +8,14 @@ import type { AtUrc } from '@krypton-web/sim-transport';
 
 describe("AtModem against the lab's Huawei modem emulator", () => {
   for (const variant of [
-    { name: 'echo, URC noise inside answers, chunked output, swapped ICCID', options: { urcNoise: { seed: 7, intervalMs: 50, midResponseRate: 0.5 }, chunking: true, iccidSwapped: true } },
-    { name: 'lowercase hex and spaces in +CSIM', options: { lowercaseHex: true, spaces: true, urcNoise: { seed: 3, intervalMs: 0, midResponseRate: 0.3 } } },
+    {
+      name: 'echo, URC noise inside answers, chunked output, swapped ICCID',
+      options: { urcNoise: { seed: 7, intervalMs: 50, midResponseRate: 0.5 }, chunking: true, iccidSwapped: true },
+    },
+    {
+      name: 'lowercase hex and spaces in +CSIM',
+      options: { lowercaseHex: true, spaces: true, urcNoise: { seed: 3, intervalMs: 0, midResponseRate: 0.3 } },
+    },
   ]) {
     it(`reads the IMSI and runs AUTHENTICATE through krypton-core (${variant.name})`, async () => {
       const sim = findSim(demoProfileSet(), 'demo');

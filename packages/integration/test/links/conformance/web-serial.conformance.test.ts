@@ -17,8 +17,15 @@ function webSerialLink(modem: HuaweiModemOptions): OpenLink {
 }
 
 describeLinkConformance('Web Serial link over the lab modem', webSerialLink({}));
-describeLinkConformance('Web Serial link over the lab modem with URC noise and chunked output', webSerialLink({ urcNoise: { seed: 7, intervalMs: 40, midResponseRate: 0.5 }, chunking: { seed: 3, maxChunk: 5 } }), { timeoutMs: 30_000 });
-describeLinkConformance('Web Serial link over a modem that answers CSIM with 9000 directly', webSerialLink({ csimDirect9000: true, lowercaseHex: true, spaces: true }));
+describeLinkConformance(
+  'Web Serial link over the lab modem with URC noise and chunked output',
+  webSerialLink({ urcNoise: { seed: 7, intervalMs: 40, midResponseRate: 0.5 }, chunking: { seed: 3, maxChunk: 5 } }),
+  { timeoutMs: 30_000 },
+);
+describeLinkConformance(
+  'Web Serial link over a modem that answers CSIM with 9000 directly',
+  webSerialLink({ csimDirect9000: true, lowercaseHex: true, spaces: true }),
+);
 
 describe('Web Serial specifics', () => {
   it('reads on after a recoverable line error with a new reader', async () => {

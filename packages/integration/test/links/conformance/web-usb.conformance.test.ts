@@ -12,7 +12,15 @@ import {
   type InstallFakeUsbOptions,
 } from '@krypton-web/krypton-lab/modem';
 import { TransportError } from '@krypton-web/krypton-core';
-import { AtModem, WebUsbChannel, WebUsbError, requestModemDevice, rememberedModemDevices, type WebUsb, type WebUsbDevice } from '@krypton-web/sim-transport';
+import {
+  AtModem,
+  WebUsbChannel,
+  WebUsbError,
+  requestModemDevice,
+  rememberedModemDevices,
+  type WebUsb,
+  type WebUsbDevice,
+} from '@krypton-web/sim-transport';
 import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.test-support.ts';
 
 const SELECT_USIM = new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0, 0, 0, 0x87, 0x10, 0x02]);
@@ -42,10 +50,16 @@ function webUsbLink(options: InstallFakeUsbOptions): OpenLink {
 describeLinkConformance('WebUSB link over the lab modem (512-byte packets)', webUsbLink({ packetSize: 512 }));
 describeLinkConformance(
   'WebUSB link over the lab modem with URC noise, 64-byte packets and responses split across many small transfers',
-  webUsbLink({ packetSize: 64, modem: { urcNoise: { seed: 7, intervalMs: 40, midResponseRate: 0.5 }, chunking: { seed: 3, maxChunk: 5 } } }),
+  webUsbLink({
+    packetSize: 64,
+    modem: { urcNoise: { seed: 7, intervalMs: 40, midResponseRate: 0.5 }, chunking: { seed: 3, maxChunk: 5 } },
+  }),
   { timeoutMs: 30_000 },
 );
-describeLinkConformance('WebUSB link over a modem that answers CSIM with 9000 directly', webUsbLink({ packetSize: 64, modem: { csimDirect9000: true, lowercaseHex: true, spaces: true } }));
+describeLinkConformance(
+  'WebUSB link over a modem that answers CSIM with 9000 directly',
+  webUsbLink({ packetSize: 64, modem: { csimDirect9000: true, lowercaseHex: true, spaces: true } }),
+);
 
 /** A fake with one Huawei stick, chosen and opened as the app does. */
 async function openStick(options: InstallFakeUsbOptions = {}, channelOptions: { probeTimeoutMs?: number } = { probeTimeoutMs: 300 }) {
@@ -261,7 +275,19 @@ describe('WebUSB: what a person meets', () => {
   });
 
   it('a device whose interfaces are all of protected classes (a card reader): says the browser keeps them from pages', async () => {
-    const reader: FakeUsbDeviceSpec = { vendorId: 0x076b, productId: 0x3021, interfaces: [{ interfaceClass: 0x0b, endpoints: [{ endpointNumber: 1, direction: 'in', type: 'bulk', packetSize: 64 }, { endpointNumber: 1, direction: 'out', type: 'bulk', packetSize: 64 }] }] };
+    const reader: FakeUsbDeviceSpec = {
+      vendorId: 0x076b,
+      productId: 0x3021,
+      interfaces: [
+        {
+          interfaceClass: 0x0b,
+          endpoints: [
+            { endpointNumber: 1, direction: 'in', type: 'bulk', packetSize: 64 },
+            { endpointNumber: 1, direction: 'out', type: 'bulk', packetSize: 64 },
+          ],
+        },
+      ],
+    };
     const fake = new FakeUsb({ devices: [reader] });
     const device: WebUsbDevice = await fake.requestDevice({ filters: [] });
     const e = await WebUsbChannel.open(device, { usb: asUsb(fake) }).catch((x: unknown) => x);
@@ -276,7 +302,11 @@ describe('WebUSB: what a person meets', () => {
       vendorId: 0x12d1,
       productId: 0x14dc,
       interfaces: [
-        { interfaceClass: 0x02, interfaceSubclass: 0x06, endpoints: [{ endpointNumber: 1, direction: 'in', type: 'interrupt', packetSize: 16 }] },
+        {
+          interfaceClass: 0x02,
+          interfaceSubclass: 0x06,
+          endpoints: [{ endpointNumber: 1, direction: 'in', type: 'interrupt', packetSize: 16 }],
+        },
         { interfaceClass: 0x0a, endpoints: [] },
         { interfaceClass: 0x08, interfaceSubclass: 0x06, interfaceProtocol: 0x50, endpoints: [] },
       ],

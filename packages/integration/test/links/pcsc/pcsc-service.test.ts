@@ -8,7 +8,18 @@ import { DEFAULT_PCSCD_LOCK, acquireMachineLock, type PcscdHandle } from '@krypt
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PcscError } from '@krypton-web/sim-transport/node';
 import { PcscService } from '@krypton-web/sim-transport/node';
-import { HeldCard, PCSCD_HOOK_TIMEOUT, SELECT_USIM, demoUsim, hex, insert, nextEvent, readerShows, recordEvents, startTestPcscd } from './pcsc-test-kit.test-support.ts';
+import {
+  HeldCard,
+  PCSCD_HOOK_TIMEOUT,
+  SELECT_USIM,
+  demoUsim,
+  hex,
+  insert,
+  nextEvent,
+  readerShows,
+  recordEvents,
+  startTestPcscd,
+} from './pcsc-test-kit.test-support.ts';
 import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 describe('PcscService with pcscd running', () => {
@@ -102,75 +113,71 @@ describe('PcscService with pcscd running', () => {
     }
   });
 
-  it(
-    'survives a pcscd restart: service-lost, then service-restored, the readers and card again, and a new open works',
-    async () => {
-      const service = await PcscService.open();
-      const card = new HeldCard(await demoUsim());
-      const conn = insert(card, pcscd.vpcdPort);
-      let restarting: Promise<void> | undefined;
-      try {
-        await nextEvent(service, 'card-inserted', (e) => e.reader === first);
-        const transport = await PcscTransport.open(first, { service });
-        expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
-        const record = recordEvents(service);
+  it('survives a pcscd restart: service-lost, then service-restored, the readers and card again, and a new open works', async () => {
+    const service = await PcscService.open();
+    const card = new HeldCard(await demoUsim());
+    const conn = insert(card, pcscd.vpcdPort);
+    let restarting: Promise<void> | undefined;
+    try {
+      await nextEvent(service, 'card-inserted', (e) => e.reader === first);
+      const transport = await PcscTransport.open(first, { service });
+      expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
+      const record = recordEvents(service);
 
-        // A command in flight when pcscd stops ends at once with TRANSPORT_FAILED, not at its timeout.
-        card.holdNext();
-        const pending = transport.transmit(SELECT_USIM).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        const lost = nextEvent(service, 'service-lost');
-        const restored = nextEvent(service, 'service-restored', undefined, 20_000);
-        const started = performance.now();
-        restarting = pcscd.restart();
-        const failure = await pending;
-        expect(performance.now() - started).toBeLessThan(2000);
-        expect(failure).toBeInstanceOf(PcscError);
-        expect(failure).toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-service' });
-        card.release();
-        expect((await lost).error).toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-service' });
-        expect(service.state).not.toBe('ready');
-        await expect(service.listReaders()).rejects.toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-service' });
-        expect(transport.state).toBe('lost');
-        await restarting;
-        await restored;
-        expect(service.state).toBe('ready');
-        // The card dials the new vpcd by itself; pcscd reports it shortly after.
-        await nextEvent(service, 'card-inserted', (e) => e.reader === first, 15_000);
+      // A command in flight when pcscd stops ends at once with TRANSPORT_FAILED, not at its timeout.
+      card.holdNext();
+      const pending = transport.transmit(SELECT_USIM).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const lost = nextEvent(service, 'service-lost');
+      const restored = nextEvent(service, 'service-restored', undefined, 20_000);
+      const started = performance.now();
+      restarting = pcscd.restart();
+      const failure = await pending;
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(failure).toBeInstanceOf(PcscError);
+      expect(failure).toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-service' });
+      card.release();
+      expect((await lost).error).toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-service' });
+      expect(service.state).not.toBe('ready');
+      await expect(service.listReaders()).rejects.toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-service' });
+      expect(transport.state).toBe('lost');
+      await restarting;
+      await restored;
+      expect(service.state).toBe('ready');
+      // The card dials the new vpcd by itself; pcscd reports it shortly after.
+      await nextEvent(service, 'card-inserted', (e) => e.reader === first, 15_000);
 
-        const kinds = record.events.map((e) => `${e.type}${'reader' in e ? ` ${e.reader}` : ''}`);
-        expect(kinds).toEqual([
-          'service-lost',
-          `card-removed ${first}`,
-          `reader-removed ${first}`,
-          `reader-removed ${second}`,
-          'service-restored',
-          `reader-added ${first}`,
-          `reader-added ${second}`,
-          `card-inserted ${first}`,
-        ]);
-        expect((await service.listReaders()).map((r) => r.name)).toEqual([first, second]);
+      const kinds = record.events.map((e) => `${e.type}${'reader' in e ? ` ${e.reader}` : ''}`);
+      expect(kinds).toEqual([
+        'service-lost',
+        `card-removed ${first}`,
+        `reader-removed ${first}`,
+        `reader-removed ${second}`,
+        'service-restored',
+        `reader-added ${first}`,
+        `reader-added ${second}`,
+        `card-inserted ${first}`,
+      ]);
+      expect((await service.listReaders()).map((r) => r.name)).toEqual([first, second]);
 
-        // The old connection comes back with reconnect(); a fresh open works too.
-        await expect(transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
-        await transport.reconnect();
-        expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
-        await transport.close();
-        const fresh = await PcscTransport.open(first, { service });
-        expect(hex(await fresh.transmit(SELECT_USIM))).toBe('9000');
-        await fresh.close();
-      } finally {
-        card.release();
-        // Never leave a restart running: it would start a pcscd after this file's stop().
-        await restarting?.catch(() => undefined);
-        await conn.close();
-        await service.close();
-      }
-    },
-    60_000,
-  );
+      // The old connection comes back with reconnect(); a fresh open works too.
+      await expect(transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
+      await transport.reconnect();
+      expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
+      await transport.close();
+      const fresh = await PcscTransport.open(first, { service });
+      expect(hex(await fresh.transmit(SELECT_USIM))).toBe('9000');
+      await fresh.close();
+    } finally {
+      card.release();
+      // Never leave a restart running: it would start a pcscd after this file's stop().
+      await restarting?.catch(() => undefined);
+      await conn.close();
+      await service.close();
+    }
+  }, 60_000);
 
   it('closes its transports with itself, stops reporting, and refuses use after close', async () => {
     const service = await PcscService.open();
@@ -193,30 +200,26 @@ describe('PcscService with pcscd running', () => {
     }
   });
 
-  it(
-    'leaves nothing that keeps the process alive once closed (a child process exits by itself)',
-    async () => {
-      const conn = insert(await demoUsim(), pcscd.vpcdPort);
-      const service = await PcscService.open();
-      try {
-        await service.waitForCard({ timeoutMs: 10_000 });
-        await service.close();
-        for (const mode of ['closed', 'first-reader'] as const) {
-          const run = await runChild(first, mode, 5000);
-          expect(run, `${mode}: ${run.output}`).toMatchObject({ exited: true, code: 0 });
-          expect(run.output).toContain('sw 9000');
-          console.log(`[pcsc] child (${mode}) exited ${run.afterDoneMs.toFixed(0)} ms after closing`);
-        }
-        // The control: the same child that does not close stays alive, so the check above can fail.
-        const open = await runChild(first, 'leave-open', 3000);
-        expect(open.output).toContain('done');
-        expect(open.exited).toBe(false);
-      } finally {
-        await conn.close();
+  it('leaves nothing that keeps the process alive once closed (a child process exits by itself)', async () => {
+    const conn = insert(await demoUsim(), pcscd.vpcdPort);
+    const service = await PcscService.open();
+    try {
+      await service.waitForCard({ timeoutMs: 10_000 });
+      await service.close();
+      for (const mode of ['closed', 'first-reader'] as const) {
+        const run = await runChild(first, mode, 5000);
+        expect(run, `${mode}: ${run.output}`).toMatchObject({ exited: true, code: 0 });
+        expect(run.output).toContain('sw 9000');
+        console.log(`[pcsc] child (${mode}) exited ${run.afterDoneMs.toFixed(0)} ms after closing`);
       }
-    },
-    60_000,
-  );
+      // The control: the same child that does not close stays alive, so the check above can fail.
+      const open = await runChild(first, 'leave-open', 3000);
+      expect(open.output).toContain('done');
+      expect(open.exited).toBe(false);
+    } finally {
+      await conn.close();
+    }
+  }, 60_000);
 });
 
 describe('PcscService without pcscd', () => {
@@ -243,7 +246,11 @@ describe('PcscService without pcscd', () => {
 });
 
 /** Runs exit-check.test-support.ts; reports whether it exited within `graceMs` of printing "done". */
-async function runChild(reader: string, mode: string, graceMs: number): Promise<{ exited: boolean; code: number | null; output: string; afterDoneMs: number }> {
+async function runChild(
+  reader: string,
+  mode: string,
+  graceMs: number,
+): Promise<{ exited: boolean; code: number | null; output: string; afterDoneMs: number }> {
   const script = fileURLToPath(new URL('./exit-check.test-support.ts', import.meta.url));
   const env = { ...process.env };
   delete env.PCSCLITE_CSOCK_NAME;
@@ -263,7 +270,10 @@ async function runChild(reader: string, mode: string, graceMs: number): Promise<
     await exit;
     return { exited: false, code: null, output, afterDoneMs: NaN };
   }
-  const result = await Promise.race([exit.then((code) => ({ exited: true, code })), new Promise<{ exited: false; code: null }>((r) => setTimeout(() => r({ exited: false, code: null }), graceMs))]);
+  const result = await Promise.race([
+    exit.then((code) => ({ exited: true, code })),
+    new Promise<{ exited: false; code: null }>((r) => setTimeout(() => r({ exited: false, code: null }), graceMs)),
+  ]);
   const afterDoneMs = performance.now() - doneAt;
   if (!result.exited) {
     child.kill('SIGKILL');

@@ -103,7 +103,14 @@ export function insert(card: VirtualCard, port: number, host = '127.0.0.1'): Vpc
 /** Records every event of a service, in order. */
 export function recordEvents(service: PcscService): { events: PcscServiceEvent[]; stop: () => void } {
   const events: PcscServiceEvent[] = [];
-  const types: PcscServiceEventType[] = ['reader-added', 'reader-removed', 'card-inserted', 'card-removed', 'service-lost', 'service-restored'];
+  const types: PcscServiceEventType[] = [
+    'reader-added',
+    'reader-removed',
+    'card-inserted',
+    'card-removed',
+    'service-lost',
+    'service-restored',
+  ];
   const offs = types.map((type) => service.on(type, (e) => events.push(e)));
   return { events, stop: () => offs.forEach((off) => off()) };
 }

@@ -10,7 +10,18 @@ import { TransportError } from '@krypton-web/krypton-core';
 import { openFirstReaderWithCard } from '@krypton-web/sim-transport/node';
 import { PcscError } from '@krypton-web/sim-transport/node';
 import { PcscService } from '@krypton-web/sim-transport/node';
-import { HeldCard, PCSCD_HOOK_TIMEOUT, SELECT_USIM, T1_ONLY_ATR, demoUsim, hex, insert, nextEvent, readerShows, startTestPcscd } from './pcsc-test-kit.test-support.ts';
+import {
+  HeldCard,
+  PCSCD_HOOK_TIMEOUT,
+  SELECT_USIM,
+  T1_ONLY_ATR,
+  demoUsim,
+  hex,
+  insert,
+  nextEvent,
+  readerShows,
+  startTestPcscd,
+} from './pcsc-test-kit.test-support.ts';
 import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 let pcscd: PcscdHandle;
@@ -105,7 +116,12 @@ describe('PcscTransport', () => {
     for (const share of ['exclusive', 'shared'] as const) {
       const { error } = await rejection(PcscTransport.open(first, { service: other, share }));
       expect(error).toBeInstanceOf(TransportError);
-      expect(error).toMatchObject({ name: 'TransportError', code: 'TRANSPORT_FAILED', problem: 'sharing-violation', scardCode: 0x8010000b });
+      expect(error).toMatchObject({
+        name: 'TransportError',
+        code: 'TRANSPORT_FAILED',
+        problem: 'sharing-violation',
+        scardCode: 0x8010000b,
+      });
       expect(error.message).toContain('in use by another program');
       expect(error.message).toContain(first);
     }

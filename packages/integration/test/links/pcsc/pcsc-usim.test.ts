@@ -9,7 +9,16 @@ import { Hss, demoProfileSet, type VirtualUsim, type VpcdConnection } from '@kry
 import type { LoopbackQuickAck, PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PcscService } from '@krypton-web/sim-transport/node';
-import { PCSCD_HOOK_TIMEOUT, SELECT_USIM, cardHost, demoUsim, hex, insert, nextEvent, startTestPcscd } from './pcsc-test-kit.test-support.ts';
+import {
+  PCSCD_HOOK_TIMEOUT,
+  SELECT_USIM,
+  cardHost,
+  demoUsim,
+  hex,
+  insert,
+  nextEvent,
+  startTestPcscd,
+} from './pcsc-test-kit.test-support.ts';
 import { PcscTransport } from '@krypton-web/sim-transport/node';
 
 let pcscd: PcscdHandle;
