@@ -135,8 +135,7 @@ describe('test helpers', () => {
             if (isTestFile(path)) offenders.push(`${f.path} imports ${spec}`);
           } else if (target && byName.has(target)) {
             if (TEST_ONLY.has(target)) offenders.push(`${f.path} imports the test-only ${target}`);
-            const sub = `.${spec.slice(target.length)}` || '.';
-            const exported = byName.get(target)!.json.exports?.[sub === '.' ? '.' : sub];
+            const exported = byName.get(target)!.json.exports?.[`.${spec.slice(target.length)}`];
             if (exported && isTestFile(exported)) offenders.push(`${f.path} imports ${spec}, a test helper`);
           }
         }

@@ -60,7 +60,7 @@ export function errorDetailLines(e: unknown): string[] {
     const c = cause as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
     const name = typeof c?.name === 'string' ? c.name : 'Error';
     const codePart = typeof c?.code === 'string' ? ` ${c.code}` : '';
-    lines.push(`caused by: ${name}${codePart}: ${typeof c?.message === 'string' ? c.message : String(cause)}`);
+    lines.push(`caused by: ${name}${codePart}: ${typeof c?.message === 'string' ? c.message : describeValue(cause)}`);
     cause = c?.cause;
   }
   return lines;
@@ -70,4 +70,10 @@ function sentence(message: string, action: string): string {
   const m = message.trim().replace(/[.\s]+$/, '');
   const a = action.trim().replace(/[.\s]+$/, '');
   return a ? `${m}. ${a}.`.replace(/\n+/g, ' ') : `${m}.`.replace(/\n+/g, ' ');
+}
+
+/** A thrown value that is not an Error, named without reading its fields (they may hold anything). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'null-prototype'} object`;
+  return String(value);
 }

@@ -8,7 +8,6 @@ import {
   type KeyCache,
   type KryptonEndpoint,
   type OperationName,
-  type OperationParams,
 } from '@krypton-web/krypton-core';
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
@@ -20,9 +19,9 @@ import { AnswerRecorder, goJson } from './output.ts';
 /** Where a run reads and writes: the process, or a test. */
 export interface CliIo {
   /** Text for stdout, newlines included. */
-  stdout(text: string): void;
+  stdout: (text: string) => void;
   /** Text for stderr, newlines included. */
-  stderr(text: string): void;
+  stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   /** The home directory (key cache defaults). */
   home: string;
@@ -158,7 +157,7 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
     const usim = link.usim ?? new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
     await verifyPinFromEnv(usim, io.env, debug);
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
-    const result = await client.call(operation, options.params as OperationParams);
+    const result = await client.call(operation, options.params);
     io.signal?.throwIfAborted();
     if (result.key)
       debug?.log(

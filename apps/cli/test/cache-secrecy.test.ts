@@ -35,7 +35,12 @@ async function run(argv: string[]) {
   const recordingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
     const text = await response.clone().text();
-    seen.push({ url: String(input), requestBody: String(init?.body ?? ''), status: response.status, responseBody: text });
+    seen.push({
+      url: input instanceof Request ? input.url : String(input),
+      requestBody: typeof init?.body === 'string' ? init.body : '',
+      status: response.status,
+      responseBody: text,
+    });
     return response;
   };
   const code = await runCli(

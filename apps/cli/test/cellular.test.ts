@@ -21,7 +21,7 @@ async function run(argv: string[]) {
     env: { KRYPTON_CLI_CACHE_DIR: '/nonexistent/cache', KRYPTON_CLI_CONFIG_DIR: '/nonexistent/config' },
     home: '/nonexistent-home',
     fetch: async (input, init) => {
-      paths.push(new URL(String(input)).pathname);
+      paths.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
       return fetch(input, init);
     },
   });

@@ -54,8 +54,8 @@ async function insertCard(sim = 'demo', extra: string[] = []): Promise<ChildProc
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', () => reject(new Error(`vcard exited: ${out}`)));
   });
   // pcscd polls vpcd for the card: a run must not start before pcscd reports it.

@@ -83,7 +83,8 @@ async function bridge(options: { upstreamTimeoutMs?: number; fetch?: typeof fetc
   const t = await startTestBridge({
     ...(options.upstreamTimeoutMs ? { limits: { upstreamTimeoutMs: options.upstreamTimeoutMs } } : {}),
     ...(options.readers ? { readers: options.readers } : {}),
-    upstreamFetch: options.fetch ?? ((input, init) => fetch(String(input).replace(SORACOM, upstreamUrl), init)),
+    upstreamFetch:
+      options.fetch ?? ((input, init) => fetch((input instanceof Request ? input.url : String(input)).replace(SORACOM, upstreamUrl), init)),
   });
   bridges.push(t);
   return t;
@@ -199,7 +200,9 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((resolve) => closed.close(resolve));
-    const t = await bridge({ fetch: (input, init) => fetch(String(input).replace(SORACOM, deadUrl), init) });
+    const t = await bridge({
+      fetch: (input, init) => fetch((input instanceof Request ? input.url : String(input)).replace(SORACOM, deadUrl), init),
+    });
     const body = expectTypedAnswer(await keysCall(t), 502, 'UPSTREAM_UNREACHABLE');
     expect(body.message).toBe(
       'The bridge could not reach g.api.soracom.io: check the network connection (and any proxy or firewall), then try again',

@@ -224,8 +224,8 @@ async function anotherProgramTakesTheReader(): Promise<{
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const [code] = (await once(child, 'close')) as [number | null];
   if (!out.trim()) throw new Error(`take-reader printed nothing: ${err}`);
   return { code, out: JSON.parse(out.trim().split('\n').pop()!) as { imsi?: string; error?: string } };

@@ -180,7 +180,7 @@ describe('hostile sockets do not bring the bridge down', () => {
   it('a pairing socket (open to any well-formed origin) sending an oversized message is closed (1009); its request is withdrawn', async () => {
     const t = await bridge();
     const ws = new WebSocket(`ws://127.0.0.1:${t.port}/pair`, { origin: 'http://evil.example' });
-    const first = await new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+    const first = await new Promise<string>((resolve) => ws.once('message', (m) => resolve((m as Buffer).toString())));
     // All a page of any origin learns: a code to show, and where the person approves.
     expect(Object.keys(JSON.parse(first) as object).sort()).toEqual(['approvalPage', 'code']);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
@@ -369,7 +369,7 @@ describe('rates', () => {
     for (let i = 0; i < 10; i++) {
       const r = await p.request({ id: 10 + i * 2, op: 'open', reader: VIRTUAL_READER_NAME });
       expect(r.ok).toBe(true);
-      expect((await p.request({ id: 11 + i * 2, op: 'close', session: r.result!.session as string })).ok).toBe(true);
+      expect((await p.request({ id: 11 + i * 2, op: 'close', session: r.result!.session })).ok).toBe(true);
     }
     const refused = await p.request({ id: 99, op: 'open', reader: VIRTUAL_READER_NAME });
     expect(refused).toMatchObject({
@@ -397,7 +397,7 @@ describe('rates', () => {
     const refusedAgain = await p.request({
       id: 33,
       op: 'authenticate',
-      session: again.result!.session as string,
+      session: again.result!.session,
       rand: B64_16,
       autn: B64_16,
     });

@@ -14,11 +14,8 @@ export const KRYPTON_BASE_URLS = {
 export type KryptonEndpoint =
   { kind: 'sim'; keysApiUrl: string; provisioningApiUrl: string } | { kind: 'cellular'; provisioningApiUrl: string };
 
-/** The SIM-authentication endpoint of a coverage area, or of any base URL (the lab, a proxy). */
-export function simEndpoint(
-  base: 'global' | 'japan' | string,
-  overrides: { keysApiUrl?: string; provisioningApiUrl?: string } = {},
-): KryptonEndpoint {
+/** The SIM-authentication endpoint of a coverage area ('global', 'japan'), or of any base URL (the lab, a proxy). */
+export function simEndpoint(base: string, overrides: { keysApiUrl?: string; provisioningApiUrl?: string } = {}): KryptonEndpoint {
   const baseUrl = base === 'global' || base === 'japan' ? KRYPTON_BASE_URLS[base] : checkUrl(base);
   return {
     kind: 'sim',

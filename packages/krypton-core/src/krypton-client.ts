@@ -144,7 +144,7 @@ export class KryptonClient {
   }
 
   /** Runs a provisioning operation by name (SORACOM's CLI names) with JSON parameters. */
-  async call<T = unknown>(operation: OperationName | string, params: OperationParams = {}): Promise<OperationResult<T>> {
+  async call<T = unknown>(operation: OperationName | (string & {}), params: OperationParams = {}): Promise<OperationResult<T>> {
     const spec = operationSpec(operation);
     checkParams(operation, spec, params);
     if (this.options.endpoint.kind === 'cellular') return this.callCellular<T>(operation, spec, params);
@@ -397,7 +397,7 @@ function objectBody(result: OperationResult): Record<string, unknown> {
 }
 
 async function inventoryAnswer(json: Record<string, unknown>, ck: Bytes | undefined): Promise<InventoryBootstrapAnswer> {
-  const pick = (k: string) => (typeof json[k] === 'string' ? (json[k] as string) : undefined);
+  const pick = (k: string) => (typeof json[k] === 'string' ? json[k] : undefined);
   let applicationKey = pick('applicationKey');
   if (applicationKey === undefined) {
     const nonce = pick('nonce');

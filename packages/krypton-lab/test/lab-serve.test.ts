@@ -97,7 +97,7 @@ describe('the lab bin without pnpm', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, TMPDIR: tmp },
       });
-      const [line] = (await once(createInterface({ input: bin.stdout! }), 'line')) as [string];
+      const [line] = (await once(createInterface({ input: bin.stdout }), 'line')) as [string];
       const urls = JSON.parse(line) as { keys: string };
       expect(urls.keys).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/keys$/);
       // Running: its S3 server keeps its data there.

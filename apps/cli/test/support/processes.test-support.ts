@@ -35,8 +35,8 @@ export async function runBin(args: readonly string[], options: RunBinOptions = {
   const child = spawn(binPath, args, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
     options.onStderr?.(d.toString());
   });
@@ -63,7 +63,7 @@ export interface LabProcess {
 export async function startLabServe(args: readonly string[] = []): Promise<LabProcess> {
   const child = spawn('pnpm', ['lab', 'serve', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit');
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -72,7 +72,7 @@ export async function startLabServe(args: readonly string[] = []): Promise<LabPr
     await exited;
     clearTimeout(timer);
   };
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
     once(lines, 'line').then(([l]) => l as string),
     exited.then(() => {
@@ -95,7 +95,7 @@ export async function startLabServe(args: readonly string[] = []): Promise<LabPr
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify(body),
         })
-      ).json(),
+      ).json() as Promise<unknown>,
     stop,
   };
 }

@@ -31,6 +31,8 @@ const ALPHA = 0.3;
 export class Downloads {
   items = $state<DownloadItem[]>([]);
   private nextId = 1;
+  // Bookkeeping for the speed figure, never rendered: a plain Map, not reactive state.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly samples = new Map<number, { at: number; received: number }>();
 
   constructor(

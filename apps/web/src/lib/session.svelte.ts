@@ -76,6 +76,8 @@ export class SessionState {
 
   private api: WorkerApi | undefined;
   private starting: Promise<WorkerApi> | undefined;
+  // Who to tell about worker events, never rendered: a plain Set, not reactive state.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly listeners = new Set<(event: SessionEvent) => void>();
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
 

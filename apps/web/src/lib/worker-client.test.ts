@@ -66,9 +66,7 @@ describe('the worker client', () => {
     const received = worker.pipes[0]!;
     expect(received).toBeInstanceOf(MessagePort);
     // Bytes written on the page's end arrive through the port the worker received.
-    const arrived = new Promise<unknown>((resolve) =>
-      received.addEventListener('message', (e) => resolve((e as MessageEvent).data), { once: true }),
-    );
+    const arrived = new Promise<unknown>((resolve) => received.addEventListener('message', (e) => resolve(e.data), { once: true }));
     received.start();
     pipe.port2.postMessage('AT\r');
     expect(await arrived).toBe('AT\r');

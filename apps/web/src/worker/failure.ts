@@ -49,7 +49,7 @@ function plainDetails(details: unknown): FailureDetails {
   for (const [k, v] of Object.entries(details as Record<string, unknown>)) {
     if (typeof v === 'string' || typeof v === 'number') out[k] = v;
   }
-  return out as FailureDetails;
+  return out;
 }
 
 function isFailureLike(e: unknown): e is Failure {

@@ -139,7 +139,7 @@ export class Session implements SessionApi {
         this.stepsSeen = undefined;
         this.run = undefined;
       }
-      const masked = this.masked(this.credentialsNow!);
+      const masked = this.masked(this.credentialsNow);
       this.scheduleRefresh(masked.refreshAt);
       const { persistent } = await this.openedCache();
       const key = link.authenticator ? { fromCache: !seen.has('authenticate'), resynchronised: seen.has('resync') } : undefined;
@@ -431,7 +431,7 @@ export class Session implements SessionApi {
 
 /** Trace events are plain already; a copy keeps comlink from cloning anything else. */
 function plainTrace(event: TraceEvent): TraceEvent {
-  return { ...event } as TraceEvent;
+  return { ...event };
 }
 
 function valueAt(body: unknown, path: string): unknown {

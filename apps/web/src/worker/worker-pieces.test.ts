@@ -80,7 +80,7 @@ describe('S3 failures explained', () => {
     expect(f.code).toBe('S3_CORS_MISSING');
     expect(f.cors?.origin).toBe('http://localhost:8787');
     expect(JSON.parse(f.cors!.json)).toEqual(JSON.parse(corsJson('http://localhost:8787')));
-    expect(JSON.parse(f.cors!.json)[0].AllowedOrigins).toEqual(['http://localhost:8787']);
+    expect((JSON.parse(f.cors!.json) as { AllowedOrigins: string[] }[])[0]!.AllowedOrigins).toEqual(['http://localhost:8787']);
     expect(s3Failure(new TypeError('Failed to fetch'), { ...ctx, reachable: false }).code).toBe('NETWORK_UNREACHABLE');
   });
 

@@ -169,7 +169,7 @@ describe('failures a person can meet, each with what happened and what to do', (
       const now = (await region.getByTestId('access-key-id').innerText()).split(/\s/)[0];
       return now !== first ? now : undefined;
     }, 'the renewed access key id');
-    expect(lab.credentials.lookup(second!)).toBeDefined();
+    expect(lab.credentials.lookup(second)).toBeDefined();
     await screenshot(page, 'd-5-credentials-renewed');
     await page.close();
   }, 120_000);

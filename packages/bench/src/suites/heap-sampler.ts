@@ -14,7 +14,7 @@ export async function heapSampler(
   const { targetInfos } = (await root.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
   const sessions: string[] = [];
   for (const t of targetInfos.filter((t) => t.type === 'worker')) {
-    const { sessionId } = (await root.send('Target.attachToTarget', { targetId: t.targetId, flatten: false })) as { sessionId: string };
+    const { sessionId } = await root.send('Target.attachToTarget', { targetId: t.targetId, flatten: false });
     sessions.push(sessionId);
   }
   let nextId = 1;

@@ -67,7 +67,7 @@ export const webApp: Suite = {
         const t0 = performance.now();
         await page.goto(bridge.url);
         await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
-        await page.waitForFunction(() => !(document.querySelector('button.primary') as HTMLButtonElement | null)?.disabled);
+        await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.primary')?.disabled);
         times.push(performance.now() - t0);
         await page.close();
       }

@@ -73,7 +73,7 @@ export function kryptonProxy(options: {
       if (standing === 'approved') {
         if (!options.approvals.accepts(origin!, c.req.header(TOKEN_HEADER)))
           return c.json({ code: 'FORBIDDEN', message: 'Missing or revoked approval token' }, 403);
-        c.header('Access-Control-Allow-Origin', origin!);
+        c.header('Access-Control-Allow-Origin', origin);
         c.header('Access-Control-Expose-Headers', 'Date');
         c.header('Vary', 'Origin');
       }

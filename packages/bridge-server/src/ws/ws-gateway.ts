@@ -79,12 +79,12 @@ export class WsGateway {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     for (const b of backends) {
       this.unsubscribe.push(
-        b.onChange((change) =>
+        b.onChange((change) => {
           // A floating rejection would end the process: a failure here is logged, and the next change tries again.
           this.onReaderChange(change, b).catch((e) =>
             this.options.log.error('reader change not passed on', { backend: b.kind, change: change.type, ...errorFacts(e) }),
-          ),
-        ),
+          );
+        }),
       );
     }
   }
@@ -173,7 +173,11 @@ export class WsGateway {
         return;
       }
       // The last resort: onMessage answers its own failures, so one that escapes it is ours, and the socket ends.
-      this.onMessage(conn, data.toString()).catch((e) => {
+      // A text frame arrives as one Buffer (ws joins fragments; binaryType is Node's default).
+      this.onMessage(
+        conn,
+        Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
+      ).catch((e) => {
         this.options.log.error('WebSocket message failed', { connection: id, ...errorFacts(e) });
         ws.close(1011, 'the bridge failed: try again');
       });

@@ -141,7 +141,7 @@ export async function startTestBridge(options: Partial<BridgeOptions> & { sim?: 
     readers: [backend],
     log: new Logger((line) => lines.push(line), 'debug'),
     upstreamFetch: (input, init) => {
-      upstream.push(String(input));
+      upstream.push(input instanceof Request ? input.url : String(input));
       return fetch(input, init);
     },
     ...rest,
@@ -261,7 +261,7 @@ export class ScriptedPage {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.messages.push(JSON.parse(String(data)));
+      this.messages.push(JSON.parse((data as Buffer).toString()));
       this.waiters.splice(0).forEach((w) => w());
     });
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));

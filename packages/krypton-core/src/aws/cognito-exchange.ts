@@ -88,14 +88,14 @@ export class CognitoExchange {
     // retry loop is outside it) and 4xx answers before the deserializer turns them into exceptions.
     command.middlewareStack.add(
       (next) => async (args) => {
-        const request = args.request as unknown;
+        const request = args.request;
         const start = tracer.clock();
         ctx.attempts += 1;
         const method = isHttpRequest(request) ? request.method : 'POST';
         const url = isHttpRequest(request) ? redactUrl(urlOf(request)) : redactUrl(endpoint);
         try {
           const out = await next(args);
-          const response = out.response as unknown;
+          const response = out.response;
           const status = isHttpResponse(response) ? response.statusCode : undefined;
           ctx.status = status;
           if (isHttpResponse(response)) serverDate = parseHttpDate(response.headers['date'] ?? response.headers['Date']);

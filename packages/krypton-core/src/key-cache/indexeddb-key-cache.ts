@@ -443,7 +443,9 @@ async function openDatabase(factory: IDBFactory, name: string): Promise<IDBDatab
       lastError = e;
     }
   }
-  throw lastError ?? storageFailure(new DOMException('the key cache store could not be added', 'NotFoundError'));
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- what IndexedDB threw, passed on unchanged
+  if (lastError !== undefined) throw lastError;
+  throw storageFailure(new DOMException('the key cache store could not be added', 'NotFoundError'));
 }
 
 function addStore(db: IDBDatabase): void {

@@ -47,7 +47,7 @@ describe('pnpm lab milenage', () => {
   it('takes --opc instead of --op', async () => {
     const r = await inProcess(['milenage', ...SET1, '--opc', 'CD63CB71954A9F4E48A5994E37A02BAF']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out[0]!).res).toBe('a54211d5e3ba50bf');
+    expect((JSON.parse(r.out[0]!) as { res: string }).res).toBe('a54211d5e3ba50bf');
   });
 
   it.each([

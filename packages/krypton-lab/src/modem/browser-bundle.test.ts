@@ -129,7 +129,7 @@ async function runChromium(chromium: string, page: string, profile: string): Pro
   // Detached: on a timeout the whole browser (its zygote and helpers) goes with one group kill.
   const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
   let dom = '';
-  child.stdout!.on('data', (c: Buffer) => (dom += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (dom += c.toString()));
   const timer = setTimeout(() => {
     if (child.pid !== undefined) {
       try {

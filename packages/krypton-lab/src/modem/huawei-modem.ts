@@ -606,5 +606,6 @@ function delay(ms: number): Promise<void> {
 
 /** In Node, periodic noise must not keep a finished process alive; browsers have no unref. */
 function unrefTimer(timer: unknown): void {
-  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') timer.unref();
+  if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function')
+    (timer as { unref(): void }).unref();
 }

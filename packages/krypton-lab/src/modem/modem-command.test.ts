@@ -124,11 +124,11 @@ describe('modem as a process', () => {
     started.push(child);
     const stdout: Buffer[] = [];
     let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => stdout.push(c));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin!.write('ATE0\rAT+CGMM\r');
+    child.stdout.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.write('ATE0\rAT+CGMM\r');
     await waitFor(() => Buffer.concat(stdout).toString('latin1').endsWith('MS2131\r\n\r\nOK\r\n'), 20_000);
-    child.stdin!.end();
+    child.stdin.end();
     const [code] = await exited(child);
     expect(code).toBe(0);
     expect(Buffer.concat(stdout).toString('latin1')).toBe('ATE0\r\r\nOK\r\n\r\nMS2131\r\n\r\nOK\r\n');
@@ -139,7 +139,7 @@ describe('modem as a process', () => {
     const child = spawn(process.execPath, [labBin, 'modem', '--stdio'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     started.push(child);
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     await waitFor(() => stderr.includes('emulator on stdio'), 20_000);
     child.kill('SIGTERM');
     const [code] = await exited(child);
@@ -245,7 +245,7 @@ describe('behind a real pseudo-terminal with socat', () => {
       detached: true,
     });
     socats.push(socat);
-    socat.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    socat.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     return { socat, stderr: () => stderr };
   }
 
@@ -303,8 +303,8 @@ describe('behind a real pseudo-terminal with socat', () => {
       socats.push(socat);
       let stdout = '';
       let stderr = '';
-      socat.stdout!.on('data', (c: Buffer) => (stdout += c.toString('latin1')));
-      socat.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      socat.stdout.on('data', (c: Buffer) => (stdout += c.toString('latin1')));
+      socat.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       // Typing before the modem has set raw mode would be cooked by the tty: wait for its start line.
       await waitFor(
         () => stderr.includes('emulator on stdio'),
@@ -313,7 +313,7 @@ describe('behind a real pseudo-terminal with socat', () => {
       );
       await new Promise((resolve) => setTimeout(resolve, 100));
       stdout = '';
-      socat.stdin!.write('AT+CGMM\r');
+      socat.stdin.write('AT+CGMM\r');
       await waitFor(
         () => /OK\r\r?\n/.test(stdout),
         10_000,
@@ -323,13 +323,13 @@ describe('behind a real pseudo-terminal with socat', () => {
       // for a person at a terminal; machines use socat's pty,raw. What matters is the input side: the
       // modem saw "\r" (not "\n") and the tty echoed nothing (the one echo is the modem's).
       expect(stdout.replace(/\r\r\n/g, '\r\n')).toBe('AT+CGMM\r\r\nMS2131\r\n\r\nOK\r\n');
-      socat.stdin!.write('\x04');
+      socat.stdin.write('\x04');
       await waitFor(
         () => stderr.includes('stopped (Ctrl-D)'),
         10_000,
         () => JSON.stringify(stderr),
       );
-      socat.stdin!.end();
+      socat.stdin.end();
       await exited(socat);
     },
     90_000,

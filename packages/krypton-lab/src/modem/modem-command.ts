@@ -150,7 +150,7 @@ export async function modemCommand(
   tty?.setRawMode(false);
   // stdin keeps the event loop alive while it is open; we are done with it either way.
   input.pause();
-  if ('destroy' in input && typeof input.destroy === 'function') input.destroy();
+  if ('destroy' in input && typeof input.destroy === 'function') (input as { destroy(): void }).destroy();
   io.stderr(`modem: stopped (${why})`);
   return 0;
 }

@@ -56,7 +56,7 @@ export async function startModemPty(modemArgs: readonly string[] = []): Promise<
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the modem emulator did not start in 15 s: ${stderr}`)), 15_000);
       socat.once('error', (e) => reject(new Error(`socat could not start (apt-get install socat): ${e.message}`)));
-      socat.stderr!.on('data', (d: Buffer) => {
+      socat.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
         if (/modem: Huawei/.test(stderr) && existsSync(path)) {
           clearTimeout(timer);

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the ambient s3rver types must come along wherever another package compiles the lab
 /// <reference path="./s3rver-modules.d.ts" />
 /**
  * Object listing with S3's semantics, installed in place of s3rver's own. s3rver 3.7.1 walks its

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the ambient s3rver types must come along wherever another package compiles the lab
 /// <reference path="./s3rver-modules.d.ts" />
 /**
  * A typed wrapper around s3rver 3.7.1 (plain CommonJS, no types): started on 127.0.0.1 on an

@@ -1,4 +1,4 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import type * as X509 from '@peculiar/x509';
 
@@ -61,10 +61,7 @@ export class IotCertificateAuthority {
   /** Issues a device certificate with a new RSA-2048 key pair. */
   async issue(thingName: string): Promise<IssuedCertificate> {
     const { x509, caKeys, caCert } = await this.root();
-    const { privateKey, publicKey } = (await generateKeyPairAsync('rsa', { modulusLength: 2048 })) as {
-      privateKey: KeyObject;
-      publicKey: KeyObject;
-    };
+    const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
     const publicCryptoKey = await crypto.subtle.importKey('spki', publicKey.export({ type: 'spki', format: 'der' }), RSA_SIGN, true, [
       'verify',
     ]);
@@ -96,10 +93,10 @@ export class IotCertificateAuthority {
 /** Creates the lab root CA. */
 async function makeRoot(): Promise<Root> {
   const x509 = await loadX509();
-  const keys = (await crypto.subtle.generateKey({ ...RSA_SIGN, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, false, [
+  const keys = await crypto.subtle.generateKey({ ...RSA_SIGN, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, false, [
     'sign',
     'verify',
-  ])) as CryptoKeyPair;
+  ]);
   const now = new Date();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),

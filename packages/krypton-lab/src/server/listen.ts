@@ -12,9 +12,8 @@ export interface Listening {
 /** Serves an app on 127.0.0.1 (never every interface) and resolves once it accepts connections. */
 export function listenOnLoopback(app: Hono, port = 0): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    let server: ServerType;
     const onError = (e: Error) => reject(e);
-    server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+    const server: ServerType = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {
       server.off('error', onError);
       resolve({
         url: `http://127.0.0.1:${info.port}`,

@@ -53,7 +53,12 @@ export async function verifySignedCall(
   if (Math.abs(clock.now() - Number(timestamp)) > TIMESTAMP_WINDOW_MS) return apiError(c, 'timestampOutOfRange');
 
   const form: BodyForm = 'requestParameters' in body.json || !('algorithm' in body.json) ? 'go' : 'java';
-  if (form === 'java' && body.json.timestamp !== undefined && String(body.json.timestamp) !== timestamp) {
+  const bodyTimestamp = body.json.timestamp;
+  if (
+    form === 'java' &&
+    bodyTimestamp !== undefined &&
+    ((typeof bodyTimestamp !== 'string' && typeof bodyTimestamp !== 'number') || String(bodyTimestamp) !== timestamp)
+  ) {
     return apiError(c, 'badRequest', 'the timestamp in the body differs from x-soracom-timestamp');
   }
   return { key, params: requestParameters(body.json, form), form };

@@ -39,7 +39,7 @@ export async function startLabProcess(options: LabProcessOptions = {}): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit');
   try {
     const info = await firstLine(child, exited, options.startTimeoutMs ?? 60_000, () => stderr);

@@ -13,7 +13,7 @@ describe('final results', () => {
       line: '+CME ERROR: 10',
       final: {
         kind: 'cme',
-        detail: { code: 10, text: 'SIM not inserted', explanation: expect.stringContaining('no SIM') as unknown as string },
+        detail: { code: 10, text: 'SIM not inserted', explanation: expect.stringContaining('no SIM') },
       },
     },
     { line: '+CME ERROR:11', final: { kind: 'cme', detail: expect.objectContaining({ code: 11, text: 'SIM PIN required' }) as never } },

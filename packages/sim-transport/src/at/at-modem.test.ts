@@ -189,7 +189,7 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
     expect(noSim).toBeInstanceOf(TransportError);
     expect(noSim).toMatchObject({
       code: 'NO_CARD',
-      message: expect.stringContaining('SIM not inserted (CME error 10)') as unknown as string,
+      message: expect.stringContaining('SIM not inserted (CME error 10)'),
     });
     await expect(modem.transport.transmit(SELECT_USIM)).rejects.toMatchObject({
       code: 'TRANSPORT_FAILED',
@@ -277,7 +277,7 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
     modem.on('disconnect', (e) => disconnects.push(e));
     const e = await modem.transport.transmit(SELECT_USIM).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TransportError);
-    expect(e).toMatchObject({ code: 'NO_CARD', message: expect.stringContaining('went away') as unknown as string });
+    expect(e).toMatchObject({ code: 'NO_CARD', message: expect.stringContaining('went away') });
     expect(disconnects).toHaveLength(1);
     await expect(modem.readImsi()).rejects.toBeInstanceOf(TransportError);
     await modem.close();
@@ -306,7 +306,7 @@ describe('AtModem without AT+CSIM', () => {
     const { modem, device } = await open(huawei({ 'AT+CSIM=?': ['ERROR'] }));
     expect(modem.csimSupported).toBe(false);
     const e = await modem.transport.transmit(SELECT_USIM).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'TRANSPORT_FAILED', message: expect.stringContaining('does not offer AT+CSIM') as unknown as string });
+    expect(e).toMatchObject({ code: 'TRANSPORT_FAILED', message: expect.stringContaining('does not offer AT+CSIM') });
     expect(device.commands.filter((c) => c.startsWith('AT+CSIM='))).toEqual(['AT+CSIM=?']);
     expect(await modem.readImsi()).toBe(IMSI);
     expect(isImsiSource(modem.transport)).toBe(true);

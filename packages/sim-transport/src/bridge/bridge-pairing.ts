@@ -47,7 +47,7 @@ export function requestBridgeApproval(
         finish(
           new BridgeRemoteError({
             code: 'ABORTED',
-            message: `The bridge did not approve this page (${String(m.reason ?? 'denied')})`,
+            message: `The bridge did not approve this page (${typeof m.reason === 'string' ? m.reason : 'denied'})`,
             action: 'Ask again, and approve it on the bridge page',
           }),
         );

@@ -91,6 +91,7 @@ describe('parseBridgeRequest', () => {
         if (key === 'id' && typeof value === 'number' && value >= 0) return;
         if (key === 'version' && typeof value === 'number') return;
         // A reader's name is any short text without control characters.
+        // eslint-disable-next-line no-control-regex
         if (key === 'reader' && typeof value === 'string' && /^[^\u0000-\u001f]{1,200}$/.test(value)) return;
         expect(outcome(JSON.stringify(broken))).toBe('refused');
       }),

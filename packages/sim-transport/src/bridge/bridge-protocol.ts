@@ -95,6 +95,8 @@ export function parseBridgeRequest(text: string): BridgeRequest {
     case 'readers':
       return { id, op: 'readers' };
     case 'open':
+      // A reader name is printable: control characters are refused on purpose.
+      // eslint-disable-next-line no-control-regex
       return { id, op: 'open', reader: stringField(o, 'reader', /^[^\u0000-\u001f]{1,200}$/) };
     case 'close':
     case 'imsi':

@@ -485,7 +485,7 @@ export class PcscService {
           value = check();
         } catch (e) {
           done();
-          reject(e as Error);
+          reject(e);
           return;
         }
         if (value !== undefined) {

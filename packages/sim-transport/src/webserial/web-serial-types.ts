@@ -42,7 +42,7 @@ export interface WebSerialPort extends EventTarget {
 }
 
 /** The serial API of this page or worker, if the browser has one. */
-export function webSerial(scope: { navigator?: unknown } = globalThis as { navigator?: unknown }): WebSerial | undefined {
+export function webSerial(scope: { navigator?: unknown } = globalThis): WebSerial | undefined {
   const nav = scope.navigator as { serial?: WebSerial } | undefined;
   return nav?.serial;
 }

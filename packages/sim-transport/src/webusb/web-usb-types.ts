@@ -86,7 +86,7 @@ export interface WebUsbDevice {
 }
 
 /** The WebUSB API of this page or worker, if the browser has one. */
-export function webUsb(scope: { navigator?: unknown } = globalThis as { navigator?: unknown }): WebUsb | undefined {
+export function webUsb(scope: { navigator?: unknown } = globalThis): WebUsb | undefined {
   const nav = scope.navigator as { usb?: WebUsb } | undefined;
   return nav?.usb;
 }

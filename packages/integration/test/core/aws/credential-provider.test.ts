@@ -239,7 +239,7 @@ describe('one refresh at a time', () => {
     clock.t = first.expiration.getTime() - MIN;
     lab.faults.update({ errorRate: 1, errorServices: ['cognito'], errorStatus: 503, latencyMs: 30 });
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => provider()));
-    const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : r.value));
+    const reasons = results.map((r): unknown => (r.status === 'rejected' ? r.reason : r.value));
     expect(new Set(reasons).size).toBe(1);
     const e = reasons[0] as KryptonError;
     expect(e).toBeInstanceOf(KryptonError);
@@ -261,7 +261,7 @@ describe('one refresh at a time', () => {
     source.failNext = refused;
     source.delayMs = 20;
     const results = await Promise.allSettled([provider(), provider(), provider()]);
-    expect(results.map((r) => r.status === 'rejected' && r.reason)).toEqual([refused, refused, refused]);
+    expect(results.map((r): unknown => r.status === 'rejected' && r.reason)).toEqual([refused, refused, refused]);
     expect(source.calls.openId).toBe(1);
     expect((await provider()).accessKeyId).toMatch(/^ASIA/);
   });
