@@ -3,8 +3,10 @@
  * a higher layer to a lower one; nothing depends on an app; nothing shipped imports a test helper;
  * and a runtime dependency is one the shipped code uses.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isTestFile, isTestHelper, packageOf, packages, resolveRelative, sourceFiles, type Pkg } from './workspace.test-support.ts';
+import { isTestFile, isTestHelper, packageOf, packages, resolveRelative, ROOT, sourceFiles, type Pkg } from './workspace.test-support.ts';
 
 /**
  * Where each package sits. An edge may only point to a strictly lower layer; apps (apps/*) sit on
@@ -159,6 +161,21 @@ describe('test helpers', () => {
       .filter(([path]) => !entryPoints.has(path))
       .map(([path, by]) => `${path} (imported only by ${by.join(', ')})`);
     expect(misnamed).toEqual([]);
+  });
+});
+
+describe('names', () => {
+  it('give one meaning each: no two shipped modules declare a type, interface, class or enum of the same name', () => {
+    const declared = new Map<string, string[]>();
+    for (const p of all) {
+      for (const f of files.get(p.name)!.filter((x) => !isTestFile(x.path))) {
+        const text = readFileSync(join(ROOT, f.path), 'utf8');
+        for (const m of text.matchAll(/^export (?:declare )?(?:abstract )?(?:interface|class|type|enum) ([A-Za-z0-9_]+)/gm)) {
+          declared.set(m[1]!, [...(declared.get(m[1]!) ?? []), f.path]);
+        }
+      }
+    }
+    expect([...declared].filter(([, where]) => where.length > 1).map(([name, where]) => `${name}: ${where.join(', ')}`)).toEqual([]);
   });
 });
 

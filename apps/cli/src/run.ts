@@ -12,7 +12,7 @@ import {
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
-import { closeWithin, type SimLink } from './links/sim-link.ts';
+import { closeWithin, type SimConnection } from './links/sim-connection.ts';
 import { parseOptions, usageText, VERSION, type CliOptions } from './options.ts';
 import { AnswerRecorder, goJson } from './output.ts';
 
@@ -38,7 +38,7 @@ export interface CliIo {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let options: CliOptions | undefined;
   let debug: DebugLog | undefined;
-  const held = new Set<SimLink>();
+  const held = new Set<SimConnection>();
   try {
     options = parseOptions(argv);
     debug = options.debug ? new DebugLog(io.stderr) : undefined;
@@ -54,7 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function dispatch(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+async function dispatch(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimConnection>): Promise<number> {
   switch (options.mode) {
     case 'help':
       // Go's flag package prints usage on stderr, and SORACOM's CLI exits 0 after -h.
@@ -86,7 +86,7 @@ async function listComPorts(io: CliIo, debug: DebugLog | undefined): Promise<num
 }
 
 /** `-device-info -port-name PORT`: the modem's maker, model, firmware and IMEI. */
-async function deviceInfo(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+async function deviceInfo(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimConnection>): Promise<number> {
   const { deviceInfoDetails, formatDeviceInfo, openModem } = await import('./links/modem-link.ts');
   const path = options.serial.portName!;
   const link = await openModem(path, options.serial, io.signal ? { signal: io.signal } : {});
@@ -121,7 +121,7 @@ async function clearKeyCache(io: CliIo, debug: DebugLog | undefined): Promise<vo
   debug?.log(`key cache cleared (${cache.paths.cacheFile})`);
 }
 
-async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimLink>): Promise<number> {
+async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimConnection>): Promise<number> {
   const operation = options.operation as OperationName;
   if (options.clearKeyCache) await clearKeyCache(io, debug);
   const tracer = new Tracer(debug?.trace);
@@ -146,7 +146,7 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
       : `key cache ${(keyCache as FileKeyCache).paths.cacheFile}`,
   );
 
-  let link: SimLink | undefined;
+  let link: SimConnection | undefined;
   try {
     const { openSimLink } = await import('./links/open-link.ts');
     link = await openSimLink(options, { debug, signal: io.signal, tracer });

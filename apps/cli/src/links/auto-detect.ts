@@ -2,13 +2,13 @@ import { CliError } from '../errors.ts';
 import type { SerialSettings } from '../options.ts';
 import { openModem } from './modem-link.ts';
 import type { LinkContext } from './open-link.ts';
-import { closeWithin, type SimLink } from './sim-link.ts';
+import { closeWithin, type SimConnection } from './sim-connection.ts';
 import { describeSerialPort, listSerialPorts } from './sim-transport-node.ts';
 
 /** One way to the SIM worth trying. */
 interface Candidate {
   name: string;
-  open: () => Promise<SimLink>;
+  open: () => Promise<SimConnection>;
 }
 
 /**
@@ -17,7 +17,7 @@ interface Candidate {
  * CLI sends AT commands to). A modem counts only when it answers AT, reads the IMSI and relays
  * AT+CSIM. The first that works is used; the others are closed.
  */
-export async function autoDetectLink(serial: SerialSettings, ctx: LinkContext): Promise<SimLink> {
+export async function autoDetectLink(serial: SerialSettings, ctx: LinkContext): Promise<SimConnection> {
   const { pcscCandidates } = await import('./pcsc-link.ts');
   const candidates: Candidate[] = [...(await pcscCandidates(ctx))];
   const ports = await listSerialPorts().catch(() => []);
@@ -54,7 +54,7 @@ export async function autoDetectLink(serial: SerialSettings, ctx: LinkContext): 
       throw e;
     }
   });
-  let winner: { candidate: Candidate; link: SimLink };
+  let winner: { candidate: Candidate; link: SimConnection };
   try {
     winner = await Promise.any(attempts);
   } catch {

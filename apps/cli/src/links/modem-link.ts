@@ -1,10 +1,10 @@
 import type { SerialSettings } from '../options.ts';
 import { CliError } from '../errors.ts';
 import { AtModem, NodeSerialChannel, type ModemInfo } from './sim-transport-node.ts';
-import { withDeadline, type SimLink } from './sim-link.ts';
+import { withDeadline, type SimConnection } from './sim-connection.ts';
 
 /** A modem opened on a serial port, as a SIM link (AT+CSIM for APDUs, AT+CIMI for the IMSI). */
-export interface ModemLink extends SimLink {
+export interface ModemConnection extends SimConnection {
   modem: AtModem;
 }
 
@@ -16,7 +16,7 @@ export interface OpenModemOptions {
 }
 
 /** Opens the serial port and the modem on it; errors say which port and what to do. */
-export async function openModem(path: string, serial: SerialSettings, options: OpenModemOptions = {}): Promise<ModemLink> {
+export async function openModem(path: string, serial: SerialSettings, options: OpenModemOptions = {}): Promise<ModemConnection> {
   let channel: NodeSerialChannel;
   try {
     channel = await NodeSerialChannel.open({
@@ -50,7 +50,11 @@ export async function openModem(path: string, serial: SerialSettings, options: O
 }
 
 /** Opens a modem for an operation: it must relay APDUs (AT+CSIM) for AUTHENTICATE. */
-export async function openModemForAuthentication(path: string, serial: SerialSettings, options: OpenModemOptions = {}): Promise<ModemLink> {
+export async function openModemForAuthentication(
+  path: string,
+  serial: SerialSettings,
+  options: OpenModemOptions = {},
+): Promise<ModemConnection> {
   const link = await openModem(path, serial, options);
   if (!link.modem.csimSupported) {
     await link.close();

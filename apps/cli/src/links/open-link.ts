@@ -2,7 +2,7 @@ import type { Tracer } from '@krypton-web/krypton-core';
 import { CliError } from '../errors.ts';
 import type { DebugLog } from '../debug-log.ts';
 import type { CliOptions } from '../options.ts';
-import type { SimLink } from './sim-link.ts';
+import type { SimConnection } from './sim-connection.ts';
 
 /** What opening a link may use. */
 export interface LinkContext {
@@ -13,7 +13,7 @@ export interface LinkContext {
 }
 
 /** Opens the SIM link the flags ask for, loading only that link's code (serialport, pcsclite, the lab's card). */
-export async function openSimLink(options: CliOptions, ctx: LinkContext): Promise<SimLink> {
+export async function openSimLink(options: CliOptions, ctx: LinkContext): Promise<SimConnection> {
   const port = options.serial.portName;
   const openModemForAuthentication = async (path: string) =>
     (await import('./modem-link.ts')).openModemForAuthentication(path, options.serial, ctx.signal ? { signal: ctx.signal } : {});

@@ -1,7 +1,7 @@
 import { Usim } from '@krypton-web/krypton-core';
 import { CliError } from '../errors.ts';
 import type { LinkContext } from './open-link.ts';
-import { withDeadline, type SimLink } from './sim-link.ts';
+import { withDeadline, type SimConnection } from './sim-connection.ts';
 import { openFirstReaderWithCard, PcscService, PcscTransport } from './sim-transport-pcsc.ts';
 
 /** How long one APDU may take on a reader (an AUTHENTICATE takes well under a second). */
@@ -12,7 +12,7 @@ const PCSC_TIMEOUT_MS = 5000;
  * a card (SORACOM's CLI takes the first reader, card or not). Exclusive access: no other program's
  * APDUs between ours; the card is reset on close, so no verified PIN is left behind.
  */
-export async function openPcscLink(ctx: LinkContext, readerName?: string): Promise<SimLink> {
+export async function openPcscLink(ctx: LinkContext, readerName?: string): Promise<SimConnection> {
   let transport: PcscTransport;
   try {
     transport = readerName
@@ -25,7 +25,7 @@ export async function openPcscLink(ctx: LinkContext, readerName?: string): Promi
 }
 
 /** One candidate per reader holding a card, for autoDetect: opened, and kept only if it reads an IMSI. */
-export async function pcscCandidates(ctx: LinkContext): Promise<{ name: string; open: () => Promise<SimLink> }[]> {
+export async function pcscCandidates(ctx: LinkContext): Promise<{ name: string; open: () => Promise<SimConnection> }[]> {
   let service: PcscService;
   try {
     service = await PcscService.open({ timeoutMs: 1500 });

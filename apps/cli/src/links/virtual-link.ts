@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { demoProfileSet, findSim, parseProfileSet, VirtualUsim, type ProfileSet, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
 import { CliError } from '../errors.ts';
-import type { SimLink } from './sim-link.ts';
+import type { SimConnection } from './sim-connection.ts';
 
 /**
  * The lab's virtual USIM, in this process (`-interface virtual -sim NAME|FILE`): a demo SIM by name
@@ -12,7 +12,7 @@ import type { SimLink } from './sim-link.ts';
  * authenticates against a lab started with the same profiles (`pnpm lab serve [--profiles FILE]`),
  * never against SORACOM.
  */
-export async function openVirtualLink(sim: string): Promise<SimLink> {
+export async function openVirtualLink(sim: string): Promise<SimConnection> {
   const profile = await resolveProfile(sim);
   const card = await VirtualUsim.create(profile);
   const transport = new MemoryCardTransport(card, `virtual SIM "${profile.name}"`);

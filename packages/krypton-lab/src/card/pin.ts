@@ -1,5 +1,5 @@
 import { constantTimeEqual } from '@krypton-web/krypton-core';
-import type { PinState } from '../profiles/index.ts';
+import type { StoredPinState } from '../profiles/index.ts';
 import { SW } from './status-words.ts';
 
 /** Initial number of PIN attempts (TS 102 221 §11.1.9.1.1). */
@@ -38,10 +38,10 @@ export function encodePinBlock(digits: string): Uint8Array {
  * Every operation returns the status word the card answers with.
  */
 export class PinCounter {
-  private readonly state: PinState;
+  private readonly state: StoredPinState;
   private verifiedFlag = false;
 
-  constructor(state: PinState) {
+  constructor(state: StoredPinState) {
     this.state = { ...state };
   }
 
@@ -71,7 +71,7 @@ export class PinCounter {
   }
 
   /** A copy of the persistent state (code, enablement, counters). */
-  snapshot(): PinState {
+  snapshot(): StoredPinState {
     return { ...this.state };
   }
 

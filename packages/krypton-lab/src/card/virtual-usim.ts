@@ -1,4 +1,4 @@
-import { cardKeys, type PinState, type SimProfile } from '../profiles/index.ts';
+import { cardKeys, type StoredPinState, type SimProfile } from '../profiles/index.ts';
 import { Milenage } from '../milenage/index.ts';
 import { parseCommandApdu, caseTwoLe, type CommandApdu } from './apdu.ts';
 import { usimAtr } from './atr.ts';
@@ -27,8 +27,8 @@ export interface ApduExchange {
 
 /** The state a USIM keeps across power cycles, in a JSON-friendly form (to save and restore a lab SIM). */
 export interface UsimPersistentState {
-  pin1: PinState;
-  pin2: PinState;
+  pin1: StoredPinState;
+  pin2: StoredPinState;
   sqn: SqnState;
 }
 
@@ -45,12 +45,12 @@ export interface VirtualUsimOptions {
   /** MNC length for EF_AD; guessed from the IMSI's MCC when absent. */
   mncLength?: 2 | 3;
   /** PIN2 and its PUK (the profile has none): enabled, code 0000, PUK 00000000 by default. */
-  pin2?: PinState;
+  pin2?: StoredPinState;
   /** Persistent state saved with `exportState()`, replacing the profile's PIN1, PIN2 and SQN. */
   state?: UsimPersistentState;
 }
 
-const DEFAULT_PIN2: PinState = { enabled: true, code: '0000', retries: 3, puk: '00000000', pukRetries: 10 };
+const DEFAULT_PIN2: StoredPinState = { enabled: true, code: '0000', retries: 3, puk: '00000000', pukRetries: 10 };
 
 /**
  * A USIM in memory answering APDUs as a T=0 UICC does (TS 102 221, TS 31.102): MF with EF_DIR and

@@ -1,3 +1,3 @@
-export type { SimProfile, SimGroup, PinState, SimKeys } from './sim-profile.ts';
+export type { SimProfile, SimGroup, StoredPinState, SimKeys } from './sim-profile.ts';
 export { cardKeys, networkKeys } from './sim-profile.ts';
 export { parseProfileSet, parseSimProfile, demoProfileSet, findSim, ProfileError, type ProfileSet } from './profile-set.ts';

@@ -1,5 +1,5 @@
 import demoProfiles from './demo-sims.json' with { type: 'json' };
-import type { PinState, SimGroup, SimProfile } from './sim-profile.ts';
+import type { StoredPinState, SimGroup, SimProfile } from './sim-profile.ts';
 
 /** A set of SIM profiles and the groups they belong to: the lab's subscriber database. */
 export interface ProfileSet {
@@ -57,7 +57,7 @@ export function parseSimProfile(json: unknown, where: string): SimProfile {
   return profile;
 }
 
-function parsePin(json: unknown, where: string): PinState {
+function parsePin(json: unknown, where: string): StoredPinState {
   if (json === undefined) return { enabled: false, code: '0000', retries: 3, puk: '12345678', pukRetries: 10 };
   const o = asObject(json, where);
   return {

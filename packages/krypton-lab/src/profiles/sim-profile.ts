@@ -1,7 +1,7 @@
 import { fromHexExact, type Bytes } from '@krypton-web/krypton-core';
 
 /** PIN or PUK state as kept on the card: the code, whether it is enabled, and the tries left. */
-export interface PinState {
+export interface StoredPinState {
   /** Whether PIN1 verification is required before protected files and AUTHENTICATE. */
   enabled: boolean;
   /** The PIN digits (4 to 8). */
@@ -34,7 +34,7 @@ export interface SimProfile {
   amf: string;
   /** Highest sequence number the card has accepted and the HSS has issued, 12 hex digits (SEQ ‖ IND, TS 33.102 Annex C). */
   sqn: string;
-  pin1: PinState;
+  pin1: StoredPinState;
   /** SORACOM group the subscriber belongs to (its userdata is served by the provisioning API). */
   groupId: string;
   /** Subscriber tags, as SORACOM shows them in subscriber metadata. */

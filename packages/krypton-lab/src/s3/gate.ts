@@ -22,7 +22,7 @@ import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } f
 import { verifyRequest } from './verify.ts';
 
 /** A shared clock (the lab's `LabClock` fits): milliseconds since the epoch. */
-export interface Clock {
+export interface TimeSource {
   now(): number;
 }
 
@@ -41,7 +41,7 @@ export interface GateOptions {
   /** Region the credential scope must name (S3 answers a wrong one with AuthorizationHeaderMalformed); `undefined` accepts any. */
   region: string | undefined;
   /** Time source; the machine clock by default. The gate's own clock offset is added to it. */
-  clock?: Clock | undefined;
+  clock?: TimeSource | undefined;
   /** Lab-wide faults (latency, injected errors), added to the gate's own. */
   sharedFaults?: SharedFaults | undefined;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { corsConfigurationXml, demoCorsRule, type CorsRule } from './cors.ts';
 import type { CredentialStore } from './credential-store.ts';
-import { startS3Gate, type Clock, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
+import { startS3Gate, type TimeSource, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
 import { startS3rver, type RunningS3rver } from './s3rver-server.ts';
 import { seedBucket, type SeededObject, type SeedOptions } from './seed.ts';
 
@@ -17,7 +17,7 @@ export { deterministicBytes, deterministicStream } from './deterministic.ts';
 export { BINARY_KEY, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
 export { S3Error, type S3ErrorCode } from './s3-error.ts';
 export { S3rverStartError } from './s3rver-server.ts';
-export type { Clock, GateStats, SharedFaults } from './gate.ts';
+export type { TimeSource, GateStats, SharedFaults } from './gate.ts';
 
 /** Default name of the seeded, CORS-enabled demo bucket. */
 export const DEMO_BUCKET = 'krypton-demo';
@@ -50,7 +50,7 @@ export interface StartLabS3Options {
   /** Region signatures must be scoped to (as a real bucket's region). `null` accepts any. Default `ap-northeast-1`. */
   region?: string | null;
   /** The lab's shared clock (e.g. `LabClock`); `setClockOffset` adds to it. Default: the machine clock. */
-  clock?: Clock;
+  clock?: TimeSource;
   /** The lab's shared faults (e.g. `Faults`): latency and injected errors for service `s3`; `setLatency` adds to it. */
   faults?: SharedFaults;
   /** Gate port on 127.0.0.1; 0 (default) picks a free one. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareKeys, selectListPage, type ListPage } from './s3rver-listing.ts';
+import { compareKeys, selectListPage, type KeyListPage } from './s3rver-listing.ts';
 
 const KEYS = [
   'firmware/v1/manifest.json',
@@ -28,7 +28,7 @@ describe('selectListPage', () => {
   });
 
   it('rolls keys up at the first delimiter after the prefix', () => {
-    expect(selectListPage(KEYS, { delimiter: '/', maxKeys: 1000 })).toEqual<ListPage>({
+    expect(selectListPage(KEYS, { delimiter: '/', maxKeys: 1000 })).toEqual<KeyListPage>({
       keys: ['README.txt', 'a-b', 'a.b'],
       commonPrefixes: ['a/', 'firmware/', 'logs/'],
       isTruncated: false,

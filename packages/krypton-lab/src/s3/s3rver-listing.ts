@@ -41,7 +41,7 @@ type S3ObjectConstructor = new (bucket: string, key: string, content: null, meta
 const OBJECT_SUFFIX = '._S3rver_object';
 
 /** One page of a listing: keys and rolled-up common prefixes, in key order. */
-export interface ListPage {
+export interface KeyListPage {
   keys: string[];
   commonPrefixes: string[];
   isTruncated: boolean;
@@ -62,7 +62,7 @@ export function compareKeys(a: string, b: string): number {
 export function selectListPage(
   allKeys: readonly string[],
   options: { prefix?: string | undefined; delimiter?: string | undefined; startAfter?: string | undefined; maxKeys: number },
-): ListPage {
+): KeyListPage {
   const prefix = options.prefix ?? '';
   const delimiter = options.delimiter ?? '';
   const startAfter = options.startAfter ?? '';

@@ -6,7 +6,7 @@ import { readJsonBody } from './json-body.ts';
 import type { MasterKeyStore } from './master-keys.ts';
 
 /** Options of the emulated Keys API. */
-export interface KeysApiOptions {
+export interface KeysApiServerOptions {
   hss: Hss;
   keys: MasterKeyStore;
   /** Status of a successful start: SORACOM's clients accept 200 and 401, both with a usable body. */
@@ -19,7 +19,7 @@ export interface KeysApiOptions {
  * The Keys API ("Endorse"): `POST /v1/keys` starts a key agreement (or resynchronises with
  * `rand` + `auts`), `POST /v1/keys/{keyId}/verify` checks RES (also sent as `xres` by the Java client).
  */
-export function keysApi(options: KeysApiOptions): Hono {
+export function keysApi(options: KeysApiServerOptions): Hono {
   const { hss, keys } = options;
   const maxAttempts = options.maxVerifyAttempts ?? 3;
   const app = new Hono();

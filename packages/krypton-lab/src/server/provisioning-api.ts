@@ -4,7 +4,7 @@ import { apiError } from './api-error.ts';
 import { readJsonBody } from './json-body.ts';
 import type { LabClock } from './lab-clock.ts';
 import type { MasterKeyStore } from './master-keys.ts';
-import { resolveOperation, type OperationResult, type OperationServices } from './provisioning-ops.ts';
+import { resolveOperation, type OperationAnswer, type OperationServices } from './provisioning-ops.ts';
 import { requestParameters, verifySignedCall } from './signed-call.ts';
 
 /** What the provisioning API needs from the rest of the lab. */
@@ -77,7 +77,7 @@ function groupOf(profiles: ProfileSet, sim: SimProfile) {
   return profiles.groups.find((g) => g.groupId === sim.groupId);
 }
 
-function answer(c: Context, result: OperationResult): Response {
+function answer(c: Context, result: OperationAnswer): Response {
   switch (result.kind) {
     case 'json':
       return c.json(result.body as object, 200);

@@ -16,7 +16,7 @@ export interface OperationContext {
 }
 
 /** An operation's answer: a JSON value, raw text (userdata), or a refusal. */
-export type OperationResult =
+export type OperationAnswer =
   | { kind: 'json'; body: unknown }
   | { kind: 'text'; body: string; contentType: string }
   | { kind: 'missing'; message: string }
@@ -31,7 +31,7 @@ export interface OperationServices {
   iotEndpoint: string;
 }
 
-type Operation = (ctx: OperationContext, services: OperationServices) => Promise<OperationResult>;
+type Operation = (ctx: OperationContext, services: OperationServices) => Promise<OperationAnswer>;
 
 const azureRegistrations = new Map<string, { imsi: string; polls: number; registrationId: string }>();
 

@@ -18,7 +18,7 @@ import net from 'node:net';
 import type { VirtualCard } from '../card/virtual-card.ts';
 import { VpcdError } from './errors.ts';
 import { FrameDecoder, MAX_FRAME_PAYLOAD, VpcdControl, encodeFrame, parseMessage, type VpcdControlCode } from './framing.ts';
-import { ApduTraceFormatter, type TraceSink } from './trace.ts';
+import { ApduTraceFormatter, type VpcdTraceSink } from './trace.ts';
 
 /** Where the connector is in its life: dialling, in the reader, waiting to redial, pulled out, or finished. */
 export type VpcdConnectionState = 'connecting' | 'connected' | 'backoff' | 'removed' | 'closed';
@@ -41,7 +41,7 @@ export interface VpcdConnectionOptions {
   port: number;
   card: VirtualCard;
   /** Receives `=> command` / `<= response` lines (lowercase hex, secrets masked). */
-  trace?: TraceSink;
+  trace?: VpcdTraceSink;
   onEvent?: (event: VpcdEvent) => void;
   /** First redial delay after vpcd goes away or refuses, doubled up to `maxMs` (defaults 100 and 2000 ms). */
   backoff?: { initialMs?: number; maxMs?: number };
@@ -71,7 +71,7 @@ export class VpcdConnection {
   readonly #options: VpcdConnectionOptions;
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
-  readonly #trace: { sink: TraceSink; formatter: ApduTraceFormatter } | undefined;
+  readonly #trace: { sink: VpcdTraceSink; formatter: ApduTraceFormatter } | undefined;
 
   constructor(options: VpcdConnectionOptions) {
     if (typeof options.host !== 'string' || options.host.length === 0)

@@ -11,5 +11,5 @@ export {
   type VpcdControlCode,
   type VpcdMessage,
 } from './framing.ts';
-export { ApduTraceFormatter, type TraceSink } from './trace.ts';
+export { ApduTraceFormatter, type VpcdTraceSink } from './trace.ts';
 export { VpcdError, type VpcdErrorCode } from './errors.ts';

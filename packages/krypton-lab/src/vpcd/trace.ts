@@ -7,7 +7,7 @@
 import { toHex } from '@krypton-web/krypton-core';
 
 /** Where trace lines go: a Node writable such as `process.stderr`, or anything with `write(text)`. */
-export interface TraceSink {
+export interface VpcdTraceSink {
   write(text: string): unknown;
 }
 

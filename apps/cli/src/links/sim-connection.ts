@@ -1,8 +1,11 @@
 import type { Usim } from '@krypton-web/krypton-core';
 import { TransportError, type ApduTransport, type ImsiSource, type TransmitOptions } from '@krypton-web/krypton-core';
 
-/** An opened way to the SIM: APDUs, maybe an IMSI without APDUs (a modem's AT+CIMI), and how to let go. */
-export interface SimLink {
+/**
+ * An opened way to the SIM as the CLI holds it: APDUs, maybe an IMSI without APDUs (a modem's
+ * AT+CIMI), and how to let go. (The web worker's `SimLink` is another thing: SIM commands.)
+ */
+export interface SimConnection {
   transport: ApduTransport;
   imsiSource?: ImsiSource;
   /** For -debug and messages: "PC/SC reader Virtual PCD 00 00", "modem on /dev/ttyUSB2". */
