@@ -71,7 +71,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     approvals.preApprove(canonical);
   }
   // The lab (its servers, s3rver, jose, x509) is loaded only in demo mode: the live bridge never imports it.
-  const ownLab = options.lab === true ? await (await import('@krypton-web/krypton-lab')).startLab() : undefined;
+  // In the background: the page answers while s3rver starts and is seeded (its first request waits).
+  const ownLab = options.lab === true ? await (await import('@krypton-web/krypton-lab')).startLab({ background: true }) : undefined;
   const lab = ownLab ?? (typeof options.lab === 'object' ? options.lab : undefined);
 
   const backends: ReaderBackend[] = [];

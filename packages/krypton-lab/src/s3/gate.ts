@@ -35,8 +35,8 @@ export interface SharedFaults {
 
 /** How to build a gate. */
 export interface GateOptions {
-  /** s3rver's address. */
-  upstream: { host: string; port: number };
+  /** s3rver's address, or its promise while s3rver starts: requests wait for it (and fail with 503 if it never comes). */
+  upstream: { host: string; port: number } | Promise<{ host: string; port: number }>;
   credentials: CredentialStore;
   /** Region the credential scope must name (S3 answers a wrong one with AuthorizationHeaderMalformed); `undefined` accepts any. */
   region: string | undefined;
@@ -85,6 +85,7 @@ export function createGateApp(
   faults: GateFaults,
   upstream: Upstream,
   stats: GateStats,
+  upstreamReady: Promise<void> = Promise.resolve(),
 ): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.all('*', async (c) => {
@@ -105,6 +106,9 @@ export function createGateApp(
     try {
       if (shared !== undefined && req.method !== 'OPTIONS' && shared.shouldFail('s3')) throw injectedFault(shared.errorStatus);
       rejectDotSegments(req.rawPath);
+      await upstreamReady.catch(() => {
+        throw new S3Error('ServiceUnavailable', 'The lab could not start its S3 backend. Restart the lab.');
+      });
       const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats);
       return toResponse(upstreamResponse, ids, now);
     } catch (err) {
@@ -120,8 +124,14 @@ export function createGateApp(
 export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   const faults: GateFaults = { latencyMs: 0, clockOffsetMs: 0 };
   const stats: GateStats = { requests: 0, rejected: 0, upstreamBodyBytes: 0 };
-  const upstream: Upstream = { ...options.upstream, agent: new http.Agent({ keepAlive: true }) };
-  const app = createGateApp(options, faults, upstream, stats);
+  const upstream: Upstream = { host: '', port: 0, agent: new http.Agent({ keepAlive: true }) };
+  const upstreamReady = Promise.resolve(options.upstream).then((u) => {
+    upstream.host = u.host;
+    upstream.port = u.port;
+  });
+  // Awaited by every request; this keeps a failed start from being reported as unhandled first.
+  upstreamReady.catch(() => undefined);
+  const app = createGateApp(options, faults, upstream, stats, upstreamReady);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));

@@ -55,6 +55,11 @@ export interface StartLabS3Options {
   faults?: SharedFaults;
   /** Gate port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /**
+   * Answer at once and start s3rver and the seed behind the gate: requests wait until they are up,
+   * `ready` says when, and `objects` is filled then. Default false: started and seeded before returning.
+   */
+  background?: boolean;
 }
 
 /** Alias kept for callers that name the options this way. */
@@ -70,8 +75,10 @@ export interface LabS3 {
   readonly buckets: readonly string[];
   /** Region signatures are checked against, or undefined if any is accepted. */
   readonly region: string | undefined;
-  /** What was seeded into the demo bucket, with sizes and digests. */
+  /** What was seeded into the demo bucket, with sizes and digests (filled once `ready` resolves). */
   readonly objects: readonly SeededObject[];
+  /** Resolves once s3rver is up and seeded (at once unless started with `background`). */
+  readonly ready: Promise<void>;
   /** s3rver's own URL: unauthenticated, for fixture set-up only — never hand it to the product. */
   readonly backendUrl: string;
   /** Delays every gate request by `ms` (0 to stop). */
@@ -95,12 +102,8 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
 
   let s3rver: RunningS3rver | undefined;
   let gate: S3Gate | undefined;
-  const shutdown = async (): Promise<void> => {
-    await gate?.close();
-    await s3rver?.close();
-    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
-  };
-  try {
+  const objects: SeededObject[] = [];
+  const backend = (async () => {
     s3rver = await startS3rver({
       directory,
       buckets: buckets.map((b) => ({
@@ -108,9 +111,22 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
         configs: b.cors !== undefined && b.cors.length > 0 ? [corsConfigurationXml(b.cors)] : [],
       })),
     });
-    const objects = options.seed === false ? [] : await seedBucket(s3rver.url, demo.name, options.seed ?? {});
+    if (options.seed !== false) objects.push(...(await seedBucket(s3rver.url, demo.name, options.seed ?? {})));
+    return s3rver;
+  })();
+  const ready = backend.then(() => undefined);
+  // Awaited by the gate's requests, by close() and (unless in the background) below.
+  ready.catch(() => undefined);
+  const shutdown = async (): Promise<void> => {
+    await gate?.close();
+    await ready.catch(() => undefined);
+    await s3rver?.close();
+    if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+  };
+  try {
+    if (!options.background) await backend;
     gate = await startS3Gate({
-      upstream: { host: s3rver.host, port: s3rver.port },
+      upstream: backend.then((s) => ({ host: s.host, port: s.port })),
       credentials: options.credentials,
       region,
       clock: options.clock,
@@ -125,7 +141,11 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       buckets: buckets.map((b) => b.name),
       region,
       objects,
-      backendUrl: s3rver.url,
+      ready,
+      get backendUrl() {
+        if (!s3rver) throw new Error('s3rver is still starting: await ready first');
+        return s3rver.url;
+      },
       setLatency: (ms) => {
         running.faults.latencyMs = Math.max(0, ms);
       },

@@ -31,7 +31,13 @@ export interface LabOptions {
   /** Lifetime of agreed master keys, milliseconds. */
   keyTtlMs?: number;
   /** Options passed to the S3 server (buckets, CORS origins, seed). */
-  s3?: Omit<LabS3Options, 'credentials' | 'clock' | 'faults'>;
+  s3?: Omit<LabS3Options, 'credentials' | 'clock' | 'faults' | 'background'>;
+  /**
+   * Answer at once: every service listens before returning, while the S3 backend (s3rver and its
+   * seed) starts behind its gate, whose requests wait for it; `ready` says when all is up. For a
+   * person waiting on `pnpm start`. Default false: everything is up when startLab resolves.
+   */
+  background?: boolean;
 }
 
 /** The URLs a client uses, exactly as `pnpm lab serve` prints them. */
@@ -66,6 +72,8 @@ export interface Lab {
   s3: LabS3;
   /** Which SIM the cellular endpoint sees (null: this machine is not on SORACOM Air). */
   cellularImsi: string | null;
+  /** Resolves once every service is up (at once unless started with `background`). */
+  ready: Promise<void>;
   /** Stops every server and removes temporary data. */
   close(): Promise<void>;
 }
@@ -113,7 +121,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const cognitoServer = await listenOnLoopback(cognito, portFor(1));
     opened.push(cognitoServer);
 
-    s3 = await startLabS3({ ...options.s3, credentials, clock, faults, port: portFor(2) });
+    s3 = await startLabS3({ ...options.s3, credentials, clock, faults, port: portFor(2), background: options.background ?? false });
 
     const cellular = new Hono();
     cellular.use('/v1/provisioning/*', withFaults('cellular'));
@@ -143,6 +151,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       credentials,
       s3: s3Handle,
       cellularImsi: options.cellularImsi === undefined ? (profiles.sims[0]?.imsi ?? null) : options.cellularImsi,
+      ready: s3Handle.ready,
       close: async () => {
         await Promise.all([...opened.map((l) => l.close()), s3Handle.close()]);
       },

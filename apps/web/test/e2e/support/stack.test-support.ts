@@ -20,6 +20,8 @@ export async function startStack(options: { pcsc?: boolean; lab?: Lab } = {}): P
     pcsc: options.pcsc ?? false,
     log: new Logger(() => undefined),
   });
+  // Tests read the seeded objects: the lab the bridge starts brings its S3 backend up in the background.
+  await bridge.lab!.ready;
   return {
     url: bridge.url,
     lab: bridge.lab!,
