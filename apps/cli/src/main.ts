@@ -26,6 +26,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   });
   process.exitCode = code;
   // Native handles (pcsclite's context, a modem port a probe left behind) must not keep a finished
-  // run alive; stdout and stderr are flushed by then (pipes and files are synchronous on POSIX).
-  setTimeout(() => process.exit(code), 200).unref();
+  // run alive; stdout and stderr are flushed by then (pipes and files are synchronous on POSIX), and
+  // the run closed its link before returning, so only a short grace is given (a person waits on it).
+  setTimeout(() => process.exit(code), 20).unref();
 }

@@ -34,7 +34,7 @@ export const webApp: Suite = {
 
     // `pnpm start` (already built) until the page answers.
     const startTimes: number[] = [];
-    for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+    for (let i = 0; i < (ctx.quick ? 3 : 5); i++) {
       const port = 18_900 + i;
       const t0 = performance.now();
       const child = spawn('pnpm', ['start', '--port', String(port)], { cwd: ROOT, stdio: 'ignore', detached: true });
@@ -55,7 +55,13 @@ export const webApp: Suite = {
         await exited;
       }
     }
-    ctx.report({ metric: 'start_to_answering', value: round(median(startTimes), 0), unit: 'ms', command: 'pnpm start (already built)' });
+    ctx.report({
+      metric: 'start_to_answering',
+      value: round(median(startTimes), 0),
+      unit: 'ms',
+      command: 'pnpm start (already built)',
+      aim: '< 1000 ms',
+    });
 
     // Page load to interactive: the link choice and the Connect button ready, in Chromium.
     const bridge = await startBridge({ port: 0, lab: true, pcsc: false, webRoot: dist, log: new Logger(() => undefined) });
