@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS } from '@krypton-web/web-driver';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageRoot = resolve(here, '../..');
@@ -110,22 +111,9 @@ describe('the modem emulator, the fake Web Serial and the fake WebUSB bundle int
   }, 60_000);
 });
 
-/** Headless Chromium with the flags krypton-protocol.md §10 gives; returns the DOM once the page's timers settle. */
+/** Headless Chromium with this machine's flags (web-driver's, as krypton-protocol.md §10 gives them); returns the DOM once the page's timers settle. */
 async function runChromium(chromium: string, page: string, profile: string): Promise<string> {
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    '--virtual-time-budget=20000',
-    '--dump-dom',
-    `file://${page}`,
-  ];
+  const args = [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--virtual-time-budget=20000', '--dump-dom', `file://${page}`];
   // Detached: on a timeout the whole browser (its zygote and helpers) goes with one group kill.
   const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
   let dom = '';
