@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startBridge, Logger } from '@krypton-web/bridge-server';
 import { ensureWebAppBuilt as ensureBuilt } from '@krypton-web/build/web-app';
-import { ROOT } from '@krypton-web/build/workspace';
 import { launchBrowser } from '@krypton-web/web-driver';
 import { median, round, type Suite } from '../metric.ts';
 
@@ -22,7 +19,7 @@ const gz = (dist: string, files: string[]) =>
   files.reduce((n, f) => n + gzipSync(readFileSync(join(dist, f.replace(/^\//, '')))).length, 0);
 const raw = (dist: string, files: string[]) => files.reduce((n, f) => n + readFileSync(join(dist, f.replace(/^\//, ''))).length, 0);
 
-/** 6. The web app's size and start: initial JS/CSS, `pnpm start` to answering, page load to interactive. */
+/** 6. The web app's size and start: initial JS/CSS, page load to interactive (`pnpm start` itself: the command start-up suite). */
 export const webApp: Suite = {
   name: 'Web app size and start',
   quick: true,
@@ -31,37 +28,6 @@ export const webApp: Suite = {
     const { js, css } = initialAssets(dist);
     ctx.report({ metric: 'initial_js_gzip', value: gz(dist, js), unit: 'bytes', files: js.length, minified_bytes: raw(dist, js) });
     ctx.report({ metric: 'initial_css_gzip', value: gz(dist, css), unit: 'bytes', files: css.length });
-
-    // `pnpm start` (already built) until the page answers.
-    const startTimes: number[] = [];
-    for (let i = 0; i < (ctx.quick ? 3 : 5); i++) {
-      const port = 18_900 + i;
-      const t0 = performance.now();
-      const child = spawn('pnpm', ['start', '--port', String(port)], { cwd: ROOT, stdio: 'ignore', detached: true });
-      try {
-        for (;;) {
-          const ok = await fetch(`http://127.0.0.1:${port}/`).then(
-            (r) => r.ok,
-            () => false,
-          );
-          if (ok) break;
-          if (performance.now() - t0 > 60_000) throw new Error('pnpm start did not answer within 60 s');
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        startTimes.push(performance.now() - t0);
-      } finally {
-        const exited = once(child, 'exit');
-        process.kill(-child.pid!, 'SIGTERM');
-        await exited;
-      }
-    }
-    ctx.report({
-      metric: 'start_to_answering',
-      value: round(median(startTimes), 0),
-      unit: 'ms',
-      command: 'pnpm start (already built)',
-      aim: '< 1000 ms',
-    });
 
     // Page load to interactive: the link choice and the Connect button ready, in Chromium.
     const bridge = await startBridge({ port: 0, lab: true, pcsc: false, webRoot: dist, log: new Logger(() => undefined) });
