@@ -2,12 +2,11 @@
  * The workspace as the architecture tests read it: every package's manifest, every source file,
  * and every import in it (static, dynamic and re-exports, type-only ones included).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, workspacePackages } from '@krypton-web/build/workspace';
 
-/** The repository root. */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT };
 
 /** One workspace package. */
 export interface Pkg {
@@ -26,20 +25,9 @@ export interface Pkg {
   };
 }
 
-/** Every workspace package (the folders pnpm-workspace.yaml lists). */
+/** Every workspace package (the folders pnpm-workspace.yaml lists), as the workspace's build reads them. */
 export function packages(): Pkg[] {
-  const globs = readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8')
-    .split('\n')
-    .flatMap((l) => /^\s*-\s*([\w-]+)\/\*\s*$/.exec(l)?.[1] ?? []);
-  return globs.flatMap((group) =>
-    readdirSync(join(ROOT, group), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && existsSync(join(ROOT, group, e.name, 'package.json')))
-      .map((e) => {
-        const dir = `${group}/${e.name}`;
-        const json = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as Pkg['json'];
-        return { name: json.name, dir, json };
-      }),
-  );
+  return workspacePackages().map((p) => ({ name: p.name, dir: relative(ROOT, p.dir).split(sep).join('/'), json: p.json as Pkg['json'] }));
 }
 
 /** A source file and the module specifiers it imports. */

@@ -4,7 +4,7 @@
  * the bundle's `main(argv)`. Kept tiny and dependency-free: it is on the start-up path of every
  * command, and esbuild is loaded only when a rebuild is needed.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isFresh, bundlePaths } from './freshness.mjs';
@@ -37,24 +37,24 @@ export async function launch(binUrl, name) {
   if (typeof code === 'number') process.exitCode = code;
 }
 
-/** @param {string} dir */
+/**
+ * The nearest folder at or above `dir` with a package.json.
+ * @param {string} dir
+ */
 function findPackageDir(dir) {
   for (let d = dir; ; d = dirname(d)) {
-    try {
-      readFileSync(join(d, 'package.json'));
-      return d;
-    } catch {
-      if (dirname(d) === d) throw new Error(`launch: no package.json above ${dir}`);
-    }
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) throw new Error(`launch: no package.json above ${dir}`);
   }
 }
 
 /**
+ * The entry module the package.json's `bundles` field names for command `name`.
  * @param {string} packageDir
  * @param {string} name
  * @returns {string}
  */
-export function entryOf(packageDir, name) {
+function entryOf(packageDir, name) {
   /** @type {{ bundles?: Record<string, string> }} */
   const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   const entry = pkg.bundles?.[name];

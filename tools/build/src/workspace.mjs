@@ -7,8 +7,15 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (this file is tools/build/src/workspace.mjs). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Folders that hold workspace packages, as pnpm-workspace.yaml lists them. */
-const GROUPS = ['packages', 'apps', 'tools'];
+/**
+ * The folders pnpm-workspace.yaml lists as `- <folder>/*`: where the workspace's packages are.
+ * @returns {string[]}
+ */
+function packageGroups() {
+  return readFileSync(join(ROOT, 'pnpm-workspace.yaml'), 'utf8')
+    .split('\n')
+    .flatMap((line) => /^\s*-\s*([\w-]+)\/\*\s*$/.exec(line)?.[1] ?? []);
+}
 
 /**
  * @typedef {{ dir: string; name: string; bundles: Record<string, string>; json: Record<string, unknown> }} WorkspacePackage
@@ -21,7 +28,7 @@ const GROUPS = ['packages', 'apps', 'tools'];
 export function workspacePackages() {
   /** @type {WorkspacePackage[]} */
   const out = [];
-  for (const group of GROUPS) {
+  for (const group of packageGroups()) {
     const groupDir = join(ROOT, group);
     if (!existsSync(groupDir)) continue;
     for (const entry of readdirSync(groupDir, { withFileTypes: true })) {
