@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { runCli } from '../src/run.ts';
-import { tempXdg } from './support/processes.test-support.ts';
+import { expectedApplicationKey, tempXdg } from './support/processes.test-support.ts';
 
 // In-process: the lab's own key table tells which CK the CLI agreed, so the cache file can be
 // searched for it, and the inventory key checked against it.
@@ -120,13 +119,7 @@ describe("answers printed as SORACOM's CLI prints them", () => {
     const answer = JSON.parse(r.seen.at(-1)!.responseBody) as { nonce: string; timestamp: string; pskId: string; serverUri: string };
     expect(answer.nonce).toBeDefined();
     const ck = ckOf(r.seen);
-    const expected = createHash('sha256')
-      .update(Buffer.from(answer.nonce, 'base64'))
-      .update(answer.timestamp)
-      .update(ck)
-      .digest()
-      .subarray(0, 16)
-      .toString('base64');
+    const expected = expectedApplicationKey(answer.nonce, answer.timestamp, ck);
     // Go's json.Marshal: keys sorted, <, > and & escaped.
     const serverUri = answer.serverUri.replaceAll('&', '\\u0026').replaceAll('<', '\\u003c').replaceAll('>', '\\u003e');
     expect(r.stdout).toBe(`{"applicationKey":"${expected}","pskId":"${answer.pskId}","serverUri":"${serverUri}"}\n`);

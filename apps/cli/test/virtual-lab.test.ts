@@ -1,10 +1,10 @@
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoProfileSet } from '@krypton-web/krypton-lab/browser';
-import { runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
+import { expectedApplicationKey, runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
 
 // krypton-cli as scripts run it, against `pnpm lab serve` in another process, with the lab's virtual SIM.
 let lab: LabProcess;
@@ -240,13 +240,7 @@ describe('-interface virtual against pnpm lab serve', () => {
         Buffer.from((JSON.parse(challenge!.answer) as { rand: string }).rand, 'base64'),
       );
       const answer = JSON.parse(inventory.answer) as { nonce: string; timestamp: string; pskId: string; serverUri: string };
-      const applicationKey = createHash('sha256')
-        .update(Buffer.from(answer.nonce, 'base64'))
-        .update(answer.timestamp)
-        .update(ck)
-        .digest()
-        .subarray(0, 16)
-        .toString('base64');
+      const applicationKey = expectedApplicationKey(answer.nonce, answer.timestamp, ck);
       // SORACOM's CLI prints its own document: keys sorted, the derived key, nothing else.
       expect(printed).toBe(
         JSON.stringify({

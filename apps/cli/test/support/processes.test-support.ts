@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,4 +126,19 @@ export function tempXdg(): { env: NodeJS.ProcessEnv; cacheFile: string; keyFile:
     keyFile: join(root, 'config', 'krypton-web', 'cache.key'),
     dispose: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The inventory application key SORACOM's clients derive when the answer carries none, computed
+ * here with node:crypto apart from the product's code: the first 16 bytes of
+ * SHA-256(nonce bytes ‖ timestamp string ‖ CK), base64.
+ */
+export function expectedApplicationKey(nonceBase64: string, timestamp: string, ck: Uint8Array): string {
+  return createHash('sha256')
+    .update(Buffer.from(nonceBase64, 'base64'))
+    .update(timestamp)
+    .update(ck)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64');
 }
