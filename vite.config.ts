@@ -10,6 +10,7 @@ export default defineConfig({
     projects: [
       project('krypton-core', 'packages/krypton-core'),
       project('sim-transport', 'packages/sim-transport'),
+      project('sim-check', 'packages/sim-check'),
       project('krypton-lab', 'packages/krypton-lab'),
       project('integration', 'packages/integration'),
       project('cli', 'apps/cli'),

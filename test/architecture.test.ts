@@ -16,6 +16,7 @@ const LAYER: Record<string, number> = {
   '@krypton-web/krypton-core': 0, // the protocol, WebCrypto + fetch only, owns the APDU transport contract
   '@krypton-web/build': 0, // the workspace's own build (bundles, the web app's build)
   '@krypton-web/sim-transport': 1, // links to the SIM, on core's contract
+  '@krypton-web/sim-check': 1, // one SIM's check and the batch report, for the web app and the CLI
   '@krypton-web/web-driver': 1, // a real browser driving the built web app
   '@krypton-web/krypton-lab': 2, // stand-ins for hardware and clouds
   '@krypton-web/integration': 3, // tests of the packages against each other and the lab

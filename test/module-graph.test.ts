@@ -50,6 +50,12 @@ describe('module graphs', () => {
     expect(all.filter((p) => NATIVE.test(p) || NODE_BUILTIN.test(p))).toEqual([]);
   });
 
+  it('sim-check, bundled for a browser, imports nothing of Node and no native module', async () => {
+    const meta = await graph('packages/sim-check', 'src/index.ts', 'browser');
+    const all = Object.values(meta.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path));
+    expect(all.filter((p) => NATIVE.test(p) || NODE_BUILTIN.test(p))).toEqual([]);
+  });
+
   it("sim-transport's Node entry loads pcsclite and serialport only when a PC/SC or serial link opens", async () => {
     const start = loadedAtStart(await graph('packages/sim-transport', 'src/node.ts'));
     expect([...start.externals].filter((p) => NATIVE.test(p))).toEqual([]);
