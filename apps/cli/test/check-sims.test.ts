@@ -248,6 +248,85 @@ describe('check-sims through pcscd, two readers at once', () => {
     expect(results.map((row) => row.iccid)).toEqual(['8981100000000000040', '8981100000000000016']);
   });
 
+  it('a checklist with an S3 probe and a tag comparison: PASS with the right tag, FAIL TAG_MISMATCH with the wrong one', async () => {
+    await Promise.all([insert('demo', 0), insert('demo-even', 1)]);
+    const checklist = file('checklist.json');
+    writeFileSync(
+      checklist,
+      JSON.stringify({
+        credentials: 'openid',
+        s3: { mode: 'list', prefix: 'firmware/' },
+        metadata: { tag: { name: 'name', expected: 'demo-sim' } },
+      }),
+    );
+    const out = file('checklist.jsonl');
+    const r = await runCheckSimsBin(['--checklist', checklist, '--out', out, ...endpoints()], { env: noPin });
+    expect(r.code, r.stderr).toBe(1);
+    const rows = jsonlRows(readFileSync(out, 'utf8'));
+    const demo = rows.find((row) => row.iccid === '8981100000000000016')!;
+    expect(demo.verdict).toBe('PASS');
+    expect(demo.steps.map((st) => [st.step, st.status])).toEqual([
+      ['sim', 'pass'],
+      ['key', 'pass'],
+      ['credentials', 'pass'],
+      ['s3', 'pass'],
+      ['metadata', 'pass'],
+    ]);
+    expect(demo.steps.find((st) => st.step === 's3')!.note).toMatch(/^s3:\/\/krypton-demo\/firmware\/: firmware\//);
+    expect(demo.groupId).toBe('lab-group');
+    const even = rows.find((row) => row.iccid === '8981100000000000040')!;
+    expect([even.verdict, even.failedStep, even.problem?.code]).toEqual(['FAIL', 'metadata', 'TAG_MISMATCH']);
+    expect(resultLines(r.stdout).find((l) => l.includes('8981100000000000040'))).toMatch(
+      /FAIL .* metadata {2}TAG_MISMATCH {2}Tag "name" is "demo-even", expected "demo-sim" — /,
+    );
+  });
+
+  it('without --watch, Ctrl-C stops the checks in flight (not recorded), still writes the CSV of what finished, and exits 130; SIGTERM 143', async () => {
+    await insert('demo', 0);
+    lab.faults.update({ latencyMs: 3000 });
+    const out = file('stopped.jsonl');
+    const csv = file('stopped.csv');
+    for (const [signal, status] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      const run = startCheckSims(['--out', out, '--csv', csv, '--upload', `s3://${lab.bucket}/reports/stopped`, ...endpoints()], {
+        env: noPin,
+      });
+      await run.waitFor('stderr', /checking…/);
+      await new Promise((r) => setTimeout(r, 300));
+      const sentAt = performance.now();
+      run.child().kill(signal);
+      const r = await run.result;
+      const ms = performance.now() - sentAt;
+      expect(r.code, r.stderr).toBe(status);
+      expect(ms).toBeLessThan(3000);
+      expect(r.stderr).toMatch(/check stopped: not recorded/);
+      expect(r.stderr).toMatch(/the report was not uploaded: the batch did not end normally/);
+      expect(resultLines(r.stdout)).toEqual([]);
+      expect(readFileSync(out, 'utf8')).toBe('');
+      expect(readFileSync(csv, 'utf8').slice(1).split('\r\n').filter(Boolean)).toHaveLength(1);
+      console.log(`${signal}: check-sims ended ${Math.round(ms)} ms after the signal`);
+    }
+  });
+
+  it('checks in two readers in parallel at 150 ms per lab request: SIMs per minute with one and with two lanes (printed)', async () => {
+    lab.faults.update({ latencyMs: 150 });
+    await insert('demo', 0);
+    const one = jsonlRows(await logOf(['--reader', reader(0), '--recheck']));
+    await insert('demo-even', 1);
+    const two = jsonlRows(await logOf(['--recheck']));
+    expect(one).toHaveLength(1);
+    expect(two).toHaveLength(2);
+    const rate = (rows: typeof one) =>
+      (rows.length * 60_000) / (Math.max(...rows.map((r) => r.finishedAt)) - Math.min(...rows.map((r) => r.startedAt)));
+    console.log(
+      `at 150 ms per request: one lane ${rate(one).toFixed(1)} SIMs/min (check ${one[0]!.durationMs} ms), two lanes ${rate(two).toFixed(1)} SIMs/min (checks ${two.map((r) => r.durationMs).join(' and ')} ms)`,
+    );
+    // Parallel, not one after the other: two lanes check clearly more SIMs per minute than one.
+    expect(rate(two)).toBeGreaterThan(1.4 * rate(one));
+  });
+
   it('without --watch and no card, waits briefly with a clear message, then fails', async () => {
     const r = await runCheckSimsBin(['--wait', '1', ...endpoints()], { env: noPin });
     expect(r.code).toBe(1);
@@ -256,6 +335,14 @@ describe('check-sims through pcscd, two readers at once', () => {
     expect(existsSync(file('none'))).toBe(false);
   });
 });
+
+/** Runs check-sims (no PIN) with a fresh log and returns the log's text. */
+async function logOf(args: string[]): Promise<string> {
+  const out = file(`run-${Math.random().toString(36).slice(2)}.jsonl`);
+  const r = await runCheckSimsBin(['--out', out, ...args, ...endpoints()], { env: noPin });
+  if (r.code !== 0) throw new Error(`check-sims exited ${r.code}: ${r.stdout}${r.stderr}`);
+  return readFileSync(out, 'utf8');
+}
 
 function clock(epochMs: number): string {
   const d = new Date(epochMs);
