@@ -109,6 +109,27 @@ describe('card stack against a scripted vpcd', () => {
     }
   });
 
+  it('stops a timeline at once even while vpcd has not powered its card, leaving no card in', async () => {
+    const peer = await startVpcdPeer();
+    const stack = openCardStack({ vpcd: [{ host: '127.0.0.1', port: peer.port }], insertTimeoutMs: 60_000 });
+    const events = record(stack);
+    const stop = new AbortController();
+    try {
+      const run = stack.runTimeline({ sims: ['demo'], everyMs: 100, signal: stop.signal });
+      const card = await peer.nextCard();
+      const stopped = Date.now();
+      stop.abort();
+      await run;
+      expect(Date.now() - stopped).toBeLessThan(1000);
+      await card.closed;
+      expect(stack.cardIn(0)).toBeUndefined();
+      expect(events).toEqual([]);
+    } finally {
+      await stack.close();
+      await peer.close();
+    }
+  });
+
   it('traces each exchange with its reader, secrets masked', async () => {
     const peer = await startVpcdPeer({ autoPower: true });
     const lines: [number, string][] = [];
