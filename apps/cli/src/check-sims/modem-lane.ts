@@ -43,12 +43,13 @@ export async function runModemLane(
   const check = () => {
     if (running || options.abort.aborted) return;
     const simGone = new AbortController();
-    // A Usim of its own per check: a SIM put back starts with nothing selected.
+    // A Usim of its own per check: a SIM put back starts with nothing selected. The modem stays
+    // open for the next SIM (the lane closes it when it ends), so the check's close does nothing.
     const connection = {
       transport: link.transport,
       imsiSource: link.modem.transport,
       description: link.description,
-      close: () => link.close(),
+      close: async () => undefined,
     };
     const done = host.check(lane, connection, simGone.signal).finally(() => (running = undefined));
     running = { simGone, done };

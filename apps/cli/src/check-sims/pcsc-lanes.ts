@@ -1,11 +1,13 @@
 import { CliError, errorLine } from '../errors.ts';
 import { closeWithin, withDeadline } from '../links/sim-connection.ts';
-import { PcscService, PcscTransport, type PcscReaderInfo } from '../links/sim-transport-pcsc.ts';
+import { PcscError, PcscService, PcscTransport, type PcscReaderInfo } from '../links/sim-transport-pcsc.ts';
 import { aborted, type LaneHost } from './lanes.ts';
 import type { LaneSelection } from './options.ts';
 
 /** How long one APDU may take on a reader (an AUTHENTICATE takes well under a second). */
 const PCSC_TIMEOUT_MS = 5000;
+/** How long a card another program holds is waited for before its check gives up. */
+const SHARING_WAIT_MS = 3000;
 
 interface Lane {
   /** The check running on the card in this reader. */
@@ -174,14 +176,12 @@ export class PcscLanes {
   }
 
   async #checkCard(reader: string, cardGone: AbortSignal): Promise<void> {
-    let transport: PcscTransport;
-    try {
-      transport = await PcscTransport.open(reader, { service: this.service, timeoutMs: PCSC_TIMEOUT_MS });
-    } catch (e) {
+    const transport = await this.#open(reader, cardGone).catch((e: unknown) => {
       // Pulled out before we connected: nothing to check, nothing to record.
       if (!cardGone.aborted) this.host.notice(reader, `the card could not be opened: ${errorLine(e)}`);
-      return;
-    }
+      return undefined;
+    });
+    if (!transport) return;
     try {
       await this.host.check(
         reader,
@@ -190,6 +190,29 @@ export class PcscLanes {
       );
     } finally {
       await closeWithin(() => transport.close());
+    }
+  }
+
+  /**
+   * Opens the card exclusively. Other programs often take a freshly inserted card for a moment (a
+   * smart-card daemon reading it, another PC/SC client): a sharing violation is retried for a few
+   * seconds before it counts.
+   */
+  async #open(reader: string, cardGone: AbortSignal): Promise<PcscTransport> {
+    const deadline = Date.now() + SHARING_WAIT_MS;
+    for (;;) {
+      try {
+        return await PcscTransport.open(reader, { service: this.service, timeoutMs: PCSC_TIMEOUT_MS });
+      } catch (e) {
+        if (
+          !(e instanceof PcscError && e.problem === 'sharing-violation') ||
+          Date.now() > deadline ||
+          cardGone.aborted ||
+          this.abort.aborted
+        )
+          throw e;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import type { FetchLike } from '@krypton-web/krypton-core';
 import { ChecklistError, DEFAULT_CHECKLIST, parseChecklist, toCsv, toReportJson, type Checklist } from '@krypton-web/sim-check';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, errorLine } from '../errors.ts';
 import { FlagError } from '../flags/go-flags.ts';
+import { closeWithin } from '../links/sim-connection.ts';
 import { Batch } from './batch.ts';
 import { checkSim, type BatchSettings } from './check-one.ts';
 import type { LaneHost } from './lanes.ts';
@@ -121,9 +122,14 @@ async function runBatch(options: CheckSimsOptions, checklist: Checklist, io: Che
       try {
         batch.laneNotice(lane, 'checking…');
         const outcome = await checkSim(connection, lane, settings, AbortSignal.any([cardSignal, abortAll.signal]));
+        // The card is let go (reset) before its line is printed: a person pulls it at the sight of the
+        // line, and a reset racing the removal leaves some readers unable to power the next card.
+        await closeWithin(() => connection.close());
         // Stopped by Ctrl-C, not by the card: the row would claim the SIM left the reader.
         if (abortAll.signal.aborted && !cardSignal.aborted) return batch.laneNotice(lane, 'check stopped: not recorded');
         if (outcome.kind === 'already-checked') return batch.alreadyChecked(lane, outcome.previous);
+        // Out before even its ICCID was read: no SIM to put a row against (and none is shown).
+        if (outcome.result.interrupted && !outcome.result.iccid) return batch.laneNotice(lane, 'card out before it could be read');
         await batch.record(outcome.result, outcome.credentials);
       } catch (e) {
         // The log cannot be written (disk full, file gone): stop, rather than check SIMs whose rows would be lost.
