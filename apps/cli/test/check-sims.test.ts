@@ -4,14 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connectCardToVpcd, demoProfileSet, findSim, startLab, VirtualUsim, type Lab, type VpcdConnection } from '@krypton-web/krypton-lab';
+import {
+  connectCardToVpcd,
+  DEMO_BOX_SIMS,
+  demoProfileSet,
+  findSim,
+  openCardStack,
+  startLab,
+  VirtualUsim,
+  type Lab,
+  type VpcdConnection,
+} from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { PcscService } from '@krypton-web/sim-transport/node';
 import { jsonlRows, killLeftoverCheckSims, resultLines, runCheckSimsBin, startCheckSims } from './support/check-sims.test-support.ts';
 
-// check-sims as a person runs it: a process, against a real pcscd with vpcd's two readers ("Virtual
-// PCD 00 00" and "00 01"), the lab's virtual USIMs put in them from this process, and the lab's
-// Krypton, Cognito and S3 emulators.
+// check-sims as a person runs it: a process, against a real pcscd with three vpcd readers ("Virtual
+// PCD 00 00", "00 01", "Virtual PCD 2 00 00"), the lab's virtual USIMs put in them from this process,
+// and the lab's Krypton, Cognito and S3 emulators.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 180_000 });
 // This test's own S3 client (reading the upload back) would warn that later SDK releases need Node 22.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -26,7 +36,7 @@ const cards: VpcdConnection[] = [];
 beforeAll(async () => {
   // libpcsclite (in the check-sims processes) dials the default socket: the one this pcscd serves.
   delete process.env.PCSCLITE_CSOCK_NAME;
-  [pcscd, lab] = await Promise.all([startPcscd(), startLab()]);
+  [pcscd, lab] = await Promise.all([startPcscd({ readers: 3 }), startLab()]);
   service = await PcscService.open();
 });
 afterAll(async () => {
@@ -48,7 +58,7 @@ const reader = (i: number) => pcscd.readerNames[i]!;
 /** Puts a lab SIM in reader `i` and waits until pcscd shows it. */
 async function insert(sim: string, i: number): Promise<VpcdConnection> {
   const card = await VirtualUsim.create(findSim(demoProfileSet(), sim));
-  const c = connectCardToVpcd({ host: '127.0.0.1', port: pcscd.vpcdPort + i, card, backoff: { initialMs: 50, maxMs: 500 } });
+  const c = connectCardToVpcd({ host: '127.0.0.1', port: pcscd.vpcdPorts[i]!, card, backoff: { initialMs: 50, maxMs: 500 } });
   cards.push(c);
   await c.whenConnected();
   await service.waitForCard({ reader: reader(i), timeoutMs: 10_000 });
@@ -57,7 +67,7 @@ async function insert(sim: string, i: number): Promise<VpcdConnection> {
 
 /** Pulls a card out for good and waits until pcscd shows its reader empty. */
 async function pull(c: VpcdConnection): Promise<void> {
-  const i = c.port - pcscd.vpcdPort;
+  const i = pcscd.vpcdPorts.indexOf(c.port);
   await c.close();
   await readerShows(i, 'empty');
 }
@@ -83,7 +93,7 @@ const endpoints = () => [
 const noPin = { KRYPTON_SIM_PIN: '' };
 const file = (name: string) => join(dir, name);
 
-describe('check-sims through pcscd, two readers at once', () => {
+describe('check-sims through pcscd, several readers at once', () => {
   it('checks demo and demo-foreign in parallel: one PASS, one FAIL MAC_FAILURE, exit 1, a JSONL row each, a CSV with BOM; a rerun checks neither again', async () => {
     await Promise.all([insert('demo', 0), insert('demo-foreign', 1)]);
     const out = file('batch.jsonl');
@@ -94,7 +104,7 @@ describe('check-sims through pcscd, two readers at once', () => {
     expect(lines, r.stdout).toHaveLength(2);
     const pass = lines.find((l) => l.includes('8981100000000000016'))!;
     const fail = lines.find((l) => l.includes('8981100000000000057'))!;
-    expect(pass).toMatch(/^\d\d:\d\d:\d\d {2}Virtual PCD 00 0[01] {2}8981100000000000016 +001010000000001 {2}PASS {2}\d+\.\d s$/);
+    expect(pass).toMatch(/^\d\d:\d\d:\d\d {2}Virtual PCD 00 0[01] +8981100000000000016 +001010000000001 {2}PASS {2}\d+\.\d s$/);
     expect(fail).toMatch(/ {2}FAIL {2}\d+\.\d s {2}key {2}MAC_FAILURE {2}.+ — .+/);
     expect(pass.includes(reader(0)) && fail.includes(reader(1))).toBe(true);
     expect(r.stdout).toMatch(/summary: 2 SIMs: 1 PASS, 0 WARN, 1 FAIL/);
@@ -137,6 +147,65 @@ describe('check-sims through pcscd, two readers at once', () => {
     expect(jsonlRows(readFileSync(out, 'utf8'))).toHaveLength(2);
   });
 
+  it('--watch with three readers: the twelve SIMs of the demo box dealt by a card stack, one pulled mid-check and put back; the CSV has exactly their twelve rows', async () => {
+    const stack = openCardStack({ vpcd: pcscd.vpcdPorts.map((port) => ({ host: '127.0.0.1', port })), readerNames: pcscd.readerNames });
+    const iccid = (sim: string) => findSim(demoProfileSet(), sim).iccid;
+    const out = file('box.jsonl');
+    const csv = file('box.csv');
+    const run = startCheckSims(['--watch', '--out', out, '--csv', csv, ...endpoints()], { env: { KRYPTON_SIM_PIN: '1234' } });
+    try {
+      await run.waitFor('stderr', /watching \d readers/);
+      // One card is pulled while its key agreement waits on a slow Keys API.
+      lab.faults.update({ latencyMs: 1500 });
+      await stack.insert(2, 'demo-box-04');
+      await run.waitFor('stderr', new RegExp(`${escape(reader(2))} {2}checking…`));
+      await new Promise((r) => setTimeout(r, 300));
+      await stack.remove(2);
+      await run.waitFor('stdout', new RegExp(`${iccid('demo-box-04')} .* FAIL .* CARD_REMOVED`));
+      lab.faults.update({ latencyMs: 0 });
+
+      const lanes: string[][] = [[], [], []];
+      DEMO_BOX_SIMS.forEach((sim, i) => lanes[i % 3]!.push(sim));
+      const started = performance.now();
+      await Promise.all(
+        lanes.map(async (sims, r) => {
+          for (const sim of sims) {
+            const from = run.stdout().length;
+            await stack.insert(r, sim);
+            await run.waitFor('stdout', new RegExp(`${iccid(sim)} .* (PASS|FAIL) {2}\\d`), { from });
+            await stack.remove(r);
+          }
+        }),
+      );
+      const ms = performance.now() - started;
+      console.log(
+        `three readers, twelve SIMs by hand: ${Math.round(ms)} ms (${((12 * 60_000) / ms).toFixed(1)} SIMs/min, card changes included)`,
+      );
+      run.child().kill('SIGINT');
+      const r = await run.result;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/summary: 12 SIMs: 10 PASS, 0 WARN, 2 FAIL \(13 checks in this run/);
+
+      const rows = jsonlRows(readFileSync(out, 'utf8'));
+      expect(rows).toHaveLength(13);
+      expect(rows.filter((row) => row.interrupted).map((row) => row.iccid)).toEqual([iccid('demo-box-04')]);
+      expect(new Set(rows.map((row) => row.lane))).toEqual(new Set(pcscd.readerNames));
+
+      const csvRows = readFileSync(csv, 'utf8').slice(1).split('\r\n').filter(Boolean).slice(1);
+      expect(csvRows).toHaveLength(12);
+      const byIccid = new Map(csvRows.map((line) => [line.split(',')[2], line.split(',').slice(5, 8).join(',')]));
+      expect(new Set(byIccid.keys())).toEqual(new Set(DEMO_BOX_SIMS.map(iccid)));
+      for (const sim of DEMO_BOX_SIMS) {
+        const expected = sim === 'demo-blocked' ? 'FAIL,sim,PIN_BLOCKED' : sim === 'demo-foreign' ? 'FAIL,key,MAC_FAILURE' : 'PASS,,';
+        expect([sim, byIccid.get(iccid(sim))]).toEqual([sim, expected]);
+      }
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\ncheck-sims printed:\n${run.stdout()}${run.stderr()}`, { cause: e });
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('verifies the PIN from KRYPTON_SIM_PIN, fails a blocked SIM with PUK advice and goes on; without the PIN, PIN_REQUIRED', async () => {
     await Promise.all([insert('demo-pin', 0), insert('demo-blocked', 1)]);
     const withPin = await runCheckSimsBin(endpoints(), { env: { KRYPTON_SIM_PIN: '1234' } });
@@ -157,11 +226,11 @@ describe('check-sims through pcscd, two readers at once', () => {
   it('--watch: a card pulled mid-check is recorded as interrupted; put back, it is checked; again, "already checked"; Ctrl-C ends the batch', async () => {
     const out = file('watch.jsonl');
     const run = startCheckSims(['--watch', '--out', out, ...endpoints()], { env: noPin });
-    await run.waitFor('stderr', /watching 2 readers/);
+    await run.waitFor('stderr', /watching \d readers/);
     // The Keys API answers slowly, so the card is out while its key agreement is under way.
     lab.faults.update({ latencyMs: 1500 });
     const card = await insert('demo', 0);
-    await run.waitFor('stderr', /Virtual PCD 00 00 {2}checking…/);
+    await run.waitFor('stderr', /Virtual PCD 00 00 +checking…/);
     await new Promise((r) => setTimeout(r, 300));
     await card.remove();
     await run.waitFor('stdout', /FAIL .* CARD_REMOVED/);
@@ -330,7 +399,7 @@ describe('check-sims through pcscd, two readers at once', () => {
   it('without --watch and no card, waits briefly with a clear message, then fails', async () => {
     const r = await runCheckSimsBin(['--wait', '1', ...endpoints()], { env: noPin });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no SIM in 2 readers .*: waiting up to 1 s/);
+    expect(r.stderr).toMatch(/no SIM in \d readers .*: waiting up to 1 s/);
     expect(r.stderr).toMatch(/no SIM was inserted .* within 1 s\. Insert a SIM/);
     expect(existsSync(file('none'))).toBe(false);
   });
@@ -342,6 +411,10 @@ async function logOf(args: string[]): Promise<string> {
   const r = await runCheckSimsBin(['--out', out, ...args, ...endpoints()], { env: noPin });
   if (r.code !== 0) throw new Error(`check-sims exited ${r.code}: ${r.stdout}${r.stderr}`);
   return readFileSync(out, 'utf8');
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function clock(epochMs: number): string {
