@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import {
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { PcscService } from '@krypton-web/sim-transport/node';
 import { jsonlRows, killLeftoverCheckSims, resultLines, runCheckSimsBin, startCheckSims } from './support/check-sims.test-support.ts';
+import { checkSimsBinPath, repoRoot } from './support/processes.test-support.ts';
 
 // check-sims as a person runs it: a process, against a real pcscd with three vpcd readers ("Virtual
 // PCD 00 00", "00 01", "Virtual PCD 2 00 00"), the lab's virtual USIMs put in them from this process,
@@ -221,6 +224,31 @@ describe('check-sims through pcscd, several readers at once', () => {
     const only = resultLines(without.stdout);
     expect(only).toHaveLength(1);
     expect(only[0]).toMatch(/8981100000000000024 .* FAIL {2}\d+\.\d s {2}pin {2}PIN_REQUIRED {2}.*KRYPTON_SIM_PIN/);
+  });
+
+  it('on a terminal without KRYPTON_SIM_PIN, asks for the PIN once, without echoing it, and checks the PIN-enabled SIM with it', async () => {
+    await Promise.all([insert('demo-pin', 0), insert('demo', 1)]);
+    // `script` gives check-sims a pseudo-terminal as stdin, stdout and stderr, as a person's shell would.
+    const command = [checkSimsBinPath, ...endpoints()].join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, env: { ...process.env, KRYPTON_SIM_PIN: '' } });
+    let screen = '';
+    let asked = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+      if (
+        asked === 0 &&
+        /PIN1 for the PIN-enabled SIMs of this batch \(SIM 8981100000000000024, 3 tries left; Enter alone skips them\): $/.test(screen)
+      ) {
+        asked++;
+        child.stdin.write('1234\r');
+      }
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, screen).toBe(0);
+    expect(screen.match(/PIN1 for the PIN-enabled SIMs/g)).toHaveLength(1);
+    expect(screen).not.toContain('1234');
+    expect(screen).toMatch(/8981100000000000024 +001010000000002 {2}PASS/);
+    expect(screen).toMatch(/summary: 2 SIMs: 2 PASS/);
   });
 
   it('--watch: a card pulled mid-check is recorded as interrupted; put back, it is checked; again, "already checked"; Ctrl-C ends the batch', async () => {
