@@ -251,7 +251,7 @@ describe('check-sims through pcscd, several readers at once', () => {
     expect(screen).toMatch(/summary: 2 SIMs: 2 PASS/);
   });
 
-  it('--watch: a card pulled mid-check is recorded as interrupted; put back, it is checked; again, "already checked"; Ctrl-C ends the batch', async () => {
+  it('--watch: a card pulled mid-check is recorded as interrupted; put back, it is checked; again, "already checked"; Ctrl-C mid-check ends the batch once that check is recorded', async () => {
     const out = file('watch.jsonl');
     const run = startCheckSims(['--watch', '--out', out, ...endpoints()], { env: noPin });
     await run.waitFor('stderr', /watching \d readers/);
@@ -274,14 +274,21 @@ describe('check-sims through pcscd, several readers at once', () => {
     card.insert();
     await run.waitFor('stdout', /8981100000000000016 +already checked at \d\d:\d\d — PASS/, { from: mark });
 
+    // Ctrl-C while a check runs ends the batch once that check is recorded.
+    lab.faults.update({ latencyMs: 500 });
+    await insert('demo-even', 1);
+    await run.waitFor('stderr', /Virtual PCD 00 01 +checking…/);
     run.child().kill('SIGINT');
     const r = await run.result;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/summary: 1 SIM: 1 PASS, 0 WARN, 0 FAIL \(2 checks in this run/);
+    expect(r.stderr).toMatch(/ending the batch: the checks in progress finish first/);
+    expect(r.stdout).toMatch(/8981100000000000040 +00101000000004 +PASS/);
+    expect(r.stdout).toMatch(/summary: 2 SIMs: 2 PASS, 0 WARN, 0 FAIL \(3 checks in this run/);
     const rows = jsonlRows(readFileSync(out, 'utf8'));
-    expect(rows.map((row) => [row.verdict, row.problem?.code, row.interrupted ?? false])).toEqual([
-      ['FAIL', 'CARD_REMOVED', true],
-      ['PASS', undefined, false],
+    expect(rows.map((row) => [row.iccid, row.verdict, row.problem?.code, row.interrupted ?? false])).toEqual([
+      ['8981100000000000016', 'FAIL', 'CARD_REMOVED', true],
+      ['8981100000000000016', 'PASS', undefined, false],
+      ['8981100000000000040', 'PASS', undefined, false],
     ]);
   });
 
@@ -326,6 +333,13 @@ describe('check-sims through pcscd, several readers at once', () => {
     } finally {
       s3.destroy();
     }
+    // Where the SIM group's role may not write, S3's refusal is the run's failure, said in one line.
+    const refused = await runCheckSimsBin(['--upload', `s3://${lab.bucket}/elsewhere`, ...endpoints()], { env: noPin });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/summary: 1 SIM: 1 PASS/);
+    expect(refused.stderr).toMatch(
+      /check-sims: S3 answered MethodNotAllowed \(HTTP 405\) while uploading s3:\/\/krypton-demo\/elsewhere\/check-sims-\S+\.csv\. /,
+    );
   });
 
   it('continues a log whose last line a crash tore: the torn line is skipped with a warning, the batch goes on', async () => {
