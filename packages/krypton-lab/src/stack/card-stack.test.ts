@@ -4,6 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoProfileSet, findSim } from '../profiles/index.ts';
 import { findFreePortPair, startPcscd, type PcscdHandle } from '../rigs/index.ts';
 import { openCardStack, type CardStack, type CardStackEvent } from './index.ts';
+import { startVpcdPeer } from './vpcd-peer.test-support.ts';
+
+/**
+ * Opens a reader exclusively, waiting while another program holds the card: PC/SC clients of other
+ * test runs on the machine dial whichever pcscd runs, ours included, and may hold a card a moment.
+ */
+async function openWhenFree(service: PcscService, reader: string): Promise<PcscTransport> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await PcscTransport.open(reader, { service });
+    } catch (e) {
+      if ((e as { problem?: string }).problem !== 'sharing-violation' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 /** The stack's events, collected. */
 function record(stack: CardStack): CardStackEvent[] {
@@ -50,6 +67,93 @@ describe('card stack without pcscd', () => {
       expect(events).toEqual([]);
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe('card stack against a scripted vpcd', () => {
+  it('says a card is in only once vpcd has powered it', async () => {
+    const peer = await startVpcdPeer();
+    const stack = openCardStack({ vpcd: [{ host: '127.0.0.1', port: peer.port }] });
+    try {
+      let inserted = false;
+      const insert = stack.insert(0, 'demo').then(() => (inserted = true));
+      const card = await peer.nextCard();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(inserted).toBe(false);
+      expect(stack.cardIn(0)).toBeUndefined();
+      expect(await card.powerOn()).toMatch(/^3b/);
+      await insert;
+      expect(stack.cardIn(0)).toBe('demo');
+    } finally {
+      await stack.close();
+      await peer.close();
+    }
+  });
+
+  it('pulls the card out again when vpcd takes it but nobody powers it', async () => {
+    const peer = await startVpcdPeer();
+    const stack = openCardStack({ vpcd: [{ host: '127.0.0.1', port: peer.port }], insertTimeoutMs: 400 });
+    try {
+      const insert = stack.insert(0, 'demo-foreign');
+      const card = await peer.nextCard();
+      await expect(insert).rejects.toMatchObject({
+        code: 'INSERT_TIMEOUT',
+        message: expect.stringContaining(`vpcd at 127.0.0.1:${peer.port} took SIM "demo-foreign" but pcscd did not power it within 400 ms`),
+      });
+      await card.closed;
+      expect(stack.cardIn(0)).toBeUndefined();
+    } finally {
+      await stack.close();
+      await peer.close();
+    }
+  });
+
+  it('stops a timeline at once even while vpcd has not powered its card, leaving no card in', async () => {
+    const peer = await startVpcdPeer();
+    const stack = openCardStack({ vpcd: [{ host: '127.0.0.1', port: peer.port }], insertTimeoutMs: 60_000 });
+    const events = record(stack);
+    const stop = new AbortController();
+    try {
+      const run = stack.runTimeline({ sims: ['demo'], everyMs: 100, signal: stop.signal });
+      const card = await peer.nextCard();
+      const stopped = Date.now();
+      stop.abort();
+      await run;
+      expect(Date.now() - stopped).toBeLessThan(1000);
+      await card.closed;
+      expect(stack.cardIn(0)).toBeUndefined();
+      expect(events).toEqual([]);
+    } finally {
+      await stack.close();
+      await peer.close();
+    }
+  });
+
+  it('traces each exchange with its reader, secrets masked', async () => {
+    const peer = await startVpcdPeer({ autoPower: true });
+    const lines: [number, string][] = [];
+    const stack = openCardStack({
+      vpcd: [
+        { host: '127.0.0.1', port: 9 },
+        { host: '127.0.0.1', port: peer.port },
+      ],
+      trace: (reader, line) => lines.push([reader, line]),
+    });
+    try {
+      await stack.insert(1, 'demo-pin');
+      const card = await peer.nextCard();
+      expect(await card.transmit('00a4040c07a0000000871002')).toBe('9000');
+      expect(await card.transmit('002000010831323334ffffffff')).toBe('9000');
+      expect(lines).toEqual([
+        [1, '=> 00a4040c07a0000000871002'],
+        [1, '<= 9000'],
+        [1, '=> 0020000108 [8 bytes redacted]'],
+        [1, '<= 9000'],
+      ]);
+    } finally {
+      await stack.close();
+      await peer.close();
     }
   });
 });
@@ -131,7 +235,7 @@ describe('card stack in three vpcd readers of a real pcscd', () => {
     const stack = openCardStack({ vpcd: endpoints(), readerNames: pcscd.readerNames });
     const triesLeft = async () => {
       await service.waitForCard({ reader: pcscd.readerNames[1]!, timeoutMs: 5000 });
-      const transport = await PcscTransport.open(pcscd.readerNames[1]!, { service });
+      const transport = await openWhenFree(service, pcscd.readerNames[1]!);
       try {
         const usim = new Usim(transport);
         const before = (await usim.pinState()).triesLeft;

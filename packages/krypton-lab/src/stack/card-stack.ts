@@ -201,7 +201,8 @@ class VpcdCardStack implements CardStack {
     });
   }
 
-  async #insert(reader: number, simName: string): Promise<void> {
+  /** Puts the card in; with `stop`, gives up quietly (no card, no error) when it aborts first. */
+  async #insert(reader: number, simName: string, stop?: AbortSignal): Promise<void> {
     const sim = this.#sim(simName);
     if (this.#slots[reader]) {
       throw new StackError(
@@ -235,22 +236,27 @@ class VpcdCardStack implements CardStack {
           }
         : {}),
     });
-    const outcome = await new Promise<'powered' | 'timeout' | 'closed'>((resolve) => {
+    const outcome = await new Promise<'powered' | 'timeout' | 'closed' | 'stopped'>((resolve) => {
       const closing = this.#closing.signal;
-      // Listeners come off again: a stack looping for hours must not pile them up on its signal.
-      const finish = (result: 'powered' | 'timeout' | 'closed') => {
+      // Listeners come off again: a stack looping for hours must not pile them up on its signals.
+      const finish = (result: 'powered' | 'timeout' | 'closed' | 'stopped') => {
         clearTimeout(timer);
         closing.removeEventListener('abort', onClose);
+        stop?.removeEventListener('abort', onStop);
         resolve(result);
       };
       const onClose = () => finish('closed');
+      const onStop = () => finish('stopped');
       const timer = setTimeout(() => finish('timeout'), this.#insertTimeoutMs);
       closing.addEventListener('abort', onClose, { once: true });
+      stop?.addEventListener('abort', onStop, { once: true });
+      if (stop?.aborted) onStop();
       void poweredUp.then(() => finish('powered'));
     });
     if (outcome !== 'powered') {
       const wasConnected = connection.state === 'connected';
       await connection.close();
+      if (outcome === 'stopped') return;
       if (outcome === 'closed') throw closedError();
       throw new StackError(
         'INSERT_TIMEOUT',
@@ -318,7 +324,9 @@ class VpcdCardStack implements CardStack {
   async #deal(reader: number, sim: string, holdMs: number, signal: AbortSignal): Promise<void> {
     await pause(this.#lastRemoved[reader]! + MIN_EMPTY_MS - Date.now(), signal);
     if (signal.aborted) return;
-    await this.insert(reader, sim);
+    // A stop while vpcd has not yet taken the card gives up on it rather than waiting out the timeout.
+    await this.#change(reader, () => this.#insert(reader, sim, signal));
+    if (!this.#slots[reader]) return;
     try {
       await pause(holdMs, signal);
     } finally {
