@@ -2,16 +2,13 @@
  * The SigV4 gate: an HTTP server on 127.0.0.1 in front of s3rver that authenticates every request
  * as S3 does (s3rver itself checks no SigV4 signature) and forwards what passes.
  *
- * Method policy — the product reads, and writes only reports: GET and HEAD (objects, ranged
- * reads, bucket listings incl. ListObjectsV2, `?cors`, `?location`), PUT/DELETE of a bucket's `?cors`
- * configuration, and PutObject under `reports/` (the batch reports of check-sims and the web app,
- * its Content-MD5 checked as S3 checks it) pass after authentication. Any other authenticated
- * request gets 405 `MethodNotAllowed`: a lab client that tries to write elsewhere learns it at once
- * instead of mutating shared fixtures.
+ * Method policy — the product only reads: GET and HEAD (objects, ranged reads, bucket listings
+ * incl. ListObjectsV2, `?cors`, `?location`) and PUT/DELETE of a bucket's `?cors` configuration
+ * pass after authentication. Any other authenticated request gets 405 `MethodNotAllowed`: a
+ * lab client that tries to write learns it at once instead of mutating shared fixtures.
  * CORS preflights (OPTIONS) are unauthenticated, as in S3, and s3rver answers them from the
  * bucket's CORS rules.
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
@@ -78,10 +75,6 @@ export interface S3Gate {
 
 /** Largest bucket CORS document accepted (S3's limit for bucket configuration bodies). */
 const MAX_CONFIG_BODY = 64 * 1024;
-/** Where clients may put objects: reports, never the seeded fixtures. */
-export const UPLOAD_PREFIX = 'reports/';
-/** Largest object a client may put (a report of thousands of SIMs is well under it). */
-const MAX_UPLOAD_BODY = 16 * 1024 * 1024;
 
 /** Request headers that carry authentication; never forwarded to s3rver. */
 const AUTH_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
@@ -214,8 +207,6 @@ async function handle(
     if (!(length <= MAX_CONFIG_BODY))
       throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
     body = new Uint8Array(await raw.arrayBuffer());
-  } else if (req.method === 'PUT' && segments.length > 1 && isUploadKey(segments.slice(1)) && !has('uploadId') && !has('partNumber')) {
-    body = await uploadBody(req, raw);
   } else if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && isBucketPath && has('cors')))) {
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
       Method: req.method,
@@ -244,43 +235,6 @@ async function handle(
     { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true },
     count,
   );
-}
-
-/** Whether an object key (its raw path segments) is under UPLOAD_PREFIX. */
-function isUploadKey(keySegments: readonly string[]): boolean {
-  const key = keySegments.map(safeDecode).join('/');
-  return key.startsWith(UPLOAD_PREFIX) && key.length > UPLOAD_PREFIX.length;
-}
-
-/**
- * A PutObject body, checked as S3 checks it: a declared length within bounds, no aws-chunked
- * streaming (the lab does not decode it), and the Content-MD5, when sent, matching the bytes.
- */
-async function uploadBody(req: GateRequest, raw: Request): Promise<Uint8Array> {
-  const declared = req.headers.get('x-amz-content-sha256') ?? '';
-  if (declared.startsWith('STREAMING-'))
-    throw new S3Error('NotImplemented', 'The lab does not accept aws-chunked uploads: send the body in one piece with its length.');
-  const length = Number(req.headers.get('content-length') ?? 'NaN');
-  if (!Number.isSafeInteger(length)) throw new S3Error('InvalidRequest', 'PutObject needs a Content-Length.');
-  if (length > MAX_UPLOAD_BODY)
-    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
-      ProposedSize: String(length),
-      MaxSizeAllowed: String(MAX_UPLOAD_BODY),
-    });
-  const body = new Uint8Array(await raw.arrayBuffer());
-  const md5 = req.headers.get('content-md5');
-  if (md5 !== null) {
-    const digest = Buffer.from(md5, 'base64');
-    if (digest.length !== 16 || digest.toString('base64') !== md5.trim())
-      throw new S3Error('InvalidDigest', 'The Content-MD5 you specified was invalid.', { 'Content-MD5': md5 });
-    const actual = createHash('md5').update(body).digest('base64');
-    if (actual !== md5.trim())
-      throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
-        ExpectedDigest: md5,
-        CalculatedDigest: actual,
-      });
-  }
-  return body;
 }
 
 /**

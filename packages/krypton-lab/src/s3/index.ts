@@ -17,7 +17,6 @@ export { deterministicBytes, deterministicStream } from './deterministic.ts';
 export { BINARY_KEY, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
 export { S3Error, type S3ErrorCode } from './s3-error.ts';
 export { S3rverStartError } from './s3rver-server.ts';
-export { UPLOAD_PREFIX } from './gate.ts';
 export type { TimeSource, GateStats, SharedFaults } from './gate.ts';
 
 /** Default name of the seeded, CORS-enabled demo bucket. */

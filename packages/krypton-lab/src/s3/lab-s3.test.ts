@@ -13,7 +13,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signHeader } from './client-signer.test-support.ts';
-import { BINARY_KEY, deterministicBytes, InMemoryCredentialStore, NO_CORS_BUCKET, startLabS3, UPLOAD_PREFIX, type LabS3 } from './index.ts';
+import { BINARY_KEY, deterministicBytes, InMemoryCredentialStore, NO_CORS_BUCKET, startLabS3, type LabS3 } from './index.ts';
 
 const REGION = 'ap-northeast-1';
 const ORIGIN = 'http://localhost:5173';
@@ -243,32 +243,6 @@ describe("authentication failures, with S3's codes and statuses", () => {
       client({ ...GOOD, secretAccessKey: 'forged' }).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })),
     );
     expect(forged.name).toBe('SignatureDoesNotMatch');
-  });
-
-  it('takes PutObject under reports/ only, checking its Content-MD5 as S3 does', async () => {
-    const body = 'time,lane\r\n2026-12-03T10:42:03+09:00,Virtual PCD 00 00\r\n';
-    const md5 = createHash('md5').update(body).digest('base64');
-    const key = `${UPLOAD_PREFIX}batch-1.csv`;
-    const put = await client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: key, Body: body, ContentMD5: md5 }));
-    expect(put.ETag).toBe(`"${createHash('md5').update(body).digest('hex')}"`);
-    const got = await client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: key }));
-    expect(await got.Body?.transformToString()).toBe(body);
-
-    const wrong = createHash('md5').update('something else').digest('base64');
-    const bad = await failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: key, Body: body, ContentMD5: wrong })));
-    expect([bad.name, bad.$metadata.httpStatusCode]).toEqual(['BadDigest', 400]);
-    const invalid = await failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: key, Body: body, ContentMD5: 'abc' })));
-    expect([invalid.name, invalid.$metadata.httpStatusCode]).toEqual(['InvalidDigest', 400]);
-    const outside = await failure(
-      client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'hello.json', Body: body, ContentMD5: md5 })),
-    );
-    expect([outside.name, outside.$metadata.httpStatusCode]).toEqual(['MethodNotAllowed', 405]);
-    const anonymous = await failure(
-      client({ ...GOOD, secretAccessKey: 'forged' }).send(
-        new PutObjectCommand({ Bucket: lab.bucket, Key: key, Body: body, ContentMD5: md5 }),
-      ),
-    );
-    expect(anonymous.name).toBe('SignatureDoesNotMatch');
   });
 });
 

@@ -9,19 +9,15 @@ export type S3ErrorCode =
   | 'AccessDenied'
   | 'AuthorizationHeaderMalformed'
   | 'AuthorizationQueryParametersError'
-  | 'BadDigest'
-  | 'EntityTooLarge'
   | 'ExpiredToken'
   | 'InternalError'
   | 'InvalidAccessKeyId'
   | 'InvalidArgument'
-  | 'InvalidDigest'
   | 'InvalidRange'
   | 'InvalidRequest'
   | 'InvalidToken'
   | 'InvalidURI'
   | 'MethodNotAllowed'
-  | 'NotImplemented'
   | 'RequestTimeTooSkewed'
   | 'ServiceUnavailable'
   | 'SignatureDoesNotMatch'
@@ -33,19 +29,15 @@ const STATUS: Record<S3ErrorCode, number> = {
   AccessDenied: 403,
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
-  BadDigest: 400,
-  EntityTooLarge: 400,
   ExpiredToken: 400,
   InternalError: 500,
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
-  InvalidDigest: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
   InvalidToken: 400,
   InvalidURI: 400,
   MethodNotAllowed: 405,
-  NotImplemented: 501,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,
