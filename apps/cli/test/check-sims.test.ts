@@ -295,12 +295,14 @@ describe('check-sims through pcscd, several readers at once', () => {
   it('--upload puts the CSV and JSON report into the lab S3 with Content-MD5, using the credentials a passing SIM earned', async () => {
     await insert('demo', 0);
     const csv = file('report.csv');
-    const r = await runCheckSimsBin(['--csv', csv, '--upload', `s3://${lab.bucket}/reports/cli-test/`, ...endpoints()], { env: noPin });
+    const r = await runCheckSimsBin(['--csv', csv, '--upload', `s3://${lab.bucket}/check-reports/cli-test/`, ...endpoints()], {
+      env: noPin,
+    });
     expect(r.code, r.stderr).toBe(0);
     const uploaded = [...r.stdout.matchAll(/^uploaded: s3:\/\/([^/]+)\/(\S+) {2}(\S+) {2}\(Content-MD5 (\S+)\)$/gm)];
     expect(uploaded.map((m) => m[2]!.replace(/check-sims-\d{8}T\d{6}Z-[0-9a-f]{8}/, 'NAME'))).toEqual([
-      'reports/cli-test/NAME.csv',
-      'reports/cli-test/NAME.json',
+      'check-reports/cli-test/NAME.csv',
+      'check-reports/cli-test/NAME.json',
     ]);
     const [csvUpload, jsonUpload] = uploaded as [RegExpMatchArray, RegExpMatchArray];
     expect(csvUpload[3]).toBe(`${lab.urls.s3}/${lab.bucket}/${csvUpload[2]}`);
@@ -401,7 +403,7 @@ describe('check-sims through pcscd, several readers at once', () => {
       ['SIGINT', 130],
       ['SIGTERM', 143],
     ] as const) {
-      const run = startCheckSims(['--out', out, '--csv', csv, '--upload', `s3://${lab.bucket}/reports/stopped`, ...endpoints()], {
+      const run = startCheckSims(['--out', out, '--csv', csv, '--upload', `s3://${lab.bucket}/check-reports/stopped`, ...endpoints()], {
         env: noPin,
       });
       await run.waitFor('stderr', /checking…/);
