@@ -73,10 +73,11 @@ export class BatchPin {
  */
 export function promptHidden(input: NodeJS.ReadStream, output: NodeJS.WritableStream, question: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    output.write(question);
+    // Echo goes off before the question shows: whatever is typed after it is never echoed.
     const wasRaw = input.isRaw;
     input.setRawMode(true);
     input.resume();
+    output.write(question);
     let value = '';
     const finish = (result: string | undefined) => {
       input.off('data', onData);
