@@ -76,4 +76,13 @@ describe('module graphs', () => {
     const start = loadedAtStart(await graph('apps/cli', 'src/main.ts'));
     expect([...start.externals].filter((p) => NATIVE.test(p) || /\/node_modules\/(@aws-sdk|s3rver|jose|@peculiar)\//.test(p))).toEqual([]);
   });
+
+  it('check-sims is a bundle of its own: krypton-cli never reaches its code, and it loads the AWS SDK and native modules only when a check or an upload needs them', async () => {
+    const cli = await graph('apps/cli', 'src/main.ts');
+    expect(Object.keys(cli.inputs).filter((p) => p.includes('apps/cli/src/check-sims/'))).toEqual([]);
+    const start = loadedAtStart(await graph('apps/cli', 'src/check-sims/main.ts'));
+    expect([...start.externals].filter((p) => NATIVE.test(p) || /\/node_modules\/(@aws-sdk|s3rver|jose|@peculiar)\//.test(p))).toEqual([]);
+    expect([...start.inputs].filter((p) => p.includes('packages/krypton-lab/'))).toEqual([]);
+    expect([...start.dynamicExternals].filter((p) => /\/node_modules\/@aws-sdk\/client-s3\//.test(p)).length).toBeGreaterThan(0);
+  });
 });

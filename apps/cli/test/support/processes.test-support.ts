@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const binPath = join(repoRoot, 'apps/cli/bin/krypton-cli');
+export const checkSimsBinPath = join(repoRoot, 'apps/cli/bin/check-sims');
 
 /** What a finished krypton-cli process left. */
 export interface BinResult {
@@ -28,15 +29,26 @@ export interface RunBinOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Called with each stderr chunk as it arrives. */
   onStderr?: (text: string) => void;
+  /** Called with each stdout chunk as it arrives. */
+  onStdout?: (text: string) => void;
+  /** Another command of this package (check-sims); krypton-cli by default. */
+  bin?: string;
 }
 
-/** Runs apps/cli/bin/krypton-cli as a process, exactly as a script would (its shebang, its tsx loader). */
+/** Runs apps/cli/bin/krypton-cli (or `bin`) as a process, exactly as a script would (its shebang, its bundle). */
 export async function runBin(args: readonly string[], options: RunBinOptions = {}): Promise<BinResult> {
   const started = performance.now();
-  const child = spawn(binPath, args, { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.bin ?? binPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    options.onStdout?.(d.toString());
+  });
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
     options.onStderr?.(d.toString());
