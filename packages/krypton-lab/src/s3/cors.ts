@@ -41,6 +41,20 @@ export function demoCorsRule(origins: readonly string[] = DEFAULT_CORS_ORIGINS):
   };
 }
 
+/**
+ * The rule a bucket that receives Check SIMs reports needs besides the read rule: PUT from the app's
+ * origins (Content-MD5 and the signing headers allowed), the ETag readable afterwards.
+ */
+export function reportUploadCorsRule(origins: readonly string[] = DEFAULT_CORS_ORIGINS): CorsRule {
+  return {
+    allowedOrigins: [...origins],
+    allowedMethods: ['PUT'],
+    allowedHeaders: ['*'],
+    exposeHeaders: ['ETag', 'x-amz-request-id', 'x-amz-id-2'],
+    maxAgeSeconds: 3000,
+  };
+}
+
 /** Renders rules as a `<CORSConfiguration>` document (what PutBucketCors sends and s3rver stores). */
 export function corsConfigurationXml(rules: readonly CorsRule[]): string {
   const el = (name: string, value: string | number): string => `<${name}>${escapeXml(String(value))}</${name}>`;

@@ -2,13 +2,16 @@
  * The SigV4 gate: an HTTP server on 127.0.0.1 in front of s3rver that authenticates every request
  * as S3 does (s3rver itself checks no SigV4 signature) and forwards what passes.
  *
- * Method policy — the product only reads: GET and HEAD (objects, ranged reads, bucket listings
- * incl. ListObjectsV2, `?cors`, `?location`) and PUT/DELETE of a bucket's `?cors` configuration
- * pass after authentication. Any other authenticated request gets 405 `MethodNotAllowed`: a
- * lab client that tries to write learns it at once instead of mutating shared fixtures.
+ * Method policy — the product reads, and writes only its Check SIMs reports: GET and HEAD (objects,
+ * ranged reads, bucket listings incl. ListObjectsV2, `?cors`, `?location`), PUT/DELETE of a
+ * bucket's `?cors` configuration, and PUT of an object under a writable prefix (`check-reports/`
+ * by default; its Content-MD5, when sent, checked as S3 does) pass after authentication. Any other
+ * authenticated request gets 405 `MethodNotAllowed`: a lab client that tries to write elsewhere
+ * learns it at once instead of mutating shared fixtures.
  * CORS preflights (OPTIONS) are unauthenticated, as in S3, and s3rver answers them from the
  * bucket's CORS rules.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
@@ -46,7 +49,12 @@ export interface GateOptions {
   sharedFaults?: SharedFaults | undefined;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number | undefined;
+  /** Key prefixes an object may be PUT under (the Check SIMs reports); default DEFAULT_WRITABLE_PREFIXES. */
+  writablePrefixes?: readonly string[] | undefined;
 }
+
+/** Where the lab lets clients write objects: the folder the web app and the CLI upload batch reports to. */
+export const DEFAULT_WRITABLE_PREFIXES: readonly string[] = ['check-reports/'];
 
 /** Faults the rest of the lab can inject, changeable while the gate runs. */
 export interface GateFaults {
@@ -75,6 +83,8 @@ export interface S3Gate {
 
 /** Largest bucket CORS document accepted (S3's limit for bucket configuration bodies). */
 const MAX_CONFIG_BODY = 64 * 1024;
+/** Largest object the lab accepts in one PUT (a report of thousands of SIMs is well under it). */
+const MAX_OBJECT_BODY = 16 * 1024 * 1024;
 
 /** Request headers that carry authentication; never forwarded to s3rver. */
 const AUTH_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
@@ -207,6 +217,12 @@ async function handle(
     if (!(length <= MAX_CONFIG_BODY))
       throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
     body = new Uint8Array(await raw.arrayBuffer());
+  } else if (req.method === 'PUT' && isWritableObject(segments, query, options.writablePrefixes ?? DEFAULT_WRITABLE_PREFIXES)) {
+    const length = Number(req.headers.get('content-length') ?? 'NaN');
+    if (!(length <= MAX_OBJECT_BODY))
+      throw new S3Error('InvalidRequest', 'The lab takes objects of at most 16 MiB, sent with a Content-Length.');
+    body = new Uint8Array(await raw.arrayBuffer());
+    checkContentMd5(req.headers.get('content-md5'), body);
   } else if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && isBucketPath && has('cors')))) {
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
       Method: req.method,
@@ -267,6 +283,25 @@ async function listV2(listReq: ListV2Request, req: GateRequest, upstream: Upstre
   headers.set('content-length', String(Buffer.byteLength(xml)));
   headers.set('content-type', 'application/xml');
   return { status: 200, headers, body: new Response(xml).body };
+}
+
+/** A PUT of a plain object (no multipart, ACL or tagging subresource) whose key lies under a writable prefix. */
+function isWritableObject(segments: string[], query: [string, string][], prefixes: readonly string[]): boolean {
+  if (segments.length < 2 || query.some(([n]) => n !== 'x-id')) return false;
+  const key = segments.slice(1).map(safeDecode).join('/');
+  return prefixes.some((p) => key.startsWith(p) && key.length > p.length);
+}
+
+/** S3's Content-MD5 check: the base64 MD5 of the body, or the request fails (InvalidDigest, BadDigest). */
+function checkContentMd5(header: string | null, body: Uint8Array): void {
+  if (header === null) return;
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(header.trim())) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid.');
+  const actual = createHash('md5').update(body).digest('base64');
+  if (actual !== header.trim())
+    throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
+      ExpectedDigest: header.trim(),
+      CalculatedDigest: actual,
+    });
 }
 
 function forwardHeaders(headers: Headers): Record<string, string> {

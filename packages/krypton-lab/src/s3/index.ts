@@ -5,14 +5,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { corsConfigurationXml, demoCorsRule, type CorsRule } from './cors.ts';
+import { corsConfigurationXml, demoCorsRule, reportUploadCorsRule, type CorsRule } from './cors.ts';
 import type { CredentialStore } from './credential-store.ts';
 import { startS3Gate, type TimeSource, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
 import { startS3rver, type RunningS3rver } from './s3rver-server.ts';
 import { seedBucket, type SeededObject, type SeedOptions } from './seed.ts';
 
 export { InMemoryCredentialStore, type CredentialStore, type VendedCredentials } from './credential-store.ts';
-export { corsConfigurationXml, demoCorsRule, DEFAULT_CORS_ORIGINS, DEMO_EXPOSE_HEADERS, type CorsRule } from './cors.ts';
+export {
+  corsConfigurationXml,
+  demoCorsRule,
+  reportUploadCorsRule,
+  DEFAULT_CORS_ORIGINS,
+  DEMO_EXPOSE_HEADERS,
+  type CorsRule,
+} from './cors.ts';
+export { DEFAULT_WRITABLE_PREFIXES } from './gate.ts';
 export { deterministicBytes, deterministicStream } from './deterministic.ts';
 export { BINARY_KEY, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
 export { S3Error, type S3ErrorCode } from './s3-error.ts';
@@ -55,6 +63,8 @@ export interface StartLabS3Options {
   faults?: SharedFaults;
   /** Gate port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** Key prefixes objects may be PUT under (Check SIMs reports). Default `check-reports/`. */
+  writablePrefixes?: readonly string[];
   /**
    * Answer at once and start s3rver and the seed behind the gate: requests wait until they are up,
    * `ready` says when, and `objects` is filled then. Default false: started and seeded before returning.
@@ -93,7 +103,10 @@ export interface LabS3 {
 
 /** Starts s3rver, creates and seeds the buckets, and starts the SigV4 gate in front. */
 export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
-  const buckets = options.buckets ?? [{ name: DEMO_BUCKET, cors: [demoCorsRule(options.corsOrigins)] }, { name: NO_CORS_BUCKET }];
+  const buckets = options.buckets ?? [
+    { name: DEMO_BUCKET, cors: [demoCorsRule(options.corsOrigins), reportUploadCorsRule(options.corsOrigins)] },
+    { name: NO_CORS_BUCKET },
+  ];
   const demo = buckets[0];
   if (demo === undefined) throw new RangeError('startLabS3: buckets must name at least one bucket');
   const region = options.region === null ? undefined : (options.region ?? DEFAULT_REGION);
@@ -132,6 +145,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       clock: options.clock,
       sharedFaults: options.faults,
       port: options.port,
+      writablePrefixes: options.writablePrefixes,
     });
     const running = gate;
     let closing: Promise<void> | undefined;

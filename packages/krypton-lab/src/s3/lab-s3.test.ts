@@ -246,6 +246,55 @@ describe("authentication failures, with S3's codes and statuses", () => {
   });
 });
 
+describe('Check SIMs report uploads', () => {
+  it('takes a PUT under check-reports/ and checks its Content-MD5 as S3 does', async () => {
+    const body = Buffer.from('\uFEFFtime,lane,ICCID\r\n2026-12-03T14:05:09+09:00,Virtual PCD 00 00,8981100000000000016\r\n');
+    const md5 = createHash('md5').update(body).digest();
+    const key = 'check-reports/krypton-check-20261203-140509-abcd1234.csv';
+    const put = await client(GOOD).send(
+      new PutObjectCommand({ Bucket: lab.bucket, Key: key, Body: body, ContentMD5: md5.toString('base64'), ContentType: 'text/csv' }),
+    );
+    expect(put.ETag).toBe(`"${md5.toString('hex')}"`);
+    const got = await client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
+
+    const wrong = await failure(
+      client(GOOD).send(
+        new PutObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/b.csv', Body: 'x', ContentMD5: md5.toString('base64') }),
+      ),
+    );
+    expect([wrong.name, wrong.$metadata.httpStatusCode]).toEqual(['BadDigest', 400]);
+    const malformed = await failure(
+      client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/c.csv', Body: 'x', ContentMD5: 'nope' })),
+    );
+    expect(malformed.name).toBe('InvalidDigest');
+    // Outside the report folder, and the folder itself, stay read-only.
+    for (const other of ['hello.json', 'check-reports/', 'logs/check-reports/x.csv']) {
+      const refused = await failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: other, Body: 'x' })));
+      expect(refused.name).toBe('MethodNotAllowed');
+    }
+    const forged = await failure(
+      client({ ...GOOD, secretAccessKey: 'forged' }).send(
+        new PutObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/d.csv', Body: 'x' }),
+      ),
+    );
+    expect(forged.name).toBe('SignatureDoesNotMatch');
+  });
+
+  it('lets the app’s origin PUT a report from a browser (CORS preflight)', async () => {
+    const res = await fetch(`${lab.endpoint}/${lab.bucket}/check-reports/r.csv`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:8787',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'content-md5,content-type,x-amz-date,x-amz-content-sha256,x-amz-security-token,authorization',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-methods')).toContain('PUT');
+  });
+});
+
 describe('presigned URLs', () => {
   it('serves a presigned GET to plain fetch, with response header overrides', async () => {
     const url = await getSignedUrl(

@@ -9,10 +9,12 @@ export type S3ErrorCode =
   | 'AccessDenied'
   | 'AuthorizationHeaderMalformed'
   | 'AuthorizationQueryParametersError'
+  | 'BadDigest'
   | 'ExpiredToken'
   | 'InternalError'
   | 'InvalidAccessKeyId'
   | 'InvalidArgument'
+  | 'InvalidDigest'
   | 'InvalidRange'
   | 'InvalidRequest'
   | 'InvalidToken'
@@ -29,10 +31,12 @@ const STATUS: Record<S3ErrorCode, number> = {
   AccessDenied: 403,
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
+  BadDigest: 400,
   ExpiredToken: 400,
   InternalError: 500,
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
+  InvalidDigest: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
   InvalidToken: 400,
