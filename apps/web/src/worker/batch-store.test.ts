@@ -77,14 +77,14 @@ describe('where a batch is kept (IndexedDB)', () => {
   });
 
   it('a browser that refuses storage gets a failure that says what to do', async () => {
-    await expect(BatchStore.open(undefined)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expect(BatchStore.open(undefined)).rejects.toMatchObject({ code: 'CHECK_STORAGE_UNAVAILABLE' });
     const refusing = {
       open: () => {
         throw new DOMException('denied', 'SecurityError');
       },
     } as unknown as IDBFactory;
     await expect(BatchStore.open(refusing)).rejects.toMatchObject({
-      code: 'STORAGE_UNAVAILABLE',
+      code: 'CHECK_STORAGE_UNAVAILABLE',
       action: expect.stringContaining('export the report'),
     });
   });

@@ -25,7 +25,7 @@ export interface StoredBatch {
 export class BatchStore {
   private constructor(private readonly db: IDBDatabase) {}
 
-  /** Opens (or creates) the database; rejects with a STORAGE_UNAVAILABLE failure when the browser refuses. */
+  /** Opens (or creates) the database; rejects with a CHECK_STORAGE_UNAVAILABLE failure when the browser refuses. */
   static async open(factory: IDBFactory | undefined = globalThis.indexedDB, name = BATCH_DATABASE): Promise<BatchStore> {
     if (!factory) throw unavailable('this browser offers no IndexedDB here');
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -156,7 +156,7 @@ function storedBatch(value: unknown): StoredBatch | undefined {
 
 function unavailable(why: string) {
   return failure(
-    'STORAGE_UNAVAILABLE',
+    'CHECK_STORAGE_UNAVAILABLE',
     `Results cannot be kept in this browser (${why})`,
     'Allow site data for this page; until then, export the report before closing it',
   );
@@ -164,7 +164,7 @@ function unavailable(why: string) {
 
 function storageFailed(error: DOMException | null) {
   return failure(
-    'STORAGE_FAILED',
+    'CHECK_STORAGE_FAILED',
     `A result could not be saved (${error?.name ?? 'storage error'})`,
     'Free some disk space, or export the report now',
   );
