@@ -240,7 +240,7 @@ export const en = {
   'check.intro':
     'For a box of SIMs: put a SIM in a reader and it is checked at once; take it out and put in the next. Every result is saved in this browser as it is shown.',
   'check.loading': 'Loading…',
-  'check.offer.text': 'A batch was not finished: {count} SIMs checked, started {time}.',
+  'check.offer.text': 'A batch was not finished (started {time}; SIMs checked: {count}).',
   'check.offer.continue': 'Continue batch ({count} SIMs checked)',
   'check.offer.new': 'New batch',
   'check.lanes.legend': 'Lanes (card readers)',
@@ -280,7 +280,7 @@ export const en = {
   'check.problem.tag': 'Enter the tag name to compare.',
   'check.state.idle': 'Not running. Choose the lanes and the checklist, then press Start.',
   'check.state.starting': 'Starting…',
-  'check.state.running': 'Running on {lanes} lanes. Put a SIM in a reader.',
+  'check.state.running': 'Running (lanes: {lanes}). Put a SIM in a reader.',
   'check.storage.memory': 'This browser refuses to save the results: export the report before closing the page.',
   'check.storage.unsaved': 'A result could not be saved in this browser: export the report now.',
   'check.step.sim': 'SIM (ICCID, IMSI, PIN state)',
@@ -321,7 +321,7 @@ export const en = {
   'lane.pin.format': 'A PIN has 4 to 8 digits.',
 
   'report.heading': 'Report',
-  'report.summary': '{total} SIMs: {pass} PASS, {warn} WARN, {fail} FAIL',
+  'report.summary': 'SIMs: {total} — {pass} PASS, {warn} WARN, {fail} FAIL',
   'report.filter': 'Filter',
   'report.filterPlaceholder': 'ICCID, IMSI, code…',
   'report.result': 'Result',

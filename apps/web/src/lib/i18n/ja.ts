@@ -246,7 +246,7 @@ export const ja: Record<MessageKey, string> = {
   'check.intro':
     '箱単位の SIM 向けです。SIM をリーダーに挿すとすぐに検査し、抜いたら次の SIM を挿します。結果は表示と同時にこのブラウザーに保存します。',
   'check.loading': '読み込み中…',
-  'check.offer.text': '終わっていないバッチがあります：{count} 枚検査済み、開始 {time}。',
+  'check.offer.text': '終わっていないバッチがあります（開始 {time}、検査済み {count} 枚）。',
   'check.offer.continue': 'バッチを続ける（{count} 枚検査済み）',
   'check.offer.new': '新しいバッチ',
   'check.lanes.legend': 'レーン（カードリーダー）',
@@ -287,7 +287,7 @@ export const ja: Record<MessageKey, string> = {
   'check.problem.tag': '照合するタグ名を入力してください。',
   'check.state.idle': '停止中です。レーンと検査項目を選んで「開始」を押してください。',
   'check.state.starting': '開始中…',
-  'check.state.running': '{lanes} レーンで実行中です。SIM をリーダーに挿してください。',
+  'check.state.running': '実行中（{lanes} レーン）。SIM をリーダーに挿してください。',
   'check.storage.memory': 'このブラウザーは結果の保存を拒否しています。ページを閉じる前にレポートをエクスポートしてください。',
   'check.storage.unsaved': '結果をこのブラウザーに保存できませんでした。今すぐレポートをエクスポートしてください。',
   'check.step.sim': 'SIM（ICCID、IMSI、PIN の状態）',
@@ -328,7 +328,7 @@ export const ja: Record<MessageKey, string> = {
   'lane.pin.format': 'PIN は 4〜8 桁の数字です。',
 
   'report.heading': 'レポート',
-  'report.summary': '{total} 枚：合格 {pass}、要確認 {warn}、不合格 {fail}',
+  'report.summary': '{total} 枚 — 合格 {pass}、要確認 {warn}、不合格 {fail}',
   'report.filter': '絞り込み',
   'report.filterPlaceholder': 'ICCID、IMSI、コード…',
   'report.result': '結果',
