@@ -38,7 +38,7 @@ export interface BridgeOptions {
   webRoot?: string;
   /** Use PC/SC readers through pcscd (default true). */
   pcsc?: boolean;
-  /** Reader backends besides PC/SC (default: the demo's virtual reader when the lab is mounted). */
+  /** Reader backends besides PC/SC (default: the demo's virtual reader and demo stack when the lab is mounted). */
   readers?: ReaderBackend[];
   /** Rates, sizes and timeouts to enforce instead of the defaults (tests shorten the timeouts). */
   limits?: Partial<BridgeLimits>;
@@ -83,7 +83,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     backends.push(pcsc);
   }
   if (options.readers) backends.push(...options.readers);
-  else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend());
+  // Demo mode offers the batch check a reader whose cards come and go, beside the steady demo reader.
+  else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend({ stack: true }));
   const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates);
 
   // The app is built once the port is known: the Host and Origin allow-lists depend on it.

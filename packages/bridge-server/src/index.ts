@@ -5,6 +5,7 @@ export { BridgeHttpError, type BridgeHttpErrorCode } from './http/http-error.ts'
 export { TOKEN_HEADER } from './http/krypton-proxy.ts';
 export {
   VIRTUAL_READER_NAME,
+  DEMO_STACK_READER_NAME,
   type ReaderBackend,
   type BackendReader,
   type OpenedCard,

@@ -1,2 +1,3 @@
-// The demo's virtual reader: a lab card in memory (loads the lab's virtual USIM).
+// The demo's virtual readers: lab cards in memory (loads the lab's virtual USIM).
 export { VirtualReaderBackend } from './readers/virtual-backend.ts';
+export type { DemoStackOptions } from './readers/demo-stack.ts';

@@ -6,3 +6,13 @@ export { LabClock } from './server/lab-clock.ts';
 export { Hss, type AuthVector } from './server/hss.ts';
 export { loadProfileSetFile } from './profiles/profile-file.ts';
 export { connectCardToVpcd, VpcdConnection } from './vpcd/index.ts';
+export {
+  openCardStack,
+  StackError,
+  type CardStack,
+  type CardStackEvent,
+  type CardStackOptions,
+  type StackErrorCode,
+  type TimelineOptions,
+  type VpcdEndpoint,
+} from './stack/index.ts';

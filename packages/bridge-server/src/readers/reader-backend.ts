@@ -33,3 +33,6 @@ export interface ReaderBackend {
 
 /** The demo's in-memory reader, as the bridge lists it (readers/virtual-backend.ts; named here so naming it loads no lab). */
 export const VIRTUAL_READER_NAME = 'Krypton Web demo reader (virtual SIM)';
+
+/** The demo's second reader, whose card comes and goes from a box of SIMs (readers/demo-stack.ts). */
+export const DEMO_STACK_READER_NAME = 'Krypton Web demo stack (virtual SIMs)';

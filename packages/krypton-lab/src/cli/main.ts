@@ -6,6 +6,7 @@ commands:
   milenage   compute Milenage outputs for given inputs
   vcard      connect a virtual USIM to pcscd through vpcd
   modem      a Huawei-like AT modem over a virtual USIM on stdin/stdout (put it behind socat)
+  stack      deal a box of virtual SIMs to several vpcd readers on a timeline (batch checks)
 run "pnpm lab <command> --help" for the flags of one command`;
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   milenage: async () => (await import('./milenage-command.ts')).milenageCommand,
   vcard: async () => (await import('../vpcd/vcard-command.ts')).runVcard,
   modem: async () => (await import('../modem/modem-command.ts')).modemCommand,
+  stack: async () => (await import('../stack/stack-command.ts')).stackCommand,
 };
 
 /** Runs one lab command and returns the process exit code; usage errors become one line on stderr. */

@@ -3,15 +3,30 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toHex } from '@krypton-web/krypton-core';
 import { PcscService } from '@krypton-web/sim-transport/node';
 import { describe, expect, it } from 'vitest';
+import { VirtualUsim } from '../card/index.ts';
+import { demoProfileSet, findSim } from '../profiles/index.ts';
+import { connectCardToVpcd } from '../vpcd/index.ts';
 import { DEFAULT_PCSCD_LOCK, acquireMachineLock } from './machine-lock.ts';
 import { DEFAULT_VPCD_DRIVER, startPcscd } from './pcscd.ts';
-import { findFreePortPair } from './ports.ts';
+import { findFreePortPair, isPortFree } from './ports.ts';
 import { listeningTcpPorts, readProcess } from './proc.ts';
 
 // Each test here starts pcscd and waits its turn for the machine-wide lock, hence the long timeouts.
 const SLOW = 150_000;
+
+/** A port P such that P … P + count - 1 are all free now. */
+async function freeRun(count: number): Promise<number> {
+  for (;;) {
+    const first = await findFreePortPair();
+    if (first + count > 65536) continue;
+    let free = true;
+    for (let p = first + 2; p < first + count && free; p++) free = await isPortFree(p);
+    if (free) return first;
+  }
+}
 
 describe('startPcscd', () => {
   it('says which packages to install when pcscd is missing', async () => {
@@ -31,6 +46,64 @@ describe('startPcscd', () => {
   it.each([0, 65535, 1.5])('refuses vpcd port %s before touching anything', async (port) => {
     await expect(startPcscd({ port })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('port + 1') });
   });
+
+  it.each([0, 17, 2.5, -1])('refuses %s readers before touching anything', async (readers) => {
+    await expect(startPcscd({ readers })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('from 1 to 16') });
+  });
+
+  it('refuses a first port that leaves no room for the readers after it', async () => {
+    // Four readers take two entries, ports P to P + 3: 65533 would need 65536.
+    await expect(startPcscd({ readers: 4, port: 65533 })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: expect.stringContaining('from 1 to 65532'),
+    });
+  });
+
+  it.each([
+    [3, ['Virtual PCD 00 00', 'Virtual PCD 00 01', 'Virtual PCD 2 00 00']],
+    [4, ['Virtual PCD 00 00', 'Virtual PCD 00 01', 'Virtual PCD 2 00 00', 'Virtual PCD 2 00 01']],
+  ])(
+    'offers %i vpcd readers, each on its own port, and a card put into reader 3 shows there alone',
+    async (count, names) => {
+      // Four readers on ports chosen by the test: consecutive, as the option promises.
+      const port = count === 4 ? await freeRun(4) : undefined;
+      const pcscd = await startPcscd({ readers: count, ...(port ? { port } : {}) });
+      const service = await PcscService.open();
+      const card = await VirtualUsim.create(findSim(demoProfileSet(), 'demo'));
+      const connection = connectCardToVpcd({ host: '127.0.0.1', port: pcscd.vpcdPorts[2]!, card, backoff: { initialMs: 50, maxMs: 500 } });
+      try {
+        expect(pcscd.readerNames).toEqual(names);
+        expect(pcscd.readerName).toBe(names[0]);
+        expect(pcscd.vpcdPorts).toHaveLength(count);
+        expect(pcscd.vpcdPort).toBe(pcscd.vpcdPorts[0]);
+        // Two readers per entry, on a port and the next; the entries' ports apart from each other.
+        expect(pcscd.vpcdPorts[1]).toBe(pcscd.vpcdPorts[0]! + 1);
+        expect(new Set(pcscd.vpcdPorts).size).toBe(count);
+        if (port) expect(pcscd.vpcdPorts).toEqual([port, port + 1, port + 2, port + 3]);
+        const listening = listeningTcpPorts();
+        expect(pcscd.vpcdPorts.filter((p) => !listening.has(p))).toEqual([]);
+
+        const listed = (await service.listReaders()).map((r) => r.name);
+        expect(names.filter((n) => !listed.includes(n))).toEqual([]);
+        // Every reader name is unique: a client can address each one.
+        expect(new Set(listed).size).toBe(listed.length);
+
+        await connection.whenConnected();
+        const inThree = await service.waitForCard({ reader: names[2], timeoutMs: 10_000 });
+        expect(toHex(inThree.atr)).toBe(toHex(card.atr));
+        // pcscd polls each vpcd reader about every 400 ms: after a second every reader has been asked. A
+        // driver shared between entries would show this card in reader 1 as well.
+        await new Promise((r) => setTimeout(r, 1000));
+        const others = service.readers.filter((r) => r.name !== names[2]);
+        expect(others.map((r) => [r.name, r.card])).toEqual(others.map((r) => [r.name, 'empty']));
+      } finally {
+        await connection.close();
+        await service.close();
+        await pcscd.stop();
+      }
+    },
+    SLOW,
+  );
 
   it(
     'starts a pcscd with two vpcd readers on a private port, then removes every trace of it',

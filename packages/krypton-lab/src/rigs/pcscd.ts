@@ -1,5 +1,5 @@
 /**
- * Gives a test its own pcscd with a vpcd reader on a private port, and takes it away again.
+ * Gives a test its own pcscd with vpcd readers on private ports, and takes it away again.
  *
  * pcscd always serves /run/pcscd/pcscd.comm (it ignores PCSCLITE_CSOCK_NAME, which only clients
  * honour: the harness unsets it in its own process, so the caller's PC/SC clients dial this daemon),
@@ -19,6 +19,7 @@ import {
   accessSync,
   closeSync,
   constants,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -41,15 +42,35 @@ export const DEFAULT_VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 /** The socket every pcscd serves and every PC/SC client dials. */
 export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
 const PCSCD_PID_FILE = '/run/pcscd/pcscd.pid';
-/** pcscd names the reader "<FRIENDLYNAME> 00 00" for vpcd's first slot and "... 00 01" for the second. */
+/**
+ * pcscd names the readers of a vpcd entry "<FRIENDLYNAME> 00 00" (its port) and "<FRIENDLYNAME> 00 01"
+ * (port + 1). Two facts found by running pcscd 1.9.9 with vsmartcard-vpcd 0.8 (Debian 12):
+ * - a second entry with the same FRIENDLYNAME is not numbered "01 00" as identical USB readers are:
+ *   its readers are "Virtual PCD 00 00/00 01" again and no client can tell them apart; so every
+ *   entry after the first gets its own name;
+ * - vpcd keeps its sockets in a static array indexed by slot alone, and pcscd loads a LIBPATH once
+ *   for all entries naming it: a second entry on the same driver file takes over the first one's
+ *   slots (a card on the second entry's port shows in both entries' readers, the first entry's ports
+ *   are never polled). Each further entry therefore loads its own copy of the driver (a copy, not a
+ *   link: the dynamic loader shares one instance per file).
+ */
 const FRIENDLY_NAME = 'Virtual PCD';
+/** vpcd offers two readers (slots) per reader.conf.d entry. */
+const SLOTS_PER_ENTRY = 2;
+/** More readers than any test or bench needs, and few enough that pcscd starts quickly. */
+const MAX_READERS = 16;
 /** Config dirs are named `<marker><owner pid>-<random>`, so an orphaned pcscd names its dead owner. */
 const CONFIG_DIR_MARKER = 'krypton-lab-pcscd-';
 const INSTALL_HINT = 'install with: apt-get install pcscd vsmartcard-vpcd libpcsclite-dev';
 
 /** What a test may choose about its pcscd. */
 export interface StartPcscdOptions {
-  /** vpcd port for the first reader (the second uses port + 1); default: a free pair. */
+  /**
+   * How many vpcd readers (default 2, one reader.conf.d entry). vpcd gives two readers per entry, so
+   * an odd count leaves the last entry's second reader unused (PC/SC still lists it, empty).
+   */
+  readers?: number;
+  /** vpcd port for the first reader; the others take the next ports in order; default: free pairs. */
   port?: number;
   /** How long pcscd may take to be ready (default 15 s). */
   readyTimeoutMs?: number;
@@ -71,8 +92,10 @@ export interface PcscdHandle {
   readonly vpcdPort: number;
   /** The first reader's name, "Virtual PCD 00 00". */
   readonly readerName: string;
-  /** Both reader names (the second on vpcdPort + 1). */
+  /** Every reader's name, in order: "Virtual PCD 00 00", "Virtual PCD 00 01", "Virtual PCD 2 00 00" … */
   readonly readerNames: readonly string[];
+  /** vpcd's TCP port of each reader, in the order of `readerNames`. */
+  readonly vpcdPorts: readonly number[];
   /** pcscd's current pid (it changes on restart). */
   readonly pid: number;
   /** The private folder holding the reader config and pcscd's output. */
@@ -239,7 +262,7 @@ function tail(logPath: string, lines = 15): string {
   }
 }
 
-async function waitReady(daemon: Daemon, port: number, logPath: string, timeoutMs: number): Promise<void> {
+async function waitReady(daemon: Daemon, vpcdPorts: readonly number[], logPath: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ended = daemon.exitDescription();
@@ -248,13 +271,13 @@ async function waitReady(daemon: Daemon, port: number, logPath: string, timeoutM
       throw new PcscdError('PCSCD_EXITED', `pcscd exited during start-up (${ended})${hint}; its last output:\n${tail(logPath)}`);
     }
     const ports = listeningTcpPorts();
-    // Ready means: vpcd listens on both ports, and the socket answers for *this* pcscd (pid file).
-    if (ports.has(port) && ports.has(port + 1) && readPidFile() === daemon.pid && (await canConnect(PCSCD_SOCKET))) return;
+    // Ready means: vpcd listens on every port, and the socket answers for *this* pcscd (pid file).
+    if (vpcdPorts.every((p) => ports.has(p)) && readPidFile() === daemon.pid && (await canConnect(PCSCD_SOCKET))) return;
     if (Date.now() > deadline) {
       await terminate(daemon);
       throw new PcscdError(
         'PCSCD_NOT_READY',
-        `pcscd was not ready within ${timeoutMs} ms (vpcd on ${port}/${port + 1}, ${PCSCD_SOCKET}); its last output:\n${tail(logPath)}`,
+        `pcscd was not ready within ${timeoutMs} ms (vpcd on ${vpcdPorts.join('/')}, ${PCSCD_SOCKET}); its last output:\n${tail(logPath)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 25));
@@ -274,19 +297,58 @@ async function terminate(daemon: Daemon, graceMs = 5000): Promise<void> {
   }
 }
 
-function readerConfig(port: number, driver: string): string {
-  const hex = `0x${port.toString(16).toUpperCase()}`;
-  return `FRIENDLYNAME "${FRIENDLY_NAME}"\nDEVICENAME   /dev/null:${hex}\nLIBPATH      ${driver}\nCHANNELID    ${hex}\n`;
+/** The FRIENDLYNAME of the vpcd entry `index` (from 0): "Virtual PCD", then "Virtual PCD 2", "Virtual PCD 3" … */
+export function vpcdFriendlyName(index: number): string {
+  return index === 0 ? FRIENDLY_NAME : `${FRIENDLY_NAME} ${index + 1}`;
 }
 
-/** Starts a pcscd of the test's own, with a vpcd reader pair on a private port; see the module comment. */
+/** The reader.conf.d entry for one vpcd reader pair listening on `port` and `port + 1`. */
+export function vpcdReaderConfig(port: number, driver: string, friendlyName = FRIENDLY_NAME): string {
+  const hex = `0x${port.toString(16).toUpperCase()}`;
+  return `FRIENDLYNAME "${friendlyName}"\nDEVICENAME   /dev/null:${hex}\nLIBPATH      ${driver}\nCHANNELID    ${hex}\n`;
+}
+
+/** The names pcscd gives the two readers of a vpcd entry. */
+export function vpcdReaderNames(friendlyName: string): [string, string] {
+  return [`${friendlyName} 00 00`, `${friendlyName} 00 01`];
+}
+
+/** First ports of `count` vpcd entries: consecutive from `port` when given (checked free), else free pairs apart from each other. */
+async function choosePorts(count: number, port: number | undefined): Promise<number[]> {
+  if (port !== undefined) {
+    const firsts = Array.from({ length: count }, (_, i) => port + SLOTS_PER_ENTRY * i);
+    for (const p of firsts.flatMap((f) => [f, f + 1])) {
+      if (!(await isPortFree(p)))
+        throw new PcscdError('PORT_IN_USE', `TCP port ${p} is taken; vpcd needs ${port} to ${port + SLOTS_PER_ENTRY * count - 1}`);
+    }
+    return firsts;
+  }
+  const firsts: number[] = [];
+  while (firsts.length < count) {
+    const p = await findFreePortPair();
+    // The kernel may hand out a port next to one already chosen (it is still free: nothing listens yet).
+    if (!firsts.some((f) => Math.abs(f - p) < SLOTS_PER_ENTRY)) firsts.push(p);
+  }
+  return firsts;
+}
+
+/** Starts a pcscd of the test's own, with `readers` vpcd readers (default 2) on private ports; see the module comment. */
 export async function startPcscd(options: StartPcscdOptions = {}): Promise<PcscdHandle> {
   if (process.platform !== 'linux') throw new PcscdError('UNSUPPORTED_PLATFORM', `the pcscd harness needs Linux, not ${process.platform}`);
   const binary = findPcscd(options.pcscdPath);
   const driver = options.driverPath ?? DEFAULT_VPCD_DRIVER;
   if (!existsSync(driver)) throw new PcscdError('VPCD_DRIVER_MISSING', `the vpcd driver ${driver} is missing; ${INSTALL_HINT}`);
-  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65535)) {
-    throw new PcscdError('BAD_OPTION', `port must be an integer from 1 to 65534 (vpcd also takes port + 1), got ${options.port}`);
+  const readerCount = options.readers ?? SLOTS_PER_ENTRY;
+  if (!(Number.isInteger(readerCount) && readerCount >= 1 && readerCount <= MAX_READERS)) {
+    throw new PcscdError('BAD_OPTION', `readers must be an integer from 1 to ${MAX_READERS}, got ${options.readers}`);
+  }
+  const entryCount = Math.ceil(readerCount / SLOTS_PER_ENTRY);
+  const lastPort = 65536 - SLOTS_PER_ENTRY * entryCount;
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port <= lastPort)) {
+    throw new PcscdError(
+      'BAD_OPTION',
+      `port must be an integer from 1 to ${lastPort} (vpcd also takes port + 1${entryCount > 1 ? ' and the ports after it, two per entry' : ''}), got ${options.port}`,
+    );
   }
   // libpcsclite reads the variable at this process's first PC/SC call; pointed anywhere else, the
   // caller's clients would miss the daemon started here (the product's own clients rightly honour it).
@@ -299,33 +361,36 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
   let configDir: string | undefined;
   try {
     await clearTheWay();
-    let port: number;
-    if (options.port !== undefined) {
-      port = options.port;
-      for (const p of [port, port + 1]) {
-        if (!(await isPortFree(p))) throw new PcscdError('PORT_IN_USE', `TCP port ${p} is taken; vpcd needs ${port} and ${port + 1}`);
-      }
-    } else {
-      port = await findFreePortPair();
-    }
-    configDir = mkdtempSync(join(tmpdir(), `${CONFIG_DIR_MARKER}${process.pid}-`));
-    liveDirs.add(configDir);
-    // pcscd parses every file in its config folder, so the folder holds the reader file alone.
+    const firstPorts = await choosePorts(entryCount, options.port);
+    const vpcdPorts = firstPorts.flatMap((p) => [p, p + 1]).slice(0, readerCount);
+    const readerNames = firstPorts.flatMap((_, i) => vpcdReaderNames(vpcdFriendlyName(i))).slice(0, readerCount);
+    const listening = firstPorts.flatMap((p) => [p, p + 1]);
+    const dir = mkdtempSync(join(tmpdir(), `${CONFIG_DIR_MARKER}${process.pid}-`));
+    configDir = dir;
+    liveDirs.add(dir);
+    // pcscd parses every file in its config folder, so the folder holds the reader files alone.
     const readersDir = join(configDir, 'reader.conf.d');
     mkdirSync(readersDir);
-    writeFileSync(join(readersDir, 'vpcd'), readerConfig(port, driver));
+    firstPorts.forEach((p, i) => {
+      let library = driver;
+      if (i > 0) {
+        library = join(dir, `libifdvpcd-${i + 1}.so`);
+        copyFileSync(driver, library);
+      }
+      writeFileSync(join(readersDir, i === 0 ? 'vpcd' : `vpcd-${i + 1}`), vpcdReaderConfig(p, library, vpcdFriendlyName(i)));
+    });
     const logPath = join(configDir, 'pcscd.log');
     const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
     const debug = options.debug ?? false;
     let daemon = launch(binary, readersDir, logPath, debug);
-    await waitReady(daemon, port, logPath, readyTimeoutMs);
+    await waitReady(daemon, listening, logPath, readyTimeoutMs);
 
     let stopping: Promise<void> | undefined;
-    const dir = configDir;
     return {
-      vpcdPort: port,
-      readerName: `${FRIENDLY_NAME} 00 00`,
-      readerNames: [`${FRIENDLY_NAME} 00 00`, `${FRIENDLY_NAME} 00 01`],
+      vpcdPort: vpcdPorts[0]!,
+      readerName: readerNames[0]!,
+      readerNames,
+      vpcdPorts,
       get pid() {
         return daemon.pid;
       },
@@ -335,7 +400,7 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
         if (stopping) throw new PcscdError('STOPPED', 'this pcscd was stopped; start a new one');
         await terminate(daemon);
         daemon = launch(binary, readersDir, logPath, debug);
-        await waitReady(daemon, port, logPath, readyTimeoutMs);
+        await waitReady(daemon, listening, logPath, readyTimeoutMs);
       },
       stop: () =>
         (stopping ??= (async () => {
