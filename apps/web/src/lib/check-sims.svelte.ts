@@ -315,6 +315,7 @@ export class CheckSims {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
+      hourCycle: 'h23',
     });
     return { time: (ms) => time.format(ms), step: (s: CheckStep) => t(`check.step.${s}`), verdict: (v: Verdict) => t(`verdict.${v}`) };
   }

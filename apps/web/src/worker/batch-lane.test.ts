@@ -28,7 +28,8 @@ async function until(what: string, ok: () => boolean): Promise<void> {
  * A lane over a pretend bridge with one reader "R" and sim-check's real runCheck: the card, the
  * reader's events and how long key agreement takes are the test's to decide.
  */
-function rig(options: { previous?: Record<string, CheckResult['verdict']>; batchPin?: string } = {}) {
+function rig(options: { previous?: Record<string, CheckResult['verdict']>; batchPin?: string; busy?: number } = {}) {
+  let busy = options.busy ?? 0;
   let events: LaneBridgeEvents | undefined;
   let card: Card | undefined;
   const views: LaneView[] = [];
@@ -76,6 +77,7 @@ function rig(options: { previous?: Record<string, CheckResult['verdict']>; batch
       return {
         readers: async () => [reader()],
         open: async () => {
+          if (busy-- > 0) throw Object.assign(new Error('Too many session opens in a short time'), { code: 'TRANSPORT_BUSY' });
           const id = `s${opened.length + 1}`;
           opened.push(id);
           return session(id);
@@ -153,6 +155,7 @@ function rig(options: { previous?: Record<string, CheckResult['verdict']>; batch
       order.push(`show ${view.status}`);
     },
     pollMs: 0,
+    busyRetryMs: 1,
   };
   const lane = new Lane('R', deps);
   return {
@@ -280,5 +283,23 @@ describe('a lane of the batch', () => {
     r.lane.recheck();
     await until('a result', () => r.last().status === 'done');
     expect(r.recorded).toHaveLength(1);
+  });
+
+  it('a busy reader (the bridge’s limit on opens, another page) is waited out while the card stays in', async () => {
+    const r = rig({ busy: 3 });
+    r.insert({ iccid: '8981100000000000016' });
+    await r.lane.start();
+    await until('a result', () => r.last().status === 'done');
+    expect(r.views.some((v) => v.status === 'error')).toBe(false);
+    expect(r.recorded).toHaveLength(1);
+  });
+
+  it('sends the page news only: the bridge repeating a reader list changes nothing on screen', async () => {
+    const r = rig();
+    await r.lane.start();
+    const before = r.views.length;
+    r.remove();
+    r.remove();
+    expect(r.views.length).toBe(before);
   });
 });

@@ -68,6 +68,10 @@ export interface LaneDeps {
   pollMs?: number;
   /** First wait before reconnecting to the bridge, ms (doubled up to 30 s). */
   reconnectMs?: number;
+  /** How long a card waits for a busy reader (another page's session, the bridge's rate of opens), ms. */
+  busyWaitMs?: number;
+  /** How often a busy reader is tried again meanwhile, ms. */
+  busyRetryMs?: number;
 }
 
 interface RunningCheck {
@@ -198,7 +202,9 @@ export class Lane {
     const effects = this.machine.send(input);
     // Effects first: an abort must land before anything else runs (a command that failed waits on it).
     for (const e of effects) this.apply(e);
-    if (this.machine.state !== before) this.deps.emit(this.view);
+    const after = this.machine.state;
+    // The bridge repeats itself (a reader list per change anywhere): only news is sent to the page.
+    if (after !== before && JSON.stringify(after) !== JSON.stringify(before)) this.deps.emit(this.view);
   }
 
   private apply(effect: LaneEffect): void {
@@ -221,7 +227,7 @@ export class Lane {
     let session: LaneSession | undefined;
     try {
       const bridge = this.bridge ?? (await this.connected());
-      session = await bridge.open(this.reader);
+      session = await this.open(bridge, signal);
       state.session = session.session;
       if (signal.aborted) return;
       const result = await this.deps.check(session, {
@@ -257,6 +263,23 @@ export class Lane {
     }
   }
 
+  /**
+   * Opens the reader; a busy answer (another page holds it, or the bridge's limit on opens per minute
+   * was reached by a quick stack of cards) is waited out while the card stays in, not shown as a failure.
+   */
+  private async open(bridge: LaneBridge, signal: AbortSignal): Promise<LaneSession> {
+    const deadline = Date.now() + (this.deps.busyWaitMs ?? 60_000);
+    for (;;) {
+      try {
+        return await bridge.open(this.reader);
+      } catch (e) {
+        if (toFailure(e).code !== 'TRANSPORT_BUSY' || signal.aborted || Date.now() >= deadline) throw e;
+        await pause(this.deps.busyRetryMs ?? 2000, signal);
+        if (signal.aborted) throw e;
+      }
+    }
+  }
+
   private async connected(): Promise<LaneBridge> {
     await this.connect();
     if (!this.bridge)
@@ -284,4 +307,17 @@ export class Lane {
       this.send({ type: 'pin-asked', run, ...(request.triesLeft !== undefined ? { triesLeft: request.triesLeft } : {}) });
     });
   }
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { openCardStack, type CardStack } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, waitFor } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
-import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
 
 const DEMO_READER = 'Krypton Web demo reader (virtual SIM)';
+const DEMO_STACK = 'Krypton Web demo stack (virtual SIMs)';
 
 /** The lane of a reader on the Check SIMs screen. */
 function lane(page: Page, reader: string) {
@@ -68,8 +69,27 @@ async function openCheckSims(page: Page, url: string, readers: string[]): Promis
   );
 }
 
-// The demo's own reader (a virtual SIM always in it), through the real bridge: no pcscd needed.
-describe('Check SIMs on the demo reader', () => {
+const ICCID = {
+  demo: '8981100000000000016',
+  pin: '8981100000000000024',
+  blocked: '8981100000000000032',
+  foreign: '8981100000000000057',
+  /** demo-box-01 … 08. */
+  box: [
+    '8981100000000000119',
+    '8981100000000000127',
+    '8981100000000000135',
+    '8981100000000000143',
+    '8981100000000000150',
+    '8981100000000000168',
+    '8981100000000000176',
+    '8981100000000000184',
+  ],
+};
+
+// The demo's own readers, through the real bridge, no pcscd needed: the demo reader (a virtual SIM
+// always in it) and the demo stack (the lab's box of SIMs dealt in and out on a timeline).
+describe('Check SIMs on the demo readers', () => {
   let stack: Stack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
 
@@ -83,66 +103,79 @@ describe('Check SIMs on the demo reader', () => {
     await stack?.close();
   });
 
-  it('checks the SIM in the reader at once, shows PASS, and keeps the row', async () => {
+  it('checks the card the demo stack puts in at once; the card it takes out clears the lane; the next card is checked', async () => {
     const { page } = browser;
-    await openCheckSims(page, stack.url, [DEMO_READER]);
+    await openCheckSims(page, stack.url, [DEMO_READER, DEMO_STACK]);
+    // The demo reader holds a "demo" SIM too, and the stack deals "demo" first: one lane, so it is checked once.
+    await page.getByRole('checkbox', { name: DEMO_READER }).uncheck();
     await page.getByRole('checkbox', { name: 'Subscriber metadata (group and tags)' }).check();
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    const demo = lane(page, DEMO_READER);
-    await demo.locator('[data-testid="lane-verdict"]').waitFor({ timeout: 30_000 });
-    expect(await demo.locator('[data-testid="lane-verdict"]').innerText()).toBe('PASS');
-    await summaryIs(page, 'SIMs: 1 — 1 PASS, 0 WARN, 0 FAIL');
-    const cells = await page.locator('[data-testid="report-body"] [role="row"]').first().locator('[role="cell"]').allInnerTexts();
-    expect(cells.slice(1, 6)).toEqual([DEMO_READER, '8981100000000000016', '001010000000001', 'lab-group', 'PASS']);
-    await screenshot(page, 'k-0-demo-reader');
+    const dealt = lane(page, DEMO_STACK);
+    // The stack deals "demo" first, then demo-box-01, every few seconds.
+    const first = page.locator(`[data-testid="report-body"] [data-iccid="${ICCID.demo}"]`);
+    await first.waitFor({ timeout: 30_000 });
+    expect(await first.locator('[role="cell"]').allInnerTexts()).toEqual([
+      expect.any(String),
+      DEMO_STACK,
+      ICCID.demo,
+      '001010000000001',
+      'lab-group',
+      'PASS',
+      '',
+      '',
+      expect.stringMatching(/^\d+\.\d s$/),
+    ]);
+    await dealt.and(page.locator('[data-status="empty"]')).waitFor({ timeout: 30_000 });
+    expect(await dealt.getByTestId('lane-status').innerText()).toBe('Insert the next SIM');
+    await dealt.and(page.locator('[data-verdict="PASS"]')).waitFor({ timeout: 30_000 });
+    expect(await dealt.innerText()).toContain(`ICCID ${ICCID.box[0]}`);
+    await screenshot(page, 'k-0-demo-stack');
+    await page.getByRole('button', { name: 'Stop' }).click();
   }, 120_000);
 });
 
 /** What the report says of each SIM: ICCID → [result, failing step, code]. */
 type Expected = Record<string, [string, string, string]>;
 
-const ICCID = {
-  demo: '8981100000000000016',
-  pin: '8981100000000000024',
-  blocked: '8981100000000000032',
-  even: '8981100000000000040',
-  foreign: '8981100000000000057',
-};
-
-// A batch as field staff run it: the real bridge over a real pcscd with two vpcd readers, the lab's
-// vcards as the SIMs put in and taken out, Chromium on the Check SIMs screen. Needs root for pcscd.
-describe('Check SIMs through pcscd: two readers, a stack of SIMs', () => {
+// A box of twelve SIMs as field staff check it: the real bridge over a real pcscd with three vpcd
+// readers, the lab's card stack putting fresh virtual SIMs in and pulling them out, Chromium on the
+// Check SIMs screen. Needs root for pcscd (as in CI).
+describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => {
   let pcscd: PcscdHandle;
   let stack: Stack;
+  let cards: CardStack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  const cards = new Map<number, Vcard>();
   let readers: string[] = [];
 
-  async function insert(slot: number, sim: string): Promise<void> {
-    cards.set(slot, await insertVcard(pcscd.vpcdPort + slot, sim));
-  }
-  async function remove(slot: number): Promise<void> {
-    await cards.get(slot)?.remove();
-    cards.delete(slot);
-  }
+  const insert = (slot: number, sim: string) => cards.insert(slot, sim);
+  const remove = (slot: number) => cards.remove(slot);
+  const removeAll = () => Promise.all(readers.map((_, i) => remove(i)));
+
   /** Waits for a lane's verdict and returns it with the code shown. */
   async function verdictOf(page: Page, slot: number): Promise<{ verdict: string; code: string; text: string }> {
     const l = lane(page, readers[slot]!);
-    await l.locator('[data-testid="lane-verdict"]').waitFor({ timeout: 30_000 });
+    await l
+      .getByTestId('lane-verdict')
+      .waitFor({ timeout: 30_000 })
+      .catch(async (e: unknown) => {
+        throw new Error(`no verdict in ${readers[slot]}, which shows: ${await l.innerText()}`, { cause: e });
+      });
     const code = (await l.getByTestId('lane-code').count()) > 0 ? await l.getByTestId('lane-code').innerText() : '';
     return { verdict: await l.getByTestId('lane-verdict').innerText(), code, text: await l.innerText() };
   }
-  async function waitEmpty(page: Page, slot: number): Promise<void> {
+  /** Waits until a lane asks for the next SIM, showing nothing of the one that left. */
+  async function waitEmpty(page: Page, slot: number, text = 'Insert the next SIM'): Promise<void> {
     await lane(page, readers[slot]!).and(page.locator('[data-status="empty"]')).waitFor({ timeout: 15_000 });
-    // Nothing of the SIM that left: no verdict, no ICCID.
     expect(await lane(page, readers[slot]!).getByTestId('lane-verdict').count()).toBe(0);
-    expect(await lane(page, readers[slot]!).getByTestId('lane-status').innerText()).toBe('Insert the next SIM');
+    expect(await lane(page, readers[slot]!).getByTestId('lane-status').innerText()).toBe(text);
   }
+  const allEmpty = (page: Page) => Promise.all(readers.map((_, i) => waitEmpty(page, i)));
 
   beforeAll(async () => {
     delete process.env.PCSCLITE_CSOCK_NAME;
-    pcscd = await startPcscd({ lockTimeoutMs: 600_000 });
-    readers = [...pcscd.readerNames];
+    pcscd = await startPcscd({ readers: 3, lockTimeoutMs: 600_000 });
+    readers = pcscd.readerNames.slice(0, 3);
+    cards = openCardStack({ vpcd: pcscd.vpcdPorts.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })), readerNames: readers });
     stack = await startStack({ pcsc: true });
     browser = await launchBrowser();
   }, 720_000);
@@ -150,37 +183,37 @@ describe('Check SIMs through pcscd: two readers, a stack of SIMs', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
-    for (const slot of [...cards.keys()]) await remove(slot);
+    await cards?.close();
     await pcscd?.stop();
   });
 
   it('checks each SIM as it goes in, clears the lane as it comes out, survives a reload, exports and uploads the report', async () => {
     const { page } = browser;
     await openCheckSims(page, stack.url, readers);
-    // The demo's own reader would check its demo SIM too: this batch is the two vpcd readers.
-    await page.getByRole('checkbox', { name: DEMO_READER }).uncheck();
+    // This batch is the three vpcd readers: every other reader the bridge lists (the demo's, vpcd's spare) is left out.
+    for (const box of await page.getByRole('group', { name: 'Lanes (card readers)' }).getByRole('checkbox').all())
+      if (!readers.includes((await box.getAttribute('data-reader')) ?? '')) await box.uncheck();
     await page.getByRole('checkbox', { name: 'S3 probe' }).check();
     await page.getByRole('checkbox', { name: 'Subscriber metadata (group and tags)' }).check();
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await page.getByTestId('check-status').filter({ hasText: 'Running (lanes: 2)' }).waitFor();
-    await waitEmpty(page, 0);
-    await waitEmpty(page, 1);
+    await page.getByTestId('check-status').filter({ hasText: 'Running (lanes: 3)' }).waitFor();
+    await allEmpty(page);
 
-    // Two SIMs at once: a good one, and one whose PIN is blocked (FAIL with PUK advice; the batch goes on).
-    await Promise.all([insert(0, 'demo'), insert(1, 'demo-blocked')]);
+    // Three SIMs at once: two good ones, and one whose PIN is blocked (FAIL with PUK advice; the batch goes on).
+    await Promise.all([insert(0, 'demo'), insert(1, 'demo-box-01'), insert(2, 'demo-blocked')]);
     expect((await verdictOf(page, 0)).verdict).toBe('PASS');
-    const blocked = await verdictOf(page, 1);
-    expect(blocked.verdict).toBe('FAIL');
-    expect(blocked.code).toBe('Code: PIN_BLOCKED');
+    expect((await verdictOf(page, 1)).verdict).toBe('PASS');
+    const blocked = await verdictOf(page, 2);
+    expect([blocked.verdict, blocked.code]).toEqual(['FAIL', 'Code: PIN_BLOCKED']);
     expect(blocked.text).toMatch(/Failed at: SIM \(ICCID, IMSI, PIN state\)/);
     expect(blocked.text).toMatch(/PUK/);
-    await screenshot(page, 'k-1-two-lanes');
-    await Promise.all([remove(0), remove(1)]);
-    await waitEmpty(page, 0);
-    await waitEmpty(page, 1);
+    await screenshot(page, 'k-1-three-lanes');
+    await removeAll();
+    await allEmpty(page);
 
-    // A PIN-enabled SIM asks for its PIN; a foreign SIM fails key agreement with a MAC failure.
-    await Promise.all([insert(0, 'demo-pin'), insert(1, 'demo-foreign')]);
+    // A PIN-enabled SIM asks for its PIN ("same PIN for this batch": a recheck needs no prompt); a
+    // foreign SIM fails key agreement with a MAC failure.
+    await Promise.all([insert(0, 'demo-pin'), insert(1, 'demo-box-02'), insert(2, 'demo-foreign')]);
     const pinLane = lane(page, readers[0]!);
     await pinLane.and(page.locator('[data-status="pin"]')).waitFor({ timeout: 30_000 });
     expect(await pinLane.innerText()).toMatch(/3 tries left/);
@@ -188,53 +221,67 @@ describe('Check SIMs through pcscd: two readers, a stack of SIMs', () => {
     await pinLane.getByRole('checkbox', { name: 'Same PIN for this batch' }).check();
     await pinLane.getByRole('button', { name: 'Verify PIN' }).click();
     expect((await verdictOf(page, 0)).verdict).toBe('PASS');
-    const foreign = await verdictOf(page, 1);
+    expect((await verdictOf(page, 1)).verdict).toBe('PASS');
+    const foreign = await verdictOf(page, 2);
     expect([foreign.verdict, foreign.code]).toEqual(['FAIL', 'Code: MAC_FAILURE']);
     expect(foreign.text).toMatch(/Failed at: Key agreement/);
-    await Promise.all([remove(0), remove(1)]);
-    await waitEmpty(page, 0);
-    await waitEmpty(page, 1);
-    await summaryIs(page, 'SIMs: 4 — 2 PASS, 0 WARN, 2 FAIL');
+    const firstPinCheck = await pinLane.getAttribute('data-result');
+    await pinLane.getByRole('button', { name: 'Check again' }).click();
+    await waitFor(
+      async () => ![null, firstPinCheck].includes(await pinLane.getAttribute('data-result')),
+      'the recheck with the batch’s PIN',
+    );
+    expect(await pinLane.getAttribute('data-verdict')).toBe('PASS');
+    await removeAll();
+    await allEmpty(page);
+    await summaryIs(page, 'SIMs: 6 — 4 PASS, 0 WARN, 2 FAIL');
 
     // A reload in the middle of the batch: nothing shown is lost, and the batch goes on.
     await page.reload();
-    await page.getByRole('button', { name: 'Continue batch (4 SIMs checked)' }).click();
-    await summaryIs(page, 'SIMs: 4 — 2 PASS, 0 WARN, 2 FAIL');
+    await page.getByRole('button', { name: 'Continue batch (6 SIMs checked)' }).click();
+    await summaryIs(page, 'SIMs: 6 — 4 PASS, 0 WARN, 2 FAIL');
     expect(await page.getByRole('checkbox', { name: DEMO_READER }).isChecked()).toBe(false);
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await waitEmpty(page, 0);
+    await allEmpty(page);
+    await Promise.all([insert(0, 'demo-box-03'), insert(1, 'demo-box-04'), insert(2, 'demo-box-05')]);
+    for (const slot of [0, 1, 2]) expect((await verdictOf(page, slot)).verdict).toBe('PASS');
+    await removeAll();
+    await allEmpty(page);
 
     // A SIM pulled mid-check (Krypton slowed down so there is time): the lane clears at once, and the
     // report keeps the check as FAIL CARD_REMOVED.
     stack.lab.faults.update({ latencyMs: 1500 });
-    await insert(0, 'demo-even');
+    await insert(0, 'demo-box-06');
     await lane(page, readers[0]!).locator('[data-step="key"]').waitFor({ timeout: 30_000 });
     await remove(0);
     await waitEmpty(page, 0);
     stack.lab.faults.update({ latencyMs: 0 });
-    await page.locator(`[data-testid="report-body"] [data-iccid="${ICCID.even}"]`).waitFor({ timeout: 30_000 });
-    // Still nothing shown for it in the lane.
+    const pulled = page.locator(`[data-testid="report-body"] [data-iccid="${ICCID.box[5]}"]`);
+    await pulled.waitFor({ timeout: 30_000 });
+    expect(await pulled.locator('.cell-code').innerText()).toBe('CARD_REMOVED');
     expect(await lane(page, readers[0]!).getByTestId('lane-status').innerText()).toBe('Insert the next SIM');
 
-    // The same SIM a second time: said so, and checked again on request.
-    await insert(1, 'demo');
-    const again = lane(page, readers[1]!);
+    // The last two of the box, and the first SIM a second time: said so, and checked again on request.
+    await Promise.all([insert(0, 'demo'), insert(1, 'demo-box-07'), insert(2, 'demo-box-08')]);
+    const again = lane(page, readers[0]!);
     await again.getByTestId('lane-already').waitFor({ timeout: 30_000 });
     expect(await again.getByTestId('lane-already').innerText()).toMatch(/^Already checked at \d\d:\d\d( [AP]M)? — PASS$/);
     await again.getByRole('button', { name: 'Check again' }).click();
-    expect((await verdictOf(page, 1)).verdict).toBe('PASS');
-    await remove(1);
-    await waitEmpty(page, 1);
+    for (const slot of [0, 1, 2]) expect((await verdictOf(page, slot)).verdict).toBe('PASS');
+    await removeAll();
+    await allEmpty(page);
 
-    // The report: one row per SIM, the right five.
+    // The report: one row per SIM, exactly the twelve of the box.
+    const pass: [string, string, string] = ['PASS', '', ''];
     const expected: Expected = {
-      [ICCID.demo]: ['PASS', '', ''],
+      [ICCID.demo]: pass,
+      [ICCID.pin]: pass,
       [ICCID.blocked]: ['FAIL', 'SIM (ICCID, IMSI, PIN state)', 'PIN_BLOCKED'],
-      [ICCID.pin]: ['PASS', '', ''],
       [ICCID.foreign]: ['FAIL', 'Key agreement', 'MAC_FAILURE'],
-      [ICCID.even]: ['FAIL', 'Key agreement', 'CARD_REMOVED'],
+      ...Object.fromEntries(ICCID.box.map((iccid) => [iccid, pass])),
+      [ICCID.box[5]!]: ['FAIL', 'Key agreement', 'CARD_REMOVED'],
     };
-    await summaryIs(page, 'SIMs: 5 — 2 PASS, 0 WARN, 3 FAIL');
+    await summaryIs(page, 'SIMs: 12 — 9 PASS, 0 WARN, 3 FAIL');
     const downloading = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export CSV' }).click();
     const download = await downloading;
@@ -255,13 +302,18 @@ describe('Check SIMs through pcscd: two readers, a stack of SIMs', () => {
       'What happened',
       'What to do',
     ]);
-    const got = Object.fromEntries(csv.slice(1).map((r) => [r[2], [r[5], r[6], r[7]]]));
-    expect(got).toEqual(expected);
-    expect(csv).toHaveLength(1 + 5);
+    expect(csv).toHaveLength(1 + 12);
+    expect(Object.fromEntries(csv.slice(1).map((r) => [r[2], [r[5], r[6], r[7]]]))).toEqual(expected);
     for (const r of csv.slice(1)) {
       expect(readers).toContain(r[1]);
-      expect(r[4]).toBe(r[2] === ICCID.blocked || r[2] === ICCID.even || r[2] === ICCID.foreign ? '' : 'lab-group');
+      expect(r[4]).toBe(r[5] === 'PASS' ? 'lab-group' : '');
+      expect(Number(r[8])).toBeGreaterThan(0);
     }
+    const jsonDownload = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export JSON' }).click();
+    const json = JSON.parse(readFileSync(await (await jsonDownload).path(), 'utf8')) as { summary: unknown; rows: { steps: unknown[] }[] };
+    expect(json.summary).toEqual({ PASS: 9, WARN: 0, FAIL: 3, total: 12 });
+    expect(json.rows).toHaveLength(12);
 
     // Upload to the lab's S3 with the credentials a SIM of this batch earned: the object is there, with the right MD5.
     await page.getByLabel('Folder (prefix)').fill('check-reports/e2e');
@@ -276,20 +328,19 @@ describe('Check SIMs through pcscd: two readers, a stack of SIMs', () => {
     const md5 = createHash('md5').update(body).digest('hex');
     expect(stored.headers.get('etag')).toBe(`"${md5}"`);
     expect(await outcome.innerText()).toContain(`MD5 ${md5}`);
-    expect(
-      Object.fromEntries(
-        parseCsv(body.subarray(3).toString('utf8'))
-          .slice(1)
-          .map((r) => [r[2], [r[5], r[6], r[7]]]),
-      ),
-    ).toEqual(expected);
+    const uploaded = parseCsv(body.subarray(3).toString('utf8'));
+    expect(uploaded).toHaveLength(1 + 12);
+    expect(Object.fromEntries(uploaded.slice(1).map((r) => [r[2], [r[5], r[6], r[7]]]))).toEqual(expected);
     await screenshot(page, 'k-2-check-sims-en');
 
     // The screen in Japanese: lanes, verdicts, failures and the report speak it.
     await page.getByLabel('Language').selectOption('ja');
     await page.getByRole('heading', { name: 'SIM の一括検査', level: 2 }).waitFor();
     expect(await lane(page, readers[0]!).getByTestId('lane-status').innerText()).toBe('次の SIM を挿してください');
-    await summaryIs(page, '5 枚 — 合格 2、要確認 0、不合格 3');
+    await summaryIs(page, '12 枚 — 合格 9、要確認 0、不合格 3');
+    expect(await page.getByRole('columnheader').allInnerTexts()).toEqual(
+      expect.arrayContaining(['日時 ▲', 'レーン', 'ICCID', '結果', '失敗した項目', 'コード']),
+    );
     await insert(0, 'demo-foreign');
     const ja = lane(page, readers[0]!);
     await ja.getByTestId('lane-already').waitFor({ timeout: 30_000 });
@@ -300,8 +351,14 @@ describe('Check SIMs through pcscd: two readers, a stack of SIMs', () => {
     expect(jaVerdict.text).toContain('失敗した項目：鍵の合意');
     expect(jaVerdict.text).toContain('SIM がネットワークからの認証要求を拒否しました');
     expect(jaVerdict.code).toBe('コード：MAC_FAILURE');
+    await insert(1, 'demo-blocked');
+    await lane(page, readers[1]!).getByTestId('lane-already').waitFor({ timeout: 30_000 });
+    await lane(page, readers[1]!).getByRole('button', { name: 'もう一度検査' }).click();
+    const jaBlocked = await verdictOf(page, 1);
+    expect(jaBlocked.text).toContain('PUK');
     await screenshot(page, 'k-3-check-sims-ja');
-    await remove(0);
+    await removeAll();
+    await waitEmpty(page, 0, '次の SIM を挿してください');
     await page.getByRole('button', { name: '停止' }).click();
   }, 600_000);
 });
