@@ -132,6 +132,78 @@ describe('Check SIMs on the demo readers', () => {
     await screenshot(page, 'k-0-demo-stack');
     await page.getByRole('button', { name: 'Stop' }).click();
   }, 120_000);
+
+  it('a batch of a thousand SIMs: continued after a reload, its report renders only the rows in view and sorts at once', async () => {
+    const { page } = browser;
+    // A thousand more finished checks in the stored batch, as a long day would leave them.
+    const added = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open('krypton-web-checks');
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const batches = await new Promise<{ id: string; finishedAt?: number }[]>((resolve) => {
+        const r = db.transaction('batches').objectStore('batches').getAll();
+        r.onsuccess = () => resolve(r.result as { id: string; finishedAt?: number }[]);
+      });
+      const batchId = batches.find((b) => b.finishedAt === undefined)!.id;
+      const t = db.transaction('results', 'readwrite');
+      const t0 = Date.now() - 3_600_000;
+      for (let i = 0; i < 1000; i++) {
+        const verdict = i % 10 === 0 ? 'FAIL' : 'PASS';
+        t.objectStore('results').put({
+          id: `bulk-${i}`,
+          batchId,
+          lane: `Reader ${i % 3}`,
+          iccid: `8981200000${String(i).padStart(9, '0')}`,
+          imsi: `00101200${String(i).padStart(7, '0')}`,
+          groupId: 'lab-group',
+          startedAt: t0 + i * 3000,
+          finishedAt: t0 + i * 3000 + 900,
+          durationMs: 900,
+          verdict,
+          ...(verdict === 'FAIL' ? { failedStep: 'key', problem: { code: 'MAC_FAILURE', message: 'm', action: 'a' } } : {}),
+          steps: [{ step: 'sim', status: 'pass', ms: 10 }],
+        });
+      }
+      await new Promise((resolve) => (t.oncomplete = resolve));
+      db.close();
+      return 1000;
+    });
+    expect(added).toBe(1000);
+    await page.reload();
+    const offer = page.getByRole('button', { name: /^Continue batch \(\d+ SIMs checked\)$/ });
+    await offer.waitFor();
+    const total = Number(/\((\d+) SIMs/.exec(await offer.innerText())![1]);
+    expect(total).toBeGreaterThanOrEqual(1002);
+    await offer.click();
+    const body = page.getByTestId('report-body');
+    await summaryIs(page, `SIMs: ${total} — ${total - 100} PASS, 0 WARN, 100 FAIL`);
+    expect(await page.getByTestId('report-table').getAttribute('aria-rowcount')).toBe(String(total + 1));
+    // A dozen rows in view: a few dozen in the DOM, not a thousand.
+    expect(await body.locator('[role="row"]').count()).toBeLessThan(40);
+    // Sorting a thousand rows and showing the first of them: within a frame or two.
+    const sortMs = await page.evaluate(async () => {
+      const button = [...document.querySelectorAll<HTMLButtonElement>('button.sort')].find((b) => b.textContent?.startsWith('ICCID'))!;
+      const t0 = performance.now();
+      button.click();
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    });
+    expect(sortMs).toBeLessThan(500);
+    expect(await body.locator('[role="row"]').first().getAttribute('data-iccid')).toBe(ICCID.demo);
+    // Scrolled to the end: the last rows are rendered, the first are gone.
+    await body.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await waitFor(
+      async () => (await body.locator('[role="row"]').last().getAttribute('aria-rowindex')) === String(total + 1),
+      'the last row',
+    );
+    expect(await body.locator('[role="row"]').count()).toBeLessThan(40);
+    // Filtering narrows the thousand at once.
+    await page.getByRole('combobox', { name: 'Result' }).selectOption('FAIL');
+    await waitFor(async () => (await page.getByText(`100 of ${total} rows shown`).count()) === 1, 'the filtered count');
+    await screenshot(page, 'k-4-thousand-rows');
+  }, 120_000);
 });
 
 /** What the report says of each SIM: ICCID → [result, failing step, code]. */
