@@ -3,18 +3,13 @@ import { readFileSync } from 'node:fs';
 import { openCardStack, type CardStack } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { checkLane, laneVerdict, launchBrowser, startCheckSims, waitFor } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 
 const DEMO_READER = 'Krypton Web demo reader (virtual SIM)';
 const DEMO_STACK = 'Krypton Web demo stack (virtual SIMs)';
-
-/** The lane of a reader on the Check SIMs screen. */
-function lane(page: Page, reader: string) {
-  return page.locator(`[data-testid="lane"][data-reader="${reader}"]`);
-}
 
 /** Waits until the report's summary line says `text` (results arrive from the worker as they are persisted). */
 async function summaryIs(page: Page, text: string): Promise<void> {
@@ -49,24 +44,6 @@ function parseCsv(text: string): string[][] {
     } else field += ch;
   }
   return rows;
-}
-
-/** Opens the Check SIMs screen and waits until the bridge's readers are listed. */
-async function openCheckSims(page: Page, url: string, readers: string[]): Promise<void> {
-  await page.goto(`${url}/#check-sims`);
-  await page.getByRole('heading', { name: 'Check SIMs', level: 2 }).waitFor();
-  await waitFor(
-    async () => {
-      for (const r of readers)
-        if ((await page.getByRole('checkbox', { name: r }).count()) === 0) {
-          await page.getByRole('button', { name: 'Look for readers' }).click();
-          return false;
-        }
-      return true;
-    },
-    `the bridge to list ${readers.join(', ')}`,
-    20_000,
-  );
 }
 
 const ICCID = {
@@ -105,12 +82,10 @@ describe('Check SIMs on the demo readers', () => {
 
   it('checks the card the demo stack puts in at once; the card it takes out clears the lane; the next card is checked', async () => {
     const { page } = browser;
-    await openCheckSims(page, stack.url, [DEMO_READER, DEMO_STACK]);
     // The demo reader holds a "demo" SIM too, and the stack deals "demo" first: one lane, so it is checked once.
-    await page.getByRole('checkbox', { name: DEMO_READER }).uncheck();
-    await page.getByRole('checkbox', { name: 'Subscriber metadata (group and tags)' }).check();
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    const dealt = lane(page, DEMO_STACK);
+    await startCheckSims(page, stack.url, [DEMO_STACK], { metadata: true });
+    expect(await page.getByRole('checkbox', { name: DEMO_READER }).isChecked()).toBe(false);
+    const dealt = checkLane(page, DEMO_STACK);
     // The stack deals "demo" first, then demo-box-01, every few seconds.
     const first = page.locator(`[data-testid="report-body"] [data-iccid="${ICCID.demo}"]`);
     await first.waitFor({ timeout: 30_000 });
@@ -225,21 +200,18 @@ describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => 
 
   /** Waits for a lane's verdict and returns it with the code shown. */
   async function verdictOf(page: Page, slot: number): Promise<{ verdict: string; code: string; text: string }> {
-    const l = lane(page, readers[slot]!);
-    await l
-      .getByTestId('lane-verdict')
-      .waitFor({ timeout: 30_000 })
-      .catch(async (e: unknown) => {
-        throw new Error(`no verdict in ${readers[slot]}, which shows: ${await l.innerText()}`, { cause: e });
-      });
+    const l = checkLane(page, readers[slot]!);
+    const verdict = await laneVerdict(page, readers[slot]!).catch(async (e: unknown) => {
+      throw new Error(`no verdict in ${readers[slot]}, which shows: ${await l.innerText()}`, { cause: e });
+    });
     const code = (await l.getByTestId('lane-code').count()) > 0 ? await l.getByTestId('lane-code').innerText() : '';
-    return { verdict: await l.getByTestId('lane-verdict').innerText(), code, text: await l.innerText() };
+    return { verdict, code, text: await l.innerText() };
   }
   /** Waits until a lane asks for the next SIM, showing nothing of the one that left. */
   async function waitEmpty(page: Page, slot: number, text = 'Insert the next SIM'): Promise<void> {
-    await lane(page, readers[slot]!).and(page.locator('[data-status="empty"]')).waitFor({ timeout: 15_000 });
-    expect(await lane(page, readers[slot]!).getByTestId('lane-verdict').count()).toBe(0);
-    expect(await lane(page, readers[slot]!).getByTestId('lane-status').innerText()).toBe(text);
+    await checkLane(page, readers[slot]!).and(page.locator('[data-status="empty"]')).waitFor({ timeout: 15_000 });
+    expect(await checkLane(page, readers[slot]!).getByTestId('lane-verdict').count()).toBe(0);
+    expect(await checkLane(page, readers[slot]!).getByTestId('lane-status').innerText()).toBe(text);
   }
   const allEmpty = (page: Page) => Promise.all(readers.map((_, i) => waitEmpty(page, i)));
 
@@ -261,14 +233,8 @@ describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => 
 
   it('checks each SIM as it goes in, clears the lane as it comes out, survives a reload, exports and uploads the report', async () => {
     const { page } = browser;
-    await openCheckSims(page, stack.url, readers);
     // This batch is the three vpcd readers: every other reader the bridge lists (the demo's, vpcd's spare) is left out.
-    for (const box of await page.getByRole('group', { name: 'Lanes (card readers)' }).getByRole('checkbox').all())
-      if (!readers.includes((await box.getAttribute('data-reader')) ?? '')) await box.uncheck();
-    await page.getByRole('checkbox', { name: 'S3 probe' }).check();
-    await page.getByRole('checkbox', { name: 'Subscriber metadata (group and tags)' }).check();
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await page.getByTestId('check-status').filter({ hasText: 'Running (lanes: 3)' }).waitFor();
+    await startCheckSims(page, stack.url, readers, { s3: true, metadata: true });
     await allEmpty(page);
 
     // Three SIMs at once: two good ones, and one whose PIN is blocked (FAIL with PUK advice; the batch goes on).
@@ -286,7 +252,7 @@ describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => 
     // A PIN-enabled SIM asks for its PIN ("same PIN for this batch": a recheck needs no prompt); a
     // foreign SIM fails key agreement with a MAC failure.
     await Promise.all([insert(0, 'demo-pin'), insert(1, 'demo-box-02'), insert(2, 'demo-foreign')]);
-    const pinLane = lane(page, readers[0]!);
+    const pinLane = checkLane(page, readers[0]!);
     await pinLane.and(page.locator('[data-status="pin"]')).waitFor({ timeout: 30_000 });
     expect(await pinLane.innerText()).toMatch(/3 tries left/);
     await pinLane.getByLabel(`PIN of the SIM in ${readers[0]}`).fill('1234');
@@ -324,18 +290,18 @@ describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => 
     // report keeps the check as FAIL CARD_REMOVED.
     stack.lab.faults.update({ latencyMs: 1500 });
     await insert(0, 'demo-box-06');
-    await lane(page, readers[0]!).locator('[data-step="key"]').waitFor({ timeout: 30_000 });
+    await checkLane(page, readers[0]!).locator('[data-step="key"]').waitFor({ timeout: 30_000 });
     await remove(0);
     await waitEmpty(page, 0);
     stack.lab.faults.update({ latencyMs: 0 });
     const pulled = page.locator(`[data-testid="report-body"] [data-iccid="${ICCID.box[5]}"]`);
     await pulled.waitFor({ timeout: 30_000 });
     expect(await pulled.locator('.cell-code').innerText()).toBe('CARD_REMOVED');
-    expect(await lane(page, readers[0]!).getByTestId('lane-status').innerText()).toBe('Insert the next SIM');
+    expect(await checkLane(page, readers[0]!).getByTestId('lane-status').innerText()).toBe('Insert the next SIM');
 
     // The last two of the box, and the first SIM a second time: said so, and checked again on request.
     await Promise.all([insert(0, 'demo'), insert(1, 'demo-box-07'), insert(2, 'demo-box-08')]);
-    const again = lane(page, readers[0]!);
+    const again = checkLane(page, readers[0]!);
     await again.getByTestId('lane-already').waitFor({ timeout: 30_000 });
     expect(await again.getByTestId('lane-already').innerText()).toMatch(/^Already checked at \d\d:\d\d( [AP]M)? — PASS$/);
     await again.getByRole('button', { name: 'Check again' }).click();
@@ -408,13 +374,13 @@ describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => 
     // The screen in Japanese: lanes, verdicts, failures and the report speak it.
     await page.getByLabel('Language').selectOption('ja');
     await page.getByRole('heading', { name: 'SIM の一括検査', level: 2 }).waitFor();
-    expect(await lane(page, readers[0]!).getByTestId('lane-status').innerText()).toBe('次の SIM を挿してください');
+    expect(await checkLane(page, readers[0]!).getByTestId('lane-status').innerText()).toBe('次の SIM を挿してください');
     await summaryIs(page, '12 枚 — 合格 9、要確認 0、不合格 3');
     expect(await page.getByRole('columnheader').allInnerTexts()).toEqual(
       expect.arrayContaining(['日時 ▲', 'レーン', 'ICCID', '結果', '失敗した項目', 'コード']),
     );
     await insert(0, 'demo-foreign');
-    const ja = lane(page, readers[0]!);
+    const ja = checkLane(page, readers[0]!);
     await ja.getByTestId('lane-already').waitFor({ timeout: 30_000 });
     expect(await ja.getByTestId('lane-already').innerText()).toMatch(/^\d\d:\d\d に検査済み — 不合格$/);
     await ja.getByRole('button', { name: 'もう一度検査' }).click();
@@ -424,8 +390,8 @@ describe('Check SIMs through pcscd: three readers, a box of twelve SIMs', () => 
     expect(jaVerdict.text).toContain('SIM がネットワークからの認証要求を拒否しました');
     expect(jaVerdict.code).toBe('コード：MAC_FAILURE');
     await insert(1, 'demo-blocked');
-    await lane(page, readers[1]!).getByTestId('lane-already').waitFor({ timeout: 30_000 });
-    await lane(page, readers[1]!).getByRole('button', { name: 'もう一度検査' }).click();
+    await checkLane(page, readers[1]!).getByTestId('lane-already').waitFor({ timeout: 30_000 });
+    await checkLane(page, readers[1]!).getByRole('button', { name: 'もう一度検査' }).click();
     const jaBlocked = await verdictOf(page, 1);
     expect(jaBlocked.text).toContain('PUK');
     await screenshot(page, 'k-3-check-sims-ja');
