@@ -44,6 +44,7 @@ describe('pnpm bench --quick --json', () => {
       'time_to_credentials',
       'initial_js_gzip',
       'load_to_interactive',
+      'sims_per_minute',
     ]) {
       expect(names).toContain(expected);
     }

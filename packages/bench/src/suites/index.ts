@@ -7,6 +7,17 @@ import { bridgeOverhead } from './bridge-overhead.ts';
 import { s3Download } from './s3-download.ts';
 import { webApp } from './web-app.ts';
 import { commandStart } from './command-start.ts';
+import { batchLanes } from './batch-lanes.ts';
 
 /** Every suite, in the order the issue lists what to measure. */
-export const SUITES: Suite[] = [commandStart, apduCounts, httpCalls, timeToCredentials, bridgeOverhead, s3Download, webApp, bridgeScale];
+export const SUITES: Suite[] = [
+  commandStart,
+  apduCounts,
+  httpCalls,
+  timeToCredentials,
+  bridgeOverhead,
+  s3Download,
+  webApp,
+  bridgeScale,
+  batchLanes,
+];
