@@ -74,7 +74,12 @@ export async function startCheckSims(
   page: Page,
   url: string,
   readers: readonly string[],
-  options: { s3?: boolean; metadata?: boolean } = {},
+  options: {
+    credentials?: 'openid' | 'direct' | 'off';
+    /** The S3 probe: off, on (list the userdata's bucket), or a key to HEAD / a prefix to list there. */
+    s3?: boolean | { head: string } | { list: string };
+    metadata?: boolean;
+  } = {},
 ): Promise<void> {
   await page.goto(`${url.replace(/\/+$/, '')}/#check-sims`);
   const lanes = page.getByRole('group', { name: 'Lanes (card readers)' });
@@ -92,7 +97,18 @@ export async function startCheckSims(
     if (readers.includes((await box.getAttribute('data-reader')) ?? '')) await box.check();
     else await box.uncheck();
   }
-  if (options.s3 !== undefined) await page.getByRole('checkbox', { name: 'S3 probe' }).setChecked(options.s3);
+  const credentials = { openid: 'Through an OpenID token and Cognito', direct: 'Directly from Krypton', off: 'None' };
+  if (options.credentials) await page.getByRole('radio', { name: credentials[options.credentials], exact: true }).check();
+  if (options.s3 !== undefined) await page.getByRole('checkbox', { name: 'S3 probe' }).setChecked(options.s3 !== false);
+  if (typeof options.s3 === 'object') {
+    if ('head' in options.s3) {
+      await page.getByRole('radio', { name: 'HEAD one object' }).check();
+      await page.getByLabel('Object key').fill(options.s3.head);
+    } else {
+      await page.getByRole('radio', { name: 'List one key under a prefix' }).check();
+      await page.getByLabel('Prefix', { exact: true }).fill(options.s3.list);
+    }
+  }
   if (options.metadata !== undefined)
     await page.getByRole('checkbox', { name: 'Subscriber metadata (group and tags)' }).setChecked(options.metadata);
   await page.getByRole('button', { name: 'Start', exact: true }).click();

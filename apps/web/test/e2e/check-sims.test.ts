@@ -83,7 +83,8 @@ describe('Check SIMs on the demo readers', () => {
   it('checks the card the demo stack puts in at once; the card it takes out clears the lane; the next card is checked', async () => {
     const { page } = browser;
     // The demo reader holds a "demo" SIM too, and the stack deals "demo" first: one lane, so it is checked once.
-    await startCheckSims(page, stack.url, [DEMO_STACK], { metadata: true });
+    // Credentials straight from Krypton this time, and a HEAD of a seeded object in the userdata's bucket.
+    await startCheckSims(page, stack.url, [DEMO_STACK], { credentials: 'direct', s3: { head: 'hello.json' }, metadata: true });
     expect(await page.getByRole('checkbox', { name: DEMO_READER }).isChecked()).toBe(false);
     const dealt = checkLane(page, DEMO_STACK);
     // The stack deals "demo" first, then demo-box-01, every few seconds.
