@@ -158,7 +158,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
         throw new StepProblem({
           code: 'PIN_BLOCKED',
           message: 'PIN1 of this SIM is blocked',
-          action: 'Unblock it with its PUK (Operations on the single-SIM screen), then check it again',
+          action: 'Unblock it with its PUK (in a phone, or any tool that sends UNBLOCK PIN), then check it again',
           details: { triesLeft: 0 },
         });
       return 'PIN enabled';

@@ -131,6 +131,8 @@ describe('runCheck', () => {
     const r = (await runCheck(base({ sim, pin: async () => ((asked = true), '1234') })))!;
     expect([r.verdict, r.failedStep, r.problem?.code]).toEqual(['FAIL', 'sim', 'PIN_BLOCKED']);
     expect(r.problem?.action).toMatch(/PUK/);
+    // The web app has no PUK entry: the advice must not send the person to it.
+    expect(r.problem?.action).not.toMatch(/single-SIM screen/);
     expect(asked).toBe(false);
   });
 

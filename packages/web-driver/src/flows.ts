@@ -1,9 +1,9 @@
 /**
  * The web app's main flows as a person clicks them (by role and label, as assistive technology finds
- * them): connect a link, authenticate, open the S3 bucket. Plain checks, not a test runner's: `pnpm
+ * them): connect a link, authenticate, open the S3 bucket, start a Check SIMs batch and read a lane. Plain checks, not a test runner's: `pnpm
  * bench` drives them too.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /** Waits until `fn` returns a truthy value (polling), or fails with `what`. */
 export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
@@ -59,4 +59,68 @@ export async function openBucket(page: Page, bucket?: string): Promise<void> {
     await waitFor(async () => (await field.inputValue()) === 'krypton-demo', 'the bucket field to be pre-filled with krypton-demo');
   }
   await page.getByRole('button', { name: 'List', exact: true }).click();
+}
+
+/** The lane of a reader on the Check SIMs screen. */
+export function checkLane(page: Page, reader: string): Locator {
+  return page.locator(`[data-testid="lane"][data-reader="${reader.replace(/["\\]/g, '\\$&')}"]`);
+}
+
+/**
+ * Opens the Check SIMs screen, waits until the bridge lists `readers`, keeps exactly those as lanes
+ * (every other reader it lists is left out), ticks the optional checks asked for, and presses Start.
+ */
+export async function startCheckSims(
+  page: Page,
+  url: string,
+  readers: readonly string[],
+  options: {
+    credentials?: 'openid' | 'direct' | 'off';
+    /** The S3 probe: off, on (list the userdata's bucket), or a key to HEAD / a prefix to list there. */
+    s3?: boolean | { head: string } | { list: string };
+    metadata?: boolean;
+  } = {},
+): Promise<void> {
+  await page.goto(`${url.replace(/\/+$/, '')}/#check-sims`);
+  const lanes = page.getByRole('group', { name: 'Lanes (card readers)' });
+  await waitFor(
+    async () => {
+      const listed = await Promise.all((await lanes.getByRole('checkbox').all()).map((b) => b.getAttribute('data-reader')));
+      if (readers.every((r) => listed.includes(r))) return true;
+      await page.getByRole('button', { name: 'Look for readers' }).click();
+      return false;
+    },
+    `the bridge to list ${readers.join(', ')}`,
+    20_000,
+  );
+  for (const box of await lanes.getByRole('checkbox').all()) {
+    if (readers.includes((await box.getAttribute('data-reader')) ?? '')) await box.check();
+    else await box.uncheck();
+  }
+  const credentials = { openid: 'Through an OpenID token and Cognito', direct: 'Directly from Krypton', off: 'None' };
+  if (options.credentials) await page.getByRole('radio', { name: credentials[options.credentials], exact: true }).check();
+  if (options.s3 !== undefined) await page.getByRole('checkbox', { name: 'S3 probe' }).setChecked(options.s3 !== false);
+  if (typeof options.s3 === 'object') {
+    if ('head' in options.s3) {
+      await page.getByRole('radio', { name: 'HEAD one object' }).check();
+      await page.getByLabel('Object key').fill(options.s3.head);
+    } else {
+      await page.getByRole('radio', { name: 'List one key under a prefix' }).check();
+      await page.getByLabel('Prefix', { exact: true }).fill(options.s3.list);
+    }
+  }
+  if (options.metadata !== undefined)
+    await page.getByRole('checkbox', { name: 'Subscriber metadata (group and tags)' }).setChecked(options.metadata);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page
+    .getByTestId('check-status')
+    .filter({ hasText: `Running (lanes: ${readers.length})` })
+    .waitFor();
+}
+
+/** Waits until a lane shows a verdict (PASS, WARN or FAIL, in the page's language) and returns it. */
+export async function laneVerdict(page: Page, reader: string, timeoutMs = 30_000): Promise<string> {
+  const verdict = checkLane(page, reader).getByTestId('lane-verdict');
+  await verdict.waitFor({ timeout: timeoutMs });
+  return verdict.innerText();
 }

@@ -1,2 +1,2 @@
 export { CHROMIUM, CHROMIUM_ARGS, launchBrowser, OPFS_PICKER, readOpfsFile } from './browser.ts';
-export { authenticate, connect, openBucket, waitFor } from './flows.ts';
+export { authenticate, checkLane, connect, laneVerdict, openBucket, startCheckSims, waitFor } from './flows.ts';

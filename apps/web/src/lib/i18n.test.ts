@@ -53,7 +53,7 @@ describe('languages', () => {
       ([k, v]) =>
         !japanese.test(v) &&
         v === en[k as keyof typeof en] &&
-        !/^(app\.title|auth\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|s3\.heading|s3\.etag|cred\.identityId|dl\.progress.*)$/.test(
+        !/^(app\.title|auth\.step\.pin|check\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|report\.col\.(iccid|imsi)|lane\.iccid|s3\.heading|s3\.etag|cred\.identityId|dl\.progress.*)$/.test(
           k,
         ),
     );

@@ -1,19 +1,7 @@
+import { bucketFromUserdata } from '@krypton-web/sim-check';
 import type { Failure, ListPage, ObjectDetails, ObjectRow } from '../worker/api.ts';
 import { asFailure } from './session.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
-
-/** The bucket and region a SIM group's userdata names: `{"s3":{"bucket":"…","region":"…"}}`. */
-export function bucketFromUserdata(userdata: string): { bucket: string; region?: string } | undefined {
-  try {
-    const o = JSON.parse(userdata) as { s3?: { bucket?: unknown; region?: unknown } };
-    const bucket = o?.s3?.bucket;
-    if (typeof bucket !== 'string' || bucket === '') return undefined;
-    const region = o.s3?.region;
-    return typeof region === 'string' && region !== '' ? { bucket, region } : { bucket };
-  } catch {
-    return undefined;
-  }
-}
 
 /** The crumbs of a prefix: root, then each folder with the prefix that opens it. */
 export function breadcrumbs(prefix: string): { name: string; prefix: string }[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListPage, ListRequest } from '../worker/api.ts';
-import { breadcrumbs, bucketFromUserdata, leafName, S3Browser } from './s3-browser.svelte.ts';
+import { bucketFromUserdata } from '@krypton-web/sim-check';
+import { breadcrumbs, leafName, S3Browser } from './s3-browser.svelte.ts';
 import { failureOf, fakeWorker } from './test-doubles.test-support.ts';
 
 /** A bucket of `n` objects under generated/ plus two folders, served page by page like ListObjectsV2. */
@@ -39,7 +40,9 @@ describe('S3Browser', () => {
       bucket: 'krypton-demo',
       region: 'ap-northeast-1',
     });
-    expect(bucketFromUserdata('{"s3":{"bucket":"b1"}}')).toEqual({ bucket: 'b1' });
+    expect(bucketFromUserdata('{"s3":{"bucket":"bucket-1"}}')).toEqual({ bucket: 'bucket-1' });
+    // One copy of the rule (sim-check's): a name S3 would refuse is not filled in.
+    expect(bucketFromUserdata('{"s3":{"bucket":"Not_A_Bucket"}}')).toBeUndefined();
     expect(bucketFromUserdata('plain text')).toBeUndefined();
     expect(bucketFromUserdata('{"s3":{}}')).toBeUndefined();
     const b = new S3Browser();

@@ -1,7 +1,7 @@
 import type { Failure } from './api.ts';
 import { failure } from './failure.ts';
 
-export type S3Operation = 'list' | 'head' | 'get';
+export type S3Operation = 'list' | 'head' | 'get' | 'put';
 
 interface Context {
   op: S3Operation;
@@ -14,13 +14,16 @@ interface Context {
   reachable: boolean | undefined;
 }
 
-/** The CORS configuration a bucket needs for this page: GET/HEAD from its origin, with the headers downloads read. */
-export function corsJson(origin: string): string {
+/**
+ * The CORS configuration a bucket needs for this page: GET/HEAD from its origin, with the headers
+ * downloads read; PUT too for a bucket the Check SIMs report is uploaded to.
+ */
+export function corsJson(origin: string, withPut = false): string {
   return JSON.stringify(
     [
       {
         AllowedHeaders: ['*'],
-        AllowedMethods: ['GET', 'HEAD'],
+        AllowedMethods: withPut ? ['GET', 'HEAD', 'PUT'] : ['GET', 'HEAD'],
         AllowedOrigins: [origin],
         ExposeHeaders: ['ETag', 'Content-Length', 'Content-Range', 'Content-Type', 'Last-Modified'],
         MaxAgeSeconds: 3000,
@@ -34,6 +37,7 @@ export function corsJson(origin: string): string {
 /** The IAM action and resource an S3 call needs. */
 export function iamNeed(op: S3Operation, bucket: string, key: string | undefined): { action: string; resource: string } {
   if (op === 'list') return { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
+  if (op === 'put') return { action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/${key ?? '*'}` };
   return { action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${key ?? '*'}` };
 }
 
@@ -68,7 +72,7 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
         `The browser blocked the answer from bucket "${ctx.bucket}": the bucket has no CORS rule that allows this page (${ctx.origin})`,
         'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
         { bucket: ctx.bucket, region: ctx.region },
-        { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin) } },
+        { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin, ctx.op === 'put') } },
       );
     }
     return failure(
@@ -142,6 +146,14 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
       `Allow "${need.action}" on "${need.resource}" in the IAM role of the Cognito identity pool (the role for authenticated identities)`,
       details,
       { iam: need },
+    );
+  }
+  if (name === 'BadDigest' || name === 'InvalidDigest') {
+    return failure(
+      'S3_BAD_DIGEST',
+      `S3 refused ${where}: the bytes it received do not match their MD5 (Content-MD5)`,
+      'Upload again; if it repeats, check the network (a proxy may change the content)',
+      details,
     );
   }
   if (status !== undefined && status >= 500) {

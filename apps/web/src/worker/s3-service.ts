@@ -202,7 +202,7 @@ export class S3Service {
 
   private async explain(e: unknown, op: S3Operation, bucket: string, key: string | undefined, region: string): Promise<Failure> {
     const use = this.requireUse();
-    const reachable = isNetworkError(e) ? await probe(bucketUrl(use.endpoint, bucket, region)) : undefined;
+    const reachable = isNetworkError(e) ? await probeBucket(use.endpoint, bucket, region) : undefined;
     return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable });
   }
 
@@ -225,7 +225,8 @@ function isExpired(e: unknown): boolean {
   return ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'InvalidAccessKeyId', 'InvalidToken'].includes(name);
 }
 
-function isNetworkError(e: unknown): boolean {
+/** Whether an S3 call failed as the browser reports a network error (a missing CORS rule looks the same). */
+export function isNetworkError(e: unknown): boolean {
   return e instanceof TypeError || (e as { name?: string })?.name === 'TypeError' || (e as { name?: string })?.name === 'NetworkError';
 }
 
@@ -234,7 +235,8 @@ function isNetworkError(e: unknown): boolean {
  * (opaquely) when the server answered. A request that failed while this one succeeds was blocked by
  * the browser for want of a CORS rule.
  */
-async function probe(url: string): Promise<boolean> {
+export async function probeBucket(endpoint: string | undefined, bucket: string, region: string): Promise<boolean> {
+  const url = bucketUrl(endpoint, bucket, region);
   try {
     await fetch(url, { mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal: AbortSignal.timeout(5000) });
     return true;
@@ -243,12 +245,14 @@ async function probe(url: string): Promise<boolean> {
   }
 }
 
-function bucketUrl(endpoint: string | undefined, bucket: string, region: string): string {
+/** The bucket's URL: path-style on a given endpoint (the lab), virtual-hosted on AWS. */
+export function bucketUrl(endpoint: string | undefined, bucket: string, region: string): string {
   if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/`;
   return `https://${bucket}.s3.${region}.amazonaws.com/`;
 }
 
-function checkBucket(bucket: string): string {
+/** A bucket name S3 would accept, trimmed; a BAD_BUCKET_NAME failure otherwise. */
+export function checkBucket(bucket: string): string {
   const b = bucket.trim();
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)) {
     throw failure(
@@ -260,7 +264,8 @@ function checkBucket(bucket: string): string {
   return b;
 }
 
-function checkRegion(region: string): void {
+/** Refuses what is not an AWS region (BAD_REGION). */
+export function checkRegion(region: string): void {
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
     throw failure('BAD_REGION', `"${region}" is not an AWS region`, 'Enter the bucket’s region, e.g. ap-northeast-1');
   }
