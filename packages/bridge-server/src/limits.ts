@@ -13,7 +13,7 @@ export interface BridgeLimits {
   connects: RateSpec;
   /** Approval requests (`/pair`), per origin. */
   pairings: RateSpec;
-  /** Session opens, per origin. */
+  /** Session opens, per origin and reader (names no reader has share one bucket per origin). */
   opens: RateSpec;
   /** AUTHENTICATE commands, per reader (so opening new sessions does not refill it). */
   authenticates: RateSpec;

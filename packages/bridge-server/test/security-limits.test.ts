@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { MAX_BRIDGE_MESSAGE } from '@krypton-web/sim-transport';
+import { DEMO_STACK_READER_NAME } from '../src/index.ts';
+import { VirtualReaderBackend } from '../src/virtual-reader.ts';
 import {
   B64_16,
   connectClient,
@@ -377,6 +379,32 @@ describe('rates', () => {
       error: { code: 'TRANSPORT_BUSY', message: expect.stringMatching(/Too many session opens/) },
     });
     expect(t.backend.opens).toBe(10);
+  });
+
+  it('session opens are counted per reader: a batch in two readers is not limited by their number, and made-up reader names share one bucket', async () => {
+    const t = await bridge({ readers: [new VirtualReaderBackend({ stack: { insertedMs: 60_000 } })] });
+    const p = await page(t);
+    await p.hello();
+    let id = 10;
+    await eventually(async () => {
+      const readers = (await p.request({ id: id++, op: 'readers' })).result!.readers as { name: string; card: boolean }[];
+      return readers.some((r) => r.name === DEMO_STACK_READER_NAME && r.card);
+    }, 'the stack card is in');
+    const open = (reader: string) => p.request({ id: id++, op: 'open', reader });
+    for (const reader of [VIRTUAL_READER_NAME, DEMO_STACK_READER_NAME]) {
+      for (let i = 0; i < 10; i++) {
+        const r = await open(reader);
+        expect(r.ok).toBe(true);
+        expect((await p.request({ id: id++, op: 'close', session: r.result!.session })).ok).toBe(true);
+      }
+      expect(await open(reader)).toMatchObject({
+        ok: false,
+        error: { code: 'TRANSPORT_BUSY', message: expect.stringMatching(/Too many session opens/) },
+      });
+    }
+    // Ten made-up names spend the origin's own bucket; the eleventh is refused before any backend is asked.
+    for (let i = 0; i < 10; i++) expect((await open(`no such reader ${i}`)).error?.code).not.toBe('TRANSPORT_BUSY');
+    expect(await open('no such reader 10')).toMatchObject({ ok: false, error: { code: 'TRANSPORT_BUSY' } });
   });
 
   it('AUTHENTICATE: 5 at once per reader, then TRANSPORT_BUSY before the card — and a new session does not refill it', async () => {

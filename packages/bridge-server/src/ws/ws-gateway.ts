@@ -261,8 +261,12 @@ export class WsGateway {
       case 'readers':
         reply({ id: request.id, ok: true, result: { readers: await this.options.sessions.readers() } });
         return;
-      case 'open':
-        if (!this.openLimit.take(conn.origin)) {
+      case 'open': {
+        // Per reader, so a batch of SIMs checked in several readers at once is limited by each reader,
+        // not by their number; a name no reader has shares the origin's one bucket, so made-up names
+        // cannot buy a page fresh buckets.
+        const known = (await this.options.sessions.readers()).some((r) => r.name === request.reader);
+        if (!this.openLimit.take(known ? `${conn.origin}\n${request.reader}` : conn.origin)) {
           reply({
             id: request.id,
             ok: false,
@@ -276,6 +280,7 @@ export class WsGateway {
         }
         reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
         return;
+      }
       default:
         reply({ id: request.id, ok: true, result: await this.options.sessions.run(request, conn.id) });
     }
