@@ -14,7 +14,7 @@ export interface BatchOutput {
  * then to stdout as one line, then into the ledger that knows which SIMs are checked; it keeps the
  * last credentials a passing SIM earned, for the upload, and never prints or writes them.
  */
-export class Batch {
+export class TerminalBatch {
   readonly ledger: BatchLedger;
   #laneWidth = 0;
   #credentials: CheckCredentials | undefined;

@@ -5,7 +5,7 @@ import { ChecklistError, DEFAULT_CHECKLIST, parseChecklist, toCsv, toReportJson,
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, errorLine } from '../errors.ts';
 import { FlagError } from '../flags/go-flags.ts';
 import { closeWithin } from '../links/sim-connection.ts';
-import { Batch } from './batch.ts';
+import { TerminalBatch } from './batch.ts';
 import { checkSim, type BatchSettings } from './check-one.ts';
 import type { LaneHost } from './lanes.ts';
 import { runModemLane } from './modem-lane.ts';
@@ -83,7 +83,7 @@ async function runBatch(options: CheckSimsOptions, checklist: Checklist, io: Che
   if (io.signal?.aborted) stopAll(io.signal.reason);
 
   let log: JsonlLog | undefined;
-  let batch: Batch;
+  let batch: TerminalBatch;
   try {
     const earlier = options.outFile ? await JsonlLog.open(options.outFile) : undefined;
     log = earlier?.log;
@@ -93,7 +93,7 @@ async function runBatch(options: CheckSimsOptions, checklist: Checklist, io: Che
         `${earlier.earlier.skipped} line(s) of ${options.outFile} are not whole results and were skipped (a line torn by a crash or power cut; every whole row is kept)`,
       );
     const batchId = results.at(-1)?.batchId ?? randomUUID();
-    batch = new Batch(batchId, results, { stdout: io.stdout, stderr: io.stderr, now }, log);
+    batch = new TerminalBatch(batchId, results, { stdout: io.stdout, stderr: io.stderr, now }, log);
     if (results.length > 0)
       say(`continuing batch ${batchId} from ${options.outFile}: ${batch.ledger.rows().length} SIM(s) checked before are not checked again`);
   } catch (e) {
