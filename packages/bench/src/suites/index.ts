@@ -8,6 +8,7 @@ import { s3Download } from './s3-download.ts';
 import { webApp } from './web-app.ts';
 import { commandStart } from './command-start.ts';
 import { batchLanes } from './batch-lanes.ts';
+import { checkReportMemory } from './check-report-memory.ts';
 
 /** Every suite, in the order the issue lists what to measure. */
 export const SUITES: Suite[] = [
@@ -20,4 +21,5 @@ export const SUITES: Suite[] = [
   webApp,
   bridgeScale,
   batchLanes,
+  checkReportMemory,
 ];
