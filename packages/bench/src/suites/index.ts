@@ -9,6 +9,7 @@ import { webApp } from './web-app.ts';
 import { commandStart } from './command-start.ts';
 import { batchLanes } from './batch-lanes.ts';
 import { checkReportMemory } from './check-report-memory.ts';
+import { checkSimsBrowser } from './check-sims-browser.ts';
 
 /** Every suite, in the order the issue lists what to measure. */
 export const SUITES: Suite[] = [
@@ -22,4 +23,5 @@ export const SUITES: Suite[] = [
   bridgeScale,
   batchLanes,
   checkReportMemory,
+  checkSimsBrowser,
 ];
