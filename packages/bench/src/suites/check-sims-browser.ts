@@ -21,7 +21,16 @@ export const checkSimsBrowser: Suite = {
     const pcscd = await startPcscd({ readers: 3 });
     let quickAck: LoopbackQuickAck | undefined;
     let stack: CardStack | undefined;
-    const bridge = await startBridge({ port: 0, lab, pcsc: true, webRoot, log: new Logger(() => undefined) });
+    // The bridge allows 5 AUTHENTICATEs at once and 30 a minute per reader (a person swaps cards slower);
+    // the bench feeds cards as fast as pcscd sees them, so it widens that limit to measure the check itself.
+    const bridge = await startBridge({
+      port: 0,
+      lab,
+      pcsc: true,
+      webRoot,
+      log: new Logger(() => undefined),
+      limits: { authenticates: { burst: 100, perMinute: 600 }, opens: { burst: 100, perMinute: 600 } },
+    });
     const browser = await launchBrowser();
     try {
       await lab.ready;
@@ -34,7 +43,8 @@ export const checkSimsBrowser: Suite = {
       }
       stack = openCardStack({ vpcd: pcscd.vpcdPorts.map((port) => ({ host, port })), readerNames: pcscd.readerNames });
       const box = lab.profiles.sims.filter((s) => !s.pin1.enabled && !s.network).map((s) => s.name);
-      const perLane = 4;
+      // Ten ordinary SIMs in the box: three per lane keeps every SIM of a three-lane batch distinct.
+      const perLane = 3;
       const { page } = browser;
       for (const latencyMs of [0, 150]) {
         lab.faults.update({ latencyMs });
@@ -46,11 +56,11 @@ export const checkSimsBrowser: Suite = {
             readers.map(async (reader, i) => {
               let total = 0;
               for (let j = 0; j < perLane; j++) {
-                await stack!.insert(i, box[(i * perLane + j + lanes * 7) % box.length]!);
+                await stack!.insert(i, box[i * perLane + j]!);
                 const t0 = performance.now();
                 const verdict = await laneVerdict(page, reader);
                 total += performance.now() - t0;
-                if (verdict !== 'PASS') throw new Error(`${reader}: ${verdict}`);
+                if (verdict !== 'PASS') throw new Error(`${reader}: ${await checkLane(page, reader).innerText()}`);
                 await stack!.remove(i);
                 await waitFor(async () => (await checkLane(page, reader).getByTestId('lane-verdict').count()) === 0, `${reader} to clear`);
               }
@@ -58,6 +68,9 @@ export const checkSimsBrowser: Suite = {
             }),
           );
           await page.getByRole('button', { name: 'Stop', exact: true }).click();
+          // A box of ten SIMs serves every run: each run is a batch of its own, or its SIMs would be "already checked".
+          await page.getByRole('button', { name: 'New batch', exact: true }).click();
+          await page.getByRole('button', { name: 'Clear and start a new batch', exact: true }).click();
           const perMinute = checkMs.reduce((sum, ms) => sum + (perLane * 60_000) / ms, 0);
           if (lanes === 1) single = perMinute;
           ctx.report({
@@ -80,6 +93,8 @@ export const checkSimsBrowser: Suite = {
       await pcscd.stop();
       await lab.close();
     }
-    ctx.note('Checklist: SIM read, fresh key agreement, OpenID credentials through Cognito, one S3 listing of the userdata bucket.');
+    ctx.note(
+      'The bridge runs with its AUTHENTICATE and open limits widened (5 at once, 30 a minute per reader by default: a person swaps cards slower than this bench). Checklist: SIM read, fresh key agreement, OpenID credentials through Cognito, one S3 listing of the userdata bucket.',
+    );
   },
 };
