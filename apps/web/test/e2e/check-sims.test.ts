@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { openCardStack, type CardStack } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLane, laneVerdict, launchBrowser, startCheckSims, waitFor } from '@krypton-web/web-driver';
+import { checkLane, laneVerdict, launchBrowser, startCheckSims, storeFinishedChecks, waitFor } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
@@ -112,41 +112,7 @@ describe('Check SIMs on the demo readers', () => {
   it('a batch of a thousand SIMs: continued after a reload, its report renders only the rows in view and sorts at once', async () => {
     const { page } = browser;
     // A thousand more finished checks in the stored batch, as a long day would leave them.
-    const added = await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open('krypton-web-checks');
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      const batches = await new Promise<{ id: string; finishedAt?: number }[]>((resolve) => {
-        const r = db.transaction('batches').objectStore('batches').getAll();
-        r.onsuccess = () => resolve(r.result as { id: string; finishedAt?: number }[]);
-      });
-      const batchId = batches.find((b) => b.finishedAt === undefined)!.id;
-      const t = db.transaction('results', 'readwrite');
-      const t0 = Date.now() - 3_600_000;
-      for (let i = 0; i < 1000; i++) {
-        const verdict = i % 10 === 0 ? 'FAIL' : 'PASS';
-        t.objectStore('results').put({
-          id: `bulk-${i}`,
-          batchId,
-          lane: `Reader ${i % 3}`,
-          iccid: `8981200000${String(i).padStart(9, '0')}`,
-          imsi: `00101200${String(i).padStart(7, '0')}`,
-          groupId: 'lab-group',
-          startedAt: t0 + i * 3000,
-          finishedAt: t0 + i * 3000 + 900,
-          durationMs: 900,
-          verdict,
-          ...(verdict === 'FAIL' ? { failedStep: 'key', problem: { code: 'MAC_FAILURE', message: 'm', action: 'a' } } : {}),
-          steps: [{ step: 'sim', status: 'pass', ms: 10 }],
-        });
-      }
-      await new Promise((resolve) => (t.oncomplete = resolve));
-      db.close();
-      return 1000;
-    });
-    expect(added).toBe(1000);
+    await storeFinishedChecks(page, 1000);
     await page.reload();
     const offer = page.getByRole('button', { name: /^Continue batch \(\d+ SIMs checked\)$/ });
     await offer.waitFor();

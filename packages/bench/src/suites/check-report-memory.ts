@@ -1,49 +1,7 @@
 import { Logger, startBridge } from '@krypton-web/bridge-server';
 import { ensureWebAppBuilt } from '@krypton-web/build/web-app';
-import { launchBrowser } from '@krypton-web/web-driver';
+import { launchBrowser, storeFinishedChecks } from '@krypton-web/web-driver';
 import { round, type Suite } from '../metric.ts';
-
-/** Puts an unfinished batch of `rows` finished checks into the page's IndexedDB, as a long day of checking leaves it. */
-function seedBatch(rows: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    // The app's own schema (apps/web/src/worker/batch-store.ts), made here if this profile has none yet.
-    const open = indexedDB.open('krypton-web-checks', 1);
-    open.onupgradeneeded = () => {
-      const db = open.result;
-      db.createObjectStore('batches', { keyPath: 'id' });
-      db.createObjectStore('results', { keyPath: 'id' }).createIndex('batchId', 'batchId');
-    };
-    open.onerror = () => reject(new Error(`IndexedDB: ${open.error?.message ?? 'open failed'}`));
-    open.onsuccess = () => {
-      const db = open.result;
-      const t = db.transaction(['batches', 'results'], 'readwrite');
-      const t0 = Date.now() - rows * 3000;
-      t.objectStore('batches').put({ id: 'bench-batch', startedAt: t0, checklist: { credentials: 'openid' } });
-      for (let i = 0; i < rows; i++) {
-        const verdict = i % 10 === 0 ? 'FAIL' : 'PASS';
-        t.objectStore('results').put({
-          id: `bench-${i}`,
-          batchId: 'bench-batch',
-          lane: `Virtual PCD 00 0${i % 3}`,
-          iccid: `8981200000${String(i).padStart(9, '0')}`,
-          imsi: `00101200${String(i).padStart(7, '0')}`,
-          groupId: 'lab-group',
-          startedAt: t0 + i * 3000,
-          finishedAt: t0 + i * 3000 + 900,
-          durationMs: 900,
-          verdict,
-          ...(verdict === 'FAIL' ? { failedStep: 'key', problem: { code: 'MAC_FAILURE', message: 'm', action: 'a' } } : {}),
-          steps: [{ step: 'sim', status: 'pass', ms: 10 }],
-        });
-      }
-      t.oncomplete = () => {
-        db.close();
-        resolve();
-      };
-      t.onerror = () => reject(new Error(`IndexedDB: ${t.error?.message ?? 'write failed'}`));
-    };
-  });
-}
 
 /**
  * The Check SIMs report with 100, 1,000 and 5,000 rows continued from IndexedDB, in Chromium: the
@@ -63,7 +21,7 @@ export const checkReportMemory: Suite = {
         try {
           const { page, context } = browser;
           await page.goto(`${bridge.url}/#check-sims`);
-          await page.evaluate(seedBatch, rows);
+          await storeFinishedChecks(page, rows);
           await page.reload();
           await page.getByRole('button', { name: /^Continue batch \(\d+ SIMs checked\)$/ }).click();
           await page.waitForFunction(
