@@ -75,6 +75,27 @@ async function lane(
   return { calls, checkMs };
 }
 
+/** Runs `lanes` lanes side by side, lane i checking SIMs i × perLane … of the box; `insertFor` gives lane i its reader (in memory by default). */
+function runLanes(
+  lab: Lab,
+  s3: CheckS3,
+  box: string[],
+  lanes: number,
+  perLane: number,
+  insertFor?: (lane: number) => (name: string) => Promise<InsertedCard>,
+): Promise<{ calls: number[]; checkMs: number }[]> {
+  return Promise.all(
+    Array.from({ length: lanes }, (_, i) =>
+      lane(
+        lab,
+        Array.from({ length: perLane }, (_, j) => box[(i * perLane + j) % box.length]!),
+        s3,
+        insertFor?.(i),
+      ),
+    ),
+  );
+}
+
 /** A PC/SC lane's card: the card stack puts a fresh card into vpcd reader `reader`, the check opens it through pcscd. */
 function pcscInsert(stack: CardStack, service: PcscService, pcscd: PcscdHandle, reader: number) {
   const name = pcscd.readerNames[reader]!;
@@ -117,15 +138,7 @@ export const batchLanes: Suite = {
         let single = 0;
         for (const lanes of [1, 2, 3]) {
           const t0 = performance.now();
-          const done = await Promise.all(
-            Array.from({ length: lanes }, (_, i) =>
-              lane(
-                lab,
-                Array.from({ length: perLane }, (_, j) => box[(i * perLane + j) % box.length]!),
-                s3,
-              ),
-            ),
-          );
+          const done = await runLanes(lab, s3, box, lanes, perLane);
           const minutes = (performance.now() - t0) / 60_000;
           const perMinute = (lanes * perLane) / minutes;
           if (lanes === 1) single = perMinute;
@@ -188,16 +201,7 @@ async function pcscLanes(
       lab.faults.update({ latencyMs });
       let single = 0;
       for (const lanes of [1, 2, 3]) {
-        const done = await Promise.all(
-          Array.from({ length: lanes }, (_, i) =>
-            lane(
-              lab,
-              Array.from({ length: perLane }, (_, j) => box[(i * perLane + j) % box.length]!),
-              s3,
-              pcscInsert(stack!, service!, pcscd, i),
-            ),
-          ),
-        );
+        const done = await runLanes(lab, s3, box, lanes, perLane, (i) => pcscInsert(stack!, service!, pcscd, i));
         // Lanes run side by side: the batch's rate is the sum of each lane's rate while checking.
         const perMinute = done.reduce((sum, d) => sum + (d.calls.length * 60_000) / d.checkMs, 0);
         if (lanes === 1) single = perMinute;
