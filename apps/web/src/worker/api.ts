@@ -297,8 +297,8 @@ export const WORKER_METHODS = [
 /** A method of the session worker, by name. */
 export type WorkerMethod = (typeof WORKER_METHODS)[number];
 
-/** Accepts only `never`: a method of SessionApi that WORKER_METHODS lacks fails the type check, named in the error. */
-type NothingMissing<Missing extends never> = Missing;
+/** Accepts only `never`: a method an API has and its method list lacks fails the type check, named in the error (SessionApi, BatchApi). */
+export type NothingMissing<Missing extends never> = Missing;
 /** The compile-time half of the exhaustiveness check (a type, so it costs the bundle nothing). */
 export type WorkerMethodsCoverSessionApi = NothingMissing<Exclude<keyof SessionApi, WorkerMethod>>;
 

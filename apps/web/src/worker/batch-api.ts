@@ -5,7 +5,7 @@
  * and one value, BATCH_METHODS.
  */
 import type { CheckResult, CheckStep, Checklist, Verdict } from '@krypton-web/sim-check';
-import type { Failure, ReaderSummary, SessionSettings } from './api.ts';
+import type { Failure, NothingMissing, ReaderSummary, SessionSettings } from './api.ts';
 
 /** What a lane (one card reader) shows. Only facts of the card in the reader now: never a SIM that left. */
 export type LaneView =
@@ -127,7 +127,5 @@ export const BATCH_METHODS = [
 /** A method of the batch worker, by name. */
 export type BatchMethod = (typeof BATCH_METHODS)[number];
 
-/** Accepts only `never`: a method of BatchApi that BATCH_METHODS lacks fails the type check, named in the error. */
-type NothingMissing<Missing extends never> = Missing;
-/** The compile-time half of the exhaustiveness check. */
+/** The compile-time half of the exhaustiveness check: a method of BatchApi that BATCH_METHODS lacks fails the type check, named in the error. */
 export type BatchMethodsCoverBatchApi = NothingMissing<Exclude<keyof BatchApi, BatchMethod>>;
