@@ -406,4 +406,25 @@ describe('unplugging', () => {
     expect(seen).toEqual(['disconnect', 'connect 5382']);
     expect(await serial.getPorts()).toEqual([replugged]);
   });
+  it('swapSim takes the SIM out and puts another in the stick behind the port; plugInModem adds a permitted stick', async () => {
+    const { port, modem } = await openPort();
+    const reader = port.readable!.getReader();
+    await port.swapSim(undefined);
+    expect(modem.hasSim).toBe(false);
+    await write(port, 'AT+CMEE=1\rAT+CIMI\r');
+    await readUntil(reader, /\+CME ERROR: 10/);
+    await port.swapSim('demo-pin');
+    await write(port, 'AT^ICCID?\r');
+    expect(await readUntil(reader, /\^ICCID: \d+/)).toContain('^ICCID: 8981100000000000024');
+    reader.releaseLock();
+
+    const serial = new FakeSerial();
+    const seen: string[] = [];
+    serial.addEventListener('connect', () => seen.push('connect'));
+    const plugged = serial.plugInModem('demo-box-01', { echo: false });
+    cleanups.push(() => void plugged.device.then((d) => (d as HuaweiModemEmulator).dispose()));
+    expect(seen).toEqual(['connect']);
+    expect(await serial.getPorts()).toEqual([plugged]);
+    expect(((await plugged.device) as HuaweiModemEmulator).hasSim).toBe(true);
+  });
 });

@@ -87,7 +87,7 @@ function deviceLost(): DOMException {
   return domError('NetworkError', 'The device has been lost.');
 }
 
-/** A fake `SerialPort`. Test hooks: `unplug()`, `injectReadError()`, `signalLog`, `lastOpenOptions`. */
+/** A fake `SerialPort`. Test hooks: `unplug()`, `swapSim()`, `injectReadError()`, `signalLog`, `lastOpenOptions`. */
 export class FakeSerialPort extends EventTarget implements WebSerialPort {
   /** Handler attribute, called after listeners. */
   onconnect: SerialEventHandler = null;
@@ -247,6 +247,17 @@ export class FakeSerialPort extends EventTarget implements WebSerialPort {
       );
   }
 
+  /**
+   * Test hook: takes the SIM out of the modem behind the port (`undefined`), or puts the named demo
+   * SIM (or a profile) in its place, as a person swapping SIMs in a stick does.
+   */
+  async swapSim(sim: string | SimProfile | undefined): Promise<void> {
+    const device = await this.devicePromise;
+    if (!(device instanceof HuaweiModemEmulator)) throw new Error('swapSim needs a port with the modem emulator behind it');
+    if (sim === undefined) device.removeSim();
+    else await device.insertProfile(sim);
+  }
+
   /** Test hook: a line error on the current `readable` (the read rejects with it); `readable` is then a fresh stream. */
   injectReadError(name: RecoverableReadError): void {
     if (this.state !== 'opened' || this.fatal) throw new Error('injectReadError needs an open, plugged-in port');
@@ -395,7 +406,7 @@ export class FakeSerialPort extends EventTarget implements WebSerialPort {
   }
 }
 
-/** A fake `navigator.serial`. Test hooks: `plugIn()`, `ports`, `choose`. */
+/** A fake `navigator.serial`. Test hooks: `plugIn()`, `plugInModem()`, `ports`, `choose`. */
 export class FakeSerial extends EventTarget implements WebSerial {
   /** Handler attribute, called after listeners. */
   onconnect: SerialEventHandler = null;
@@ -442,6 +453,11 @@ export class FakeSerial extends EventTarget implements WebSerial {
     this.all.push(port);
     port.fire('connect');
     return port;
+  }
+
+  /** Test hook: plugs in a Huawei stick over the named demo SIM (or a profile), one this site already has permission for. */
+  plugInModem(sim: string | SimProfile = 'demo', options: HuaweiModemOptions = {}): FakeSerialPort {
+    return this.plugIn({ device: HuaweiModemEmulator.create(sim, options), granted: true });
   }
 
   /** @internal The port's event reaching navigator.serial. */

@@ -368,6 +368,36 @@ describe('SIM states', () => {
     expect(await tap.at(csim(SELECT_ICCID))).toBe(framed('+CME ERROR: 10'));
   });
 
+  it('a SIM taken out and another put in: ^SIMST: 255, SIM not inserted, then ^SIMST: 1 and the new SIM answers', async () => {
+    const { tap } = await modem({ echo: false });
+    await tap.at('AT+CMEE=1');
+    expect(await tap.at('AT^ICCID?')).toBe(framed('^ICCID: 8981100000000000016', 'OK'));
+    expect(tap.modem.hasSim).toBe(true);
+    tap.modem.removeSim();
+    await tap.modem.whenIdle();
+    expect(tap.output.endsWith(framed('^SIMST: 255'))).toBe(true);
+    expect(tap.modem.hasSim).toBe(false);
+    for (const line of ['AT+CPIN?', 'AT+CIMI', 'AT^ICCID?', csim(SELECT_ICCID)]) expect(await tap.at(line)).toBe(framed('+CME ERROR: 10'));
+    await tap.modem.insertProfile('demo-pin');
+    await tap.modem.whenIdle();
+    expect(tap.output.endsWith(framed('^SIMST: 1'))).toBe(true);
+    expect(await tap.at('AT+CPIN?')).toBe(framed('+CPIN: SIM PIN', 'OK'));
+    expect(await tap.at('AT^ICCID?')).toBe(framed('^ICCID: 8981100000000000024', 'OK'));
+    expect(await tap.at('AT+CPIN="1234"')).toBe(framed('OK'));
+    expect(await tap.at('AT+CIMI')).toBe(framed('001010000000002', 'OK'));
+  });
+
+  it('after AT^CURC=0 a swap is silent: only AT+CPIN? tells', async () => {
+    const { tap } = await modem({ echo: false });
+    await tap.at('AT^CURC=0');
+    const before = tap.output.length;
+    tap.modem.removeSim();
+    await tap.modem.insertProfile('demo-box-01');
+    await tap.modem.whenIdle();
+    expect(tap.output.slice(before)).toBe('');
+    expect(await tap.at('AT+CIMI')).toBe(framed('001010000000011', 'OK'));
+  });
+
   it('a PIN-locked SIM: AT+CPIN? says SIM PIN, AT+CIMI needs the PIN, a wrong PIN is refused, the right one unlocks', async () => {
     const { tap } = await modem({ echo: false }, 'demo-pin');
     await tap.at('AT+CMEE=1');

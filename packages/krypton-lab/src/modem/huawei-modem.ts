@@ -114,6 +114,8 @@ export class HuaweiModemEmulator {
   private simIdentity: SimIdentity | undefined;
   private simFailed = false;
   private unplugged = false;
+  /** The firmware reading the SIM (at power-up, or after a SIM was put in); commands wait for it. */
+  private booting: Promise<void>;
 
   private echo: boolean;
   private cmee: CmeeMode = 0;
@@ -121,7 +123,7 @@ export class HuaweiModemEmulator {
 
   /** A modem with `sim` in its slot (none, or `simAbsent`, for an empty slot). */
   constructor(
-    private readonly sim: ModemSim | undefined,
+    private sim: ModemSim | undefined,
     private readonly options: HuaweiModemOptions = {},
   ) {
     this.identity = { ...DEFAULT_MODEM_IDENTITY, ...options.identity };
@@ -144,16 +146,21 @@ export class HuaweiModemEmulator {
         unrefTimer(this.timer);
       }
     }
+    if (options.simAbsent) this.sim = undefined;
     this.ready = this.boot();
+    this.booting = this.ready;
   }
 
   /** A modem over a fresh virtual USIM built from a profile or a demo SIM name (default `demo`). */
   static async create(profile: SimProfile | string = 'demo', options: HuaweiModemOptions = {}): Promise<HuaweiModemEmulator> {
-    const resolved = typeof profile === 'string' ? findSim(demoProfileSet(), profile) : profile;
-    // AT+CSIM is a T=0-like link on real sticks: SELECT with FCP and AUTHENTICATE answer 61xx.
-    const modem = new HuaweiModemEmulator(await VirtualUsim.create(resolved, { t0Responses: true }), options);
+    const modem = new HuaweiModemEmulator(await modemUsim(profile), options);
     await modem.ready;
     return modem;
+  }
+
+  /** Puts a fresh virtual USIM built from a profile or a demo SIM name in the slot (see insertSim). */
+  async insertProfile(profile: SimProfile | string): Promise<void> {
+    await this.insertSim(await modemUsim(profile));
   }
 
   /** Where output goes (one client at a time, as one open port); output with no client is lost. */
@@ -231,18 +238,50 @@ export class HuaweiModemEmulator {
     return { echo: this.echo, cmee: this.cmee, ...this.gate };
   }
 
+  /**
+   * Takes the SIM out of the slot, as a person does with a stick that allows it: identity commands
+   * and AT+CSIM answer "SIM not inserted", and `^SIMST: 255` is reported (when `AT^CURC` allows ^ URCs).
+   */
+  removeSim(): void {
+    if (!this.sim) return;
+    this.sim = undefined;
+    this.simIdentity = undefined;
+    this.simFailed = false;
+    if (this.gate.curc) this.emitLine('^SIMST: 255');
+  }
+
+  /**
+   * Puts a SIM in the slot (taking out any SIM there first): the firmware reads it as at power-up —
+   * commands wait meanwhile — then reports `^SIMST: 1` (when `AT^CURC` allows ^ URCs).
+   */
+  async insertSim(sim: ModemSim): Promise<void> {
+    this.removeSim();
+    this.sim = sim;
+    const booting = this.boot();
+    this.booting = booting;
+    await booting;
+    if (this.gate.curc && this.sim === sim) this.emitLine('^SIMST: 1');
+  }
+
+  /** Whether a SIM is in the slot. */
+  get hasSim(): boolean {
+    return this.sim !== undefined;
+  }
+
   private async boot(): Promise<void> {
-    if (!this.sim || this.options.simAbsent) return;
+    const sim = this.sim;
+    if (!sim) return;
     try {
-      this.simIdentity = await readSimIdentity(this.sim);
+      const identity = await readSimIdentity(sim);
+      if (this.sim === sim) this.simIdentity = identity;
     } catch {
       // A card the firmware cannot read shows as "SIM failure" to identity commands; AT+CSIM still reaches it.
-      this.simFailed = true;
+      if (this.sim === sim) this.simFailed = true;
     }
   }
 
   private async runLine(line: AtLine): Promise<void> {
-    await this.ready;
+    await this.booting;
     if (this.unplugged) return;
     if (this.echo) this.emitRaw(`${line.raw}\r`);
     if (line.overflow) {
@@ -429,7 +468,7 @@ export class HuaweiModemEmulator {
 
   private async cimi(): Promise<Outcome> {
     const sim = this.sim;
-    if (!sim || this.options.simAbsent) return this.cme(CME.SIM_NOT_INSERTED);
+    if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
     if (this.simFailed || !this.simIdentity) return this.cme(CME.SIM_FAILURE);
     if (this.simIdentity.imsi === undefined) {
       const locked = this.pinLock(sim);
@@ -442,7 +481,7 @@ export class HuaweiModemEmulator {
   }
 
   private iccid(): Outcome {
-    if (!this.sim || this.options.simAbsent) return this.cme(CME.SIM_NOT_INSERTED);
+    if (!this.sim) return this.cme(CME.SIM_NOT_INSERTED);
     if (this.simFailed || !this.simIdentity) return this.cme(CME.SIM_FAILURE);
     const digits = this.options.iccidSwapped ? toHex(this.simIdentity.iccidFile).toUpperCase() : this.simIdentity.iccid;
     return this.info(`^ICCID: ${digits}`);
@@ -451,7 +490,7 @@ export class HuaweiModemEmulator {
   private async cpin(form: Form): Promise<Outcome> {
     if (form.kind === 'test') return undefined;
     const sim = this.sim;
-    if (!sim || this.options.simAbsent) return this.cme(CME.SIM_NOT_INSERTED);
+    if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
     const locked = this.pinLock(sim);
     if (form.kind === 'read')
       return this.info(`+CPIN: ${locked === CME.SIM_PUK_REQUIRED ? 'SIM PUK' : locked === CME.SIM_PIN_REQUIRED ? 'SIM PIN' : 'READY'}`);
@@ -482,7 +521,7 @@ export class HuaweiModemEmulator {
     if (form.kind === 'test') return undefined;
     if (form.kind !== 'set') return this.cme(CME.INCORRECT_PARAMETERS);
     const sim = this.sim;
-    if (!sim || this.options.simAbsent) return this.cme(CME.SIM_NOT_INSERTED);
+    if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
     const parsed = parseCsimArguments(form.args);
     if (!parsed.ok) return this.cme(CME.INCORRECT_PARAMETERS);
     const response = this.options.csimDirect9000 ? await transmitCollecting(sim, parsed.apdu) : await sim.transmit(parsed.apdu);
@@ -548,6 +587,12 @@ export class HuaweiModemEmulator {
       // A client that throws loses these bytes, as a port nobody reads would; the modem goes on.
     }
   }
+}
+
+/** A virtual USIM as a stick's slot holds it: AT+CSIM is a T=0-like link, so SELECT with FCP and AUTHENTICATE answer 61xx. */
+async function modemUsim(profile: SimProfile | string): Promise<ModemSim> {
+  const resolved = typeof profile === 'string' ? findSim(demoProfileSet(), profile) : profile;
+  return VirtualUsim.create(resolved, { t0Responses: true });
 }
 
 /** Removes spaces outside double quotes (V.250 §5.2.1 ignores them; quoted strings keep theirs). */
