@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '@krypton-web/sim-check';
 import { alreadyCheckedLine, resultLine, summaryLine } from '../src/check-sims/format.ts';
-import { simPresence } from '../src/check-sims/modem-lane.ts';
 import { parseCheckSimsOptions, parseUploadTarget } from '../src/check-sims/options.ts';
 import { BatchPin } from '../src/check-sims/pin.ts';
 import { JsonlLog, writeFileAtomically } from '../src/check-sims/report-file.ts';
@@ -247,16 +246,5 @@ describe('the batch PIN', () => {
     const notices: string[] = [];
     void new BatchPin('12', undefined, (t) => notices.push(t));
     expect(notices).toEqual([expect.stringMatching(/KRYPTON_SIM_PIN is not 4 to 8 digits/)]);
-  });
-});
-
-describe("a modem's SIM reports", () => {
-  it('reads ^SIMST and +CPIN as SIM in, SIM out, or nothing', () => {
-    expect(simPresence({ kind: 'sim-state', raw: '^SIMST: 255', state: 255, lockState: undefined })).toBe('absent');
-    expect(simPresence({ kind: 'sim-state', raw: '^SIMST: 1', state: 1, lockState: undefined })).toBe('present');
-    expect(simPresence({ kind: 'sim-state', raw: '^SIMST: 4', state: 4, lockState: undefined })).toBeUndefined();
-    expect(simPresence({ kind: 'other', raw: '+CPIN: NOT INSERTED', name: '+CPIN', params: ['NOT INSERTED'] })).toBe('absent');
-    expect(simPresence({ kind: 'other', raw: '+CPIN: SIM PIN', name: '+CPIN', params: ['SIM PIN'] })).toBe('present');
-    expect(simPresence({ kind: 'rssi', raw: '^RSSI: 20', rssi: 20, rssiDbm: -73 })).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { AtUrc } from '@krypton-web/sim-transport';
+import { SimWatch } from '@krypton-web/sim-transport';
 import { DEFAULT_BAUD_RATE, type SerialSettings } from '../options.ts';
 import { openModemForAuthentication, type ModemConnection } from '../links/modem-link.ts';
 import { closeWithin } from '../links/sim-connection.ts';
@@ -14,22 +14,11 @@ const MODEM_SERIAL: SerialSettings = {
   interCharacterTimeoutMs: 100,
 };
 
-/** What a modem says about its SIM without being asked: in, out, or nothing that tells. */
-export function simPresence(urc: AtUrc): 'present' | 'absent' | undefined {
-  if (urc.kind === 'sim-state') return urc.state === 255 || urc.state === 0 ? 'absent' : urc.state === 1 ? 'present' : undefined;
-  if (urc.kind === 'other' && urc.name === '+CPIN') {
-    const value = (urc.params[0] ?? '').toUpperCase();
-    if (value.includes('NOT INSERTED') || value.includes('NOT READY')) return 'absent';
-    if (value === 'READY' || value.startsWith('SIM PIN')) return 'present';
-  }
-  return undefined;
-}
-
 /**
  * The SIM in a USB modem as a lane (`--port DEV`): AT+CSIM carries the APDUs, AT+CIMI the IMSI. The SIM
- * is checked once; with --watch the lane then follows the modem's SIM reports (Huawei's `^SIMST`,
- * `+CPIN`): a SIM taken out aborts its check, a SIM put back is checked (the batch skips one it has
- * checked already). A modem that goes away ends the lane.
+ * is checked once; with --watch the lane then follows the SIM slot (sim-transport's SimWatch: the
+ * modem's `^SIMST`/`+CPIN` reports and `AT+CPIN?` between checks): a SIM taken out aborts its check,
+ * a SIM put in is checked (the batch skips one it has checked already). A modem that goes away ends the lane.
  */
 export async function runModemLane(
   path: string,
@@ -62,26 +51,27 @@ export async function runModemLane(
       await running?.done;
       return;
     }
-    let present = !noSim;
     const gone = new AbortController();
-    const offs = [
-      link.modem.on('urc', (urc) => {
-        const now = simPresence(urc);
-        if (now === 'absent' && present) {
-          present = false;
+    const watch = new SimWatch(link.modem, {
+      busy: () => running !== undefined,
+      onChange: (now) => {
+        if (now === 'absent') {
           running?.simGone.abort(new Error('SIM removed'));
           host.notice(lane, 'SIM out: insert the next SIM');
-        } else if (now === 'present' && !present) {
-          present = true;
-          check();
-        }
-      }),
+        } else check();
+      },
+    });
+    const offs = [
       link.modem.on('disconnect', () => {
         running?.simGone.abort(new Error('modem gone'));
         host.notice(lane, 'the modem went away (unplugged?): this lane has ended');
         gone.abort();
       }),
+      () => watch.stop(),
     ];
+    // A SIM put in while the modem was opening is there now, with no change left to report.
+    const first = await watch.start().catch(() => undefined);
+    if (first === 'present' && noSim) check();
     try {
       await Promise.race([aborted(options.stop), aborted(options.abort), aborted(gone.signal)]);
       await running?.done;

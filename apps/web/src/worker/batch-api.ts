@@ -7,8 +7,14 @@
 import type { CheckResult, CheckStep, Checklist, Verdict } from '@krypton-web/sim-check';
 import type { Failure, NothingMissing, ReaderSummary, SessionSettings } from './api.ts';
 
-/** What a lane (one card reader) shows. Only facts of the card in the reader now: never a SIM that left. */
-export type LaneView =
+/**
+ * What a lane (one card reader, or one USB modem: `modem`) shows. Only facts of the card in the
+ * reader now: never a SIM that left.
+ */
+export type LaneView = LaneDisplay & { modem?: true };
+
+/** The states of a lane. */
+type LaneDisplay =
   /** No card: "Insert the next SIM". */
   | { reader: string; status: 'empty' }
   /** A card is in, but another page or program holds the reader. */
@@ -24,7 +30,7 @@ export type LaneView =
   | { reader: string; status: 'error'; failure: Failure }
   /** The connection to the bridge dropped; the lane reconnects by itself. */
   | { reader: string; status: 'offline'; failure: Failure }
-  /** The reader is no longer listed (unplugged). */
+  /** The reader is no longer listed, or the modem went away (unplugged); a modem lane takes it up again when it is plugged back in. */
   | { reader: string; status: 'gone' }
   | { reader: string; status: 'stopped' };
 
@@ -47,6 +53,8 @@ export interface BatchStart {
   settings: SessionSettings;
   checklist: Checklist;
   readers: string[];
+  /** Names of the USB modem lanes; each one's port follows through `addModem`. */
+  modems?: string[];
 }
 
 /** Where the batch's results are kept. */
@@ -99,6 +107,11 @@ export interface BatchApi {
   start(start: BatchStart): Promise<{ batchId: string; storage: BatchStorage }>;
   /** Stops watching: checks under way are dropped (not results), sessions closed, the batch stays open. */
   stop(): Promise<void>;
+  /**
+   * A USB modem's port the page opened (Web Serial), for the modem lane named `lane` of the running
+   * batch (listed in `BatchStart.modems`): at Start, and again when the modem is plugged back in.
+   */
+  addModem(lane: string, pipe: MessagePort): Promise<void>;
   /** The PIN a lane asked for (undefined: skip, the SIM fails with PIN_REQUIRED); `sameForBatch` keeps it in memory for this batch. */
   answerPin(reader: string, pin: string | undefined, sameForBatch: boolean): Promise<void>;
   /** Checks the SIM in a lane again (already checked, a failure to retry). */
@@ -119,6 +132,7 @@ export const BATCH_METHODS = [
   'newBatch',
   'start',
   'stop',
+  'addModem',
   'answerPin',
   'recheck',
   'upload',

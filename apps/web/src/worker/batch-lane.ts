@@ -36,6 +36,8 @@ export interface LaneBridgeEvents {
   onSessionLost(session: string): void;
   /** The connection ended by itself (the bridge stopped, the network dropped). */
   onClose(failure: Failure): void;
+  /** The device itself went away (a USB modem unplugged): the lane shows it gone and waits for it to come back. */
+  onUnplugged?(): void;
 }
 
 /** One check as the lane hands it to the batch: how to stop it, and how to report on it. */
@@ -99,13 +101,16 @@ export class Lane {
   constructor(
     readonly reader: string,
     private readonly deps: LaneDeps,
+    /** A card reader of the bridge, or a USB modem the page opened. */
+    readonly kind: 'reader' | 'modem' = 'reader',
   ) {
     this.retryMs = deps.reconnectMs ?? 1000;
   }
 
   /** What the lane shows now. */
   get view(): LaneView {
-    return laneView(this.reader, this.machine.state);
+    const view = laneView(this.reader, this.machine.state);
+    return this.kind === 'modem' ? { ...view, modem: true } : view;
   }
 
   /** Connects and looks at the reader; a card already in is checked at once. */
@@ -162,6 +167,12 @@ export class Lane {
           if (this.stopped) return;
           this.bridge = undefined;
           this.send({ type: 'offline', failure: f });
+          this.reconnectLater();
+        },
+        onUnplugged: () => {
+          if (this.stopped) return;
+          this.bridge = undefined;
+          this.send({ type: 'reader-gone' });
           this.reconnectLater();
         },
       });

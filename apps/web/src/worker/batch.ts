@@ -18,6 +18,7 @@ import type { BatchS3 } from './batch-s3.ts';
 import { BatchStore } from './batch-store.ts';
 import { failure, toFailure } from './failure.ts';
 import { listBridgeReaders } from './links/bridge-link.ts';
+import { ModemLaneBridge, ModemPipes } from './modem-lane.ts';
 
 /** The batch taken up or started in this worker. */
 interface OpenBatch {
@@ -48,6 +49,7 @@ export class Batch implements BatchApi {
   private open: OpenBatch | undefined;
   private running: Running | undefined;
   private readonly lanes = new Map<string, Lane>();
+  private readonly modemPipes = new Map<string, ModemPipes>();
   private pinForBatch: string | undefined;
   private credentials: CheckCredentials | undefined;
   private s3: { key: string; service: Promise<BatchS3> } | undefined;
@@ -97,7 +99,9 @@ export class Batch implements BatchApi {
       if (this.lanes.size > 0) throw failure('BATCH_RUNNING', 'The batch is already running', 'Stop it first');
       const checklist = parseChecklist(start.checklist);
       const readers = [...new Set(start.readers)];
-      if (readers.length === 0) throw failure('NO_LANES', 'No card reader was chosen', 'Choose at least one reader, then start');
+      const modems = [...new Set(start.modems ?? [])].filter((m) => !readers.includes(m));
+      if (readers.length + modems.length === 0)
+        throw failure('NO_LANES', 'No card reader or modem was chosen', 'Choose at least one reader or modem, then start');
       const store = await this.storage();
       if (!this.open) {
         const id = crypto.randomUUID();
@@ -113,6 +117,13 @@ export class Batch implements BatchApi {
         this.lanes.set(reader, lane);
         void lane.start();
       }
+      for (const name of modems) {
+        const pipes = new ModemPipes();
+        this.modemPipes.set(name, pipes);
+        const lane = new Lane(name, this.modemLaneDeps(name, pipes), 'modem');
+        this.lanes.set(name, lane);
+        void lane.start();
+      }
       return { batchId: this.open.id, storage: store ? 'indexeddb' : 'memory' };
     });
   }
@@ -120,8 +131,20 @@ export class Batch implements BatchApi {
   async stop(): Promise<void> {
     for (const lane of this.lanes.values()) lane.stop();
     this.lanes.clear();
+    for (const pipes of this.modemPipes.values()) pipes.end();
+    this.modemPipes.clear();
     // "Same PIN for this batch" lasts while the lanes run, not beyond.
     this.pinForBatch = undefined;
+  }
+
+  async addModem(lane: string, pipe: MessagePort): Promise<void> {
+    const pipes = this.modemPipes.get(lane);
+    if (!pipes) {
+      pipe.postMessage({ type: 'close' });
+      pipe.close();
+      throw failure('NO_LANE', `"${lane}" is not a modem lane of the running batch`, 'Start the batch with this modem chosen');
+    }
+    pipes.give(pipe);
   }
 
   async answerPin(reader: string, pin: string | undefined, sameForBatch: boolean): Promise<void> {
@@ -191,6 +214,18 @@ export class Batch implements BatchApi {
       },
       batchPin: () => this.pinForBatch,
       emit: (lane) => this.emit({ type: 'lane', lane }),
+    };
+  }
+
+  /** A modem lane's needs: its link is the modem on the port the page hands over (again after a re-plug). */
+  private modemLaneDeps(name: string, pipes: ModemPipes): LaneDeps {
+    return {
+      ...this.laneDeps(),
+      connect: async (events) => ModemLaneBridge.open(await pipes.next(), name, events),
+      // The slot is watched by the modem link itself (AT+CPIN?, SIM reports); no reader list to poll.
+      pollMs: 0,
+      // Waiting for the port is the connection attempt: no need to back off between them.
+      reconnectMs: 100,
     };
   }
 

@@ -26,3 +26,4 @@ export {
   type ScriptedModemOptions,
   type ScriptedReply,
 } from './memory-channel.ts';
+export { askSimPresence, simPresenceOfCpin, simPresenceOfUrc, SimWatch, type SimPresence, type SimWatchOptions } from './sim-watch.ts';
