@@ -79,22 +79,29 @@ export async function startCheckSims(
     /** The S3 probe: off, on (list the userdata's bucket), or a key to HEAD / a prefix to list there. */
     s3?: boolean | { head: string } | { list: string };
     metadata?: boolean;
+    /** USB modem lanes, by name: ports the page lists already (allowed earlier, or added with "Add USB modem…"). */
+    modems?: readonly string[];
   } = {},
 ): Promise<void> {
   await page.goto(`${url.replace(/\/+$/, '')}/#check-sims`);
-  const lanes = page.getByRole('group', { name: 'Lanes (card readers)' });
+  const lanes = page.getByRole('group', { name: 'Lanes (card readers and USB modems)' });
+  const modems = options.modems ?? [];
   await waitFor(
     async () => {
-      const listed = await Promise.all((await lanes.getByRole('checkbox').all()).map((b) => b.getAttribute('data-reader')));
-      if (readers.every((r) => listed.includes(r))) return true;
+      const boxes = await lanes.getByRole('checkbox').all();
+      const listed = await Promise.all(
+        boxes.map(async (b) => (await b.getAttribute('data-reader')) ?? (await b.getAttribute('data-modem'))),
+      );
+      if ([...readers, ...modems].every((r) => listed.includes(r))) return true;
       await page.getByRole('button', { name: 'Look for readers' }).click();
       return false;
     },
-    `the bridge to list ${readers.join(', ')}`,
+    `the page to list ${[...readers, ...modems].join(', ')}`,
     20_000,
   );
   for (const box of await lanes.getByRole('checkbox').all()) {
-    if (readers.includes((await box.getAttribute('data-reader')) ?? '')) await box.check();
+    const name = (await box.getAttribute('data-reader')) ?? (await box.getAttribute('data-modem')) ?? '';
+    if (readers.includes(name) || modems.includes(name)) await box.check();
     else await box.uncheck();
   }
   const credentials = { openid: 'Through an OpenID token and Cognito', direct: 'Directly from Krypton', off: 'None' };
@@ -114,7 +121,7 @@ export async function startCheckSims(
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await page
     .getByTestId('check-status')
-    .filter({ hasText: `Running (lanes: ${readers.length})` })
+    .filter({ hasText: `Running (lanes: ${readers.length + modems.length})` })
     .waitFor();
 }
 

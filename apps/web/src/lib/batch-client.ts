@@ -1,5 +1,5 @@
 // Loaded with the Check SIMs screen: the batch worker and comlink are not part of the first screen.
-import { proxy, wrap, type Remote } from 'comlink';
+import { proxy, transfer, wrap, type Remote } from 'comlink';
 import type { BatchApi, BatchEvent } from '../worker/batch-api.ts';
 import { batchApiOf, type BatchWorkerApi } from './batch-worker-api.ts';
 
@@ -14,6 +14,8 @@ export async function startBatchWorker(onEvent: (event: BatchEvent) => void): Pr
       (...args) =>
         calls[name](...args),
   );
+  // A MessagePort must be transferred, not copied.
+  api.addModem = (lane, pipe) => calls.addModem(lane, transfer(pipe, [pipe]));
   await api.subscribe(proxy(onEvent));
   return api;
 }

@@ -25,6 +25,7 @@ import {
 } from './check-settings.ts';
 import type { EndpointProblem } from './endpoints.ts';
 import { i18n, t } from './i18n/i18n.svelte.ts';
+import { laneForPluggedPort, modemLaneName, type ModemChoice, type ModemPorts } from './modem-lanes.ts';
 import { asFailure } from './session.svelte.ts';
 
 /** What the Check SIMs screen needs from its surroundings; tests pass doubles. */
@@ -42,6 +43,8 @@ export interface CheckSimsDeps {
   beep?: (verdict: Verdict) => void;
   /** Saves a file (a Blob link on the page). */
   save?: (blob: Blob, name: string) => void;
+  /** USB modems through Web Serial; undefined in a browser without it. */
+  modemPorts?: ModemPorts;
   now?: () => number;
 }
 
@@ -64,6 +67,11 @@ export class CheckSims {
   excluded = $state<string[]>([]);
   sound = $state(false);
   upload = $state<UploadForm>({ bucket: '', region: '', prefix: '', format: 'csv' });
+  /** USB modems the person chose or allowed earlier (each a lane when chosen). */
+  modems = $state.raw<ModemChoice[]>([]);
+  modemsFailure = $state<Failure | undefined>(undefined);
+  /** Why a modem lane's port could not be opened on this page, by lane (cleared when it opens). */
+  modemProblems = $state<Record<string, Failure>>({});
   lanes = $state<LaneView[]>([]);
   /** The report: one row per SIM (a recheck replaces its row). */
   rows = $state.raw<CheckResult[]>([]);
@@ -81,23 +89,30 @@ export class CheckSims {
 
   readonly checklist = $derived(checklistOf(this.form));
   readonly chosenReaders = $derived(this.readers.map((r) => r.name).filter((n) => !this.excluded.includes(n)));
+  readonly chosenModems = $derived(this.modems.filter((m) => !this.excluded.includes(m.lane)));
+  /** Whether this browser can reach USB modems itself (Web Serial). */
+  readonly modemsSupported: boolean;
   /** What stops Start, as a message key (undefined: nothing). */
   readonly startProblem: ChecklistProblem | EndpointProblem | 'check.problem.noLanes' | undefined = $derived.by(() => {
     if ('problem' in this.checklist) return this.checklist.problem;
     const settings = this.deps.settings();
     if (typeof settings === 'string') return settings;
-    if (this.chosenReaders.length === 0) return 'check.problem.noLanes';
+    if (this.chosenReaders.length + this.chosenModems.length === 0) return 'check.problem.noLanes';
     return undefined;
   });
   readonly summary = $derived(summarise(this.rows));
   readonly shownRows = $derived(viewRows(this.rows, this.view, this.cellFormat()));
 
   private api: BatchWorkerApi | undefined;
+  private stopWatchingPorts: (() => void) | undefined;
+  /** Modem lanes the worker holds a port for (until their modem goes away). */
+  private modemsHanded: Record<string, true> = {};
   private starting: Promise<BatchWorkerApi> | undefined;
   private ledger: BatchLedger | undefined;
 
   constructor(deps: CheckSimsDeps) {
     this.deps = deps;
+    this.modemsSupported = deps.modemPorts !== undefined;
     const saved = loadCheckSettings(deps.storage, { upload: deps.uploadDefaults });
     this.form = saved.form;
     this.excluded = saved.excluded;
@@ -114,7 +129,7 @@ export class CheckSims {
       this.failure = asFailure(e);
     }
     this.phase = this.pending ? 'offer' : 'idle';
-    await this.findReaders();
+    await Promise.all([this.findReaders(), this.findModems()]);
   }
 
   /** Takes up the unfinished batch: its report comes back, its checklist too. */
@@ -167,6 +182,32 @@ export class CheckSims {
     }
   }
 
+  /** Lists the modem ports this site may open without asking (allowed in an earlier visit). */
+  async findModems(): Promise<void> {
+    const ports = this.deps.modemPorts;
+    if (!ports) return;
+    try {
+      for (const port of await ports.remembered()) this.addChoice(port);
+    } catch (e) {
+      this.modemsFailure = asFailure(e);
+    }
+  }
+
+  /** Asks the browser for a modem's port (its picker) and makes the modem a lane. */
+  async addModem(anyPort = false): Promise<void> {
+    const ports = this.deps.modemPorts;
+    if (!ports || this.phase === 'running' || this.phase === 'starting') return;
+    this.modemsFailure = undefined;
+    try {
+      const lane = this.addChoice(await ports.request(anyPort));
+      this.useReader(lane, true);
+    } catch (e) {
+      const f = asFailure(e);
+      // Closing the picker is a choice, not a failure.
+      if (f.code !== 'ABORTED') this.modemsFailure = f;
+    }
+  }
+
   /** Takes a reader in or out of the batch. */
   useReader(name: string, use: boolean): void {
     this.excluded = use ? this.excluded.filter((n) => n !== name) : [...this.excluded.filter((n) => n !== name), name];
@@ -177,12 +218,20 @@ export class CheckSims {
     const settings = this.deps.settings();
     if (this.phase !== 'idle' || this.startProblem || typeof settings !== 'object' || !('checklist' in this.checklist)) return;
     const readers = [...this.chosenReaders];
+    const modems = [...this.chosenModems];
     this.phase = 'starting';
     this.failure = undefined;
+    this.modemProblems = {};
+    this.modemsHanded = {};
     try {
-      const started = await (
-        await this.worker()
-      ).start({ wsUrl: this.deps.bridgeWsUrl, settings: $state.snapshot(settings), checklist: this.checklist.checklist, readers });
+      const api = await this.worker();
+      const started = await api.start({
+        wsUrl: this.deps.bridgeWsUrl,
+        settings: $state.snapshot(settings),
+        checklist: this.checklist.checklist,
+        readers,
+        ...(modems.length > 0 ? { modems: modems.map((m) => m.lane) } : {}),
+      });
       if (this.ledger?.batchId !== started.batchId) {
         this.ledger = new BatchLedger(started.batchId);
         this.rows = [];
@@ -190,10 +239,17 @@ export class CheckSims {
       this.batchId = started.batchId;
       this.storage = started.storage;
       // Lanes the worker has not reported on yet start empty: never a stale SIM.
-      this.lanes = readers.map(
-        (reader) => this.lanes.find((l) => l.reader === reader && l.status !== 'stopped') ?? { reader, status: 'empty' },
-      );
+      this.lanes = [
+        ...readers.map(
+          (reader) => this.lanes.find((l) => l.reader === reader && l.status !== 'stopped') ?? { reader, status: 'empty' as const },
+        ),
+        ...modems.map((m) => ({ reader: m.lane, status: 'empty' as const, modem: true as const })),
+      ];
       this.phase = 'running';
+      if (modems.length > 0) {
+        this.stopWatchingPorts = this.deps.modemPorts?.onPlugged((port) => this.onModemPlugged(port));
+        await Promise.all(modems.map((m) => this.connectModem(m)));
+      }
     } catch (e) {
       this.failure = asFailure(e);
       this.phase = 'idle';
@@ -203,10 +259,13 @@ export class CheckSims {
   /** Stops watching the readers (the batch stays open; Start goes on with it). */
   async stop(): Promise<void> {
     if (this.phase !== 'running') return;
+    this.stopWatchingPorts?.();
+    this.stopWatchingPorts = undefined;
     try {
       await this.api?.stop();
     } finally {
       this.lanes = [];
+      this.modemProblems = {};
       this.phase = 'idle';
     }
   }
@@ -237,6 +296,8 @@ export class CheckSims {
       if (i < 0) return;
       const before = this.lanes[i];
       this.lanes[i] = event.lane;
+      // A modem gone takes the next matching port plugged in.
+      if (event.lane.modem && event.lane.status === 'gone') delete this.modemsHanded[event.lane.reader];
       if (this.sound && event.lane.status === 'done' && !(before?.status === 'done' && before.result.id === event.lane.result.id))
         this.deps.beep?.(event.lane.result.verdict);
     }
@@ -318,6 +379,44 @@ export class CheckSims {
       hourCycle: 'h23',
     });
     return { time: (ms) => time.format(ms), step: (s: CheckStep) => t(`check.step.${s}`), verdict: (v: Verdict) => t(`verdict.${v}`) };
+  }
+
+  /** A modem as a choice, named as its lane; a port already chosen keeps its lane. */
+  private addChoice(port: ModemChoice['port']): string {
+    const known = this.modems.find((m) => m.port === port);
+    if (known) return known.lane;
+    const lane = modemLaneName(this.deps.modemPorts?.name(port) ?? 'USB modem', [
+      ...this.modems.map((m) => m.lane),
+      ...this.readers.map((r) => r.name),
+    ]);
+    this.modems = [...this.modems, { lane, port }];
+    return lane;
+  }
+
+  /** Opens a modem lane's port on this page and hands it to the worker; what goes wrong shows on its lane. */
+  private async connectModem(choice: ModemChoice): Promise<void> {
+    const ports = this.deps.modemPorts;
+    if (!ports) return;
+    try {
+      const pipe = await ports.open(choice.port);
+      await (await this.worker()).addModem(choice.lane, pipe);
+      this.modemsHanded[choice.lane] = true;
+      const { [choice.lane]: _, ...rest } = this.modemProblems;
+      this.modemProblems = rest;
+    } catch (e) {
+      if (this.phase === 'running') this.modemProblems = { ...this.modemProblems, [choice.lane]: asFailure(e) };
+    }
+  }
+
+  /** A modem plugged (back) in while the batch runs: the lane that lost it takes it up. */
+  private onModemPlugged(port: ModemChoice['port']): void {
+    if (this.phase !== 'running') return;
+    const waiting = this.lanes.filter((l) => l.modem && !this.modemsHanded[l.reader]).map((l) => l.reader);
+    const choice = laneForPluggedPort(port, this.modems, waiting);
+    if (!choice) return;
+    const moved = { lane: choice.lane, port };
+    this.modems = this.modems.map((m) => (m.lane === choice.lane ? moved : m));
+    void this.connectModem(moved);
   }
 
   /** The worker, started on first use. */

@@ -7,6 +7,7 @@ import { cellText, DEFAULT_VIEW, reportFileName, viewRows, visibleRange, type Ce
 import { checklistOf, DEFAULT_FORM, formOf, loadCheckSettings, STORAGE_KEY } from './check-settings.ts';
 import { CheckSims, type CheckSimsDeps } from './check-sims.svelte.ts';
 import { i18n } from './i18n/i18n.svelte.ts';
+import { laneForPluggedPort, modemLaneName, type ModemChoice, type ModemPorts } from './modem-lanes.ts';
 
 class MemoryStorage {
   data = new Map<string, string>();
@@ -304,5 +305,111 @@ describe('the report table', () => {
       checklist: { credentials: 'openid', s3: { mode: 'head', bucket: 'krypton-demo', key: 'firmware/v2/app.bin' }, metadata: {} },
     });
     if ('checklist' in made) expect(checklistOf(formOf(made.checklist))).toEqual(made);
+  });
+});
+
+describe('USB modem lanes on the page', () => {
+  /** A Web Serial double: ports with USB ids, a picker answering with `picked`, and plug-in events the test fires. */
+  function ports(remembered: ModemChoice['port'][], picked?: ModemChoice['port']) {
+    let plugged: ((port: ModemChoice['port']) => void) | undefined;
+    const opened: ModemChoice['port'][] = [];
+    const modemPorts: ModemPorts = {
+      remembered: async () => remembered,
+      request: async () => {
+        if (!picked) throw Object.assign(new Error('No Huawei modem was chosen'), { code: 'ABORTED' });
+        return picked;
+      },
+      open: async (port) => {
+        opened.push(port);
+        return new MessageChannel().port1;
+      },
+      onPlugged: (listener) => {
+        plugged = listener;
+        return () => (plugged = undefined);
+      },
+      name: () => 'Huawei modem (12d1:1506)',
+    };
+    return { modemPorts, opened, plug: (port: ModemChoice['port']) => plugged?.(port) };
+  }
+  const port = (productId = 0x1506) =>
+    ({ getInfo: () => ({ usbVendorId: 0x12d1, usbProductId: productId }) }) as unknown as ModemChoice['port'];
+
+  it('names modem lanes apart and finds the lane a re-plugged stick belongs to', () => {
+    expect(modemLaneName('Huawei modem (12d1:1506)', [])).toBe('Huawei modem (12d1:1506)');
+    expect(modemLaneName('Huawei modem (12d1:1506)', ['Huawei modem (12d1:1506)', 'Huawei modem (12d1:1506) 2'])).toBe(
+      'Huawei modem (12d1:1506) 3',
+    );
+    const [a, b, other] = [port(), port(), port(0x1001)];
+    const choices = [
+      { lane: 'A', port: a },
+      { lane: 'B', port: b },
+    ];
+    expect(laneForPluggedPort(b, choices, ['A', 'B'])?.lane).toBe('B');
+    // A new port object of the same make takes the first lane that lost its modem.
+    expect(laneForPluggedPort(port(), choices, ['B'])?.lane).toBe('B');
+    expect(laneForPluggedPort(other, choices, ['A', 'B'])).toBeUndefined();
+    expect(laneForPluggedPort(port(), choices, [])).toBeUndefined();
+  });
+
+  it('lists allowed modems, adds one from the picker, starts with them as lanes and hands each port to the worker', async () => {
+    const remembered = port();
+    const picked = port();
+    const serial = ports([remembered], picked);
+    const added: string[] = [];
+    let started: BatchStart | undefined;
+    const batch = fakeBatch({
+      start: async (s) => ((started = s), { batchId: 'b1', storage: 'indexeddb' }),
+      addModem: async (lane) => void added.push(lane),
+    });
+    const checks = new CheckSims(deps(batch, { modemPorts: serial.modemPorts }));
+    await checks.init();
+    expect(checks.modemsSupported).toBe(true);
+    expect(checks.modems.map((m) => m.lane)).toEqual(['Huawei modem (12d1:1506)']);
+    await checks.addModem();
+    expect(checks.chosenModems.map((m) => m.lane)).toEqual(['Huawei modem (12d1:1506)', 'Huawei modem (12d1:1506) 2']);
+    for (const r of checks.readers) checks.useReader(r.name, false);
+    expect(checks.startProblem).toBeUndefined();
+    await checks.start();
+    expect(started?.readers).toEqual([]);
+    expect(started?.modems).toEqual(['Huawei modem (12d1:1506)', 'Huawei modem (12d1:1506) 2']);
+    expect(added).toEqual(['Huawei modem (12d1:1506)', 'Huawei modem (12d1:1506) 2']);
+    expect(serial.opened).toEqual([remembered, picked]);
+    expect(checks.lanes.map((l) => [l.reader, l.status, l.modem])).toEqual([
+      ['Huawei modem (12d1:1506)', 'empty', true],
+      ['Huawei modem (12d1:1506) 2', 'empty', true],
+    ]);
+
+    // The first stick unplugged and plugged back in (a new port object): its lane gets the new port.
+    checks.onEvent({ type: 'lane', lane: { reader: 'Huawei modem (12d1:1506)', status: 'gone', modem: true } });
+    const again = port();
+    serial.plug(again);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(added).toEqual(['Huawei modem (12d1:1506)', 'Huawei modem (12d1:1506) 2', 'Huawei modem (12d1:1506)']);
+    expect(serial.opened.at(-1)).toBe(again);
+    expect(checks.modems.find((m) => m.lane === 'Huawei modem (12d1:1506)')?.port).toBe(again);
+    // A port plugged in while no lane waits for one is left alone.
+    serial.plug(port());
+    await new Promise((r) => setTimeout(r, 0));
+    expect(added).toHaveLength(3);
+  });
+
+  it('a port that will not open shows on its lane, a closed picker is no failure, and no Web Serial says so', async () => {
+    const serial = ports([port()]);
+    serial.modemPorts.open = async () => {
+      throw Object.assign(new Error('Could not open Huawei modem (12d1:1506): another program holds it'), { code: 'TRANSPORT_BUSY' });
+    };
+    const checks = new CheckSims(deps(fakeBatch({ addModem: async () => undefined }), { modemPorts: serial.modemPorts }));
+    await checks.init();
+    await checks.addModem();
+    expect(checks.modemsFailure).toBeUndefined();
+    for (const r of checks.readers) checks.useReader(r.name, false);
+    await checks.start();
+    expect(checks.modemProblems['Huawei modem (12d1:1506)']?.message).toMatch(/another program holds it/);
+
+    const without = new CheckSims(deps(fakeBatch()));
+    await without.init();
+    expect(without.modemsSupported).toBe(false);
+    for (const r of without.readers) without.useReader(r.name, false);
+    expect(without.startProblem).toBe('check.problem.noLanes');
   });
 });

@@ -1,4 +1,4 @@
-export { WebSerialChannel, HUAWEI_VENDOR_ID, type WebSerialChannelOptions } from './web-serial-channel.ts';
+export { WebSerialChannel, HUAWEI_VENDOR_ID, serialPortName, type WebSerialChannelOptions } from './web-serial-channel.ts';
 export { hasWebSerial, requestModemPort, rememberedModemPorts } from './choose-port.ts';
 export {
   webSerial,

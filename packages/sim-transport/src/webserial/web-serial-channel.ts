@@ -43,7 +43,7 @@ export class WebSerialChannel implements SerialChannel {
     } catch (e) {
       throw openError(e);
     }
-    return new WebSerialChannel(port, options.name ?? portName(port));
+    return new WebSerialChannel(port, options.name ?? serialPortName(port));
   }
 
   /** Starts the reader loop. */
@@ -118,7 +118,8 @@ export class WebSerialChannel implements SerialChannel {
   }
 }
 
-function portName(port: WebSerialPort): string {
+/** A port's name for people, from its USB ids ("Huawei modem (12d1:1506)"). */
+export function serialPortName(port: WebSerialPort): string {
   const { usbVendorId, usbProductId } = port.getInfo();
   if (usbVendorId === undefined) return 'serial port';
   const ids = `${hex4(usbVendorId)}:${usbProductId === undefined ? '????' : hex4(usbProductId)}`;

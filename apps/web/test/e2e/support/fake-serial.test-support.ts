@@ -2,6 +2,6 @@ import type { HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
 import { initScriptBundle } from './init-script-bundle.test-support.ts';
 
 /** An init script that installs the fake `navigator.serial` (a Huawei stick with this SIM) before page scripts run. */
-export async function fakeSerialScript(options: { sim?: string; modem?: HuaweiModemOptions } = {}): Promise<string> {
+export async function fakeSerialScript(options: { sim?: string; modem?: HuaweiModemOptions; granted?: boolean } = {}): Promise<string> {
   return `window.__fakeSerialOptions = ${JSON.stringify(options)};\n${await initScriptBundle('fake-serial-entry.test-support.ts', 'KryptonFakeSerial')}`;
 }
