@@ -177,6 +177,9 @@ describe('operations beyond the Go client', () => {
     expect(azure).toMatchObject({ deviceId: 'dev-7', assignedHub: expect.stringContaining('azure-devices.net') });
     expect(String(azure.certificate)).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect((await r.client.call('getuserdata')).operation).toBe('getUserData');
+    const thing = await r.client.bootstrapAwsIotThing({ thingName: 'sample-thing' });
+    const again = await r.client.callPath(`/v1/provisioning/aws/iot/certificates/${String(thing.certificateId)}`);
+    expect(JSON.parse(again.body)).toEqual({ certificateId: thing.certificateId, certificate: thing.certificate });
     const ca = await r.client.callPath('aws/iot/ca_certificate');
     expect(JSON.parse(ca.body)).toMatchObject({ certificate: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/) });
   });

@@ -113,6 +113,14 @@ export const OPERATIONS: Record<string, Operation> = {
   // Called by a public sample over the cellular endpoint; the shape is the lab's guess (the root CA as PEM).
   'aws/iot/ca_certificate': async (_ctx, s) => ({ kind: 'json', body: { certificate: await s.iotCa.rootCertificatePem() } }),
 
+  // Also from that sample: a certificate issued by aws/iot/bootstrap, by its id (again the lab's guess at the shape).
+  'aws/iot/certificates': async (ctx, s) => {
+    const certificateId = ctx.pathRest;
+    const certificate = s.iotCa.issuedCertificatePem(certificateId);
+    if (!certificate) return { kind: 'notFound', message: `no certificate ${certificateId}` };
+    return { kind: 'json', body: { certificateId, certificate } };
+  },
+
   'soracom/inventory/bootstrap': async (ctx, s) => {
     const endpoint = ctx.params.endpoint;
     if (typeof endpoint !== 'string' || endpoint.length === 0)
@@ -181,9 +189,11 @@ export const OPERATIONS: Record<string, Operation> = {
 export function resolveOperation(path: string): { operation: Operation; pathRest: string } | undefined {
   const exact = OPERATIONS[path];
   if (exact) return { operation: exact, pathRest: '' };
-  const prefix = 'azure/iot/registrations/';
-  if (path.startsWith(prefix) && path.length > prefix.length && !path.slice(prefix.length).includes('/')) {
-    return { operation: OPERATIONS['azure/iot/registrations']!, pathRest: path.slice(prefix.length) };
+  for (const base of ['azure/iot/registrations', 'aws/iot/certificates']) {
+    const prefix = `${base}/`;
+    if (path.startsWith(prefix) && path.length > prefix.length && !path.slice(prefix.length).includes('/')) {
+      return { operation: OPERATIONS[base]!, pathRest: path.slice(prefix.length) };
+    }
   }
   return undefined;
 }
