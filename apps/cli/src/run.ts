@@ -144,6 +144,17 @@ function callFor(options: CliOptions): (client: KryptonClient) => Promise<Operat
  */
 function goStyleRefusal(e: unknown, options: CliOptions, recorder: AnswerRecorder, io: CliIo): number | undefined {
   const answer: RecordedAnswer | undefined = recorder.lastAnswer;
+  // A 2xx whose body is not the JSON we expected: SORACOM's CLI prints the body without reading it.
+  if (
+    KryptonError.is(e, 'MALFORMED_ANSWER') &&
+    answer !== undefined &&
+    answer.status >= 200 &&
+    answer.status <= 299 &&
+    options.operation !== 'bootstrapInventoryDevice'
+  ) {
+    io.stdout(`${answer.text}\n`);
+    return EXIT_OK;
+  }
   if (!(e instanceof KryptonError) || e.details.step !== 'provisioning' || !answer || answer.status !== e.details.status) return undefined;
   if (answer.status <= 400 || options.operation === 'bootstrapAwsIotThing') {
     io.stdout(`${answer.text}\n`);
@@ -160,6 +171,7 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
   if (options.clearKeyCache) await clearKeyCache(io, debug);
   const tracer = new Tracer(debug?.trace);
   const recorder = new AnswerRecorder(io.fetch ? (input, init) => io.fetch!(input, init) : undefined);
+  // Only a failure after the provisioning answer may be printed from it: an earlier one (SIM, Keys API) is ours alone.
   const refused = (e: unknown): number => {
     const code = goStyleRefusal(e, options, recorder, io);
     if (code === undefined) throw e;

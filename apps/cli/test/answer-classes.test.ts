@@ -112,6 +112,13 @@ describe('answer classes', () => {
     },
   );
 
+  it("a 2xx whose body is not JSON: printed as sent, exit 0, as SORACOM's CLI prints it without reading it", async () => {
+    front.answer = { status: 200, body: 'plain words, not JSON' };
+    const r = await cli(['-operation', 'getSubscriberMetadata']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('plain words, not JSON\n');
+  });
+
   it('bootstrapAwsIotThing prints the body whatever the status, exit 0', async () => {
     front.answer = { status: 500, body: ERROR_BODY(500) };
     const r = await cli(['-operation', 'bootstrapAwsIotThing']);
@@ -166,6 +173,17 @@ describe('operations', () => {
     const missing = await cli(['-operation-path', 'no/such/path']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.split('\n')[0]).toBe('unsuccessful response: 404 Not Found');
+  });
+
+  it('a keyId with ":", "+", "/", "=", "%" and a space is agreed, cached in the key file, and signs the next run', async () => {
+    await lab.control('personality', { keyIds: 'special' });
+    expect((await cli(['-operation', 'getUserData'])).code).toBe(0);
+    const held = (await lab.state()).keysHeld;
+    const r = await cli(['-operation', 'getSubscriberMetadata']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // No new key: the cached one (with its special characters) signed the call.
+    expect((await lab.state()).keysHeld).toBe(held);
   });
 
   it.each([400, 403, 404])('a cached key the server refuses with %i is forgotten and the SIM authenticates afresh once', async (status) => {
