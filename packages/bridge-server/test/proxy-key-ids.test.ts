@@ -26,18 +26,21 @@ async function bridge(): Promise<TestBridge> {
 }
 
 describe('keyIds in the verify path through the Krypton proxy', () => {
-  it.each([':', '+', '/', '=', '%', '%2F', ' ', 'キー'])('a keyId holding %j is forwarded exactly as the client encoded it', async (ch) => {
-    const t = await bridge();
-    const segment = encodeURIComponent(`k${ch}1`);
-    const r = await rawHttp(
-      t.port,
-      `POST /krypton/lab/v1/keys/${segment}/verify HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
-    );
-    // The lab does not hold this key: what matters is that it was asked about exactly this one.
-    expect(r.status).toBe(404);
-    expect(JSON.parse(r.body)).toMatchObject({ code: 'KEY0410' });
-    expect(t.upstream).toEqual([`${lab.urls.provisioning}/v1/keys/${segment}/verify`]);
-  });
+  it.each([':', '+', '/', '=', '%', '%2F', ' ', 'キー', '😀'.repeat(254)])(
+    'a keyId holding %j is forwarded exactly as the client encoded it',
+    async (ch) => {
+      const t = await bridge();
+      const segment = encodeURIComponent(`k${ch}1`);
+      const r = await rawHttp(
+        t.port,
+        `POST /krypton/lab/v1/keys/${segment}/verify HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      );
+      // The lab does not hold this key: what matters is that it was asked about exactly this one.
+      expect(r.status).toBe(404);
+      expect(JSON.parse(r.body)).toMatchObject({ code: 'KEY0410' });
+      expect(t.upstream).toEqual([`${lab.urls.provisioning}/v1/keys/${segment}/verify`]);
+    },
+  );
 
   it.each([
     ['a keyId climbing out when decoded', '..%2F..%2F_lab%2Ffaults'],
@@ -46,6 +49,7 @@ describe('keyIds in the verify path through the Krypton proxy', () => {
     ['a control character', 'a%00b'],
     ['a broken escape', 'a%zzb'],
     ['a keyId of 257 characters', 'k'.repeat(257)],
+    ['a bidi override', 'a%E2%80%AEb'],
   ])('%s: 404, nothing sent upstream', async (_why, segment) => {
     const t = await bridge();
     const r = await rawHttp(

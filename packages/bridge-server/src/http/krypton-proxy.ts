@@ -21,8 +21,8 @@ export const MAX_PROXY_ANSWER = 1024 * 1024;
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'x-soracom-timestamp', 'x-soracom-digest-algorithm', 'x-soracom-signature'];
 const KEYS_START_PATH = /^\/v1\/keys$/;
 // The keyId segment as encodeURIComponent writes it, plus the sub-delimiters a path may carry raw
-// (a keyId of 256 characters percent-encoded as UTF-8 can take up to 9 characters each).
-const VERIFY_PATH = /^\/v1\/keys\/([A-Za-z0-9\-_.!~*'()%:@$&+,;=]{1,2304})\/verify$/;
+// (a keyId of 256 characters percent-encoded as UTF-8 takes up to 12 characters each: 4 bytes, `%XX` each).
+const VERIFY_PATH = /^\/v1\/keys\/([A-Za-z0-9\-_.!~*'()%:@$&+,;=]{1,3072})\/verify$/;
 const PROVISIONING_PATH = /^\/v1\/provisioning(?:\/[A-Za-z0-9._~%:-]{1,200}){1,6}$/;
 export const TOKEN_HEADER = 'x-krypton-bridge-token';
 

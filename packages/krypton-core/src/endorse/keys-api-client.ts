@@ -22,8 +22,10 @@ export interface KeysApiOptions {
 
 /** Longest keyId accepted: SORACOM publishes no format, so anything a person could read back, within reason. */
 export const MAX_KEY_ID_LENGTH = 256;
-// Printable: no control characters (C0, DEL, C1) and no lone surrogates, which could not travel in a URL.
-const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
+// Printable: no control characters (C0, DEL, C1), no invisible format characters (bidi overrides,
+// zero-width joiners: a keyId that reads differently from what it is), no line or paragraph separators,
+// and no lone surrogates, which could not travel in a URL.
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]+$/u;
 
 /** The Keys API ("Endorse") client: start, resynchronise and verify a key agreement. */
 export class KeysApiClient {
@@ -88,7 +90,14 @@ export function parseChallenge(json: Record<string, unknown>): KeyChallenge {
  * are refused because URL parsers resolve them as path segments, so they cannot travel in the verify path.
  */
 export function isValidKeyId(keyId: unknown): keyId is string {
-  return typeof keyId === 'string' && keyId.length <= MAX_KEY_ID_LENGTH && PRINTABLE.test(keyId) && keyId !== '.' && keyId !== '..';
+  return (
+    typeof keyId === 'string' &&
+    keyId.length <= 4 * MAX_KEY_ID_LENGTH &&
+    PRINTABLE.test(keyId) &&
+    [...keyId].length <= MAX_KEY_ID_LENGTH &&
+    keyId !== '.' &&
+    keyId !== '..'
+  );
 }
 
 /**
