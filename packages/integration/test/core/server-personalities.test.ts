@@ -59,11 +59,12 @@ describe('the client against every server personality, through real HTTP', () =>
 
   it.each([
     ['startStatus', 201],
+    ['startStatus', 401],
     ['verifyStatus', 201],
     ['verifyStatus', 204],
     ['provisioningStatus', 201],
     ['provisioningStatus', 202],
-  ] as const)('%s %i is a success', async (setting, status) => {
+  ] as const)('%s %i is a success (401 on start, as SORACOM answers it)', async (setting, status) => {
     await control('personality', { [setting]: status });
     const r = await rig(lab, 'demo');
     const metadata = await r.client.getSubscriberMetadata();
