@@ -1,4 +1,13 @@
-import { KRYPTON_BASE_URLS, OPERATION_NAMES, OPERATIONS, type OperationName, type OperationParams } from '@krypton-web/krypton-core';
+import {
+  canonicalOperationName,
+  KryptonError,
+  KRYPTON_BASE_URLS,
+  OPERATION_NAMES,
+  OPERATIONS,
+  provisioningPath,
+  type OperationName,
+  type OperationParams,
+} from '@krypton-web/krypton-core';
 import { CliError } from './errors.ts';
 import { goUsage, parseGoFlags, type FlagDef } from './flags/go-flags.ts';
 
@@ -23,6 +32,8 @@ export interface SerialSettings {
 export interface CliOptions {
   mode: RunMode;
   operation: OperationName | undefined;
+  /** -operation-path: a provisioning path called instead of a named operation (below /v1/provisioning/). */
+  operationPath?: string;
   params: OperationParams;
   interfaceType: InterfaceType;
   /** Whether -interface was given (autoDetect with -port-name means that port). */
@@ -66,6 +77,13 @@ export const FLAGS: readonly FlagDef[] = [
     kind: 'string',
     default: '',
     usage: `Use the specified URL as a Provisioning API endpoint. (default: ${DEFAULT_PROVISIONING_API_URL})`,
+  },
+  {
+    name: 'operation-path',
+    kind: 'string',
+    default: '',
+    usage:
+      'Call this provisioning path (below /v1/provisioning/, e.g. aws/iot/ca_certificate) instead of a named -operation, with -params as its requestParameters (krypton-web addition)',
   },
   { name: 'params', kind: 'string', default: '', usage: 'Pass additional JSON parameters to the service request' },
   { name: 'p', kind: 'string', default: '', usage: 'Pass additional JSON parameters to the service request', aliasOf: 'params' },
@@ -140,8 +158,10 @@ export function usageText(program = 'krypton-cli'): string {
 }
 
 const HELP_FOOTER = `
-The answer is printed on stdout as SORACOM's krypton-cli prints it; errors are one line on stderr
-(exit 1; 2 for a command line that cannot be parsed).
+The answer is printed on stdout as SORACOM's krypton-cli prints it. A refused call too: status up
+to 400 prints the body on stdout (exit 0); above 400 prints "unsuccessful response: <status>" and the
+body on stderr (exit 1); either way a line saying what to do follows on stderr. Other errors are one
+line on stderr (exit 1; 2 for a command line that cannot be parsed).
 Environment:
   KRYPTON_SIM_PIN          PIN1, verified when the SIM asks for it (not needed when the PIN is off)
   XDG_CACHE_HOME           the key cache is $XDG_CACHE_HOME/krypton-web/keys.bin (default ~/.cache/...),
@@ -204,25 +224,46 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     return { ...common, mode: 'device-info', operation: undefined };
   }
   const operation = str('operation');
+  const pathGiven = str('operation-path');
+  if (pathGiven !== '') {
+    if (operation !== '')
+      throw new CliError('-operation and -operation-path cannot be used together', 'Give one of them: a named operation, or a path');
+    let operationPath: string;
+    try {
+      operationPath = provisioningPath(pathGiven);
+    } catch (e) {
+      if (e instanceof KryptonError) throw new CliError(e.message, e.action);
+      throw e;
+    }
+    return { ...common, mode: 'operation', operation: undefined, operationPath, params: parseParams(str('params')) };
+  }
   if (operation === '') {
     if (base.clearKeyCache) return { ...common, mode: 'clear-key-cache', operation: undefined };
     const hint =
       rest.length > 0
         ? ` (nothing after "${rest[0]}" was read: flags must come before other arguments, and booleans take -flag=false)`
         : '';
-    throw new CliError(`operation must be specified${hint}`, `Add -operation NAME; NAME is one of ${OPERATION_NAMES.join(', ')}`);
+    throw new CliError(
+      `operation must be specified${hint}`,
+      `Add -operation NAME (NAME is one of ${OPERATION_NAMES.join(', ')}) or -operation-path PATH`,
+    );
   }
-  if (!Object.hasOwn(OPERATIONS, operation)) {
-    throw new CliError(`unknown operation name: ${operation}`, `Use one of ${OPERATION_NAMES.join(', ')}`);
+  // Names in any case, as the Java client takes them (`getUserdata`).
+  const canonical = canonicalOperationName(operation);
+  if (!canonical) {
+    throw new CliError(
+      `unknown operation name: ${operation}`,
+      `Use one of ${OPERATION_NAMES.join(', ')}, or -operation-path PATH for another provisioning path`,
+    );
   }
   const params = parseParams(str('params'));
-  for (const key of OPERATIONS[operation as OperationName].required as readonly string[]) {
+  for (const key of OPERATIONS[canonical].required as readonly string[]) {
     const v = params[key];
     if (typeof v !== 'string' || v.length === 0) {
       throw new CliError(`parameter '${key}' must be specified in -params option`, `Add it as a string, e.g. -params '{"${key}":"..."}'`);
     }
   }
-  return { ...common, mode: 'operation', operation: operation as OperationName, params };
+  return { ...common, mode: 'operation', operation: canonical, params };
 }
 
 function placeholders() {

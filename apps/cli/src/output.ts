@@ -1,24 +1,44 @@
+import { STATUS_CODES } from 'node:http';
 import type { FetchLike } from '@krypton-web/krypton-core';
 
+/** A provisioning answer exactly as the server sent it. */
+export interface RecordedAnswer {
+  status: number;
+  /** The status line after the version, as Go's `resp.Status` gives it (`404 Not Found`). */
+  statusLine: string;
+  text: string;
+}
+
 /**
- * Keeps the body of the last successful provisioning answer exactly as the server sent it, so the
- * CLI prints it as SORACOM's does (`fmt.Println(body)`): no reformatting, no reordering, numbers
+ * Keeps the last provisioning answer exactly as the server sent it, whatever its status, so the CLI
+ * prints it as SORACOM's does (`fmt.Println(body)`): no reformatting, no reordering, numbers
  * untouched. krypton-core still reads (and size-limits) the body; this only watches it go by.
  */
 export class AnswerRecorder {
-  private last: string | undefined;
+  private last: RecordedAnswer | undefined;
 
   constructor(private readonly base: FetchLike = (input, init) => fetch(input, init)) {}
 
-  /** The text of the last 200 answer from a provisioning URL, if any. */
-  get lastProvisioningAnswer(): string | undefined {
+  /** The last answer from a provisioning URL, if one arrived whole. */
+  get lastAnswer(): RecordedAnswer | undefined {
     return this.last;
+  }
+
+  /** The text of the last provisioning answer when it was a success (2xx). */
+  get lastProvisioningAnswer(): string | undefined {
+    return this.last && this.last.status >= 200 && this.last.status <= 299 ? this.last.text : undefined;
   }
 
   /** A fetch for KryptonClient. */
   readonly fetch: FetchLike = async (input, init) => {
     const response = await this.base(input, init);
-    if (!isProvisioningUrl(input) || response.status !== 200 || !response.body) return response;
+    if (!isProvisioningUrl(input)) return response;
+    const statusLine = `${response.status} ${response.statusText || (STATUS_CODES[response.status] ?? '')}`.trimEnd();
+    this.last = undefined;
+    if (!response.body) {
+      this.last = { status: response.status, statusLine, text: '' };
+      return response;
+    }
     const chunks: Uint8Array[] = [];
     const watched = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
@@ -27,7 +47,7 @@ export class AnswerRecorder {
           controller.enqueue(chunk);
         },
         flush: () => {
-          this.last = new TextDecoder().decode(concat(chunks));
+          this.last = { status: response.status, statusLine, text: new TextDecoder().decode(concat(chunks)) };
         },
       }),
     );

@@ -1,6 +1,7 @@
 import {
   cellularEndpoint,
   KryptonClient,
+  KryptonError,
   NoKeyCache,
   simEndpoint,
   Tracer,
@@ -8,13 +9,15 @@ import {
   type KeyCache,
   type KryptonEndpoint,
   type OperationName,
+  type OperationParams,
+  type OperationResult,
 } from '@krypton-web/krypton-core';
 import { DebugLog } from './debug-log.ts';
-import { CliError, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
 import { closeWithin, type SimConnection } from './links/sim-connection.ts';
 import { parseOptions, usageText, VERSION, type CliOptions } from './options.ts';
-import { AnswerRecorder, goJson } from './output.ts';
+import { AnswerRecorder, goJson, type RecordedAnswer } from './output.ts';
 
 /** Where a run reads and writes: the process, or a test. */
 export interface CliIo {
@@ -121,16 +124,70 @@ async function clearKeyCache(io: CliIo, debug: DebugLog | undefined): Promise<vo
   debug?.log(`key cache cleared (${cache.paths.cacheFile})`);
 }
 
+/** Runs the named operation, or the -operation-path call. */
+function callFor(options: CliOptions): (client: KryptonClient) => Promise<OperationResult> {
+  const params: OperationParams = options.params;
+  if (options.operationPath !== undefined) {
+    const path = options.operationPath;
+    return (client) => client.callPath(path, params);
+  }
+  const operation = options.operation!;
+  return (client) => client.call(operation, params);
+}
+
+/**
+ * Prints an answer the server refused as SORACOM's Go CLI does, so scripts written for it keep
+ * working: status up to 400 → the body on stdout, exit 0 (bootstrapAwsIotThing: whatever the
+ * status); above 400 → `unsuccessful response: <status line>` and the body on stderr, exit 1. Our
+ * line saying what to do (with the server's code and message) follows on stderr either way.
+ * Undefined when the failure was not a provisioning answer (transport, SIM, Keys API).
+ */
+function goStyleRefusal(e: unknown, options: CliOptions, recorder: AnswerRecorder, io: CliIo): number | undefined {
+  const answer: RecordedAnswer | undefined = recorder.lastAnswer;
+  // A 2xx whose body is not the JSON we expected: SORACOM's CLI prints the body without reading it.
+  if (
+    KryptonError.is(e, 'MALFORMED_ANSWER') &&
+    answer !== undefined &&
+    answer.status >= 200 &&
+    answer.status <= 299 &&
+    options.operation !== 'bootstrapInventoryDevice'
+  ) {
+    io.stdout(`${answer.text}\n`);
+    return EXIT_OK;
+  }
+  if (!(e instanceof KryptonError) || e.details.step !== 'provisioning' || !answer || answer.status !== e.details.status) return undefined;
+  if (answer.status <= 400 || options.operation === 'bootstrapAwsIotThing') {
+    io.stdout(`${answer.text}\n`);
+    io.stderr(`${errorLine(e)}\n`);
+    return EXIT_OK;
+  }
+  io.stderr(`unsuccessful response: ${answer.statusLine}\n${answer.text}\n${errorLine(e)}\n`);
+  return EXIT_FAILURE;
+}
+
 async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimConnection>): Promise<number> {
-  const operation = options.operation as OperationName;
+  const operation = options.operation;
+  const call = callFor(options);
   if (options.clearKeyCache) await clearKeyCache(io, debug);
   const tracer = new Tracer(debug?.trace);
   const recorder = new AnswerRecorder(io.fetch ? (input, init) => io.fetch!(input, init) : undefined);
+  // Only a failure after the provisioning answer may be printed from it: an earlier one (SIM, Keys API) is ours alone.
+  const refused = (e: unknown): number => {
+    const code = goStyleRefusal(e, options, recorder, io);
+    if (code === undefined) throw e;
+    if (debug) for (const line of errorDetailLines(e)) debug.log(line);
+    return code;
+  };
 
   if (options.cellular) {
     debug?.log(`cellular endpoint ${options.provisioningApiUrl}: no SIM access, no key`);
     const client = new KryptonClient({ endpoint: cellularEndpoint(options.provisioningApiUrl), tracer, fetch: recorder.fetch });
-    const result = await client.call(operation, options.params);
+    let result: OperationResult;
+    try {
+      result = await call(client);
+    } catch (e) {
+      return refused(e);
+    }
     io.stdout(render(operation, result.body, recorder));
     return EXIT_OK;
   }
@@ -157,7 +214,13 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
     const usim = link.usim ?? new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
     await verifyPinFromEnv(usim, io.env, debug);
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
-    const result = await client.call(operation, options.params);
+    let result: OperationResult;
+    try {
+      result = await call(client);
+    } catch (e) {
+      io.signal?.throwIfAborted();
+      return refused(e);
+    }
     io.signal?.throwIfAborted();
     if (result.key)
       debug?.log(
@@ -183,7 +246,7 @@ async function verifyPinFromEnv(usim: Usim, env: NodeJS.ProcessEnv, debug: Debug
 }
 
 /** The operation's answer as SORACOM's CLI prints it. */
-function render(operation: OperationName, body: unknown, recorder: AnswerRecorder): string {
+function render(operation: OperationName | undefined, body: unknown, recorder: AnswerRecorder): string {
   // SORACOM's CLI builds this one itself: the server's answer filtered to three keys, key derived.
   if (operation === 'bootstrapInventoryDevice') return `${goJson(body)}\n`;
   const raw = recorder.lastProvisioningAnswer ?? (typeof body === 'string' ? body : JSON.stringify(body));

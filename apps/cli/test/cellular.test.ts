@@ -48,13 +48,17 @@ describe('-cellular', () => {
     expect(lab.keys.size).toBe(before);
   });
 
-  it('says the machine is not on SORACOM Air when the endpoint refuses, in one line', async () => {
+  it("says the machine is not on SORACOM Air when the endpoint refuses, after SORACOM's status line and body", async () => {
     lab.cellularImsi = null;
     const r = await run(['-cellular', '-provisioning-api-endpoint-url', lab.urls.cellular, '-operation', 'getUserData']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/SORACOM Air/);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('unsuccessful response: 403 Forbidden');
+    expect(lines[2]).toMatch(
+      /^This computer is not online through SORACOM Air: the cellular endpoint refused the call \(HTTP 403\) \(CEL0403: /,
+    );
     lab.cellularImsi = '001010000000001';
   });
 });

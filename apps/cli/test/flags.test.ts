@@ -163,6 +163,15 @@ describe('krypton-cli options', () => {
     [['-h'], { mode: 'help' }],
     [['-help', '-operation', 'nonsense'], { mode: 'help' }],
     [['-version', '-interface', 'bogus'], { mode: 'version' }],
+    [['-operation', 'getUserdata'], { operation: 'getUserData' }],
+    [['-operation', 'GETSUBSCRIBERMETADATA'], { operation: 'getSubscriberMetadata' }],
+    [['-operation', 'bootstrapAzureIotDevice'], { operation: 'bootstrapAzureIotDevice' }],
+    [['-operation', 'bootstrapazureiotdevice'], { operation: 'bootstrapAzureIotDevice' }],
+    [
+      ['-operation-path', 'aws/iot/ca_certificate', '-params', '{"a":1}'],
+      { mode: 'operation', operation: undefined, operationPath: 'aws/iot/ca_certificate', params: { a: 1 } },
+    ],
+    [['-operation-path', '/v1/provisioning/aws/iot/certificates/abc'], { operationPath: 'aws/iot/certificates/abc' }],
   ] as const)('%j', (argv, expected) => {
     expect(parseOptions(argv)).toMatchObject(expected);
   });
@@ -183,6 +192,10 @@ describe('krypton-cli options', () => {
     [['-operation', 'bootstrapInventoryDevice'], /^parameter 'endpoint' must be specified in -params option$/],
     [['-operation', 'getAzureIotDeviceRegistrationStatus', '-p', '{"operationId":""}'], /^parameter 'operationId' must be specified/],
     [['-coverage-type', 'eu', '-operation', 'getUserData'], /^unknown coverage type: eu$/],
+    [['-operation-path', '../keys'], /^"\.\.\/keys" is not a provisioning path$/],
+    [['-operation-path', 'aws/iot?x=1'], /is not a provisioning path$/],
+    [['-operation-path', 'aws/iot/bootstrap', '-operation', 'getUserData'], /^-operation and -operation-path cannot be used together$/],
+    [['-operation-path', 'aws/iot/bootstrap', '-params', '[]'], /^unable to parse -params/],
   ])('%j fails with %s (exit 1)', (argv, message) => {
     let error: unknown;
     try {
@@ -219,7 +232,7 @@ describe("usage errors end the run: one line on stderr, nothing on stdout, Go's 
     [['-nope'], 2, /^flag provided but not defined: -nope \(run "krypton-cli -h" to see the flags\)$/],
     [['-operation'], 2, /^flag needs an argument: -operation /],
     [['-baud-rate', 'x', '-operation', 'getUserData'], 2, /^invalid value "x" for flag -baud-rate: parse error /],
-    [[], 1, /^operation must be specified\. Add -operation NAME; NAME is one of bootstrapArc, /],
+    [[], 1, /^operation must be specified\. Add -operation NAME \(NAME is one of bootstrapArc, .*\) or -operation-path PATH\.$/],
     [['-operation', 'getUserData', '-params', '{"a":'], 1, /^unable to parse -params \/ -p option: .*\. Give a JSON object/],
     [['-operation', 'nope'], 1, /^unknown operation name: nope\. Use one of /],
     [['-interface', 'comm', '-operation', 'getUserData'], 1, /^-port-name must be specified with -interface comm\. /],

@@ -254,14 +254,16 @@ describe('-interface virtual against pnpm lab serve', () => {
     }
   });
 
-  it('reports a refused operation on stderr in one line with what to do, exit 1, nothing on stdout', async () => {
+  it("reports a refused operation as SORACOM's CLI does (status line and body on stderr), then one line with what to do; exit 1, nothing on stdout", async () => {
     const r = await cli(['-operation', 'getAzureIotDeviceRegistrationStatus', '-params', '{"operationId":"no-such-operation"}']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/getAzureIotDeviceRegistrationStatus/);
-    expect(lines[0]).toMatch(/\. [A-Z]/);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('unsuccessful response: 404 Not Found');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ code: 'LAB0404' });
+    expect(lines[2]).toMatch(/getAzureIotDeviceRegistrationStatus \(HTTP 404\) \(LAB0404: no registration operation/);
+    expect(lines[2]).toMatch(/\. [A-Z]/);
   });
 
   it('uses another lab SIM by name (-sim), and fails clearly on an unknown one', async () => {

@@ -4,13 +4,25 @@ export * from './trace/index.ts';
 export * from './key-cache/index.ts';
 export * from './apdu/index.ts';
 export * from './usim/index.ts';
-export { postText, readBodyWithin, type FetchLike } from './http/index.ts';
-export { KeysApiClient, agreeKey, type AgreedKey, type KeyChallenge, type SimAuthenticator, type SimAuthResult } from './endorse/index.ts';
+export { postText, readBodyWithin, isSuccess, type FetchLike } from './http/index.ts';
+export {
+  KeysApiClient,
+  agreeKey,
+  isValidKeyId,
+  keyVerifyUrl,
+  MAX_KEY_ID_LENGTH,
+  type AgreedKey,
+  type KeyChallenge,
+  type SimAuthenticator,
+  type SimAuthResult,
+} from './endorse/index.ts';
 export { KRYPTON_BASE_URLS, simEndpoint, cellularEndpoint, type KryptonEndpoint } from './endpoints.ts';
 export {
   OPERATIONS,
   OPERATION_NAMES,
   operationSpec,
+  canonicalOperationName,
+  provisioningPath,
   type OperationName,
   type OperationParams,
   type OperationSpec,
@@ -20,6 +32,8 @@ export {
   KryptonClient,
   parseOpenIdToken,
   parseSessionCredentials,
+  expirationMs,
+  DEFAULT_CELLULAR_TIMEOUT_MS,
   type KryptonClientOptions,
   type KeyInfo,
   type OperationResult,

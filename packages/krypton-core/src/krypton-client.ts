@@ -2,12 +2,14 @@ import { fromBase64, type Bytes } from './bytes/index.ts';
 import { agreeKey, KeysApiClient, serverError, type AgreedKey, type SimAuthenticator } from './endorse/index.ts';
 import type { KryptonEndpoint } from './endpoints.ts';
 import { KryptonError } from './errors/index.ts';
-import { parseJsonObject, postText, soracomError, type FetchLike, type HttpAnswer } from './http/index.ts';
+import { isSuccess, parseJsonObject, postText, serverSays, soracomError, type FetchLike, type HttpAnswer } from './http/index.ts';
 import { DEFAULT_KEY_TTL_MS, MemoryKeyCache, type CachedKey, type KeyCache } from './key-cache/index.ts';
 import {
+  canonicalOperationName,
   checkParams,
   goBody,
   operationSpec,
+  pathOperationSpec,
   type OperationName,
   type OperationParams,
   type OperationSpec,
@@ -39,7 +41,19 @@ export interface KryptonClientOptions {
   now?: () => number;
   /** Per-request timeout, ms. */
   timeoutMs?: number;
+  /**
+   * How long the cellular endpoint may stay silent before this computer counts as not online through
+   * SORACOM Air (default 5 s): off the Air network the endpoint's address leads nowhere, and a person
+   * should not wait the full request timeout to learn it.
+   */
+  cellularTimeoutMs?: number;
 }
+
+/** Default wait for the cellular endpoint before concluding this computer is not on SORACOM Air. */
+export const DEFAULT_CELLULAR_TIMEOUT_MS = 5_000;
+
+/** Statuses by which a server may refuse a key it no longer knows (SORACOM documents none of them). */
+const FORGOTTEN_KEY_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404]);
 
 /** What a caller may know about the key in use: never CK itself. */
 export interface KeyInfo {
@@ -143,12 +157,23 @@ export class KryptonClient {
     else await this.keyCache.delete(imsi);
   }
 
-  /** Runs a provisioning operation by name (SORACOM's CLI names) with JSON parameters. */
+  /** Runs a provisioning operation by name (SORACOM's CLI names, in any case) with JSON parameters. */
   async call<T = unknown>(operation: OperationName | (string & {}), params: OperationParams = {}): Promise<OperationResult<T>> {
     const spec = operationSpec(operation);
-    checkParams(operation, spec, params);
-    if (this.options.endpoint.kind === 'cellular') return this.callCellular<T>(operation, spec, params);
-    return this.callSigned<T>(operation, spec, params);
+    const name = canonicalOperationName(operation) ?? operation;
+    checkParams(name, spec, params);
+    return this.callSpec<T>(name, spec, params);
+  }
+
+  /** Calls any provisioning path (below /v1/provisioning/) with JSON parameters; the answer is returned as text. */
+  async callPath(path: string, params: OperationParams = {}): Promise<OperationResult<string>> {
+    const spec = pathOperationSpec(path);
+    return this.callSpec<string>(spec.path(params), spec, params);
+  }
+
+  private async callSpec<T>(name: string, spec: OperationSpec, params: OperationParams): Promise<OperationResult<T>> {
+    if (this.options.endpoint.kind === 'cellular') return this.callCellular<T>(name, spec, params);
+    return this.callSigned<T>(name, spec, params);
   }
 
   /** generateAmazonCognitoOpenIdToken: a Cognito OpenID token for the SIM's identity. */
@@ -206,6 +231,11 @@ export class KryptonClient {
     return objectBody(await this.call('registerAzureIotDevice', params));
   }
 
+  /** bootstrapAzureIotDevice (the Java client's): an Azure IoT Hub device certificate and hub assignment. */
+  async bootstrapAzureIotDevice(params: OperationParams = {}): Promise<Record<string, unknown>> {
+    return objectBody(await this.call('bootstrapAzureIotDevice', params));
+  }
+
   /** getAzureIotDeviceRegistrationStatus: the status of a DPS registration. */
   async getAzureIotDeviceRegistrationStatus(params: OperationParams & { operationId: string }): Promise<Record<string, unknown>> {
     return objectBody(await this.call('getAzureIotDeviceRegistrationStatus', params));
@@ -220,19 +250,25 @@ export class KryptonClient {
       try {
         const body = await this.tracer.run('provisioning', async () => {
           const answer = await this.sendSigned(spec, params, key);
-          if (answer.status === 200) return this.answerBody(spec, answer, key.ck);
+          if (isSuccess(answer.status)) return this.answerBody(spec, answer, key.ck);
           if (answer.status === 401 || answer.status === 403) throw signatureRefused(answer, this.clockOffsetMs);
           throw this.operationError(operation, answer);
         });
         return { operation, body: body as T, key: info(key) };
       } catch (e) {
-        if (!KryptonError.is(e, 'SIGNATURE_REFUSED', 'CLOCK_SKEW')) throw e;
+        if (!KryptonError.is(e, 'SIGNATURE_REFUSED', 'CLOCK_SKEW', 'OPERATION_REFUSED')) throw e;
         // A refused signature has three causes: our clock, a key the server forgot, or a real mismatch.
-        if (!clockCorrected && Math.abs(this.clockOffsetMs - offsetUsed) >= CLOCK_SKEW_THRESHOLD_MS) {
+        if (
+          !clockCorrected &&
+          !KryptonError.is(e, 'OPERATION_REFUSED') &&
+          Math.abs(this.clockOffsetMs - offsetUsed) >= CLOCK_SKEW_THRESHOLD_MS
+        ) {
           clockCorrected = true;
           continue;
         }
-        if (!reauthenticated && key.fromCache) {
+        // A server that forgot a key may say so with any of these; a fresh key costs one authentication
+        // and settles it, and a refusal that survives it is the real answer.
+        if (!reauthenticated && key.fromCache && FORGOTTEN_KEY_STATUSES.has(e.details.status ?? 0)) {
           reauthenticated = true;
           await this.keyCache.delete(key.imsi).catch(() => undefined);
           key = await this.keyInUse(true);
@@ -245,15 +281,31 @@ export class KryptonClient {
 
   private async callCellular<T>(operation: string, spec: OperationSpec, params: OperationParams): Promise<OperationResult<T>> {
     const url = `${this.options.endpoint.provisioningApiUrl}/v1/provisioning/${spec.path(params)}`;
+    const timeoutMs = this.options.cellularTimeoutMs ?? DEFAULT_CELLULAR_TIMEOUT_MS;
     const body = await this.tracer.run('provisioning', async () => {
-      const answer = await postText(url, goBody(undefined, spec, params), this.post());
-      if (answer.status === 200) return this.answerBody(spec, answer, undefined);
+      let answer: HttpAnswer;
+      try {
+        answer = await postText(url, goBody(undefined, spec, params), { ...this.post(), timeoutMs });
+      } catch (e) {
+        throw offAir(e, url, timeoutMs);
+      }
+      if (isSuccess(answer.status)) return this.answerBody(spec, answer, undefined);
+      const server = soracomError(answer.text);
       if (answer.status === 401 || answer.status === 403) {
         throw new KryptonError(
           'NOT_ON_SORACOM_AIR',
-          `The cellular endpoint refused the call (HTTP ${answer.status}): this machine does not seem to be online through SORACOM Air`,
-          'Connect through the SIM’s cellular line (SORACOM Air), or choose a SIM link and the global or Japan endpoint instead',
-          { status: answer.status, step: 'provisioning', ...soracomError(answer.text) },
+          `This computer is not online through SORACOM Air: the cellular endpoint refused the call (HTTP ${answer.status})${serverSays(server)}`,
+          OFF_AIR_ACTION,
+          { status: answer.status, step: 'provisioning', ...server },
+        );
+      }
+      // Through the bridge a connection failure arrives as the bridge's own 502/504 answer.
+      if (server.serverCode === 'UPSTREAM_UNREACHABLE' || server.serverCode === 'UPSTREAM_TIMEOUT') {
+        throw new KryptonError(
+          'NOT_ON_SORACOM_AIR',
+          `This computer is not online through SORACOM Air: the bridge could not reach the cellular endpoint${serverSays(server)}`,
+          OFF_AIR_ACTION,
+          { status: answer.status, step: 'provisioning', ...server },
         );
       }
       throw this.operationError(operation, answer);
@@ -274,6 +326,8 @@ export class KryptonClient {
 
   private async answerBody(spec: OperationSpec, answer: HttpAnswer, ck: Bytes | undefined): Promise<unknown> {
     if (spec.textAnswer) return answer.text;
+    // A 204 (or any 2xx without a body) is a success that says nothing more.
+    if (answer.text.trim() === '' && answer.status !== 200) return {};
     const json = parseJsonObject(answer.text, 'Provisioning API');
     if (spec.path({}) === 'soracom/inventory/bootstrap') return inventoryAnswer(json, ck);
     return json;
@@ -285,7 +339,7 @@ export class KryptonClient {
     const server = soracomError(answer.text);
     return new KryptonError(
       'OPERATION_REFUSED',
-      `Krypton refused ${operation} (HTTP ${answer.status}${server.serverMessage ? `: ${server.serverMessage}` : ''})`,
+      `Krypton refused ${operation} (HTTP ${answer.status})${serverSays(server)}`,
       answer.status === 404
         ? 'This operation is not available at this endpoint; check the endpoint and that the SIM group enables this Krypton feature'
         : 'Check the operation parameters and the SIM group’s Krypton settings in the SORACOM console',
@@ -384,11 +438,28 @@ function signatureRefused(answer: HttpAnswer, clockOffsetMs: number): KryptonErr
     skewed ? 'CLOCK_SKEW' : 'SIGNATURE_REFUSED',
     skewed
       ? `Krypton refused the signed request, and this computer's clock is ${Math.round(Math.abs(clockOffsetMs) / 1000)} s ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} the server's`
-      : `Krypton refused the signed request (HTTP ${answer.status}${server.serverMessage ? `: ${server.serverMessage}` : ''})`,
+      : `Krypton refused the signed request (HTTP ${answer.status})${serverSays(server)}`,
     skewed
       ? "Set this computer's clock automatically (NTP) and try again"
       : "Authenticate the SIM again (forget the cached key); if it repeats, check this computer's clock and the SIM group's Krypton settings",
     { status: answer.status, step: 'provisioning', clockOffsetMs, ...server },
+  );
+}
+
+const OFF_AIR_ACTION =
+  'Connect this computer through the SIM’s cellular line (SORACOM Air: a USB modem or router with the SIM, data connection up, APN soracom.io), or choose a SIM link and the global or Japan endpoint instead';
+
+/** A cellular call that got no answer: off the SORACOM Air network the endpoint is refused, unresolvable or silent. */
+function offAir(e: unknown, url: string, timeoutMs: number): unknown {
+  if (!KryptonError.is(e, 'NETWORK_UNREACHABLE', 'TIMEOUT')) return e;
+  const host = new URL(url).host;
+  const why = e.code === 'TIMEOUT' ? `${host} did not answer within ${Math.round(timeoutMs / 100) / 10} s` : `${host} could not be reached`;
+  return new KryptonError(
+    'NOT_ON_SORACOM_AIR',
+    `This computer is not online through SORACOM Air: ${why}`,
+    OFF_AIR_ACTION,
+    { step: 'provisioning' },
+    { cause: e },
   );
 }
 
@@ -429,23 +500,55 @@ async function inventoryAnswer(json: Record<string, unknown>, ck: Bytes | undefi
   return out;
 }
 
-/** Validates an `aws/cognito/open_id_tokens` answer. */
+/**
+ * Validates an `aws/cognito/open_id_tokens` answer. Nothing public says `region` is always sent; a
+ * Cognito identity id starts with its region (`ap-northeast-1:…`), so an answer without one takes it from there.
+ */
 export function parseOpenIdToken(body: unknown): OpenIdTokenAnswer {
-  const o = body as Record<string, unknown>;
-  if (typeof o.region !== 'string' || typeof o.identityId !== 'string' || typeof o.token !== 'string' || !o.token) {
+  const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const identityId = o.identityId;
+  const region = typeof o.region === 'string' && o.region !== '' ? o.region : regionOfIdentity(identityId);
+  if (region === undefined || typeof identityId !== 'string' || typeof o.token !== 'string' || !o.token) {
     throw new KryptonError(
       'MALFORMED_ANSWER',
-      'The OpenID token answer lacks region, identityId or token',
+      'The OpenID token answer lacks region (in the answer or as the identity id’s prefix), identityId or token',
       'Check the SIM group’s Amazon Cognito settings in Krypton',
     );
   }
-  return { region: o.region, identityId: o.identityId, token: o.token };
+  return { region, identityId, token: o.token };
 }
 
-/** Validates an `aws/cognito/credentials` answer. */
+/** The region an identity id names (`ap-northeast-1:4a1f…` → `ap-northeast-1`), if it has the form. */
+function regionOfIdentity(identityId: unknown): string | undefined {
+  if (typeof identityId !== 'string') return undefined;
+  const m = /^([a-z]{2}(?:-[a-z]+)+-\d+):./.exec(identityId);
+  return m?.[1];
+}
+
+// Epoch seconds reach 1e11 only in the year 5138, epoch milliseconds passed it in 1973: below it, seconds.
+const SECONDS_BELOW = 1e11;
+
+/**
+ * A credentials expiration as epoch milliseconds, from epoch milliseconds, epoch seconds (number or
+ * digit string) or an ISO 8601 string; undefined for anything else.
+ */
+export function expirationMs(value: unknown): number | undefined {
+  let n: number | undefined;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim())) n = Number(value.trim());
+  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value.trim())) {
+    const parsed = Date.parse(value.trim());
+    return Number.isFinite(parsed) ? parsed : undefined;
+  }
+  if (n === undefined || !Number.isFinite(n) || n <= 0) return undefined;
+  return Math.round(n < SECONDS_BELOW ? n * 1000 : n);
+}
+
+/** Validates an `aws/cognito/credentials` answer; the expiration comes back as epoch milliseconds whatever form it had. */
 export function parseSessionCredentials(body: unknown): SessionCredentialsAnswer {
-  const o = body as Record<string, unknown>;
+  const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const c = o.credentials as Record<string, unknown> | undefined;
+  const expiration = typeof c === 'object' && c !== null ? expirationMs(c.expiration) : undefined;
   if (
     typeof o.identityId !== 'string' ||
     typeof c !== 'object' ||
@@ -453,17 +556,16 @@ export function parseSessionCredentials(body: unknown): SessionCredentialsAnswer
     typeof c.accessKeyId !== 'string' ||
     typeof c.secretKey !== 'string' ||
     typeof c.sessionToken !== 'string' ||
-    typeof c.expiration !== 'number' ||
-    !Number.isFinite(c.expiration)
+    expiration === undefined
   ) {
     throw new KryptonError(
       'MALFORMED_ANSWER',
-      'The credentials answer lacks identityId or complete credentials',
+      'The credentials answer lacks identityId or complete credentials (an expiration as epoch milliseconds, seconds or ISO 8601)',
       'Check the SIM group’s Amazon Cognito settings in Krypton',
     );
   }
   return {
     identityId: o.identityId,
-    credentials: { accessKeyId: c.accessKeyId, secretKey: c.secretKey, sessionToken: c.sessionToken, expiration: c.expiration },
+    credentials: { accessKeyId: c.accessKeyId, secretKey: c.secretKey, sessionToken: c.sessionToken, expiration },
   };
 }

@@ -1,4 +1,4 @@
-import { readBodyWithin } from '@krypton-web/krypton-core';
+import { isValidKeyId, readBodyWithin } from '@krypton-web/krypton-core';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApprovalStore } from '../security/approvals.ts';
@@ -19,7 +19,11 @@ export const MAX_PROXY_BODY = 64 * 1024;
 export const MAX_PROXY_ANSWER = 1024 * 1024;
 
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'x-soracom-timestamp', 'x-soracom-digest-algorithm', 'x-soracom-signature'];
-const ALLOWED_PATH = /^\/v1\/keys(?:\/[A-Za-z0-9._~:-]{1,200}\/verify)?$|^\/v1\/provisioning(?:\/[A-Za-z0-9._~%:-]{1,200}){1,6}$/;
+const KEYS_START_PATH = /^\/v1\/keys$/;
+// The keyId segment as encodeURIComponent writes it, plus the sub-delimiters a path may carry raw
+// (a keyId of 256 characters percent-encoded as UTF-8 takes up to 12 characters each: 4 bytes, `%XX` each).
+const VERIFY_PATH = /^\/v1\/keys\/([A-Za-z0-9\-_.!~*'()%:@$&+,;=]{1,3072})\/verify$/;
+const PROVISIONING_PATH = /^\/v1\/provisioning(?:\/[A-Za-z0-9._~%:-]{1,200}){1,6}$/;
 export const TOKEN_HEADER = 'x-krypton-bridge-token';
 
 /** What the proxy may reach: SORACOM's hosts, plus the lab in demo mode. */
@@ -81,7 +85,7 @@ export function kryptonProxy(options: {
       if (!base) return c.json({ code: 'NOT_FOUND', message: `No Krypton endpoint named "${c.req.param('target')}"` }, 404);
       const prefix = `/krypton/${c.req.param('target')}`;
       const path = new URL(c.req.url).pathname.slice(prefix.length);
-      if (!ALLOWED_PATH.test(path) || !plainSegments(path) || new URL(c.req.url).search)
+      if (!allowedPath(path) || new URL(c.req.url).search)
         return c.json({ code: 'NOT_FOUND', message: 'The bridge forwards only Krypton key and provisioning calls' }, 404);
 
       const headers: Record<string, string> = {};
@@ -201,6 +205,29 @@ function upstreamFailure(
     { ...facts, reason: undecodable ? 'undecodable' : 'connection lost', cause },
     { cause: e },
   );
+}
+
+/** Whether the bridge forwards a path: a key-agreement start, a verify of a valid keyId, or a provisioning call. */
+export function allowedPath(path: string): boolean {
+  if (KEYS_START_PATH.test(path)) return true;
+  const verify = VERIFY_PATH.exec(path);
+  if (verify) return safeKeyIdSegment(verify[1]!);
+  return PROVISIONING_PATH.test(path) && plainSegments(path);
+}
+
+/**
+ * A keyId segment decoded once must be a keyId the client accepts (printable, up to 256 characters).
+ * A keyId may hold `/` (as `%2F`, which SORACOM's keyIds might): it is forwarded still encoded, and
+ * refused only when a server that decoded it would find a dot segment there (`..%2F..%2Fadmin`).
+ */
+function safeKeyIdSegment(segment: string): boolean {
+  let keyId: string;
+  try {
+    keyId = decodeURIComponent(segment);
+  } catch {
+    return false;
+  }
+  return isValidKeyId(keyId) && keyId.split(/[/\\]/).every((part) => part !== '.' && part !== '..');
 }
 
 /** Whether no path segment decodes to a dot segment or hides a slash (`..%2F`): what is forwarded is what was checked. */

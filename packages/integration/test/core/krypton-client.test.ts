@@ -282,7 +282,7 @@ describe('the server side going wrong', () => {
     const bodies = [
       '<html>proxy error</html>',
       '{"keyId":"k","rand":"AAAA","autn":"AAAA"}',
-      '{"keyId":"../../x","rand":"AAAAAAAAAAAAAAAAAAAAAA==","autn":"AAAAAAAAAAAAAAAAAAAAAA=="}',
+      '{"keyId":"bad\\u0000id","rand":"AAAAAAAAAAAAAAAAAAAAAA==","autn":"AAAAAAAAAAAAAAAAAAAAAA=="}',
       '[]',
     ];
     for (const body of bodies) {

@@ -1,6 +1,6 @@
 import { fromBase64, toBase64, type Bytes } from '../bytes/index.ts';
 import { KryptonError } from '../errors/index.ts';
-import { hostOf, parseJsonObject, postText, soracomError, type FetchLike } from '../http/index.ts';
+import { hostOf, isSuccess, parseJsonObject, postText, serverSays, soracomError, type FetchLike } from '../http/index.ts';
 import type { Tracer } from '../trace/index.ts';
 
 /** A challenge from the Keys API: the key's id and the RAND/AUTN to run on the SIM. */
@@ -20,7 +20,12 @@ export interface KeysApiOptions {
   signal?: AbortSignal;
 }
 
-const KEY_ID_PATTERN = /^[A-Za-z0-9._~:-]{1,200}$/;
+/** Longest keyId accepted: SORACOM publishes no format, so anything a person could read back, within reason. */
+export const MAX_KEY_ID_LENGTH = 256;
+// Printable: no control characters (C0, DEL, C1), no invisible format characters (bidi overrides,
+// zero-width joiners: a keyId that reads differently from what it is), no line or paragraph separators,
+// and no lone surrogates, which could not travel in a URL.
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]+$/u;
 
 /** The Keys API ("Endorse") client: start, resynchronise and verify a key agreement. */
 export class KeysApiClient {
@@ -36,18 +41,14 @@ export class KeysApiClient {
     return this.challenge({ imsi, rand: toBase64(rand), auts: toBase64(auts) }, 'resync');
   }
 
-  /** Proves the SIM's answer: `POST /v1/keys/{keyId}/verify {res}`; exactly 200 means both sides hold CK. */
+  /** Proves the SIM's answer: `POST /v1/keys/{keyId}/verify {res}`; any 2xx means both sides hold CK. */
   async verify(keyId: string, res: Uint8Array): Promise<void> {
-    const answer = await postText(
-      `${this.options.url}/${encodeURIComponent(keyId)}/verify`,
-      JSON.stringify({ res: toBase64(res) }),
-      this.post(),
-    );
-    if (answer.status === 200) return;
+    const answer = await postText(keyVerifyUrl(this.options.url, keyId), JSON.stringify({ res: toBase64(res) }), this.post());
+    if (isSuccess(answer.status)) return;
     if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, 'verify');
     throw new KryptonError(
       'VERIFY_REFUSED',
-      `The Keys API did not accept the SIM's answer (HTTP ${answer.status})`,
+      `The Keys API did not accept the SIM's answer (HTTP ${answer.status})${serverSays(soracomError(answer.text))}`,
       'Run the authentication again; if it keeps failing, the SIM may not be registered for Krypton in this coverage area (global or Japan)',
       { status: answer.status, step: 'verify', ...soracomError(answer.text) },
     );
@@ -55,8 +56,9 @@ export class KeysApiClient {
 
   private async challenge(body: Record<string, string>, step: 'start' | 'resync'): Promise<KeyChallenge> {
     const answer = await postText(this.options.url, JSON.stringify(body), this.post());
-    // SORACOM answers a start with 200 or 401; both carry {keyId, rand, autn} (the public clients accept both).
-    if (answer.status !== 200 && answer.status !== 401) {
+    // SORACOM answers a start with 200 or 401; both carry {keyId, rand, autn} (the public clients accept
+    // both). Any other 2xx is taken as success too: a server may well say 201 for a key it created.
+    if (!isSuccess(answer.status) && answer.status !== 401) {
       if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, `keys.${step}`);
       throw refused(answer.status, answer.text, step);
     }
@@ -76,11 +78,35 @@ export class KeysApiClient {
   }
 }
 
-/** Validates a `{keyId, rand, autn}` answer: a safe keyId and exactly 16-byte RAND and AUTN. */
+/** Validates a `{keyId, rand, autn}` answer: a printable keyId and exactly 16-byte RAND and AUTN. */
 export function parseChallenge(json: Record<string, unknown>): KeyChallenge {
   const { keyId, rand, autn } = json;
-  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw malformed('keyId is missing or not a plain identifier');
+  if (!isValidKeyId(keyId)) throw malformed(`keyId is missing, longer than ${MAX_KEY_ID_LENGTH} characters, or not printable`);
   return { keyId, rand: decode16(rand, 'rand'), autn: decode16(autn, 'autn') };
+}
+
+/**
+ * Whether a keyId can be used: a non-empty printable string of at most 256 characters. `.` and `..`
+ * are refused because URL parsers resolve them as path segments, so they cannot travel in the verify path.
+ */
+export function isValidKeyId(keyId: unknown): keyId is string {
+  return (
+    typeof keyId === 'string' &&
+    keyId.length <= 4 * MAX_KEY_ID_LENGTH &&
+    PRINTABLE.test(keyId) &&
+    [...keyId].length <= MAX_KEY_ID_LENGTH &&
+    keyId !== '.' &&
+    keyId !== '..'
+  );
+}
+
+/**
+ * The verify URL of a key: the keyId as one path segment, percent-encoded with encodeURIComponent
+ * (so `:`, `+`, `/`, `=` and `%` travel as `%3A`, `%2B`, `%2F`, `%3D`, `%25`). The bridge's proxy and
+ * the lab read it back with exactly one decodeURIComponent.
+ */
+export function keyVerifyUrl(keysApiUrl: string, keyId: string): string {
+  return `${keysApiUrl}/${encodeURIComponent(keyId)}/verify`;
 }
 
 function decode16(value: unknown, name: string): Bytes {
@@ -109,14 +135,14 @@ function refused(status: number, text: string, step: 'start' | 'resync'): Krypto
   if (step === 'resync') {
     return new KryptonError(
       'RESYNC_FAILED',
-      `The Keys API refused to resynchronise the SIM's sequence number (HTTP ${status})`,
+      `The Keys API refused to resynchronise the SIM's sequence number (HTTP ${status})${serverSays(server)}`,
       'The SIM and SORACOM disagree on the SIM keys or sequence; try once more, and if it repeats contact SORACOM support with the IMSI',
       { status, step: 'resync', ...server },
     );
   }
   return new KryptonError(
     'KEYS_API_REFUSED',
-    `The Keys API refused to start SIM authentication (HTTP ${status}${server.serverMessage ? `: ${server.serverMessage}` : ''})`,
+    `The Keys API refused to start SIM authentication (HTTP ${status})${serverSays(server)}`,
     status === 404 || status === 400
       ? 'Check that this SIM is a SORACOM IoT SIM, that Krypton is enabled for its group, and that the endpoint (global or Japan) matches the SIM'
       : 'Check the SIM group settings in the SORACOM console and the endpoint (global or Japan)',
@@ -124,16 +150,13 @@ function refused(status: number, text: string, step: 'start' | 'resync'): Krypto
   );
 }
 
-/** A 5xx answer from any SORACOM endpoint. */
+/** A 5xx (or 429) answer from any SORACOM endpoint, with the server's own code and message. */
 export function serverError(status: number, text: string, url: string, step: string): KryptonError {
+  const server = soracomError(text);
   return new KryptonError(
     'SERVER_ERROR',
-    `${hostOf(url)} answered HTTP ${status}`,
-    'The service is having trouble; wait a minute and try again',
-    {
-      status,
-      step,
-      ...soracomError(text),
-    },
+    `${hostOf(url)} answered HTTP ${status}${serverSays(server)}`,
+    status === 429 ? 'Too many requests: wait a minute and try again' : 'The service is having trouble; wait a minute and try again',
+    { status, step, ...server },
   );
 }

@@ -158,6 +158,20 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
   return value as Record<string, unknown>;
 }
 
+/** Whether an HTTP status counts as success: any 2xx (SORACOM may answer 201 or 204 where our lab says 200). */
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
+/**
+ * The server's own words for a message: ` (CODE: message)`, or '' when the answer carried neither.
+ * Errors show them whatever the status, so a person can quote them to SORACOM support.
+ */
+export function serverSays(server: { serverCode?: string; serverMessage?: string }): string {
+  const words = [server.serverCode, server.serverMessage].filter((w): w is string => !!w).join(': ');
+  return words ? ` (${words.replace(/[\r\n]+/g, ' ')})` : '';
+}
+
 /** SORACOM's `{code, message}` error body, if the text holds one. */
 export function soracomError(text: string): { serverCode?: string; serverMessage?: string } {
   try {

@@ -3,6 +3,8 @@ export {
   readBodyWithin,
   parseJsonObject,
   soracomError,
+  serverSays,
+  isSuccess,
   hostOf,
   type FetchLike,
   type HttpAnswer,

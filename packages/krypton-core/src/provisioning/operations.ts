@@ -66,6 +66,12 @@ export const OPERATIONS = {
     path: (p) => `azure/iot/registrations/${encodeURIComponent(String(p.operationId))}`,
     required: ['operationId'],
   },
+  // The Java client's tenth operation; the Go client lacks it.
+  bootstrapAzureIotDevice: {
+    description: 'Bootstrap the device for Azure IoT Hub (X.509 certificate and hub assignment)',
+    path: () => 'azure/iot/bootstrap',
+    required: [],
+  },
 } as const satisfies Record<string, OperationSpec>;
 
 /** The name of a Krypton operation. */
@@ -74,12 +80,56 @@ export type OperationName = keyof typeof OPERATIONS;
 /** Every operation name, sorted as the CLIs list them. */
 export const OPERATION_NAMES = (Object.keys(OPERATIONS) as OperationName[]).sort();
 
-/** Looks an operation up by name, or explains which names exist. */
+const BY_LOWER_CASE = new Map<string, OperationName>(OPERATION_NAMES.map((n) => [n.toLowerCase(), n]));
+
+/** The canonical name of an operation given in any case (`getUserdata` → `getUserData`), as the Java client accepts them. */
+export function canonicalOperationName(name: string): OperationName | undefined {
+  return BY_LOWER_CASE.get(name.toLowerCase());
+}
+
+/** Looks an operation up by name (any case), or explains which names exist. */
 export function operationSpec(name: string): OperationSpec {
-  if (!Object.hasOwn(OPERATIONS, name)) {
+  const canonical = canonicalOperationName(name);
+  if (!canonical) {
     throw new KryptonError('BAD_INPUT', `Unknown operation "${name}"`, `Use one of: ${OPERATION_NAMES.join(', ')}`);
   }
-  return OPERATIONS[name as OperationName];
+  return OPERATIONS[canonical];
+}
+
+// Segments as SORACOM's paths spell them; `%` lets a caller pass an id it percent-encoded itself.
+const PATH_SEGMENT = /^[A-Za-z0-9._~%:@!$&'()*+,;=-]+$/;
+
+/**
+ * A provisioning path given by hand (`-operation-path`), below /v1/provisioning/: `aws/iot/ca_certificate`,
+ * with or without a leading `/` or `/v1/provisioning/`. Refuses what would leave the provisioning API
+ * (dot segments, a query, a fragment, an empty segment).
+ */
+export function provisioningPath(path: string): string {
+  const trimmed = path
+    .trim()
+    .replace(/^\/+/, '')
+    .replace(/^v1\/provisioning\//, '');
+  const segments = trimmed.split('/');
+  const ok =
+    trimmed.length > 0 &&
+    trimmed.length <= 512 &&
+    segments.every(
+      (s) => PATH_SEGMENT.test(s) && s !== '.' && s !== '..' && !/%(?![0-9A-Fa-f]{2})/.test(s) && !/^(?:%2e|\.){1,2}$/i.test(s),
+    );
+  if (!ok) {
+    throw new KryptonError(
+      'BAD_INPUT',
+      `"${path}" is not a provisioning path`,
+      'Give the path below /v1/provisioning/, e.g. aws/iot/ca_certificate (letters, digits and - _ . ~ : between slashes)',
+    );
+  }
+  return trimmed;
+}
+
+/** The spec of a provisioning call by path (`-operation-path`): no required parameters, the answer passed on as text. */
+export function pathOperationSpec(path: string): OperationSpec {
+  const checked = provisioningPath(path);
+  return { description: `POST /v1/provisioning/${checked}`, path: () => checked, required: [], textAnswer: true };
 }
 
 /** Checks an operation's required parameters before any SIM or network work starts. */

@@ -26,8 +26,8 @@ export const KRYPTON_ERRORS = {
 /** The name of one of the lab's API errors. */
 export type KryptonErrorName = keyof typeof KRYPTON_ERRORS;
 
-/** Answers with one of the lab's API errors, optionally with a more specific message. */
-export function apiError(c: Context, name: KryptonErrorName, message?: string): Response {
+/** Answers with one of the lab's API errors, optionally with a more specific message or another status (a server personality). */
+export function apiError(c: Context, name: KryptonErrorName, message?: string, status?: number): Response {
   const e = KRYPTON_ERRORS[name];
-  return c.json({ code: e.code, message: message ?? e.message }, e.status as ContentfulStatusCode);
+  return c.json({ code: e.code, message: message ?? e.message }, (status ?? e.status) as ContentfulStatusCode);
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Lab } from './lab.ts';
 import type { FaultSettings, LabService } from './faults.ts';
+import { ServerPersonality } from './personality.ts';
 
 const SERVICES: readonly LabService[] = ['keys', 'provisioning', 'cellular', 'cognito', 's3'];
 
@@ -15,6 +16,7 @@ export function controlApi(lab: Lab): Hono {
   app.get('/state', (c) =>
     c.json({
       faults: lab.faults.snapshot(),
+      personality: lab.personality.snapshot(),
       clockOffsetMs: lab.clock.offsetMs,
       cellularImsi: lab.cellularImsi,
       keysHeld: lab.keys.size,
@@ -46,6 +48,24 @@ export function controlApi(lab: Lab): Hono {
       return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
     }
     return c.json(lab.faults.snapshot());
+  });
+
+  // Where SORACOM may answer differently from the lab: `{"reset": true}` restores the usual answers,
+  // any other field is one setting (see ServerPersonalitySettings); unknown fields or values are refused.
+  app.post('/personality', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    if (!body) return c.json({ code: 'LAB0400', message: 'a JSON object is expected' }, 400);
+    const { reset, ...patch } = body;
+    if (reset !== undefined && reset !== true) return c.json({ code: 'LAB0400', message: 'reset: true, or absent' }, 400);
+    try {
+      const next = new ServerPersonality();
+      if (reset !== true) next.update(lab.personality.snapshot() as unknown as Record<string, unknown>);
+      next.update(patch);
+      lab.personality.update(next.snapshot() as unknown as Record<string, unknown>);
+    } catch (e) {
+      return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
+    }
+    return c.json(lab.personality.snapshot());
   });
 
   app.post('/clock', async (c) => {

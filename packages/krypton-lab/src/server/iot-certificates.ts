@@ -35,10 +35,17 @@ async function loadX509(): Promise<typeof X509> {
  */
 export class IotCertificateAuthority {
   #root: Promise<Root> | undefined;
+  /** Issued certificates by id, so `aws/iot/certificates/{id}` can answer them again. */
+  readonly #issued = new Map<string, string>();
 
   /** Creates the lab root CA (made on first use). */
   static async create(): Promise<IotCertificateAuthority> {
     return new IotCertificateAuthority();
+  }
+
+  /** A certificate this CA issued, PEM, by its id. */
+  issuedCertificatePem(certificateId: string): string | undefined {
+    return this.#issued.get(certificateId);
   }
 
   /** The root certificate, PEM. */
@@ -82,6 +89,7 @@ export class IotCertificateAuthority {
     });
     const der = new Uint8Array(cert.rawData);
     const certificateId = Buffer.from(await crypto.subtle.digest('SHA-256', der)).toString('hex');
+    this.#issued.set(certificateId, cert.toString('pem'));
     return {
       certificatePem: cert.toString('pem'),
       privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),

@@ -3,6 +3,8 @@ import { fromBase64, toBase64 } from '@krypton-web/krypton-core';
 import { findSim } from '../profiles/index.ts';
 import { kryptonFixture } from '../../test/support/krypton-fixture.test-support.ts';
 import { simAuts, simRespond } from '../../test/support/milenage-sim.test-support.ts';
+import { verifyPathKeyId } from './keys-api.ts';
+import { ServerPersonality } from './personality.ts';
 
 describe('Keys API: start', () => {
   it('answers keyId, rand and autn in padded standard base64, with an AUTN whose MAC verifies on the SIM', async () => {
@@ -133,5 +135,24 @@ describe('Keys API: verify', () => {
     expect(f.keys.get(key.keyId)).toBeDefined();
     f.clock.offsetMs = f.keys.ttlMs + 1;
     expect(f.keys.get(key.keyId)).toBeUndefined();
+  });
+});
+
+describe('Keys API: the keyId in the verify path', () => {
+  it('is read from the raw path and decoded exactly once', () => {
+    const id = 'lab:1+a/b=c%2F%d e';
+    expect(verifyPathKeyId(`/v1/keys/${encodeURIComponent(id)}/verify`)).toBe(id);
+    expect(verifyPathKeyId('/v1/keys/plain-uuid/verify')).toBe('plain-uuid');
+    expect(verifyPathKeyId('/v1/keys/a%zz/verify')).toBeUndefined();
+    expect(verifyPathKeyId('/v1/keys/a/b/verify')).toBeUndefined();
+    expect(verifyPathKeyId('/v1/keys//verify')).toBeUndefined();
+  });
+
+  it('with the special-keyId personality, a start names such a key and its verify finds it', async () => {
+    const personality = new ServerPersonality();
+    personality.update({ keyIds: 'special', verifyStatus: 204 });
+    const f = await kryptonFixture({ personality });
+    const key = await f.agree();
+    expect(key.keyId).toMatch(/^lab:[0-9a-f-]{36}\+a\/b=c%2F%d e$/);
   });
 });

@@ -4,6 +4,7 @@ import { apiError } from './api-error.ts';
 import type { Hss } from './hss.ts';
 import { readJsonBody } from './json-body.ts';
 import type { MasterKeyStore } from './master-keys.ts';
+import { ServerPersonality } from './personality.ts';
 
 /** Options of the emulated Keys API. */
 export interface KeysApiServerOptions {
@@ -11,6 +12,8 @@ export interface KeysApiServerOptions {
   keys: MasterKeyStore;
   /** Status of a successful start: SORACOM's clients accept 200 and 401, both with a usable body. */
   startStatus?: () => 200 | 401;
+  /** Where SORACOM may differ from the lab (keyId form, success statuses); the lab's usual behaviour by default. */
+  personality?: ServerPersonality;
   /** Wrong RES values tolerated per key before it is dropped. */
   maxVerifyAttempts?: number;
 }
@@ -21,6 +24,7 @@ export interface KeysApiServerOptions {
  */
 export function keysApi(options: KeysApiServerOptions): Hono {
   const { hss, keys } = options;
+  const personality = options.personality ?? new ServerPersonality();
   const maxAttempts = options.maxVerifyAttempts ?? 3;
   const app = new Hono();
 
@@ -41,12 +45,17 @@ export function keysApi(options: KeysApiServerOptions): Hono {
     }
 
     const vector = await hss.generateVector(imsi);
-    const key = keys.create(imsi, vector.ck, vector.xres);
-    return c.json({ keyId: key.keyId, rand: toBase64(vector.rand), autn: toBase64(vector.autn) }, options.startStatus?.() ?? 200);
+    const key = keys.create(imsi, vector.ck, vector.xres, personality.newKeyId());
+    return c.json(
+      { keyId: key.keyId, rand: toBase64(vector.rand), autn: toBase64(vector.autn) },
+      options.startStatus?.() ?? personality.startStatus,
+    );
   });
 
-  app.post('/:keyId/verify', async (c) => {
-    const key = keys.get(c.req.param('keyId'));
+  app.post('/*', async (c) => {
+    const keyId = verifyPathKeyId(new URL(c.req.url).pathname);
+    if (keyId === undefined) return apiError(c, 'notFound');
+    const key = keys.get(keyId);
     if (!key) return apiError(c, 'unknownKey');
     const body = await readJsonBody(c);
     if (body.tooLarge) return apiError(c, 'tooLarge');
@@ -61,10 +70,25 @@ export function keysApi(options: KeysApiServerOptions): Hono {
       return apiError(c, 'resMismatch');
     }
     key.verified = true;
-    return c.json({ keyId: key.keyId, verified: true }, 200);
+    if (personality.verifyStatus === 204) return c.body(null, 204);
+    return c.json({ keyId: key.keyId, verified: true }, personality.verifyStatus);
   });
 
   return app;
+}
+
+/**
+ * The keyId of `/v1/keys/{keyId}/verify`, read from the raw path and decoded exactly once: a keyId may
+ * hold `/` (sent as `%2F`) and `%` (sent as `%25`), which a router that decodes first would split or decode twice.
+ */
+export function verifyPathKeyId(pathname: string): string | undefined {
+  const m = /\/v1\/keys\/([^/]+)\/verify$/.exec(pathname);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeField(value: unknown, length: number | undefined): Uint8Array | undefined {

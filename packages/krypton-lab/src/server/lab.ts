@@ -12,6 +12,7 @@ import { keysApi } from './keys-api.ts';
 import { LabClock } from './lab-clock.ts';
 import { listenOnLoopback, type Listening } from './listen.ts';
 import { MasterKeyStore } from './master-keys.ts';
+import { ServerPersonality } from './personality.ts';
 import { cellularApi, provisioningApi } from './provisioning-api.ts';
 
 /** How to start the lab. */
@@ -65,6 +66,8 @@ export interface Lab {
   profiles: ProfileSet;
   clock: LabClock;
   faults: Faults;
+  /** Where the emulated Krypton differs from its usual answers (keyId form, statuses, answer forms). */
+  personality: ServerPersonality;
   hss: Hss;
   keys: MasterKeyStore;
   identityPool: IdentityPool;
@@ -98,7 +101,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const keys = new MasterKeyStore(clock, options.keyTtlMs);
   const base = options.port ?? 0;
   const portFor = (offset: number) => (base === 0 ? 0 : base + offset);
-  const services = { clock, identityPool, iotCa, iotEndpoint: `lab-ats.iot.${identityPool.region}.amazonaws.com` };
+  const personality = new ServerPersonality();
+  const services = { clock, identityPool, iotCa, iotEndpoint: `lab-ats.iot.${identityPool.region}.amazonaws.com`, personality };
 
   const opened: Listening[] = [];
   let s3: LabS3 | undefined;
@@ -109,7 +113,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     // In hono '/v1/keys/*' also matches '/v1/keys' itself: one registration, or faults apply twice.
     main.use('/v1/keys/*', withFaults('keys'));
     main.use('/v1/provisioning/*', withFaults('provisioning'));
-    main.route('/v1/keys', keysApi({ hss, keys }));
+    main.route('/v1/keys', keysApi({ hss, keys, personality }));
     main.route('/v1/provisioning', provisioningApi({ ...services, profiles, keys }));
     main.route('/_lab', controlApi(lab));
     const mainServer = await listenOnLoopback(main, portFor(0));
@@ -145,6 +149,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       profiles,
       clock,
       faults,
+      personality,
       hss,
       keys,
       identityPool,

@@ -27,12 +27,12 @@ export class MasterKeyStore {
     readonly ttlMs = DEFAULT_KEY_TTL_MS,
   ) {}
 
-  /** Records a new, not yet verified key for an IMSI and returns it. */
-  create(imsi: string, ck: Bytes, xres: Bytes): MasterKey {
+  /** Records a new, not yet verified key for an IMSI (under `keyId`, a UUID by default) and returns it. */
+  create(imsi: string, ck: Bytes, xres: Bytes, keyId: string = crypto.randomUUID()): MasterKey {
     this.sweep();
     const now = this.clock.now();
     const key: MasterKey = {
-      keyId: crypto.randomUUID(),
+      keyId,
       imsi,
       ck,
       xres,

@@ -21,7 +21,7 @@ export function provisioningApi(options: ProvisioningApiOptions): Hono {
     const found = resolveOperation(operationPath(c));
     if (!found) return apiError(c, 'notFound');
     const body = await readJsonBody(c);
-    const verified = await verifySignedCall(c, body, options.keys, options.clock);
+    const verified = await verifySignedCall(c, body, options.keys, options.clock, options.personality?.unknownKeyStatus);
     if (verified instanceof Response) return verified;
     const subscriber = options.profiles.sims.find((s) => s.imsi === verified.key.imsi);
     if (!subscriber) return apiError(c, 'keyNotVerified');
@@ -29,7 +29,7 @@ export function provisioningApi(options: ProvisioningApiOptions): Hono {
       { subscriber, group: groupOf(options.profiles, subscriber), params: verified.params, ck: verified.key.ck, pathRest: found.pathRest },
       options,
     );
-    return answer(c, result);
+    return answer(c, result, options.personality?.provisioningStatus);
   });
   app.all('/*', (c) => apiError(c, 'notFound'));
   return app;
@@ -59,7 +59,7 @@ export function cellularApi(options: CellularApiOptions): Hono {
       { subscriber, group: groupOf(options.profiles, subscriber), params, ck: undefined, pathRest: found.pathRest },
       options,
     );
-    return answer(c, result);
+    return answer(c, result, options.personality?.provisioningStatus);
   });
   app.all('/*', (c) => apiError(c, 'notFound'));
   return app;
@@ -77,12 +77,12 @@ function groupOf(profiles: ProfileSet, sim: SimProfile) {
   return profiles.groups.find((g) => g.groupId === sim.groupId);
 }
 
-function answer(c: Context, result: OperationAnswer): Response {
+function answer(c: Context, result: OperationAnswer, okStatus: 200 | 201 | 202 = 200): Response {
   switch (result.kind) {
     case 'json':
-      return c.json(result.body as object, 200);
+      return c.json(result.body as object, okStatus);
     case 'text':
-      return c.body(result.body, 200, { 'Content-Type': result.contentType });
+      return c.body(result.body, okStatus, { 'Content-Type': result.contentType });
     case 'missing':
       return apiError(c, 'missingParameter', result.message);
     case 'notFound':

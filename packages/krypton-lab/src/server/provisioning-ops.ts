@@ -3,6 +3,7 @@ import type { IdentityPool } from '../cognito/identity-pool.ts';
 import type { SimGroup, SimProfile } from '../profiles/index.ts';
 import type { IotCertificateAuthority } from './iot-certificates.ts';
 import type { LabClock } from './lab-clock.ts';
+import type { ServerPersonality } from './personality.ts';
 
 /** What one provisioning operation sees: who is asking and with which parameters. */
 export interface OperationContext {
@@ -29,6 +30,8 @@ export interface OperationServices {
   iotCa: IotCertificateAuthority;
   /** Region and host reported by IoT bootstrap. */
   iotEndpoint: string;
+  /** Where SORACOM may differ from the lab (region present, expiration form); the lab's usual behaviour when absent. */
+  personality?: ServerPersonality;
 }
 
 type Operation = (ctx: OperationContext, services: OperationServices) => Promise<OperationAnswer>;
@@ -39,6 +42,7 @@ const azureRegistrations = new Map<string, { imsi: string; polls: number; regist
 export const OPERATIONS: Record<string, Operation> = {
   'aws/cognito/open_id_tokens': async (ctx, s) => {
     const { identityId, token } = await s.identityPool.openIdToken(ctx.subscriber.imsi);
+    if (s.personality?.openIdRegion === false) return { kind: 'json', body: { identityId, token } };
     return { kind: 'json', body: { region: s.identityPool.region, identityId, token } };
   },
 
@@ -53,7 +57,7 @@ export const OPERATIONS: Record<string, Operation> = {
           accessKeyId: c.accessKeyId,
           secretKey: c.secretAccessKey,
           sessionToken: c.sessionToken,
-          expiration: c.expiration.getTime(),
+          expiration: s.personality ? s.personality.writeExpiration(c.expiration.getTime()) : c.expiration.getTime(),
         },
       },
     };
@@ -84,6 +88,37 @@ export const OPERATIONS: Record<string, Operation> = {
         certificateId: cert.certificateId,
       },
     };
+  },
+
+  // The Java client's bootstrapAzureIotDevice. Its answer is not public: the lab answers what a device
+  // needs to reach IoT Hub with X.509 (certificate, key, CA, hub, device id), and clients pass it on as sent.
+  'azure/iot/bootstrap': async (ctx, s) => {
+    const deviceId =
+      typeof ctx.params.registrationId === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(ctx.params.registrationId)
+        ? ctx.params.registrationId
+        : ctx.subscriber.imsi;
+    const cert = await s.iotCa.issue(deviceId);
+    return {
+      kind: 'json',
+      body: {
+        certificate: cert.certificatePem,
+        privateKey: cert.privateKeyPem,
+        rootCaCertificate: await s.iotCa.rootCertificatePem(),
+        assignedHub: 'krypton-lab-hub.azure-devices.net',
+        deviceId,
+      },
+    };
+  },
+
+  // Called by a public sample over the cellular endpoint; the shape is the lab's guess (the root CA as PEM).
+  'aws/iot/ca_certificate': async (_ctx, s) => ({ kind: 'json', body: { certificate: await s.iotCa.rootCertificatePem() } }),
+
+  // Also from that sample: a certificate issued by aws/iot/bootstrap, by its id (again the lab's guess at the shape).
+  'aws/iot/certificates': async (ctx, s) => {
+    const certificateId = ctx.pathRest;
+    const certificate = s.iotCa.issuedCertificatePem(certificateId);
+    if (!certificate) return { kind: 'notFound', message: `no certificate ${certificateId}` };
+    return { kind: 'json', body: { certificateId, certificate } };
   },
 
   'soracom/inventory/bootstrap': async (ctx, s) => {
@@ -154,9 +189,11 @@ export const OPERATIONS: Record<string, Operation> = {
 export function resolveOperation(path: string): { operation: Operation; pathRest: string } | undefined {
   const exact = OPERATIONS[path];
   if (exact) return { operation: exact, pathRest: '' };
-  const prefix = 'azure/iot/registrations/';
-  if (path.startsWith(prefix) && path.length > prefix.length && !path.slice(prefix.length).includes('/')) {
-    return { operation: OPERATIONS['azure/iot/registrations']!, pathRest: path.slice(prefix.length) };
+  for (const base of ['azure/iot/registrations', 'aws/iot/certificates']) {
+    const prefix = `${base}/`;
+    if (path.startsWith(prefix) && path.length > prefix.length && !path.slice(prefix.length).includes('/')) {
+      return { operation: OPERATIONS[base]!, pathRest: path.slice(prefix.length) };
+    }
   }
   return undefined;
 }

@@ -30,6 +30,7 @@ export async function verifySignedCall(
   body: ReadBody,
   keys: MasterKeyStore,
   clock: LabClock,
+  unknownKeyStatus?: number,
 ): Promise<VerifiedCall | Response> {
   if (body.tooLarge) return apiError(c, 'tooLarge');
   const timestamp = c.req.header('x-soracom-timestamp');
@@ -45,7 +46,7 @@ export async function verifySignedCall(
   const keyId = body.json.keyId;
   if (typeof keyId !== 'string') return apiError(c, 'badRequest', 'keyId is missing from the body');
   const key = keys.get(keyId);
-  if (!key || !key.verified) return apiError(c, 'keyNotVerified');
+  if (!key || !key.verified) return apiError(c, 'keyNotVerified', undefined, unknownKeyStatus);
 
   const expected = new Uint8Array(await crypto.subtle.digest('SHA-256', concatBytes(body.bytes, utf8(timestamp), key.ck)));
   if (!constantTimeEqual(expected, given)) return apiError(c, 'badSignature');

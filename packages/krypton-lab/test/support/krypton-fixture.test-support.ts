@@ -7,6 +7,7 @@ import { IotCertificateAuthority } from '../../src/server/iot-certificates.ts';
 import { keysApi } from '../../src/server/keys-api.ts';
 import { LabClock } from '../../src/server/lab-clock.ts';
 import { MasterKeyStore } from '../../src/server/master-keys.ts';
+import type { ServerPersonality } from '../../src/server/personality.ts';
 import { cellularApi, provisioningApi } from '../../src/server/provisioning-api.ts';
 import type { VendedCredentials } from '../../src/s3/credential-store.ts';
 import { signedRequest } from './signed-request.test-support.ts';
@@ -15,7 +16,7 @@ import { simRespond } from './milenage-sim.test-support.ts';
 let sharedCa: Promise<IotCertificateAuthority> | undefined;
 
 /** The Keys and Provisioning APIs wired as the lab wires them, for in-process `app.request()` tests. */
-export async function kryptonFixture(options: { cellularImsi?: string } = {}) {
+export async function kryptonFixture(options: { cellularImsi?: string; personality?: ServerPersonality } = {}) {
   const profiles = demoProfileSet();
   const clock = new LabClock();
   const vended: VendedCredentials[] = [];
@@ -24,9 +25,10 @@ export async function kryptonFixture(options: { cellularImsi?: string } = {}) {
   sharedCa ??= IotCertificateAuthority.create();
   const iotCa = await sharedCa;
   const keys = new MasterKeyStore(clock);
-  const services = { clock, identityPool, iotCa, iotEndpoint: 'lab-ats.iot.ap-northeast-1.amazonaws.com' };
+  const personality = options.personality;
+  const services = { clock, identityPool, iotCa, iotEndpoint: 'lab-ats.iot.ap-northeast-1.amazonaws.com', personality };
   const app = new Hono();
-  app.route('/v1/keys', keysApi({ hss, keys }));
+  app.route('/v1/keys', keysApi({ hss, keys, personality }));
   app.route('/v1/provisioning', provisioningApi({ ...services, profiles, keys }));
   const cellular = new Hono();
   let cellularImsi = options.cellularImsi;
@@ -44,8 +46,8 @@ export async function kryptonFixture(options: { cellularImsi?: string } = {}) {
     const sim = findSim(profiles, simName);
     const start = (await (await post('/v1/keys', { imsi: sim.imsi })).json()) as { keyId: string; rand: string; autn: string };
     const card = await simRespond(sim, fromBase64(start.rand), fromBase64(start.autn));
-    const verify = await post(`/v1/keys/${start.keyId}/verify`, { res: toBase64(card.res) });
-    if (verify.status !== 200) throw new Error(`verify failed: ${verify.status}`);
+    const verify = await post(`/v1/keys/${encodeURIComponent(start.keyId)}/verify`, { res: toBase64(card.res) });
+    if (verify.status < 200 || verify.status > 299) throw new Error(`verify failed: ${verify.status}`);
     return { sim, keyId: start.keyId, ck: card.ck };
   }
 
