@@ -6,6 +6,7 @@ import { AtError, toTransportError, type AtErrorCode } from './at-errors.ts';
 import { buildCglaCommand, buildCsimCommand, parseCsimResponse } from './csim.ts';
 import { identityLine, parseIccidLine, parseImei, parseImsi, type ModemInfo } from './device-info.ts';
 import { parseCops, parseCsq, parseHcsq, parseRegistration, type HcsqSignal, type NetworkRegistration } from './network.ts';
+import { simPresenceOfUrc } from './sim-watch.ts';
 import { parseCchoSession, parseClck, parseCpin, parseCrsmIccid, parseSetting, pinStateOf } from './sim-info.ts';
 
 /** Options of opening a modem. */
@@ -87,9 +88,10 @@ export class AtModem implements ImsiSource, SimInfoSource {
   ) {
     this.transport = new AtCsimTransport(this);
     this.imsi = imsiAtOpen;
-    // A SIM put in or taken out makes everything known about "the SIM" stale.
+    // A SIM taken out makes everything known about "the SIM" stale (a swap too fast to report is SimWatch's to notice).
+    // Not on every ^SIMST: firmware repeats `^SIMST: 1` for the same SIM, and each query is to be asked once.
     engine.on('urc', (urc) => {
-      if (urc.kind === 'sim-state' || (urc.kind === 'other' && urc.name === '+CPIN')) this.forgetSim();
+      if (simPresenceOfUrc(urc) === 'absent') this.forgetSim();
     });
   }
 

@@ -58,19 +58,16 @@ export function parseCpin(lines: readonly string[]): CpinAnswer | undefined {
 }
 
 /**
- * PIN1's state from a CPIN answer, or undefined when it does not tell (READY says nothing of whether
- * PIN1 is enabled: `enabled` comes from `AT+CLCK="SC",2`, undefined when unknown).
+ * PIN1's state from a CPIN answer, or undefined when it does not tell all a PIN prompt needs: READY
+ * says nothing of whether PIN1 is enabled (`enabled` comes from `AT+CLCK="SC",2`, undefined when
+ * unknown), and a locked SIM without the tries left (plain `+CPIN:`) would lose the last-try guard.
  */
 export function pinStateOf(answer: CpinAnswer, enabled: boolean | undefined): PinState | undefined {
   if (answer.code === 'READY') return enabled === undefined ? undefined : { enabled, verified: enabled, triesLeft: undefined };
-  if (answer.code === 'SIM PIN') return { enabled: true, verified: false, triesLeft: answer.pinTriesLeft };
-  if (answer.code === 'SIM PUK')
-    return {
-      enabled: true,
-      verified: false,
-      triesLeft: 0,
-      ...(answer.pukTriesLeft !== undefined ? { pukTriesLeft: answer.pukTriesLeft } : {}),
-    };
+  if (answer.code === 'SIM PIN' && answer.pinTriesLeft !== undefined)
+    return { enabled: true, verified: false, triesLeft: answer.pinTriesLeft };
+  if (answer.code === 'SIM PUK' && answer.pukTriesLeft !== undefined)
+    return { enabled: true, verified: false, triesLeft: 0, pukTriesLeft: answer.pukTriesLeft };
   return undefined;
 }
 
