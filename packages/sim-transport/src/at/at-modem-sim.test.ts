@@ -92,6 +92,19 @@ describe('AtModem APDUs on a logical channel', () => {
   });
 });
 
+describe('AtModem logical channel after a SIM change', () => {
+  it('tries AT+CCHO again for the next SIM when it failed for want of a SIM, not when the command was refused', async () => {
+    let sim = false;
+    const { device, modem } = await open({ [CCHO]: () => (sim ? ['2', 'OK'] : ['+CME ERROR: 10']) });
+    await modem.transport.transmit(fromHex(SELECT_USIM));
+    sim = true;
+    modem.forgetSim();
+    await modem.transport.transmit(fromHex(SELECT_USIM));
+    expect(device.commands.slice(8)).toEqual([CCHO, `AT+CSIM=24,"${SELECT_USIM}"`, CCHO, `AT+CGLA=2,24,"${SELECT_USIM}"`]);
+    await modem.close();
+  });
+});
+
 describe('AtModem AUTHENTICATE retries', () => {
   it('sends a refused AUTHENTICATE again with Le=00, then after re-selecting the USIM', async () => {
     let selected = false;

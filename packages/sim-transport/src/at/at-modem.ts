@@ -269,6 +269,8 @@ export class AtModem implements ImsiSource, SimInfoSource {
       if (session !== undefined) return { kind: 'channel', session };
     } catch (e) {
       if (!isRefusal(e)) throw e;
+      // "SIM not inserted" and the like say nothing of the command: the basic channel for this SIM, and a new try for the next.
+      if (!isFlatRefusal(e)) return { kind: 'basic' };
     }
     this.refused.add('+CCHO');
     return { kind: 'basic' };
@@ -287,7 +289,7 @@ export class AtModem implements ImsiSource, SimInfoSource {
     } catch (e) {
       if (!isRefusal(e) || e.code === 'TIMEOUT') throw toTransportError(e);
       // "SIM not inserted", "SIM busy" and the like are about the SIM, not the command: ask again next time.
-      if (e.code !== 'CME_ERROR' || e.cme?.code === 4 || e.cme?.code === 3) this.refused.add(verb);
+      if (isFlatRefusal(e)) this.refused.add(verb);
       return undefined;
     }
   }
