@@ -61,6 +61,24 @@ describe('AtModem leaves the modem as found', () => {
     expect(device.commands).toEqual(['AT', 'AT+CMEE?', 'AT^CURC?', 'AT+CSIM=?', 'AT+CIMI']);
   });
 
+  it('puts back what it had changed when opening is cancelled half-way', async () => {
+    const controller = new AbortController();
+    const device = scriptedModem(
+      (c) => {
+        if (c === 'AT+CSIM=?') {
+          controller.abort();
+          return undefined;
+        }
+        return c === 'AT+CMEE?' ? ['+CMEE: 2', 'OK'] : c === 'AT^CURC?' ? ['^CURC: 1', 'OK'] : ['OK'];
+      },
+      { echo: true },
+    );
+    await expect(AtModem.open(device.channel, { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    // The engine resynchronises after the cancelled command (AT+CMEE?) before putting the settings back.
+    expect(device.commands.slice(6)).toEqual(['AT+CSIM=?', 'AT+CMEE?', 'AT^CURC=1', 'AT+CMEE=2', 'ATE1']);
+    expect(device.channel.closed).toBe(true);
+  });
+
   it('leaves alone a setting it cannot read (AT+CMEE? and AT^CURC? refused)', async () => {
     const { device, modem } = await open({ 'AT+CMEE?': ['ERROR'], 'AT^CURC?': ['ERROR'] });
     await modem.close();

@@ -58,9 +58,11 @@ type ApduPath = { kind: 'unknown' } | { kind: 'channel'; session: number } | { k
 
 /**
  * A USB modem reached over AT commands. `open` probes the port and sets it up; then the modem offers
- * an ApduTransport over `AT+CSIM` (`transport`), the IMSI over `AT+CIMI` (`readImsi`, also when
- * `AT+CSIM` is missing), what it knows about itself and the network (`deviceInfo`), and events
- * (`urc`, `disconnect`). Everything goes through one AtEngine, so commands never interleave.
+ * an ApduTransport (`transport`: a logical channel for the USIM when the modem offers one, else
+ * `AT+CSIM`), the IMSI over `AT+CIMI` (`readImsi`, also when `AT+CSIM` is missing), the ICCID and PIN
+ * state by its own commands (`readIccid`, `pinState`), what it knows about itself and the network
+ * (`deviceInfo`), and events (`urc`, `disconnect`). Everything goes through one AtEngine, so commands
+ * never interleave. Closing puts back every setting `open` changed and closes the logical channel.
  */
 export class AtModem implements ImsiSource, SimInfoSource {
   /** The APDU link over `AT+CSIM` (kind `modem`); closing it closes the modem. */
@@ -115,10 +117,10 @@ export class AtModem implements ImsiSource, SimInfoSource {
         throw e;
       }
     };
+    const changed: Changed = { echo: false, cmee: undefined, curc: false };
     try {
       const echoesBefore = engine.echoedLines;
       await probe(engine, call, options);
-      const changed: Changed = { echo: false, cmee: undefined, curc: false };
       // V.250 has no way to read the echo setting (ATE? is not standard); an echoed probe tells it.
       if (engine.echoedLines > echoesBefore) changed.echo = (await tolerate('ATE0')) !== undefined;
       // Numeric errors tell "SIM PIN required" from "not supported"; a modem that cannot say its mode is left alone.
@@ -140,6 +142,8 @@ export class AtModem implements ImsiSource, SimInfoSource {
       modem.changed = changed;
       return modem;
     } catch (e) {
+      // Cancelled or failed half-way: what was already changed is put back (without the caller's signal, which may have fired).
+      await undoSettings(engine, changed);
       await engine.close();
       const error = toTransportError(e);
       throw new TransportError(error.code, `Could not open the modem on ${name}: ${error.message}`, { cause: e });
@@ -240,9 +244,7 @@ export class AtModem implements ImsiSource, SimInfoSource {
     if (path.kind === 'channel') await undo(`AT+CCHC=${path.session}`);
     const changed = this.changed;
     this.changed = { echo: false, cmee: undefined, curc: false };
-    if (changed.curc) await undo('AT^CURC=1');
-    if (changed.cmee !== undefined) await undo(`AT+CMEE=${changed.cmee}`);
-    if (changed.echo) await undo('ATE1');
+    await undoSettings(this.engine, changed);
   }
 
   private async sendApdu(apdu: Uint8Array, options: TransmitOptions): Promise<Uint8Array> {
@@ -401,6 +403,21 @@ function firstParsed<T>(lines: readonly string[], parse: (line: string) => T | u
 
 function withSignal(options: TransmitOptions): AtCommandOptions {
   return options.signal ? { signal: options.signal } : {};
+}
+
+/** Puts back, in reverse order, the settings `open` changed; best effort (a refusal or a lost port skips the rest quietly). */
+async function undoSettings(engine: AtEngine, changed: Changed): Promise<void> {
+  const undo = async (command: string) => {
+    if (engine.state !== 'open') return;
+    try {
+      await engine.send(command);
+    } catch {
+      // Leaving the modem as found is a courtesy; it must not stop the close.
+    }
+  };
+  if (changed.curc) await undo('AT^CURC=1');
+  if (changed.cmee !== undefined) await undo(`AT+CMEE=${changed.cmee}`);
+  if (changed.echo) await undo('ATE1');
 }
 
 /** SELECT of the USIM by its AID prefix, no data returned (TS 102 221 §11.1.1). */
