@@ -36,7 +36,8 @@ function apduHex(apdu: Uint8Array): string {
 const CSIM_LINE = /^\+(?:CSIM|CGLA):\s*(\d{1,4})\s*,\s*(?:"([0-9A-Fa-f]*)"|([0-9A-Fa-f]*))$/i;
 
 /**
- * Parses the response APDU out of `+CSIM: <len>,"<hex>"`. Lenient in form, strict in content:
+ * Parses the response APDU out of `+CSIM: <len>,"<hex>"` (or `+CGLA:`, the same syntax on a logical channel,
+ * with `name` '+CGLA'). Lenient in form, strict in content:
  * exactly one `+CSIM:` line, an even number of hex digits, at least SW1 SW2, at most 258 bytes.
  * `<len>` must count the hex characters; a `<len>` equal to the *byte* count is accepted too,
  * because some firmware reports bytes — the hex is then longer than `<len>` claims, which a cut
