@@ -211,7 +211,13 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
     // Interrupted while the link was opening: runCli has answered already; only let go of the link.
     io.signal?.throwIfAborted();
     debug?.log(`SIM link: ${link.description}`);
-    const usim = link.usim ?? new Usim(link.transport, { tracer, ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}) });
+    const usim =
+      link.usim ??
+      new Usim(link.transport, {
+        tracer,
+        ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}),
+        ...(link.simInfoSource ? { simInfoSource: link.simInfoSource } : {}),
+      });
     await verifyPinFromEnv(usim, io.env, debug);
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });
     let result: OperationResult;

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { KryptonError, Usim, toHex, type KryptonErrorCode } from '@krypton-web/krypton-core';
 import { demoProfileSet, findSim, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { Hss } from '@krypton-web/krypton-lab';
-import type { ApduTransport, ImsiSource } from '@krypton-web/krypton-core';
+import type { ApduTransport, ImsiSource, SimInfoSource } from '@krypton-web/krypton-core';
 
 /** One link under test, opened to a card built from a demo SIM profile. */
 export interface LinkUnderTest {
   transport: ApduTransport;
   /** Set when the link reads the IMSI without APDUs (a modem's AT+CIMI). */
   imsiSource?: ImsiSource;
+  /** Set when the link reads the ICCID and PIN state without APDUs (a modem's AT^ICCID?, AT^CPIN?). */
+  simInfoSource?: SimInfoSource;
   /** Extra cleanup after the transport is closed (stop processes, servers). */
   dispose?: () => Promise<void>;
 }
@@ -175,7 +177,10 @@ export function describeLinkConformance(name: string, open: OpenLink, options: C
       async (sim) => {
         const link = await open(sim);
         return {
-          sim: new Usim(link.transport, link.imsiSource ? { imsiSource: link.imsiSource } : {}),
+          sim: new Usim(link.transport, {
+            ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}),
+            ...(link.simInfoSource ? { simInfoSource: link.simInfoSource } : {}),
+          }),
           imsiWithoutPin: link.imsiSource !== undefined,
           dispose: async () => {
             await link.transport.close().catch(() => undefined);

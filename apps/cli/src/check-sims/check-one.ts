@@ -48,7 +48,12 @@ const CLI_ACTIONS: Partial<Record<string, string>> = {
  * key of a checked SIM is kept on disk). `signal` aborts the check (card removed, Ctrl-C).
  */
 export async function checkSim(connection: SimConnection, lane: string, batch: BatchSettings, signal: AbortSignal): Promise<SimOutcome> {
-  const usim = connection.usim ?? new Usim(connection.transport, connection.imsiSource ? { imsiSource: connection.imsiSource } : {});
+  const usim =
+    connection.usim ??
+    new Usim(connection.transport, {
+      ...(connection.imsiSource ? { imsiSource: connection.imsiSource } : {}),
+      ...(connection.simInfoSource ? { simInfoSource: connection.simInfoSource } : {}),
+    });
   const client = new KryptonClient({ endpoint: batch.endpoint, sim: usim, ...(batch.fetch ? { fetch: batch.fetch } : {}) });
   let previous: CheckResult | undefined;
   let credentials: CheckCredentials | undefined;

@@ -37,6 +37,7 @@ export async function runModemLane(
     const connection = {
       transport: link.transport,
       imsiSource: link.modem.transport,
+      simInfoSource: link.modem.transport,
       description: link.description,
       close: async () => undefined,
     };

@@ -44,6 +44,7 @@ export async function openModem(path: string, serial: SerialSettings, options: O
     modem,
     transport: withDeadline(modem.transport),
     imsiSource: modem.transport,
+    simInfoSource: modem.transport,
     description: `modem on ${path}${modem.csimSupported ? '' : ' (no AT+CSIM)'}`,
     close: () => modem.close(),
   };

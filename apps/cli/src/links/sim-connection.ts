@@ -1,5 +1,5 @@
 import type { Usim } from '@krypton-web/krypton-core';
-import { TransportError, type ApduTransport, type ImsiSource, type TransmitOptions } from '@krypton-web/krypton-core';
+import { TransportError, type ApduTransport, type ImsiSource, type SimInfoSource, type TransmitOptions } from '@krypton-web/krypton-core';
 
 /**
  * An opened way to the SIM as the CLI holds it: APDUs, maybe an IMSI without APDUs (a modem's
@@ -8,6 +8,8 @@ import { TransportError, type ApduTransport, type ImsiSource, type TransmitOptio
 export interface SimConnection {
   transport: ApduTransport;
   imsiSource?: ImsiSource;
+  /** ICCID and PIN state without APDUs (a modem's AT^ICCID?, AT^CPIN?). */
+  simInfoSource?: SimInfoSource;
   /** For -debug and messages: "PC/SC reader Virtual PCD 00 00", "modem on /dev/ttyUSB2". */
   description: string;
   /** A USIM session already used on this link (autoDetect's probe), to go on with. */

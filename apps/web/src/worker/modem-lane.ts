@@ -109,7 +109,7 @@ export class ModemLaneBridge implements LaneBridge {
     if (this.closed) throw failure('TRANSPORT_CLOSED', `The modem (${this.lane}) is closed`, 'Plug the modem in again');
     if (this.session) throw failure('TRANSPORT_BUSY', `The SIM in ${this.lane} is being checked`, 'Wait for the check to end');
     // A Usim of its own per SIM: a SIM put in starts with nothing selected.
-    const usim = new Usim(this.modem.transport, { imsiSource: this.modem });
+    const usim = new Usim(this.modem.transport, { imsiSource: this.modem, simInfoSource: this.modem });
     const session: LaneSession = {
       session: `${this.lane} #${++this.sessions}`,
       readIccid: () => usim.readIccid(),

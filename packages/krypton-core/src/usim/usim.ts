@@ -1,4 +1,4 @@
-import type { ApduTransport, ImsiSource } from '../apdu/transport.ts';
+import type { ApduTransport, ImsiSource, TransmitOptions } from '../apdu/transport.ts';
 import { exchange, isNormalEnding, transportFailure, type ResponseApdu } from '../apdu/index.ts';
 import { wipe, type Bytes } from '../bytes/index.ts';
 import { KryptonError } from '../errors/index.ts';
@@ -35,6 +35,17 @@ export interface UsimOptions {
   imsiSource?: ImsiSource;
   /** The AID that selected the USIM on this card last time (`usimAid`, persisted by ICCID). */
   usimAid?: Uint8Array;
+  /** Answers `readIccid()` and `pinState()` without APDUs when it can (a modem's `AT^ICCID?`, `AT+CPIN?`). */
+  simInfoSource?: SimInfoSource;
+}
+
+/**
+ * What a link can tell about its SIM without APDUs (a modem's own AT commands). A method that resolves
+ * undefined, or is absent, leaves the question to the card; one that rejects fails the call as a link failure.
+ */
+export interface SimInfoSource {
+  readIccid?(options?: TransmitOptions): Promise<string | undefined>;
+  pinState?(options?: TransmitOptions): Promise<PinState | undefined>;
 }
 
 /** Per-call options. */
@@ -92,6 +103,7 @@ export class Usim {
   private readonly sel = new SelectionMemory();
   private readonly tracer: Tracer | undefined;
   private readonly imsiSource: ImsiSource | undefined;
+  private readonly infoSource: SimInfoSource | undefined;
   private aid: Bytes | undefined;
   /** Whether READ BINARY by SFI works on this card (unknown until tried). */
   private sfiReads: boolean | undefined;
@@ -105,6 +117,7 @@ export class Usim {
   ) {
     this.tracer = options.tracer;
     this.imsiSource = options.imsiSource;
+    this.infoSource = options.simInfoSource;
     if (options.usimAid !== undefined) {
       if (options.usimAid.length < 1 || options.usimAid.length > 16) {
         throw new KryptonError(
@@ -145,6 +158,8 @@ export class Usim {
   /** Reads the ICCID from EF_ICCID under the MF (TS 102 221 §13.2). */
   readIccid(options: UsimCallOptions = {}): Promise<string> {
     return this.op(options, async (call) => {
+      const known = await this.askInfoSource((s, o) => s.readIccid?.(o), call);
+      if (known !== undefined) return known;
       const r = await this.readEf('mf', ICCID, call);
       if (isNormalEnding(r.sw)) return decodeEfIccid(r.data);
       throw cardError(r.sw, ICCID.what);
@@ -157,6 +172,8 @@ export class Usim {
    */
   pinState(options: UsimCallOptions = {}): Promise<PinState> {
     return this.op(options, async (call) => {
+      const known = await this.askInfoSource((s, o) => s.pinState?.(o), call);
+      if (known !== undefined) return known;
       const r = await this.send(verifyStatus(), call);
       if (r.sw === 0x9000) {
         const fcp = await this.selectUsim(call, 'fcp');
@@ -434,6 +451,18 @@ export class Usim {
     const tries = triesOf(r.sw);
     if (tries !== undefined) return { pukTriesLeft: tries };
     return r.sw === 0x6983 ? { pukTriesLeft: 0 } : {};
+  }
+
+  private async askInfoSource<T>(
+    ask: (source: SimInfoSource, options: TransmitOptions | undefined) => Promise<T | undefined> | undefined,
+    call: Call,
+  ): Promise<T | undefined> {
+    if (!this.infoSource) return undefined;
+    try {
+      return await ask(this.infoSource, call.signal ? { signal: call.signal } : undefined);
+    } catch (e) {
+      throw transportFailure(e);
+    }
   }
 
   private async imsiFromSource(source: ImsiSource, call: Call): Promise<string> {

@@ -40,12 +40,18 @@ export interface CsimStyle {
   lowercaseHex?: boolean;
   /** A space after the comma: `+CSIM: 4, "9000"`. */
   spaces?: boolean;
+  /** The length counts bytes, not hex characters: `+CSIM: 2,"9000"`. */
+  lengthInBytes?: boolean;
+  /** No quotes around the hex: `+CSIM: 4,9000`. */
+  unquoted?: boolean;
 }
 
-/** Formats a response APDU (data then SW1 SW2) as the `+CSIM:` information line. */
-export function formatCsimAnswer(response: Uint8Array, style: CsimStyle = {}): string {
+/** Formats a response APDU (data then SW1 SW2) as the `+CSIM:` information line (or `+CGLA:`, same syntax). */
+export function formatCsimAnswer(response: Uint8Array, style: CsimStyle = {}, name: '+CSIM' | '+CGLA' = '+CSIM'): string {
   const hex = style.lowercaseHex ? toHex(response) : toHex(response).toUpperCase();
-  return `+CSIM: ${hex.length},${style.spaces ? ' ' : ''}"${hex}"`;
+  const length = style.lengthInBytes ? response.length : hex.length;
+  const quote = style.unquoted ? '' : '"';
+  return `${name}: ${length},${style.spaces ? ' ' : ''}${quote}${hex}${quote}`;
 }
 
 /** Builds the `AT+CSIM=...` command line (without the `\r`) for an APDU; for tests and clients of the emulator. */

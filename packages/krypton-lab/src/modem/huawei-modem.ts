@@ -4,13 +4,22 @@
  * on at power-up, URCs at any time (even between `+CSIM:` and `OK`), `COMMAND NOT SUPPORT` for
  * unknown commands, `AT+CCID` that never answers. Free of Node built-ins: pages bundle it.
  */
-import { toHex } from '@krypton-web/krypton-core';
-import { VirtualUsim } from '../card/index.ts';
+import { fromHex, toHex } from '@krypton-web/krypton-core';
+import { USIM_AID, VirtualUsim } from '../card/index.ts';
 import { demoProfileSet, findSim, type SimProfile } from '../profiles/index.ts';
 import { AtLineReader, type AtLine } from './at-line-reader.ts';
 import { CME, cmeErrorLine, type CmeCode, type CmeeMode } from './cme-error.ts';
-import { formatCsimAnswer, parseCsimArguments } from './csim-codec.ts';
-import { readImsi, readSimIdentity, transmitCollecting, verifyPin1, type ModemSim, type SimIdentity } from './modem-sim.ts';
+import { formatCsimAnswer, parseCsimArguments, type CsimStyle } from './csim-codec.ts';
+import {
+  readImsi,
+  readSimIdentity,
+  selectUsimCommand,
+  statusWord,
+  transmitCollecting,
+  verifyPin1,
+  type ModemSim,
+  type SimIdentity,
+} from './modem-sim.ts';
 import { OutputPacer, type ChunkingOptions } from './output-pacer.ts';
 import { ALL_URC_KINDS, Radio, registrationQueryLine, type RegistrationMode, type UrcGate, type UrcKind } from './radio.ts';
 import { seededRandom, type Random } from './seeded-random.ts';
@@ -67,6 +76,30 @@ export interface HuaweiModemOptions {
   identity?: Partial<ModemIdentity>;
   /** Called with every command line the modem runs (after echo), for tests that count commands. */
   onCommand?: (line: string) => void;
+  /** Logical channels over AT (`AT+CCHO`, `AT+CGLA`, `AT+CCHC`, TS 27.007 §8.43–8.46); off: the unknown-command reply. */
+  logicalChannels?: boolean;
+  /** Firmware that keeps the basic channel to itself: a SELECT (INS A4) through AT+CSIM answers `+CME ERROR: 3`. */
+  csimSelectRefused?: boolean;
+  /** `+CSIM:`/`+CGLA:` lengths count bytes instead of hex characters (commands are still read per TS 27.007). */
+  csimLengthInBytes?: boolean;
+  /** `+CSIM: 4,9000`: hex without quotes. */
+  unquotedHex?: boolean;
+  /**
+   * How errors are printed whatever `AT+CMEE` says (the command is still accepted and read back):
+   * `plain` always `ERROR`, `numeric` `+CME ERROR: <n>`, `verbose` `+CME ERROR: <text>`. Default: per `AT+CMEE`.
+   */
+  errorStyle?: 'plain' | 'numeric' | 'verbose';
+  /** Firmware without `AT^ICCID?` (the unknown-command reply). */
+  noIccidCommand?: boolean;
+  /** Firmware without `AT+CRSM` (the unknown-command reply). */
+  noCrsm?: boolean;
+  /** Firmware without Huawei's `AT^CPIN?` (the unknown-command reply). */
+  noHuaweiCpin?: boolean;
+  /**
+   * The only form in which the firmware passes AUTHENTICATE (INS 88) on: `with-le` refuses it without a trailing
+   * `Le=00`, `without-le` refuses it with one; the refusal is `+CME ERROR: 4` (operation not supported). Default: both.
+   */
+  authenticateLeForm?: 'with-le' | 'without-le';
 }
 
 /** Identity of the emulated stick; the IMEI passes the Luhn check. */
@@ -119,6 +152,14 @@ export class HuaweiModemEmulator {
 
   private echo: boolean;
   private cmee: CmeeMode = 0;
+  /** Open logical channels by session id (`AT+CCHO`): the channel number and the application's AID. */
+  private readonly sessions = new Map<number, { channel: number; aid: Uint8Array }>();
+  private nextSession = 1;
+  /**
+   * Who last used the card: 0 the basic channel, else a session id. The virtual card has only the basic
+   * channel, so logical channels are multiplexed here: switching owners re-selects the owner's application.
+   */
+  private cardOwner = 0;
   private gate: UrcGate = { curc: true, creg: 0, cereg: 0, cgreg: 0 };
 
   /** A modem with `sim` in its slot (none, or `simAbsent`, for an empty slot). */
@@ -391,11 +432,31 @@ export class HuaweiModemEmulator {
         if (form.kind !== 'action') return this.cme(CME.INCORRECT_PARAMETERS);
         return this.cimi();
       case '^ICCID':
+        if (this.options.noIccidCommand) return this.unknownReply();
         if (form.kind === 'test') return undefined;
         if (form.kind !== 'read') return this.cme(CME.INCORRECT_PARAMETERS);
         return this.iccid();
       case '+CPIN':
         return this.cpin(form);
+      case '^CPIN':
+        if (this.options.noHuaweiCpin) return this.unknownReply();
+        if (form.kind === 'test') return undefined;
+        if (form.kind !== 'read') return this.cme(CME.INCORRECT_PARAMETERS);
+        return this.huaweiCpin();
+      case '+CLCK':
+        return this.clck(form);
+      case '+CRSM':
+        if (this.options.noCrsm) return this.unknownReply();
+        if (form.kind === 'test') return undefined;
+        if (form.kind !== 'set') return this.cme(CME.INCORRECT_PARAMETERS);
+        return this.crsm(form.args);
+      case '+CCHO':
+      case '+CGLA':
+      case '+CCHC':
+        if (!this.options.logicalChannels) return this.unknownReply();
+        if (form.kind === 'test') return undefined;
+        if (form.kind !== 'set') return this.cme(CME.INCORRECT_PARAMETERS);
+        return name === '+CCHO' ? this.ccho(form.args) : name === '+CGLA' ? this.cgla(form.args) : this.cchc(form.args);
       case '+CSQ':
         if (form.kind === 'test') return this.info('+CSQ: (0-31,99),(0-7,99)');
         if (form.kind !== 'action') return this.cme(CME.INCORRECT_PARAMETERS);
@@ -524,14 +585,132 @@ export class HuaweiModemEmulator {
     if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
     const parsed = parseCsimArguments(form.args);
     if (!parsed.ok) return this.cme(CME.INCORRECT_PARAMETERS);
-    const response = this.options.csimDirect9000 ? await transmitCollecting(sim, parsed.apdu) : await sim.transmit(parsed.apdu);
-    return this.info(
-      formatCsimAnswer(response, { lowercaseHex: this.options.lowercaseHex ?? false, spaces: this.options.spaces ?? false }),
-    );
+    if (this.options.csimSelectRefused && parsed.apdu[1] === 0xa4) return this.cme(CME.OPERATION_NOT_ALLOWED);
+    if (this.refusesAuthenticateForm(parsed.apdu)) return this.cme(CME.OPERATION_NOT_SUPPORTED);
+    if (this.cardOwner !== 0) {
+      // Channel traffic came in between: the firmware's basic channel holds the USIM, as after boot.
+      await transmitCollecting(sim, selectUsimCommand(USIM_AID));
+      this.cardOwner = 0;
+    }
+    return this.info(formatCsimAnswer(await this.toCard(sim, parsed.apdu), this.csimStyle(), '+CSIM'));
+  }
+
+  private async ccho(args: string): Promise<Outcome> {
+    const sim = this.sim;
+    if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
+    const m = /^"([0-9A-Fa-f]{10,32})"$/.exec(args);
+    if (!m || m[1]!.length % 2 !== 0) return this.cme(CME.INCORRECT_PARAMETERS);
+    const used = new Set([...this.sessions.values()].map((s) => s.channel));
+    const channel = [1, 2, 3].find((c) => !used.has(c));
+    if (channel === undefined) return this.cme(CME.OPERATION_NOT_ALLOWED);
+    const aid = fromHex(m[1]!);
+    const answer = await transmitCollecting(sim, selectUsimCommand(aid));
+    if (statusWord(answer) !== 0x9000) return this.cme(CME.UNKNOWN);
+    const session = this.nextSession++;
+    this.sessions.set(session, { channel, aid });
+    this.cardOwner = session;
+    // TS 27.007 §8.45: the answer is the bare session id, which is not the channel number.
+    return this.info(String(session));
+  }
+
+  private async cgla(args: string): Promise<Outcome> {
+    const sim = this.sim;
+    if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
+    const m = /^(\d{1,5}),(.*)$/.exec(args);
+    const session = m ? this.sessions.get(Number(m[1])) : undefined;
+    if (!m || !session) return this.cme(CME.INCORRECT_PARAMETERS);
+    const parsed = parseCsimArguments(m[2]!);
+    if (!parsed.ok) return this.cme(CME.INCORRECT_PARAMETERS);
+    const apdu = parsed.apdu;
+    // The firmware puts the channel into CLA itself; a client that already did must have named the same one.
+    const bits = apdu[0]! & 0x03;
+    if ((apdu[0]! & 0x40) !== 0 || (bits !== 0 && bits !== session.channel)) return this.cme(CME.INCORRECT_PARAMETERS);
+    if (this.refusesAuthenticateForm(apdu)) return this.cme(CME.OPERATION_NOT_SUPPORTED);
+    if (this.cardOwner !== Number(m[1])) {
+      await transmitCollecting(sim, selectUsimCommand(session.aid));
+      this.cardOwner = Number(m[1]);
+    }
+    const toCard = apdu.slice();
+    toCard[0] = toCard[0]! & ~0x03;
+    return this.info(formatCsimAnswer(await this.toCard(sim, toCard), this.csimStyle(), '+CGLA'));
+  }
+
+  private cchc(args: string): Outcome {
+    const session = /^\d{1,5}$/.test(args) ? Number(args) : NaN;
+    if (!this.sessions.delete(session)) return this.cme(CME.INCORRECT_PARAMETERS);
+    return undefined;
+  }
+
+  /** Logical channels still open (`AT+CCHO` without `AT+CCHC`), for tests proving a client closes them. */
+  get openChannels(): number {
+    return this.sessions.size;
+  }
+
+  private toCard(sim: ModemSim, apdu: Uint8Array): Promise<Uint8Array> {
+    return this.options.csimDirect9000 ? transmitCollecting(sim, apdu) : sim.transmit(apdu);
+  }
+
+  private csimStyle(): CsimStyle {
+    const o = this.options;
+    return {
+      lowercaseHex: o.lowercaseHex ?? false,
+      spaces: o.spaces ?? false,
+      lengthInBytes: o.csimLengthInBytes ?? false,
+      unquoted: o.unquotedHex ?? false,
+    };
+  }
+
+  // AUTHENTICATE is case 4: header, Lc = 0x22, 34 bytes, then Le = 00 or nothing.
+  private refusesAuthenticateForm(apdu: Uint8Array): boolean {
+    const form = this.options.authenticateLeForm;
+    if (form === undefined || apdu[1] !== 0x88 || apdu.length < 5) return false;
+    const withLe = apdu.length === 6 + apdu[4]!;
+    return form === 'with-le' ? !withLe : withLe;
+  }
+
+  /** `AT+CRSM` (TS 27.007 §8.18): READ BINARY (176) of EF_ICCID (12258) from what the firmware read at boot. */
+  private crsm(args: string): Outcome {
+    const m = /^(\d+),(\d+),(\d+),(\d+),(\d+)(,.*)?$/.exec(args);
+    if (!m) return this.cme(CME.INCORRECT_PARAMETERS);
+    if (!this.sim) return this.cme(CME.SIM_NOT_INSERTED);
+    if (this.simFailed || !this.simIdentity) return this.cme(CME.SIM_FAILURE);
+    const [command, file, p1, p2, p3] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
+    // Other files and commands are not emulated: answered as the card answers an unknown file (6A82).
+    if (command !== 176 || file !== 0x2fe2) return this.info('+CRSM: 106,130');
+    const body = this.simIdentity.iccidFile;
+    const offset = (p1 << 8) | p2;
+    if (offset >= body.length) return this.info('+CRSM: 107,0');
+    const data = body.slice(offset, offset + (p3 === 0 ? 256 : p3));
+    return this.info(`+CRSM: 144,0,"${toHex(data).toUpperCase()}"`);
+  }
+
+  /**
+   * Huawei's `^CPIN: <code>,[<times>],<puk_times>,<pin_times>,<puk2_times>,<pin2_times>`: the tries come from the
+   * card (VERIFY/UNBLOCK without data, TS 102 221 §11.1.9); PIN2 is not emulated and always shows 3 and 10.
+   */
+  private async huaweiCpin(): Promise<Outcome> {
+    const sim = this.sim;
+    if (!sim) return this.cme(CME.SIM_NOT_INSERTED);
+    const locked = this.pinLock(sim);
+    const pukSw = statusWord(await sim.transmit(Uint8Array.of(0x00, 0x2c, 0x00, 0x01)));
+    const pukTries = (pukSw & 0xfff0) === 0x63c0 ? pukSw & 0x0f : pukSw === 0x6983 ? 0 : 10;
+    const pinTries = sim.pin1TriesLeft;
+    const code = locked === CME.SIM_PUK_REQUIRED ? 'SIM PUK' : locked === CME.SIM_PIN_REQUIRED ? 'SIM PIN' : 'READY';
+    const times = locked === CME.SIM_PUK_REQUIRED ? String(pukTries) : locked === CME.SIM_PIN_REQUIRED ? String(pinTries) : '';
+    return this.info(`^CPIN: ${code},${times},${pukTries},${pinTries},10,3`);
+  }
+
+  /** `AT+CLCK="SC",2` (TS 27.007 §7.4): whether PIN1 is enabled; the facility lock itself is not emulated. */
+  private clck(form: Form): Outcome {
+    if (form.kind === 'test') return this.info('+CLCK: ("SC")');
+    if (form.kind !== 'set' || !/^"SC",2$/i.test(form.args)) return this.cme(CME.OPERATION_NOT_SUPPORTED);
+    if (!this.sim) return this.cme(CME.SIM_NOT_INSERTED);
+    return this.info(`+CLCK: ${this.sim.pin1Enabled ? 1 : 0}`);
   }
 
   private cme(code: CmeCode): string {
-    return cmeErrorLine(code, this.cmee);
+    const style = this.options.errorStyle;
+    return cmeErrorLine(code, style === undefined ? this.cmee : style === 'plain' ? 0 : style === 'numeric' ? 1 : 2);
   }
 
   private unknownReply(): string {

@@ -49,3 +49,4 @@ export { CME, cmeErrorLine, type CmeCode, type CmeeMode } from './cme-error.ts';
 export { ALL_URC_KINDS, type UrcKind } from './radio.ts';
 export { type ChunkingOptions } from './output-pacer.ts';
 export { type ModemSim } from './modem-sim.ts';
+export { MODEM_PERSONALITIES, MODEM_PERSONALITY_NAMES, personalityOptions, type ModemPersonality } from './personalities.ts';

@@ -41,6 +41,8 @@ describe('modem arguments', () => {
       { options: { noCsim: true, csimDirect9000: true, echo: false, simAbsent: true } },
     ],
     [['--stdio', '--lowercase-hex', '--spaces', '--iccid-swapped'], { options: { lowercaseHex: true, spaces: true, iccidSwapped: true } }],
+    [['--stdio', '--personality', 'logical-channels', '--slow-ms', '5'], { options: { echo: true, logicalChannels: true, slowMs: 5 } }],
+    [['--stdio', '--personality', 'echo-off'], { options: { echo: false } }],
     [['--help'], { help: true }],
   ])('reads %j', (argv, expected) => {
     expect(parseModemArgs(argv)).toMatchObject(expected);
@@ -54,6 +56,7 @@ describe('modem arguments', () => {
     [['--stdio', '--sim', ''], /--sim needs/],
     [['--stdio', '--bogus'], /Unknown option '--bogus'/],
     [['--stdio', 'extra'], /Unexpected argument 'extra'/],
+    [['--stdio', '--personality', 'nokia'], /--personality nokia: not one of huawei, /],
   ])('rejects %j', (argv, message) => {
     expect(() => parseModemArgs(argv)).toThrow(message);
   });

@@ -9,6 +9,7 @@ import { VirtualUsim } from '../card/index.ts';
 import { UsageError, intFlag, type CommandIo } from '../cli/usage-error.ts';
 import { resolveSim } from '../vpcd/vcard-command.ts';
 import { HuaweiModemEmulator, type HuaweiModemOptions } from './huawei-modem.ts';
+import { MODEM_PERSONALITY_NAMES, personalityOptions, type ModemPersonality } from './personalities.ts';
 
 const HELP = `usage: pnpm lab modem --stdio [--sim NAME|FILE[#NAME]] [--urc-noise] [--slow-ms N] [--no-csim] [--csim-9000]
 Speaks AT as a Huawei MS2131 stick over a virtual USIM on stdin/stdout (raw bytes; diagnostics on stderr)
@@ -26,6 +27,8 @@ until stdin closes or SIGTERM. Put it behind a pseudo-terminal with socat:
   --lowercase-hex     +CSIM: answers in lowercase hex
   --spaces            +CSIM: 4, "9000" (a space after the comma)
   --iccid-swapped     ^ICCID: prints EF_ICCID's raw nibble-swapped bytes
+  --personality NAME  a named firmware personality (MODEM_PERSONALITIES: huawei, logical-channels, select-refused, ...);
+                      the flags above add to it
 On a terminal, stdin goes raw (Enter sends \r, as a modem wants; Ctrl-C or Ctrl-D stops).`;
 
 /** The parsed command line. */
@@ -57,6 +60,7 @@ export function parseModemArgs(argv: readonly string[]): ModemArgs {
         'lowercase-hex': { type: 'boolean' },
         spaces: { type: 'boolean' },
         'iccid-swapped': { type: 'boolean' },
+        personality: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -72,8 +76,12 @@ export function parseModemArgs(argv: readonly string[]): ModemArgs {
   const seed = intFlag('seed', values.seed, 0, 0xffffffff);
   if (!values['urc-noise'] && (intervalMs !== undefined || seed !== undefined))
     throw new UsageError('--urc-interval-ms and --seed need --urc-noise');
+  const personality = values.personality;
+  if (personality !== undefined && !(MODEM_PERSONALITY_NAMES as string[]).includes(personality))
+    throw new UsageError(`--personality ${personality}: not one of ${MODEM_PERSONALITY_NAMES.join(', ')}`);
   const options: HuaweiModemOptions = {
-    echo: !values['echo-off'],
+    ...(personality === undefined ? {} : personalityOptions(personality as ModemPersonality)),
+    echo: !values['echo-off'] && (personality === undefined || personalityOptions(personality as ModemPersonality).echo !== false),
     ...(values['urc-noise']
       ? { urcNoise: { ...(seed === undefined ? {} : { seed }), ...(intervalMs === undefined ? {} : { intervalMs }) } }
       : {}),

@@ -66,6 +66,14 @@ export async function transmitCollecting(sim: Pick<ModemSim, 'transmit'>, apdu: 
 }
 
 const SW_OK = 0x9000;
+
+/** SELECT by DF name with no data returned (P2=0C), as the firmware selects an application for itself. */
+export function selectUsimCommand(aid: Uint8Array): Uint8Array {
+  const apdu = new Uint8Array(5 + aid.length);
+  apdu.set([0x00, 0xa4, 0x04, 0x0c, aid.length]);
+  apdu.set(aid, 5);
+  return apdu;
+}
 const SW_SECURITY = 0x6982;
 
 /** Thrown when the card will not give the firmware its identity (EF_ICCID unreadable). */

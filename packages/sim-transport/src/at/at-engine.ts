@@ -140,6 +140,7 @@ export class AtEngine {
   private stateNow: AtEngineState = 'open';
   private endError: AtError | undefined;
   private closing: Promise<void> | undefined;
+  private echoes = 0;
 
   constructor(
     private readonly channel: SerialChannel,
@@ -164,10 +165,16 @@ export class AtEngine {
     return this.stateNow;
   }
 
+  /** How many echoed command lines were dropped so far: whether the modem echoes, where `ATE?` cannot be asked. */
+  get echoedLines(): number {
+    return this.echoes;
+  }
+
   /** The default time limit of a command (see AtTimeouts). */
   timeoutFor(command: string): number {
     const name = commandName(command);
-    if (name === '+CSIM') return this.timeouts.csim;
+    // Logical-channel commands reach the card as AT+CSIM does.
+    if (name === '+CSIM' || name === '+CGLA' || name === '+CCHO' || name === '+CCHC') return this.timeouts.csim;
     if (name === '+COPS' && /=\s*\?$/.test(command)) return this.timeouts.networkScan;
     if (name === '+COPS' || name === '+CFUN' || name === '+CGATT') return this.timeouts.network;
     return this.timeouts.default;
@@ -293,7 +300,10 @@ export class AtEngine {
       this.onResyncLine(line, entry);
       return;
     }
-    if (!entry.started && line.toUpperCase() === entry.command.toUpperCase()) return;
+    if (!entry.started && line.toUpperCase() === entry.command.toUpperCase()) {
+      this.echoes += 1;
+      return;
+    }
     const final = classifyFinal(line, entry.call);
     if (final) {
       this.onFinal(entry, final);

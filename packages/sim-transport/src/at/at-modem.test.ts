@@ -26,7 +26,12 @@ function huawei(overrides: Record<string, ScriptedReply> = {}, card: (apdu: stri
       'AT+CMEE=1': ['OK'],
       'AT^CURC=0': ['OK'],
       'AT+CSIM=?': ['OK'],
-      'AT+CMEE?': ['+CMEE: 1', 'OK'],
+      'AT+CMEE?': ['+CMEE: 0', 'OK'],
+      'AT^CURC?': ['^CURC: 1', 'OK'],
+      // What close sends to leave the stick as found.
+      'AT^CURC=1': ['OK'],
+      'AT+CMEE=0': ['OK'],
+      ATE1: ['OK'],
       'AT+CIMI': [IMSI, 'OK'],
       'AT+CGMI': ['huawei', 'OK'],
       'AT+CGMM': ['MS2131', 'OK'],
@@ -52,7 +57,9 @@ async function open(
   return { device, modem };
 }
 
-const INIT = ['AT', 'ATE0', 'AT+CMEE=1', 'AT^CURC=0', 'AT+CSIM=?', 'AT+CIMI'];
+const INIT = ['AT', 'ATE0', 'AT+CMEE?', 'AT+CMEE=1', 'AT^CURC?', 'AT^CURC=0', 'AT+CSIM=?', 'AT+CIMI'];
+/** What the first APDU costs on a modem without logical channels: the refused try to open one. */
+const CCHO = 'AT+CCHO="A0000000871002"';
 
 describe('AtModem.open', () => {
   it('runs the init sequence on a modem with echo on, and probes CSIM and the IMSI', async () => {
@@ -103,7 +110,7 @@ describe('AtModem.open', () => {
       },
       { probeTimeoutMs: 20 },
     );
-    expect(device.commands).toEqual(['AT', 'AT', 'AT+CMEE?', 'ATE0', 'AT+CMEE=1', 'AT^CURC=0', 'AT+CSIM=?', 'AT+CIMI']);
+    expect(device.commands).toEqual(['AT', 'AT', 'AT+CMEE?', ...INIT.slice(1)]);
     expect(modem.imsiAtOpen).toBe(IMSI);
     await modem.close();
   });
@@ -143,8 +150,8 @@ describe('AtModem.open', () => {
   it('can be cancelled', async () => {
     const controller = new AbortController();
     const device = scriptedModem((c) => {
-      if (c === 'ATE0') controller.abort();
-      return c === 'ATE0' ? undefined : ['OK'];
+      if (c === 'AT+CMEE?') controller.abort();
+      return c === 'AT+CMEE?' ? undefined : ['OK'];
     });
     const e = await AtModem.open(device.channel, { signal: controller.signal }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'ABORTED' });
@@ -164,7 +171,7 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
     expect(hex(await modem.transport.transmit(SELECT_USIM))).toBe('6121');
     expect(hex(await modem.transport.transmit(READ_IMSI))).toBe('089910070000000000F09000');
     expect(seen).toEqual(['00A4040C07A0000000871002', '00B0000009']);
-    expect(device.commands.slice(INIT.length)).toEqual(['AT+CSIM=24,"00A4040C07A0000000871002"', 'AT+CSIM=10,"00B0000009"']);
+    expect(device.commands.slice(INIT.length)).toEqual([CCHO, 'AT+CSIM=24,"00A4040C07A0000000871002"', 'AT+CSIM=10,"00B0000009"']);
     await modem.close();
   });
 
@@ -226,10 +233,12 @@ describe('AtModem.transport: APDUs over AT+CSIM', () => {
     expect(await imsi).toBe(IMSI);
     expect(overlap).toBe(false);
     // The refused APDU was never sent; the IMSI read took its turn between device-info commands.
+    // The IMSI was read once, at open: the modem is not asked again.
     expect(device.commands.slice(INIT.length)).toEqual([
-      'AT+CSIM=24,"00A4040C07A0000000871002"',
+      CCHO,
+      // The APDU waited for the refused AT+CCHO, and device info had queued meanwhile.
       'AT+CGMI',
-      'AT+CIMI',
+      'AT+CSIM=24,"00A4040C07A0000000871002"',
       'AT+CGMM',
       'AT+CGMR',
       'AT+CGSN',
@@ -350,6 +359,8 @@ describe('AtModem.readImsi', () => {
         return huawei()(c, m);
       });
       opened = true;
+      // The IMSI of open serves until the SIM changes; forgetting it makes readImsi ask.
+      modem.forgetSim();
       if (row.imsi) expect(await modem.readImsi()).toBe(row.imsi);
       else await expect(modem.readImsi()).rejects.toMatchObject({ code: row.code });
       await modem.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AtError } from './at-errors.ts';
-import { buildCsimCommand, parseCsimResponse } from './csim.ts';
+import { buildCglaCommand, buildCsimCommand, parseCsimResponse } from './csim.ts';
 import { fromHex, hex } from './at.test-support.ts';
 
 describe('buildCsimCommand', () => {
@@ -75,5 +75,14 @@ describe('parseCsimResponse', () => {
       expect(message).toMatch(/^Unexpected answer/);
       expect(message).not.toContain('A54211');
     }
+  });
+});
+
+describe('AT+CGLA (logical channel)', () => {
+  it('builds the command with the session id and takes the +CGLA answer, not a +CSIM one', () => {
+    expect(buildCglaCommand(3, fromHex('00B0000009'))).toBe('AT+CGLA=3,10,"00B0000009"');
+    expect(hex(parseCsimResponse(['+CGLA: 4,"9000"'], '+CGLA'))).toBe('9000');
+    expect(hex(parseCsimResponse(['+CGLA: 2, 6135'], '+CGLA'))).toBe('6135');
+    expect(() => parseCsimResponse(['+CSIM: 4,"9000"'], '+CGLA')).toThrow(/without a \+CGLA line/);
   });
 });

@@ -11,34 +11,48 @@ const HEX = '0123456789ABCDEF';
 
 /** Builds `AT+CSIM=<2 × bytes>,"<HEX>"` (TS 27.007 §8.17): the length counts hex characters, the hex is upper case. */
 export function buildCsimCommand(apdu: Uint8Array): string {
+  const hex = apduHex(apdu);
+  return `AT+CSIM=${hex.length},"${hex}"`;
+}
+
+/** Builds `AT+CGLA=<session>,<2 × bytes>,"<HEX>"` (TS 27.007 §8.43), the APDU as given (the modem puts the channel in CLA). */
+export function buildCglaCommand(session: number, apdu: Uint8Array): string {
+  const hex = apduHex(apdu);
+  return `AT+CGLA=${session},${hex.length},"${hex}"`;
+}
+
+function apduHex(apdu: Uint8Array): string {
   if (apdu.length < MIN_APDU || apdu.length > MAX_APDU)
     throw new RangeError(`a command APDU has ${MIN_APDU} to ${MAX_APDU} bytes, got ${apdu.length}`);
   let hex = '';
   for (const b of apdu) hex += HEX[b >> 4]! + HEX[b & 15]!;
-  return `AT+CSIM=${hex.length},"${hex}"`;
+  return hex;
 }
 
 /**
  * The one pattern a `+CSIM` answer must match: optional blanks after `:` and around `,`, hex in
  * either case, quoted or not (but not half-quoted: a missing closing quote means a cut line).
  */
-const CSIM_LINE = /^\+CSIM:\s*(\d{1,4})\s*,\s*(?:"([0-9A-Fa-f]*)"|([0-9A-Fa-f]*))$/;
+const CSIM_LINE = /^\+(?:CSIM|CGLA):\s*(\d{1,4})\s*,\s*(?:"([0-9A-Fa-f]*)"|([0-9A-Fa-f]*))$/i;
 
 /**
- * Parses the response APDU out of `+CSIM: <len>,"<hex>"`. Lenient in form, strict in content:
+ * Parses the response APDU out of `+CSIM: <len>,"<hex>"` (or `+CGLA:`, the same syntax on a logical channel,
+ * with `name` '+CGLA'). Lenient in form, strict in content:
  * exactly one `+CSIM:` line, an even number of hex digits, at least SW1 SW2, at most 258 bytes.
  * `<len>` must count the hex characters; a `<len>` equal to the *byte* count is accepted too,
  * because some firmware reports bytes — the hex is then longer than `<len>` claims, which a cut
  * line can never produce. Any other mismatch is refused: `<len>` is the only sign that the line
  * arrived whole. Error messages never quote the line (it may hold CK and IK).
  */
-export function parseCsimResponse(lines: readonly string[]): Uint8Array {
-  const answers = lines.filter((l) => /^\+CSIM\s*:/i.test(l));
+export function parseCsimResponse(lines: readonly string[], name: '+CSIM' | '+CGLA' = '+CSIM'): Uint8Array {
+  const bad = (message: string) => new AtError('BAD_RESPONSE', `Unexpected answer from the modem: ${message}`, { command: `AT${name}` });
+  const head = new RegExp(`^\\${name}\\s*:`, 'i');
+  const answers = lines.filter((l) => head.test(l));
   if (answers.length !== 1)
     throw bad(
       answers.length === 0
-        ? 'the modem answered AT+CSIM without a +CSIM line'
-        : `the modem answered AT+CSIM with ${answers.length} +CSIM lines`,
+        ? `the modem answered AT${name} without a ${name} line`
+        : `the modem answered AT${name} with ${answers.length} ${name} lines`,
     );
   const m = CSIM_LINE.exec(answers[0]!);
   if (!m) throw bad('the +CSIM answer does not have the form +CSIM: <length>,"<hex>"');
@@ -53,8 +67,4 @@ export function parseCsimResponse(lines: readonly string[]): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-function bad(message: string): AtError {
-  return new AtError('BAD_RESPONSE', `Unexpected answer from the modem: ${message}`, { command: 'AT+CSIM' });
 }

@@ -14,7 +14,7 @@ export { AtError, CME_ERRORS, CMS_ERRORS, toTransportError, type AtErrorCode, ty
 export { AtLineSplitter, type AtToken } from './at-lines.ts';
 export { AtModem, AtCsimTransport, type AtModemOptions } from './at-modem.ts';
 export type { AtUrc } from './at-urc.ts';
-export { buildCsimCommand, parseCsimResponse } from './csim.ts';
+export { buildCglaCommand, buildCsimCommand, parseCsimResponse } from './csim.ts';
 export type { ModemInfo } from './device-info.ts';
 export type { CsqSignal, HcsqSignal, NetworkRegistration, OperatorInfo, RegistrationDomain, RegistrationStatus } from './network.ts';
 export {

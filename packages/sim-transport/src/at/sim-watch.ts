@@ -99,7 +99,11 @@ export class SimWatch {
         if (now !== undefined && !this.stopped) {
           const before = this.last;
           this.last = now;
-          if (before !== undefined && before !== now) this.options.onChange(now);
+          if (before !== undefined && before !== now) {
+            // What the modem told about the old SIM (IMSI, ICCID, its logical channel) is stale now.
+            this.modem.forgetSim();
+            this.options.onChange(now);
+          }
         }
         return now ?? this.last;
       })

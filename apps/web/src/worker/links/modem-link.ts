@@ -23,6 +23,7 @@ export async function openModemLink(pipe: MessagePort, name: string, tracer: Tra
   let csim: boolean = modem.csimSupported;
   const link = new UsimLink(kind, name, modem.transport, tracer, {
     imsiSource: modem.transport,
+    simInfoSource: modem.transport,
     modemInfo: async () => summary(await modem.deviceInfo(), csim),
     close: () => modem.close(),
   });

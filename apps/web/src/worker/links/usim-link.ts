@@ -1,5 +1,5 @@
 import { Usim, type Tracer } from '@krypton-web/krypton-core';
-import type { ApduTransport, ImsiSource } from '@krypton-web/krypton-core';
+import type { ApduTransport, ImsiSource, SimInfoSource } from '@krypton-web/krypton-core';
 import type { LinkKind, ModemSummary } from '../api.ts';
 import { LockedSimLink } from './sim-link.ts';
 
@@ -12,9 +12,20 @@ export class UsimLink extends LockedSimLink {
     readonly name: string,
     private readonly transport: ApduTransport,
     tracer: Tracer,
-    private readonly extra: { imsiSource?: ImsiSource; modemInfo?: () => Promise<ModemSummary>; close?: () => Promise<void> } = {},
+    private readonly extra: {
+      imsiSource?: ImsiSource;
+      simInfoSource?: SimInfoSource;
+      modemInfo?: () => Promise<ModemSummary>;
+      close?: () => Promise<void>;
+    } = {},
   ) {
-    super(new Usim(transport, { tracer, ...(extra.imsiSource ? { imsiSource: extra.imsiSource } : {}) }));
+    super(
+      new Usim(transport, {
+        tracer,
+        ...(extra.imsiSource ? { imsiSource: extra.imsiSource } : {}),
+        ...(extra.simInfoSource ? { simInfoSource: extra.simInfoSource } : {}),
+      }),
+    );
     if (extra.modemInfo) {
       const info = extra.modemInfo;
       this.modemInfo = () => this.lock.run(info);

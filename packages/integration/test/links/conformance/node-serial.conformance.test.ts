@@ -21,6 +21,30 @@ describeLinkConformance(
   { timeoutMs: 30_000 },
 );
 
+// A representative subset of the firmware personalities through the pty (each costs a socat and a process per
+// case): logical channels, SELECT refused on the basic channel, loose +CSIM answers, no Huawei extensions.
+for (const personality of ['logical-channels', 'select-refused', 'loose-csim', 'no-huawei-extras'] as const) {
+  describeLinkConformance(
+    `Node serial link through a real pty, personality ${personality}`,
+    async (sim) => {
+      const modem = await startModemPty(['--sim', sim.name, '--personality', personality]);
+      try {
+        const opened = await AtModem.open(await openNodeSerialChannel({ path: modem.path }));
+        return {
+          transport: opened.transport,
+          imsiSource: opened.transport,
+          simInfoSource: opened.transport,
+          dispose: () => modem.stop(),
+        };
+      } catch (e) {
+        await modem.stop();
+        throw e;
+      }
+    },
+    { timeoutMs: 30_000 },
+  );
+}
+
 describe('Node serial link: the modem pulled out', () => {
   it('fails the exchange in flight within two seconds, and a new modem works', { timeout: 40_000 }, async () => {
     const modem = await startModemPty(['--sim', 'demo', '--slow-ms', '500']);

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
-import { installFakeSerial, type HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
+import { installFakeSerial, MODEM_PERSONALITY_NAMES, personalityOptions, type HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
 import { AtModem, WebSerialChannel, requestModemPort, rememberedModemPorts, type WebSerial } from '@krypton-web/sim-transport';
 import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.test-support.ts';
 
 /** The browser path end to end, in Node: fake navigator.serial → Web Serial channel → AT engine → lab modem. */
-function webSerialLink(modem: HuaweiModemOptions): OpenLink {
+function webSerialLink(modem: HuaweiModemOptions, sources = false): OpenLink {
   return async (sim) => {
     const scope = {};
     const serial: WebSerial = installFakeSerial(scope, { sim, modem });
     const port = await requestModemPort({ serial });
     const channel = await WebSerialChannel.open(port);
     const opened = await AtModem.open(channel);
-    return { transport: opened.transport, dispose: () => opened.close() };
+    // With sources: IMSI, ICCID and PIN state by the modem's own commands, as the web worker's links use it.
+    const extra = sources ? { imsiSource: opened.transport, simInfoSource: opened.transport } : {};
+    return { transport: opened.transport, ...extra, dispose: () => opened.close() };
   };
+}
+
+for (const name of MODEM_PERSONALITY_NAMES) {
+  describeLinkConformance(`Web Serial link over the lab modem, personality ${name}`, webSerialLink(personalityOptions(name), true), {
+    timeoutMs: name === 'slow' || name === 'urc-storm' ? 30_000 : 15_000,
+  });
 }
 
 describeLinkConformance('Web Serial link over the lab modem', webSerialLink({}));

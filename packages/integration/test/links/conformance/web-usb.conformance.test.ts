@@ -6,6 +6,7 @@ import {
   huaweiModemModeDevice,
   huaweiStorageModeDevice,
   installFakeUsb,
+  personalityOptions,
   SilentSerialDevice,
   type FakeUsbDevice,
   type FakeUsbDeviceSpec,
@@ -36,15 +37,25 @@ function fakeOf(device: WebUsbDevice): FakeUsbDevice {
 }
 
 /** The browser path end to end, in Node: fake navigator.usb → WebUSB channel (probe, claim, bulk pair) → AT engine → lab modem. */
-function webUsbLink(options: InstallFakeUsbOptions): OpenLink {
+function webUsbLink(options: InstallFakeUsbOptions, sources = false): OpenLink {
   return async (sim) => {
     const usb = asUsb(installFakeUsb({}, { ...options, sim }));
     const device = await requestModemDevice({ usb });
     // A short probe: the diagnostics interface comes first and never answers.
     const channel = await WebUsbChannel.open(device, { usb, probeTimeoutMs: 300 });
     const opened = await AtModem.open(channel);
-    return { transport: opened.transport, dispose: () => opened.close() };
+    const extra = sources ? { imsiSource: opened.transport, simInfoSource: opened.transport } : {};
+    return { transport: opened.transport, ...extra, dispose: () => opened.close() };
   };
+}
+
+// A subset of the firmware personalities (all of them run in process and over Web Serial): the ones that change
+// what crosses the wire most — logical channels, loose +CSIM answers, no Huawei extensions.
+for (const name of ['logical-channels', 'loose-csim', 'no-huawei-extras'] as const) {
+  describeLinkConformance(
+    `WebUSB link over the lab modem, personality ${name}`,
+    webUsbLink({ packetSize: 64, modem: personalityOptions(name) }, true),
+  );
 }
 
 describeLinkConformance('WebUSB link over the lab modem (512-byte packets)', webUsbLink({ packetSize: 512 }));
