@@ -239,7 +239,7 @@ describe('another program', () => {
     const other = await PcscTransport.open(pcscd.readerName, { service, share: 'exclusive' });
     const refused = await c.open(pcscd.readerName).catch((x: unknown) => x);
     expect(refused).toBeInstanceOf(BridgeRemoteError);
-    expect((refused as BridgeRemoteError).message).toMatch(/in use by another program/);
+    expect((refused as BridgeRemoteError).message).toMatch(/Another program is using the reader/);
     await other.close();
     const session = await c.open(pcscd.readerName);
     expect(await session.readImsi()).toBe('001010000000001');
