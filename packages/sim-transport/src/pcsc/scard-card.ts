@@ -78,7 +78,10 @@ function scardLib(): ScardLib {
     transmit: pcsc.func(
       'long SCardTransmit(long, const SCARD_IO_REQUEST *, const uint8_t *, unsigned long, _Inout_ SCARD_IO_REQUEST *, _Out_ uint8_t *, _Inout_ unsigned long *)',
     ),
-    stringify: (code) => String(stringify(code) ?? 'unknown error'),
+    stringify: (code) => {
+      const text: unknown = stringify(code);
+      return typeof text === 'string' ? text : 'unknown error';
+    },
   };
   return lib;
 }
@@ -87,7 +90,7 @@ function scardLib(): ScardLib {
 function call(name: string, fn: AsyncFn, args: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const done: Callback<number> = (error, rv) => {
-      if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+      if (error) return reject(error instanceof Error ? error : new Error(`${name} could not be called`));
       const code = Number(rv) >>> 0;
       if (code === SCARD_S_SUCCESS) resolve();
       else reject(new ScardCallError(name, code, scardLib().stringify(Number(rv))));
