@@ -11,7 +11,6 @@
  *   a context of its own, so readers used side by side do not wait for each other.
  * - Every call here blocks (IPC with pcscd): they run on koffi's worker threads (`.async`).
  */
-import { createRequire } from 'node:module';
 import { SCARD } from './pcsc-error.ts';
 
 /** SCARD_SHARE_* (pcsclite.h). */
@@ -55,19 +54,28 @@ interface ScardLib {
   stringify: (code: number) => string;
 }
 
-let lib: ScardLib | undefined;
+interface Koffi {
+  load(path: string): { func(signature: string): AsyncFn & ((...args: unknown[]) => unknown) };
+  struct(name: string, fields: Record<string, string>): unknown;
+}
+
+let loading: Promise<ScardLib> | undefined;
 
 /** Loads libpcsclite through koffi on first use (so machines without PC/SC fail only when it is asked for). */
-function scardLib(): ScardLib {
-  if (lib) return lib;
-  const koffi = createRequire(import.meta.url)('koffi') as {
-    load(path: string): { func(signature: string): AsyncFn & ((...args: unknown[]) => unknown) };
-    struct(name: string, fields: Record<string, string>): unknown;
-  };
+function scardLib(): Promise<ScardLib> {
+  loading ??= import('koffi').then((mod: unknown) => {
+    // Node hands a CommonJS module to ESM as `default`.
+    const koffi = ((mod as { default?: unknown }).default ?? mod) as Koffi;
+    return bind(koffi);
+  });
+  return loading;
+}
+
+function bind(koffi: Koffi): ScardLib {
   const pcsc = koffi.load('libpcsclite.so.1');
   koffi.struct('SCARD_IO_REQUEST', { dwProtocol: 'unsigned long', cbPciLength: 'unsigned long' });
   const stringify = pcsc.func('const char *pcsc_stringify_error(long)');
-  lib = {
+  return {
     establish: pcsc.func('long SCardEstablishContext(unsigned long, void *, void *, _Out_ long *)'),
     release: pcsc.func('long SCardReleaseContext(long)'),
     connect: pcsc.func('long SCardConnect(long, const char *, unsigned long, unsigned long, _Out_ long *, _Out_ unsigned long *)'),
@@ -83,17 +91,16 @@ function scardLib(): ScardLib {
       return typeof text === 'string' ? text : 'unknown error';
     },
   };
-  return lib;
 }
 
 /** Runs one SCard call on a worker thread; rejects with ScardCallError unless it returned SCARD_S_SUCCESS. */
-function call(name: string, fn: AsyncFn, args: unknown[]): Promise<void> {
+function call(l: ScardLib, name: string, fn: AsyncFn, args: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const done: Callback<number> = (error, rv) => {
       if (error) return reject(error instanceof Error ? error : new Error(`${name} could not be called`));
       const code = Number(rv) >>> 0;
       if (code === SCARD_S_SUCCESS) resolve();
-      else reject(new ScardCallError(name, code, scardLib().stringify(Number(rv))));
+      else reject(new ScardCallError(name, code, l.stringify(Number(rv))));
     };
     fn.async(...args, done);
   });
@@ -105,6 +112,7 @@ function call(name: string, fn: AsyncFn, args: unknown[]): Promise<void> {
  */
 export class ScardCard {
   private constructor(
+    private readonly l: ScardLib,
     private readonly context: number,
     private readonly handle: number,
     /** The protocol pcscd negotiated (PROTOCOL.t0 or PROTOCOL.t1). */
@@ -113,18 +121,18 @@ export class ScardCard {
 
   /** Connects to the card in `reader` (T=0 or T=1, as negotiated). */
   static async connect(reader: string, share: keyof typeof SHARE): Promise<ScardCard> {
-    const l = scardLib();
+    const l = await scardLib();
     const context = [0];
-    await call('SCardEstablishContext', l.establish, [SCARD_SCOPE_SYSTEM, null, null, context]);
+    await call(l, 'SCardEstablishContext', l.establish, [SCARD_SCOPE_SYSTEM, null, null, context]);
     const handle = [0];
     const protocol = [0];
     try {
-      await call('SCardConnect', l.connect, [context[0], reader, SHARE[share], ANY_PROTOCOL, handle, protocol]);
+      await call(l, 'SCardConnect', l.connect, [context[0], reader, SHARE[share], ANY_PROTOCOL, handle, protocol]);
     } catch (e) {
-      await call('SCardReleaseContext', l.release, [context[0]]).catch(() => undefined);
+      await call(l, 'SCardReleaseContext', l.release, [context[0]]).catch(() => undefined);
       throw e;
     }
-    return new ScardCard(context[0]!, handle[0]!, protocol[0]!);
+    return new ScardCard(l, context[0]!, handle[0]!, protocol[0]!);
   }
 
   /** Sends one APDU; the answer is data and status word, as the card gave them. */
@@ -132,34 +140,33 @@ export class ScardCard {
     const recv = new Uint8Array(maxResponse);
     const length = [maxResponse];
     const pci = { dwProtocol: this.protocol, cbPciLength: 16 };
-    await call('SCardTransmit', scardLib().transmit, [this.handle, pci, apdu, apdu.length, { ...pci }, recv, length]);
+    await call(this.l, 'SCardTransmit', this.l.transmit, [this.handle, pci, apdu, apdu.length, { ...pci }, recv, length]);
     return recv.slice(0, Math.min(length[0]!, maxResponse));
   }
 
   /** SCardBeginTransaction: no other program's commands reach the card until `end`. */
   begin(): Promise<void> {
-    return call('SCardBeginTransaction', scardLib().begin, [this.handle]);
+    return call(this.l, 'SCardBeginTransaction', this.l.begin, [this.handle]);
   }
 
   /** SCardEndTransaction, leaving the card as it is. */
   end(): Promise<void> {
-    return call('SCardEndTransaction', scardLib().end, [this.handle, DISPOSITION.leave]);
+    return call(this.l, 'SCardEndTransaction', this.l.end, [this.handle, DISPOSITION.leave]);
   }
 
   /** SCardReconnect after another program reset the card (or to reset it ourselves with `init` 'reset'). */
   async reconnect(share: keyof typeof SHARE, init: keyof typeof DISPOSITION): Promise<void> {
     const protocol = [0];
-    await call('SCardReconnect', scardLib().reconnect, [this.handle, SHARE[share], ANY_PROTOCOL, DISPOSITION[init], protocol]);
+    await call(this.l, 'SCardReconnect', this.l.reconnect, [this.handle, SHARE[share], ANY_PROTOCOL, DISPOSITION[init], protocol]);
     this.protocol = protocol[0]!;
   }
 
   /** SCardDisconnect with the disposition asked for, then the context goes too. */
   async disconnect(disposition: keyof typeof DISPOSITION): Promise<void> {
-    const l = scardLib();
     try {
-      await call('SCardDisconnect', l.disconnect, [this.handle, DISPOSITION[disposition]]);
+      await call(this.l, 'SCardDisconnect', this.l.disconnect, [this.handle, DISPOSITION[disposition]]);
     } finally {
-      await call('SCardReleaseContext', l.release, [this.context]).catch(() => undefined);
+      await call(this.l, 'SCardReleaseContext', this.l.release, [this.context]).catch(() => undefined);
     }
   }
 }
