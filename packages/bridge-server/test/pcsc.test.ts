@@ -239,10 +239,38 @@ describe('another program', () => {
     const other = await PcscTransport.open(pcscd.readerName, { service, share: 'exclusive' });
     const refused = await c.open(pcscd.readerName).catch((x: unknown) => x);
     expect(refused).toBeInstanceOf(BridgeRemoteError);
-    expect((refused as BridgeRemoteError).message).toMatch(/in use by another program/);
+    expect((refused as BridgeRemoteError).message).toMatch(/Another program is using the reader/);
     await other.close();
     const session = await c.open(pcscd.readerName);
     expect(await session.readImsi()).toBe('001010000000001');
+  });
+});
+
+describe('a shared reader (PC/SC transactions around each of the page’s commands)', () => {
+  it('another program uses the card between the page’s commands: a selection it leaves behind and a reset it causes do not disturb the page', async () => {
+    const sim = findSim(demoProfileSet(), 'demo');
+    await insert(await VirtualUsim.create(sim));
+    const hss = await Hss.create({ sims: [sim], groups: [] });
+    const b = await bridge();
+    const c = await client(b);
+    const session = await c.open(pcscd.readerName);
+    expect(await session.readIccid()).toBe(sim.iccid);
+
+    // Another program shares the card and selects the MF between the page's commands.
+    const other = await PcscTransport.open(pcscd.readerName, { service });
+    expect(other.share).toBe('shared');
+    const answer = await other.transmit(Uint8Array.from([0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00]));
+    expect(answer.slice(-2)).toEqual(Uint8Array.of(0x90, 0x00));
+    let vector = await hss.generateVector(sim.imsi);
+    expect((await session.authenticate(vector.rand, vector.autn)).kind).toBe('success');
+    await other.close();
+
+    // Another program resets the card (SCARD_W_RESET_CARD for the bridge's handle): the next command still answers.
+    const resetter = await PcscTransport.open(pcscd.readerName, { service, disposition: 'reset' });
+    await resetter.close();
+    expect(await session.readIccid()).toBe(sim.iccid);
+    vector = await hss.generateVector(sim.imsi);
+    expect((await session.authenticate(vector.rand, vector.autn)).kind).toBe('success');
   });
 });
 

@@ -240,7 +240,7 @@ export async function measureBridgeLatency(opts: BridgeLatencyOptions): Promise<
         route,
         () => card.apduCount,
         async () => {
-          const transport = await PcscTransport.open(reader, { service: svc, share: 'exclusive' });
+          const transport = await PcscTransport.open(reader, { service: svc });
           return { usim: new Usim(transport), close: () => transport.close() };
         },
         () => bridgeOpener(running, reader),

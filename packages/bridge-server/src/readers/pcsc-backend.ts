@@ -45,8 +45,16 @@ export class PcscReaderBackend implements ReaderBackend {
   async open(reader: string): Promise<OpenedCard> {
     if (!this.service)
       throw Object.assign(new Error(this.unavailable ?? 'PC/SC is not available'), { name: 'TransportError', code: 'TRANSPORT_FAILED' });
-    const transport = await PcscTransport.open(reader, { service: this.service, share: 'exclusive' });
-    return { transport, atr: Buffer.from(transport.atr).toString('hex'), protocol: transport.protocol };
+    // Shared, as smart-card middleware opens readers: other programs may use the card between the
+    // page's commands, never during one (each runs in a PC/SC transaction). Our own rule stays one
+    // session per reader (sim-sessions.ts).
+    const transport = await PcscTransport.open(reader, { service: this.service });
+    return {
+      transport,
+      atr: Buffer.from(transport.atr).toString('hex'),
+      protocol: transport.protocol,
+      exclusively: (fn) => transport.withTransaction(fn),
+    };
   }
 
   async close(): Promise<void> {

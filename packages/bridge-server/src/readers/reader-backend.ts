@@ -12,6 +12,8 @@ export interface OpenedCard {
   transport: ApduTransport;
   atr: string;
   protocol: string;
+  /** Runs one session command with the card to ourselves (a PC/SC transaction on a shared reader); absent where nobody else can reach the card. */
+  exclusively?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /** What changed in the readers: the list, a card pulled out, or the whole service gone (pcscd stopped). */

@@ -76,6 +76,12 @@ export class SimSessions {
     if (!s || s.owner !== owner) {
       throw new KryptonError('TRANSPORT_CLOSED', 'This SIM session is not open (the card may have been removed)', 'Open the reader again');
     }
+    if (request.op === 'close' || !s.card.exclusively) return this.command(s, request);
+    return s.card.exclusively(() => this.command(s, request));
+  }
+
+  /** One command, run as the session's card allows (see OpenedCard.exclusively). */
+  private async command(s: SimSession, request: SessionOp): Promise<unknown> {
     switch (request.op) {
       case 'close':
         await this.close(s.id, 'closed by the page');

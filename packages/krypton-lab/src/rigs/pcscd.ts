@@ -72,6 +72,11 @@ export interface StartPcscdOptions {
   readers?: number;
   /** vpcd port for the first reader; the others take the next ports in order; default: free pairs. */
   port?: number;
+  /**
+   * FRIENDLYNAME of each vpcd entry, in order (default "Virtual PCD", "Virtual PCD 2" …): readers with
+   * names of any characters, as real ones have. A `"` cannot appear (reader.conf quotes the name).
+   */
+  friendlyNames?: readonly string[];
   /** How long pcscd may take to be ready (default 15 s). */
   readyTimeoutMs?: number;
   /** How long to wait for another test's pcscd to stop (default 120 s). */
@@ -350,6 +355,13 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
       `port must be an integer from 1 to ${lastPort} (vpcd also takes port + 1${entryCount > 1 ? ' and the ports after it, two per entry' : ''}), got ${options.port}`,
     );
   }
+  for (const name of options.friendlyNames ?? []) {
+    if (name.trim() === '' || /["\r\n]/.test(name) || name.length > 100)
+      throw new PcscdError(
+        'BAD_OPTION',
+        `a reader's FRIENDLYNAME must be 1 to 100 characters without quotes or line breaks, got ${JSON.stringify(name)}`,
+      );
+  }
   // libpcsclite reads the variable at this process's first PC/SC call; pointed anywhere else, the
   // caller's clients would miss the daemon started here (the product's own clients rightly honour it).
   delete process.env.PCSCLITE_CSOCK_NAME;
@@ -363,7 +375,8 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
     await clearTheWay();
     const firstPorts = await choosePorts(entryCount, options.port);
     const vpcdPorts = firstPorts.flatMap((p) => [p, p + 1]).slice(0, readerCount);
-    const readerNames = firstPorts.flatMap((_, i) => vpcdReaderNames(vpcdFriendlyName(i))).slice(0, readerCount);
+    const friendly = (i: number): string => options.friendlyNames?.[i] ?? vpcdFriendlyName(i);
+    const readerNames = firstPorts.flatMap((_, i) => vpcdReaderNames(friendly(i))).slice(0, readerCount);
     const listening = firstPorts.flatMap((p) => [p, p + 1]);
     const dir = mkdtempSync(join(tmpdir(), `${CONFIG_DIR_MARKER}${process.pid}-`));
     configDir = dir;
@@ -377,7 +390,7 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
         library = join(dir, `libifdvpcd-${i + 1}.so`);
         copyFileSync(driver, library);
       }
-      writeFileSync(join(readersDir, i === 0 ? 'vpcd' : `vpcd-${i + 1}`), vpcdReaderConfig(p, library, vpcdFriendlyName(i)));
+      writeFileSync(join(readersDir, i === 0 ? 'vpcd' : `vpcd-${i + 1}`), vpcdReaderConfig(p, library, friendly(i)));
     });
     const logPath = join(configDir, 'pcscd.log');
     const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;

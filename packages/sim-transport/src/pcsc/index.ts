@@ -20,3 +20,4 @@ export {
 } from './pcsc-transport.ts';
 export { openFirstReaderWithCard, type FirstReaderOptions } from './first-reader.ts';
 export { PcscError, type PcscProblem } from './pcsc-error.ts';
+export { ScardCard, ScardCallError, isCardReset } from './scard-card.ts';

@@ -16,7 +16,7 @@ describe('pcscFailure', () => {
     ['SCardGetStatusChange error: RPC transport error.(0x80100013)', 'TRANSPORT_FAILED', 'no-service', /pcscd/],
     ['SCardTransmit error: Service was stopped.(0x8010001e)', 'TRANSPORT_FAILED', 'no-service', /pcscd/],
     ['SCardTransmit error: Invalid handle.(0x80100003)', 'TRANSPORT_FAILED', 'no-service', /reconnect/],
-    ['SCardConnect error: Sharing violation.(0x8010000b)', 'TRANSPORT_FAILED', 'sharing-violation', /in use by another program/],
+    ['SCardConnect error: Sharing violation.(0x8010000b)', 'TRANSPORT_FAILED', 'sharing-violation', /Another program is using the reader/],
     ['SCardConnect error: No smart card inserted.(0x8010000c)', 'NO_CARD', 'no-card', /No card in reader "Virtual PCD 00 00"/],
     ['SCardTransmit error: Card was removed.(0x80100069)', 'NO_CARD', 'card-removed', /removed.*reconnect/],
     ['SCardConnect error: Card is unresponsive.(0x80100066)', 'NO_CARD', 'card-mute', /does not answer/],

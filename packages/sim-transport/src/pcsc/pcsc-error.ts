@@ -134,7 +134,7 @@ export function pcscFailure(operation: PcscOperation, reader: string | undefined
       return new PcscError(
         'TRANSPORT_FAILED',
         'sharing-violation',
-        `The card in ${r} is in use by another program${native}: close the other program (or open the reader in shared mode), then try again`,
+        `Another program is using the reader${reader === undefined ? '' : ` "${reader}"`} (it holds the card to itself)${native}: close that program — another smart-card tool, or this app in another window — then try again`,
         options,
       );
     case SCARD.E_NO_SMARTCARD:

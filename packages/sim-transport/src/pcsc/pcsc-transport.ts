@@ -1,7 +1,9 @@
 /**
- * A connection to the card in one PC/SC reader, as an ApduTransport. Exclusive by default (pySim's
- * habit: nobody else's APDUs between ours); the protocol is whatever pcscd negotiates from the ATR.
- * `transmit` returns exactly what the card answered: T=0 GET RESPONSE is krypton-core's job.
+ * A connection to the card in one PC/SC reader, as an ApduTransport. Shared by default, as smart-card
+ * middleware opens readers: other programs may use the card between our command groups, and a PC/SC
+ * transaction (SCardBeginTransaction) keeps them out during one — a burst of APDUs that follow each
+ * other without a pause, or whatever `withTransaction` runs. The protocol is whatever pcscd negotiates
+ * from the ATR. `transmit` returns exactly what the card answered: T=0 GET RESPONSE is krypton-core's job.
  *
  * Every exchange has a deadline, and the transport also listens to the service: a card pulled out,
  * an unplugged reader or a stopped pcscd ends the exchange in flight at once instead of leaving it
@@ -11,9 +13,9 @@ import type { TransmitOptions } from '@krypton-web/krypton-core';
 import { ExclusiveTransport } from '../exclusive-transport.ts';
 import { PcscError, START_PCSCD, pcscFailure, type PcscProblem } from './pcsc-error.ts';
 import { PcscService, serviceLink, type ServiceLink } from './pcsc-service.ts';
-import type { NativeFailure, NativeReader } from './pcsclite-binding.ts';
+import { isCardReset, ScardCard } from './scard-card.ts';
 
-/** Exclusive: no other program can use the card while we are connected. Shared: others can, between our APDUs. */
+/** Exclusive: no other program can use the card while we are connected. Shared: others can, between our transactions. */
 export type PcscShareMode = 'exclusive' | 'shared';
 /** The transmission protocol pcscd negotiated with the card. */
 export type PcscProtocol = 'T=0' | 'T=1';
@@ -24,12 +26,14 @@ export type PcscTransportState = 'connected' | 'lost' | 'closed';
 
 /** How to open a reader. */
 export interface PcscOpenOptions {
-  /** Default 'exclusive'. */
+  /** Default 'shared' (command groups run in PC/SC transactions). */
   share?: PcscShareMode;
   /** The longest one exchange (or connect) may take before it fails with TIMEOUT (default 5000 ms). */
   timeoutMs?: number;
-  /** What close() does to the card: default 'reset' when exclusive (the next program finds no verified PIN), 'leave' when shared. */
+  /** What close() does to the card: by default 'leave', or 'reset' when a PIN was verified in this session (the next program must not find it open). */
   disposition?: PcscDisposition;
+  /** How long without an APDU ends the transaction of a command group (default 25 ms). */
+  groupIdleMs?: number;
   /** The service to use; by default the transport opens its own and closes it with itself. */
   service?: PcscService;
 }
@@ -47,6 +51,9 @@ const SETTLE_MS = 2000;
 const MAX_RESPONSE = 0x10002;
 /** How long open() waits for the reader's status to show the card's ATR after connecting. */
 const ATR_WAIT_MS = 1000;
+const DEFAULT_GROUP_IDLE_MS = 25;
+/** Instructions whose success leaves PIN1 verified (VERIFY with a PIN, CHANGE, DISABLE, ENABLE, UNBLOCK: TS 102 221 §11.1.9–13). */
+const PIN_VERIFYING = new Set([0x20, 0x24, 0x26, 0x28, 0x2c]);
 
 const noop = (): void => undefined;
 
@@ -65,10 +72,15 @@ export class PcscTransport extends ExclusiveTransport {
   readonly #link: ServiceLink;
   #ownsService: boolean;
   readonly #timeoutMs: number;
-  readonly #disposition: PcscDisposition;
+  readonly #disposition: PcscDisposition | undefined;
+  readonly #groupIdleMs: number;
   readonly #unsubscribe: (() => void)[] = [];
-  #native: NativeReader | undefined;
-  #nativeProtocol = 0;
+  #card: ScardCard | undefined;
+  /** A PIN was verified in this session: closing resets the card so nobody finds it open. */
+  #pinVerified = false;
+  /** The PC/SC transaction held now (a command group, or withTransaction). */
+  #held = false;
+  #groupTimer: ReturnType<typeof setTimeout> | undefined;
   #protocol: PcscProtocol = 'T=0';
   #atr = new Uint8Array(0);
   #state: PcscTransportState = 'lost';
@@ -89,12 +101,13 @@ export class PcscTransport extends ExclusiveTransport {
   private constructor(service: PcscService, name: string, options: PcscOpenOptions, ownsService: boolean) {
     super();
     this.name = name;
-    this.share = options.share ?? 'exclusive';
+    this.share = options.share ?? 'shared';
     this.#service = service;
     this.#link = serviceLink(service);
     this.#ownsService = ownsService;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#disposition = options.disposition ?? (this.share === 'exclusive' ? 'reset' : 'leave');
+    this.#disposition = options.disposition;
+    this.#groupIdleMs = options.groupIdleMs ?? DEFAULT_GROUP_IDLE_MS;
   }
 
   /**
@@ -121,6 +134,11 @@ export class PcscTransport extends ExclusiveTransport {
   /** The protocol in use. */
   get protocol(): PcscProtocol {
     return this.#protocol;
+  }
+
+  /** Whether a PIN was verified in this session (closing then resets the card, unless told otherwise). */
+  get pinVerified(): boolean {
+    return this.#pinVerified;
   }
 
   /** Whether the connection is usable, lost (card removed or reset, reader or pcscd gone: call `reconnect()`), or closed. */
@@ -151,8 +169,8 @@ export class PcscTransport extends ExclusiveTransport {
         );
       }
       this.#state = 'lost';
-      const old = this.#native;
-      this.#native = undefined;
+      const old = this.#card;
+      this.#card = undefined;
       if (old) await this.#disconnect(old, 'leave');
       if (this.closed) throw closedError(this.name);
       try {
@@ -172,26 +190,23 @@ export class PcscTransport extends ExclusiveTransport {
   }
 
   /**
-   * Runs `fn` with the card to ourselves, so no other program's APDUs come between ours (one whole
-   * authentication, say). pcsclite 1.0.1 has no SCardBeginTransaction/EndTransaction, so this relies
-   * on the exclusive connection: on a shared one it refuses (TRANSPORT_FAILED, problem 'no-transaction').
+   * Runs `fn` with the card to ourselves: one PC/SC transaction around all of it, so no other
+   * program's APDUs come between ours (one whole authentication, say). Command groups inside it do
+   * not begin transactions of their own.
    */
   async withTransaction<T>(fn: (transport: this) => Promise<T>): Promise<T> {
     if (this.closed) throw closedError(this.name);
-    if (this.share !== 'exclusive') {
-      throw new PcscError(
-        'TRANSPORT_FAILED',
-        'no-transaction',
-        `A shared connection to "${this.name}" cannot keep other programs' commands out (pcsclite offers no PC/SC transactions): open the reader with share 'exclusive'`,
-      );
-    }
     if (this.#inTransaction)
       throw new PcscError('TRANSPORT_BUSY', 'failed', `The link to the SIM (${this.name}) is already in a transaction`);
     this.#inTransaction = true;
     try {
+      const card = this.#card;
+      if (this.#state !== 'connected' || !card) throw this.#stillLost();
+      await this.#hold(card);
       return await fn(this);
     } finally {
       this.#inTransaction = false;
+      this.#releaseSoon(0);
     }
   }
 
@@ -245,14 +260,21 @@ export class PcscTransport extends ExclusiveTransport {
   }
 
   protected async exchange(apdu: Uint8Array, options: TransmitOptions): Promise<Uint8Array> {
-    const native = this.#native;
-    if (this.#state !== 'connected' || !native) throw this.#stillLost();
+    const card = this.#card;
+    if (this.#state !== 'connected' || !card) throw this.#stillLost();
     if (this.#busy) throw new PcscError('TRANSPORT_BUSY', 'failed', `The link to the SIM (${this.name}) is reconnecting`);
     this.#busy = true;
+    clearTimeout(this.#groupTimer);
     try {
-      return await this.#transmit(native, apdu, options.signal);
+      await this.#hold(card);
+      const response = await this.#transmit(card, apdu, options.signal);
+      const sw = response.length >= 2 ? (response[response.length - 2]! << 8) | response[response.length - 1]! : 0;
+      // VERIFY without data only asks for the PIN's state; with a PIN (or any other PIN command) a 9000 opens the card.
+      if (sw === 0x9000 && PIN_VERIFYING.has(apdu[1]!) && (apdu[1] !== 0x20 || apdu.length > 5)) this.#pinVerified = true;
+      return response;
     } finally {
       this.#busy = false;
+      this.#releaseSoon(this.#groupIdleMs);
     }
   }
 
@@ -261,10 +283,13 @@ export class PcscTransport extends ExclusiveTransport {
     this.#state = 'closed';
     for (const off of this.#unsubscribe.splice(0)) off();
     this.#link.unclaim(this.name, this);
-    const native = this.#native;
-    this.#native = undefined;
-    // A transmit the card never answered may still hold pcsclite's reader: then leave the handle to it.
-    if (native && (await settled(this.#tail, SETTLE_MS))) await this.#disconnect(native, this.#disposition);
+    clearTimeout(this.#groupTimer);
+    const card = this.#card;
+    this.#card = undefined;
+    // A transmit the card never answered may still hold the handle: then leave the handle to it.
+    // Disconnecting ends any transaction held, with the disposition given.
+    if (card && (await settled(this.#tail, SETTLE_MS)))
+      await this.#disconnect(card, this.#disposition ?? (this.#pinVerified ? 'reset' : 'leave'));
     if (this.#ownsService) await this.#service.close();
   }
 
@@ -278,47 +303,33 @@ export class PcscTransport extends ExclusiveTransport {
   }
 
   async #connect(): Promise<void> {
-    const found = this.#link.reader(this.name);
-    if (!found) throw unknownReader(this.name, this.#link.readerNames());
-    const native = found.native;
-    const share = this.share === 'exclusive' ? native.SCARD_SHARE_EXCLUSIVE : native.SCARD_SHARE_SHARED;
-    const attempt = this.#enqueue(
-      () =>
-        new Promise<number>((resolve, reject) => {
-          native.connect({ share_mode: share, protocol: native.SCARD_PROTOCOL_T0 | native.SCARD_PROTOCOL_T1 }, (error, protocol) => {
-            if (error) reject(error);
-            // pcsclite answers without a protocol when its object still holds a handle.
-            else if (protocol === undefined) reject(new Error('pcsclite still holds an earlier connection to this reader'));
-            else resolve(protocol);
-          });
-        }),
-    );
-    let protocol: number;
+    if (!this.#link.reader(this.name)) throw unknownReader(this.name, this.#link.readerNames());
+    const attempt = this.#enqueue(() => ScardCard.connect(this.name, this.share));
+    let card: ScardCard;
     try {
-      protocol = await deadline(attempt, this.#timeoutMs, () => {
+      card = await deadline(attempt, this.#timeoutMs, () => {
         // If the connect succeeds after all, nobody must be left holding the card.
-        attempt.then(() => this.#disconnect(native, 'leave'), noop);
+        attempt.then((late) => this.#disconnect(late, 'leave'), noop);
         return new PcscError('TIMEOUT', 'timeout', `The reader "${this.name}" did not connect to the card within ${this.#timeoutMs} ms`);
       });
     } catch (e) {
       throw e instanceof PcscError ? e : pcscFailure('connect', this.name, e);
     }
-    let name: PcscProtocol | undefined;
-    if (protocol === native.SCARD_PROTOCOL_T0) name = 'T=0';
-    else if (protocol === native.SCARD_PROTOCOL_T1) name = 'T=1';
+    const name = protocolName(card.protocol);
     if (!name || this.closed) {
       // Closed while connecting (its service closed, say): nobody must be left holding the card.
-      await this.#disconnect(native, 'leave');
+      await this.#disconnect(card, 'leave');
       if (this.closed) throw closedError(this.name);
       throw new PcscError(
         'TRANSPORT_FAILED',
         'failed',
-        `The card in "${this.name}" speaks neither T=0 nor T=1 (PC/SC protocol ${protocol})`,
+        `The card in "${this.name}" speaks neither T=0 nor T=1 (PC/SC protocol ${card.protocol})`,
       );
     }
-    this.#native = native;
-    this.#nativeProtocol = protocol;
+    this.#card = card;
     this.#protocol = name;
+    this.#held = false;
+    this.#pinVerified = false;
     this.#lost = undefined;
     this.#state = 'connected';
     // The ATR comes from the reader's status; right after an insertion it may lag the connect a little.
@@ -335,24 +346,67 @@ export class PcscTransport extends ExclusiveTransport {
     this.#atr = info ? info.atr.slice() : new Uint8Array(0);
   }
 
-  #disconnect(native: NativeReader, disposition: PcscDisposition): Promise<void> {
-    const code = { leave: native.SCARD_LEAVE_CARD, reset: native.SCARD_RESET_CARD, unpower: native.SCARD_UNPOWER_CARD }[disposition];
-    const work = this.#enqueue(() => new Promise<void>((resolve) => native.disconnect(code, () => resolve())));
+  #disconnect(card: ScardCard, disposition: PcscDisposition): Promise<void> {
+    this.#held = false;
+    const work = this.#enqueue(() => card.disconnect(disposition));
     // A dead pcscd or a removed card makes disconnect fail or stall; there is nothing left to release then.
     return settled(work, SETTLE_MS).then(noop);
   }
 
-  #transmit(native: NativeReader, apdu: Uint8Array, signal: AbortSignal | undefined): Promise<Uint8Array> {
-    const protocol = this.#nativeProtocol;
-    const work = this.#enqueue(
-      () =>
-        new Promise<Uint8Array>((resolve, reject) => {
-          native.transmit(apdu, MAX_RESPONSE, protocol, (error: NativeFailure, response?: Uint8Array) => {
-            if (error) reject(error);
-            else resolve(new Uint8Array(response ?? new Uint8Array(0)));
-          });
-        }),
-    );
+  /** Begins the PC/SC transaction of a command group unless one is held; a card reset by another program is reconnected first. */
+  async #hold(card: ScardCard): Promise<void> {
+    if (this.#held) return;
+    try {
+      await this.#enqueue(() => card.begin());
+    } catch (e) {
+      if (!isCardReset(e)) throw this.#failed(e);
+      await this.#recoverReset(card);
+      await this.#enqueue(() => card.begin()).catch((again: unknown) => {
+        throw this.#failed(again);
+      });
+    }
+    this.#held = true;
+  }
+
+  /** Ends the command group's transaction after `ms` without an APDU (at once for 0), unless withTransaction holds it. */
+  #releaseSoon(ms: number): void {
+    clearTimeout(this.#groupTimer);
+    if (!this.#held || this.#inTransaction) return;
+    const end = (): void => {
+      const card = this.#card;
+      if (!this.#held || this.#inTransaction || this.#busy || !card) return;
+      this.#held = false;
+      void this.#enqueue(() => card.end()).catch(noop);
+    };
+    if (ms === 0) end();
+    else this.#groupTimer = setTimeout(end, ms);
+  }
+
+  /** Another program reset the card: SCardReconnect, and what the session had verified is gone. */
+  async #recoverReset(card: ScardCard): Promise<void> {
+    this.#held = false;
+    this.#pinVerified = false;
+    await this.#enqueue(() => card.reconnect(this.share, 'leave')).catch((e: unknown) => {
+      throw this.#failed(e);
+    });
+  }
+
+  #failed(e: unknown): PcscError {
+    const error = e instanceof PcscError ? e : pcscFailure('transmit', this.name, e);
+    if (LOSING.has(error.problem)) this.#markLost(error);
+    return error;
+  }
+
+  #transmit(card: ScardCard, apdu: Uint8Array, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    // A reset by another program between our groups: reconnect and send the command again, once.
+    // The card's selection is gone then; krypton-core notices a stale selection and selects again.
+    const work = this.#enqueue(() => card.transmit(apdu, MAX_RESPONSE)).catch(async (e: unknown) => {
+      if (!isCardReset(e)) throw e;
+      this.#pinVerified = false;
+      await this.#enqueue(() => card.reconnect(this.share, 'leave'));
+      await this.#enqueue(() => card.begin());
+      return this.#enqueue(() => card.transmit(apdu, MAX_RESPONSE));
+    });
     return new Promise<Uint8Array>((resolve, reject) => {
       let finished = false;
       let grace: ReturnType<typeof setTimeout> | undefined;
@@ -425,6 +479,13 @@ export class PcscTransport extends ExclusiveTransport {
       ...(why.scardCode === undefined ? {} : { scardCode: why.scardCode }),
     });
   }
+}
+
+/** The protocol's name, for a protocol pcscd negotiated. */
+function protocolName(protocol: number): PcscProtocol | undefined {
+  if (protocol === 0x0001) return 'T=0';
+  if (protocol === 0x0002) return 'T=1';
+  return undefined;
 }
 
 /** Problems after which the connection cannot be used again without reconnecting. */

@@ -3,7 +3,7 @@
  * pcsclite: connecting, sharing, failures a person meets (no reader, no card, card pulled, card in
  * use, card silent) and recovering from them.
  */
-import type { VpcdConnection } from '@krypton-web/krypton-lab';
+import { demoProfileSet, findSim, VirtualUsim, type VpcdConnection } from '@krypton-web/krypton-lab';
 import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '@krypton-web/krypton-core';
@@ -70,6 +70,11 @@ async function open(reader: string, options: Parameters<typeof PcscTransport.ope
   return transport;
 }
 
+/** The lab's PIN-enabled demo USIM (PIN 1234). */
+async function pinUsim(): Promise<VirtualUsim> {
+  return VirtualUsim.create(findSim(demoProfileSet(), 'demo-pin'), { t0Responses: true });
+}
+
 /** How long `promise` takes to reject, and with what. */
 async function rejection(promise: Promise<unknown>): Promise<{ error: PcscError; ms: number }> {
   const started = performance.now();
@@ -83,12 +88,12 @@ async function rejection(promise: Promise<unknown>): Promise<{ error: PcscError;
 }
 
 describe('PcscTransport', () => {
-  it('opens exclusively by default, negotiates T=0 from the USIM ATR, and selects the USIM by its AID prefix', async () => {
+  it('opens shared by default, negotiates T=0 from the USIM ATR, and selects the USIM by its AID prefix', async () => {
     const { card } = await withCard();
     const transport = await open(first);
     expect(transport.kind).toBe('pcsc');
     expect(transport.name).toBe(first);
-    expect(transport.share).toBe('exclusive');
+    expect(transport.share).toBe('shared');
     expect(transport.protocol).toBe('T=0');
     expect(hex(transport.atr)).toBe(hex(card.atr));
     expect(transport.state).toBe('connected');
@@ -108,9 +113,9 @@ describe('PcscTransport', () => {
     expect(hex(await transport.transmit(Uint8Array.from([0x00, 0xa4, 0x00, 0x04, 0x02, 0x3f, 0x00, 0x00])))).toMatch(/^62.*9000$/);
   });
 
-  it('refuses a second exclusive open from another context: the card is in use by another program', async () => {
+  it('another program holding the card exclusively: "another program is using the reader", with what to do', async () => {
     await withCard();
-    const holder = await open(first);
+    const holder = await open(first, { share: 'exclusive' });
     const other = await PcscService.open();
     cleanup.push(() => other.close());
     for (const share of ['exclusive', 'shared'] as const) {
@@ -122,8 +127,9 @@ describe('PcscTransport', () => {
         problem: 'sharing-violation',
         scardCode: 0x8010000b,
       });
-      expect(error.message).toContain('in use by another program');
+      expect(error.message).toContain('Another program is using the reader');
       expect(error.message).toContain(first);
+      expect(error.message).toMatch(/close/);
     }
     // The holder is undisturbed, and once it lets go the other context gets the card.
     expect(hex(await holder.transmit(SELECT_USIM))).toBe('9000');
@@ -133,31 +139,33 @@ describe('PcscTransport', () => {
     expect(hex(await next.transmit(SELECT_USIM))).toBe('9000');
   });
 
-  it('shares the card in shared mode, and refuses a transaction there (pcsclite has none); exclusive mode runs it', async () => {
+  it('shares the card with another program; a transaction (a command group, or withTransaction) keeps its commands out', async () => {
     await withCard();
-    const a = await open(first, { share: 'shared' });
+    const a = await open(first, { groupIdleMs: 200 });
     const other = await PcscService.open();
     cleanup.push(() => other.close());
-    const b = await PcscTransport.open(first, { service: other, share: 'shared' });
+    const b = await PcscTransport.open(first, { service: other });
     cleanup.push(() => b.close());
     expect(hex(await a.transmit(SELECT_USIM))).toBe('9000');
+    // a's command group is still open (200 ms without an APDU ends it): b waits for it.
+    const started = performance.now();
     expect(hex(await b.transmit(SELECT_USIM))).toBe('9000');
-    const { error } = await rejection(a.withTransaction(async () => 'never'));
-    expect(error).toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'no-transaction' });
-    expect(error.message).toMatch(/exclusive/);
-    await a.close();
-    await b.close();
+    expect(performance.now() - started).toBeGreaterThan(120);
 
-    const c = await open(first);
-    let inside = false;
-    const sw = await c.withTransaction(async (t) => {
-      inside = true;
+    let bDone = false;
+    const sw = await a.withTransaction(async (t) => {
       // Nested use is an error, not a silent second transaction.
       await expect(t.withTransaction(async () => 1)).rejects.toMatchObject({ code: 'TRANSPORT_BUSY' });
-      return hex(await t.transmit(SELECT_USIM));
+      const waiting = b.transmit(SELECT_USIM).then(() => (bDone = true));
+      await new Promise((r) => setTimeout(r, 400));
+      // However long a's transaction lasts, b's command does not come between a's.
+      expect(bDone).toBe(false);
+      const answer = hex(await t.transmit(SELECT_USIM));
+      void waiting;
+      return answer;
     });
-    expect(inside).toBe(true);
     expect(sw).toBe('9000');
+    await waitUntil(() => bDone);
   });
 
   it('says NO_CARD for an empty reader, and names the readers for an unknown one', async () => {
@@ -254,51 +262,49 @@ describe('PcscTransport', () => {
     expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
   });
 
-  it('reports a card reset by another program, and reconnects', async () => {
-    await withCard();
-    const transport = await open(first, { share: 'shared' });
+  it('a card reset by another program between our command groups: reconnects and sends the command again, PIN state gone', async () => {
+    const { card } = await withCard();
+    const transport = await open(first, { groupIdleMs: 1 });
     expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
+    await new Promise((r) => setTimeout(r, 20));
     const other = await PcscService.open();
     cleanup.push(() => other.close());
-    const resetter = await PcscTransport.open(first, { service: other, share: 'shared', disposition: 'reset' });
+    const resets = card.resets;
+    const resetter = await PcscTransport.open(first, { service: other, disposition: 'reset' });
     await resetter.close();
-    const { error } = await rejection(transport.transmit(SELECT_USIM));
-    expect(error).toMatchObject({ code: 'TRANSPORT_FAILED', problem: 'card-reset' });
-    expect(error.message).toContain('reset by another program');
-    expect(transport.state).toBe('lost');
-    await transport.reconnect();
+    expect(card.resets).toBe(resets + 1);
+    // SCARD_W_RESET_CARD is handled inside: the command goes through on the reconnected handle.
     expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
+    expect(transport.state).toBe('connected');
   });
 
-  it('releases the card on close (resetting it when exclusive), and refuses use after close', async () => {
-    const { card } = await withCard();
+  it('on close, leaves the card as it is — unless a PIN was verified in the session, then resets it', async () => {
+    const plain = await withCard();
     const transport = await open(first);
-    expect(transport.share).toBe('exclusive');
     expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
-    const resetsBefore = card.resets;
+    // VERIFY without data only asks for the PIN's state: it opens nothing.
+    await transport.transmit(Uint8Array.from([0x00, 0x20, 0x00, 0x01]));
+    expect(transport.pinVerified).toBe(false);
+    const before = plain.card.resets;
     await transport.close();
     expect(transport.state).toBe('closed');
-    // Exclusive: the card is reset on the way out, so the next holder finds no state of ours (the USIM selected).
-    expect(card.resets).toBeGreaterThan(resetsBefore);
+    expect(plain.card.resets).toBe(before);
     await expect(transport.transmit(SELECT_USIM)).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
     await expect(transport.reconnect()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
-    // Released: another program can now take the card exclusively.
-    const other = await PcscService.open();
-    cleanup.push(() => other.close());
-    const next = await PcscTransport.open(first, { service: other });
-    cleanup.push(() => next.close());
-    expect(hex(await next.transmit(SELECT_USIM))).toBe('9000');
-  });
+    await plain.conn.close();
+    await readerShows(service, first, 'empty');
 
-  it('leaves the card as it is on close when shared (no reset), and releases it all the same', async () => {
-    const { card } = await withCard();
-    const transport = await open(first, { share: 'shared' });
-    expect(hex(await transport.transmit(SELECT_USIM))).toBe('9000');
-    const resetsBefore = card.resets;
-    await transport.close();
-    expect(card.resets).toBe(resetsBefore);
+    const pin = await withCard('first', new HeldCard(await pinUsim()));
+    const verifying = await open(first);
+    expect(hex(await verifying.transmit(SELECT_USIM))).toBe('9000');
+    const block = [...'1234'].map((c) => c.charCodeAt(0)).concat([0xff, 0xff, 0xff, 0xff]);
+    expect(hex(await verifying.transmit(Uint8Array.from([0x00, 0x20, 0x00, 0x01, 0x08, ...block])))).toBe('9000');
+    expect(verifying.pinVerified).toBe(true);
+    const resets = pin.card.resets;
+    await verifying.close();
+    // The next program must not find the SIM's PIN open.
+    expect(pin.card.resets).toBe(resets + 1);
     const next = await open(first);
-    expect(next.share).toBe('exclusive');
     expect(hex(await next.transmit(SELECT_USIM))).toBe('9000');
   });
 });
@@ -320,7 +326,7 @@ describe('openFirstReaderWithCard', () => {
     await transport.close();
     const other = await PcscService.open();
     cleanup.push(() => other.close());
-    const holder = await PcscTransport.open(first, { service: other });
+    const holder = await PcscTransport.open(first, { service: other, share: 'exclusive' });
     cleanup.push(() => holder.close());
     const next = await openFirstReaderWithCard({ service });
     expect(next.name).toBe(second);
