@@ -1,4 +1,4 @@
-import { KryptonClient, Usim, type FetchLike, type KryptonEndpoint } from '@krypton-web/krypton-core';
+import { defaultCardPaths, KryptonClient, Usim, type FetchLike, type KryptonEndpoint } from '@krypton-web/krypton-core';
 import {
   describeError,
   kryptonForCheck,
@@ -48,7 +48,13 @@ const CLI_ACTIONS: Partial<Record<string, string>> = {
  * key of a checked SIM is kept on disk). `signal` aborts the check (card removed, Ctrl-C).
  */
 export async function checkSim(connection: SimConnection, lane: string, batch: BatchSettings, signal: AbortSignal): Promise<SimOutcome> {
-  const usim = connection.usim ?? new Usim(connection.transport, connection.imsiSource ? { imsiSource: connection.imsiSource } : {});
+  // The check reads the ICCID first, which keys the card's path: a SIM checked again goes straight.
+  const usim =
+    connection.usim ??
+    new Usim(connection.transport, {
+      cardPaths: defaultCardPaths,
+      ...(connection.imsiSource ? { imsiSource: connection.imsiSource } : {}),
+    });
   const client = new KryptonClient({ endpoint: batch.endpoint, sim: usim, ...(batch.fetch ? { fetch: batch.fetch } : {}) });
   let previous: CheckResult | undefined;
   let credentials: CheckCredentials | undefined;

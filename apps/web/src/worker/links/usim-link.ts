@@ -1,4 +1,4 @@
-import { Usim, type Tracer } from '@krypton-web/krypton-core';
+import { defaultCardPaths, Usim, type Tracer } from '@krypton-web/krypton-core';
 import type { ApduTransport, ImsiSource } from '@krypton-web/krypton-core';
 import type { LinkKind, ModemSummary } from '../api.ts';
 import { LockedSimLink } from './sim-link.ts';
@@ -14,7 +14,8 @@ export class UsimLink extends LockedSimLink {
     tracer: Tracer,
     private readonly extra: { imsiSource?: ImsiSource; modemInfo?: () => Promise<ModemSummary>; close?: () => Promise<void> } = {},
   ) {
-    super(new Usim(transport, { tracer, ...(extra.imsiSource ? { imsiSource: extra.imsiSource } : {}) }));
+    // Keyed by the ICCID once read: a card that refused a shortcut is not asked again while the worker lives.
+    super(new Usim(transport, { tracer, cardPaths: defaultCardPaths, ...(extra.imsiSource ? { imsiSource: extra.imsiSource } : {}) }));
     if (extra.modemInfo) {
       const info = extra.modemInfo;
       this.modemInfo = () => this.lock.run(info);
