@@ -104,7 +104,9 @@ interface SendOptions {
 /**
  * The USIM commands Krypton needs, over any APDU transport, with the fewest APDUs: the USIM is selected
  * by its registered AID prefix without FCP (EF_DIR only when that fails), EF_IMSI is read by SFI,
- * nothing already selected is selected again, and T=0 answers are followed once for every link.
+ * nothing already selected is selected again, and T=0 answers are followed once for every link. A card
+ * that refuses a shortcut costs the refused command once: what worked is remembered per card
+ * (`cardKey`, `cardPaths`, decision 0011) and the next session goes straight.
  * One operation at a time per session; it never logs, and its errors and traces hold no secrets.
  */
 export class Usim {
