@@ -25,6 +25,8 @@ export function select(apdu: CommandApdu, session: CardSession): Reply {
   if (p1 !== SELECT_BY_FID && p1 !== SELECT_BY_NAME && p1 !== SELECT_PATH_FROM_MF && p1 !== SELECT_PATH_FROM_DF)
     return reply(SW.WRONG_P1P2_FUNCTION);
   if (p2 !== RETURN_FCP && p2 !== RETURN_NOTHING) return reply(SW.WRONG_P1P2_FUNCTION);
+  if ((p1 === SELECT_PATH_FROM_MF || p1 === SELECT_PATH_FROM_DF) && session.quirks.has('no-path-select'))
+    return reply(SW.WRONG_P1P2_FUNCTION);
   // Some cards only ever return the FCP; TS 102 221 Table 11.2 lets them treat P2=0C as not supported.
   if (p2 === RETURN_NOTHING && session.quirks.has('no-p2-0c')) return reply(SW.WRONG_P1P2_FUNCTION);
   const data = commandData(apdu);

@@ -94,7 +94,12 @@ export class SimReadError extends Error {
  */
 export async function readSimIdentity(sim: Pick<ModemSim, 'transmit'>): Promise<SimIdentity> {
   const step = async (hex: string): Promise<Uint8Array> => transmitCollecting(sim, fromHex(hex));
-  await selectQuietly(sim, '00a4080c022fe2');
+  // By path from the MF in one command; a card that refuses paths is walked: MF, then EF_ICCID.
+  const byPath = await selectQuietly(sim, '00a4080c022fe2');
+  if (statusWord(byPath) !== SW_OK) {
+    await selectQuietly(sim, '00a4000c023f00');
+    await selectQuietly(sim, '00a4000c022fe2');
+  }
   const iccidAnswer = await step('00b000000a');
   if (statusWord(iccidAnswer) !== SW_OK) throw new SimReadError(`READ BINARY EF_ICCID answered ${swText(iccidAnswer)}`);
   const iccidFile = iccidAnswer.slice(0, -2);

@@ -8,6 +8,7 @@ import type { SimProfile } from './sim-profile.ts';
 export const CARD_QUIRKS = {
   'no-partial-aid': 'SELECT by a right-truncated AID is refused with 6A82: only the full AID from EF_DIR selects the USIM',
   'no-p2-0c': 'SELECT with P2=0C (no data) is refused with 6A86: every SELECT must ask for the FCP (P2=04)',
+  'no-path-select': 'SELECT by path (P1=08/09) is refused with 6A86: files are reached one SELECT by file identifier at a time',
   'no-sfi-6981': 'READ BINARY / READ RECORD by short file identifier is refused with 6981',
   'no-sfi-6a86': 'READ BINARY / READ RECORD by short file identifier is refused with 6A86',
   'no-sfi-6a82': 'READ BINARY / READ RECORD by short file identifier is refused with 6A82',
@@ -63,7 +64,8 @@ export interface CardPersonality {
 /**
  * The personalities tests and the bench run: the default card, each quirk alone, and combinations a
  * real card plausibly shows at once (an older T=0 card refusing every shortcut; a T=1 card behind a
- * reader that refuses them; a PIN-locked card with a crowded EF_DIR).
+ * reader that refuses them; a PIN-locked card with a crowded EF_DIR; a card that only knows its full
+ * AID and no path selection, so EF_DIR must be reached through the MF).
  */
 export const CARD_PERSONALITIES: readonly CardPersonality[] = [
   { name: 'default', quirks: [] },
@@ -71,6 +73,7 @@ export const CARD_PERSONALITIES: readonly CardPersonality[] = [
   { name: 'strict-t0', quirks: ['no-partial-aid', 'no-p2-0c', 'no-sfi-6a82', 'ef-dir-others-first', 'chained-61xx'] },
   { name: 'strict-t1', quirks: ['no-partial-aid', 'no-p2-0c', 'no-sfi-6981', 't1-direct', 'wrong-le-6c'] },
   { name: 'locked-crowded', quirks: ['imsi-behind-pin', 'ef-dir-others-first', 'no-partial-aid', 'no-sfi-6a86'] },
+  { name: 'no-aid-no-path', quirks: ['no-partial-aid', 'no-path-select'] },
 ];
 
 /** A copy of a profile with a personality's quirks (name suffixed), keys and identities unchanged. */

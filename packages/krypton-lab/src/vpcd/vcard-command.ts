@@ -19,7 +19,7 @@ Puts a virtual USIM into pcscd's vsmartcard reader until Ctrl-C (which pulls the
   --sim NAME        a demo SIM (default demo); FILE: a profile JSON file holding one SIM,
                     FILE#NAME to pick one SIM from a file holding several
   --quirks Q,Q...   make the card answer like a stricter UICC (added to the profile's own quirks):
-                    no-partial-aid, no-p2-0c, no-sfi-6981, no-sfi-6a86, no-sfi-6a82,
+                    no-partial-aid, no-p2-0c, no-path-select, no-sfi-6981, no-sfi-6a86, no-sfi-6a82,
                     ef-dir-others-first, t1-direct, chained-61xx, wrong-le-6c, imsi-behind-pin
   --trace           print each APDU exchange on stderr (=> command, <= response; PINs and
                     AUTHENTICATE output masked)

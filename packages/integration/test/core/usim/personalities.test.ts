@@ -229,6 +229,25 @@ const TRANSCRIPTS: Record<string, { first: string[]; remembered: string[] }> = {
       '00C0000035 9000',
     ],
   },
+  'no-path-select': {
+    first: ['00A4040C07A0000000871002 9000', '00B0870009 9000', 'AUTHENTICATE 6135', '00C0000035 9000'],
+    remembered: ['00A4040C07A0000000871002 9000', '00B0870009 9000', 'AUTHENTICATE 6135', '00C0000035 9000'],
+  },
+  'no-aid-no-path': {
+    first: [
+      '00A4040C07A0000000871002 6A82',
+      '00A40804022F00 6A86',
+      '00A4000C023F00 9000',
+      '00A40004022F00 611C',
+      '00C000001C 9000',
+      '00B2010426 9000',
+      '00A4040C10A0000000871002FF44FF1289000000FF 9000',
+      '00B0870009 9000',
+      'AUTHENTICATE 6135',
+      '00C0000035 9000',
+    ],
+    remembered: ['00A4040C10A0000000871002FF44FF1289000000FF 9000', '00B0870009 9000', 'AUTHENTICATE 6135', '00C0000035 9000'],
+  },
 };
 
 /** Which shortcut a refused command was, or undefined when the line is no refusal of a shortcut. */
@@ -238,6 +257,7 @@ function refusedShortcut(line: string): string | undefined {
   const select = command.startsWith('00A4');
   if (select && command.slice(6, 8) === '0C' && (sw === '6A86' || sw === '6B00')) return 'P2=0C';
   if (select && command.slice(4, 6) === '04' && command.slice(8, 10) === '07' && sw === '6A82') return 'partial AID';
+  if (select && (command.slice(4, 6) === '08' || command.slice(4, 6) === '09') && sw === '6A86') return 'SELECT by path';
   if (command.startsWith('00B0') && (parseInt(command.slice(4, 6), 16) & 0x80) !== 0) return 'READ BINARY by SFI';
   return `unexpected refusal: ${line}`;
 }
