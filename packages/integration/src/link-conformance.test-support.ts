@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KryptonError, Usim, toHex, type KryptonErrorCode } from '@krypton-web/krypton-core';
-import { demoProfileSet, findSim, type SimProfile } from '@krypton-web/krypton-lab/browser';
+import { cardKeyOfIccid, InMemoryCardPaths, KryptonError, Usim, toHex, type KryptonErrorCode } from '@krypton-web/krypton-core';
+import { CARD_PERSONALITIES, demoProfileSet, findSim, withPersonality, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { Hss } from '@krypton-web/krypton-lab';
 import type { ApduTransport, ImsiSource, SimInfoSource } from '@krypton-web/krypton-core';
 
@@ -13,6 +13,8 @@ export interface LinkUnderTest {
   simInfoSource?: SimInfoSource;
   /** Extra cleanup after the transport is closed (stop processes, servers). */
   dispose?: () => Promise<void>;
+  /** APDUs the card has processed, when the test can see the card (the personality cases compare runs). */
+  apduCount?: () => number;
 }
 
 /** Opens the link to a fresh card built from the named demo SIM. */
@@ -192,6 +194,8 @@ export function describeLinkConformance(name: string, open: OpenLink, options: C
       timeout,
     );
 
+    personalityCases(open, timeout);
+
     it('refuses a second exchange while one is in flight', { timeout }, async () => {
       await withLink('demo', async (link) => {
         const first = link.transport.transmit(SELECT_USIM);
@@ -308,4 +312,48 @@ export function describeSimCommandConformance(name: string, open: OpenSimSession
       });
     });
   });
+}
+
+/**
+ * Every card personality of the lab (cards that refuse the client's shortcuts, alone and combined): the
+ * client gets IMSI, ICCID and a good AUTHENTICATE on a first run, and a second session on another card
+ * of the same personality, given the path memory of the first, does the same with no more APDUs.
+ */
+function personalityCases(open: OpenLink, timeout: number): void {
+  const demo = findSim(demoProfileSet(), 'demo');
+  for (const personality of CARD_PERSONALITIES) {
+    if (personality.quirks.length === 0) continue;
+    it(`card personality ${personality.name}: first run, then a remembered run`, { timeout: timeout * 2 }, async () => {
+      const sim = withPersonality(demo, personality);
+      const hss = await Hss.create({ sims: [sim], groups: [] });
+      const memory = new InMemoryCardPaths();
+      const counts: number[] = [];
+      for (let run = 0; run < 2; run++) {
+        const link = await open(sim);
+        try {
+          const before = link.apduCount?.() ?? 0;
+          const usim = new Usim(link.transport, {
+            cardKey: cardKeyOfIccid(sim.iccid),
+            cardPaths: memory,
+            ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}),
+          });
+          const pin = await usim.pinState();
+          expect(pin.enabled).toBe(personality.quirks.includes('imsi-behind-pin'));
+          if (pin.enabled && !pin.verified) await usim.verifyPin(sim.pin1.code);
+          expect(await usim.readImsi()).toBe(sim.imsi);
+          expect(await usim.readIccid()).toBe(sim.iccid);
+          const vector = await hss.generateVector(sim.imsi);
+          const result = await usim.authenticate(vector.rand, vector.autn);
+          expect(result.kind).toBe('success');
+          if (result.kind === 'success') expect(toHex(result.res)).toBe(toHex(vector.xres));
+          if (link.apduCount) counts.push(link.apduCount() - before);
+        } finally {
+          await link.transport.close().catch(() => undefined);
+          await link.dispose?.();
+        }
+      }
+      expect(memory.size).toBe(1);
+      if (counts.length === 2) expect(counts[1]).toBeLessThanOrEqual(counts[0]!);
+    });
+  }
 }

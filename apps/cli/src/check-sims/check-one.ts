@@ -1,4 +1,4 @@
-import { KryptonClient, Usim, type FetchLike, type KryptonEndpoint } from '@krypton-web/krypton-core';
+import { defaultCardPaths, KryptonClient, Usim, type FetchLike, type KryptonEndpoint } from '@krypton-web/krypton-core';
 import {
   describeError,
   kryptonForCheck,
@@ -48,9 +48,11 @@ const CLI_ACTIONS: Partial<Record<string, string>> = {
  * key of a checked SIM is kept on disk). `signal` aborts the check (card removed, Ctrl-C).
  */
 export async function checkSim(connection: SimConnection, lane: string, batch: BatchSettings, signal: AbortSignal): Promise<SimOutcome> {
+  // The check reads the ICCID first, which keys the card's path: a SIM checked again goes straight.
   const usim =
     connection.usim ??
     new Usim(connection.transport, {
+      cardPaths: defaultCardPaths,
       ...(connection.imsiSource ? { imsiSource: connection.imsiSource } : {}),
       ...(connection.simInfoSource ? { simInfoSource: connection.simInfoSource } : {}),
     });

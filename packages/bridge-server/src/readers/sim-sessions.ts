@@ -1,4 +1,4 @@
-import { fromBase64Exact, fromHex, KryptonError, toBase64, toHex, Usim } from '@krypton-web/krypton-core';
+import { defaultCardPaths, fromBase64Exact, fromHex, KryptonError, toBase64, toHex, Usim } from '@krypton-web/krypton-core';
 import type { BridgeError, BridgeRequest, BridgeResults } from '@krypton-web/sim-transport';
 import { DEFAULT_LIMITS, type RateSpec } from '../limits.ts';
 import type { Logger } from '../log.ts';
@@ -62,7 +62,7 @@ export class SimSessions {
       await this.closing.get(reader);
       const card = await backend.open(reader);
       const id = sessionId();
-      this.sessions.set(id, { id, reader, owner, card, usim: new Usim(card.transport), backend });
+      this.sessions.set(id, { id, reader, owner, card, usim: new Usim(card.transport, { cardPaths: defaultCardPaths }), backend });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
       return { session: id, reader, atr: card.atr, protocol: card.protocol };
     } finally {

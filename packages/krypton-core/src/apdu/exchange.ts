@@ -15,6 +15,8 @@ export interface ExchangeOptions {
   signal?: AbortSignal;
   /** Bound on physical APDUs for this command (see `runT0`). */
   maxRounds?: number;
+  /** No GET RESPONSE for data the caller will not read (see `runT0`). */
+  skipResponseData?: boolean;
 }
 
 /**
@@ -43,5 +45,9 @@ export async function exchange(transport: ApduTransport, apdu: Bytes, options: E
     });
     return response;
   };
-  return runT0(send, apdu, { secret, ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }) });
+  return runT0(send, apdu, {
+    secret,
+    ...(options.maxRounds === undefined ? {} : { maxRounds: options.maxRounds }),
+    ...(options.skipResponseData === true ? { skipResponseData: true } : {}),
+  });
 }

@@ -12,6 +12,12 @@ export interface T0Options {
   maxRounds?: number;
   /** Overwrite the intermediate response buffers once assembled (AUTHENTICATE answers hold RES, CK, IK). */
   secret?: boolean;
+  /**
+   * The caller does not want the response data (a SELECT that had to ask for the FCP it will not read):
+   * a `61xx` already reports normal processing (TS 102 221 §7.3.1.1.4), so no GET RESPONSE is sent and
+   * the answer is `9000` without data. Data the card sends at once (T=1) is still returned.
+   */
+  skipResponseData?: boolean;
 }
 
 /** Default bound on physical APDUs per command: 16 rounds carry up to 4 KiB, far above any USIM answer. */
@@ -39,6 +45,10 @@ export async function runT0(send: SendApdu, command: Bytes, options: T0Options =
       const raw = await send(next);
       raws.push(raw);
       const r = parseResponseApdu(raw);
+      if ((r.sw1 === 0x61 || r.sw1 === 0x9f) && options.skipResponseData === true) {
+        parts.push(r.data);
+        return responseApdu(concatBytes(...parts), 0x9000);
+      }
       if (r.sw1 === 0x61 || r.sw1 === 0x9f) {
         parts.push(r.data);
         next = getResponse(cla, r.sw2);

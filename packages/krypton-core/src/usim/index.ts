@@ -21,6 +21,7 @@ export {
   readRecord,
   selectByAid,
   selectByFid,
+  selectByPathFromMf,
   unblockPinCommand,
   unblockStatus,
   verifyPinCommand,
@@ -28,3 +29,11 @@ export {
   KEY_PIN1,
   type SelectAnswer,
 } from './usim-commands.ts';
+export {
+  InMemoryCardPaths,
+  cardKeyOfAtr,
+  cardKeyOfIccid,
+  defaultCardPaths,
+  type CardPath,
+  type CardPathMemory,
+} from './card-path-memory.ts';

@@ -33,6 +33,13 @@ export function selectByFid(fid: number, answer: SelectAnswer): Bytes {
   return caseThree({ cla: CLA, ins: INS.SELECT, p1: 0x00, p2: answer === 'fcp' ? P2_FCP : P2_NONE }, Uint8Array.of(fid >> 8, fid & 0xff));
 }
 
+/** SELECT by path from the MF (P1=08, TS 102 221 §8.4.2): the file identifiers below the MF, the MF's own left out. */
+export function selectByPathFromMf(path: readonly number[], answer: SelectAnswer): Bytes {
+  const data = new Uint8Array(path.length * 2);
+  path.forEach((fid, i) => data.set([fid >> 8, fid & 0xff], i * 2));
+  return caseThree({ cla: CLA, ins: INS.SELECT, p1: 0x08, p2: answer === 'fcp' ? P2_FCP : P2_NONE }, data);
+}
+
 /** READ BINARY of the EF with this SFI (P1 = 100 SSSSS, TS 102 221 §11.1.3.2 Table 11.10), from offset 0. */
 export function readBinaryBySfi(sfi: number, length: number): Bytes {
   if (!Number.isInteger(sfi) || sfi < 1 || sfi > 30)

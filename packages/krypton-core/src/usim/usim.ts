@@ -1,6 +1,6 @@
 import type { ApduTransport, ImsiSource, TransmitOptions } from '../apdu/transport.ts';
-import { exchange, isNormalEnding, transportFailure, type ResponseApdu } from '../apdu/index.ts';
-import { wipe, type Bytes } from '../bytes/index.ts';
+import { exchange, isNormalEnding, responseApdu, transportFailure, type ResponseApdu } from '../apdu/index.ts';
+import { toHex, wipe, type Bytes } from '../bytes/index.ts';
 import { KryptonError } from '../errors/index.ts';
 import type { Tracer } from '../trace/index.ts';
 import { parseAuthenticateResponse, type AuthenticateResult } from './authenticate-response.ts';
@@ -12,6 +12,7 @@ import { parseFcp, type Fcp } from './fcp.ts';
 import { malformed } from './malformed.ts';
 import { encodePinBlock } from './pin-block.ts';
 import { SelectionMemory, type KnownDf } from './selection-memory.ts';
+import { aidOfPath, cardKeyOfIccid, defaultCardPaths, samePath, type CardPath, type CardPathMemory } from './card-path-memory.ts';
 import {
   authenticateCommand,
   KEY_PIN1,
@@ -20,6 +21,7 @@ import {
   readRecord,
   selectByAid,
   selectByFid,
+  selectByPathFromMf,
   unblockPinCommand,
   unblockStatus,
   verifyPinCommand,
@@ -37,6 +39,16 @@ export interface UsimOptions {
   usimAid?: Uint8Array;
   /** Answers `readIccid()` and `pinState()` without APDUs when it can (a modem's `AT^ICCID?`, `AT+CPIN?`). */
   simInfoSource?: SimInfoSource;
+  /**
+   * Who the card is, as the caller or link knows it (`cardKeyOfIccid`, `cardKeyOfAtr`): the session then
+   * starts from the path that worked on this card last time and writes back what it learns.
+   */
+  cardKey?: string;
+  /**
+   * Where card paths are kept. Defaults to the process-wide `defaultCardPaths` when `cardKey` is given.
+   * When given without `cardKey`, the session keys the card by the ICCID once `readIccid` has read it.
+   */
+  cardPaths?: CardPathMemory;
 }
 
 /**
@@ -93,10 +105,19 @@ interface Call {
   readonly signal: AbortSignal | undefined;
 }
 
+interface SendOptions {
+  /** The answer holds secrets (AUTHENTICATE). */
+  secret?: boolean;
+  /** The response data will not be read: no GET RESPONSE for it. */
+  skipData?: boolean;
+}
+
 /**
  * The USIM commands Krypton needs, over any APDU transport, with the fewest APDUs: the USIM is selected
  * by its registered AID prefix without FCP (EF_DIR only when that fails), EF_IMSI is read by SFI,
- * nothing already selected is selected again, and T=0 answers are followed once for every link.
+ * nothing already selected is selected again, and T=0 answers are followed once for every link. A card
+ * that refuses a shortcut costs the refused command once: what worked is remembered per card
+ * (`cardKey`, `cardPaths`, decision 0014) and the next session goes straight.
  * One operation at a time per session; it never logs, and its errors and traces hold no secrets.
  */
 export class Usim {
@@ -110,6 +131,16 @@ export class Usim {
   /** Whether SELECT with P2=0C (no data) works on this card (unknown until tried). */
   private noDataSelect: boolean | undefined;
   private busy = false;
+  private readonly paths: CardPathMemory | undefined;
+  private cardKey: string | undefined;
+  /** Whether the path of `cardKey` was looked up (once per key). */
+  private recalled = false;
+  /** The path as the store holds it, so that only a change is written back. */
+  private stored: CardPath | undefined;
+  /** Commands sent so far; tells whether anything went to the card since the last PIN status. */
+  private sent = 0;
+  /** The last VERIFY-without-data answer and the command count right after it. */
+  private pinStatusSeen: { readonly sw: number; readonly at: number } | undefined;
 
   constructor(
     private readonly transport: ApduTransport,
@@ -118,6 +149,8 @@ export class Usim {
     this.tracer = options.tracer;
     this.imsiSource = options.imsiSource;
     this.infoSource = options.simInfoSource;
+    this.cardKey = options.cardKey;
+    this.paths = options.cardPaths ?? (options.cardKey === undefined ? undefined : defaultCardPaths);
     if (options.usimAid !== undefined) {
       if (options.usimAid.length < 1 || options.usimAid.length > 16) {
         throw new KryptonError(
@@ -142,6 +175,16 @@ export class Usim {
   /** Forgets what is selected on the card; call it after a card reset or a transport reconnect. */
   forgetSelection(): void {
     this.sel.forget();
+    this.pinStatusSeen = undefined;
+  }
+
+  /** What this session knows works on the card: what it recalled for its card key plus what it learned. */
+  get cardPath(): CardPath {
+    return {
+      ...(this.aid === undefined ? {} : { usimAid: toHex(this.aid) }),
+      ...(this.noDataSelect === undefined ? {} : { selectWithoutData: this.noDataSelect }),
+      ...(this.sfiReads === undefined ? {} : { readBySfi: this.sfiReads }),
+    };
   }
 
   /** Reads the IMSI: from the ImsiSource when given, else EF_IMSI of the USIM (TS 31.102 §4.2.2). */
@@ -158,11 +201,19 @@ export class Usim {
   /** Reads the ICCID from EF_ICCID under the MF (TS 102 221 §13.2). */
   readIccid(options: UsimCallOptions = {}): Promise<string> {
     return this.op(options, async (call) => {
-      const known = await this.askInfoSource((s, o) => s.readIccid?.(o), call);
-      if (known !== undefined) return known;
-      const r = await this.readEf('mf', ICCID, call);
-      if (isNormalEnding(r.sw)) return decodeEfIccid(r.data);
-      throw cardError(r.sw, ICCID.what);
+      let iccid = await this.askInfoSource((s, o) => s.readIccid?.(o), call);
+      if (iccid === undefined) {
+        const r = await this.readEf('mf', ICCID, call);
+        if (!isNormalEnding(r.sw)) throw cardError(r.sw, ICCID.what);
+        iccid = decodeEfIccid(r.data);
+      }
+      // A session given a store but no key learns the key here; the rest of the session goes straight.
+      if (this.cardKey === undefined && this.paths !== undefined) {
+        this.cardKey = cardKeyOfIccid(iccid);
+        this.recalled = false;
+        await this.recallPath();
+      }
+      return iccid;
     });
   }
 
@@ -174,7 +225,7 @@ export class Usim {
     return this.op(options, async (call) => {
       const known = await this.askInfoSource((s, o) => s.pinState?.(o), call);
       if (known !== undefined) return known;
-      const r = await this.send(verifyStatus(), call);
+      const r = await this.pinStatus(call);
       if (r.sw === 0x9000) {
         const fcp = await this.selectUsim(call, 'fcp');
         const pin1 = fcp?.pinStatus?.find((e) => e.keyReference === KEY_PIN1);
@@ -197,7 +248,7 @@ export class Usim {
     return this.op(options, async (call) => {
       const block = encodePinBlock(pin, 'PIN');
       try {
-        const status = await this.send(verifyStatus(), call);
+        const status = await this.pinStatus(call);
         if (status.sw === 0x9000) return;
         const before = triesOf(status.sw);
         if (before === 0 || status.sw === 0x6983) throw pinBlocked((await this.pukTries(call)).pukTriesLeft, status.sw);
@@ -264,7 +315,7 @@ export class Usim {
       const apdu = authenticateCommand(rand, autn);
       for (let attempt = 0; ; attempt++) {
         const fresh = await this.ensureUsimActive(call);
-        const r = await this.send(apdu, call, true);
+        const r = await this.send(apdu, call, { secret: true });
         try {
           if (isNormalEnding(r.sw)) return parseAuthenticateResponse(r.data);
           // The USIM we remembered as active was not (the card was reset): select it and ask once more.
@@ -291,27 +342,72 @@ export class Usim {
     if (this.busy) throw sessionBusy();
     this.busy = true;
     try {
+      await this.recallPath();
       return await fn({ signal: options.signal });
     } finally {
+      await this.rememberPath();
       this.busy = false;
     }
   }
 
-  private async send(apdu: Bytes, call: Call, secretResponse = false): Promise<ResponseApdu> {
+  // Starts from what worked on this card before, for what this session has not learned itself.
+  // The store is an optimisation: if it fails, the session takes the shortcuts and falls back as usual.
+  private async recallPath(): Promise<void> {
+    if (this.recalled || this.cardKey === undefined || this.paths === undefined) return;
+    this.recalled = true;
+    let path: CardPath | undefined;
+    try {
+      path = await this.paths.recall(this.cardKey);
+    } catch {
+      return;
+    }
+    if (typeof path !== 'object' || path === null) return;
+    this.stored = path;
+    this.aid ??= aidOfPath(path);
+    if (typeof path.selectWithoutData === 'boolean') this.noDataSelect ??= path.selectWithoutData;
+    if (typeof path.readBySfi === 'boolean') this.sfiReads ??= path.readBySfi;
+  }
+
+  // Writes back what the card taught this session, when it differs from what the store holds.
+  private async rememberPath(): Promise<void> {
+    if (this.cardKey === undefined || this.paths === undefined) return;
+    const path = this.cardPath;
+    if (Object.keys(path).length === 0 || samePath(this.stored, path)) return;
+    this.stored = path;
+    try {
+      await this.paths.remember(this.cardKey, path);
+    } catch {
+      // Not remembered: the next session finds its way again, one refused command at most per shortcut.
+    }
+  }
+
+  // VERIFY without data (TS 102 221 §11.1.9.1.2), unless it was the very last command sent: nothing
+  // can have changed the PIN's state since, so asking again would only cost an APDU.
+  private async pinStatus(call: Call): Promise<ResponseApdu> {
+    const seen = this.pinStatusSeen;
+    if (seen !== undefined && seen.at === this.sent) return responseApdu(new Uint8Array(0), seen.sw);
+    const r = await this.send(verifyStatus(), call);
+    this.pinStatusSeen = { sw: r.sw, at: this.sent };
+    return r;
+  }
+
+  private async send(apdu: Bytes, call: Call, options: SendOptions = {}): Promise<ResponseApdu> {
     let r: ResponseApdu;
+    this.sent += 1;
     try {
       r = await exchange(this.transport, apdu, {
-        secretResponse,
+        secretResponse: options.secret === true,
+        ...(options.skipData === true ? { skipResponseData: true } : {}),
         ...(this.tracer ? { tracer: this.tracer } : {}),
         ...(call.signal ? { signal: call.signal } : {}),
       });
     } catch (e) {
       // The link failed or was reset: whatever was selected may be gone.
-      this.sel.forget();
+      this.forgetSelection();
       throw e;
     }
     // 6F00 is what a reset or powered-down card answers (TS 102 221 §12.1.1.1): trust nothing remembered.
-    if (r.sw === 0x6f00) this.sel.forget();
+    if (r.sw === 0x6f00) this.forgetSelection();
     return r;
   }
 
@@ -351,9 +447,15 @@ export class Usim {
 
   // EF_DIR (TS 102 221 §13.1) lists the applications with their full AIDs; pick the first USIM.
   private async selectUsimFromEfDir(call: Call, answer: SelectAnswer): Promise<Fcp | undefined> {
-    if (this.sel.df !== 'mf') await this.selectMf(call);
-    const dir = await this.send(selectByFid(EF_DIR, 'fcp'), call);
+    // SELECT by path from the MF (§8.4.2) reaches EF_DIR from wherever the card is, in one command; a
+    // card that refuses it gets the MF and then EF_DIR by file identifier.
+    let dir = await this.send(this.sel.df === 'mf' ? selectByFid(EF_DIR, 'fcp') : selectByPathFromMf([EF_DIR], 'fcp'), call);
+    if (!isNormalEnding(dir.sw) && this.sel.df !== 'mf') {
+      await this.selectMf(call);
+      dir = await this.send(selectByFid(EF_DIR, 'fcp'), call);
+    }
     if (!isNormalEnding(dir.sw)) throw noUsim('it has no application directory (EF_DIR)', dir.sw);
+    this.sel.enteredMf();
     this.sel.selectedEf(EF_DIR);
     const descriptor = dir.data.length > 0 ? parseFcp(dir.data).descriptor : undefined;
     // Without a record length, Le=00 asks for the whole record (a T=0 card answers 6Cxx with the length).
@@ -383,7 +485,7 @@ export class Usim {
     return fcp;
   }
 
-  // SELECT with P2=0C when no data is wanted, or 04 for cards that refuse 0C (remembered per session).
+  // SELECT with P2=0C when no data is wanted, or 04 for cards that refuse 0C (remembered per card).
   private async select<T>(
     build: (target: T, answer: SelectAnswer) => Bytes,
     target: T,
@@ -391,10 +493,12 @@ export class Usim {
     call: Call,
   ): Promise<ResponseApdu> {
     const mode: SelectAnswer = answer === 'none' && this.noDataSelect === false ? 'fcp' : answer;
-    const r = await this.send(build(target, mode), call);
+    // An FCP asked for only because the card insists is not fetched: its 61xx already says "selected".
+    const skipData = answer === 'none';
+    const r = await this.send(build(target, mode), call, { skipData });
     if (mode === 'none' && NO_DATA_REFUSED.has(r.sw)) {
       this.noDataSelect = false;
-      return this.send(build(target, 'fcp'), call);
+      return this.send(build(target, 'fcp'), call, { skipData });
     }
     if (mode === 'none' && isNormalEnding(r.sw)) this.noDataSelect = true;
     return r;
@@ -410,7 +514,7 @@ export class Usim {
   private async readEf(df: KnownDf, ef: EfRef, call: Call): Promise<ResponseApdu> {
     const fresh = await this.enter(df, call);
     const r = await this.readIn(ef, fresh, call);
-    if (fresh || !SFI_REFUSED.has(r.sw)) return r;
+    if (fresh || r.sw !== 0x6a82) return r;
     this.sel.forget();
     await this.enter(df, call);
     return this.readIn(ef, true, call);
@@ -424,8 +528,9 @@ export class Usim {
         this.sel.selectedEf(ef.fid);
         return r;
       }
-      // Only a DF we selected just now proves the card refuses SFI; otherwise let readEf retry.
-      if (!SFI_REFUSED.has(r.sw) || !fresh) return r;
+      // 6A82 on a DF only remembered may mean the card was reset (readEf selects again and retries);
+      // any other refusal, or 6A82 in a DF selected just now, says the card does not read by SFI.
+      if (!SFI_REFUSED.has(r.sw) || (!fresh && r.sw === 0x6a82)) return r;
       this.sfiReads = false;
     }
     if (this.sel.ef !== ef.fid) {
@@ -440,7 +545,7 @@ export class Usim {
 
   // What a `6982` means for the person: the PIN is needed (with its tries), or it is blocked.
   private async pinNeeded(call: Call): Promise<Error> {
-    const r = await this.send(verifyStatus(), call);
+    const r = await this.pinStatus(call);
     const tries = triesOf(r.sw);
     if (tries === 0 || r.sw === 0x6983) return pinBlocked((await this.pukTries(call)).pukTriesLeft, r.sw);
     return pinRequired(tries);

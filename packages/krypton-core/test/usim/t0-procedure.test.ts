@@ -208,3 +208,23 @@ describe('runT0, table of exchanges', () => {
     ]);
   });
 });
+
+describe('runT0 without the response data', () => {
+  const send = (link: ScriptedLink) => (c: Uint8Array) => link.transmit(c);
+
+  it('stops at 61xx with 9000 and no data: no GET RESPONSE', async () => {
+    const link = new ScriptedLink([['00A4040407A0000000871002', '6133']]);
+    const r = await runT0(send(link), fromHex('00A4040407A0000000871002'), { skipResponseData: true });
+    expect(toHex(encodeResponseApdu(r))).toBe('9000');
+    expect(link.unsent).toEqual([]);
+  });
+
+  it('still returns data a T=1 card sends at once, and errors as they are', async () => {
+    const t1 = new ScriptedLink([['00A4040407A0000000871002', '621A 9000']]);
+    expect(toHex(encodeResponseApdu(await runT0(send(t1), fromHex('00A4040407A0000000871002'), { skipResponseData: true })))).toBe(
+      '621a9000',
+    );
+    const refused = new ScriptedLink([['00A4040407A0000000871002', '6A82']]);
+    expect((await runT0(send(refused), fromHex('00A4040407A0000000871002'), { skipResponseData: true })).sw).toBe(0x6a82);
+  });
+});

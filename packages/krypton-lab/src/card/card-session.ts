@@ -1,3 +1,4 @@
+import type { CardQuirk } from '../profiles/index.ts';
 import type { ElementaryFile } from './file-system.ts';
 import type { PinEnablement } from './fcp.ts';
 import type { PinCounter } from './pin.ts';
@@ -12,6 +13,8 @@ export interface CardSession {
   readonly pin2: PinCounter;
   /** T=0 conventions: case 4 data through `61xx` + GET RESPONSE, wrong Le answered with `6Cxx`. */
   readonly t0: boolean;
+  /** The profile's departures from the default answers (see `CARD_QUIRKS`). */
+  readonly quirks: ReadonlySet<CardQuirk>;
 }
 
 /** PIN enablement for the PIN status template of an FCP. */

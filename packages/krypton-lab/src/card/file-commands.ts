@@ -25,6 +25,10 @@ export function select(apdu: CommandApdu, session: CardSession): Reply {
   if (p1 !== SELECT_BY_FID && p1 !== SELECT_BY_NAME && p1 !== SELECT_PATH_FROM_MF && p1 !== SELECT_PATH_FROM_DF)
     return reply(SW.WRONG_P1P2_FUNCTION);
   if (p2 !== RETURN_FCP && p2 !== RETURN_NOTHING) return reply(SW.WRONG_P1P2_FUNCTION);
+  if ((p1 === SELECT_PATH_FROM_MF || p1 === SELECT_PATH_FROM_DF) && session.quirks.has('no-path-select'))
+    return reply(SW.WRONG_P1P2_FUNCTION);
+  // Some cards only ever return the FCP; TS 102 221 Table 11.2 lets them treat P2=0C as not supported.
+  if (p2 === RETURN_NOTHING && session.quirks.has('no-p2-0c')) return reply(SW.WRONG_P1P2_FUNCTION);
   const data = commandData(apdu);
   if (data === undefined) return reply(SW.WRONG_LENGTH);
 
@@ -34,7 +38,7 @@ export function select(apdu: CommandApdu, session: CardSession): Reply {
     target = resolveFileId(session.tree, session.selection, (data[0]! << 8) | data[1]!);
   } else if (p1 === SELECT_BY_NAME) {
     if (data.length === 0 || data.length > MAX_AID_LENGTH) return reply(SW.WRONG_LENGTH);
-    target = resolveDfName(session.tree, data);
+    target = resolveDfName(session.tree, data, !session.quirks.has('no-partial-aid'));
   } else {
     if (data.length === 0 || data.length % 2 !== 0) return reply(SW.WRONG_LENGTH);
     const path: number[] = [];
@@ -70,7 +74,7 @@ export function status(apdu: CommandApdu, session: CardSession): Reply {
     if (app?.aid === undefined) return reply(SW.CONDITIONS_NOT_SATISFIED);
     data = tlv(0x84, app.aid);
   }
-  return exactLength(data, le, session.t0);
+  return exactLength(data, le, session.t0 || strictLe(session));
 }
 
 /** READ BINARY (TS 102 221 §11.1.3): bytes of the current transparent EF, or of one named by SFI in P1. */
@@ -82,6 +86,8 @@ export function readBinary(apdu: CommandApdu, session: CardSession): Reply {
   if ((apdu.p1 & 0x80) !== 0) {
     // Table 11.10: 1 0 0 S S S S S = SFI in b5..b1 and the offset in P2; b7..b6 must be zero.
     if ((apdu.p1 & 0x60) !== 0) return reply(SW.WRONG_P1P2);
+    const refused = sfiRefusal(session);
+    if (refused !== undefined) return reply(refused);
     ef = childBySfi(session.selection.df, apdu.p1 & 0x1f);
     if (ef === undefined) return reply(SW.FILE_NOT_FOUND);
     offset = apdu.p2;
@@ -94,6 +100,8 @@ export function readBinary(apdu: CommandApdu, session: CardSession): Reply {
   if (!mayRead(session, ef)) return reply(SW.SECURITY_NOT_SATISFIED);
   if (offset >= ef.content.length) return reply(SW.WRONG_P1P2);
   const available = ef.content.length - offset;
+  // A strict card wants exactly what is there: anything else, Le=00 included, is told the length.
+  if (strictLe(session) && le !== available) return reply(SW.WRONG_LE | (available & 0xff));
   // P3=00 asks for 256 bytes; on T=0 the card tells the exact length with 6Cxx (TS 102 221 Annex C.1.2),
   // at APDU level Le=00 means "all available".
   if (le === 256 && available < 256) {
@@ -119,6 +127,8 @@ export function readRecord(apdu: CommandApdu, session: CardSession): Reply {
   if (mode !== MODE_NEXT && mode !== MODE_PREVIOUS && mode !== MODE_ABSOLUTE) return reply(SW.WRONG_P1P2_FUNCTION);
   if (sfi === 0x1f) return reply(SW.WRONG_P1P2_FUNCTION); // SFI 11111 is RFU.
   const bySfi = sfi !== 0;
+  const refused = bySfi ? sfiRefusal(session) : undefined;
+  if (refused !== undefined) return reply(refused);
   const ef = bySfi ? childBySfi(session.selection.df, sfi) : session.selection.ef;
   if (ef === undefined) return reply(bySfi ? SW.FILE_NOT_FOUND : SW.NO_EF_SELECTED);
   if (ef.kind !== 'linear-fixed') return reply(SW.INCOMPATIBLE_FILE_STRUCTURE);
@@ -132,7 +142,7 @@ export function readRecord(apdu: CommandApdu, session: CardSession): Reply {
   else number = pointer === undefined ? ef.records.length : pointer - 1;
   if (number === undefined || number < 1 || number > ef.records.length) return reply(SW.RECORD_NOT_FOUND);
 
-  const answer = exactLength(ef.records[number - 1]!, le, session.t0);
+  const answer = exactLength(ef.records[number - 1]!, le, session.t0 || strictLe(session));
   if (answer.sw !== SW.OK) return answer;
   // NEXT and PREVIOUS move the record pointer; ABSOLUTE leaves it where it was (TS 102 221 §11.1.5.1).
   const record = mode === MODE_ABSOLUTE ? pointer : number;
@@ -144,4 +154,17 @@ export function readRecord(apdu: CommandApdu, session: CardSession): Reply {
 function succeed(session: CardSession, ef: ElementaryFile, answer: Reply): Reply {
   if (session.selection.ef !== ef) session.selection = selectionAfter(session.tree, session.selection, ef);
   return answer;
+}
+
+// SFIs are optional for a card to support by name in P1/P2 (TS 102 221 §8.4.3); each quirk is one of the
+// status words real cards use to say so.
+function sfiRefusal(session: CardSession): number | undefined {
+  if (session.quirks.has('no-sfi-6981')) return SW.INCOMPATIBLE_FILE_STRUCTURE;
+  if (session.quirks.has('no-sfi-6a86')) return SW.WRONG_P1P2_FUNCTION;
+  if (session.quirks.has('no-sfi-6a82')) return SW.FILE_NOT_FOUND;
+  return undefined;
+}
+
+function strictLe(session: CardSession): boolean {
+  return session.quirks.has('wrong-le-6c');
 }

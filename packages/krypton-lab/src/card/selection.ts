@@ -45,9 +45,17 @@ export function resolveFileId(tree: UsimFileTree, sel: Selection, fid: number): 
   return sibling?.kind === 'df' ? sibling : undefined;
 }
 
-/** Resolves SELECT by DF name (P1=04): an ADF whose AID starts with the given bytes (TS 102 221 §8.5.2). */
-export function resolveDfName(tree: UsimFileTree, name: Uint8Array): DedicatedFile | undefined {
-  return tree.applications.find((adf) => adf.aid !== undefined && name.length <= adf.aid.length && name.every((b, i) => adf.aid![i] === b));
+/**
+ * Resolves SELECT by DF name (P1=04): an ADF whose AID starts with the given bytes (TS 102 221 §8.5.2),
+ * or, on a card that does not do partial selection, only one whose AID is exactly those bytes.
+ */
+export function resolveDfName(tree: UsimFileTree, name: Uint8Array, partial = true): DedicatedFile | undefined {
+  return tree.applications.find(
+    (adf) =>
+      adf.aid !== undefined &&
+      (partial ? name.length <= adf.aid.length : name.length === adf.aid.length) &&
+      name.every((b, i) => adf.aid![i] === b),
+  );
 }
 
 /**

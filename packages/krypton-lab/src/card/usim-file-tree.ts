@@ -68,7 +68,14 @@ export interface UsimFileTree {
 export interface UsimFileOptions {
   /** MNC length written to EF_AD; guessed from the IMSI's MCC when absent. */
   mncLength?: 2 | 3;
+  /** EF_DIR lists an ISIM and a vendor applet before the USIM (the `ef-dir-others-first` quirk). */
+  othersInEfDir?: boolean;
 }
+
+/** An ISIM AID (application code 1004, TS 101 220 Annex E) for crowded EF_DIRs; the card has no such ADF. */
+export const ISIM_AID = fromHex('a0000000871004ff44ff1289000000ff');
+/** A proprietary AID (RID category F, ISO/IEC 7816-5) standing for a vendor applet listed in EF_DIR. */
+export const VENDOR_AID = fromHex('f0564e444f520101');
 
 /** Builds MF, EF_DIR, EF_ICCID, EF_ARR and ADF USIM with EF_IMSI, EF_AD, EF_MSISDN and EF_ARR from a profile. */
 export function buildUsimFileTree(profile: SimProfile, options: UsimFileOptions = {}): UsimFileTree {
@@ -82,6 +89,7 @@ export function buildUsimFileTree(profile: SimProfile, options: UsimFileOptions 
     mf,
     // TS 102 221 §13.1: EF_DIR, SFI 1E, one application template per record.
     linearFixed(FID.EF_DIR, 'EF_DIR', 0x1e, 'always', mfArr(ARR_ALWAYS), EF_DIR_RECORD_LENGTH, [
+      ...(options.othersInEfDir === true ? [applicationTemplate(ISIM_AID, 'ISIM'), applicationTemplate(VENDOR_AID, 'Vendor applet')] : []),
       applicationTemplate(USIM_AID, 'USIM'),
       new Uint8Array(0),
     ]),

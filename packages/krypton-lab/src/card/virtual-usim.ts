@@ -37,7 +37,8 @@ export interface VirtualUsimOptions {
   /**
    * T=0 conventions (default true): SELECT with FCP and AUTHENTICATE answer `61xx` and hand their data
    * out through GET RESPONSE; a wrong Le is answered `6Cxx`. With false the card answers at APDU level
-   * (data then `9000` directly), as a T=1 card behind a reader would.
+   * (data then `9000` directly), as a T=1 card behind a reader would. Defaults to false for a profile
+   * with the `t1-direct` quirk.
    */
   t0Responses?: boolean;
   /** Called after every APDU with the command and the response; exceptions it throws are ignored. */
@@ -49,6 +50,9 @@ export interface VirtualUsimOptions {
   /** Persistent state saved with `exportState()`, replacing the profile's PIN1, PIN2 and SQN. */
   state?: UsimPersistentState;
 }
+
+/** Bytes per GET RESPONSE on a `chained-61xx` card: small enough that FCPs and AUTHENTICATE answers chain. */
+const CHAINED_CHUNK = 16;
 
 const DEFAULT_PIN2: StoredPinState = { enabled: true, code: '0000', retries: 3, puk: '00000000', pukRetries: 10 };
 
@@ -72,7 +76,8 @@ export class VirtualUsim implements VirtualCard {
     pin2: PinCounter,
     private readonly options: VirtualUsimOptions,
   ) {
-    this.session = { tree, selection: initialSelection(tree), pin1, pin2, t0: options.t0Responses ?? true };
+    const quirks = new Set(profile.quirks ?? []);
+    this.session = { tree, selection: initialSelection(tree), pin1, pin2, t0: options.t0Responses ?? !quirks.has('t1-direct'), quirks };
   }
 
   /** Builds a powered-on card from a SIM profile (WebCrypto key import makes this asynchronous). */
@@ -81,9 +86,14 @@ export class VirtualUsim implements VirtualCard {
     const milenage = await Milenage.withOpc(keys.k, keys.opc);
     const saved = options.state;
     const sqn = saved ? SqnFreshness.fromState(saved.sqn) : SqnFreshness.fromInitialSqn(sqnFromBytes(keys.sqn));
-    const pin1 = new PinCounter(saved?.pin1 ?? profile.pin1);
+    // imsi-behind-pin: the profile's PIN1 (code, tries) but enabled, as on a card issued with the PIN on.
+    const pin1State = profile.quirks?.includes('imsi-behind-pin') === true ? { ...profile.pin1, enabled: true } : profile.pin1;
+    const pin1 = new PinCounter(saved?.pin1 ?? pin1State);
     const pin2 = new PinCounter(saved?.pin2 ?? options.pin2 ?? DEFAULT_PIN2);
-    const tree = buildUsimFileTree(profile, options.mncLength === undefined ? {} : { mncLength: options.mncLength });
+    const tree = buildUsimFileTree(profile, {
+      ...(options.mncLength === undefined ? {} : { mncLength: options.mncLength }),
+      othersInEfDir: profile.quirks?.includes('ef-dir-others-first') === true,
+    });
     // A private copy: later changes to the caller's profile object must not leak into the card's views.
     return new VirtualUsim(structuredClone(profile), tree, { milenage, sqn }, pin1, pin2, options);
   }
@@ -224,7 +234,7 @@ export class VirtualUsim implements VirtualCard {
       this.pending = pending;
       return reply(SW.WRONG_LENGTH);
     }
-    const result = getResponse(pending, le);
+    const result = getResponse(pending, le, this.chunk);
     this.pending = result.pending;
     return result.reply;
   }
@@ -257,13 +267,18 @@ export class VirtualUsim implements VirtualCard {
   private encode(answer: Reply): Uint8Array {
     if (answer.outgoing && this.session.t0 && answer.data.length > 0) {
       this.pending = answer.data;
-      return swBytes(SW.BYTES_AVAILABLE | (answer.data.length & 0xff));
+      return swBytes(SW.BYTES_AVAILABLE | (Math.min(answer.data.length, this.chunk) & 0xff));
     }
     const out = new Uint8Array(answer.data.length + 2);
     out.set(answer.data);
     out[answer.data.length] = answer.sw >> 8;
     out[answer.data.length + 1] = answer.sw & 0xff;
     return out;
+  }
+
+  // How many bytes one 61xx announces: all of them (256 stands for "no limit"), or 16 on a chaining card.
+  private get chunk(): number {
+    return this.session.quirks.has('chained-61xx') ? CHAINED_CHUNK : 256;
   }
 
   private clearVolatileState(): void {

@@ -165,6 +165,22 @@ describe('identity and radio commands', () => {
     expect(apdus.length).toBe(before);
   });
 
+  it.each([[['no-p2-0c' as const]], [['no-path-select' as const]], [['no-p2-0c' as const, 'no-path-select' as const]]])(
+    'reads the identity of a card with quirks %j (P2=04 when 0C is refused, MF then EF when paths are)',
+    async (quirks) => {
+      const profile = { ...findSim(demoProfileSet(), 'demo'), quirks };
+      const emulator = await HuaweiModemEmulator.create(profile);
+      try {
+        const tap = new ModemTap(emulator);
+        await tap.at('ATE0');
+        expect(await tap.at('AT^ICCID?')).toBe(framed('^ICCID: 8981100000000000016', 'OK'));
+        expect(await tap.at('AT+CIMI')).toBe(framed('001010000000001', 'OK'));
+      } finally {
+        emulator.dispose();
+      }
+    },
+  );
+
   it('prints the ICCID nibble-swapped, as stored, with the iccidSwapped quirk', async () => {
     const { tap } = await modem({ echo: false, iccidSwapped: true });
     expect(await tap.at('AT^ICCID?')).toBe(framed('^ICCID: 981801000000000010F6', 'OK'));

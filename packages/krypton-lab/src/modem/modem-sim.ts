@@ -76,6 +76,21 @@ export function selectUsimCommand(aid: Uint8Array): Uint8Array {
 }
 const SW_SECURITY = 0x6982;
 
+/**
+ * SELECT without FCP, as firmware prefers; a card that only returns the FCP (`6A86`/`6B00` to P2=0C,
+ * TS 102 221 Table 11.2) is asked again with P2=04 and its FCP collected and dropped.
+ */
+async function selectQuietly(sim: Pick<ModemSim, 'transmit'>, hex: string): Promise<Uint8Array> {
+  const apdu = fromHex(hex);
+  const first = await transmitCollecting(sim, apdu);
+  const sw = statusWord(first);
+  if (apdu[3] !== 0x0c || (sw !== 0x6a86 && sw !== 0x6b00)) return first;
+  const withFcp = apdu.slice();
+  withFcp[3] = 0x04;
+  const answer = await transmitCollecting(sim, withFcp);
+  return statusWord(answer) === SW_OK ? Uint8Array.of(0x90, 0x00) : answer;
+}
+
 /** Thrown when the card will not give the firmware its identity (EF_ICCID unreadable). */
 export class SimReadError extends Error {
   override readonly name = 'SimReadError';
@@ -87,7 +102,12 @@ export class SimReadError extends Error {
  */
 export async function readSimIdentity(sim: Pick<ModemSim, 'transmit'>): Promise<SimIdentity> {
   const step = async (hex: string): Promise<Uint8Array> => transmitCollecting(sim, fromHex(hex));
-  await step('00a4080c022fe2');
+  // By path from the MF in one command; a card that refuses paths is walked: MF, then EF_ICCID.
+  const byPath = await selectQuietly(sim, '00a4080c022fe2');
+  if (statusWord(byPath) !== SW_OK) {
+    await selectQuietly(sim, '00a4000c023f00');
+    await selectQuietly(sim, '00a4000c022fe2');
+  }
   const iccidAnswer = await step('00b000000a');
   if (statusWord(iccidAnswer) !== SW_OK) throw new SimReadError(`READ BINARY EF_ICCID answered ${swText(iccidAnswer)}`);
   const iccidFile = iccidAnswer.slice(0, -2);
@@ -98,9 +118,9 @@ export async function readSimIdentity(sim: Pick<ModemSim, 'transmit'>): Promise<
 /** Reads EF_IMSI (after selecting the USIM); undefined when PIN1 guards it. */
 export async function readImsi(sim: Pick<ModemSim, 'transmit'>): Promise<string | undefined> {
   const step = async (hex: string): Promise<Uint8Array> => transmitCollecting(sim, fromHex(hex));
-  const selected = await step(`00a4040c${USIM_AID.length.toString(16).padStart(2, '0')}${toHex(USIM_AID)}`);
+  const selected = await selectQuietly(sim, `00a4040c${USIM_AID.length.toString(16).padStart(2, '0')}${toHex(USIM_AID)}`);
   if (statusWord(selected) !== SW_OK) throw new SimReadError(`SELECT ADF USIM answered ${swText(selected)}`);
-  await step('00a4000c026f07');
+  await selectQuietly(sim, '00a4000c026f07');
   const answer = await step('00b0000009');
   const sw = statusWord(answer);
   if (sw === SW_SECURITY) return undefined;

@@ -1,5 +1,6 @@
 import demoProfiles from './demo-sims.json' with { type: 'json' };
 import type { StoredPinState, SimGroup, SimProfile } from './sim-profile.ts';
+import { checkQuirks, QuirkError } from './card-quirks.ts';
 
 /** A set of SIM profiles and the groups they belong to: the lab's subscriber database. */
 export interface ProfileSet {
@@ -53,6 +54,16 @@ export function parseSimProfile(json: unknown, where: string): SimProfile {
     profile.network = {};
     if (n.k !== undefined) profile.network.k = str(n, 'k', `${where}.network`, /^[0-9a-fA-F]{32}$/).toLowerCase();
     if (n.opc !== undefined) profile.network.opc = str(n, 'opc', `${where}.network`, /^[0-9a-fA-F]{32}$/).toLowerCase();
+  }
+  if (o.quirks !== undefined) {
+    try {
+      const quirks = checkQuirks(o.quirks, `${where}.quirks`);
+      if (quirks.length > 0) profile.quirks = quirks;
+    } catch (e) {
+      // One error family for profile files: the message already names the field and the known quirks.
+      if (e instanceof QuirkError) throw new ProfileError(e.message);
+      throw e;
+    }
   }
   return profile;
 }

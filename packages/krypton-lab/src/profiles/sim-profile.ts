@@ -1,4 +1,5 @@
 import { fromHexExact, type Bytes } from '@krypton-web/krypton-core';
+import type { CardQuirk } from './card-quirks.ts';
 
 /** PIN or PUK state as kept on the card: the code, whether it is enabled, and the tries left. */
 export interface StoredPinState {
@@ -44,6 +45,8 @@ export interface SimProfile {
    * is wrong here makes AUTHENTICATE fail with a MAC failure, as a SIM from another operator does.
    */
   network?: { k?: string; opc?: string };
+  /** How the virtual card departs from the lab's default answers (see `CARD_QUIRKS`); none by default. */
+  quirks?: CardQuirk[];
 }
 
 /** A SORACOM SIM group as the lab serves it: its userdata and the AWS settings its SIMs use. */

@@ -6,7 +6,7 @@ import { decodeEfImsi, encodeResponseApdu, fromHex, runT0, toHex } from '@krypto
 import { demoProfileSet, findSim } from '../profiles/index.ts';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 import { findFreePortPair, startPcscd } from '../rigs/index.ts';
-import { parseEndpoint, parseVcardArgs, resolveSim, runVcard } from './vcard-command.ts';
+import { parseEndpoint, parseVcardArgs, resolveSim, runVcard, withExtraQuirks } from './vcard-command.ts';
 
 /** An in-process io for runVcard: collected lines and a stop switch. */
 function testIo() {
@@ -68,8 +68,19 @@ describe('vcard arguments', () => {
     [['--sim', ''], /--sim needs/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /Unexpected argument 'extra'/],
+    [['--quirks', 'no-p2-0c,nope'], /--quirks\[1\]: "nope" is not a card quirk; known: no-partial-aid/],
+    [['--quirks', 't1-direct,chained-61xx'], /cannot be on one card/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseVcardArgs(argv)).toThrow(message);
+  });
+
+  it('reads --quirks and adds them to the profile once each', () => {
+    expect(parseVcardArgs(['--quirks', 'no-p2-0c, no-sfi-6a82']).quirks).toEqual(['no-p2-0c', 'no-sfi-6a82']);
+    expect(parseVcardArgs([]).quirks).toEqual([]);
+    const demo = findSim(demoProfileSet(), 'demo');
+    expect(withExtraQuirks({ ...demo, quirks: ['no-p2-0c'] }, ['no-p2-0c', 'wrong-le-6c']).quirks).toEqual(['no-p2-0c', 'wrong-le-6c']);
+    expect(() => withExtraQuirks({ ...demo, quirks: ['t1-direct'] }, ['chained-61xx'])).toThrow(/cannot be on one card/);
+    expect(withExtraQuirks(demo, [])).toBe(demo);
   });
 
   it('parses endpoints in hex and with IPv6 brackets', () => {

@@ -5,19 +5,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { VirtualUsim } from '../card/index.ts';
-import { demoProfileSet, findSim, type SimProfile } from '../profiles/index.ts';
+import { checkQuirks, demoProfileSet, findSim, QuirkError, type CardQuirk, type SimProfile } from '../profiles/index.ts';
 import { loadProfileSetFile } from '../profiles/profile-file.ts';
 import { connectCardToVpcd, type VpcdEvent } from './connection.ts';
 
 /** Debian's vsmartcard-vpcd config (/etc/reader.conf.d/vpcd) puts the first reader on 0x8C7B. */
 export const DEFAULT_VPCD_ENDPOINT = { host: '127.0.0.1', port: 35963 } as const;
 
-const HELP = `usage: pnpm lab vcard [--vpcd HOST:PORT] [--sim NAME|FILE[#NAME]] [--trace]
+const HELP = `usage: pnpm lab vcard [--vpcd HOST:PORT] [--sim NAME|FILE[#NAME]] [--quirks Q,Q...] [--trace]
 Puts a virtual USIM into pcscd's vsmartcard reader until Ctrl-C (which pulls the card out).
   --vpcd HOST:PORT  where vpcd listens (default 127.0.0.1:35963, Debian's "Virtual PCD 00 00";
                     port 35964 is "Virtual PCD 00 01"); the port may be written 0x8C7B
   --sim NAME        a demo SIM (default demo); FILE: a profile JSON file holding one SIM,
                     FILE#NAME to pick one SIM from a file holding several
+  --quirks Q,Q...   make the card answer like a stricter UICC (added to the profile's own quirks):
+                    no-partial-aid, no-p2-0c, no-path-select, no-sfi-6981, no-sfi-6a86, no-sfi-6a82,
+                    ef-dir-others-first, t1-direct, chained-61xx, wrong-le-6c, imsi-behind-pin
   --trace           print each APDU exchange on stderr (=> command, <= response; PINs and
                     AUTHENTICATE output masked)
 Needs pcscd with vsmartcard-vpcd (apt-get install pcscd vsmartcard-vpcd). Each APDU costs ~45 ms
@@ -45,6 +48,8 @@ export interface VcardArgs {
   port: number;
   /** A demo SIM name, or a profile file path (optionally `#NAME`). */
   sim: string;
+  /** Quirks added to the SIM profile's own (`--quirks`). */
+  quirks: CardQuirk[];
   trace: boolean;
   help: boolean;
 }
@@ -69,6 +74,7 @@ export function parseVcardArgs(argv: readonly string[]): VcardArgs {
       options: {
         vpcd: { type: 'string' },
         sim: { type: 'string' },
+        quirks: { type: 'string' },
         trace: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -79,7 +85,32 @@ export function parseVcardArgs(argv: readonly string[]): VcardArgs {
   const endpoint = values.vpcd === undefined ? DEFAULT_VPCD_ENDPOINT : parseEndpoint(values.vpcd);
   const sim = values.sim ?? 'demo';
   if (sim.length === 0) throw new VcardArgumentError('--sim needs a demo SIM name or a profile file');
-  return { ...endpoint, sim, trace: values.trace ?? false, help: values.help ?? false };
+  const quirks = values.quirks === undefined ? [] : parseQuirkList(values.quirks, '--quirks');
+  return { ...endpoint, sim, quirks, trace: values.trace ?? false, help: values.help ?? false };
+}
+
+// A comma-separated quirk list, checked as a profile's `quirks` is; errors become argument errors.
+function parseQuirkList(list: string, where: string): CardQuirk[] {
+  try {
+    return checkQuirks(
+      list
+        .split(',')
+        .map((q) => q.trim())
+        .filter((q) => q !== ''),
+      where,
+    );
+  } catch (e) {
+    if (e instanceof QuirkError) throw new VcardArgumentError(e.message);
+    throw e;
+  }
+}
+
+/** The profile with extra quirks added to its own, checked together (a repeat or a contradiction is refused). */
+export function withExtraQuirks(profile: SimProfile, extra: readonly CardQuirk[]): SimProfile {
+  if (extra.length === 0) return profile;
+  const own = profile.quirks ?? [];
+  const quirks = [...own, ...extra.filter((q) => !own.includes(q))];
+  return { ...profile, quirks: parseQuirkList(quirks.join(','), '--quirks') };
 }
 
 /** Resolves `--sim`: a demo SIM name, or a profile file (one SIM, or `FILE#NAME`). */
@@ -118,7 +149,7 @@ export async function runVcard(argv: string[], io: VcardIo): Promise<number> {
       io.stdout(HELP);
       return 0;
     }
-    profile = await resolveSim(args.sim);
+    profile = withExtraQuirks(await resolveSim(args.sim), args.quirks);
   } catch (e) {
     io.stderr(`vcard: ${(e as Error).message}`);
     return 2;

@@ -1,4 +1,4 @@
-import { Usim, type Tracer } from '@krypton-web/krypton-core';
+import { defaultCardPaths, Usim, type Tracer } from '@krypton-web/krypton-core';
 import type { ApduTransport, ImsiSource, SimInfoSource } from '@krypton-web/krypton-core';
 import type { LinkKind, ModemSummary } from '../api.ts';
 import { LockedSimLink } from './sim-link.ts';
@@ -19,9 +19,11 @@ export class UsimLink extends LockedSimLink {
       close?: () => Promise<void>;
     } = {},
   ) {
+    // Keyed by the ICCID once read: a card that refused a shortcut is not asked again while the worker lives.
     super(
       new Usim(transport, {
         tracer,
+        cardPaths: defaultCardPaths,
         ...(extra.imsiSource ? { imsiSource: extra.imsiSource } : {}),
         ...(extra.simInfoSource ? { simInfoSource: extra.simInfoSource } : {}),
       }),

@@ -213,8 +213,7 @@ describe('cards that refuse the shortcuts', () => {
     expect(await rig.usim.readImsi()).toBe(rig.profile.imsi);
     expect(commands(rig.transcript)).toEqual([
       '00A4040C07A0000000871002', // refused: 6A82
-      '00A4000C023F00', // MF
-      '00A40004022F00', // EF_DIR with FCP → 61xx
+      '00A40804022F00', // EF_DIR by path from the MF, with FCP → 61xx
       '00C000001C',
       '00B2010426', // record 1, exact length from the FCP
       '00A4040C10A0000000871002FF44FF1289000000FF', // the full AID

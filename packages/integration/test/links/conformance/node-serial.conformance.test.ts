@@ -1,15 +1,33 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
+import type { SimProfile } from '@krypton-web/krypton-lab/browser';
 import { startModemPty } from '@krypton-web/krypton-lab/rigs';
 import { AtModem } from '@krypton-web/sim-transport';
 import { openNodeSerialChannel } from '@krypton-web/sim-transport/node';
 import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
 
+let profileDir: string | undefined;
+afterAll(async () => {
+  if (profileDir) await import('node:fs/promises').then((fs) => fs.rm(profileDir!, { recursive: true, force: true }));
+});
+
+// A demo SIM goes by name; a card personality (a profile with quirks) through a profile file.
+async function simArgument(sim: SimProfile): Promise<string> {
+  if (sim.quirks === undefined) return sim.name;
+  profileDir ??= await mkdtemp(join(tmpdir(), 'krypton-personality-'));
+  const file = join(profileDir, `${sim.name}.json`);
+  await writeFile(file, JSON.stringify(sim));
+  return file;
+}
+
 // The CLI's modem path for real: serialport on a pty that socat connects to `pnpm lab modem --stdio`.
 describeLinkConformance(
   'Node serial link through a real pty (socat + lab modem, URC noise on)',
   async (sim) => {
-    const modem = await startModemPty(['--sim', sim.name, '--urc-noise']);
+    const modem = await startModemPty(['--sim', await simArgument(sim), '--urc-noise']);
     try {
       const opened = await AtModem.open(await openNodeSerialChannel({ path: modem.path }));
       return { transport: opened.transport, dispose: () => modem.stop() };

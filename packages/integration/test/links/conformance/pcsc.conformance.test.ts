@@ -26,6 +26,7 @@ describeLinkConformance(
     const transport = await PcscTransport.open(pcscd.readerName, { service });
     return {
       transport,
+      apduCount: () => card.apduCount,
       dispose: async () => {
         await connection.close();
         // The next test inserts a new card: wait until pcscd has seen this one leave.
