@@ -45,7 +45,7 @@ async function runOn(card: VirtualUsim, memory: CardPathMemory, seq: number, key
 }
 
 /**
- * The transcripts, checked by hand against TS 102 221 / TS 31.102 (see decision 0011): one line per
+ * The transcripts, checked by hand against TS 102 221 / TS 31.102 (see decision 0014): one line per
  * APDU, `command status-word`, AUTHENTICATE's command shortened (its RAND and AUTN change per run).
  */
 const TRANSCRIPTS: Record<string, { first: string[]; remembered: string[] }> = {
