@@ -212,7 +212,7 @@ describe('check-sims through pcscd, several readers at once', () => {
   it('verifies the PIN from KRYPTON_SIM_PIN, fails a blocked SIM with PUK advice and goes on; without the PIN, PIN_REQUIRED', async () => {
     await Promise.all([insert('demo-pin', 0), insert('demo-blocked', 1)]);
     const withPin = await runCheckSimsBin(endpoints(), { env: { KRYPTON_SIM_PIN: '1234' } });
-    expect(withPin.code, withPin.stderr).toBe(1);
+    expect(withPin.code, `${withPin.stdout}\n${withPin.stderr}`).toBe(1);
     const lines = resultLines(withPin.stdout);
     expect(lines).toHaveLength(2);
     expect(lines.find((l) => l.includes('8981100000000000024'))).toMatch(/ PASS /);

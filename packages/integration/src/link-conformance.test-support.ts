@@ -24,6 +24,11 @@ export type OpenLink = (sim: SimProfile) => Promise<LinkUnderTest>;
 export interface ConformanceOptions {
   /** Per-test timeout (links through pcscd or a pty are slower). */
   timeoutMs?: number;
+  /**
+   * Card personalities this link cannot reach, with why (not run, and so not counted as passing): a
+   * modem firmware that refuses SELECT through AT+CSIM leaves the card no way to answer the fallbacks.
+   */
+  unreachableCardPersonalities?: { names: readonly string[]; why: string };
 }
 
 /**
@@ -194,7 +199,7 @@ export function describeLinkConformance(name: string, open: OpenLink, options: C
       timeout,
     );
 
-    personalityCases(open, timeout);
+    personalityCases(open, timeout, options.unreachableCardPersonalities?.names ?? []);
 
     it('refuses a second exchange while one is in flight', { timeout }, async () => {
       await withLink('demo', async (link) => {
@@ -319,10 +324,10 @@ export function describeSimCommandConformance(name: string, open: OpenSimSession
  * client gets IMSI, ICCID and a good AUTHENTICATE on a first run, and a second session on another card
  * of the same personality, given the path memory of the first, does the same with no more APDUs.
  */
-function personalityCases(open: OpenLink, timeout: number): void {
+function personalityCases(open: OpenLink, timeout: number, unreachable: readonly string[]): void {
   const demo = findSim(demoProfileSet(), 'demo');
   for (const personality of CARD_PERSONALITIES) {
-    if (personality.quirks.length === 0) continue;
+    if (personality.quirks.length === 0 || unreachable.includes(personality.name)) continue;
     it(`card personality ${personality.name}: first run, then a remembered run`, { timeout: timeout * 2 }, async () => {
       const sim = withPersonality(demo, personality);
       const hss = await Hss.create({ sims: [sim], groups: [] });
@@ -356,4 +361,23 @@ function personalityCases(open: OpenLink, timeout: number): void {
       if (counts.length === 2) expect(counts[1]).toBeLessThanOrEqual(counts[0]!);
     });
   }
+}
+
+/**
+ * The card personalities a modem personality leaves no way to reach. A firmware that refuses SELECT
+ * through AT+CSIM on the basic channel blocks every fallback for the card (EF_DIR, P2=04, a path); with
+ * logical channels it still needs the card to accept the USIM's partial AID in AT+CCHO.
+ */
+export function unreachableThroughModem(modem: string): ConformanceOptions['unreachableCardPersonalities'] {
+  if (modem === 'select-refused')
+    return {
+      names: CARD_PERSONALITIES.map((p) => p.name),
+      why: 'SELECT through AT+CSIM is refused, so no selection fallback reaches the card',
+    };
+  if (modem === 'select-refused-channels')
+    return {
+      names: CARD_PERSONALITIES.filter((p) => p.quirks.includes('no-partial-aid') || p.quirks.includes('no-p2-0c')).map((p) => p.name),
+      why: 'AT+CCHO opens the USIM by its partial AID (refused by no-partial-aid cards), and the PIN state needs the FCP of a SELECT with P2=04 on the basic channel (where no-p2-0c cards send it), which the firmware refuses',
+    };
+  return undefined;
 }

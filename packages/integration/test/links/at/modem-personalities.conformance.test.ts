@@ -17,9 +17,15 @@ import {
   type ModemPersonality,
 } from '@krypton-web/krypton-lab/modem';
 import { AtModem } from '@krypton-web/sim-transport';
-import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
+import { describeLinkConformance, unreachableThroughModem } from '../../../src/link-conformance.test-support.ts';
 
 const SLOW: readonly ModemPersonality[] = ['slow', 'urc-storm'];
+
+/** The card personalities this modem personality can reach (see unreachableThroughModem). */
+function withUnreachable(name: string): { unreachableCardPersonalities?: { names: readonly string[]; why: string } } {
+  const unreachable = unreachableThroughModem(name);
+  return unreachable ? { unreachableCardPersonalities: unreachable } : {};
+}
 
 for (const name of MODEM_PERSONALITY_NAMES) {
   describeLinkConformance(
@@ -40,7 +46,7 @@ for (const name of MODEM_PERSONALITY_NAMES) {
         },
       };
     },
-    { timeoutMs: SLOW.includes(name) ? 30_000 : 15_000 },
+    { timeoutMs: SLOW.includes(name) ? 30_000 : 15_000, ...withUnreachable(name) },
   );
 }
 

@@ -7,7 +7,7 @@ import type { SimProfile } from '@krypton-web/krypton-lab/browser';
 import { startModemPty } from '@krypton-web/krypton-lab/rigs';
 import { AtModem } from '@krypton-web/sim-transport';
 import { openNodeSerialChannel } from '@krypton-web/sim-transport/node';
-import { describeLinkConformance } from '../../../src/link-conformance.test-support.ts';
+import { describeLinkConformance, unreachableThroughModem } from '../../../src/link-conformance.test-support.ts';
 
 let profileDir: string | undefined;
 afterAll(async () => {
@@ -45,7 +45,7 @@ for (const personality of ['logical-channels', 'select-refused', 'loose-csim', '
   describeLinkConformance(
     `Node serial link through a real pty, personality ${personality}`,
     async (sim) => {
-      const modem = await startModemPty(['--sim', sim.name, '--personality', personality]);
+      const modem = await startModemPty(['--sim', await simArgument(sim), '--personality', personality]);
       try {
         const opened = await AtModem.open(await openNodeSerialChannel({ path: modem.path }));
         return {
@@ -59,7 +59,10 @@ for (const personality of ['logical-channels', 'select-refused', 'loose-csim', '
         throw e;
       }
     },
-    { timeoutMs: 30_000 },
+    {
+      timeoutMs: 30_000,
+      ...(unreachableThroughModem(personality) ? { unreachableCardPersonalities: unreachableThroughModem(personality)! } : {}),
+    },
   );
 }
 

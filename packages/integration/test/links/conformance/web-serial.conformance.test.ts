@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Usim } from '@krypton-web/krypton-core';
 import { installFakeSerial, MODEM_PERSONALITY_NAMES, personalityOptions, type HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
 import { AtModem, WebSerialChannel, requestModemPort, rememberedModemPorts, type WebSerial } from '@krypton-web/sim-transport';
-import { describeLinkConformance, type OpenLink } from '../../../src/link-conformance.test-support.ts';
+import { describeLinkConformance, type OpenLink, unreachableThroughModem } from '../../../src/link-conformance.test-support.ts';
 
 /** The browser path end to end, in Node: fake navigator.serial → Web Serial channel → AT engine → lab modem. */
 function webSerialLink(modem: HuaweiModemOptions, sources = false): OpenLink {
@@ -19,8 +19,10 @@ function webSerialLink(modem: HuaweiModemOptions, sources = false): OpenLink {
 }
 
 for (const name of MODEM_PERSONALITY_NAMES) {
+  const unreachable = unreachableThroughModem(name);
   describeLinkConformance(`Web Serial link over the lab modem, personality ${name}`, webSerialLink(personalityOptions(name), true), {
     timeoutMs: name === 'slow' || name === 'urc-storm' ? 30_000 : 15_000,
+    ...(unreachable ? { unreachableCardPersonalities: unreachable } : {}),
   });
 }
 
