@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 // The browser-safe part of the lab: the card and the profiles, without the servers (which cost ~0.4 s to load).
 import { demoProfileSet, findSim, parseProfileSet, VirtualUsim, type ProfileSet, type SimProfile } from '@krypton-web/krypton-lab/browser';
+import { toHex } from '@krypton-web/krypton-core';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
 import { CliError } from '../errors.ts';
 import type { SimConnection } from './sim-connection.ts';
@@ -19,6 +20,7 @@ export async function openVirtualLink(sim: string): Promise<SimConnection> {
   return {
     transport,
     description: `virtual SIM "${profile.name}" (IMSI ${profile.imsi})`,
+    identity: { atr: toHex(card.atr).toUpperCase() },
     close: () => transport.close(),
   };
 }
