@@ -19,7 +19,7 @@ export async function openSimLink(options: CliOptions, ctx: LinkContext): Promis
     (await import('./modem-link.ts')).openModemForAuthentication(path, options.serial, ctx.signal ? { signal: ctx.signal } : {});
   switch (options.interfaceType) {
     case 'virtual':
-      return (await import('./virtual-link.ts')).openVirtualLink(options.sim);
+      return (await import('./virtual-link.ts')).openVirtualLink(options.sim, ctx.debug ? (line) => ctx.debug!.log(line) : undefined);
     case 'iso7816':
       return (await import('./pcsc-link.ts')).openPcscLink(ctx, options.readerName);
     case 'comm':

@@ -1,0 +1,8 @@
+export {
+  ReplayCard,
+  REPLAY_UNKNOWN_SW,
+  replayProfile,
+  transcriptImsi,
+  type ReplayCardOptions,
+  type ReplayDiagnostic,
+} from './replay-card.ts';
