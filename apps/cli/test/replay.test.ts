@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseTranscript, type Transcript } from '@krypton-web/krypton-core';
-import { runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
+import { repoRoot, runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
 
 // A transcript written by krypton-cli -record, replayed as a card (-sim FILE.jsonl) against `pnpm lab serve`.
 let lab: LabProcess;
@@ -64,5 +64,39 @@ describe('krypton-cli against a replayed card', () => {
     const r = await cli(['-sim', bad, '-operation', 'getUserData']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.jsonl: line 1: "format" is not "krypton-web-transcript".*krypton-cli -record/s);
+  });
+});
+
+// The transcripts shipped with the lab, recorded from card personalities (packages/krypton-lab/transcripts/README.md).
+describe('the shipped transcripts, replayed', () => {
+  const shipped = join(repoRoot, 'packages/krypton-lab/transcripts');
+  it.each([
+    ['default', 4, {}],
+    ['no-partial-aid', 8, {}],
+    ['strict-t0', 19, { KRYPTON_SIM_PIN: '1234' }],
+  ])('%s: krypton-cli gets credentials from the replayed card with the recorded %i APDUs', async (name, apdus, env) => {
+    const file = join(shipped, `${name}.jsonl`);
+    const original = parseTranscript(readFileSync(file, 'utf8'));
+    expect(commands(original)).toHaveLength(apdus);
+    const again = join(dir, 'again.jsonl');
+    const r = await runBin(
+      [
+        '-interface',
+        'virtual',
+        '-disable-key-cache',
+        ...endpoints(),
+        '-sim',
+        file,
+        '-operation',
+        'generateAmazonCognitoSessionCredentials',
+        '-record',
+        again,
+      ],
+      { env: { ...xdg.env, ...env } },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ credentials: { accessKeyId: expect.any(String) as unknown } });
+    expect(commands(parseTranscript(readFileSync(again, 'utf8')))).toEqual(commands(original));
   });
 });
