@@ -270,7 +270,12 @@ async function performWith(
   let link: SimConnection | undefined;
   try {
     const { openSimLink } = await import('./links/open-link.ts');
-    link = await openSimLink(options, { debug, signal: io.signal, tracer });
+    link = await openSimLink(options, {
+      debug,
+      signal: io.signal,
+      tracer,
+      ...(recording ? { atTap: (dir: 'send' | 'recv', line: string) => recording.at(dir, line) } : {}),
+    });
     held.add(link);
     // Interrupted while the link was opening: runCli has answered already; only let go of the link.
     io.signal?.throwIfAborted();

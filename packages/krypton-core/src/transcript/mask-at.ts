@@ -52,6 +52,8 @@ export class AtMasker {
   }
 
   private maskReceived(line: string): string {
+    // The modem's echo of a command carries what the command did (a PIN, a VERIFY APDU).
+    if (/^\s*AT/i.test(line)) return this.maskSent(line);
     const answer = CSIM_ANSWER.exec(line.trim());
     if (!answer || !this.secretAnswerExpected) return line;
     const bytes = hexOrUndefined(answer[2]!);

@@ -117,6 +117,8 @@ describe('AtMasker', () => {
     expect(m.mask(`AT+CLCK="SC",0,"${PIN}"`, 'send')).toBe(`AT+CLCK="SC",0,${REDACTED}`);
     expect(m.mask(`AT+CSIM=26,"0020000108${'34'.repeat(4)}FFFFFFFF"`, 'send')).toBe(`AT+CSIM=26,"0020000108${REDACTED}"`);
     expect(m.mask('AT+CPIN?', 'send')).toBe('AT+CPIN?');
+    // The modem's echo carries the PIN too.
+    expect(m.mask(`AT+CPIN="${PIN}"`, 'recv')).toBe(`AT+CPIN=${REDACTED}`);
     const auth = `AT+CSIM=78,"008800812210${rand}10${autn}"`;
     expect(m.mask(auth, 'send')).toBe(auth);
     expect(m.mask('+CSIM: 4,"6135"', 'recv')).toBe('+CSIM: 4,"6135"');

@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fromHex, parseTranscript, toBase64, toHex } from '@krypton-web/krypton-core';
+import { demoProfileSet, Milenage, startLab, type Lab } from '@krypton-web/krypton-lab';
+import { startModemPty, type ModemPty } from '@krypton-web/krypton-lab/rigs';
+import { runBin, tempXdg } from './support/processes.test-support.ts';
+
+// krypton-cli -interface comm -record FILE through a real pty and the lab's Huawei emulator: AT lines recorded, secrets masked.
+vi.setConfig({ testTimeout: 45_000 });
+
+let lab: Lab;
+let modem: ModemPty;
+let dir: string;
+beforeAll(async () => {
+  lab = await startLab();
+  modem = await startModemPty(['--sim', 'demo-pin']);
+  dir = mkdtempSync(join(tmpdir(), 'krypton-record-modem-'));
+});
+afterAll(async () => {
+  await modem?.stop();
+  await lab?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('krypton-cli -record over a modem', () => {
+  it('records the AT conversation with the PIN and the AUTHENTICATE answer masked, RAND and AUTN kept', async () => {
+    const xdg = tempXdg();
+    const file = join(dir, 'modem.jsonl');
+    const sim = demoProfileSet().sims.find((s) => s.name === 'demo-pin')!;
+    const r = await runBin(
+      [
+        '-interface',
+        'comm',
+        '-port-name',
+        modem.path,
+        '-keys-api-endpoint-url',
+        lab.urls.keys,
+        '-provisioning-api-endpoint-url',
+        lab.urls.provisioning,
+        '-disable-key-cache',
+        '-operation',
+        'getUserData',
+        '-record',
+        file,
+      ],
+      { env: { ...xdg.env, KRYPTON_SIM_PIN: sim.pin1.code } },
+    );
+    xdg.dispose();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    const t = parseTranscript(text);
+    expect(t.header.identity).toMatchObject({ link: 'comm', description: expect.stringContaining(modem.path) as unknown });
+    const at = t.events.flatMap((e) => (e.type === 'at' ? [e] : []));
+    expect(at.some((l) => l.dir === 'send' && /^AT\+CSIM=/.test(l.line))).toBe(true);
+    expect(at.some((l) => l.dir === 'recv' && /^\+CSIM: /.test(l.line))).toBe(true);
+    const auth = at.find((l) => l.dir === 'send' && /^AT\+CSIM=\d+,"00880081/.test(l.line))!;
+    const rand = fromHex(/"0088008122 ?10([0-9A-F]{32})/.exec(auth.line.replace(/ /g, ''))![1]!);
+    const milenage = await Milenage.withOpc(fromHex(sim.k), fromHex(sim.opc));
+    const { res, ck, ik } = await milenage.f2345(rand);
+    for (const secret of [res, ck, ik]) {
+      for (const shown of [toHex(secret).toUpperCase(), toHex(secret), toBase64(secret)]) expect(text).not.toContain(shown);
+    }
+    expect(text).not.toContain(toHex(new TextEncoder().encode(sim.pin1.code)).toUpperCase());
+    expect(text).not.toContain(`"${sim.pin1.code}"`);
+    expect(at.some((l) => l.line.includes('‹redacted›'))).toBe(true);
+  });
+});
