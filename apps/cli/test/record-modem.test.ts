@@ -67,4 +67,39 @@ describe('krypton-cli -record over a modem', () => {
     expect(text).not.toContain(`"${sim.pin1.code}"`);
     expect(at.some((l) => l.line.includes('‹redacted›'))).toBe(true);
   });
+
+  it('replays the recorded modem (pnpm lab replay FILE --stdio behind socat): krypton-cli authenticates through it again', async () => {
+    const file = join(dir, 'modem.jsonl');
+    const replayed = await startModemPty([file], { labCommand: ['replay', '--stdio'] });
+    const xdg = tempXdg();
+    const again = join(dir, 'again.jsonl');
+    try {
+      const args = (port: string, record: string) => [
+        '-interface',
+        'comm',
+        '-port-name',
+        port,
+        '-keys-api-endpoint-url',
+        lab.urls.keys,
+        '-provisioning-api-endpoint-url',
+        lab.urls.provisioning,
+        '-disable-key-cache',
+        '-operation',
+        'getUserData',
+        '-record',
+        record,
+      ];
+      const r = await runBin(args(replayed.path, again), { env: { ...xdg.env, KRYPTON_SIM_PIN: '1234' } });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const sent = (f: string) =>
+        parseTranscript(readFileSync(f, 'utf8')).events.flatMap((e) =>
+          e.type === 'at' && e.dir === 'send' ? [e.line.replace(/^(AT\+CSIM=\d+,"00880081).*/, '$1')] : [],
+        );
+      expect(sent(again)).toEqual(sent(file));
+    } finally {
+      xdg.dispose();
+      await replayed.stop();
+    }
+  });
 });

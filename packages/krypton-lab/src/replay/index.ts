@@ -6,3 +6,4 @@ export {
   type ReplayCardOptions,
   type ReplayDiagnostic,
 } from './replay-card.ts';
+export { ReplayModem, csimAsApdus, type ReplayModemOptions } from './replay-modem.ts';

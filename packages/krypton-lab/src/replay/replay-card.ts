@@ -154,7 +154,14 @@ function commandKey(apdu: Uint8Array): string {
 
 /** The IMSI the transcript's card gave (its EF_IMSI answer), if it read one. */
 export function transcriptImsi(transcript: Transcript): string | undefined {
+  let afterCimi = false;
   for (const e of transcript.events) {
+    // A modem reads it with AT+CIMI: the first line of digits after it.
+    if (e.type === 'at') {
+      if (e.dir === 'send') afterCimi = /^AT\+CIMI\s*$/i.test(e.line.trim());
+      else if (afterCimi && /^\d{6,15}$/.test(e.line.trim())) return e.line.trim();
+      continue;
+    }
     if (e.type !== 'apdu' || !e.command.startsWith('00B0') || !e.response.endsWith('9000') || e.response.includes(REDACTED)) continue;
     const data = fromHex(e.response.slice(0, -4));
     if (data.length !== 9 || data[0]! < 1 || data[0]! > 8) continue;

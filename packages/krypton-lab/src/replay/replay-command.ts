@@ -11,11 +11,14 @@ import { connectCardToVpcd, type VpcdEvent } from '../vpcd/connection.ts';
 import { DEFAULT_VPCD_ENDPOINT, parseEndpoint } from '../vpcd/vcard-command.ts';
 import { UsageError, type CommandIo } from '../cli/usage-error.ts';
 import { ReplayCard } from './replay-card.ts';
+import { ReplayModem } from './replay-modem.ts';
 
-const HELP = `usage: pnpm lab replay FILE [--vpcd HOST:PORT] [--profiles FILE] [--print-profile] [--summary]
+const HELP = `usage: pnpm lab replay FILE [--vpcd HOST:PORT | --stdio] [--profiles FILE] [--print-profile] [--summary]
 Turns a transcript written by krypton-cli -record (or the bridge's --record) into a card that
 answers the same commands the same way, in pcscd's vsmartcard reader until Ctrl-C.
   --vpcd HOST:PORT  where vpcd listens (default 127.0.0.1:35963, "Virtual PCD 00 00")
+  --stdio           a transcript of a modem (AT lines): answer as that modem did on stdin/stdout,
+                    to put behind socat as pnpm lab modem --stdio is
   --profiles FILE   lab SIM profiles to find the transcript's IMSI in (default: the demo SIMs)
   --print-profile   print the SIM profile set AUTHENTICATE is answered with, and exit; give it to
                     pnpm lab serve --profiles so the lab's HSS agrees with the replayed card
@@ -60,6 +63,7 @@ export async function replayCommand(argv: string[], io: CommandIo): Promise<numb
         profiles: { type: 'string' },
         'print-profile': { type: 'boolean' },
         summary: { type: 'boolean' },
+        stdio: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -77,6 +81,7 @@ export async function replayCommand(argv: string[], io: CommandIo): Promise<numb
     return 0;
   }
   const profiles: ProfileSet = values.profiles ? await loadProfileSetFile(values.profiles) : demoProfileSet();
+  if (values.stdio) return serveModem(positionals[0]!, transcript, profiles, io);
   const endpoint = values.vpcd === undefined ? DEFAULT_VPCD_ENDPOINT : parseEndpoint(values.vpcd);
   const card = await ReplayCard.create(transcript, { profiles, onDiagnostic: (d) => io.stderr(d.message) });
   if (values['print-profile']) {
@@ -104,5 +109,25 @@ export async function replayCommand(argv: string[], io: CommandIo): Promise<numb
   await io.stopSignal;
   await connection.close();
   io.stderr(`replay: card removed (${card.diagnostics.length} commands were not in the transcript)`);
+  return 0;
+}
+
+/** `--stdio`: the replayed modem on stdin/stdout (raw bytes; diagnostics on stderr) until stdin ends or a signal. */
+async function serveModem(path: string, transcript: Transcript, profiles: ProfileSet, io: CommandIo): Promise<number> {
+  if (!transcript.events.some((e) => e.type === 'at'))
+    throw new UsageError(`${path} holds no AT lines (it was not recorded through a modem); leave out --stdio to replay its card`);
+  const modem = await ReplayModem.create(transcript, { profiles, onDiagnostic: (d) => io.stderr(d.message) });
+  const detach = modem.attach((bytes) => process.stdout.write(bytes));
+  const onData = (chunk: Buffer) => modem.receive(new Uint8Array(chunk));
+  let ended!: () => void;
+  const stdinEnded = new Promise<void>((resolve) => (ended = resolve));
+  process.stdin.on('data', onData);
+  process.stdin.once('end', ended);
+  io.stderr(`modem: replaying ${summarizeTranscript(transcript)} as SIM ${modem.card.profile.imsi}`);
+  await Promise.race([stdinEnded, io.stopSignal]);
+  process.stdin.off('data', onData);
+  detach();
+  process.stdin.pause();
+  io.stderr(`modem: replay stopped (${modem.diagnostics.length} lines or APDUs were not in the transcript)`);
   return 0;
 }
