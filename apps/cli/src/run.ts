@@ -281,6 +281,8 @@ async function performWith(
     io.signal?.throwIfAborted();
     debug?.log(`SIM link: ${link.description}`);
     recording?.identify({ description: link.description, ...link.identity });
+    // A field report wants the modem's maker and model; a link that cannot say is recorded without them.
+    if (recording && link.describe) recording.identify(await link.describe().catch(() => ({})));
     const usim =
       link.usim ??
       new Usim(link.transport, {

@@ -53,6 +53,7 @@ describe('krypton-cli -record over a modem', () => {
     const text = readFileSync(file, 'utf8');
     const t = parseTranscript(text);
     expect(t.header.identity).toMatchObject({ link: 'comm', description: expect.stringContaining(modem.path) as unknown });
+    expect(t.header.identity.modem).toMatchObject({ manufacturer: expect.any(String) as unknown, model: expect.any(String) as unknown });
     const at = t.events.flatMap((e) => (e.type === 'at' ? [e] : []));
     expect(at.some((l) => l.dir === 'send' && /^AT\+CSIM=/.test(l.line))).toBe(true);
     expect(at.some((l) => l.dir === 'recv' && /^\+CSIM: /.test(l.line))).toBe(true);

@@ -49,6 +49,17 @@ export async function openModem(path: string, serial: SerialSettings, options: O
     imsiSource: modem.transport,
     simInfoSource: modem.transport,
     description: `modem on ${path}${modem.csimSupported ? '' : ' (no AT+CSIM)'}`,
+    describe: async () => {
+      const info = await modem.deviceInfo();
+      return {
+        modem: {
+          ...(info.manufacturer ? { manufacturer: info.manufacturer } : {}),
+          ...(info.model ? { model: info.model } : {}),
+          ...(info.firmware ? { revision: info.firmware } : {}),
+          ...(info.imei ? { imei: info.imei } : {}),
+        },
+      };
+    },
     close: () => modem.close(),
   };
 }

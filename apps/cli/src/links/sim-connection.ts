@@ -14,6 +14,8 @@ export interface SimConnection {
   description: string;
   /** What a transcript (-record) says about the link: reader name, ATR, modem. */
   identity?: Partial<TranscriptIdentity>;
+  /** More identity that costs commands to learn (a modem's maker, model, firmware, IMEI); asked only for -record. */
+  describe?: () => Promise<Partial<TranscriptIdentity>>;
   /** A USIM session already used on this link (autoDetect's probe), to go on with. */
   usim?: Usim;
   /** Releases the link (port, reader); safe to call twice. */
