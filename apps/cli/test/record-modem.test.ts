@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromHex, parseTranscript, toBase64, toHex } from '@krypton-web/krypton-core';
 import { demoProfileSet, Milenage, startLab, type Lab } from '@krypton-web/krypton-lab';
 import { startModemPty, type ModemPty } from '@krypton-web/krypton-lab/rigs';
-import { runBin, tempXdg } from './support/processes.test-support.ts';
+import { repoRoot, runBin, tempXdg } from './support/processes.test-support.ts';
 
 // krypton-cli -interface comm -record FILE through a real pty and the lab's Huawei emulator: AT lines recorded, secrets masked.
 vi.setConfig({ testTimeout: 45_000 });
@@ -93,6 +93,44 @@ describe('krypton-cli -record over a modem', () => {
       const r = await runBin(args(replayed.path, again), { env: { ...xdg.env, KRYPTON_SIM_PIN: '1234' } });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
+      const sent = (f: string) =>
+        parseTranscript(readFileSync(f, 'utf8')).events.flatMap((e) =>
+          e.type === 'at' && e.dir === 'send' ? [e.line.replace(/^(AT\+CSIM=\d+,"00880081).*/, '$1')] : [],
+        );
+      expect(sent(again)).toEqual(sent(file));
+    } finally {
+      xdg.dispose();
+      await replayed.stop();
+    }
+  });
+
+  it('replays the shipped modem transcript (packages/krypton-lab/transcripts/modem-huawei.jsonl) to credentials', async () => {
+    const file = join(repoRoot, 'packages/krypton-lab/transcripts/modem-huawei.jsonl');
+    const replayed = await startModemPty([file], { labCommand: ['replay', '--stdio'] });
+    const xdg = tempXdg();
+    const again = join(dir, 'shipped-again.jsonl');
+    try {
+      const r = await runBin(
+        [
+          '-interface',
+          'comm',
+          '-port-name',
+          replayed.path,
+          '-keys-api-endpoint-url',
+          lab.urls.keys,
+          '-provisioning-api-endpoint-url',
+          lab.urls.provisioning,
+          '-disable-key-cache',
+          '-operation',
+          'generateAmazonCognitoSessionCredentials',
+          '-record',
+          again,
+        ],
+        { env: { ...xdg.env, KRYPTON_SIM_PIN: '1234' } },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ credentials: { accessKeyId: expect.any(String) as unknown } });
       const sent = (f: string) =>
         parseTranscript(readFileSync(f, 'utf8')).events.flatMap((e) =>
           e.type === 'at' && e.dir === 'send' ? [e.line.replace(/^(AT\+CSIM=\d+,"00880081).*/, '$1')] : [],
