@@ -2,14 +2,16 @@ import { parseArgs } from 'node:util';
 import { WEB_DIST } from '@krypton-web/build/web-app';
 import { Logger, startBridge, type BridgeOptions } from '@krypton-web/bridge-server';
 
-const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu]
+const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu] [--record DIR]
 Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
 it over a WebSocket, and forwards its Krypton calls to SORACOM.
   --lab             demo mode: mount the lab (virtual SIM reader, emulated Krypton, Cognito and S3)
   --allow-origin O  trust another origin from the start (e.g. the Vite dev server http://localhost:5173)
   --ipv6            also listen on [::1]
   --no-pcsc         do not use pcscd
-  --dev-raw-apdu    let approved pages send raw APDUs (development only)`;
+  --dev-raw-apdu    let approved pages send raw APDUs (development only)
+  --record DIR      write a transcript of each SIM session to DIR when it ends (APDUs, timings, reader
+                    and ATR; PINs, RES, CK, IK and Kc masked), for a bug report or pnpm lab replay`;
 
 /** A command line the bridge cannot run. */
 export class BridgeUsageError extends Error {
@@ -31,6 +33,7 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
         ipv6: { type: 'boolean' },
         'no-pcsc': { type: 'boolean' },
         'dev-raw-apdu': { type: 'boolean' },
+        record: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -51,7 +54,13 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
     ipv6: values.ipv6 ?? false,
     pcsc: !values['no-pcsc'],
     rawApdu: values['dev-raw-apdu'] ?? false,
+    ...(values.record !== undefined ? { recordDir: recordDir(values.record) } : {}),
   };
+}
+
+function recordDir(value: string): string {
+  if (value.trim() === '') throw new BridgeUsageError('--record needs a directory, e.g. --record ./transcripts');
+  return value;
 }
 
 /** Runs the bridge until SIGINT/SIGTERM; returns the exit code. */

@@ -23,4 +23,10 @@ describe('the bridge command line', () => {
     expect(parseBridgeArgs(['--port', '9000'])).toMatchObject({ port: 9000 });
     for (const bad of ['0', '65536', '-1', '80a', '']) expect(() => parseBridgeArgs(['--port', bad])).toThrow(/--port/);
   });
+
+  it('takes --record DIR for session transcripts, and refuses an empty one', () => {
+    expect(parseBridgeArgs(['--record', '/tmp/transcripts'])).toMatchObject({ recordDir: '/tmp/transcripts' });
+    expect(parseBridgeArgs([])).not.toHaveProperty('recordDir');
+    expect(() => parseBridgeArgs(['--record', ''])).toThrow(/--record needs a directory/);
+  });
 });

@@ -50,6 +50,8 @@ export interface CliOptions {
   disableKeyCache: boolean;
   clearKeyCache: boolean;
   debug: boolean;
+  /** -record FILE: write a transcript of the run there (secrets masked), for a field report or `pnpm lab replay`. */
+  record: string | undefined;
   /** Arguments after the flags (ignored, as by SORACOM's CLI). */
   ignored: string[];
 }
@@ -150,6 +152,13 @@ export const FLAGS: readonly FlagDef[] = [
   { name: 'h', kind: 'bool', default: false, usage: 'Display this help message and exit', aliasOf: 'help' },
   { name: 'version', kind: 'bool', default: false, usage: 'Show version number' },
   { name: 'debug', kind: 'bool', default: false, usage: 'Show verbose debug messages (steps, APDUs and HTTP calls, never keys) on stderr' },
+  {
+    name: 'record',
+    kind: 'string',
+    default: '',
+    usage:
+      'Write a transcript of the run to this file (JSON Lines: APDUs, HTTP methods, paths, statuses and header names, timings, reader identity; PINs, RES, CK, IK, Kc, bodies and tokens masked), for a bug report or pnpm lab replay (krypton-web addition)',
+  },
 ];
 
 /** The help text (-h), in the layout of Go's flag package. */
@@ -180,6 +189,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     params: {},
     ignored: rest,
     debug: bool('debug'),
+    record: str('record') || undefined,
     disableKeyCache: bool('disable-key-cache'),
     clearKeyCache: bool('clear-key-cache'),
     cellular: bool('cellular'),

@@ -5,13 +5,17 @@ import {
   NoKeyCache,
   simEndpoint,
   Tracer,
+  TranscriptRecorder,
   Usim,
+  type FetchLike,
   type KeyCache,
   type KryptonEndpoint,
   type OperationName,
   type OperationParams,
   type OperationResult,
+  type TraceSink,
 } from '@krypton-web/krypton-core';
+import { writeFile } from 'node:fs/promises';
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
@@ -166,11 +170,71 @@ function goStyleRefusal(e: unknown, options: CliOptions, recorder: AnswerRecorde
 }
 
 async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog | undefined, held: Set<SimConnection>): Promise<number> {
-  const operation = options.operation;
   const call = callFor(options);
   if (options.clearKeyCache) await clearKeyCache(io, debug);
-  const tracer = new Tracer(debug?.trace);
-  const recorder = new AnswerRecorder(io.fetch ? (input, init) => io.fetch!(input, init) : undefined);
+  const recording = options.record
+    ? new TranscriptRecorder({
+        tool: `krypton-cli ${VERSION}`,
+        identity: { link: options.cellular ? 'cellular' : options.interfaceType, description: 'not opened' },
+      })
+    : undefined;
+  recording?.note(`operation ${options.operation ?? options.operationPath ?? ''}`);
+  const tracer = new Tracer(fanOut(debug?.trace, recording?.trace));
+  const baseFetch: FetchLike = io.fetch ? (input, init) => io.fetch!(input, init) : (input, init) => fetch(input, init);
+  const recorder = new AnswerRecorder(recording ? recording.wrapFetch(baseFetch) : baseFetch);
+  let code: number;
+  try {
+    code = await performWith(options, io, debug, held, { call, tracer, recorder, recording });
+  } catch (e) {
+    // The failed run is the one worth reporting; its own error is the one to show, not the file's.
+    if (recording) await writeRecording(options.record!, recording, debug).catch(() => undefined);
+    throw e;
+  }
+  if (recording) await writeRecording(options.record!, recording, debug);
+  return code;
+}
+
+/** What performOperation set up for one run. */
+interface RunParts {
+  call: (client: KryptonClient) => Promise<OperationResult>;
+  tracer: Tracer;
+  recorder: AnswerRecorder;
+  recording: TranscriptRecorder | undefined;
+}
+
+/** One sink that hands every event to each of the given ones. */
+function fanOut(...sinks: (TraceSink | undefined)[]): TraceSink | undefined {
+  const present = sinks.filter((s): s is TraceSink => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return (event) => {
+    for (const sink of present) sink(event);
+  };
+}
+
+/** Writes the transcript; a run that failed still leaves it, since that is the run worth reporting. */
+async function writeRecording(path: string, recording: TranscriptRecorder, debug: DebugLog | undefined): Promise<void> {
+  try {
+    await writeFile(path, recording.toJsonl(), { mode: 0o644 });
+    const c = recording.counts();
+    debug?.log(`transcript written to ${path} (${c.apdu} APDUs, ${c.http} HTTP calls, ${c.at} AT lines)`);
+  } catch (e) {
+    throw new CliError(
+      `the transcript could not be written to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'Give -record a path in a writable directory',
+      'STORAGE_UNAVAILABLE',
+      { cause: e },
+    );
+  }
+}
+
+async function performWith(
+  options: CliOptions,
+  io: CliIo,
+  debug: DebugLog | undefined,
+  held: Set<SimConnection>,
+  { call, tracer, recorder, recording }: RunParts,
+): Promise<number> {
+  const operation = options.operation;
   // Only a failure after the provisioning answer may be printed from it: an earlier one (SIM, Keys API) is ours alone.
   const refused = (e: unknown): number => {
     const code = goStyleRefusal(e, options, recorder, io);
@@ -206,11 +270,19 @@ async function performOperation(options: CliOptions, io: CliIo, debug: DebugLog 
   let link: SimConnection | undefined;
   try {
     const { openSimLink } = await import('./links/open-link.ts');
-    link = await openSimLink(options, { debug, signal: io.signal, tracer });
+    link = await openSimLink(options, {
+      debug,
+      signal: io.signal,
+      tracer,
+      ...(recording ? { atTap: (dir: 'send' | 'recv', line: string) => recording.at(dir, line) } : {}),
+    });
     held.add(link);
     // Interrupted while the link was opening: runCli has answered already; only let go of the link.
     io.signal?.throwIfAborted();
     debug?.log(`SIM link: ${link.description}`);
+    recording?.identify({ description: link.description, ...link.identity });
+    // A field report wants the modem's maker and model; a link that cannot say is recorded without them.
+    if (recording && link.describe) recording.identify(await link.describe().catch(() => ({})));
     const usim =
       link.usim ??
       new Usim(link.transport, {

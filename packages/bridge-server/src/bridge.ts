@@ -45,6 +45,8 @@ export interface BridgeOptions {
   /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
   upstreamFetch?: typeof fetch;
   log?: Logger;
+  /** A directory where each SIM session's transcript is written when it ends (`--record DIR`; secrets masked). */
+  recordDir?: string;
 }
 
 /** A running bridge. */
@@ -85,7 +87,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   if (options.readers) backends.push(...options.readers);
   // Demo mode offers the batch check a reader whose cards come and go, beside the steady demo reader.
   else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend({ stack: true }));
-  const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates);
+  const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates, options.recordDir);
 
   // The app is built once the port is known: the Host and Origin allow-lists depend on it.
   let app: Hono | undefined;

@@ -1,6 +1,7 @@
 export * from './bytes/index.ts';
 export * from './errors/index.ts';
 export * from './trace/index.ts';
+export * from './transcript/index.ts';
 export * from './key-cache/index.ts';
 export * from './apdu/index.ts';
 export * from './usim/index.ts';

@@ -3,3 +3,4 @@
 export * from './card/index.ts';
 export * from './milenage/index.ts';
 export * from './profiles/index.ts';
+export * from './replay/index.ts';

@@ -2,6 +2,7 @@ import type { SerialSettings } from '../options.ts';
 import { CliError } from '../errors.ts';
 import { AtModem, NodeSerialChannel, type ModemInfo } from './sim-transport-node.ts';
 import { withDeadline, type SimConnection } from './sim-connection.ts';
+import { tapChannel, type AtLineTap } from './at-tap.ts';
 
 /** A modem opened on a serial port, as a SIM link (AT+CSIM for APDUs, AT+CIMI for the IMSI). */
 export interface ModemConnection extends SimConnection {
@@ -13,6 +14,8 @@ export interface OpenModemOptions {
   signal?: AbortSignal;
   /** Shorter probes for autoDetect. */
   quickProbe?: boolean;
+  /** Every AT line sent and received (-record). */
+  atTap?: AtLineTap;
 }
 
 /** Opens the serial port and the modem on it; errors say which port and what to do. */
@@ -31,7 +34,7 @@ export async function openModem(path: string, serial: SerialSettings, options: O
   }
   let modem: AtModem;
   try {
-    modem = await AtModem.open(channel, {
+    modem = await AtModem.open(options.atTap ? tapChannel(channel, options.atTap) : channel, {
       name: `modem on ${path}`,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.quickProbe ? { probeTimeoutMs: 700, probeAttempts: 2 } : {}),
@@ -46,6 +49,17 @@ export async function openModem(path: string, serial: SerialSettings, options: O
     imsiSource: modem.transport,
     simInfoSource: modem.transport,
     description: `modem on ${path}${modem.csimSupported ? '' : ' (no AT+CSIM)'}`,
+    describe: async () => {
+      const info = await modem.deviceInfo();
+      return {
+        modem: {
+          ...(info.manufacturer ? { manufacturer: info.manufacturer } : {}),
+          ...(info.model ? { model: info.model } : {}),
+          ...(info.firmware ? { revision: info.firmware } : {}),
+          ...(info.imei ? { imei: info.imei } : {}),
+        },
+      };
+    },
     close: () => modem.close(),
   };
 }

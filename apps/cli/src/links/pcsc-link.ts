@@ -1,4 +1,4 @@
-import { Usim } from '@krypton-web/krypton-core';
+import { toHex, Usim } from '@krypton-web/krypton-core';
 import { CliError } from '../errors.ts';
 import type { LinkContext } from './open-link.ts';
 import { withDeadline, type SimConnection } from './sim-connection.ts';
@@ -21,7 +21,12 @@ export async function openPcscLink(ctx: LinkContext, readerName?: string): Promi
   } catch (e) {
     throw pcscError(e);
   }
-  return { transport: withDeadline(transport), description: `PC/SC reader "${transport.name}"`, close: () => transport.close() };
+  return {
+    transport: withDeadline(transport),
+    description: `PC/SC reader "${transport.name}"`,
+    identity: { reader: transport.name, ...(transport.atr.length > 0 ? { atr: toHex(transport.atr).toUpperCase() } : {}) },
+    close: () => transport.close(),
+  };
 }
 
 /** One candidate per reader holding a card, for autoDetect: opened, and kept only if it reads an IMSI. */

@@ -1,4 +1,4 @@
-import type { Usim } from '@krypton-web/krypton-core';
+import type { TranscriptIdentity, Usim } from '@krypton-web/krypton-core';
 import { TransportError, type ApduTransport, type ImsiSource, type SimInfoSource, type TransmitOptions } from '@krypton-web/krypton-core';
 
 /**
@@ -12,6 +12,10 @@ export interface SimConnection {
   simInfoSource?: SimInfoSource;
   /** For -debug and messages: "PC/SC reader Virtual PCD 00 00", "modem on /dev/ttyUSB2". */
   description: string;
+  /** What a transcript (-record) says about the link: reader name, ATR, modem. */
+  identity?: Partial<TranscriptIdentity>;
+  /** More identity that costs commands to learn (a modem's maker, model, firmware, IMEI); asked only for -record. */
+  describe?: () => Promise<Partial<TranscriptIdentity>>;
   /** A USIM session already used on this link (autoDetect's probe), to go on with. */
   usim?: Usim;
   /** Releases the link (port, reader); safe to call twice. */

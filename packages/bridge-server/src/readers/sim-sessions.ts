@@ -1,4 +1,17 @@
-import { defaultCardPaths, fromBase64Exact, fromHex, KryptonError, toBase64, toHex, Usim } from '@krypton-web/krypton-core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  defaultCardPaths,
+  fromBase64Exact,
+  fromHex,
+  KryptonError,
+  toBase64,
+  toHex,
+  Tracer,
+  TranscriptRecorder,
+  Usim,
+  type StepName,
+} from '@krypton-web/krypton-core';
 import type { BridgeError, BridgeRequest, BridgeResults } from '@krypton-web/sim-transport';
 import { DEFAULT_LIMITS, type RateSpec } from '../limits.ts';
 import type { Logger } from '../log.ts';
@@ -13,7 +26,17 @@ interface SimSession {
   card: OpenedCard;
   usim: Usim;
   backend: ReaderBackend;
+  /** With --record DIR: the session's APDUs (masked by core), written when the session ends. */
+  recording?: { recorder: TranscriptRecorder; tracer: Tracer };
 }
+
+// The timeline step each session command is, so a transcript groups its APDUs as krypton-cli's does.
+const STEP_OF: Partial<Record<SessionOp['op'], StepName>> = {
+  imsi: 'imsi',
+  'pin-state': 'pin',
+  'verify-pin': 'pin',
+  authenticate: 'authenticate',
+};
 
 type SessionOp = Extract<BridgeRequest, { session: string }>;
 
@@ -34,6 +57,8 @@ export class SimSessions {
     private readonly log: Logger,
     private readonly rawApdu: boolean,
     authenticates: RateSpec = DEFAULT_LIMITS.authenticates,
+    /** Where each session's transcript goes when it ends (`--record DIR`); none when absent. */
+    private readonly recordDir?: string,
   ) {
     this.authenticateLimit = new RateLimiter(authenticates.burst, authenticates.perMinute);
   }
@@ -62,7 +87,9 @@ export class SimSessions {
       await this.closing.get(reader);
       const card = await backend.open(reader);
       const id = sessionId();
-      this.sessions.set(id, { id, reader, owner, card, usim: new Usim(card.transport, { cardPaths: defaultCardPaths }), backend });
+      const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr);
+      const usim = new Usim(card.transport, { cardPaths: defaultCardPaths, ...(recording ? { tracer: recording.tracer } : {}) });
+      this.sessions.set(id, { id, reader, owner, card, usim, backend, ...(recording ? { recording } : {}) });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
       return { session: id, reader, atr: card.atr, protocol: card.protocol };
     } finally {
@@ -76,8 +103,10 @@ export class SimSessions {
     if (!s || s.owner !== owner) {
       throw new KryptonError('TRANSPORT_CLOSED', 'This SIM session is not open (the card may have been removed)', 'Open the reader again');
     }
-    if (request.op === 'close' || !s.card.exclusively) return this.command(s, request);
-    return s.card.exclusively(() => this.command(s, request));
+    const step = STEP_OF[request.op];
+    const run = () => (s.recording && step ? s.recording.tracer.run(step, () => this.command(s, request)) : this.command(s, request));
+    if (request.op === 'close' || !s.card.exclusively) return run();
+    return s.card.exclusively(run);
   }
 
   /** One command, run as the session's card allows (see OpenedCard.exclusively). */
@@ -151,6 +180,21 @@ export class SimSessions {
       if (this.closing.get(s.reader) === released) this.closing.delete(s.reader);
     }
     this.log.info('session closed', { reader: s.reader, why });
+    if (s.recording) await this.writeRecording(s, why);
+  }
+
+  // A transcript that cannot be written is logged, never a reason to fail closing the session.
+  private async writeRecording(s: SimSession, why: string): Promise<void> {
+    const recording = s.recording!;
+    recording.recorder.note(`session closed: ${why}`);
+    const file = join(this.recordDir!, `${new Date().toISOString().replace(/[:.]/g, '-')}-${slug(s.reader)}-${s.id.slice(0, 8)}.jsonl`);
+    try {
+      await mkdir(this.recordDir!, { recursive: true });
+      await writeFile(file, recording.recorder.toJsonl(), { mode: 0o644 });
+      this.log.info('transcript written', { file, apdus: recording.recorder.counts().apdu });
+    } catch (e) {
+      this.log.warn('transcript not written', { file, error: (e as Error).message });
+    }
   }
 
   /** Ends every session of a connection (it went away). */
@@ -204,6 +248,29 @@ export function toBridgeError(e: unknown): BridgeError {
     message: 'The bridge could not complete the command',
     action: 'Try again; if it repeats, restart `pnpm bridge`',
   };
+}
+
+function startRecording(reader: string, atr: string): { recorder: TranscriptRecorder; tracer: Tracer } {
+  const recorder = new TranscriptRecorder({
+    tool: 'krypton-web bridge',
+    identity: {
+      link: 'bridge',
+      description: `PC/SC reader "${reader}" through the bridge`,
+      reader,
+      ...(atr ? { atr: atr.toUpperCase() } : {}),
+    },
+  });
+  return { recorder, tracer: new Tracer(recorder.trace) };
+}
+
+/** A reader name as a file name part: letters, digits and dashes only. */
+function slug(name: string): string {
+  return (
+    name
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'reader'
+  );
 }
 
 function sessionId(): string {

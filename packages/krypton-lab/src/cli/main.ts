@@ -7,6 +7,7 @@ commands:
   vcard      connect a virtual USIM to pcscd through vpcd
   modem      a Huawei-like AT modem over a virtual USIM on stdin/stdout (put it behind socat)
   stack      deal a box of virtual SIMs to several vpcd readers on a timeline (batch checks)
+  replay     a card that answers as a recorded one did (a krypton-cli -record transcript), through vpcd
 run "pnpm lab <command> --help" for the flags of one command`;
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   vcard: async () => (await import('../vpcd/vcard-command.ts')).runVcard,
   modem: async () => (await import('../modem/modem-command.ts')).modemCommand,
   stack: async () => (await import('../stack/stack-command.ts')).stackCommand,
+  replay: async () => (await import('../replay/replay-command.ts')).replayCommand,
 };
 
 /** Runs one lab command and returns the process exit code; usage errors become one line on stderr. */

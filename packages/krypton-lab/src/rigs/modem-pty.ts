@@ -23,10 +23,14 @@ export interface ModemPty {
  * Starts `socat pty,raw,echo=0,link=<tmp>/ttyUSB2 EXEC:"node …/lab.js modem --stdio <args>"` in its own
  * process group and resolves once the emulator is up. Needs Debian's socat.
  */
-export async function startModemPty(modemArgs: readonly string[] = []): Promise<ModemPty> {
+export async function startModemPty(
+  modemArgs: readonly string[] = [],
+  options: { labCommand?: readonly string[] } = {},
+): Promise<ModemPty> {
   const dir = mkdtempSync(join(tmpdir(), 'krypton-modem-'));
   const path = join(dir, 'ttyUSB2');
-  const exec = [process.execPath, LAB_BIN, 'modem', '--stdio', ...modemArgs].join(' ');
+  // `labCommand`: another lab command speaking AT on stdio (`replay FILE --stdio`), announced the same way.
+  const exec = [process.execPath, LAB_BIN, ...(options.labCommand ?? ['modem', '--stdio']), ...modemArgs].join(' ');
   const socat = spawn('socat', [`pty,raw,echo=0,link=${path}`, `EXEC:${exec}`], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -58,7 +62,7 @@ export async function startModemPty(modemArgs: readonly string[] = []): Promise<
       socat.once('error', (e) => reject(new Error(`socat could not start (apt-get install socat): ${e.message}`)));
       socat.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (/modem: Huawei/.test(stderr) && existsSync(path)) {
+        if (/modem: (Huawei|replaying)/.test(stderr) && existsSync(path)) {
           clearTimeout(timer);
           resolve();
         }

@@ -1,0 +1,177 @@
+import type { FetchLike } from '../http/index.ts';
+import { redactUrl } from '../trace/redact.ts';
+import type { TraceEvent, TraceSink } from '../trace/trace-event.ts';
+import { AtMasker, upperHex } from './mask-at.ts';
+import {
+  TRANSCRIPT_FORMAT,
+  TRANSCRIPT_VERSION,
+  type TranscriptEvent,
+  type TranscriptHeader,
+  type TranscriptIdentity,
+} from './transcript.ts';
+
+/** What a recorder is told when it starts. */
+export interface TranscriptRecorderOptions {
+  tool: string;
+  identity: TranscriptIdentity;
+  args?: readonly string[];
+  /** Milliseconds clock for `t` and durations; performance.now by default. */
+  now?: () => number;
+}
+
+/**
+ * Collects one run into a transcript: the tracer's steps and APDUs (already masked by core), HTTP
+ * calls through `wrapFetch` (method, URL without query, status, header names — no values, no
+ * bodies) and AT lines through `at` (masked here). `toJsonl()` gives the file's text.
+ */
+export class TranscriptRecorder {
+  private readonly header: TranscriptHeader;
+  private readonly events: TranscriptEvent[] = [];
+  private readonly now: () => number;
+  private readonly start: number;
+  private readonly masker = new AtMasker();
+  private readonly steps: string[] = [];
+  // When fetch is wrapped, HTTP comes from the wrapper (it sees header names); the tracer's copy is dropped.
+  private httpFromFetch = false;
+
+  constructor(options: TranscriptRecorderOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.start = this.now();
+    this.header = {
+      format: TRANSCRIPT_FORMAT,
+      version: TRANSCRIPT_VERSION,
+      recordedAt: new Date().toISOString(),
+      tool: options.tool,
+      identity: { ...options.identity },
+      ...(options.args ? { args: [...options.args] } : {}),
+    };
+  }
+
+  /** Fills in what became known about the link once it opened (reader, ATR, modem). */
+  identify(identity: Partial<TranscriptIdentity>): void {
+    Object.assign(this.header.identity, identity);
+  }
+
+  /** A trace sink for krypton-core's Tracer. */
+  readonly trace: TraceSink = (event: TraceEvent): void => {
+    const t = this.elapsed();
+    switch (event.type) {
+      case 'step-start':
+        this.steps.push(event.step);
+        this.events.push({ type: 'step', t, step: event.step, phase: 'start' });
+        return;
+      case 'step-end':
+        this.steps.pop();
+        this.events.push({
+          type: 'step',
+          t,
+          step: event.step,
+          phase: 'end',
+          ok: event.ok,
+          durationMs: round(event.durationMs),
+          ...(event.failure ? { failure: `${event.failure.code}: ${event.failure.message}` } : {}),
+        });
+        return;
+      case 'apdu':
+        this.events.push({
+          type: 'apdu',
+          t,
+          ...(event.step ? { step: event.step } : {}),
+          command: upperHex(event.command),
+          response: upperHex(event.response),
+          durationMs: round(event.durationMs),
+        });
+        return;
+      case 'http':
+        if (this.httpFromFetch) return;
+        this.events.push({
+          type: 'http',
+          t,
+          ...(event.step ? { step: event.step } : {}),
+          method: event.method,
+          url: redactUrl(event.url),
+          ...(event.status !== undefined ? { status: event.status } : {}),
+          requestHeaders: [],
+          responseHeaders: [],
+          durationMs: round(event.durationMs),
+          ...(event.failure ? { failure: `${event.failure.code}: ${event.failure.message}` } : {}),
+        });
+        return;
+    }
+  };
+
+  /** A fetch that records each call's method, URL (no query), status, header names and time. */
+  wrapFetch(inner: FetchLike): FetchLike {
+    this.httpFromFetch = true;
+    return async (input, init) => {
+      const started = this.now();
+      const t = this.elapsed();
+      const step = this.steps.at(-1);
+      const url = input;
+      const method = (init.method ?? 'GET').toUpperCase();
+      const requestHeaders = headerNames(new Headers(init.headers));
+      try {
+        const response = await inner(input, init);
+        this.events.push({
+          type: 'http',
+          t,
+          ...(step ? { step } : {}),
+          method,
+          url: redactUrl(url),
+          status: response.status,
+          requestHeaders,
+          responseHeaders: headerNames(response.headers),
+          durationMs: round(this.now() - started),
+        });
+        return response;
+      } catch (e) {
+        this.events.push({
+          type: 'http',
+          t,
+          ...(step ? { step } : {}),
+          method,
+          url: redactUrl(url),
+          requestHeaders,
+          responseHeaders: [],
+          durationMs: round(this.now() - started),
+          failure: e instanceof Error ? e.name : 'failed',
+        });
+        throw e;
+      }
+    };
+  }
+
+  /** One AT line sent to or received from a modem, masked before it is kept. */
+  at(dir: 'send' | 'recv', line: string): void {
+    this.events.push({ type: 'at', t: this.elapsed(), dir, line: this.masker.mask(line, dir) });
+  }
+
+  /** A free note (what the recorder could not otherwise say); must hold nothing secret. */
+  note(text: string): void {
+    this.events.push({ type: 'note', t: this.elapsed(), text });
+  }
+
+  /** How many events of each type were recorded. */
+  counts(): Record<TranscriptEvent['type'], number> {
+    const out = { step: 0, apdu: 0, http: 0, at: 0, note: 0 };
+    for (const e of this.events) out[e.type]++;
+    return out;
+  }
+
+  /** The transcript as JSON Lines: the header, then one event per line. */
+  toJsonl(): string {
+    return [this.header, ...this.events].map((o) => JSON.stringify(o)).join('\n') + '\n';
+  }
+
+  private elapsed(): number {
+    return round(this.now() - this.start);
+  }
+}
+
+function headerNames(headers: Headers): string[] {
+  return [...headers.keys()].map((k) => k.toLowerCase()).sort();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
