@@ -1,5 +1,7 @@
 import {
+  cardKeyOfAtr,
   cellularEndpoint,
+  fromHex,
   KryptonClient,
   KryptonError,
   NoKeyCache,
@@ -16,8 +18,10 @@ import {
   type TraceSink,
 } from '@krypton-web/krypton-core';
 import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
+import { FileCardPaths } from './key-cache/file-card-paths.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
 import { closeWithin, type SimConnection } from './links/sim-connection.ts';
 import { parseOptions, usageText, VERSION, type CliOptions } from './options.ts';
@@ -261,6 +265,11 @@ async function performWith(
     provisioningApiUrl: options.provisioningApiUrl,
   });
   const keyCache: KeyCache = options.disableKeyCache ? new NoKeyCache() : fileCache(io, debug);
+  // What a card refused is remembered beside the key cache (no secret in it): the next run on that card
+  // make goes straight. -disable-key-cache leaves the cache folder alone altogether.
+  const cardPaths = options.disableKeyCache
+    ? undefined
+    : new FileCardPaths(join(dirname(defaultKeyCachePaths(io.env, io.home).cacheFile), 'card-paths.json'));
   debug?.log(
     options.disableKeyCache
       ? 'key cache disabled: the SIM authenticates on every run'
@@ -289,6 +298,9 @@ async function performWith(
         tracer,
         ...(link.imsiSource ? { imsiSource: link.imsiSource } : {}),
         ...(link.simInfoSource ? { simInfoSource: link.simInfoSource } : {}),
+        // A reader knows the card's ATR before any command: the path of that card make is known at once.
+        ...(cardPaths ? { cardPaths } : {}),
+        ...(cardPaths && link.identity?.atr ? { cardKey: cardKeyOfAtr(fromHex(link.identity.atr)) } : {}),
       });
     await verifyPinFromEnv(usim, io.env, debug);
     const client = new KryptonClient({ endpoint, sim: usim, keyCache, tracer, fetch: recorder.fetch });

@@ -206,6 +206,8 @@ describe('check-sims through pcscd, several readers at once', () => {
       throw new Error(`${(e as Error).message}\ncheck-sims printed:\n${run.stdout()}${run.stderr()}`, { cause: e });
     } finally {
       await stack.close();
+      // The next test's cards must not meet a card of the stack still shown in a reader.
+      for (let i = 0; i < pcscd.readerNames.length; i++) await readerShows(i, 'empty');
     }
   });
 

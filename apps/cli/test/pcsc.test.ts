@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
@@ -111,6 +113,34 @@ describe('-interface iso7816 through pcscd and vpcd', () => {
     expect(responses).toHaveLength(commands.length);
     // The AUTHENTICATE answer is masked in the trace: no RES or CK leaves the card's process in clear.
     expect(commands.some((l) => l.startsWith('=> 00880081'))).toBe(true);
+  });
+
+  it('a card that refuses the partial AID: 8 APDUs on the first run, then its path is remembered on disk and the next run sends 4', async () => {
+    const card = await insertCard('demo', ['--trace', '--quirks', 'no-partial-aid']);
+    let trace = '';
+    card.stderr!.on('data', (d: Buffer) => (trace += d.toString()));
+    const commands = () => trace.split('\n').filter((l) => l.startsWith('=> '));
+    const first = await iso(['-operation', 'getSubscriberMetadata']);
+    expect(first.code, first.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const firstRun = commands().length;
+    // The refused partial-AID SELECT is sent once, then EF_DIR gives the full AID.
+    expect(commands().filter((l) => l.startsWith('=> 00a4040c07a0000000871002')).length, commands().join('\n')).toBe(1);
+    expect(firstRun).toBe(8);
+    const file = JSON.parse(readFileSync(join(xdg.root, 'cache', 'krypton-web', 'card-paths.json'), 'utf8')) as {
+      cards: [string, { usimAid?: string }][];
+    };
+    expect(file.cards).toHaveLength(1);
+    expect(file.cards[0]![0]).toMatch(/^atr:/);
+    expect(file.cards[0]![1].usimAid).toMatch(/^A0000000871002/i);
+
+    // A fresh key agreement (the cached key forgotten), so the card is asked again.
+    const second = await iso(['-operation', 'getSubscriberMetadata', '-clear-key-cache']);
+    expect(second.code, second.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const secondRun = commands().slice(firstRun);
+    expect(secondRun).toHaveLength(4);
+    expect(secondRun.some((l) => l.startsWith('=> 00a4040c07a0000000871002'))).toBe(false);
   });
 
   it('takes a named reader, and names the problem when it does not exist', async () => {

@@ -52,6 +52,11 @@ export class InMemoryCardPaths implements CardPathMemory {
     while (this.paths.size > this.capacity) this.paths.delete(this.paths.keys().next().value!);
   }
 
+  /** Every card and its path, least recently used first (copies), for a store that writes them out. */
+  entries(): [string, CardPath][] {
+    return [...this.paths].map(([key, path]) => [key, { ...path }]);
+  }
+
   /** Forgets every card. */
   clear(): void {
     this.paths.clear();
