@@ -20,9 +20,19 @@ function storedCards(page: Page): Promise<unknown[]> {
     () =>
       new Promise<unknown[]>((resolve, reject) => {
         const open = indexedDB.open('krypton-web-card-paths');
-        open.onerror = () => reject(open.error);
+        // No database yet: create nothing (the workers' version must make it), and say so.
+        open.onupgradeneeded = () => {
+          open.transaction!.abort();
+          resolve([]);
+        };
+        open.onerror = () => (open.error?.name === 'AbortError' ? undefined : reject(open.error));
         open.onsuccess = () => {
           const db = open.result;
+          if (!db.objectStoreNames.contains('cards')) {
+            db.close();
+            resolve([]);
+            return;
+          }
           const all = db.transaction('cards').objectStore('cards').getAll();
           all.onsuccess = () => {
             db.close();
