@@ -2,7 +2,7 @@ import { cardKeyOfIccid, Usim, type ApduTransport, type CardPath } from '@krypto
 import { demoProfileSet, findSim, VirtualUsim } from '@krypton-web/krypton-lab/browser';
 import { MemoryCardTransport } from '@krypton-web/sim-transport';
 import { IDBDatabase, IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CARD_PATH_DATABASE, IndexedDbCardPaths } from './card-path-store.ts';
 
 const FULL_AID = 'A0000000871002FF44FF1289000000FF';
@@ -157,16 +157,15 @@ describe('card paths in IndexedDB (the page’s workers)', () => {
     const paths = new IndexedDbCardPaths({ factory: idb, log: (m) => logs.push(m) });
     expect(await paths.recall('iccid:1')).toBeUndefined();
     // The next transactions fail as a full disk makes them.
-    const real = IDBDatabase.prototype.transaction;
-    IDBDatabase.prototype.transaction = function () {
+    const full = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(() => {
       throw new DOMException('quota', 'QuotaExceededError');
-    };
+    });
     try {
       await paths.remember('iccid:1', { readBySfi: false });
       expect(await paths.recall('iccid:1')).toEqual({ readBySfi: false });
       await paths.remember('iccid:2', {});
     } finally {
-      IDBDatabase.prototype.transaction = real;
+      full.mockRestore();
     }
     expect(logs).toEqual([expect.stringMatching(/writing failed \(QuotaExceededError: quota\)/)]);
     await paths.close();

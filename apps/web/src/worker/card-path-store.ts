@@ -164,8 +164,8 @@ export class IndexedDbCardPaths implements CardPathMemory {
         cards.put({ ...record, usedAt: Math.max(record.usedAt, this.now()) } satisfies StoredCard);
       };
       t.oncomplete = () => resolve(found === undefined ? undefined : { ...found });
-      t.onerror = () => reject(t.error);
-      t.onabort = () => reject(t.error);
+      t.onerror = () => reject(failed(t));
+      t.onabort = () => reject(failed(t));
     });
   }
 
@@ -189,8 +189,8 @@ export class IndexedDbCardPaths implements CardPathMemory {
         };
       };
       t.oncomplete = () => resolve();
-      t.onerror = () => reject(t.error);
-      t.onabort = () => reject(t.error);
+      t.onerror = () => reject(failed(t));
+      t.onabort = () => reject(failed(t));
     });
   }
 
@@ -208,6 +208,11 @@ function storedCard(value: unknown): StoredCard | undefined {
   if (!isCardKey(v.key) || typeof v.usedAt !== 'number' || !Number.isFinite(v.usedAt)) return undefined;
   const path = checkedCardPath(v.path);
   return path === undefined ? undefined : { key: v.key, path, usedAt: v.usedAt };
+}
+
+/** Why a transaction ended without completing (IndexedDB may give no error for an abort). */
+function failed(t: IDBTransaction): DOMException {
+  return t.error ?? new DOMException('The transaction was aborted', 'AbortError');
 }
 
 function keyOf(value: unknown): IDBValidKey | undefined {

@@ -46,7 +46,8 @@ describe('InMemoryCardPaths', () => {
   it('checks what a store reads back: only card keys, and card paths of the three known facts', () => {
     expect(isCardKey(cardKeyOfIccid('8981100000000000016'))).toBe(true);
     expect(isCardKey(cardKeyOfAtr(fromHex('3b9f96')))).toBe(true);
-    for (const key of ['', 'imsi:001010000000001', 'iccid:', 'atr:3b 9f', `atr:${'3b'.repeat(100)}`, 7, null]) expect(isCardKey(key)).toBe(false);
+    for (const key of ['', 'imsi:001010000000001', 'iccid:', 'atr:3b 9f', `atr:${'3b'.repeat(100)}`, 7, null])
+      expect(isCardKey(key)).toBe(false);
     expect(checkedCardPath({})).toEqual({});
     expect(checkedCardPath({ usimAid: FULL_AID, selectWithoutData: false, readBySfi: true, ck: '00' })).toEqual({
       usimAid: FULL_AID,
