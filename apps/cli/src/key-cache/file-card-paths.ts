@@ -1,11 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InMemoryCardPaths, type CardPath, type CardPathMemory } from '@krypton-web/krypton-core';
+import { checkedCardPath, InMemoryCardPaths, isCardKey, type CardPath, type CardPathMemory } from '@krypton-web/krypton-core';
 
 /** Version of the file's layout; another version is ignored (and replaced on the next write). */
 const VERSION = 1;
-/** A full AID is at most 16 bytes (TS 101 220 §4). */
-const AID_HEX = /^[0-9A-Fa-f]{10,32}$/;
 
 /**
  * Card paths (decision 0014) kept in a JSON file beside the key cache, so the next run of krypton-cli
@@ -60,25 +58,9 @@ export function parseCardPaths(text: string): InMemoryCardPaths {
   for (const entry of cards.slice(-1024)) {
     if (!Array.isArray(entry) || entry.length !== 2) continue;
     const [key, path] = entry as [unknown, unknown];
-    if (typeof key !== 'string' || key.length > 200 || !/^(iccid|atr):[0-9A-Fa-f]+$/.test(key)) continue;
-    const checked = cardPathOf(path);
+    if (!isCardKey(key)) continue;
+    const checked = checkedCardPath(path);
     if (checked) memory.remember(key, checked);
   }
   return memory;
-}
-
-function cardPathOf(value: unknown): CardPath | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  const path: { usimAid?: string; selectWithoutData?: boolean; readBySfi?: boolean } = {};
-  if (v.usimAid !== undefined) {
-    if (typeof v.usimAid !== 'string' || !AID_HEX.test(v.usimAid)) return undefined;
-    path.usimAid = v.usimAid;
-  }
-  for (const flag of ['selectWithoutData', 'readBySfi'] as const) {
-    if (v[flag] === undefined) continue;
-    if (typeof v[flag] !== 'boolean') return undefined;
-    path[flag] = v[flag];
-  }
-  return path;
 }

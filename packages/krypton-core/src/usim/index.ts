@@ -32,6 +32,8 @@ export {
 export {
   InMemoryCardPaths,
   cardKeyOfAtr,
+  checkedCardPath,
+  isCardKey,
   cardKeyOfIccid,
   defaultCardPaths,
   type CardPath,
