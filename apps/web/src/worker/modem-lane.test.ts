@@ -1,10 +1,12 @@
-import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import { cardKeyOfIccid } from '@krypton-web/krypton-core';
+import { demoProfileSet, findSim, startLab, type Lab, type SimProfile } from '@krypton-web/krypton-lab';
 import { emulatorChannel, HuaweiModemEmulator, type HuaweiModemOptions } from '@krypton-web/krypton-lab/modem';
 import type { CheckResult } from '@krypton-web/sim-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pipeSerialChannel } from '../lib/serial-pipe.ts';
 import type { BatchEvent, LaneView } from './batch-api.ts';
 import { Batch } from './batch.ts';
+import { workerCardPaths } from './card-path-store.ts';
 import { ModemPipes } from './modem-lane.ts';
 
 // The batch worker's modem lanes on real pieces: the lab's Huawei emulator behind the same
@@ -24,7 +26,7 @@ afterEach(async () => {
 });
 
 /** A modem emulator with `sim` in its slot, and the pipe the page would hand the worker for it. */
-async function modem(sim: string | undefined, options: HuaweiModemOptions = {}) {
+async function modem(sim: string | SimProfile | undefined, options: HuaweiModemOptions = {}) {
   const emulator = await HuaweiModemEmulator.create(sim ?? 'demo', options);
   if (sim === undefined) emulator.removeSim();
   cleanups.push(() => emulator.dispose());
@@ -88,6 +90,19 @@ describe('a USB modem as a lane of the Check SIMs batch', () => {
     const second = await until('the next SIM checked', () => done(b.lanes(), '8981100000000000119'));
     expect(second.verdict).toBe('PASS');
     expect(b.results().map((r) => r.iccid)).toEqual(['8981100000000000016', '8981100000000000119']);
+  });
+
+  it('remembers the path of a SIM that refuses the partial AID in the worker’s card paths (IndexedDB in a page)', async () => {
+    const card: SimProfile = { ...findSim(demoProfileSet(), 'demo-box-03'), quirks: ['no-partial-aid'] };
+    const key = cardKeyOfIccid(card.iccid);
+    expect(await workerCardPaths().recall(key)).toBeUndefined();
+    const m = await modem(card);
+    const b = await batchWithModem();
+    await b.batch.addModem(LANE, m.pipe());
+    const r = await until('the SIM checked', () => done(b.lanes(), card.iccid));
+    expect(r.verdict).toBe('PASS');
+    // The full AID from EF_DIR: the session worker (or the next batch) goes straight on this card.
+    expect(await workerCardPaths().recall(key)).toEqual({ usimAid: 'a0000000871002ff44ff1289000000ff', selectWithoutData: true });
   });
 
   it('a SIM pulled mid-check never shows a result: the lane clears, the check is kept as interrupted', async () => {

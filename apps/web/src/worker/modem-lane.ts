@@ -1,6 +1,7 @@
 import { Usim } from '@krypton-web/krypton-core';
 import { AtModem, SimWatch, type SimPresence } from '@krypton-web/sim-transport';
 import type { LaneBridge, LaneBridgeEvents, LaneReader, LaneSession } from './batch-lane.ts';
+import { workerCardPaths } from './card-path-store.ts';
 import { failure } from './failure.ts';
 import { PipeSerialChannel } from './links/pipe-serial-channel.ts';
 
@@ -108,8 +109,8 @@ export class ModemLaneBridge implements LaneBridge {
     if (reader !== this.lane) throw failure('NO_READER', `There is no reader "${reader}" on this modem`, 'Choose the lane again');
     if (this.closed) throw failure('TRANSPORT_CLOSED', `The modem (${this.lane}) is closed`, 'Plug the modem in again');
     if (this.session) throw failure('TRANSPORT_BUSY', `The SIM in ${this.lane} is being checked`, 'Wait for the check to end');
-    // A Usim of its own per SIM: a SIM put in starts with nothing selected.
-    const usim = new Usim(this.modem.transport, { imsiSource: this.modem, simInfoSource: this.modem });
+    // A Usim of its own per SIM: a SIM put in starts with nothing selected; it goes straight by its ICCID once read.
+    const usim = new Usim(this.modem.transport, { imsiSource: this.modem, simInfoSource: this.modem, cardPaths: workerCardPaths() });
     const session: LaneSession = {
       session: `${this.lane} #${++this.sessions}`,
       readIccid: () => usim.readIccid(),

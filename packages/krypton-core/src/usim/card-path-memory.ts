@@ -78,6 +78,37 @@ export function cardKeyOfAtr(atr: Uint8Array): string {
   return `atr:${toHex(atr)}`;
 }
 
+/** A full AID is 5 to 16 bytes (a 5-byte RID and up to 11 bytes of PIX, TS 101 220 §4), in hex. */
+const AID_HEX = /^([0-9A-Fa-f]{2}){5,16}$/;
+/** A key made by `cardKeyOfIccid` or `cardKeyOfAtr`, of a sane length. */
+const CARD_KEY = /^(iccid|atr):[0-9A-Fa-f]{1,194}$/;
+
+/** Whether a value read back from a store is a card key `cardKeyOfIccid` or `cardKeyOfAtr` could have made. */
+export function isCardKey(value: unknown): value is string {
+  return typeof value === 'string' && CARD_KEY.test(value);
+}
+
+/**
+ * A value read back from a store (a file, IndexedDB) as a `CardPath`, checked field by field: anything
+ * that is not exactly a card path (a wrong type, an AID that is not 5 to 16 bytes of hex) gives undefined.
+ * Only the three known fields are kept, so nothing foreign travels on.
+ */
+export function checkedCardPath(value: unknown): CardPath | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  const path: { usimAid?: string; selectWithoutData?: boolean; readBySfi?: boolean } = {};
+  if (v.usimAid !== undefined) {
+    if (typeof v.usimAid !== 'string' || !AID_HEX.test(v.usimAid)) return undefined;
+    path.usimAid = v.usimAid;
+  }
+  for (const flag of ['selectWithoutData', 'readBySfi'] as const) {
+    if (v[flag] === undefined) continue;
+    if (typeof v[flag] !== 'boolean') return undefined;
+    path[flag] = v[flag];
+  }
+  return path;
+}
+
 /** The in-memory store sessions use when given a card key and no memory of their own. */
 export const defaultCardPaths: CardPathMemory = new InMemoryCardPaths();
 

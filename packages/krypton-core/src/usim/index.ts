@@ -32,9 +32,11 @@ export {
 export {
   InMemoryCardPaths,
   cardKeyOfAtr,
+  checkedCardPath,
+  isCardKey,
   cardKeyOfIccid,
   defaultCardPaths,
   type CardPath,
   type CardPathMemory,
 } from './card-path-memory.ts';
-export { CARD_PATHS_RECORD_VERSION, cardPathOf, cardPathsFromRecord, cardPathsRecord, type CardPathsRecord } from './card-path-records.ts';
+export { CARD_PATHS_RECORD_VERSION, cardPathsFromRecord, cardPathsRecord, type CardPathsRecord } from './card-path-records.ts';

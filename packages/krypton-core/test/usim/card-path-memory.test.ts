@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   cardKeyOfAtr,
   cardKeyOfIccid,
+  checkedCardPath,
   defaultCardPaths,
+  isCardKey,
   InMemoryCardPaths,
   type CardPath,
   type CardPathMemory,
@@ -39,6 +41,22 @@ describe('InMemoryCardPaths', () => {
     expect(paths.size).toBe(2);
     expect(paths.recall('b')).toBeUndefined();
     expect(paths.recall('a')).toEqual(path);
+  });
+
+  it('checks what a store reads back: only card keys, and card paths of the three known facts', () => {
+    expect(isCardKey(cardKeyOfIccid('8981100000000000016'))).toBe(true);
+    expect(isCardKey(cardKeyOfAtr(fromHex('3b9f96')))).toBe(true);
+    for (const key of ['', 'imsi:001010000000001', 'iccid:', 'atr:3b 9f', `atr:${'3b'.repeat(100)}`, 7, null])
+      expect(isCardKey(key)).toBe(false);
+    expect(checkedCardPath({})).toEqual({});
+    expect(checkedCardPath({ usimAid: FULL_AID, selectWithoutData: false, readBySfi: true, ck: '00' })).toEqual({
+      usimAid: FULL_AID,
+      selectWithoutData: false,
+      readBySfi: true,
+    });
+    expect(checkedCardPath({ usimAid: 'A0000000871002' })).toEqual({ usimAid: 'A0000000871002' });
+    for (const bad of [null, 'path', [], { usimAid: 'A000' }, { usimAid: 'A0'.repeat(17) }, { usimAid: 'zz'.repeat(7) }, { readBySfi: 1 }])
+      expect(checkedCardPath(bad), JSON.stringify(bad)).toBeUndefined();
   });
 
   it('names cards by ICCID or ATR', () => {

@@ -1,6 +1,7 @@
-import { defaultCardPaths, Usim, type Tracer } from '@krypton-web/krypton-core';
+import { Usim, type Tracer } from '@krypton-web/krypton-core';
 import type { ApduTransport, ImsiSource, SimInfoSource } from '@krypton-web/krypton-core';
 import type { LinkKind, ModemSummary } from '../api.ts';
+import { workerCardPaths } from '../card-path-store.ts';
 import { LockedSimLink } from './sim-link.ts';
 
 /** A link that carries APDUs (virtual SIM, modem over AT+CSIM): krypton-core's USIM commands run here, in the worker. */
@@ -19,11 +20,11 @@ export class UsimLink extends LockedSimLink {
       close?: () => Promise<void>;
     } = {},
   ) {
-    // Keyed by the ICCID once read: a card that refused a shortcut is not asked again while the worker lives.
+    // Keyed by the ICCID once read: a card that refused a shortcut is not asked again, after a reload too.
     super(
       new Usim(transport, {
         tracer,
-        cardPaths: defaultCardPaths,
+        cardPaths: workerCardPaths(),
         ...(extra.imsiSource ? { imsiSource: extra.imsiSource } : {}),
         ...(extra.simInfoSource ? { simInfoSource: extra.simInfoSource } : {}),
       }),
