@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { WEB_DIST } from '@krypton-web/build/web-app';
 import { Logger, startBridge, type BridgeOptions } from '@krypton-web/bridge-server';
+import { defaultCardPathsFile, FileCardPaths } from '@krypton-web/sim-transport/card-paths-file';
 
 const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu] [--record DIR]
 Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
@@ -79,7 +81,9 @@ export async function main(argv: string[] = process.argv.slice(2), banner = 'Kry
   const log = new Logger();
   let bridge;
   try {
-    bridge = await startBridge({ ...options, webRoot: WEB_DIST, log });
+    // What each card make refused is kept beside krypton-cli's key cache: the next bridge goes straight.
+    const cardPaths = new FileCardPaths(defaultCardPathsFile(process.env, homedir()));
+    bridge = await startBridge({ ...options, webRoot: WEB_DIST, log, cardPaths });
   } catch (e) {
     process.stderr.write(`bridge: ${(e as Error).message}\n`);
     return 1;

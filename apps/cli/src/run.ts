@@ -19,9 +19,9 @@ import {
 } from '@krypton-web/krypton-core';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { FileCardPaths } from '@krypton-web/sim-transport/card-paths-file';
 import { DebugLog } from './debug-log.ts';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, errorDetailLines, errorLine, exitCodeFor } from './errors.ts';
-import { FileCardPaths } from './key-cache/file-card-paths.ts';
 import { defaultKeyCachePaths, FileKeyCache } from './key-cache/file-key-cache.ts';
 import { closeWithin, type SimConnection } from './links/sim-connection.ts';
 import { parseOptions, usageText, VERSION, type CliOptions } from './options.ts';

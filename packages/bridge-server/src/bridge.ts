@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import type { CardPathMemory } from '@krypton-web/krypton-core';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { approvalsPage } from './http/approvals-page.ts';
 import { hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
@@ -47,6 +48,8 @@ export interface BridgeOptions {
   log?: Logger;
   /** A directory where each SIM session's transcript is written when it ends (`--record DIR`; secrets masked). */
   recordDir?: string;
+  /** Where what each card make refused is remembered (the bridge command: a file beside krypton-cli's; default: memory). */
+  cardPaths?: CardPathMemory;
 }
 
 /** A running bridge. */
@@ -87,7 +90,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   if (options.readers) backends.push(...options.readers);
   // Demo mode offers the batch check a reader whose cards come and go, beside the steady demo reader.
   else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend({ stack: true }));
-  const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates, options.recordDir);
+  const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates, options.recordDir, options.cardPaths);
 
   // The app is built once the port is known: the Host and Origin allow-lists depend on it.
   let app: Hono | undefined;

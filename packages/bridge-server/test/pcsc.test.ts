@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,6 +16,8 @@ import {
 } from '@krypton-web/krypton-lab';
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { BridgeClient, BridgeRemoteError, type BridgeEvent } from '@krypton-web/sim-transport';
+import { toHex } from '@krypton-web/krypton-core';
+import { FileCardPaths, readCardPathsFile } from '@krypton-web/sim-transport/card-paths-file';
 import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 import { Logger, startBridge, type RunningBridge } from '../src/index.ts';
 import { bridgeSession, describeSimCommandConformance, isBridgeError } from './support/conformance.test-support.ts';
@@ -271,6 +276,45 @@ describe('a shared reader (PC/SC transactions around each of the page’s comman
     expect(await session.readIccid()).toBe(sim.iccid);
     vector = await hss.generateVector(sim.imsi);
     expect((await session.authenticate(vector.rand, vector.autn)).kind).toBe('success');
+  });
+});
+
+describe('card paths remembered on disk', () => {
+  it('a card refusing the partial AID: the first bridge learns its path, a new bridge on the same file sends no refused command', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-card-paths-'));
+    const file = join(dir, 'card-paths.json');
+    try {
+      const card = await VirtualUsim.create({ ...findSim(demoProfileSet(), 'demo'), quirks: ['no-partial-aid'] });
+      await insert(card);
+      const hss = await Hss.create({ sims: [findSim(demoProfileSet(), 'demo')], groups: [] });
+      /** One run as the page makes it: open, IMSI, AUTHENTICATE, close; the APDUs the card received. */
+      const run = async (): Promise<number> => {
+        const b = await startBridge({ port: 0, pcsc: true, log: new Logger(() => undefined), cardPaths: new FileCardPaths(file) });
+        bridges.push(b);
+        const c = await client(b);
+        const before = card.apduCount;
+        const session = await c.open(pcscd.readerName);
+        expect(await session.readImsi()).toBe('001010000000001');
+        const vector = await hss.generateVector('001010000000001');
+        await session.authenticate(vector.rand, vector.autn);
+        await session.close();
+        const sent = card.apduCount - before;
+        c.close();
+        await b.close();
+        return sent;
+      };
+      const first = await run();
+      const stored = (await readCardPathsFile(file)).entries();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]![0]).toBe(`atr:${toHex(card.atr)}`);
+      expect(stored[0]![1].usimAid).toMatch(/^A0000000871002/i);
+      const second = await run();
+      // The refused partial-AID SELECT and the EF_DIR read that found the full AID are not sent again.
+      expect(second).toBeLessThan(first);
+      expect({ first, second }).toEqual({ first: 8, second: 4 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  cardKeyOfAtr,
   defaultCardPaths,
   fromBase64Exact,
   fromHex,
@@ -10,6 +11,7 @@ import {
   Tracer,
   TranscriptRecorder,
   Usim,
+  type CardPathMemory,
   type StepName,
 } from '@krypton-web/krypton-core';
 import type { BridgeError, BridgeRequest, BridgeResults } from '@krypton-web/sim-transport';
@@ -59,6 +61,8 @@ export class SimSessions {
     authenticates: RateSpec = DEFAULT_LIMITS.authenticates,
     /** Where each session's transcript goes when it ends (`--record DIR`); none when absent. */
     private readonly recordDir?: string,
+    /** What each card make refused before (decision 0014): a file in the bridge, memory in tests. */
+    private readonly cardPaths: CardPathMemory = defaultCardPaths,
   ) {
     this.authenticateLimit = new RateLimiter(authenticates.burst, authenticates.perMinute);
   }
@@ -88,7 +92,12 @@ export class SimSessions {
       const card = await backend.open(reader);
       const id = sessionId();
       const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr);
-      const usim = new Usim(card.transport, { cardPaths: defaultCardPaths, ...(recording ? { tracer: recording.tracer } : {}) });
+      // A reader knows the ATR before any command, so the card make's path is known at once (as in krypton-cli).
+      const usim = new Usim(card.transport, {
+        cardPaths: this.cardPaths,
+        ...(card.atr ? { cardKey: cardKeyOfAtr(fromHex(card.atr)) } : {}),
+        ...(recording ? { tracer: recording.tracer } : {}),
+      });
       this.sessions.set(id, { id, reader, owner, card, usim, backend, ...(recording ? { recording } : {}) });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
       return { session: id, reader, atr: card.atr, protocol: card.protocol };

@@ -39,3 +39,4 @@ export {
   type CardPath,
   type CardPathMemory,
 } from './card-path-memory.ts';
+export { CARD_PATHS_RECORD_VERSION, cardPathsFromRecord, cardPathsRecord, type CardPathsRecord } from './card-path-records.ts';

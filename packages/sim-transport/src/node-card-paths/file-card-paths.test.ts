@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileCardPaths, parseCardPaths } from '../src/key-cache/file-card-paths.ts';
+import { defaultCardPathsFile, FileCardPaths, parseCardPaths, readCardPathsFile } from './file-card-paths.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -50,5 +50,27 @@ describe('card paths on disk', () => {
       ['atr:3B', { readBySfi: false }],
       ['iccid:8981', { usimAid: 'A0000000871002' }],
     ]);
+  });
+});
+
+describe('card paths shared by two processes', () => {
+  it('keeps what each of two stores learned (krypton-cli writing beside a running bridge)', async () => {
+    const f = file();
+    const bridge = new FileCardPaths(f);
+    const cli = new FileCardPaths(f);
+    expect(await bridge.recall('atr:3B01')).toBeUndefined();
+    expect(await cli.recall('atr:3B02')).toBeUndefined();
+    await cli.remember('atr:3B02', { selectWithoutData: false });
+    await bridge.remember('atr:3B01', { readBySfi: false });
+    expect((await readCardPathsFile(f)).entries()).toEqual([
+      ['atr:3B02', { selectWithoutData: false }],
+      ['atr:3B01', { readBySfi: false }],
+    ]);
+  });
+
+  it('lives in the XDG cache folder, ignoring a relative XDG_CACHE_HOME', () => {
+    expect(defaultCardPathsFile({ XDG_CACHE_HOME: '/x/cache' }, '/home/a')).toBe('/x/cache/krypton-web/card-paths.json');
+    expect(defaultCardPathsFile({ XDG_CACHE_HOME: 'rel' }, '/home/a')).toBe('/home/a/.cache/krypton-web/card-paths.json');
+    expect(defaultCardPathsFile({}, '/home/a')).toBe('/home/a/.cache/krypton-web/card-paths.json');
   });
 });

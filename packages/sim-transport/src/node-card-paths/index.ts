@@ -1,0 +1,1 @@
+export { defaultCardPathsFile, FileCardPaths, parseCardPaths, readCardPathsFile } from './file-card-paths.ts';
