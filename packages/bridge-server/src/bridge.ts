@@ -12,6 +12,7 @@ import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton
 import { resolveLimits, type BridgeLimits } from './limits.ts';
 import { Logger } from './log.ts';
 import { PcscReaderBackend } from './readers/pcsc-backend.ts';
+import { BridgeProxyRecording } from './record/proxy-recording.ts';
 import type { ReaderBackend } from './readers/reader-backend.ts';
 import { SimSessions } from './readers/sim-sessions.ts';
 import { AllowedHosts } from './security/allowed-hosts.ts';
@@ -45,7 +46,11 @@ export interface BridgeOptions {
   /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
   upstreamFetch?: typeof fetch;
   log?: Logger;
-  /** A directory where each SIM session's transcript is written when it ends (`--record DIR`; secrets masked). */
+  /**
+   * A directory where each SIM session's transcript is written when it ends, with its page's Krypton calls
+   * through the proxy; calls of a page holding no session go to one proxy transcript per run, appended as
+   * they happen (`--record DIR`; secrets masked).
+   */
   recordDir?: string;
 }
 
@@ -88,6 +93,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   // Demo mode offers the batch check a reader whose cards come and go, beside the steady demo reader.
   else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend({ stack: true }));
   const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates, options.recordDir);
+  const recording =
+    options.recordDir === undefined ? undefined : new BridgeProxyRecording(options.recordDir, (call) => sessions.recordingFor(call), log);
 
   // The app is built once the port is known: the Host and Origin allow-lists depend on it.
   let app: Hono | undefined;
@@ -172,6 +179,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
       log,
       timeoutMs: limits.upstreamTimeoutMs,
       ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}),
+      ...(recording ? { recording } : {}),
     }),
   );
   if (webRoot !== undefined && existsSync(webRoot)) {
@@ -207,6 +215,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     close: async () => {
       await gateway.close();
       await sessions.closeAll();
+      await recording?.close();
       await Promise.all(backends.map((b) => b.close()));
       await Promise.all(
         servers.map(

@@ -278,7 +278,7 @@ export class WsGateway {
           });
           return;
         }
-        reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
+        reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id, conn.origin) });
         return;
       }
       default:
