@@ -8,7 +8,7 @@ import { eventually, wsFrom } from './support/harness.test-support.ts';
 // Readers attached and removed while the bridge runs, with real pcscd and vpcd. pcscd 1.9.9 reads its
 // reader configuration only at start (SIGUSR1 does not re-read it), so a reader is attached or removed
 // the way pcscd allows it: restarted with one vpcd entry more or fewer. Each entry is two readers.
-vi.setConfig({ testTimeout: 60_000, hookTimeout: 180_000 });
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 660_000 });
 
 const STEADY = 'Steady Reader';
 const ATTACHED = 'Attached Reader';
@@ -24,7 +24,7 @@ let hss: Hss;
 beforeAll(async () => {
   delete process.env.PCSCLITE_CSOCK_NAME;
   hss = await Hss.create({ sims: [SIMS.steady, SIMS.attached], groups: [] });
-  pcscd = await startPcscd({ readers: 2, friendlyNames: [STEADY, ATTACHED] });
+  pcscd = await startPcscd({ readers: 2, friendlyNames: [STEADY, ATTACHED], lockTimeoutMs: 600_000 });
   await insert(0, SIMS.steady);
   bridge = await startBridge({ port: 0, pcsc: true, log: new Logger(() => undefined) });
   client = await BridgeClient.connect(`${bridge.url.replace('http:', 'ws:')}/ws`, {
@@ -76,7 +76,11 @@ describe('readers attached and removed while the bridge runs (pcscd + vpcd)', ()
   it('a reader attached shows up in the page’s list within 2 s of pcscd offering it and authenticates; removed, it leaves the list, its session ends with a typed error, and the remaining reader works', async () => {
     const steadyName = `${STEADY} 00 00`;
     const attachedName = `${ATTACHED} 00 00`;
-    await eventually(async () => (await client.readers()).some((r) => r.name === steadyName && r.card), 'the steady reader with its card', 10_000);
+    await eventually(
+      async () => (await client.readers()).some((r) => r.name === steadyName && r.card),
+      'the steady reader with its card',
+      10_000,
+    );
     expect(await listed()).toEqual([`${STEADY} 00 00`, `${STEADY} 00 01`]);
 
     // Attached: pcscd comes back with a second entry; a card goes into its first reader.
@@ -87,11 +91,19 @@ describe('readers attached and removed while the bridge runs (pcscd + vpcd)', ()
     expect(await listed()).toEqual([...pcscd.readerNames]);
     await eventually(() => pushed()?.includes(attachedName) ?? false, 'a readers event names the attached reader', 2000);
     await insert(2, SIMS.attached);
-    await eventually(async () => (await client.readers()).some((r) => r.name === attachedName && r.card), 'the attached reader’s card', 5000);
+    await eventually(
+      async () => (await client.readers()).some((r) => r.name === attachedName && r.card),
+      'the attached reader’s card',
+      5000,
+    );
     const onAttached = await client.open(attachedName);
     await authenticates(onAttached, SIMS.attached);
     // The steady reader's card redialled the restarted pcscd: it opens and authenticates too.
-    await eventually(async () => (await client.readers()).some((r) => r.name === steadyName && r.card), 'the steady reader’s card is back', 5000);
+    await eventually(
+      async () => (await client.readers()).some((r) => r.name === steadyName && r.card),
+      'the steady reader’s card is back',
+      5000,
+    );
     const onSteady = await client.open(steadyName);
     await authenticates(onSteady, SIMS.steady);
 
@@ -105,9 +117,17 @@ describe('readers attached and removed while the bridge runs (pcscd + vpcd)', ()
       'the bridge lists the remaining readers without the removed one',
       2000,
     );
-    await eventually(() => pushed()?.includes(steadyName) === true && !pushed()!.includes(attachedName), 'a readers event without the removed reader', 2000);
+    await eventually(
+      () => pushed()?.includes(steadyName) === true && !pushed()!.includes(attachedName),
+      'a readers event without the removed reader',
+      2000,
+    );
     // pcscd's restart ended both sessions; the page learns which reader is gone and which is merely reset.
-    await eventually(() => events.filter((e) => e.event.event === 'session-lost').length === lostBefore + 2, 'both sessions reported lost', 3000);
+    await eventually(
+      () => events.filter((e) => e.event.event === 'session-lost').length === lostBefore + 2,
+      'both sessions reported lost',
+      3000,
+    );
     const lost = events.slice(lostBefore).flatMap((e) => (e.event.event === 'session-lost' ? [e] : []));
     const lostOf = (session: BridgeSimSession) => lost.find((e) => e.event.event === 'session-lost' && e.event.session === session.session);
     expect(lostOf(onAttached)?.event).toMatchObject({
@@ -127,10 +147,16 @@ describe('readers attached and removed while the bridge runs (pcscd + vpcd)', ()
     expect(reopened).toMatchObject({ code: 'NO_CARD', message: `There is no reader named "${attachedName}"` });
 
     // The remaining reader still works.
-    await eventually(async () => (await client.readers()).some((r) => r.name === steadyName && r.card && !r.inUse), 'the steady reader free with its card', 5000);
+    await eventually(
+      async () => (await client.readers()).some((r) => r.name === steadyName && r.card && !r.inUse),
+      'the steady reader free with its card',
+      5000,
+    );
     const again = await client.open(steadyName);
     await authenticates(again, SIMS.steady);
     await again.close();
-    console.log(`listed ${Math.round(listedAfterMs)} ms after pcscd offered the reader; dropped ${Math.round(performance.now() - removedAt)} ms`);
+    console.log(
+      `listed ${Math.round(listedAfterMs)} ms after pcscd offered the reader; dropped ${Math.round(performance.now() - removedAt)} ms`,
+    );
   });
 });

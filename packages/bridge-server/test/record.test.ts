@@ -89,7 +89,8 @@ describe('bridge --record DIR: the page’s Krypton calls through the proxy', ()
       readImsi: () => session.readImsi(),
       authenticate: async (rand, autn) => {
         const r = await session.authenticate(rand, autn);
-        if (r.kind === 'success') for (const v of [r.res, r.ck, r.ik, ...(r.kc ? [r.kc] : [])]) secrets.push(toHex(v), toHex(v).toUpperCase(), toBase64(v));
+        if (r.kind === 'success')
+          for (const v of [r.res, r.ck, r.ik, ...(r.kc ? [r.kc] : [])]) secrets.push(toHex(v), toHex(v).toUpperCase(), toBase64(v));
         return r;
       },
     };
@@ -99,7 +100,12 @@ describe('bridge --record DIR: the page’s Krypton calls through the proxy', ()
       if (signature) secrets.push(signature);
       return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), Origin: t.url } });
     };
-    const krypton = new KryptonClient({ endpoint: simEndpoint(`${t.url}/krypton/lab`), sim, keyCache: new MemoryKeyCache(), fetch: pageFetch });
+    const krypton = new KryptonClient({
+      endpoint: simEndpoint(`${t.url}/krypton/lab`),
+      sim,
+      keyCache: new MemoryKeyCache(),
+      fetch: pageFetch,
+    });
     const key = await krypton.authenticate({ fresh: true });
     const credentials = await krypton.generateAmazonCognitoSessionCredentials();
     secrets.push(credentials.credentials.secretKey, credentials.credentials.sessionToken);

@@ -63,7 +63,14 @@ export class PcscReaderBackend implements ReaderBackend {
       const left = deadline - performance.now();
       if (this.closed || !this.service || left <= 0) return false;
       // While pcscd is away listReaders refuses at once; once a new context lists, it waits for each reader's first status.
-      if (this.service.state === 'ready' && (await this.service.listReaders({ timeoutMs: left }).then(() => true, () => false))) return true;
+      if (
+        this.service.state === 'ready' &&
+        (await this.service.listReaders({ timeoutMs: left }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return true;
       if (this.service.state === 'closed') return false;
       await new Promise((r) => setTimeout(r, Math.min(50, left)));
     }

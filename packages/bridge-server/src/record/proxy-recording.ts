@@ -65,8 +65,10 @@ export class BridgeProxyRecording implements ProxyRecording {
       retain: false,
       onEvent: (event) => file!.append(JSON.stringify(event)),
     });
-    file = new AppendedTranscript(path, () => recorder.headerLine(), (e) =>
-      this.log.warn('proxy transcript not written', { file: path, error: e.message }),
+    file = new AppendedTranscript(
+      path,
+      () => recorder.headerLine(),
+      (e) => this.log.warn('proxy transcript not written', { file: path, error: e.message }),
     );
     this.run = { recorder, file, path };
     return this.run;
