@@ -25,6 +25,7 @@ import { connectClient, startTestBridge, VIRTUAL_READER_NAME, type TestBridge } 
 vi.setConfig({ testTimeout: 30_000 });
 
 const labBin = fileURLToPath(new URL('../../krypton-lab/bin/lab.js', import.meta.url));
+const cliBin = fileURLToPath(new URL('../../../apps/cli/bin/krypton-cli', import.meta.url));
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -153,6 +154,36 @@ describe('bridge --record DIR: the page’s Krypton calls through the proxy', ()
     expect(summary.stdout).toMatch(/APDUs, 0 AT lines, 4 HTTP calls/);
     const profile = await promisify(execFile)(process.execPath, [labBin, 'replay', file, '--print-profile']);
     expect(JSON.parse(profile.stdout)).toMatchObject({ sims: [{ imsi: key.imsi }] });
+    // Replayed as a card (krypton-cli -interface virtual -sim FILE.jsonl, the in-process form of lab replay):
+    // it answers the same run against the lab, AUTHENTICATE answered by the lab's SIM of the recorded IMSI.
+    const xdg = mkdtempSync(join(tmpdir(), 'bridge-record-xdg-'));
+    cleanup.push(() => rmSync(xdg, { recursive: true, force: true }));
+    const replayed = await promisify(execFile)(
+      cliBin,
+      [
+        '-interface',
+        'virtual',
+        '-sim',
+        file,
+        '-disable-key-cache',
+        '-keys-api-endpoint-url',
+        lab.urls.keys,
+        '-provisioning-api-endpoint-url',
+        lab.urls.provisioning,
+        '-operation',
+        'getSubscriberMetadata',
+      ],
+      {
+        env: {
+          ...process.env,
+          XDG_CACHE_HOME: join(xdg, 'cache'),
+          XDG_CONFIG_HOME: join(xdg, 'config'),
+          KRYPTON_CLI_CACHE_DIR: '',
+          KRYPTON_CLI_CONFIG_DIR: '',
+        },
+      },
+    );
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ imsi: key.imsi });
   });
 
   it('calls of a page holding no session go to the run’s proxy transcript, on disk as soon as the page has its answer', async () => {
