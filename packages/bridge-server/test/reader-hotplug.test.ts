@@ -117,6 +117,7 @@ describe('readers attached and removed while the bridge runs (pcscd + vpcd)', ()
       'the bridge lists the remaining readers without the removed one',
       2000,
     );
+    const droppedAfterMs = performance.now() - removedAt;
     await eventually(
       () => pushed()?.includes(steadyName) === true && !pushed()!.includes(attachedName),
       'a readers event without the removed reader',
@@ -156,7 +157,7 @@ describe('readers attached and removed while the bridge runs (pcscd + vpcd)', ()
     await authenticates(again, SIMS.steady);
     await again.close();
     console.log(
-      `listed ${Math.round(listedAfterMs)} ms after pcscd offered the reader; dropped ${Math.round(performance.now() - removedAt)} ms`,
+      `the attached reader listed ${Math.round(listedAfterMs)} ms after pcscd offered it; the removed one dropped ${Math.round(droppedAfterMs)} ms after pcscd came back without it`,
     );
   });
 });

@@ -85,7 +85,9 @@ export class PcscReaderBackend implements ReaderBackend {
   private async connect(): Promise<boolean> {
     if (this.closed || this.service) return true;
     try {
-      const service = await PcscService.open();
+      // pcscd restarted (to attach or drop a reader, or by its socket activation) is back in the list
+      // within half a second: a retry is one failed connect to a missing socket, cheap at this rate.
+      const service = await PcscService.open({ backoff: { initialMs: 100, maxMs: 500 } });
       if (this.closed) {
         await service.close();
         return true;

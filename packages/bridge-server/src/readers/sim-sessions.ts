@@ -241,7 +241,8 @@ export class SimSessions {
     try {
       await mkdir(this.recordDir!, { recursive: true });
       await writeWhole(file, recording.recorder.toJsonl());
-      this.log.info('transcript written', { file, apdus: recording.recorder.counts().apdu });
+      const counts = recording.recorder.counts();
+      this.log.info('transcript written', { file, apdus: counts.apdu, httpCalls: counts.http });
     } catch (e) {
       this.log.warn('transcript not written', { file, error: (e as Error).message });
     }
