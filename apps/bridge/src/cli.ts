@@ -12,8 +12,10 @@ it over a WebSocket, and forwards its Krypton calls to SORACOM.
   --ipv6            also listen on [::1]
   --no-pcsc         do not use pcscd
   --dev-raw-apdu    let approved pages send raw APDUs (development only)
-  --record DIR      write a transcript of each SIM session to DIR when it ends (APDUs, timings, reader
-                    and ATR; PINs, RES, CK, IK and Kc masked), for a bug report or pnpm lab replay`;
+  --record DIR      write a transcript of each SIM session to DIR when it ends (APDUs, the page's
+                    Krypton calls through the proxy, timings, reader and ATR; PINs, RES, CK, IK and Kc
+                    masked, no bodies or header values), for a bug report or pnpm lab replay; calls
+                    made with no session open go to one proxy transcript per run, written as they happen`;
 
 /** A command line the bridge cannot run. */
 export class BridgeUsageError extends Error {

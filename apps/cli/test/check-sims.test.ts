@@ -294,6 +294,36 @@ describe('check-sims through pcscd, several readers at once', () => {
     ]);
   });
 
+  it('--watch --all-readers: a reader attached while it runs (pcscd back with one vpcd entry more) gets a lane and its SIM is checked; removed, it is said unplugged and the other readers go on', async () => {
+    const out = file('hotplug.jsonl');
+    const run = startCheckSims(['--watch', '--all-readers', '--out', out, ...endpoints()], { env: noPin });
+    try {
+      await run.waitFor('stderr', /watching \d readers/);
+      // pcscd reads its readers only at start: attaching one is a restart with one entry (two readers) more.
+      await pcscd.restart({ readers: 5 });
+      const added = reader(4);
+      await run.waitFor('stderr', new RegExp(`${escape(added)} +reader connected: insert a SIM`));
+      const card = await insert('demo', 4);
+      await run.waitFor('stdout', /8981100000000000016 +001010000000001 {2}PASS/);
+      await pull(card);
+      cards.splice(cards.indexOf(card), 1);
+      const mark = run.stderr().length;
+      await pcscd.restart({ readers: 3 });
+      await run.waitFor('stderr', new RegExp(`${escape(added)} +reader unplugged`), { from: mark });
+      await insert('demo-even', 0);
+      await run.waitFor('stdout', /8981100000000000040 +00101000000004 +PASS/);
+      run.child().kill('SIGINT');
+      const r = await run.result;
+      expect(r.code, r.stderr).toBe(0);
+      expect(jsonlRows(readFileSync(out, 'utf8')).map((row) => [row.iccid, row.verdict])).toEqual([
+        ['8981100000000000016', 'PASS'],
+        ['8981100000000000040', 'PASS'],
+      ]);
+    } finally {
+      if (pcscd.readerNames.length !== 3) await pcscd.restart({ readers: 3 });
+    }
+  });
+
   it('--upload puts the CSV and JSON report into the lab S3 with Content-MD5, using the credentials a passing SIM earned', async () => {
     await insert('demo', 0);
     const csv = file('report.csv');

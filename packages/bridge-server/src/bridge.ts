@@ -13,6 +13,7 @@ import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton
 import { resolveLimits, type BridgeLimits } from './limits.ts';
 import { Logger } from './log.ts';
 import { PcscReaderBackend } from './readers/pcsc-backend.ts';
+import { BridgeProxyRecording } from './record/proxy-recording.ts';
 import type { ReaderBackend } from './readers/reader-backend.ts';
 import { SimSessions } from './readers/sim-sessions.ts';
 import { AllowedHosts } from './security/allowed-hosts.ts';
@@ -46,7 +47,11 @@ export interface BridgeOptions {
   /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
   upstreamFetch?: typeof fetch;
   log?: Logger;
-  /** A directory where each SIM session's transcript is written when it ends (`--record DIR`; secrets masked). */
+  /**
+   * A directory where each SIM session's transcript is written when it ends, with its page's Krypton calls
+   * through the proxy; calls of a page holding no session go to one proxy transcript per run, appended as
+   * they happen (`--record DIR`; secrets masked).
+   */
   recordDir?: string;
   /** Where what each card make refused is remembered (the bridge command: a file beside krypton-cli's; default: memory). */
   cardPaths?: CardPathMemory;
@@ -91,6 +96,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   // Demo mode offers the batch check a reader whose cards come and go, beside the steady demo reader.
   else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend({ stack: true }));
   const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates, options.recordDir, options.cardPaths);
+  const recording =
+    options.recordDir === undefined ? undefined : new BridgeProxyRecording(options.recordDir, (call) => sessions.recordingFor(call), log);
 
   // The app is built once the port is known: the Host and Origin allow-lists depend on it.
   let app: Hono | undefined;
@@ -175,6 +182,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
       log,
       timeoutMs: limits.upstreamTimeoutMs,
       ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}),
+      ...(recording ? { recording } : {}),
     }),
   );
   if (webRoot !== undefined && existsSync(webRoot)) {
@@ -210,6 +218,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     close: async () => {
       await gateway.close();
       await sessions.closeAll();
+      await recording?.close();
       await Promise.all(backends.map((b) => b.close()));
       await Promise.all(
         servers.map(

@@ -167,7 +167,7 @@ describe('the card or pcscd going away mid-AUTHENTICATE', () => {
     expect(await again.readIccid()).toMatch(/^89/);
   });
 
-  it('pcscd stopping: the pending AUTHENTICATE fails with a typed transport error and session-lost says pcscd stopped, both within 2 s; once pcscd is back, the reader works again', async () => {
+  it('pcscd stopping (away 3 s): the pending AUTHENTICATE fails with a typed transport error and session-lost says pcscd stopped, both within 2 s; once pcscd is back, the reader works again', async () => {
     const card = new WatchedCard(await demo());
     await insert(card);
     const b = await bridge();
@@ -183,7 +183,7 @@ describe('the card or pcscd going away mid-AUTHENTICATE', () => {
     );
     await held;
     const stoppedAt = performance.now();
-    const restarting = pcscd.restart();
+    const restarting = pcscd.restart({ pauseMs: 3000 });
     const outcome = await pending;
     card.release();
     expect(outcome.ok).toBe(false);

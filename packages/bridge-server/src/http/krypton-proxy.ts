@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ApprovalStore } from '../security/approvals.ts';
 import type { OriginPolicy } from '../security/origin-policy.ts';
 import { errorFacts, type Logger } from '../log.ts';
+import type { ProxyRecording } from '../record/proxy-recording.ts';
 import { BridgeHttpError } from './http-error.ts';
 
 /** SORACOM's Krypton endpoints, by the names the page uses. */
@@ -41,6 +42,8 @@ export function kryptonProxy(options: {
   log: Logger;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** `--record DIR`: each forwarded call's method, URL, status, header names and time (no bodies, no values). */
+  recording?: ProxyRecording;
 }): Hono {
   const app = new Hono();
   const doFetch = options.fetch ?? fetch;
@@ -100,10 +103,12 @@ export function kryptonProxy(options: {
       const started = performance.now();
       const timeoutMs = options.timeoutMs ?? 20_000;
       const signal = AbortSignal.timeout(timeoutMs);
+      const recorded = options.recording?.begin({ origin, ...callFacts(path, body) }, (input, init) => doFetch(input, init));
       let upstream: Response;
       try {
-        upstream = await doFetch(`${base}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal });
+        upstream = await (recorded?.fetch ?? doFetch)(`${base}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal });
       } catch (e) {
+        await recorded?.finish({});
         throw upstreamFailure(e, {
           target,
           host,
@@ -118,6 +123,7 @@ export function kryptonProxy(options: {
       try {
         answer = await readBodyWithin(upstream, MAX_PROXY_ANSWER);
       } catch (e) {
+        await recorded?.finish({});
         throw upstreamFailure(e, {
           target,
           host,
@@ -129,6 +135,7 @@ export function kryptonProxy(options: {
         });
       }
       const ms = Math.round(performance.now() - started);
+      await recorded?.finish(KEYS_START_PATH.test(path) && answer !== undefined ? { keyId: keyIdOf(answer) } : {});
       if (answer === undefined) {
         throw new BridgeHttpError(
           'UPSTREAM_TOO_LARGE',
@@ -147,6 +154,41 @@ export function kryptonProxy(options: {
 
   app.all('/*', (c) => c.json({ code: 'METHOD_NOT_ALLOWED', message: 'The Krypton proxy takes POST only' }, 405));
   return app;
+}
+
+/**
+ * What ties a call to a SIM session, read from what is forwarded anyway: the IMSI of a key agreement,
+ * the keyId of a verify (its path) or of a signed call (its body). Nothing else is read or kept.
+ */
+function callFacts(path: string, body: ArrayBuffer): { imsi?: string; keyId?: string } {
+  const verify = VERIFY_PATH.exec(path);
+  if (verify) {
+    try {
+      return { keyId: decodeURIComponent(verify[1]!) };
+    } catch {
+      return {};
+    }
+  }
+  const o = jsonObject(body);
+  return {
+    ...(typeof o?.imsi === 'string' ? { imsi: o.imsi } : {}),
+    ...(typeof o?.keyId === 'string' ? { keyId: o.keyId } : {}),
+  };
+}
+
+/** The keyId of a key agreement's answer, if it has one. */
+function keyIdOf(answer: ArrayBuffer | Uint8Array): string | undefined {
+  const keyId = jsonObject(answer)?.keyId;
+  return typeof keyId === 'string' ? keyId : undefined;
+}
+
+function jsonObject(bytes: ArrayBuffer | Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The page's request body; one that did not arrive whole (the page went away, the request timed out) is the page's failure, not Krypton's. */

@@ -57,6 +57,25 @@ export class PcscReaderBackend implements ReaderBackend {
     };
   }
 
+  async whenRestored(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (this.closed || !this.service || left <= 0) return false;
+      // While pcscd is away listReaders refuses at once; once a new context lists, it waits for each reader's first status.
+      if (
+        this.service.state === 'ready' &&
+        (await this.service.listReaders({ timeoutMs: left }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return true;
+      if (this.service.state === 'closed') return false;
+      await new Promise((r) => setTimeout(r, Math.min(50, left)));
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearInterval(this.retry);
@@ -66,7 +85,9 @@ export class PcscReaderBackend implements ReaderBackend {
   private async connect(): Promise<boolean> {
     if (this.closed || this.service) return true;
     try {
-      const service = await PcscService.open();
+      // pcscd restarted (to attach or drop a reader, or by its socket activation) is back in the list
+      // within half a second: a retry is one failed connect to a missing socket, cheap at this rate.
+      const service = await PcscService.open({ backoff: { initialMs: 100, maxMs: 500 } });
       if (this.closed) {
         await service.close();
         return true;

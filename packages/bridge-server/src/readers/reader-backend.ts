@@ -31,6 +31,8 @@ export interface ReaderBackend {
   open(reader: string): Promise<OpenedCard>;
   /** Releases the backend. */
   close(): Promise<void>;
+  /** After `service-lost`: whether the service is back (its readers listed again) within `timeoutMs`. */
+  whenRestored?(timeoutMs: number): Promise<boolean>;
 }
 
 /** The demo's in-memory reader, as the bridge lists it (readers/virtual-backend.ts; named here so naming it loads no lab). */

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   cardKeyOfAtr,
@@ -18,6 +18,7 @@ import type { BridgeError, BridgeRequest, BridgeResults } from '@krypton-web/sim
 import { DEFAULT_LIMITS, type RateSpec } from '../limits.ts';
 import type { Logger } from '../log.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
+import { writeWhole } from '../record/transcript-files.ts';
 import type { OpenedCard, ReaderBackend } from './reader-backend.ts';
 
 /** One page's hold on one reader. */
@@ -28,8 +29,29 @@ interface SimSession {
   card: OpenedCard;
   usim: Usim;
   backend: ReaderBackend;
-  /** With --record DIR: the session's APDUs (masked by core), written when the session ends. */
+  /** The page's origin: its Krypton calls through the proxy belong in this session's transcript. */
+  origin: string | undefined;
+  /** With --record DIR: the session's APDUs (masked by core) and its origin's proxied Krypton calls, written when the session ends. */
   recording?: { recorder: TranscriptRecorder; tracer: Tracer };
+  /** The IMSI the page read, and the keyIds Krypton gave for it: they tie a proxied call to this session. */
+  imsi?: string;
+  keyIds: Set<string>;
+  /** When the page last ran a command here (performance.now), to pick among one origin's sessions. */
+  lastActive: number;
+}
+
+/** What ties a proxied Krypton call to a session: who made it, and the IMSI or keyId it names. */
+export interface ProxiedCallFacts {
+  origin: string | undefined;
+  imsi?: string;
+  keyId?: string;
+}
+
+/** A recording session's transcript, as the Krypton proxy writes into it. */
+export interface SessionRecording {
+  recorder: TranscriptRecorder;
+  /** Ties a keyId Krypton gave to this session, so the calls that use it are recorded here too. */
+  claimKey(keyId: string): void;
 }
 
 // The timeline step each session command is, so a transcript groups its APDUs as krypton-cli's does.
@@ -74,8 +96,8 @@ export class SimSessions {
     return lists.flat().map((r) => ({ ...r, inUse: held.has(r.name) || this.opening.has(r.name) }));
   }
 
-  /** Opens an exclusive session on a reader for a connection. */
-  async open(reader: string, owner: string): Promise<BridgeResults['open']> {
+  /** Opens an exclusive session on a reader for a connection (of `origin`, whose proxied calls its transcript then holds). */
+  async open(reader: string, owner: string, origin?: string): Promise<BridgeResults['open']> {
     if (this.opening.has(reader) || [...this.sessions.values()].some((s) => s.reader === reader)) {
       throw new KryptonError(
         'TRANSPORT_BUSY',
@@ -98,7 +120,18 @@ export class SimSessions {
         ...(card.atr ? { cardKey: cardKeyOfAtr(fromHex(card.atr)) } : {}),
         ...(recording ? { tracer: recording.tracer } : {}),
       });
-      this.sessions.set(id, { id, reader, owner, card, usim, backend, ...(recording ? { recording } : {}) });
+      this.sessions.set(id, {
+        id,
+        reader,
+        owner,
+        origin,
+        card,
+        usim,
+        backend,
+        keyIds: new Set(),
+        lastActive: performance.now(),
+        ...(recording ? { recording } : {}),
+      });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
       return { session: id, reader, atr: card.atr, protocol: card.protocol };
     } finally {
@@ -112,6 +145,7 @@ export class SimSessions {
     if (!s || s.owner !== owner) {
       throw new KryptonError('TRANSPORT_CLOSED', 'This SIM session is not open (the card may have been removed)', 'Open the reader again');
     }
+    s.lastActive = performance.now();
     const step = STEP_OF[request.op];
     const run = () => (s.recording && step ? s.recording.tracer.run(step, () => this.command(s, request)) : this.command(s, request));
     if (request.op === 'close' || !s.card.exclusively) return run();
@@ -125,7 +159,8 @@ export class SimSessions {
         await this.close(s.id, 'closed by the page');
         return {};
       case 'imsi':
-        return { imsi: await s.usim.readImsi() } satisfies BridgeResults['imsi'];
+        s.imsi = await s.usim.readImsi();
+        return { imsi: s.imsi } satisfies BridgeResults['imsi'];
       case 'iccid':
         return { iccid: await s.usim.readIccid() } satisfies BridgeResults['iccid'];
       case 'pin-state': {
@@ -176,6 +211,21 @@ export class SimSessions {
     }
   }
 
+  /**
+   * The recording session a proxied Krypton call belongs to: among the sessions its origin holds open,
+   * the one that uses its keyId, else the one that read its IMSI, else the only one, else the one that
+   * ran a command last (several readers checked at once from one page). None when the origin holds none.
+   */
+  recordingFor(call: ProxiedCallFacts): SessionRecording | undefined {
+    const mine = [...this.sessions.values()].filter((s) => s.recording && s.origin !== undefined && s.origin === call.origin);
+    const s =
+      (call.keyId !== undefined ? mine.find((m) => m.keyIds.has(call.keyId!)) : undefined) ??
+      (call.imsi !== undefined ? mine.find((m) => m.imsi === call.imsi) : undefined) ??
+      mine.reduce<SimSession | undefined>((a, b) => (a && a.lastActive >= b.lastActive ? a : b), undefined);
+    if (!s) return undefined;
+    return { recorder: s.recording!.recorder, claimKey: (keyId) => s.keyIds.add(keyId) };
+  }
+
   /** Ends a session and frees its reader. */
   async close(id: string, why: string): Promise<void> {
     const s = this.sessions.get(id);
@@ -199,8 +249,9 @@ export class SimSessions {
     const file = join(this.recordDir!, `${new Date().toISOString().replace(/[:.]/g, '-')}-${slug(s.reader)}-${s.id.slice(0, 8)}.jsonl`);
     try {
       await mkdir(this.recordDir!, { recursive: true });
-      await writeFile(file, recording.recorder.toJsonl(), { mode: 0o644 });
-      this.log.info('transcript written', { file, apdus: recording.recorder.counts().apdu });
+      await writeWhole(file, recording.recorder.toJsonl());
+      const counts = recording.recorder.counts();
+      this.log.info('transcript written', { file, apdus: counts.apdu, httpCalls: counts.http });
     } catch (e) {
       this.log.warn('transcript not written', { file, error: (e as Error).message });
     }

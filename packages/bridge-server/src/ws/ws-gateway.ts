@@ -37,6 +37,9 @@ export interface WsGatewayOptions {
   onApprovalRequest?: (origin: string, code: string) => void;
 }
 
+/** How long the page's news of a lost PC/SC session waits for pcscd to come back, to say what became of its reader. */
+const SERVICE_RETURN_MS = 1500;
+
 interface Connection {
   id: string;
   origin: string;
@@ -278,7 +281,7 @@ export class WsGateway {
           });
           return;
         }
-        reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id) });
+        reply({ id: request.id, ok: true, result: await this.options.sessions.open(request.reader, conn.id, conn.origin) });
         return;
       }
       default:
@@ -297,12 +300,32 @@ export class WsGateway {
       return;
     }
     if (change.type === 'service-lost') {
+      // Every card handle died with pcscd: the sessions end now (a pending command fails at once). The
+      // page is told why once it is known whether pcscd came straight back, and with which readers: a
+      // restart with a reader fewer is how a reader leaves when pcscd cannot drop one while it runs.
       const lost = await this.options.sessions.backendLost(backend);
-      this.tellLost(lost, () => ({
-        code: 'TRANSPORT_FAILED',
-        message: 'The PC/SC service (pcscd) stopped',
-        action: 'Start pcscd again (sudo systemctl start pcscd), then open the reader again',
-      }));
+      if (lost.length === 0) return;
+      const back = (await backend.whenRestored?.(SERVICE_RETURN_MS)) ?? false;
+      const present = back ? new Set((await backend.readers().catch(() => [])).map((r) => r.name)) : undefined;
+      this.tellLost(lost, (reader) => {
+        if (!present)
+          return {
+            code: 'TRANSPORT_FAILED',
+            message: 'The PC/SC service (pcscd) stopped',
+            action: 'Start pcscd again (sudo systemctl start pcscd), then open the reader again',
+          };
+        if (!present.has(reader))
+          return {
+            code: 'NO_CARD',
+            message: `The reader "${reader}" is gone: it was unplugged, or the PC/SC service (pcscd) restarted without it`,
+            action: 'Plug the reader back in (or pick another one), then open it again',
+          };
+        return {
+          code: 'TRANSPORT_FAILED',
+          message: 'The PC/SC service (pcscd) restarted, which ended the session with the card',
+          action: 'Open the reader again',
+        };
+      });
       return;
     }
     const readers = await this.options.sessions.readers();

@@ -21,7 +21,8 @@ const MASKED_HEX = /^(?:[0-9A-Fa-f]{2})*(?:‹redacted›(?:[0-9A-Fa-f]{2})*)?$/
 /**
  * Reads a transcript (JSON Lines) defensively: every line is checked, the first failure names its line
  * and field, and nothing is trusted further than its type. Event types this version does not know are
- * skipped (a newer minor writer may add some); a newer `version` is refused.
+ * skipped (a newer minor writer may add some); a newer `version` is refused. A last event line cut
+ * short (no line break after it, not JSON) is dropped: it is what a crash mid-append leaves.
  */
 export function parseTranscript(text: string): Transcript {
   if (typeof text !== 'string') throw bad('the transcript is not text');
@@ -36,6 +37,9 @@ export function parseTranscript(text: string): Transcript {
     try {
       value = JSON.parse(raw);
     } catch {
+      // A writer appending line by line that stopped mid-line (power lost) leaves an unterminated last
+      // line: every line before it is whole, so the transcript is still the run up to there.
+      if (header && i === lines.length - 1) break;
       throw bad(`${where} is not JSON`);
     }
     if (!header) {

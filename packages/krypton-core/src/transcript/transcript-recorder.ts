@@ -17,6 +17,10 @@ export interface TranscriptRecorderOptions {
   args?: readonly string[];
   /** Milliseconds clock for `t` and durations; performance.now by default. */
   now?: () => number;
+  /** Called with each event as it is recorded, for a writer that appends as it goes (a crash then loses nothing written). */
+  onEvent?: (event: TranscriptEvent) => void;
+  /** Keep the events for `toJsonl()` (default true); a long-running appender sets false so memory stays flat. */
+  retain?: boolean;
 }
 
 /**
@@ -27,15 +31,20 @@ export interface TranscriptRecorderOptions {
 export class TranscriptRecorder {
   private readonly header: TranscriptHeader;
   private readonly events: TranscriptEvent[] = [];
+  private readonly counted: Record<TranscriptEvent['type'], number> = { step: 0, apdu: 0, http: 0, at: 0, note: 0 };
   private readonly now: () => number;
   private readonly start: number;
   private readonly masker = new AtMasker();
   private readonly steps: string[] = [];
   // When fetch is wrapped, HTTP comes from the wrapper (it sees header names); the tracer's copy is dropped.
   private httpFromFetch = false;
+  private readonly onEvent: ((event: TranscriptEvent) => void) | undefined;
+  private readonly retain: boolean;
 
   constructor(options: TranscriptRecorderOptions) {
     this.now = options.now ?? (() => performance.now());
+    this.onEvent = options.onEvent;
+    this.retain = options.retain ?? true;
     this.start = this.now();
     this.header = {
       format: TRANSCRIPT_FORMAT,
@@ -58,11 +67,11 @@ export class TranscriptRecorder {
     switch (event.type) {
       case 'step-start':
         this.steps.push(event.step);
-        this.events.push({ type: 'step', t, step: event.step, phase: 'start' });
+        this.add({ type: 'step', t, step: event.step, phase: 'start' });
         return;
       case 'step-end':
         this.steps.pop();
-        this.events.push({
+        this.add({
           type: 'step',
           t,
           step: event.step,
@@ -73,7 +82,7 @@ export class TranscriptRecorder {
         });
         return;
       case 'apdu':
-        this.events.push({
+        this.add({
           type: 'apdu',
           t,
           ...(event.step ? { step: event.step } : {}),
@@ -84,7 +93,7 @@ export class TranscriptRecorder {
         return;
       case 'http':
         if (this.httpFromFetch) return;
-        this.events.push({
+        this.add({
           type: 'http',
           t,
           ...(event.step ? { step: event.step } : {}),
@@ -112,7 +121,7 @@ export class TranscriptRecorder {
       const requestHeaders = headerNames(new Headers(init.headers));
       try {
         const response = await inner(input, init);
-        this.events.push({
+        this.add({
           type: 'http',
           t,
           ...(step ? { step } : {}),
@@ -125,7 +134,7 @@ export class TranscriptRecorder {
         });
         return response;
       } catch (e) {
-        this.events.push({
+        this.add({
           type: 'http',
           t,
           ...(step ? { step } : {}),
@@ -143,24 +152,33 @@ export class TranscriptRecorder {
 
   /** One AT line sent to or received from a modem, masked before it is kept. */
   at(dir: 'send' | 'recv', line: string): void {
-    this.events.push({ type: 'at', t: this.elapsed(), dir, line: this.masker.mask(line, dir) });
+    this.add({ type: 'at', t: this.elapsed(), dir, line: this.masker.mask(line, dir) });
   }
 
   /** A free note (what the recorder could not otherwise say); must hold nothing secret. */
   note(text: string): void {
-    this.events.push({ type: 'note', t: this.elapsed(), text });
+    this.add({ type: 'note', t: this.elapsed(), text });
   }
 
   /** How many events of each type were recorded. */
   counts(): Record<TranscriptEvent['type'], number> {
-    const out = { step: 0, apdu: 0, http: 0, at: 0, note: 0 };
-    for (const e of this.events) out[e.type]++;
-    return out;
+    return { ...this.counted };
   }
 
-  /** The transcript as JSON Lines: the header, then one event per line. */
+  /** The header as its JSON line (without the line break), for a writer that appends events as they come. */
+  headerLine(): string {
+    return JSON.stringify(this.header);
+  }
+
+  /** The transcript as JSON Lines: the header, then one event per line (none when `retain` is false). */
   toJsonl(): string {
     return [this.header, ...this.events].map((o) => JSON.stringify(o)).join('\n') + '\n';
+  }
+
+  private add(event: TranscriptEvent): void {
+    this.counted[event.type]++;
+    if (this.retain) this.events.push(event);
+    this.onEvent?.(event);
   }
 
   private elapsed(): number {

@@ -84,6 +84,16 @@ describe('TranscriptRecorder and parseTranscript', () => {
     expect(parseTranscript(`${header}\n{"type":"future","t":0}`).events).toEqual([]);
   });
 
+  it('keeps the whole lines of a transcript cut mid-line by a crash, and still refuses a broken line before the last', () => {
+    const text = recorded().toJsonl();
+    const whole = parseTranscript(text);
+    const cut = text.slice(0, text.length - 20);
+    expect(parseTranscript(cut).events).toEqual(whole.events.slice(0, -1));
+    const lines = text.trimEnd().split('\n');
+    lines.splice(2, 1, lines[2]!.slice(0, 10));
+    expect(() => parseTranscript(lines.join('\n'))).toThrow(/line 3 is not JSON/);
+  });
+
   it('throws only TranscriptError on arbitrary input', () => {
     const header = recorded().toJsonl().split('\n')[0]!;
     fc.assert(

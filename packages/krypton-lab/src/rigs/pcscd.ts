@@ -107,8 +107,13 @@ export interface PcscdHandle {
   readonly configDir: string;
   /** What pcscd printed so far (all runs). */
   logs(): string;
-  /** Stops pcscd and starts it again with the same readers and ports, keeping the machine lock. */
-  restart(): Promise<void>;
+  /**
+   * Stops pcscd and starts it again, keeping the machine lock: with the same readers and ports, or with
+   * `readers` readers (readers attached or removed while a program runs: pcscd 1.9.9 reads its reader
+   * configuration only at start, SIGUSR1 does not re-read it). Entries kept keep their names and ports;
+   * `readerNames` and `vpcdPorts` then describe the new set. `pauseMs` keeps pcscd away that long first.
+   */
+  restart(options?: { readers?: number; pauseMs?: number }): Promise<void>;
   /** Terminates pcscd, waits for it to exit, removes the temp files and releases the lock. Idempotent. */
   stop(): Promise<void>;
 }
@@ -318,6 +323,15 @@ export function vpcdReaderNames(friendlyName: string): [string, string] {
   return [`${friendlyName} 00 00`, `${friendlyName} 00 01`];
 }
 
+/** The number of readers asked for, checked (default 2: one vpcd entry). */
+function checkReaderCount(readers: number | undefined): number {
+  const count = readers ?? SLOTS_PER_ENTRY;
+  if (!(Number.isInteger(count) && count >= 1 && count <= MAX_READERS)) {
+    throw new PcscdError('BAD_OPTION', `readers must be an integer from 1 to ${MAX_READERS}, got ${readers}`);
+  }
+  return count;
+}
+
 /** First ports of `count` vpcd entries: consecutive from `port` when given (checked free), else free pairs apart from each other. */
 async function choosePorts(count: number, port: number | undefined): Promise<number[]> {
   if (port !== undefined) {
@@ -343,10 +357,7 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
   const binary = findPcscd(options.pcscdPath);
   const driver = options.driverPath ?? DEFAULT_VPCD_DRIVER;
   if (!existsSync(driver)) throw new PcscdError('VPCD_DRIVER_MISSING', `the vpcd driver ${driver} is missing; ${INSTALL_HINT}`);
-  const readerCount = options.readers ?? SLOTS_PER_ENTRY;
-  if (!(Number.isInteger(readerCount) && readerCount >= 1 && readerCount <= MAX_READERS)) {
-    throw new PcscdError('BAD_OPTION', `readers must be an integer from 1 to ${MAX_READERS}, got ${options.readers}`);
-  }
+  const readerCount = checkReaderCount(options.readers);
   const entryCount = Math.ceil(readerCount / SLOTS_PER_ENTRY);
   const lastPort = 65536 - SLOTS_PER_ENTRY * entryCount;
   if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port <= lastPort)) {
@@ -373,47 +384,69 @@ export async function startPcscd(options: StartPcscdOptions = {}): Promise<Pcscd
   let configDir: string | undefined;
   try {
     await clearTheWay();
-    const firstPorts = await choosePorts(entryCount, options.port);
-    const vpcdPorts = firstPorts.flatMap((p) => [p, p + 1]).slice(0, readerCount);
+    let firstPorts = await choosePorts(entryCount, options.port);
+    let count = readerCount;
     const friendly = (i: number): string => options.friendlyNames?.[i] ?? vpcdFriendlyName(i);
-    const readerNames = firstPorts.flatMap((_, i) => vpcdReaderNames(friendly(i))).slice(0, readerCount);
-    const listening = firstPorts.flatMap((p) => [p, p + 1]);
+    const vpcdPortsNow = () => firstPorts.flatMap((p) => [p, p + 1]).slice(0, count);
+    const readerNamesNow = () => firstPorts.flatMap((_, i) => vpcdReaderNames(friendly(i))).slice(0, count);
+    const listeningNow = () => firstPorts.flatMap((p) => [p, p + 1]);
     const dir = mkdtempSync(join(tmpdir(), `${CONFIG_DIR_MARKER}${process.pid}-`));
     configDir = dir;
     liveDirs.add(dir);
     // pcscd parses every file in its config folder, so the folder holds the reader files alone.
     const readersDir = join(configDir, 'reader.conf.d');
     mkdirSync(readersDir);
-    firstPorts.forEach((p, i) => {
+    const entryFile = (i: number) => join(readersDir, i === 0 ? 'vpcd' : `vpcd-${i + 1}`);
+    const writeEntry = (p: number, i: number) => {
       let library = driver;
       if (i > 0) {
         library = join(dir, `libifdvpcd-${i + 1}.so`);
-        copyFileSync(driver, library);
+        if (!existsSync(library)) copyFileSync(driver, library);
       }
-      writeFileSync(join(readersDir, i === 0 ? 'vpcd' : `vpcd-${i + 1}`), vpcdReaderConfig(p, library, friendly(i)));
-    });
+      writeFileSync(entryFile(i), vpcdReaderConfig(p, library, friendly(i)));
+    };
+    firstPorts.forEach(writeEntry);
     const logPath = join(configDir, 'pcscd.log');
     const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
     const debug = options.debug ?? false;
     let daemon = launch(binary, readersDir, logPath, debug);
-    await waitReady(daemon, listening, logPath, readyTimeoutMs);
+    await waitReady(daemon, listeningNow(), logPath, readyTimeoutMs);
 
     let stopping: Promise<void> | undefined;
     return {
-      vpcdPort: vpcdPorts[0]!,
-      readerName: readerNames[0]!,
-      readerNames,
-      vpcdPorts,
+      vpcdPort: firstPorts[0]!,
+      readerName: readerNamesNow()[0]!,
+      get readerNames() {
+        return readerNamesNow();
+      },
+      get vpcdPorts() {
+        return vpcdPortsNow();
+      },
       get pid() {
         return daemon.pid;
       },
       configDir: dir,
       logs: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
-      restart: async () => {
+      restart: async (change = {}) => {
         if (stopping) throw new PcscdError('STOPPED', 'this pcscd was stopped; start a new one');
+        const nextCount = change.readers === undefined ? count : checkReaderCount(change.readers);
         await terminate(daemon);
+        if (change.pauseMs) await new Promise((r) => setTimeout(r, change.pauseMs));
+        const nextEntries = Math.ceil(nextCount / SLOTS_PER_ENTRY);
+        // Entries kept keep their ports (a card dialling one redials the same port); removed ones lose their file.
+        for (let i = nextEntries; i < firstPorts.length; i++) rmSync(entryFile(i), { force: true });
+        const kept = firstPorts.slice(0, nextEntries);
+        while (kept.length < nextEntries) {
+          const p = await findFreePortPair();
+          if (!kept.some((f) => Math.abs(f - p) < SLOTS_PER_ENTRY)) {
+            kept.push(p);
+            writeEntry(p, kept.length - 1);
+          }
+        }
+        firstPorts = kept;
+        count = nextCount;
         daemon = launch(binary, readersDir, logPath, debug);
-        await waitReady(daemon, listening, logPath, readyTimeoutMs);
+        await waitReady(daemon, listeningNow(), logPath, readyTimeoutMs);
       },
       stop: () =>
         (stopping ??= (async () => {
