@@ -6,7 +6,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { approvalsPage } from './http/approvals-page.ts';
-import { hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
+import { approvalsGuard, hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
 import { bridgeErrorHook, escapedErrorAnswer } from './http/http-error.ts';
 import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton-proxy.ts';
 import { resolveLimits, type BridgeLimits } from './limits.ts';
@@ -143,8 +143,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   built.use('*', hostGuard(hosts));
   built.use('*', securityHeaders());
   built.use('/api/*', ownPagesOnly(origins));
-  built.use('/approvals', ownPagesOnly(origins));
-  built.use('/approvals/*', ownPagesOnly(origins));
+  built.use('/approvals', approvalsGuard(origins));
+  built.use('/approvals/*', approvalsGuard(origins));
   built.get('/api/config', (c) =>
     c.json({
       mode: lab ? 'demo' : 'live',
