@@ -61,6 +61,17 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
+/** Whether a path has a segment starting with '.' (as sent, or once percent-decoded). */
+function hasDotSegment(path: string): boolean {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return [path, decoded].some((p) => p.split(/[/\\]/).some((segment) => segment.startsWith('.')));
+}
+
 /** Starts the bridge on loopback. */
 export async function startBridge(options: BridgeOptions = {}): Promise<RunningBridge> {
   const log = options.log ?? new Logger();
@@ -174,6 +185,11 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
       ...(options.upstreamFetch ? { fetch: options.upstreamFetch } : {}),
     }),
   );
+  // Dotfiles of the build (`.built-from`, `.vite/manifest.json`) describe how it was made, not the app: never served.
+  built.use('/*', async (c, next) => {
+    if (hasDotSegment(c.req.path)) return c.json({ code: 'NOT_FOUND', message: 'Not found' }, 404);
+    await next();
+  });
   if (webRoot !== undefined && existsSync(webRoot)) {
     built.use('/*', serveStatic({ root: webRoot }));
     built.get('/*', serveStatic({ root: webRoot, path: 'index.html' }));
