@@ -17,6 +17,7 @@ import { SimSessions } from './readers/sim-sessions.ts';
 import { AllowedHosts } from './security/allowed-hosts.ts';
 import { ApprovalStore } from './security/approvals.ts';
 import { canonicalOrigin, OriginPolicy } from './security/origin-policy.ts';
+import type { RefusalLogOptions } from './security/refusal-log.ts';
 import { WsGateway } from './ws/ws-gateway.ts';
 
 /** The bridge's name in its hello. */
@@ -32,6 +33,8 @@ export interface BridgeOptions {
   lab?: boolean | Lab;
   /** Origins approved from the start (development: the Vite dev server). */
   allowOrigins?: string[];
+  /** Origins the person expects to ask for approval (`--expect-origin`): the approval queue always keeps room for them. */
+  expectOrigins?: string[];
   /** Raw APDU passthrough (developers only; announced at start). */
   rawApdu?: boolean;
   /** The built web app to serve; without one, `/` says the app is not built. */
@@ -45,6 +48,8 @@ export interface BridgeOptions {
   /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
   upstreamFetch?: typeof fetch;
   log?: Logger;
+  /** How refused connections and approval requests are logged (tests shorten the window or inject a clock). */
+  refusalLog?: Partial<RefusalLogOptions> & { now?: () => number };
   /** A directory where each SIM session's transcript is written when it ends (`--record DIR`; secrets masked). */
   recordDir?: string;
 }
@@ -63,7 +68,7 @@ export interface RunningBridge {
 
 /** Whether a path has a segment starting with '.' (as sent, or once percent-decoded). */
 function hasDotSegment(path: string): boolean {
-  let decoded = path;
+  let decoded: string;
   try {
     decoded = decodeURIComponent(path);
   } catch {
@@ -82,6 +87,12 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     if (!canonical || canonical !== o.replace(/\/$/, ''))
       throw new Error(`--allow-origin needs an origin like http://localhost:5173, not "${o}"`);
     approvals.preApprove(canonical);
+  }
+  for (const o of options.expectOrigins ?? []) {
+    const canonical = canonicalOrigin(o);
+    if (!canonical || canonical !== o.replace(/\/$/, ''))
+      throw new Error(`--expect-origin needs an origin like http://localhost:5173, not "${o}"`);
+    approvals.expect(canonical);
   }
   // The lab (its servers, s3rver, jose, x509) is loaded only in demo mode: the live bridge never imports it.
   // In the background: the page answers while s3rver starts and is seeded (its first request waits).
@@ -209,7 +220,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     bridgeUrl: url,
     rawApdu: options.rawApdu ?? false,
     limits,
-    onApprovalRequest: (origin, code) => log.warn(`approval requested by ${origin}: code ${code} — approve at ${url}/approvals`),
+    ...(options.refusalLog ? { refusalLog: options.refusalLog } : {}),
   });
   for (const s of servers) gateway.attach(s, s === servers[0] ? backends : []);
   if (options.rawApdu) log.warn('RAW APDU PASSTHROUGH IS ON (--dev-raw-apdu): approved pages can send any command to the card');
