@@ -172,6 +172,7 @@ export class WsGateway {
     const id = Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url');
     const conn: Connection = { id, origin, socket: ws, helloDone: false, token: undefined };
     this.connections.set(id, conn);
+    this.options.sessions.admit(id);
     const idleMs = this.limits.idleMs;
     let idle = setTimeout(() => ws.close(4408, 'idle'), idleMs);
     // The first message must be the hello, and quickly: a socket that says nothing is dropped.
