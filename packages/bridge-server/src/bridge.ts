@@ -178,6 +178,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
           : { available: true }
         : { available: false, reason: 'disabled' },
       endpoints: Object.fromEntries(Object.keys(targets).map((t) => [t, `/krypton/${t}`])),
+      // A page on another origin (behind a dev server's proxy) learns from this that it must ask for approval.
+      origins: hosts.origins(),
       ...(lab ? { lab: { cognito: lab.urls.cognito, s3: lab.urls.s3, region: lab.region, bucket: lab.bucket } } : {}),
     }),
   );

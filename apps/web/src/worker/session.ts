@@ -292,6 +292,7 @@ export class Session implements SessionApi {
       endpoint,
       tracer: this.tracer,
       keyCache,
+      ...(settings.bridgeToken ? { fetch: withBridgeToken(settings.origin, settings.bridgeToken) } : {}),
       ...(link.authenticator ? { sim: link.authenticator } : {}),
     });
     this.client = client;
@@ -441,4 +442,18 @@ function valueAt(body: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[part];
   }
   return v;
+}
+
+/** The bridge's Krypton proxy header, sent with the approval token (and only to the proxy, on the page's own origin). */
+const BRIDGE_TOKEN_HEADER = 'x-krypton-bridge-token';
+
+/** A fetch that adds the approval token to calls to the bridge's Krypton proxy (`<origin>/krypton/...`), and to nothing else. */
+function withBridgeToken(origin: string, token: string): typeof fetch {
+  return (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.startsWith(`${origin}/krypton/`)) return fetch(input, init);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    headers.set(BRIDGE_TOKEN_HEADER, token);
+    return fetch(input, { ...init, headers });
+  };
 }
