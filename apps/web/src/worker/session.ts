@@ -10,6 +10,7 @@ import {
   type KryptonCredentialProvider,
   type TraceEvent,
 } from '@krypton-web/krypton-core';
+import { withBridgeToken } from './bridge-token.ts';
 import type {
   AuthOutcome,
   DownloadOutcome,
@@ -442,18 +443,4 @@ function valueAt(body: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[part];
   }
   return v;
-}
-
-/** The bridge's Krypton proxy header, sent with the approval token (and only to the proxy, on the page's own origin). */
-const BRIDGE_TOKEN_HEADER = 'x-krypton-bridge-token';
-
-/** A fetch that adds the approval token to calls to the bridge's Krypton proxy (`<origin>/krypton/...`), and to nothing else. */
-function withBridgeToken(origin: string, token: string): typeof fetch {
-  return (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith(`${origin}/krypton/`)) return fetch(input, init);
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    headers.set(BRIDGE_TOKEN_HEADER, token);
-    return fetch(input, { ...init, headers });
-  };
 }

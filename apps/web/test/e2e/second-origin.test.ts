@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preview, type PreviewServer } from 'vite';
-import { authenticate, launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { authenticate, checkLane, launchBrowser, startCheckSims, waitFor } from '@krypton-web/web-driver';
 import { ensureBuilt, WEB_ROOT } from './support/build.test-support.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
@@ -14,6 +14,7 @@ import { startStack, type Stack } from './support/stack.test-support.ts';
 // the demo reader and authenticates through the bridge's Krypton proxy.
 
 const VIRTUAL_READER = 'Krypton Web demo reader (virtual SIM)';
+const DEMO_STACK = 'Krypton Web demo stack (virtual SIMs)';
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -102,4 +103,13 @@ describe('the app on a second origin asks the bridge for approval', () => {
     expect(stack.lab.credentials.lookup(akid)).toBeDefined();
     await screenshot(page, 'o-2-approved-authenticated');
   });
+
+  it('the Check SIMs batch carries the same token: it lists the readers and checks a card through the Krypton proxy', async () => {
+    const { page } = browser;
+    // A change of fragment, not a reload: the token lives in this page's memory.
+    await startCheckSims(page, origin, [DEMO_STACK], { credentials: 'direct', s3: false, metadata: true });
+    await checkLane(page, DEMO_STACK).and(page.locator('[data-verdict="PASS"]')).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'o-3-batch');
+    await page.getByRole('button', { name: 'Stop' }).click();
+  }, 120_000);
 });
