@@ -47,6 +47,7 @@ export default defineConfig({
       '/api': { target: bridge, changeOrigin: true },
       '/krypton': { target: bridge, changeOrigin: true },
       '/ws': { target: bridge.replace(/^http/, 'ws'), ws: true, changeOrigin: true },
+      '/pair': { target: bridge.replace(/^http/, 'ws'), ws: true, changeOrigin: true },
     },
   },
 });

@@ -4,11 +4,13 @@ import { WEB_DIST } from '@krypton-web/build/web-app';
 import { Logger, startBridge, type BridgeOptions } from '@krypton-web/bridge-server';
 import { defaultCardPathsFile, FileCardPaths } from '@krypton-web/sim-transport/card-paths-file';
 
-const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu] [--record DIR]
+const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--expect-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu] [--record DIR]
 Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
 it over a WebSocket, and forwards its Krypton calls to SORACOM.
   --lab             demo mode: mount the lab (virtual SIM reader, emulated Krypton, Cognito and S3)
   --allow-origin O  trust another origin from the start (e.g. the Vite dev server http://localhost:5173)
+  --expect-origin O an origin that will ask for approval (e.g. the app hosted on another port): the
+                    approval queue always keeps room for it, whatever other pages ask
   --ipv6            also listen on [::1]
   --no-pcsc         do not use pcscd
   --dev-raw-apdu    let approved pages send raw APDUs (development only)
@@ -34,6 +36,7 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
         port: { type: 'string' },
         lab: { type: 'boolean' },
         'allow-origin': { type: 'string', multiple: true },
+        'expect-origin': { type: 'string', multiple: true },
         ipv6: { type: 'boolean' },
         'no-pcsc': { type: 'boolean' },
         'dev-raw-apdu': { type: 'boolean' },
@@ -55,6 +58,7 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
     port,
     lab: values.lab ?? false,
     allowOrigins: values['allow-origin'] ?? [],
+    ...(values['expect-origin'] ? { expectOrigins: values['expect-origin'] } : {}),
     ipv6: values.ipv6 ?? false,
     pcsc: !values['no-pcsc'],
     rawApdu: values['dev-raw-apdu'] ?? false,

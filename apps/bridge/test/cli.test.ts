@@ -13,6 +13,12 @@ describe('the bridge command line', () => {
     expect(parseBridgeArgs(['--ipv6'])).toMatchObject({ ipv6: true });
   });
 
+  it('takes --expect-origin, repeatable', () => {
+    expect(parseBridgeArgs(['--expect-origin', PAGE, '--expect-origin', 'http://127.0.0.1:4173'])).toMatchObject({
+      expectOrigins: [PAGE, 'http://127.0.0.1:4173'],
+    });
+  });
+
   it('takes --allow-origin, repeatable', () => {
     expect(parseBridgeArgs(['--allow-origin', PAGE, '--allow-origin', 'http://127.0.0.1:4173'])).toMatchObject({
       allowOrigins: [PAGE, 'http://127.0.0.1:4173'],

@@ -26,6 +26,8 @@ async function start(): Promise<void> {
     startWorker: async (onEvent) => (await import('./lib/worker-client.ts')).startWorker(onEvent),
     openModemPipe: async (anyPort) => (await import('./lib/modem-port.ts')).openModemPipe(anyPort),
     openUsbPipe: async (anyDevice) => (await import('./lib/usb-modem-port.ts')).openUsbModemPipe(anyDevice),
+    requestApproval: async (pairUrl, onPrompt, signal) =>
+      (await import('@krypton-web/sim-transport')).requestBridgeApproval(pairUrl, onPrompt, { signal }),
   });
   target.replaceChildren();
   mount(App, { target, props: { session, serving } });

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { CardPathMemory } from '@krypton-web/krypton-core';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { approvalsPage } from './http/approvals-page.ts';
-import { hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
+import { approvalsGuard, hostGuard, ownPagesOnly, securityHeaders } from './http/guards.ts';
 import { bridgeErrorHook, escapedErrorAnswer } from './http/http-error.ts';
 import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton-proxy.ts';
 import { resolveLimits, type BridgeLimits } from './limits.ts';
@@ -19,6 +19,7 @@ import { SimSessions } from './readers/sim-sessions.ts';
 import { AllowedHosts } from './security/allowed-hosts.ts';
 import { ApprovalStore } from './security/approvals.ts';
 import { canonicalOrigin, OriginPolicy } from './security/origin-policy.ts';
+import type { RefusalLogOptions } from './security/refusal-log.ts';
 import { WsGateway } from './ws/ws-gateway.ts';
 
 /** The bridge's name in its hello. */
@@ -34,6 +35,8 @@ export interface BridgeOptions {
   lab?: boolean | Lab;
   /** Origins approved from the start (development: the Vite dev server). */
   allowOrigins?: string[];
+  /** Origins the person expects to ask for approval (`--expect-origin`): the approval queue always keeps room for them. */
+  expectOrigins?: string[];
   /** Raw APDU passthrough (developers only; announced at start). */
   rawApdu?: boolean;
   /** The built web app to serve; without one, `/` says the app is not built. */
@@ -47,6 +50,8 @@ export interface BridgeOptions {
   /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
   upstreamFetch?: typeof fetch;
   log?: Logger;
+  /** How refused connections and approval requests are logged (tests shorten the window or inject a clock). */
+  refusalLog?: Partial<RefusalLogOptions> & { now?: () => number };
   /**
    * A directory where each SIM session's transcript is written when it ends, with its page's Krypton calls
    * through the proxy; calls of a page holding no session go to one proxy transcript per run, appended as
@@ -69,6 +74,17 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
+/** Whether a path has a segment starting with '.' (as sent, or once percent-decoded). */
+function hasDotSegment(path: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return [path, decoded].some((p) => p.split(/[/\\]/).some((segment) => segment.startsWith('.')));
+}
+
 /** Starts the bridge on loopback. */
 export async function startBridge(options: BridgeOptions = {}): Promise<RunningBridge> {
   const log = options.log ?? new Logger();
@@ -79,6 +95,12 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     if (!canonical || canonical !== o.replace(/\/$/, ''))
       throw new Error(`--allow-origin needs an origin like http://localhost:5173, not "${o}"`);
     approvals.preApprove(canonical);
+  }
+  for (const o of options.expectOrigins ?? []) {
+    const canonical = canonicalOrigin(o);
+    if (!canonical || canonical !== o.replace(/\/$/, ''))
+      throw new Error(`--expect-origin needs an origin like http://localhost:5173, not "${o}"`);
+    approvals.expect(canonical);
   }
   // The lab (its servers, s3rver, jose, x509) is loaded only in demo mode: the live bridge never imports it.
   // In the background: the page answers while s3rver starts and is seeded (its first request waits).
@@ -153,8 +175,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   built.use('*', hostGuard(hosts));
   built.use('*', securityHeaders());
   built.use('/api/*', ownPagesOnly(origins));
-  built.use('/approvals', ownPagesOnly(origins));
-  built.use('/approvals/*', ownPagesOnly(origins));
+  built.use('/approvals', approvalsGuard(origins));
+  built.use('/approvals/*', approvalsGuard(origins));
   built.get('/api/config', (c) =>
     c.json({
       mode: lab ? 'demo' : 'live',
@@ -166,6 +188,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
           : { available: true }
         : { available: false, reason: 'disabled' },
       endpoints: Object.fromEntries(Object.keys(targets).map((t) => [t, `/krypton/${t}`])),
+      // A page on another origin (behind a dev server's proxy) learns from this that it must ask for approval.
+      origins: hosts.origins(),
       ...(lab ? { lab: { cognito: lab.urls.cognito, s3: lab.urls.s3, region: lab.region, bucket: lab.bucket } } : {}),
     }),
   );
@@ -185,6 +209,11 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
       ...(recording ? { recording } : {}),
     }),
   );
+  // Dotfiles of the build (`.built-from`, `.vite/manifest.json`) describe how it was made, not the app: never served.
+  built.use('/*', async (c, next) => {
+    if (hasDotSegment(c.req.path)) return c.json({ code: 'NOT_FOUND', message: 'Not found' }, 404);
+    await next();
+  });
   if (webRoot !== undefined && existsSync(webRoot)) {
     built.use('/*', serveStatic({ root: webRoot }));
     built.get('/*', serveStatic({ root: webRoot, path: 'index.html' }));
@@ -204,7 +233,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     bridgeUrl: url,
     rawApdu: options.rawApdu ?? false,
     limits,
-    onApprovalRequest: (origin, code) => log.warn(`approval requested by ${origin}: code ${code} — approve at ${url}/approvals`),
+    ...(options.refusalLog ? { refusalLog: options.refusalLog } : {}),
   });
   for (const s of servers) gateway.attach(s, s === servers[0] ? backends : []);
   if (options.rawApdu) log.warn('RAW APDU PASSTHROUGH IS ON (--dev-raw-apdu): approved pages can send any command to the card');

@@ -39,11 +39,19 @@ async function bridge(options: Parameters<typeof startTestBridge>[0] = {}): Prom
   return b;
 }
 
-/** A POST to the approvals page as a form would send it, with the given extra header lines. */
-function post(t: TestBridge, path: string, headerLines: string, body = ''): ReturnType<typeof rawHttp> {
+/** A form token from a fresh render of the approvals page. */
+async function formToken(t: TestBridge): Promise<string> {
+  const token = /name="csrf" value="([^"]+)"/.exec((await approvalsPage(t)).body)?.[1];
+  if (!token) throw new Error('the approvals page offers no form (nothing pending or approved?)');
+  return token;
+}
+
+/** A POST to the approvals page as its form would send it (with a fresh form token unless `csrf` is given), with the given extra header lines. */
+async function post(t: TestBridge, path: string, headerLines: string, body = '', csrf?: string): ReturnType<typeof rawHttp> {
+  const fields = [`csrf=${encodeURIComponent(csrf ?? (await formToken(t)))}`, ...(body ? [body] : [])].join('&');
   return rawHttp(
     t.port,
-    `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\n${headerLines}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    `POST ${path} HTTP/1.1\r\nHost: ${t.host}\r\n${headerLines}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${fields.length}\r\nConnection: close\r\n\r\n${fields}`,
   );
 }
 const ownOrigin = (t: TestBridge) => `Origin: ${t.url}\r\n`;
@@ -119,6 +127,79 @@ describe('approving another origin, end to end', () => {
     expect(r.status).toBe(403);
     expect(t.bridge.approvals.listPending().map((p) => p.id)).toEqual([pending.id]);
     expect(t.bridge.approvals.listApproved()).toEqual([]);
+  });
+
+  it.each([
+    ['no form token', ''],
+    ['a made-up form token', 'abc.def.ghi'],
+    ['a form token with its signature changed', 'TAMPER'],
+  ])('an approval POSTed with our Origin but %s is refused (403) and the page still waits', async (_why, csrf) => {
+    const t = await bridge();
+    await ask(t);
+    const pending = t.bridge.approvals.listPending()[0]!;
+    const real = await formToken(t);
+    const token = csrf === 'TAMPER' ? `${real.slice(0, -2)}${real.endsWith('AA') ? 'BB' : 'AA'}` : csrf;
+    const r = await rawHttp(
+      t.port,
+      `POST /approvals/${pending.id}/approve HTTP/1.1\r\nHost: ${t.host}\r\n${ownOrigin(t)}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${5 + token.length}\r\nConnection: close\r\n\r\ncsrf=${token}`,
+    );
+    expect(r.status).toBe(403);
+    expect(t.bridge.approvals.listApproved()).toEqual([]);
+    expect(t.bridge.approvals.listPending().map((p) => p.id)).toEqual([pending.id]);
+  });
+
+  it('an approval POSTed with our Origin and a valid form token, but marked cross-site or same-site by the browser, is refused (403)', async () => {
+    const t = await bridge();
+    await ask(t);
+    const pending = t.bridge.approvals.listPending()[0]!;
+    for (const site of ['cross-site', 'same-site', 'none']) {
+      const r = await post(t, `/approvals/${pending.id}/approve`, `${ownOrigin(t)}Sec-Fetch-Site: ${site}\r\n`);
+      expect(r.status).toBe(403);
+    }
+    expect(t.bridge.approvals.listApproved()).toEqual([]);
+  });
+
+  it('the page Chromium and Firefox POST from sends its Origin: Referrer-Policy same-origin, forms carry a token, nothing cached', async () => {
+    const t = await bridge();
+    await ask(t);
+    const page = await approvalsPage(t);
+    expect(page.headers['referrer-policy']).toBe('same-origin');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.body.match(/name="csrf"/g)).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      'a link on another site (top-level navigation)',
+      'Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\n',
+      200,
+    ],
+    ['a link on a same-site page', 'Sec-Fetch-Site: same-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\n', 200],
+    ['another site framing it', 'Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: iframe\r\n', 403],
+    ['another site fetching it', 'Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n', 403],
+    ['another site fetching it without CORS', 'Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: empty\r\n', 403],
+    [
+      'a navigation that carries another Origin',
+      'Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\n',
+      403,
+    ],
+  ])('GET /approvals from %s: %i', async (_why, lines, status) => {
+    const t = await bridge();
+    await ask(t);
+    const r = await rawHttp(t.port, `GET /approvals HTTP/1.1\r\nHost: ${t.host}\r\n${lines}Connection: close\r\n\r\n`);
+    expect(r.status).toBe(status);
+    if (status === 200) expect(r.headers['x-frame-options']).toBe('DENY');
+    else expect(r.body).not.toContain(t.bridge.approvals.listPending()[0]!.code);
+  });
+
+  it('the list of approvals (JSON) stays own-pages-only, even for a top-level navigation from another site', async () => {
+    const t = await bridge();
+    await ask(t);
+    const r = await rawHttp(
+      t.port,
+      `GET /approvals/list HTTP/1.1\r\nHost: ${t.host}\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\nConnection: close\r\n\r\n`,
+    );
+    expect(r.status).toBe(403);
   });
 
   it('a GET of the approve or revoke address changes nothing (no state-changing GET)', async () => {

@@ -452,7 +452,7 @@ describe('rates', () => {
     expect(statuses).toEqual([101, 101, 101, 429, 429]);
   });
 
-  it('an approval flood from many origins is capped at 20 waiting requests; the rest are closed (4429) without a code', async () => {
+  it('an approval flood from many subdomains of one site holds at most 3 waiting requests; each replaced one is told why', async () => {
     const t = await bridge();
     const sockets: WebSocket[] = [];
     const outcomes = await Promise.all(
@@ -460,15 +460,35 @@ describe('rates', () => {
         const ws = new WebSocket(`ws://127.0.0.1:${t.port}/pair`, { origin: `http://a${i}.flood.example` });
         sockets.push(ws);
         return new Promise<string>((resolve) => {
-          ws.once('message', () => resolve('code'));
-          ws.once('close', (code) => resolve(String(code)));
-          ws.once('error', () => resolve('error'));
+          const seen: string[] = [];
+          ws.on('message', (d) => {
+            const m = JSON.parse((d as Buffer).toString()) as { code?: string; reason?: string };
+            seen.push(m.code ? 'code' : (m.reason ?? '?'));
+            if (!m.code) resolve(seen.join(' then '));
+          });
+          ws.once('close', () => resolve(seen.join(' then ')));
+          setTimeout(() => resolve(seen.join(' then ')), 1500);
         });
       }),
     );
-    expect(outcomes.filter((o) => o === 'code')).toHaveLength(20);
-    expect(outcomes.filter((o) => o === '4429')).toHaveLength(10);
-    expect(t.bridge.approvals.listPending()).toHaveLength(20);
+    expect(outcomes.filter((o) => o === 'code')).toHaveLength(3);
+    expect(outcomes.filter((o) => o === 'code then replaced by a newer request from the same site')).toHaveLength(27);
+    expect(t.bridge.approvals.listPending()).toHaveLength(3);
+    sockets.forEach((s) => s.terminate());
+    await eventually(() => t.bridge.approvals.listPending().length === 0, 'the flood was withdrawn');
+  });
+
+  it('an approval flood from 30 sites holds at most 20 waiting requests: the oldest give way', async () => {
+    const t = await bridge();
+    const sockets: WebSocket[] = [];
+    for (let i = 0; i < 30; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${t.port}/pair`, { origin: `http://site${i}.example` });
+      sockets.push(ws);
+      await new Promise((resolve) => ws.once('message', resolve));
+    }
+    const pending = t.bridge.approvals.listPending();
+    expect(pending).toHaveLength(20);
+    expect(pending[0]!.origin).toBe('http://site10.example');
     sockets.forEach((s) => s.terminate());
     await eventually(() => t.bridge.approvals.listPending().length === 0, 'the flood was withdrawn');
   });

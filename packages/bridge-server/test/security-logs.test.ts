@@ -11,6 +11,7 @@ import {
   VIRTUAL_READER_NAME,
   wsFrom,
   type TestBridge,
+  approveOnPage,
 } from './support/harness.test-support.ts';
 
 // Control 6: the log (debug level, so every level) of a full authentication through the bridge — an
@@ -34,10 +35,7 @@ beforeAll(async () => {
   const tokenPromise = requestBridgeApproval(`ws://127.0.0.1:${t.port}/pair`, () => undefined, { WebSocket: wsFrom(PAGE) });
   await eventually(() => t.bridge.approvals.listPending().length === 1, 'the approval request arrived');
   const id = t.bridge.approvals.listPending()[0]!.id;
-  const approved = await rawHttp(
-    t.port,
-    `POST /approvals/${id}/approve HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
-  );
+  const approved = await approveOnPage(t, id);
   expect(approved.status).toBe(303);
   const token = await tokenPromise;
   secrets.push({ name: 'approval token', text: token });

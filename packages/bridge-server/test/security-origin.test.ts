@@ -173,6 +173,8 @@ describe('the origins that are allowed', () => {
     for (const site of ['none', 'same-origin']) {
       const r = await rawHttp(t.port, `GET /api/config HTTP/1.1\r\n${host()}Sec-Fetch-Site: ${site}\r\nConnection: close\r\n\r\n`);
       expect(r.status).toBe(200);
+      // A page on another origin (behind a dev server's proxy) compares its own against these to know it must ask for approval.
+      expect((JSON.parse(r.body) as { origins: string[] }).origins).toEqual([`http://127.0.0.1:${t.port}`, `http://localhost:${t.port}`]);
     }
   });
 

@@ -174,7 +174,10 @@ export class CheckSims {
     this.readersBusy = true;
     this.readersFailure = undefined;
     try {
-      this.readers = await (await this.worker()).readers(this.deps.bridgeWsUrl);
+      const settings = this.deps.settings();
+      // A page on another origin than the bridge's carries the token it was approved with.
+      const token = typeof settings === 'object' ? settings.bridgeToken : undefined;
+      this.readers = await (await this.worker()).readers(this.deps.bridgeWsUrl, token);
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {

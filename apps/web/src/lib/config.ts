@@ -8,6 +8,8 @@ export interface BridgeConfig {
   lab?: { cognito: string; s3: string; region: string; bucket: string };
   /** Whether the bridge reaches pcscd (card readers), and why not. */
   pcsc?: { available: boolean; reason?: string };
+  /** The bridge's own origins: a page on any other (a dev server, the app hosted elsewhere) must be approved. */
+  origins?: string[];
 }
 
 /** How the page was served: by the bridge (with its config), or by something else (a dev server, a file). */
@@ -43,6 +45,7 @@ export function parseConfig(value: unknown): BridgeConfig | undefined {
   const p = o.pcsc as { available?: unknown; reason?: unknown } | undefined;
   if (typeof p === 'object' && p !== null && typeof p.available === 'boolean')
     out.pcsc = { available: p.available, ...(typeof p.reason === 'string' ? { reason: p.reason } : {}) };
+  if (Array.isArray(o.origins) && o.origins.every((x) => typeof x === 'string')) out.origins = o.origins;
   const l = o.lab as Record<string, unknown> | undefined;
   if (typeof l === 'object' && l !== null && str(l.cognito) && str(l.s3)) {
     out.lab = { cognito: l.cognito as string, s3: l.s3 as string, region: str(l.region) ?? 'ap-northeast-1', bucket: str(l.bucket) ?? '' };

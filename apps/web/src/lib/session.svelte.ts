@@ -18,7 +18,17 @@ export interface SessionDeps {
   openUsbPipe(anyDevice: boolean): Promise<{ pipe: MessagePort; name: string }>;
   /** How often a modem's status is read again while connected, ms (0: never). */
   modemRefreshMs?: number;
+  /** Asks the bridge to approve this page (its `/pair`): `onPrompt` gets the code to show; resolves with the token. */
+  requestApproval?(
+    pairUrl: string,
+    onPrompt: (prompt: { code: string; approvalPage: string }) => void,
+    signal: AbortSignal,
+  ): Promise<string>;
 }
+
+/** Where asking the bridge for approval stands (a page on another origin than the bridge's). */
+export type ApprovalStep =
+  { step: 'idle' } | { step: 'asking'; code?: string; approvalPage?: string } | { step: 'approved' } | { step: 'failed'; failure: Failure };
 
 /** Turns anything thrown into a Failure the UI can show. */
 export function asFailure(e: unknown): Failure {
@@ -58,11 +68,17 @@ export class SessionState {
   pinVerified = $state(false);
   /** Counts successful connections: panels below the link start afresh for each SIM. */
   generation = $state(0);
+  /** Asking the bridge to approve this page, when it is not the bridge's own. */
+  approval = $state<ApprovalStep>({ step: 'idle' });
+  /** The bridge's approval token once it approved this page: kept in memory only, never shown. */
+  private bridgeToken = $state<string | undefined>(undefined);
+  private approvalAbort: AbortController | undefined;
 
   readonly availability: Record<LinkKind, Unavailable | undefined>;
-  readonly settings: SessionSettings | EndpointProblem = $derived.by(() =>
-    resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin),
-  );
+  readonly settings: SessionSettings | EndpointProblem = $derived.by(() => {
+    const settings = resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin);
+    return typeof settings === 'object' && this.bridgeToken ? { ...settings, bridgeToken: this.bridgeToken } : settings;
+  });
   readonly settingsOk = $derived(typeof this.settings === 'object');
   readonly canConnect = $derived.by(
     () =>
@@ -111,13 +127,54 @@ export class SessionState {
     return () => this.listeners.delete(listener);
   }
 
+  /** Whether this page is on another origin than the bridge serving its API (a dev server, the app hosted elsewhere): the bridge must approve it. */
+  get needsApproval(): boolean {
+    const serving = this.deps.env.serving;
+    return serving.kind === 'bridge' && serving.config.origins !== undefined && !serving.config.origins.includes(this.deps.origin);
+  }
+
+  /** Whether the bridge approved this page in this visit (it holds the token). */
+  get approved(): boolean {
+    return this.bridgeToken !== undefined;
+  }
+
+  /**
+   * Asks the bridge to approve this page: the bridge shows this origin with a code, the page shows
+   * the same code, and once the person approves on the bridge's page the token is kept (in memory)
+   * and sent with every bridge connection and proxied Krypton call.
+   */
+  async askApproval(): Promise<void> {
+    if (!this.deps.requestApproval || this.approval.step === 'asking') return;
+    this.approvalAbort = new AbortController();
+    this.approval = { step: 'asking' };
+    try {
+      const token = await this.deps.requestApproval(
+        this.deps.bridgeWsUrl.replace(/\/ws$/, '/pair'),
+        (prompt) => (this.approval = { step: 'asking', code: prompt.code, approvalPage: prompt.approvalPage }),
+        this.approvalAbort.signal,
+      );
+      this.bridgeToken = token;
+      this.approval = { step: 'approved' };
+      await this.findReaders();
+    } catch (e) {
+      this.approval = { step: 'failed', failure: asFailure(e) };
+    } finally {
+      this.approvalAbort = undefined;
+    }
+  }
+
+  /** Stops asking the bridge for approval (the bridge withdraws the request). */
+  cancelApproval(): void {
+    this.approvalAbort?.abort();
+  }
+
   /** Asks the bridge which readers it sees; picks the first one with a card. */
   async findReaders(): Promise<void> {
     this.readersBusy = true;
     this.readersFailure = undefined;
     try {
       const api = await this.worker();
-      this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl);
+      this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl, this.bridgeToken);
       if (!this.readers.some((r) => r.name === this.reader))
         this.reader = this.readers.find((r) => r.card && !r.inUse)?.name ?? this.readers[0]?.name ?? '';
     } catch (e) {
@@ -148,7 +205,7 @@ export class SessionState {
       let sim: SimSummary;
       if (kind === 'virtual') sim = await api.openVirtual(this.virtualSim);
       else if (kind === 'modem' || kind === 'usb') sim = await api.openModem(modem!.pipe, modem!.name, kind);
-      else if (kind === 'bridge') sim = await api.openBridge(this.deps.bridgeWsUrl, this.reader);
+      else if (kind === 'bridge') sim = await api.openBridge(this.deps.bridgeWsUrl, this.reader, this.bridgeToken);
       else sim = await api.openCellular();
       if (this.link.state.name !== 'connecting') {
         // Disconnected while opening.

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { PinInfo, SessionEvent, SimSummary } from '../worker/api.ts';
+import type { Serving } from './config.ts';
 import { SessionState } from './session.svelte.ts';
 import { demoServing, demoSim, failureOf, fakeWorker, sessionDeps } from './test-doubles.test-support.ts';
+
+/** The demo bridge's serving, naming the bridge's own origins as its config does. */
+function servingWithOrigins(origins: string[]): Serving {
+  if (demoServing.kind !== 'bridge') throw new Error('the demo is served by a bridge');
+  return { kind: 'bridge', config: { ...demoServing.config, origins } };
+}
 
 describe('SessionState', () => {
   it('starts on the first usable link and, in demo mode, on the lab endpoint', () => {
@@ -160,6 +167,57 @@ describe('SessionState', () => {
     expect(s.link.state).toMatchObject({ name: 'connected', linkName: 'Virtual PCD 00 00' });
     w.emit({ type: 'readers', readers: [{ name: 'Virtual PCD 00 00', card: false, inUse: false }] });
     expect(s.readers).toEqual([{ name: 'Virtual PCD 00 00', card: false, inUse: false }]);
+  });
+
+  it('a page on another origin than the bridge asks for approval, shows the code, and then carries the token everywhere', async () => {
+    const seen: { readers?: string; open?: string } = {};
+    const w = fakeWorker({
+      bridgeReaders: async (_url, token) => ((seen.readers = token), [{ name: 'Virtual PCD 00 00', card: true, inUse: false }]),
+      openBridge: async (_url, reader, token) => ((seen.open = token), { ...demoSim, link: 'bridge', name: reader }),
+    });
+    let approve!: (token: string) => void;
+    let asked: { pairUrl: string } | undefined;
+    const serving = servingWithOrigins(['http://127.0.0.1:8787', 'http://localhost:8787']);
+    const s = new SessionState(
+      sessionDeps(w, {
+        env: { serving, webSerial: true, webUsb: true, secureContext: true },
+        origin: 'http://localhost:5173',
+        bridgeWsUrl: 'ws://localhost:5173/ws',
+        requestApproval: (pairUrl, onPrompt) => {
+          asked = { pairUrl };
+          onPrompt({ code: '123456', approvalPage: 'http://127.0.0.1:8787/approvals' });
+          return new Promise((resolve) => (approve = resolve));
+        },
+      }),
+    );
+    expect(s.needsApproval).toBe(true);
+    s.linkKind = 'bridge';
+    const asking = s.askApproval();
+    expect(asked).toEqual({ pairUrl: 'ws://localhost:5173/pair' });
+    expect(s.approval).toEqual({ step: 'asking', code: '123456', approvalPage: 'http://127.0.0.1:8787/approvals' });
+    approve('tok-en');
+    await asking;
+    expect(s.approval).toEqual({ step: 'approved' });
+    expect(seen.readers).toBe('tok-en');
+    expect(s.settings).toMatchObject({ bridgeToken: 'tok-en' });
+    await s.connect();
+    expect(seen.open).toBe('tok-en');
+  });
+
+  it('the bridge’s own page needs no approval; a refused request is shown as a failure', async () => {
+    const serving = servingWithOrigins(['http://127.0.0.1:8787']);
+    const own = new SessionState(sessionDeps(fakeWorker(), { env: { serving, webSerial: true, webUsb: true, secureContext: true } }));
+    expect(own.needsApproval).toBe(false);
+    const other = new SessionState(
+      sessionDeps(fakeWorker(), {
+        env: { serving, webSerial: true, webUsb: true, secureContext: true },
+        origin: 'http://localhost:5173',
+        requestApproval: () => Promise.reject(failureOf('ABORTED')),
+      }),
+    );
+    await other.askApproval();
+    expect(other.approval).toMatchObject({ step: 'failed', failure: { code: 'ABORTED' } });
+    expect(other.settings).not.toHaveProperty('bridgeToken');
   });
 
   it('PIN: tries left follow the card; a blocked PIN is shown as blocked; success reads the SIM again', async () => {

@@ -52,6 +52,8 @@ export interface SessionSettings {
   s3Endpoint?: string;
   /** This page's origin, for the CORS rule a bucket needs. */
   origin: string;
+  /** The bridge's approval token (a page on another origin than the bridge's), sent with calls to its Krypton proxy. */
+  bridgeToken?: string;
 }
 
 /** PIN1 as the SIM reports it. */

@@ -96,7 +96,7 @@ export interface BatchApi {
   /** Receives the worker's events (pass a `comlink.proxy`). */
   subscribe(listener: (event: BatchEvent) => void): void;
   /** The readers the bridge sees now (to choose lanes). */
-  readers(wsUrl: string): Promise<ReaderSummary[]>;
+  readers(wsUrl: string, token?: string): Promise<ReaderSummary[]>;
   /** The last unfinished batch in storage, if it checked any SIM. */
   pending(): Promise<PendingBatch | undefined>;
   /** Takes up a stored batch: its checks so far, every one (the report keeps the latest per SIM). */

@@ -1,4 +1,5 @@
 import { KryptonClient, MemoryKeyCache, simEndpoint } from '@krypton-web/krypton-core';
+import { withBridgeToken } from './bridge-token.ts';
 import {
   BatchLedger,
   kryptonForCheck,
@@ -60,8 +61,8 @@ export class Batch implements BatchApi {
     this.listener = listener;
   }
 
-  async readers(wsUrl: string): Promise<ReaderSummary[]> {
-    return guard(() => listBridgeReaders(wsUrl, undefined));
+  async readers(wsUrl: string, token?: string): Promise<ReaderSummary[]> {
+    return guard(() => listBridgeReaders(wsUrl, token));
   }
 
   async pending(): Promise<PendingBatch | undefined> {
@@ -198,6 +199,7 @@ export class Batch implements BatchApi {
       connect: async (events) => {
         const running = this.requireRunning();
         const client = await BridgeClient.connect(running.wsUrl, {
+          ...(running.settings.bridgeToken ? { token: running.settings.bridgeToken } : {}),
           onEvent: (event) => {
             if (event.event === 'readers') events.onReaders(event.readers);
             else events.onSessionLost(event.session);
@@ -265,6 +267,7 @@ export class Batch implements BatchApi {
         authenticate: guarded((rand: Uint8Array, autn: Uint8Array) => session.authenticate(rand, autn)),
       },
       keyCache: new MemoryKeyCache(),
+      ...(settings.bridgeToken ? { fetch: withBridgeToken(settings.origin, settings.bridgeToken) } : {}),
     });
     return runCheck({
       batchId: open.id,

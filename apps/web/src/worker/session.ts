@@ -10,6 +10,7 @@ import {
   type KryptonCredentialProvider,
   type TraceEvent,
 } from '@krypton-web/krypton-core';
+import { withBridgeToken } from './bridge-token.ts';
 import type {
   AuthOutcome,
   DownloadOutcome,
@@ -292,6 +293,7 @@ export class Session implements SessionApi {
       endpoint,
       tracer: this.tracer,
       keyCache,
+      ...(settings.bridgeToken ? { fetch: withBridgeToken(settings.origin, settings.bridgeToken) } : {}),
       ...(link.authenticator ? { sim: link.authenticator } : {}),
     });
     this.client = client;

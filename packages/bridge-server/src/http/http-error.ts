@@ -12,6 +12,8 @@ export type BridgeHttpErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_BROKEN'
   | 'UPSTREAM_TOO_LARGE'
+  | 'UPSTREAM_REDIRECT'
+  | 'UPSTREAM_NOT_JSON'
   // The request as it arrived
   | 'REQUEST_INCOMPLETE'
   // Anything else: a fault of the bridge itself
@@ -22,6 +24,8 @@ const STATUS: Record<BridgeHttpErrorCode, ContentfulStatusCode> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_BROKEN: 502,
   UPSTREAM_TOO_LARGE: 502,
+  UPSTREAM_REDIRECT: 502,
+  UPSTREAM_NOT_JSON: 502,
   REQUEST_INCOMPLETE: 400,
   BRIDGE_ERROR: 500,
 };

@@ -143,12 +143,32 @@ export function kryptonProxy(options: {
           { target, path: shownPath, upstreamStatus: upstream.status, ms },
         );
       }
+      // A redirect (a captive portal, a moved endpoint) or an HTML page (a proxy's or load balancer's
+      // error page) is never Krypton's answer: passed on, it would put another site's content or
+      // destination in the page's hands. The page gets a typed error instead.
+      if (upstream.status >= 300 && upstream.status < 400) {
+        throw new BridgeHttpError(
+          'UPSTREAM_REDIRECT',
+          `${host} answered with a redirect (HTTP ${upstream.status}), which Krypton never does: check the network (a captive portal or proxy?) and the endpoint URL`,
+          { target, path: shownPath, upstreamStatus: upstream.status, ms },
+        );
+      }
+      const contentType = upstream.headers.get('content-type');
+      if (answer.byteLength > 0 && !passableContentType(contentType)) {
+        throw new BridgeHttpError(
+          'UPSTREAM_NOT_JSON',
+          `${host} answered with ${contentType ? `"${contentType.split(';')[0]!.trim().slice(0, 60)}"` : 'an untyped body'} instead of JSON (HTTP ${upstream.status}): check the network (a proxy or portal page?) and the endpoint URL`,
+          { target, path: shownPath, upstreamStatus: upstream.status, ms },
+        );
+      }
       options.log.info('Krypton call', { target, path: shownPath, status: upstream.status, ms });
-      const out = new Headers({ 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' });
+      const out = new Headers({ 'Content-Type': contentType ?? 'application/json' });
       const date = upstream.headers.get('date');
       if (date) out.set('Date', date);
       c.res.headers.forEach((v, k) => out.set(k, v));
-      return new Response(answer, { status: upstream.status, headers: out });
+      // A null-body status (204, 205) may carry no body at all, not even an empty one.
+      const nullBody = upstream.status === 204 || upstream.status === 205;
+      return new Response(nullBody ? null : answer, { status: upstream.status, headers: out });
     },
   );
 
@@ -247,6 +267,13 @@ function upstreamFailure(
     { ...facts, reason: undecodable ? 'undecodable' : 'connection lost', cause },
     { cause: e },
   );
+}
+
+/** Whether an upstream body of this Content-Type is passed on: JSON (`application/json`, `application/*+json`) or plain text only. */
+export function passableContentType(value: string | null): boolean {
+  if (!value) return false;
+  const type = value.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type) || type === 'text/plain';
 }
 
 /** Whether the bridge forwards a path: a key-agreement start, a verify of a valid keyId, or a provisioning call. */

@@ -72,6 +72,8 @@ type SessionOp = Extract<BridgeRequest, { session: string }>;
 export class SimSessions {
   private readonly sessions = new Map<string, SimSession>();
   private readonly opening = new Set<string>();
+  /** Connections that may hold sessions: admitted when they connect, gone once closeOwner ran. */
+  private readonly owners = new Set<string>();
   /** Readers whose session is being closed: an open waits for the card to be released first. */
   private readonly closing = new Map<string, Promise<void>>();
   private readonly authenticateLimit: RateLimiter;
@@ -96,8 +98,14 @@ export class SimSessions {
     return lists.flat().map((r) => ({ ...r, inUse: held.has(r.name) || this.opening.has(r.name) }));
   }
 
+  /** Lets a connection hold sessions, until `closeOwner` says it went away. */
+  admit(owner: string): void {
+    this.owners.add(owner);
+  }
+
   /** Opens an exclusive session on a reader for a connection (of `origin`, whose proxied calls its transcript then holds). */
   async open(reader: string, owner: string, origin?: string): Promise<BridgeResults['open']> {
+    if (!this.owners.has(owner)) throw ownerGone();
     if (this.opening.has(reader) || [...this.sessions.values()].some((s) => s.reader === reader)) {
       throw new KryptonError(
         'TRANSPORT_BUSY',
@@ -113,6 +121,23 @@ export class SimSessions {
       await this.closing.get(reader);
       const card = await backend.open(reader);
       const id = sessionId();
+      // The page may have gone while pcscd was connecting (its closeOwner found nothing to close):
+      // the card is released now, never left to a session nobody can close.
+      if (!this.owners.has(owner)) {
+        this.sessions.set(id, {
+          id,
+          reader,
+          owner,
+          card,
+          usim: new Usim(card.transport),
+          backend,
+          origin,
+          keyIds: new Set(),
+          lastActive: performance.now(),
+        });
+        await this.close(id, 'page disconnected while opening');
+        throw ownerGone();
+      }
       const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr);
       // A reader knows the ATR before any command, so the card make's path is known at once (as in krypton-cli).
       const usim = new Usim(card.transport, {
@@ -257,8 +282,9 @@ export class SimSessions {
     }
   }
 
-  /** Ends every session of a connection (it went away). */
+  /** Ends every session of a connection (it went away); an open of it still under way is undone when it completes. */
   async closeOwner(owner: string): Promise<void> {
+    this.owners.delete(owner);
     await Promise.all([...this.sessions.values()].filter((s) => s.owner === owner).map((s) => this.close(s.id, 'page disconnected')));
   }
 
@@ -330,6 +356,17 @@ function slug(name: string): string {
       .replace(/[^A-Za-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
       .slice(0, 40) || 'reader'
+  );
+}
+
+function ownerGone(): KryptonError {
+  return new KryptonError(
+    'TRANSPORT_CLOSED',
+    'The page closed its connection while opening the reader',
+    'Connect again, then open the reader',
+    {
+      step: 'open',
+    },
   );
 }
 

@@ -7,6 +7,8 @@ export interface PendingApproval {
   createdAt: number;
 }
 
+import { getDomain } from 'tldts';
+
 /** An origin the person approved. */
 export interface Approval {
   origin: string;
@@ -17,8 +19,26 @@ export interface Approval {
 
 /** How long an approval request stays open. */
 export const PENDING_TTL_MS = 5 * 60_000;
-/** Most approval requests waiting at once (the rest are refused until some expire). */
+/** Most approval requests waiting at once; a new one makes the oldest unexpected one give way. */
 export const MAX_PENDING = 20;
+/** Most approval requests waiting at once from one site (registrable domain); its oldest gives way to a newer one. */
+export const MAX_PENDING_PER_SITE = 3;
+
+/**
+ * The site an origin belongs to, for sharing out the approval queue: its registrable domain by the
+ * public suffix list (private suffixes too, so two github.io users are two sites), `localhost` for
+ * localhost and every name under it, and the address itself for an IP address.
+ */
+export function siteOf(origin: string): string {
+  let hostname: string;
+  try {
+    hostname = new URL(origin).hostname.toLowerCase();
+  } catch {
+    return origin;
+  }
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return 'localhost';
+  return getDomain(hostname, { allowPrivateDomains: true }) ?? hostname;
+}
 
 /**
  * Which other origins may use the bridge. Approving yields a random token that only the approved
@@ -29,6 +49,10 @@ export class ApprovalStore {
   private readonly pending = new Map<string, PendingApproval & { deliver: (token: string) => void; reject: (why: string) => void }>();
   private readonly approved = new Map<string, Approval & { tokens: Set<string> }>();
   private readonly revokeListeners = new Set<(origin: string) => void>();
+  /** Origins the person said to expect (`--expect-origin`). */
+  private readonly expected = new Set<string>();
+  /** Origins the person approved in this run and did not revoke since. */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -40,10 +64,36 @@ export class ApprovalStore {
     this.approved.set(origin, { origin, approvedAt: this.now(), preApproved: true, tokens: new Set() });
   }
 
-  /** Records a request from a page; `deliver` receives the token once approved. Undefined when too many wait. */
+  /** Keeps room in the queue for an origin the person expects to ask (`--expect-origin`). */
+  expect(origin: string): void {
+    this.expected.add(origin);
+  }
+
+  /** Whether the person expects this origin: named with `--expect-origin`, or approved by them earlier in this run (and not revoked). */
+  isExpected(origin: string): boolean {
+    return this.expected.has(origin) || this.known.has(origin);
+  }
+
+  /**
+   * Records a request from a page; `deliver` receives the token once approved. The queue is shared
+   * out fairly: a site keeps at most MAX_PENDING_PER_SITE requests (its oldest gives way), a full
+   * queue drops its oldest unexpected request, and an expected origin is never pushed out by
+   * others. Undefined only when the queue is full of expected origins' requests.
+   */
   request(origin: string, deliver: (token: string) => void, reject: (why: string) => void): PendingApproval | undefined {
     this.expire();
-    if (this.pending.size >= MAX_PENDING) return undefined;
+    const expected = this.isExpected(origin);
+    const site = siteOf(origin);
+    // An expected origin has its own share; everyone else shares their site's.
+    const sameShare = [...this.pending.values()].filter((p) =>
+      expected ? p.origin === origin : !this.isExpected(p.origin) && siteOf(p.origin) === site,
+    );
+    if (sameShare.length >= MAX_PENDING_PER_SITE) this.evict(sameShare[0]!.id, 'replaced by a newer request from the same site');
+    if (this.pending.size >= MAX_PENDING) {
+      const oldest = [...this.pending.values()].find((p) => !this.isExpected(p.origin));
+      if (!oldest) return undefined;
+      this.evict(oldest.id, 'too many approval requests were waiting: ask again');
+    }
     const id = base64url(this.random(12));
     const digits = this.random(4);
     const code = String(((digits[0]! << 24) | (digits[1]! << 16) | (digits[2]! << 8) | digits[3]!) >>> 0)
@@ -52,6 +102,14 @@ export class ApprovalStore {
     const entry = { id, origin, code, createdAt: this.now(), deliver, reject };
     this.pending.set(id, entry);
     return { id, origin, code, createdAt: entry.createdAt };
+  }
+
+  // Map order is insertion order: the first entries are the oldest.
+  private evict(id: string, why: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.reject(why);
   }
 
   /** Withdraws a request (its page went away). */
@@ -74,6 +132,8 @@ export class ApprovalStore {
     };
     entry.tokens.add(token);
     this.approved.set(p.origin, entry);
+    // The person knows this origin now: when its page asks again (a reload), it is never crowded out.
+    this.known.add(p.origin);
     p.deliver(token);
     return { origin: entry.origin, approvedAt: entry.approvedAt, preApproved: entry.preApproved };
   }
@@ -90,6 +150,7 @@ export class ApprovalStore {
   /** Revokes an origin: its tokens stop working at once, and listeners end what it holds open. */
   revoke(origin: string): boolean {
     if (!this.approved.delete(origin)) return false;
+    this.known.delete(origin);
     for (const l of this.revokeListeners) l(origin);
     return true;
   }

@@ -17,6 +17,7 @@ import type { AllowedHosts } from '../security/allowed-hosts.ts';
 import type { ApprovalStore } from '../security/approvals.ts';
 import { canonicalOrigin, type OriginPolicy } from '../security/origin-policy.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
+import { RefusalLog, type RefusalLogOptions } from '../security/refusal-log.ts';
 import type { ReaderBackend, ReaderChange } from '../readers/reader-backend.ts';
 import { toBridgeError, type SimSessions } from '../readers/sim-sessions.ts';
 
@@ -33,8 +34,8 @@ export interface WsGatewayOptions {
   rawApdu: boolean;
   /** Rates and timeouts (the defaults when absent). */
   limits?: BridgeLimits;
-  /** Tell the person (terminal) that a page asks for approval. */
-  onApprovalRequest?: (origin: string, code: string) => void;
+  /** How refusals and approval requests are logged (summarised under a flood). */
+  refusalLog?: Partial<RefusalLogOptions> & { now?: () => number };
 }
 
 /** How long the page's news of a lost PC/SC session waits for pcscd to come back, to say what became of its reader. */
@@ -63,9 +64,21 @@ export class WsGateway {
   private readonly pairLimit: RateLimiter;
   private readonly openLimit: RateLimiter;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly options: WsGatewayOptions) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    const { now, ...refusalOptions } = options.refusalLog ?? {};
+    this.refusals = new RefusalLog(
+      options.log,
+      {
+        ...(now ? { now } : {}),
+        pending: () => options.approvals.listPending(),
+        expected: (origin) => options.approvals.isExpected(origin),
+        approvalsUrl: `${options.bridgeUrl}/approvals`,
+      },
+      refusalOptions,
+    );
     this.connectLimit = new RateLimiter(this.limits.connects.burst, this.limits.connects.perMinute);
     this.pairLimit = new RateLimiter(this.limits.pairings.burst, this.limits.pairings.perMinute);
     this.openLimit = new RateLimiter(this.limits.opens.burst, this.limits.opens.perMinute);
@@ -95,6 +108,7 @@ export class WsGateway {
   /** Closes every connection (sessions and pairing requests alike); peers that do not answer are cut off. */
   async close(): Promise<void> {
     this.unsubscribe.forEach((u) => u());
+    this.refusals.close();
     for (const ws of this.wss.clients) ws.close(1001, 'bridge stopping');
     const cutOff = setTimeout(() => {
       for (const ws of this.wss.clients) ws.terminate();
@@ -104,14 +118,14 @@ export class WsGateway {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const { hosts, origins, log } = this.options;
+    const { hosts, origins } = this.options;
     // Node hands over an upgrading socket without its error listener: a peer that resets the connection
     // while it is refused (or before ws takes it) would otherwise end the process.
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     const origin = singleHeader(req, 'origin');
     const refuse = (status: number, reason: string) => {
-      log.warn('WebSocket refused', { reason, origin: origin ?? '(none)', path });
+      this.refusals.refused({ reason, origin: origin ?? '(none)', path: path ?? '' });
       socket.end(
         `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
@@ -133,7 +147,7 @@ export class WsGateway {
   }
 
   private pair(ws: WebSocket, origin: string): void {
-    const { approvals, log } = this.options;
+    const { approvals } = this.options;
     // ws reports an oversized or malformed frame as an 'error' event: unheard, it would end the process.
     ws.on('error', () => ws.terminate());
     const pending = approvals.request(
@@ -151,8 +165,7 @@ export class WsGateway {
       ws.close(4429, 'too many approval requests are waiting');
       return;
     }
-    log.info('approval requested', { origin, code: pending.code });
-    this.options.onApprovalRequest?.(origin, pending.code);
+    this.refusals.approvalRequested(origin, pending.code);
     ws.send(JSON.stringify({ code: pending.code, approvalPage: `${this.options.bridgeUrl}/approvals` }));
     ws.on('message', () => ws.close(4400, 'the pairing socket takes no messages'));
     ws.on('close', () => approvals.withdraw(pending.id));
@@ -162,6 +175,7 @@ export class WsGateway {
     const id = Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('base64url');
     const conn: Connection = { id, origin, socket: ws, helloDone: false, token: undefined };
     this.connections.set(id, conn);
+    this.options.sessions.admit(id);
     const idleMs = this.limits.idleMs;
     let idle = setTimeout(() => ws.close(4408, 'idle'), idleMs);
     // The first message must be the hello, and quickly: a socket that says nothing is dropped.

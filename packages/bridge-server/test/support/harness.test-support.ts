@@ -357,3 +357,14 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 }
 
 export type { Lab };
+
+/** Approves a waiting request as the person does on the approvals page: its form, with the page's token and our Origin. */
+export async function approveOnPage(t: { port: number; host: string; url: string }, id: string): Promise<RawAnswer> {
+  const page = await rawHttp(t.port, `GET /approvals HTTP/1.1\r\nHost: ${t.host}\r\nSec-Fetch-Site: none\r\nConnection: close\r\n\r\n`);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const body = `csrf=${encodeURIComponent(csrf)}`;
+  return rawHttp(
+    t.port,
+    `POST /approvals/${id}/approve HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,9 +1,32 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Lab } from './lab.ts';
 import type { FaultSettings, LabService } from './faults.ts';
 import { ServerPersonality } from './personality.ts';
 
 const SERVICES: readonly LabService[] = ['keys', 'provisioning', 'cellular', 'cognito', 's3'];
+
+/**
+ * The control API's door rules, the bridge's own: a Host naming the lab's loopback address (a page
+ * on another site that rebinds its DNS name to 127.0.0.1 sends its own name), and no request from a
+ * page of another origin (a browser always sends Origin on a cross-origin POST; the CLI and tests
+ * send none). `port` is read per request: the lab's port is known only once it listens.
+ */
+export function controlGuard(port: () => number): MiddlewareHandler {
+  return async (c, next) => {
+    const own = [`127.0.0.1:${port()}`, `localhost:${port()}`];
+    const host = c.req.header('host')?.toLowerCase();
+    if (host === undefined || !own.includes(host))
+      return c.json({ code: 'LAB0421', message: 'The lab control API answers only as 127.0.0.1 or localhost on its own port' }, 421);
+    const origin = c.req.header('origin');
+    const site = c.req.header('sec-fetch-site');
+    if (
+      (origin !== undefined && !own.some((h) => origin === `http://${h}`)) ||
+      (site !== undefined && site !== 'same-origin' && site !== 'none')
+    )
+      return c.json({ code: 'LAB0403', message: 'The lab control API takes no requests from web pages of another origin' }, 403);
+    await next();
+  };
+}
 
 /**
  * The lab's control API for tools that drive a lab in another process (`pnpm lab serve`): read

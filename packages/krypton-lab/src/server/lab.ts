@@ -4,7 +4,7 @@ import { cognitoIdentityApi } from '../cognito/cognito-identity-api.ts';
 import { demoProfileSet, type ProfileSet } from '../profiles/index.ts';
 import { InMemoryCredentialStore } from '../s3/credential-store.ts';
 import { startLabS3, type LabS3, type LabS3Options } from '../s3/index.ts';
-import { controlApi } from './control-api.ts';
+import { controlApi, controlGuard } from './control-api.ts';
 import { Faults, faultMiddleware, type LabService } from './faults.ts';
 import { Hss } from './hss.ts';
 import { IotCertificateAuthority } from './iot-certificates.ts';
@@ -115,8 +115,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     main.use('/v1/provisioning/*', withFaults('provisioning'));
     main.route('/v1/keys', keysApi({ hss, keys, personality }));
     main.route('/v1/provisioning', provisioningApi({ ...services, profiles, keys }));
+    let mainPort = 0;
+    main.use(
+      '/_lab/*',
+      controlGuard(() => mainPort),
+    );
     main.route('/_lab', controlApi(lab));
     const mainServer = await listenOnLoopback(main, portFor(0));
+    mainPort = mainServer.port;
     opened.push(mainServer);
 
     const cognito = new Hono();

@@ -35,6 +35,15 @@ export const en = {
   'link.readers.none': 'No reader found. Plug the reader in, then look again.',
   'link.reader.noCard': 'no card',
   'link.reader.inUse': 'in use',
+  'link.approval.needed':
+    'This page ({origin}) is not the bridge’s own page: the bridge must approve it before it can use the card readers.',
+  'link.approval.ask': 'Ask the bridge for approval',
+  'link.approval.code': 'Code',
+  'link.approval.compare':
+    'Open the bridge’s approvals page, check that it shows {origin} with the same code, and approve it there. This page waits.',
+  'link.approval.open': 'Open the bridge’s approvals page',
+  'link.approval.cancel': 'Stop asking',
+  'link.approval.done': 'The bridge approved this page.',
   'link.connect': 'Connect',
   'link.reconnect': 'Connect again',
   'link.disconnect': 'Disconnect',

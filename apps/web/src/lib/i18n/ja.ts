@@ -35,6 +35,15 @@ export const ja: Record<MessageKey, string> = {
   'link.virtualSim': 'デモ SIM',
   'link.anyPort': 'すべてのシリアルポートを表示する（Huawei 製モデム以外も）',
   'link.anyUsbDevice': 'すべての USB モデムを表示する（Huawei 製以外も）',
+  'link.approval.needed':
+    'このページ（{origin}）はブリッジ自身のページではありません。カードリーダーを使うには、ブリッジでこのページを承認する必要があります。',
+  'link.approval.ask': 'ブリッジに承認を求める',
+  'link.approval.code': 'コード',
+  'link.approval.compare':
+    'ブリッジの承認ページを開き、{origin} が同じコードで表示されていることを確かめてから承認してください。このページはそのまま待ちます。',
+  'link.approval.open': 'ブリッジの承認ページを開く',
+  'link.approval.cancel': '承認の依頼をやめる',
+  'link.approval.done': 'ブリッジがこのページを承認しました。',
   'link.reader': 'カードリーダー',
   'link.readers.refresh': 'リーダーを探す',
   'link.readers.none': 'リーダーが見つかりません。リーダーを接続してから、もう一度探してください。',
