@@ -88,10 +88,15 @@ export class SimSessions {
       const card = await backend.open(reader);
       const id = sessionId();
       const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr);
-      const usim = new Usim(card.transport, { cardPaths: defaultCardPaths, ...(recording ? { tracer: recording.tracer } : {}) });
+      const usim = new Usim(card.transport, {
+        cardPaths: defaultCardPaths,
+        ...(recording ? { tracer: recording.tracer } : {}),
+        ...(card.imsiSource ? { imsiSource: card.imsiSource } : {}),
+        ...(card.simInfoSource ? { simInfoSource: card.simInfoSource } : {}),
+      });
       this.sessions.set(id, { id, reader, owner, card, usim, backend, ...(recording ? { recording } : {}) });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
-      return { session: id, reader, atr: card.atr, protocol: card.protocol };
+      return { session: id, reader, atr: card.atr, protocol: card.protocol, kind: card.modemFacts ? 'modem' : 'reader' };
     } finally {
       this.opening.delete(reader);
     }
@@ -128,6 +133,10 @@ export class SimSessions {
           ...(p.pukTriesLeft !== undefined ? { pukTriesLeft: p.pukTriesLeft } : {}),
         } satisfies BridgeResults['pin-state'];
       }
+      case 'modem-info':
+        if (!s.card.modemFacts)
+          throw new KryptonError('BAD_INPUT', `"${s.reader}" is a card reader, not a modem`, 'Ask modem facts of a modem session only');
+        return (await s.card.modemFacts()) satisfies BridgeResults['modem-info'];
       case 'verify-pin':
         await s.usim.verifyPin(request.pin, { allowLastTry: request.allowLastTry });
         this.log.info('PIN verified', { reader: s.reader });
