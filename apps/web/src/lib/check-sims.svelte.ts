@@ -174,7 +174,8 @@ export class CheckSims {
     this.readersBusy = true;
     this.readersFailure = undefined;
     try {
-      this.readers = await (await this.worker()).readers(this.deps.bridgeWsUrl);
+      // Card readers only: a batch check runs reader lanes (modems have their own, on Web Serial).
+      this.readers = (await (await this.worker()).readers(this.deps.bridgeWsUrl)).filter((r) => r.modem === undefined);
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {

@@ -89,6 +89,7 @@ export class ModemBackend implements ReaderBackend {
       transport: modem.transport,
       atr: '',
       protocol: 'AT',
+      csim: modem.csimSupported,
       imsiSource: modem.transport,
       simInfoSource: modem.transport,
       // One page command at a time on the modem: its facts (a dozen AT queries) never interleave with a USIM command's APDUs.

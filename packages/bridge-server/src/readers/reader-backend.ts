@@ -21,6 +21,8 @@ export interface OpenedCard {
   /** A modem's own answers for the IMSI (AT+CIMI), ICCID and PIN state, which USIM commands then need no APDU for. */
   imsiSource?: ImsiSource;
   simInfoSource?: SimInfoSource;
+  /** A modem's: whether it passes APDUs to the SIM (AT+CSIM). */
+  csim?: boolean;
   /** Present on a modem: what it says about itself and the network. */
   modemFacts?: () => Promise<BridgeModemFacts>;
 }

@@ -96,7 +96,14 @@ export class SimSessions {
       });
       this.sessions.set(id, { id, reader, owner, card, usim, backend, ...(recording ? { recording } : {}) });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
-      return { session: id, reader, atr: card.atr, protocol: card.protocol, kind: card.modemFacts ? 'modem' : 'reader' };
+      return {
+        session: id,
+        reader,
+        atr: card.atr,
+        protocol: card.protocol,
+        kind: card.modemFacts ? 'modem' : 'reader',
+        ...(card.csim !== undefined ? { csim: card.csim } : {}),
+      };
     } finally {
       this.opening.delete(reader);
     }

@@ -117,7 +117,9 @@ export class BridgeClient {
   /** Opens an exclusive SIM session on a reader or a modem ("in use" when another page holds it). */
   async open(reader: string): Promise<BridgeSimSession> {
     const opened = await this.request('open', { reader });
-    return new BridgeSimSession(this, opened.session, opened.reader, opened.atr, opened.kind === 'modem' ? 'modem' : 'reader');
+    const session = new BridgeSimSession(this, opened.session, opened.reader, opened.atr, opened.kind === 'modem' ? 'modem' : 'reader');
+    if (opened.csim === false) session.csim = false;
+    return session;
   }
 
   /** Sends one request and waits for its reply. */
@@ -188,6 +190,9 @@ export class BridgeClient {
 
 /** A SIM session on one reader through the bridge: the narrow SIM command set, nothing raw unless enabled. */
 export class BridgeSimSession {
+  /** False for a modem that refused AT+CSIM: its SIM cannot be authenticated through it. */
+  csim = true;
+
   constructor(
     private readonly client: BridgeClient,
     readonly session: string,

@@ -78,8 +78,11 @@ export type BridgeOp = BridgeRequest['op'];
 export interface BridgeResults {
   hello: { bridge: string; version: number; rawApdu: boolean };
   readers: { readers: ReaderInfo[] };
-  /** `kind` says whether a card reader or a modem was opened (a modem has no ATR: `atr` is empty, `protocol` is `AT`). */
-  open: { session: string; reader: string; atr: string; protocol: string; kind?: 'reader' | 'modem' };
+  /**
+   * `kind` says whether a card reader or a modem was opened (a modem has no ATR: `atr` is empty, `protocol` is `AT`);
+   * `csim`, for a modem, whether it passes APDUs to the SIM (without, only the IMSI can be read).
+   */
+  open: { session: string; reader: string; atr: string; protocol: string; kind?: 'reader' | 'modem'; csim?: boolean };
   close: Record<string, never>;
   imsi: { imsi: string };
   iccid: { iccid: string };
