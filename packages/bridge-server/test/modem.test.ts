@@ -34,12 +34,12 @@ async function modem(options: Parameters<typeof startPtyModem>[1] = {}, sim = 'd
   return m;
 }
 
-async function bridgeFor(...paths: string[]): Promise<RunningBridge> {
+async function bridgeFor(paths: string | string[], options: { simPollMs?: number } = {}): Promise<RunningBridge> {
   const b = await startBridge({
     port: 0,
     pcsc: false,
     readers: [],
-    modems: { discover: false, paths, pollMs: 200 },
+    modems: { discover: false, paths: typeof paths === 'string' ? [paths] : paths, pollMs: 200, ...options },
     lab,
     log: new Logger(() => undefined),
   });
@@ -147,9 +147,44 @@ describe('a modem through the bridge', () => {
     await expect(session.readImsi()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
   });
 
-  it('never lets a page reach AT commands: unknown ops, smuggled CRs and unlisted ports are refused, and the modem hears nothing of them', async () => {
+  it('a SIM taken out of the modem ends the session with NO_CARD (AT+CPIN? asked while the page is idle)', async () => {
     const m = await modem();
     const b = await bridgeFor(m.path);
+    const events: { event: BridgeEvent; at: number }[] = [];
+    const c = await page(b, (event) => events.push({ event, at: performance.now() }));
+    const session = await c.open(m.path);
+    expect(await session.readImsi()).toBe(DEMO.imsi);
+    const pulledAt = performance.now();
+    m.emulator.removeSim();
+    await eventually(() => events.some((e) => e.event.event === 'session-lost'), 'session-lost arrived', 3000);
+    const lost = events.find((e) => e.event.event === 'session-lost')!;
+    console.info(`SIM out of the modem → session-lost NO_CARD: ${Math.round(lost.at - pulledAt)} ms`);
+    expect(lost.event).toMatchObject({ error: { code: 'NO_CARD', message: expect.stringMatching(/SIM was taken out of the modem/) } });
+    expect(lost.at - pulledAt).toBeLessThan(2000);
+    // The modem itself stays listed, free, and left as found.
+    await eventually(async () => (await c.readers())[0]?.inUse === false, 'the modem is free again', 2000);
+  });
+
+  it('a modem without AT+CSIM opens (its IMSI is readable) but says so, and AUTHENTICATE is refused with why', async () => {
+    const m = await modem({ noCsim: true });
+    const b = await bridgeFor(m.path);
+    const c = await page(b);
+    const session = await c.open(m.path);
+    expect(session.csim).toBe(false);
+    expect(await session.readImsi()).toBe(DEMO.imsi);
+    expect((await session.modemInfo()).csim).toBe(false);
+    const hss = await Hss.create({ sims: [DEMO], groups: [] });
+    const vector = await hss.generateVector(DEMO.imsi);
+    await expect(session.authenticate(vector.rand, vector.autn)).rejects.toMatchObject({
+      code: 'TRANSPORT_FAILED',
+      message: expect.stringMatching(/does not offer AT\+CSIM/),
+    });
+  });
+
+  it('never lets a page reach AT commands: unknown ops, smuggled CRs and unlisted ports are refused, and the modem hears nothing of them', async () => {
+    const m = await modem();
+    // No SIM presence poll: every command the modem hears after opening would be the page's doing.
+    const b = await bridgeFor(m.path, { simPollMs: 0 });
     const probe = await ScriptedPage.connect(`ws://127.0.0.1:${b.port}/ws`, b.url);
     cleanups.push(() => probe.close());
     await probe.hello();

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { KryptonError } from '@krypton-web/krypton-core';
-import { AtModem, type AtModemOptions, type BridgeModemFacts, type BridgeModemPort } from '@krypton-web/sim-transport';
+import { AtModem, SimWatch, type AtModemOptions, type BridgeModemFacts, type BridgeModemPort } from '@krypton-web/sim-transport';
 import { listSerialPorts, openNodeSerialChannel, type SerialPortInfo } from '@krypton-web/sim-transport/node';
 import type { Logger } from '../log.ts';
 import type { BackendReader, OpenedCard, ReaderBackend, ReaderChange } from '../readers/reader-backend.ts';
@@ -16,6 +16,11 @@ export interface ModemBackendOptions {
   devRoot?: string;
   /** How often the port list is looked at for ports that came or went, ms (default 500). */
   pollMs?: number;
+  /**
+   * How often an open modem is asked whether its SIM is still in (`AT+CPIN?`, skipped while a page's
+   * command runs), ms (default 1000; 0: never): a SIM taken out ends the session with NO_CARD.
+   */
+  simPollMs?: number;
   /** The AT link's options (tests shorten the probe). */
   at?: Pick<AtModemOptions, 'probeTimeoutMs' | 'probeAttempts' | 'timeouts'>;
 }
@@ -85,6 +90,31 @@ export class ModemBackend implements ReaderBackend {
       this.notify({ type: 'readers' });
     });
     let tail: Promise<unknown> = Promise.resolve();
+    let running = 0;
+    const pollMs = this.options.simPollMs ?? 1000;
+    if (pollMs > 0) {
+      const watch = new SimWatch(modem, {
+        pollMs,
+        // The session's own commands notice a pulled SIM; a closed modem stops the watch.
+        busy: () => {
+          const over = modem.transport.closed || modem.engine.state !== 'open';
+          if (over) watch.stop();
+          return over || running > 0;
+        },
+        onChange: (presence) => {
+          if (presence !== 'absent') return;
+          this.log.info('SIM taken out of the modem', { port: path });
+          this.notify({
+            type: 'card-removed',
+            reader,
+            message: `The SIM was taken out of the modem on ${path}`,
+            action: 'Put the SIM back in the modem, then open it again',
+          });
+        },
+      });
+      // The first look before the page gets the session: a SIM pulled right after opening is then a change, not the start.
+      await watch.start().catch(() => undefined);
+    }
     return {
       transport: modem.transport,
       atr: '',
@@ -94,7 +124,15 @@ export class ModemBackend implements ReaderBackend {
       simInfoSource: modem.transport,
       // One page command at a time on the modem: its facts (a dozen AT queries) never interleave with a USIM command's APDUs.
       exclusively: <T>(fn: () => Promise<T>) => {
-        const next = tail.then(fn, fn);
+        const counted = async () => {
+          running++;
+          try {
+            return await fn();
+          } finally {
+            running--;
+          }
+        };
+        const next = tail.then(counted, counted);
         tail = next.catch(() => undefined);
         return next;
       },
