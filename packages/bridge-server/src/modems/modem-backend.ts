@@ -89,8 +89,12 @@ export class ModemBackend implements ReaderBackend {
       });
       this.notify({ type: 'readers' });
     });
-    let tail: Promise<unknown> = Promise.resolve();
+    // One page command at a time, as on a card reader: a second one while another runs is refused, and the
+    // modem's facts (a dozen AT queries, AT+CRSM among them) never run between a USIM command's APDUs.
     let running = 0;
+    let factsRunning = false;
+    const busy = () =>
+      new KryptonError('TRANSPORT_BUSY', `The modem on ${path} is busy with another command of this session`, 'Send one command at a time');
     const pollMs = this.options.simPollMs ?? 1000;
     if (pollMs > 0) {
       const watch = new SimWatch(modem, {
@@ -122,22 +126,20 @@ export class ModemBackend implements ReaderBackend {
       csim: modem.csimSupported,
       imsiSource: modem.transport,
       simInfoSource: modem.transport,
-      // One page command at a time on the modem: its facts (a dozen AT queries) never interleave with a USIM command's APDUs.
-      exclusively: <T>(fn: () => Promise<T>) => {
-        const counted = async () => {
-          running++;
-          try {
-            return await fn();
-          } finally {
-            running--;
-          }
-        };
-        const next = tail.then(counted, counted);
-        tail = next.catch(() => undefined);
-        return next;
+      exclusively: async <T>(fn: () => Promise<T>) => {
+        if (factsRunning) throw busy();
+        running++;
+        try {
+          return await fn();
+        } finally {
+          running--;
+        }
       },
       modemFacts: async () => {
-        const info = await modem.deviceInfo();
+        // Itself counted in `running`: any other command means another is in flight.
+        if (running > 1) throw busy();
+        factsRunning = true;
+        const info = await modem.deviceInfo().finally(() => (factsRunning = false));
         const known = { ...(info.manufacturer ? { maker: info.manufacturer } : {}), ...(info.model ? { model: info.model } : {}) };
         if (Object.keys(known).length > 0) this.learned.set(path, known);
         return { csim: modem.csimSupported, ...info } as BridgeModemFacts;

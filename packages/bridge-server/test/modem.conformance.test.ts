@@ -1,0 +1,28 @@
+import { Logger, startBridge } from '../src/index.ts';
+import { bridgeSession, describeSimCommandConformance, isBridgeError } from './support/conformance.test-support.ts';
+import { startPtyModem } from './support/modem-rig.test-support.ts';
+
+// The shared SIM suite at the command level through a modem: page-side BridgeClient → real bridge
+// (loopback WebSocket) → serialport on a socat pty → the lab's Huawei modem emulator → a fresh virtual
+// USIM built from each test's SIM profile. The bridge's AT engine and modem link do the SIM commands.
+describeSimCommandConformance(
+  'bridge client → bridge → socat pty → lab Huawei modem emulator',
+  async (sim) => {
+    const modem = await startPtyModem(sim);
+    const bridge = await startBridge({
+      port: 0,
+      pcsc: false,
+      readers: [],
+      modems: { discover: false, paths: [modem.path] },
+      log: new Logger(() => undefined),
+    }).catch(async (e: unknown) => {
+      await modem.stop();
+      throw e;
+    });
+    return bridgeSession(bridge.url, modem.path, async () => {
+      await bridge.close();
+      await modem.stop();
+    });
+  },
+  { isError: isBridgeError, timeoutMs: 30_000, imsiWithoutPin: true },
+);
