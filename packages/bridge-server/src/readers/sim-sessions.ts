@@ -87,7 +87,7 @@ export class SimSessions {
       await this.closing.get(reader);
       const card = await backend.open(reader);
       const id = sessionId();
-      const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr);
+      const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr, card.modemFacts !== undefined);
       const usim = new Usim(card.transport, {
         cardPaths: defaultCardPaths,
         ...(recording ? { tracer: recording.tracer } : {}),
@@ -266,12 +266,14 @@ export function toBridgeError(e: unknown): BridgeError {
   };
 }
 
-function startRecording(reader: string, atr: string): { recorder: TranscriptRecorder; tracer: Tracer } {
+function startRecording(reader: string, atr: string, modem: boolean): { recorder: TranscriptRecorder; tracer: Tracer } {
   const recorder = new TranscriptRecorder({
     tool: 'krypton-web bridge',
     identity: {
       link: 'bridge',
-      description: `PC/SC reader "${reader}" through the bridge`,
+      description: modem
+        ? `USB modem on ${reader} through the bridge (APDUs only; the AT lines are not recorded)`
+        : `PC/SC reader "${reader}" through the bridge`,
       reader,
       ...(atr ? { atr: atr.toUpperCase() } : {}),
     },
