@@ -2,7 +2,7 @@ import { BridgeClient, type BridgeEvent, type BridgeRemoteError, type BridgeSimS
 import type { ModemInfo } from '@krypton-web/sim-transport';
 import type { ModemSummary, ReaderSummary } from '../api.ts';
 import { failure } from '../failure.ts';
-import { summary } from './modem-link.ts';
+import { summary } from './modem-summary.ts';
 import { LockedSimLink } from './sim-link.ts';
 
 /** The readers a bridge sees, over a short-lived connection. */
