@@ -25,8 +25,12 @@ export interface PtyModem {
   stop(): Promise<void>;
 }
 
-/** Starts socat with two ptys and puts the emulator on the far one. */
-export async function startPtyModem(sim: SimProfile | string, options: HuaweiModemOptions = {}): Promise<PtyModem> {
+/** Starts socat with two ptys and puts the emulator on the far one (`silent`: nobody there, a port that is not a modem's AT port). */
+export async function startPtyModem(
+  sim: SimProfile | string,
+  options: HuaweiModemOptions = {},
+  { silent = false }: { silent?: boolean } = {},
+): Promise<PtyModem> {
   const dir = mkdtempSync(join(tmpdir(), 'bridge-modem-'));
   const path = join(dir, 'ttyUSB2');
   const far = join(dir, 'far');
@@ -41,7 +45,9 @@ export async function startPtyModem(sim: SimProfile | string, options: HuaweiMod
   const emulator = await HuaweiModemEmulator.create(sim, { ...options, onCommand: (line) => commands.push(line) });
   const channel = await openNodeSerialChannel({ path: far, lock: false });
   channel.start({
-    onData: (bytes) => emulator.receive(bytes),
+    onData: (bytes) => {
+      if (!silent) emulator.receive(bytes);
+    },
     onClose: () => undefined,
   });
   const detach = emulator.attach((bytes) => void channel.write(bytes.slice()).catch(() => undefined));
