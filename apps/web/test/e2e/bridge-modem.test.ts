@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, connectBridgeModem, launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { authenticate, connectBridgeModem, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
 
@@ -13,6 +13,7 @@ describe('USB modem through the bridge: a socat pty with the lab’s Huawei emul
   beforeAll(async () => {
     rig = await startBridgeModemStack();
     browser = await launchBrowser();
+    await browser.context.addInitScript({ content: OPFS_PICKER });
   }, 300_000);
 
   afterAll(async () => {
@@ -20,7 +21,7 @@ describe('USB modem through the bridge: a socat pty with the lab’s Huawei emul
     await rig?.close();
   });
 
-  it('reads the SIM and the modem, authenticates to credentials, and says so when the modem goes away', async () => {
+  it('reads the SIM and the modem, authenticates to credentials, downloads a file checked against the lab, and says so when the modem goes away', async () => {
     const { page } = browser;
     await connectBridgeModem(page, rig.stack.url, rig.modem.path);
     await page
@@ -45,6 +46,19 @@ describe('USB modem through the bridge: a socat pty with the lab’s Huawei emul
       .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
     expect(steps).toEqual(expect.arrayContaining(['key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
     await screenshot(page, 'm-2-bridge-modem-credentials');
+
+    // The credentials the modem's SIM earned reach S3: a binary object, saved and checked.
+    await openBucket(page);
+    const table = page.getByRole('table');
+    await table.getByRole('button', { name: 'Open folder firmware/' }).click();
+    await table.getByRole('button', { name: 'Open folder v1/' }).click();
+    const row = table.getByRole('row', { name: /firmware\.bin/ });
+    await row.getByRole('button', { name: 'Download' }).click();
+    const done = page.locator('.download[data-status="done"]');
+    await done.waitFor({ timeout: 60_000 });
+    await expect(done.innerText()).resolves.toContain('MD5 matches the ETag.');
+    const seeded = rig.stack.lab.s3.objects.find((o) => o.key === 'firmware/v1/firmware.bin')!;
+    await expect(readOpfsFile(page, 'firmware.bin')).resolves.toEqual({ size: seeded.size, sha256: seeded.sha256 });
 
     // The pty vanishes (socat killed, as a USB modem unplugged): the page says the link is gone, why, and what to do.
     const unpluggedAt = Date.now();
