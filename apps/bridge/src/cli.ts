@@ -5,14 +5,18 @@ import { Logger, startBridge, type BridgeOptions } from '@krypton-web/bridge-ser
 import { defaultCardPathsFile, FileCardPaths } from '@krypton-web/sim-transport/card-paths-file';
 
 const HELP = `usage: pnpm bridge [--port N] [--lab] [--allow-origin ORIGIN]... [--expect-origin ORIGIN]... [--ipv6] [--no-pcsc] [--dev-raw-apdu] [--record DIR]
-Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers to
-it over a WebSocket, and forwards its Krypton calls to SORACOM.
+                  [--modem PATH]... [--no-usb-modems]
+Serves the Krypton Web app at http://127.0.0.1:<port>/ (default 8787), carries PC/SC card readers and
+USB modems to it over a WebSocket, and forwards its Krypton calls to SORACOM.
   --lab             demo mode: mount the lab (virtual SIM reader, emulated Krypton, Cognito and S3)
   --allow-origin O  trust another origin from the start (e.g. the Vite dev server http://localhost:5173)
   --expect-origin O an origin that will ask for approval (e.g. the app hosted on another port): the
                     approval queue always keeps room for it, whatever other pages ask
   --ipv6            also listen on [::1]
   --no-pcsc         do not use pcscd
+  --modem PATH      offer this serial port as a modem too (repeatable; a port not on USB, e.g. a socat pty);
+                    USB modems (ttyUSB*, ttyACM* on the USB bus) are listed without it, /dev/ttyS* never
+  --no-usb-modems   do not list USB serial ports (only the ports named with --modem)
   --dev-raw-apdu    let approved pages send raw APDUs (development only)
   --record DIR      write a transcript of each SIM session to DIR when it ends (APDUs, the page's
                     Krypton calls through the proxy, timings, reader and ATR; PINs, RES, CK, IK and Kc
@@ -41,6 +45,8 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
         'no-pcsc': { type: 'boolean' },
         'dev-raw-apdu': { type: 'boolean' },
         record: { type: 'string' },
+        modem: { type: 'string', multiple: true },
+        'no-usb-modems': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -63,7 +69,14 @@ export function parseBridgeArgs(argv: string[]): BridgeOptions | 'help' {
     pcsc: !values['no-pcsc'],
     rawApdu: values['dev-raw-apdu'] ?? false,
     ...(values.record !== undefined ? { recordDir: recordDir(values.record) } : {}),
+    modems: { paths: modemPaths(values.modem ?? []), discover: !values['no-usb-modems'] },
   };
+}
+
+function modemPaths(paths: string[]): string[] {
+  for (const p of paths)
+    if (!p.startsWith('/')) throw new BridgeUsageError(`--modem needs an absolute device path, e.g. /dev/ttyUSB2, not "${p}"`);
+  return paths;
 }
 
 function recordDir(value: string): string {

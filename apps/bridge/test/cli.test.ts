@@ -35,4 +35,12 @@ describe('the bridge command line', () => {
     expect(parseBridgeArgs([])).not.toHaveProperty('recordDir');
     expect(() => parseBridgeArgs(['--record', ''])).toThrow(/--record needs a directory/);
   });
+
+  it('takes --modem PATH, repeatable, absolute only; --no-usb-modems turns discovery off', () => {
+    expect(parseBridgeArgs([])).toMatchObject({ modems: { paths: [], discover: true } });
+    expect(parseBridgeArgs(['--modem', '/tmp/m/ttyUSB2', '--modem', '/dev/ttyS1', '--no-usb-modems'])).toMatchObject({
+      modems: { paths: ['/tmp/m/ttyUSB2', '/dev/ttyS1'], discover: false },
+    });
+    expect(() => parseBridgeArgs(['--modem', 'ttyUSB2'])).toThrow(/--modem needs an absolute device path/);
+  });
 });

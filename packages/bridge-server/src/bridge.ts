@@ -12,6 +12,7 @@ import { bridgeErrorHook, escapedErrorAnswer } from './http/http-error.ts';
 import { kryptonProxy, SORACOM_TARGETS, type ProxyTargets } from './http/krypton-proxy.ts';
 import { resolveLimits, type BridgeLimits } from './limits.ts';
 import { Logger } from './log.ts';
+import { ModemBackend, type ModemBackendOptions } from './modems/modem-backend.ts';
 import { PcscReaderBackend } from './readers/pcsc-backend.ts';
 import { BridgeProxyRecording } from './record/proxy-recording.ts';
 import type { ReaderBackend } from './readers/reader-backend.ts';
@@ -45,6 +46,11 @@ export interface BridgeOptions {
   pcsc?: boolean;
   /** Reader backends besides PC/SC (default: the demo's virtual reader and demo stack when the lab is mounted). */
   readers?: ReaderBackend[];
+  /**
+   * USB modems (`--modem PATH` adds ports by name): listed beside the readers and opened as SIM sessions.
+   * Default: USB serial ports are listed, unless `readers` is given (tests), where only what is named here is; false: none.
+   */
+  modems?: ModemBackendOptions | false;
   /** Rates, sizes and timeouts to enforce instead of the defaults (tests shorten the timeouts). */
   limits?: Partial<BridgeLimits>;
   /** What the Krypton proxy calls upstream with (default: fetch; tests count what leaves the bridge). */
@@ -117,6 +123,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
   if (options.readers) backends.push(...options.readers);
   // Demo mode offers the batch check a reader whose cards come and go, beside the steady demo reader.
   else if (lab) backends.push(new (await import('./virtual-reader.ts')).VirtualReaderBackend({ stack: true }));
+  const modems = options.modems ?? (options.readers ? false : {});
+  if (modems !== false) backends.push(new ModemBackend(log, modems));
   const sessions = new SimSessions(backends, log, options.rawApdu ?? false, limits.authenticates, options.recordDir, options.cardPaths);
   const recording =
     options.recordDir === undefined ? undefined : new BridgeProxyRecording(options.recordDir, (call) => sessions.recordingFor(call), log);

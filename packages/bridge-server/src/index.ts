@@ -12,3 +12,4 @@ export {
   type ReaderChange,
 } from './readers/reader-backend.ts';
 export { DEFAULT_LIMITS, type BridgeLimits, type RateSpec } from './limits.ts';
+export { ModemBackend, type ModemBackendOptions } from './modems/modem-backend.ts';

@@ -64,6 +64,8 @@ export type OpenSimSession = (sim: SimProfile) => Promise<SimSessionUnderTest>;
 export interface SimCommandConformanceOptions extends ConformanceOptions {
   /** Whether an error is the link's form of a krypton-core error code (the bridge carries `code` across). */
   isError: (error: unknown, code: string) => boolean;
+  /** The IMSI comes from somewhere a PIN does not guard (a modem's AT+CIMI, behind the bridge too). */
+  imsiWithoutPin?: boolean;
 }
 
 const SELECT_USIM = new Uint8Array([0x00, 0xa4, 0x04, 0x0c, 0x07, 0xa0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02]);
@@ -251,7 +253,7 @@ export function describeSimCommandConformance(name: string, open: OpenSimSession
         const session = await open(sim);
         return {
           sim: session.sim,
-          imsiWithoutPin: false,
+          imsiWithoutPin: options.imsiWithoutPin ?? false,
           dispose: async () => {
             await session.close().catch(() => undefined);
             await session.dispose?.();

@@ -26,7 +26,7 @@ export async function waitFor<T>(fn: () => Promise<T>, what: string, timeoutMs =
 export async function connect(
   page: Page,
   url: string,
-  link: 'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'Card reader (bridge)',
+  link: 'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'Card reader (bridge)' | 'USB modem (bridge)',
   setup?: () => Promise<void>,
 ): Promise<void> {
   await page.goto(url);
@@ -35,6 +35,27 @@ export async function connect(
   await setup?.();
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Connected:' }).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * Opens the app and connects "USB modem (bridge)" to the modem the bridge lists at `port` (its device
+ * path, e.g. the pty given with `--modem`): waits until the bridge lists it (pressing "Look for
+ * modems"), picks it, and connects with the lab endpoint.
+ */
+export async function connectBridgeModem(page: Page, url: string, port: string): Promise<void> {
+  await connect(page, url, 'USB modem (bridge)', async () => {
+    const modems = page.getByLabel('Modem', { exact: true });
+    await waitFor(
+      async () => {
+        if ((await modems.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes(port)) return true;
+        await page.getByRole('button', { name: 'Look for modems' }).click();
+        return false;
+      },
+      `the bridge to list the modem on ${port}`,
+      20_000,
+    );
+    await modems.selectOption(port);
+  });
 }
 
 /** Presses Authenticate and waits for the credentials. Returns the access key id shown. */

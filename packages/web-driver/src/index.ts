@@ -1,3 +1,3 @@
 export { CHROMIUM, CHROMIUM_ARGS, launchBrowser, OPFS_PICKER, readOpfsFile } from './browser.ts';
-export { authenticate, checkLane, connect, laneVerdict, openBucket, startCheckSims, waitFor } from './flows.ts';
+export { authenticate, checkLane, connect, connectBridgeModem, laneVerdict, openBucket, startCheckSims, waitFor } from './flows.ts';
 export { storeFinishedChecks } from './stored-checks.ts';

@@ -11,7 +11,7 @@ export type Unavailable =
  * a USB modem goes through Web Serial where the browser has it (the OS driver makes the modem a
  * serial port there), through WebUSB where it has only that (Chrome on Android).
  */
-export const LINK_KINDS: readonly LinkKind[] = ['virtual', 'modem', 'usb', 'bridge', 'cellular'];
+export const LINK_KINDS: readonly LinkKind[] = ['virtual', 'modem', 'usb', 'bridge', 'bridge-modem', 'cellular'];
 
 /** The facts the choices depend on. */
 export interface Environment {
@@ -41,6 +41,8 @@ export function linkAvailability(env: Environment): Record<LinkKind, Unavailable
             ...(serving.config.pcsc.reason ? { reason: serving.config.pcsc.reason } : {}),
           }
         : undefined,
+    // The bridge speaks AT to the modem itself: no Web Serial nor pcscd needed, so every browser gets it (Firefox, Safari).
+    'bridge-modem': bridge ? undefined : { key: 'link.unavailable.bridge', command: 'pnpm bridge' },
     cellular: undefined,
   };
 }

@@ -177,7 +177,8 @@ export class CheckSims {
       const settings = this.deps.settings();
       // A page on another origin than the bridge's carries the token it was approved with.
       const token = typeof settings === 'object' ? settings.bridgeToken : undefined;
-      this.readers = await (await this.worker()).readers(this.deps.bridgeWsUrl, token);
+      // Card readers only: a batch check runs reader lanes (modems have their own, on Web Serial).
+      this.readers = (await (await this.worker()).readers(this.deps.bridgeWsUrl, token)).filter((r) => r.modem === undefined);
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {

@@ -56,6 +56,8 @@ describe('the bridge config', () => {
       modem: undefined,
       usb: undefined,
       bridge: { key: 'link.unavailable.pcsc', command: 'sudo systemctl start pcscd', reason: 'no pcscd' },
+      // Modems through the bridge need no pcscd.
+      'bridge-modem': undefined,
       cellular: undefined,
     });
     expect(linkAvailability({ serving: demoServing, webSerial: false, webUsb: true, secureContext: false })).toEqual({
@@ -63,6 +65,7 @@ describe('the bridge config', () => {
       modem: { key: 'link.unavailable.insecure' },
       usb: { key: 'link.unavailable.insecureUsb' },
       bridge: undefined,
+      'bridge-modem': undefined,
       cellular: undefined,
     });
     // Chrome on Android: WebUSB without Web Serial. Firefox and Safari: neither.
@@ -70,10 +73,18 @@ describe('the bridge config', () => {
       modem: { key: 'link.unavailable.noWebSerial' },
       usb: undefined,
     });
+    // Firefox and Safari: neither, and the bridge's modem path is there for them.
     expect(linkAvailability({ serving: live, webSerial: false, webUsb: false, secureContext: true })).toMatchObject({
       modem: { key: 'link.unavailable.noWebSerial' },
       usb: { key: 'link.unavailable.noWebUsb' },
+      'bridge-modem': undefined,
     });
+    // Without the bridge (the app hosted elsewhere), it says to start one.
+    expect(
+      linkAvailability({ serving: { kind: 'standalone', reason: 'no bridge' }, webSerial: false, webUsb: false, secureContext: true })[
+        'bridge-modem'
+      ],
+    ).toEqual({ key: 'link.unavailable.bridge', command: 'pnpm bridge' });
   });
 
   it('routes SORACOM through the bridge’s proxy when served by it', () => {

@@ -85,7 +85,11 @@ export class SessionState {
       this.link.canConnect &&
       this.settingsOk &&
       this.availability[this.linkKind] === undefined &&
-      (this.linkKind !== 'bridge' || this.reader !== ''),
+      (!isBridgeKind(this.linkKind) || this.reader !== ''),
+  );
+  /** What the bridge lists for the chosen link: its card readers for "Card reader (bridge)", its modems for "USB modem (bridge)". */
+  readonly readerChoices: ReaderSummary[] = $derived(
+    this.readers.filter((r) => (this.linkKind === 'bridge-modem' ? r.modem !== undefined : r.modem === undefined)),
   );
   readonly pin: PinInfo | undefined = $derived(this.sim?.pin);
   readonly needsPin = $derived(this.pin !== undefined && this.pin.enabled && !this.pin.verified && !this.pin.blocked);
@@ -168,20 +172,25 @@ export class SessionState {
     this.approvalAbort?.abort();
   }
 
-  /** Asks the bridge which readers it sees; picks the first one with a card. */
+  /** Asks the bridge which readers and modems it sees; picks the first free one of the chosen kind (a reader with a card). */
   async findReaders(): Promise<void> {
     this.readersBusy = true;
     this.readersFailure = undefined;
     try {
       const api = await this.worker();
       this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl, this.bridgeToken);
-      if (!this.readers.some((r) => r.name === this.reader))
-        this.reader = this.readers.find((r) => r.card && !r.inUse)?.name ?? this.readers[0]?.name ?? '';
+      this.pickReader();
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {
       this.readersBusy = false;
     }
+  }
+
+  /** Keeps the chosen reader if the chosen link lists it, else picks the first free one (with a card) of that link. */
+  pickReader(): void {
+    const choices = this.readerChoices;
+    if (!choices.some((r) => r.name === this.reader)) this.reader = choices.find((r) => r.card && !r.inUse)?.name ?? choices[0]?.name ?? '';
   }
 
   /** Opens the chosen link. For a modem this must run from a click (the browser's port or device chooser). */
@@ -205,7 +214,7 @@ export class SessionState {
       let sim: SimSummary;
       if (kind === 'virtual') sim = await api.openVirtual(this.virtualSim);
       else if (kind === 'modem' || kind === 'usb') sim = await api.openModem(modem!.pipe, modem!.name, kind);
-      else if (kind === 'bridge') sim = await api.openBridge(this.deps.bridgeWsUrl, this.reader, this.bridgeToken);
+      else if (isBridgeKind(kind)) sim = await api.openBridge(this.deps.bridgeWsUrl, this.reader, this.bridgeToken);
       else sim = await api.openCellular();
       if (this.link.state.name !== 'connecting') {
         // Disconnected while opening.
@@ -301,7 +310,7 @@ export class SessionState {
   private startRefresh(): void {
     this.stopRefresh();
     const every = this.deps.modemRefreshMs ?? 10_000;
-    if ((this.linkKind !== 'modem' && this.linkKind !== 'usb') || every <= 0) return;
+    if ((this.linkKind !== 'modem' && this.linkKind !== 'usb' && this.linkKind !== 'bridge-modem') || every <= 0) return;
     this.refreshTimer = setInterval(() => void this.refreshSim(), every);
   }
 
@@ -309,6 +318,11 @@ export class SessionState {
     clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
   }
+}
+
+/** The links that go through the bridge and open one of its listed readers or modems. */
+export function isBridgeKind(kind: LinkKind): kind is 'bridge' | 'bridge-modem' {
+  return kind === 'bridge' || kind === 'bridge-modem';
 }
 
 /** Failures that mean the link itself is gone, not just one command. */

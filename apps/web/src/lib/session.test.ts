@@ -220,6 +220,39 @@ describe('SessionState', () => {
     expect(other.settings).not.toHaveProperty('bridgeToken');
   });
 
+  it('the bridge’s modems are the "USB modem (bridge)" choices and its readers the card reader choices; each opens by its name', async () => {
+    const modem = { path: '/dev/ttyUSB2', vendorId: 0x12d1, productId: 0x1506, interfaceNumber: 2 };
+    const opened: string[] = [];
+    const w = fakeWorker({
+      bridgeReaders: async () => [
+        { name: 'Virtual PCD 00 00', card: true, inUse: false },
+        { name: '/dev/ttyUSB0', card: true, inUse: true, modem: { path: '/dev/ttyUSB0' } },
+        { name: '/dev/ttyUSB2', card: true, inUse: false, modem },
+      ],
+      openBridge: async (_url, reader) => {
+        opened.push(reader);
+        return { ...demoSim, link: 'bridge-modem', name: reader };
+      },
+    });
+    const s = new SessionState(sessionDeps(w));
+    s.linkKind = 'bridge-modem';
+    expect(s.availability['bridge-modem']).toBeUndefined();
+    expect(s.canConnect).toBe(false);
+    await s.findReaders();
+    expect(s.readerChoices.map((r) => r.name)).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB2']);
+    // The first free one: the other is held by another page.
+    expect(s.reader).toBe('/dev/ttyUSB2');
+    s.linkKind = 'bridge';
+    s.pickReader();
+    expect(s.readerChoices.map((r) => r.name)).toEqual(['Virtual PCD 00 00']);
+    expect(s.reader).toBe('Virtual PCD 00 00');
+    s.linkKind = 'bridge-modem';
+    s.pickReader();
+    await s.connect();
+    expect(opened).toEqual(['/dev/ttyUSB2']);
+    expect(s.link.state).toMatchObject({ name: 'connected', linkName: '/dev/ttyUSB2' });
+  });
+
   it('PIN: tries left follow the card; a blocked PIN is shown as blocked; success reads the SIM again', async () => {
     const pin = (p: Partial<PinInfo>): PinInfo => ({ enabled: true, verified: false, blocked: false, triesLeft: 3, ...p });
     const locked: SimSummary = { ...demoSim, imsi: undefined, pin: pin({}), simError: failureOf('PIN_REQUIRED') };

@@ -6,7 +6,8 @@
 import type { TraceEvent } from '@krypton-web/krypton-core';
 
 /** How the SIM is reached. */
-export type LinkKind = 'virtual' | 'modem' | 'usb' | 'bridge' | 'cellular';
+/** `bridge` is a card reader through the local bridge, `bridge-modem` a USB modem through it (the bridge speaks AT). */
+export type LinkKind = 'virtual' | 'modem' | 'usb' | 'bridge' | 'bridge-modem' | 'cellular';
 
 /** The two ways to a USB modem: a Web Serial port, or its AT interface claimed over WebUSB. Both pipe bytes from the page. */
 export type ModemLinkKind = Extract<LinkKind, 'modem' | 'usb'>;
@@ -97,11 +98,13 @@ export interface SimSummary {
   simError?: Failure;
 }
 
-/** A card reader as the bridge reports it. */
+/** A card reader or a USB modem as the bridge reports it. */
 export interface ReaderSummary {
   name: string;
   card: boolean;
   inUse: boolean;
+  /** A modem (the "USB modem (bridge)" choice lists these) rather than a card reader. */
+  modem?: { path: string; maker?: string; model?: string; vendorId?: number; productId?: number; interfaceNumber?: number };
 }
 
 /** What the UI may know about the credentials in use: never the secret key or the session token. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pipeSerialChannel } from '../lib/serial-pipe.ts';
 import { toFailure } from './failure.ts';
 import { PipeSerialChannel } from './links/pipe-serial-channel.ts';
-import { summary } from './links/modem-link.ts';
+import { summary } from './links/modem-summary.ts';
 import { pinInfo, SimLock } from './links/sim-link.ts';
 import { maskJson, maskSecret, pemName } from './mask.ts';
 import { corsJson, iamNeed, s3Failure } from './s3-errors.ts';

@@ -138,12 +138,14 @@ export class SimSessions {
         await this.close(id, 'page disconnected while opening');
         throw ownerGone();
       }
-      const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr);
+      const recording = this.recordDir === undefined ? undefined : startRecording(reader, card.atr, card.modemFacts !== undefined);
       // A reader knows the ATR before any command, so the card make's path is known at once (as in krypton-cli).
       const usim = new Usim(card.transport, {
         cardPaths: this.cardPaths,
         ...(card.atr ? { cardKey: cardKeyOfAtr(fromHex(card.atr)) } : {}),
         ...(recording ? { tracer: recording.tracer } : {}),
+        ...(card.imsiSource ? { imsiSource: card.imsiSource } : {}),
+        ...(card.simInfoSource ? { simInfoSource: card.simInfoSource } : {}),
       });
       this.sessions.set(id, {
         id,
@@ -158,7 +160,14 @@ export class SimSessions {
         ...(recording ? { recording } : {}),
       });
       this.log.info('session opened', { reader, owner, protocol: card.protocol });
-      return { session: id, reader, atr: card.atr, protocol: card.protocol };
+      return {
+        session: id,
+        reader,
+        atr: card.atr,
+        protocol: card.protocol,
+        kind: card.modemFacts ? 'modem' : 'reader',
+        ...(card.csim !== undefined ? { csim: card.csim } : {}),
+      };
     } finally {
       this.opening.delete(reader);
     }
@@ -197,6 +206,10 @@ export class SimSessions {
           ...(p.pukTriesLeft !== undefined ? { pukTriesLeft: p.pukTriesLeft } : {}),
         } satisfies BridgeResults['pin-state'];
       }
+      case 'modem-info':
+        if (!s.card.modemFacts)
+          throw new KryptonError('BAD_INPUT', `"${s.reader}" is a card reader, not a modem`, 'Ask modem facts of a modem session only');
+        return (await s.card.modemFacts()) satisfies BridgeResults['modem-info'];
       case 'verify-pin':
         await s.usim.verifyPin(request.pin, { allowLastTry: request.allowLastTry });
         this.log.info('PIN verified', { reader: s.reader });
@@ -336,12 +349,14 @@ export function toBridgeError(e: unknown): BridgeError {
   };
 }
 
-function startRecording(reader: string, atr: string): { recorder: TranscriptRecorder; tracer: Tracer } {
+function startRecording(reader: string, atr: string, modem: boolean): { recorder: TranscriptRecorder; tracer: Tracer } {
   const recorder = new TranscriptRecorder({
     tool: 'krypton-web bridge',
     identity: {
       link: 'bridge',
-      description: `PC/SC reader "${reader}" through the bridge`,
+      description: modem
+        ? `USB modem on ${reader} through the bridge (APDUs only; the AT lines are not recorded)`
+        : `PC/SC reader "${reader}" through the bridge`,
       reader,
       ...(atr ? { atr: atr.toUpperCase() } : {}),
     },

@@ -308,8 +308,8 @@ export class WsGateway {
       const lost = await this.options.sessions.cardRemoved(change.reader);
       this.tellLost(lost, (reader) => ({
         code: 'NO_CARD',
-        message: `The card was removed from "${reader}"`,
-        action: 'Put the SIM back in the reader and open it again',
+        message: change.message ?? `The card was removed from "${reader}"`,
+        action: change.action ?? 'Put the SIM back in the reader and open it again',
       }));
       return;
     }

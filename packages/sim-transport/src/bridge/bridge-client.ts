@@ -3,6 +3,7 @@ import {
   parseBridgeMessage,
   type BridgeError,
   type BridgeEvent,
+  type BridgeModemFacts,
   type BridgeOp,
   type BridgeRequest,
   type BridgeResults,
@@ -113,10 +114,12 @@ export class BridgeClient {
     return (await this.request('readers', {})).readers;
   }
 
-  /** Opens an exclusive SIM session on a reader ("in use" when another page holds it). */
+  /** Opens an exclusive SIM session on a reader or a modem ("in use" when another page holds it). */
   async open(reader: string): Promise<BridgeSimSession> {
     const opened = await this.request('open', { reader });
-    return new BridgeSimSession(this, opened.session, opened.reader, opened.atr);
+    const session = new BridgeSimSession(this, opened.session, opened.reader, opened.atr, opened.kind === 'modem' ? 'modem' : 'reader');
+    if (opened.csim === false) session.csim = false;
+    return session;
   }
 
   /** Sends one request and waits for its reply. */
@@ -187,11 +190,16 @@ export class BridgeClient {
 
 /** A SIM session on one reader through the bridge: the narrow SIM command set, nothing raw unless enabled. */
 export class BridgeSimSession {
+  /** False for a modem that refused AT+CSIM: its SIM cannot be authenticated through it. */
+  csim = true;
+
   constructor(
     private readonly client: BridgeClient,
     readonly session: string,
     readonly reader: string,
     readonly atr: string,
+    /** A card reader, or a modem (whose session also answers modemInfo). */
+    readonly kind: 'reader' | 'modem' = 'reader',
   ) {}
 
   /** Reads the IMSI. */
@@ -207,6 +215,11 @@ export class BridgeSimSession {
   /** Reads PIN1's state. */
   async pinState(): Promise<BridgeResults['pin-state']> {
     return this.client.request('pin-state', { session: this.session });
+  }
+
+  /** What a modem says about itself and the network (maker, model, IMEI, signal, registration); a modem's session only. */
+  async modemInfo(): Promise<BridgeModemFacts> {
+    return this.client.request('modem-info', { session: this.session });
   }
 
   /** Verifies PIN1 (refused on the last try unless allowLastTry). */

@@ -16,7 +16,11 @@ const validRequest: fc.Arbitrary<BridgeRequest> = fc.oneof(
   fc.record({ id, op: fc.constant('hello' as const), version: fc.integer(), token: fc.stringMatching(/^[A-Za-z0-9_-]{16,128}$/) }),
   fc.record({ id, op: fc.constant('readers' as const) }),
   fc.record({ id, op: fc.constant('open' as const), reader: fc.stringMatching(/^[ -~]{1,200}$/) }),
-  fc.record({ id, op: fc.constantFrom('close' as const, 'imsi' as const, 'iccid' as const, 'pin-state' as const), session }),
+  fc.record({
+    id,
+    op: fc.constantFrom('close' as const, 'imsi' as const, 'iccid' as const, 'pin-state' as const, 'modem-info' as const),
+    session,
+  }),
   fc.record({ id, op: fc.constant('verify-pin' as const), session, pin: fc.stringMatching(/^[0-9]{4,8}$/), allowLastTry: fc.boolean() }),
   fc.record({ id, op: fc.constant('authenticate' as const), session, rand: b64of16, autn: b64of16 }),
   fc.record({

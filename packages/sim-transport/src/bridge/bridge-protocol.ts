@@ -10,8 +10,25 @@ export const MAX_BRIDGE_MESSAGE = 4096;
 /** Version of this protocol; the bridge refuses a hello of another version. */
 export const BRIDGE_PROTOCOL_VERSION = 1;
 
+/** What the bridge knows of a USB modem it lists: the port, its USB descriptors, and maker and model once a session asked it. */
+export interface BridgeModemPort {
+  /** The serial port (`/dev/ttyUSB2`, or a pty given with `--modem`). */
+  path: string;
+  /** `AT+CGMI` once a session asked, else the USB manufacturer string. */
+  maker?: string;
+  /** `AT+CGMM` once a session asked, else the USB product string. */
+  model?: string;
+  /** USB vendor id (0x12d1 Huawei), absent for a port that is not on the USB bus (`--modem` pty). */
+  vendorId?: number;
+  productId?: number;
+  /** USB interface of this port: a modem has several, and only some answer AT. */
+  interfaceNumber?: number;
+}
+
 /** A reader as the bridge reports it. */
 export interface ReaderInfo {
+  /** A card reader (PC/SC or the demo's), or a USB modem; a reader when absent (bridges from before modems). */
+  kind?: 'reader' | 'modem';
   name: string;
   /** Whether a card is in the reader. */
   card: boolean;
@@ -19,6 +36,25 @@ export interface ReaderInfo {
   atr?: string;
   /** Whether another page or program holds this reader now. */
   inUse: boolean;
+  /** For a modem: its port and what is known of it. */
+  modem?: BridgeModemPort;
+}
+
+/** What a modem says about itself and the network, as the bridge passes it on (the AT engine's ModemInfo, plain JSON). */
+export interface BridgeModemFacts {
+  /** Whether the modem passes APDUs to the SIM (AT+CSIM or logical channels); without it only the IMSI can be read. */
+  csim: boolean;
+  manufacturer?: string;
+  model?: string;
+  firmware?: string;
+  imei?: string;
+  iccid?: string;
+  signal?: {
+    csq?: { rssi: number; rssiDbm: number | undefined; ber: number | undefined };
+    hcsq?: { mode: string; rssiDbm?: number; rsrpDbm?: number; sinrDb?: number; rsrqDb?: number; rscpDbm?: number; ecioDb?: number };
+  };
+  registration?: { status: string; accessTechnology?: number | undefined; [k: string]: unknown };
+  operator?: { name?: string | undefined; accessTechnology?: number | undefined; [k: string]: unknown };
 }
 
 /** Requests the page sends; `id` pairs each with its reply. */
@@ -30,6 +66,7 @@ export type BridgeRequest =
   | { id: number; op: 'imsi'; session: string }
   | { id: number; op: 'iccid'; session: string }
   | { id: number; op: 'pin-state'; session: string }
+  | { id: number; op: 'modem-info'; session: string }
   | { id: number; op: 'verify-pin'; session: string; pin: string; allowLastTry: boolean }
   | { id: number; op: 'authenticate'; session: string; rand: string; autn: string }
   | { id: number; op: 'apdu'; session: string; apdu: string };
@@ -41,11 +78,17 @@ export type BridgeOp = BridgeRequest['op'];
 export interface BridgeResults {
   hello: { bridge: string; version: number; rawApdu: boolean };
   readers: { readers: ReaderInfo[] };
-  open: { session: string; reader: string; atr: string; protocol: string };
+  /**
+   * `kind` says whether a card reader or a modem was opened (a modem has no ATR: `atr` is empty, `protocol` is `AT`);
+   * `csim`, for a modem, whether it passes APDUs to the SIM (without, only the IMSI can be read).
+   */
+  open: { session: string; reader: string; atr: string; protocol: string; kind?: 'reader' | 'modem'; csim?: boolean };
   close: Record<string, never>;
   imsi: { imsi: string };
   iccid: { iccid: string };
   'pin-state': { enabled: boolean; verified: boolean; triesLeft?: number; pukTriesLeft?: number };
+  /** Only on a modem's session: a card reader answers BAD_INPUT. */
+  'modem-info': BridgeModemFacts;
   'verify-pin': Record<string, never>;
   authenticate: { kind: 'success'; res: string; ck: string; ik: string; kc?: string } | { kind: 'sync-failure'; auts: string };
   apdu: { response: string };
@@ -102,6 +145,7 @@ export function parseBridgeRequest(text: string): BridgeRequest {
     case 'imsi':
     case 'iccid':
     case 'pin-state':
+    case 'modem-info':
       return { id, op: o.op, session: session() };
     case 'verify-pin': {
       const allow = o.allowLastTry;
@@ -141,7 +185,28 @@ export function parseBridgeMessage(text: string): BridgeMessage {
 function readerInfo(v: unknown): ReaderInfo {
   const o = v as Record<string, unknown>;
   if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || typeof o.card !== 'boolean') throw bad('malformed reader');
-  return { name: o.name, card: o.card, inUse: o.inUse === true, ...(typeof o.atr === 'string' ? { atr: o.atr } : {}) };
+  return {
+    name: o.name,
+    card: o.card,
+    inUse: o.inUse === true,
+    ...(typeof o.atr === 'string' ? { atr: o.atr } : {}),
+    ...(o.kind === 'modem' || o.kind === 'reader' ? { kind: o.kind } : {}),
+    ...(o.kind === 'modem' ? { modem: modemPort(o.modem) } : {}),
+  };
+}
+
+function modemPort(v: unknown): BridgeModemPort {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const text = (k: string) => (typeof o[k] === 'string' ? { [k]: o[k] } : {});
+  const int = (k: string) => (typeof o[k] === 'number' && Number.isInteger(o[k]) ? { [k]: o[k] } : {});
+  return {
+    path: typeof o.path === 'string' ? o.path : '',
+    ...text('maker'),
+    ...text('model'),
+    ...int('vendorId'),
+    ...int('productId'),
+    ...int('interfaceNumber'),
+  };
 }
 
 function bridgeError(v: unknown): BridgeError {

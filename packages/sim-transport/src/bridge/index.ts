@@ -21,4 +21,6 @@ export {
   type BridgeResults,
   type BridgeError,
   type ReaderInfo,
+  type BridgeModemPort,
+  type BridgeModemFacts,
 } from './bridge-protocol.ts';

@@ -104,6 +104,24 @@ describe('listSerialPorts over sysfs', () => {
     expect(ports.at(-1)).toMatchObject({ kind: 'platform' });
   });
 
+  it('usbModemsOnly: ttyUSB*/ttyACM* on the USB bus only, never a UART nor another USB tty, even with includeNonUsb', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'fake-sysfs-'));
+    try {
+      fakeSysfs(other);
+      // A USB gadget serial port: on the USB bus, but not a modem's AT port.
+      const gadget = 'devices/pci0000:00/0000:00:14.0/usb1/1-5';
+      mkdirSync(join(other, gadget, '1-5:1.0', 'ttyGS0', 'tty', 'ttyGS0'), { recursive: true });
+      writeFileSync(join(other, gadget, 'idVendor'), '1d6b\n');
+      symlinkSync(relative(join(other, 'class/tty'), join(other, gadget, '1-5:1.0/ttyGS0/tty/ttyGS0')), join(other, 'class/tty/ttyGS0'));
+      symlinkSync('../../../ttyGS0', join(other, gadget, '1-5:1.0/ttyGS0/tty/ttyGS0/device'));
+      expect((await listSerialPorts({ sysfsRoot: other })).map((p) => p.path)).toContain('/dev/ttyGS0');
+      const modems = await listSerialPorts({ sysfsRoot: other, usbModemsOnly: true, includeNonUsb: true });
+      expect(modems.map((p) => p.path)).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB1', '/dev/ttyUSB2', '/dev/ttyACM0', '/dev/ttyUSB10']);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('never lists ttyS* on this machine unless asked', async () => {
     const ports = await listSerialPorts();
     expect(ports.filter((p) => /ttyS[0-9]/.test(p.path))).toEqual([]);

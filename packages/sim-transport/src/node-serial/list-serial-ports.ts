@@ -4,6 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 /** Huawei's USB vendor id (modems first: their AT ports are what Krypton looks for). */
 export const HUAWEI_USB_VENDOR_ID = 0x12d1;
 
+/** Linux names of the ttys a USB modem's AT port gets: usb-serial (`option`, `qcserial`) and CDC ACM. */
+const USB_MODEM_TTY = /^tty(?:USB|ACM)\d+$/;
+
 /** A serial device as the system describes it. */
 export interface SerialPortInfo {
   /** Path to open (`/dev/ttyUSB2`). */
@@ -27,6 +30,11 @@ export interface SerialPortInfo {
 export interface ListSerialPortsOptions {
   /** Also list ports that are not USB (ttyS*, ttyAMA*): on VMs and boards they are often the console. */
   includeNonUsb?: boolean;
+  /**
+   * Only what a USB modem's AT port can be: on Linux `ttyUSB*` (usb-serial drivers such as `option`) and
+   * `ttyACM*` (CDC ACM) whose device sits on the USB bus; elsewhere any USB port. Overrides `includeNonUsb`.
+   */
+  usbModemsOnly?: boolean;
   /** Root of sysfs (tests point it at a fake tree). Default `/sys`. */
   sysfsRoot?: string;
   /** Where device nodes live. Default `/dev`. */
@@ -46,8 +54,9 @@ export async function listSerialPorts(options: ListSerialPortsOptions = {}): Pro
   } catch {
     names = undefined;
   }
+  if (names !== undefined && options.usbModemsOnly) names = names.filter((n) => USB_MODEM_TTY.test(n));
   const ports = names === undefined ? await listWithSerialport() : await listFromSysfs(sysfs, options.devRoot ?? '/dev', names);
-  return sortPorts(ports.filter((p) => options.includeNonUsb || p.kind === 'usb'));
+  return sortPorts(ports.filter((p) => p.kind === 'usb' || (options.includeNonUsb && !options.usbModemsOnly)));
 }
 
 /** Orders ports: Huawei first, other USB next, platform ports last; then by path with numbers compared as numbers. */

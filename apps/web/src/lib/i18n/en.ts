@@ -18,6 +18,13 @@ export const en = {
     'The same modem reached directly over USB: for an Android tablet, and for computers where no driver makes it a serial port (macOS). Where Web Serial works, use that.',
   'link.bridge': 'Card reader (bridge)',
   'link.bridge.hint': 'A PC/SC card reader, reached through the local bridge.',
+  'link.bridge-modem': 'USB modem (bridge)',
+  'link.bridge-modem.hint':
+    'A USB modem holding the SIM, reached through the local bridge, which talks to it for the page: works in every browser (Firefox, Safari too).',
+  'link.bridgeModem': 'Modem',
+  'link.modems.refresh': 'Look for modems',
+  'link.modems.none': 'No modem found. Plug the modem in (the bridge lists USB serial ports), then look again.',
+  'link.modem.interface': 'interface {n}',
   'link.cellular': 'Cellular (SORACOM Air)',
   'link.cellular.hint': 'No SIM access: this computer is online through the SIM’s SORACOM Air line.',
   'link.unavailable.noWebSerial': 'Not available: this browser has no Web Serial. Use Chrome or Edge on a desktop computer.',

@@ -20,6 +20,13 @@ export const ja: Record<MessageKey, string> = {
     '同じモデムに USB で直接つなぎます。Android タブレットや、モデムをシリアルポートにするドライバーがないパソコン（macOS）向けです。Web Serial が使える場合はそちらを使ってください。',
   'link.bridge': 'カードリーダー（ブリッジ経由）',
   'link.bridge.hint': 'ローカルのブリッジを通して PC/SC カードリーダーを使います。',
+  'link.bridge-modem': 'USB モデム（ブリッジ経由）',
+  'link.bridge-modem.hint':
+    'SIM を挿した USB モデムを、ローカルのブリッジを通して使います。モデムとの通信はブリッジが行うので、どのブラウザーでも使えます（Firefox、Safari も）。',
+  'link.bridgeModem': 'モデム',
+  'link.modems.refresh': 'モデムを探す',
+  'link.modems.none': 'モデムが見つかりません。モデムを接続してから（ブリッジは USB シリアルポートを一覧します）、もう一度探してください。',
+  'link.modem.interface': 'インターフェース {n}',
   'link.cellular': 'セルラー回線（SORACOM Air）',
   'link.cellular.hint': 'SIM は読み取りません。このパソコンが SIM の SORACOM Air 回線でインターネットに接続している必要があります。',
   'link.unavailable.noWebSerial':

@@ -1,4 +1,4 @@
-import { Logger, startBridge, type RunningBridge } from '@krypton-web/bridge-server';
+import { Logger, startBridge, type ModemBackendOptions, type RunningBridge } from '@krypton-web/bridge-server';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { ensureBuilt } from './build.test-support.ts';
 
@@ -11,13 +11,15 @@ export interface Stack {
 }
 
 /** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
-export async function startStack(options: { pcsc?: boolean; lab?: Lab } = {}): Promise<Stack> {
+export async function startStack(options: { pcsc?: boolean; lab?: Lab; modems?: ModemBackendOptions | false } = {}): Promise<Stack> {
   const webRoot = await ensureBuilt();
   const bridge = await startBridge({
     port: 0,
     lab: options.lab ?? true,
     webRoot,
     pcsc: options.pcsc ?? false,
+    // This machine's own USB serial ports stay out of tests unless a test names its ports.
+    modems: options.modems ?? false,
     log: new Logger(() => undefined),
   });
   // Tests read the seeded objects: the lab the bridge starts brings its S3 backend up in the background.
