@@ -1,32 +1,133 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateIn, connectIn, downloadIn, launchFirefox, openBucketIn, type FirefoxBrowser } from '@krypton-web/web-driver';
+import { authenticateIn, connectIn, launchFirefox, waitFor, type FirefoxBrowser } from '@krypton-web/web-driver';
+import { downloadChecked, engineScreenshot, expectAuthenticated, logTiming } from './support/engine-flows.test-support.ts';
+import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
+import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
 
-describe('Firefox ESR over WebDriver BiDi', () => {
+// Debian's Firefox ESR over WebDriver BiDi (puppeteer-core): no WebUSB and no save picker, so every
+// download goes through the download service worker into Firefox's own download folder.
+
+async function launch(): Promise<FirefoxBrowser> {
+  const browser = await launchFirefox();
+  console.log(`[firefox] launch: ${browser.launchMs} ms`);
+  return browser;
+}
+
+describe('Firefox: virtual SIM to a downloaded S3 object', () => {
   let stack: Stack;
   let browser: FirefoxBrowser;
+
   beforeAll(async () => {
     stack = await startStack();
-    browser = await launchFirefox();
-    console.log('firefox launch ms', browser.launchMs);
+    browser = await launch();
   }, 300_000);
+
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
   });
-  it('virtual SIM', async () => {
+
+  it('offers what Firefox has (Web Serial, the bridge; not WebUSB), authenticates, and streams a download whose SHA-256 matches the lab’s', async () => {
     const { page } = browser;
-    const t0 = Date.now();
+    const start = performance.now();
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
+    const offered = await page.evaluate<Record<string, boolean>>(
+      `() => Object.fromEntries(Array.from(document.querySelectorAll('input[type=radio][name]')).filter((r) => r.closest('fieldset')?.querySelector('legend')?.textContent.includes('How is the SIM reached')).map((r) => [r.closest('label')?.innerText.split('\\n')[0].trim(), !r.disabled]))`,
+    );
+    expect(offered).toMatchObject({ 'USB modem (Web Serial)': true, 'USB modem (WebUSB)': false, 'Card reader (bridge)': true });
     expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
     const akid = await authenticateIn(page);
-    expect(stack.lab.credentials.lookup(akid)).toBeDefined();
-    await openBucketIn(page);
-    const { path, status } = await downloadIn(browser, 'firmware/v1/firmware.bin');
-    const seeded = stack.lab.s3.objects.find((o) => o.key === 'firmware/v1/firmware.bin')!;
-    expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(seeded.sha256);
-    console.log(status, Date.now() - t0);
+    await expectAuthenticated(page, stack.lab, akid, 'new');
+    await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
+    await engineScreenshot(page, 'firefox-1-virtual-downloaded');
+    logTiming('firefox', 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
+
+    // The encrypted key cache (IndexedDB, a non-extractable WebCrypto key) survives a reload.
+    await connectIn(page, stack.url, 'Virtual SIM (demo)');
+    await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
+  }, 180_000);
+});
+
+describe('Firefox: USB modem over Web Serial (a fake navigator.serial backed by the lab’s Huawei emulator)', () => {
+  let stack: Stack;
+  let browser: FirefoxBrowser;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launch();
+    await browser.addInitScript(await fakeSerialScript({ sim: 'demo', modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true } }));
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('reads the SIM and the modem, authenticates, and downloads an object whose SHA-256 matches', async () => {
+    const { page } = browser;
+    const start = performance.now();
+    await connectIn(page, stack.url, 'USB modem (Web Serial)');
+    expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+    expect(await page.text({ testId: 'modem-manufacturer' })).toBe('huawei');
+    expect(await page.text({ testId: 'modem-model' })).toBe('MS2131');
+    const akid = await authenticateIn(page);
+    await expectAuthenticated(page, stack.lab, akid, 'new');
+    await downloadChecked(browser, stack.lab, 'hello.json', { streamed: true });
+    await engineScreenshot(page, 'firefox-2-modem-downloaded');
+    logTiming('firefox', 'Web Serial modem flow', start);
+  }, 180_000);
+});
+
+// Needs root for pcscd (as in CI); pcscd tests take a machine-wide lock.
+describe('Firefox: card reader through the bridge (pcscd, vpcd and the lab’s vcard)', () => {
+  let pcscd: PcscdHandle;
+  let vcard: Vcard | undefined;
+  let stack: Stack;
+  let browser: FirefoxBrowser;
+
+  beforeAll(async () => {
+    delete process.env.PCSCLITE_CSOCK_NAME;
+    pcscd = await startPcscd({ lockTimeoutMs: 240_000 });
+    vcard = await insertVcard(pcscd.vpcdPort, 'demo');
+    stack = await startStack({ pcsc: true });
+    browser = await launch();
+  }, 360_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await vcard?.remove();
+    await pcscd?.stop();
+  });
+
+  it('reads the SIM in the reader, authenticates, and downloads an object whose SHA-256 matches', async () => {
+    const { page } = browser;
+    const start = performance.now();
+    await page.goto(stack.url);
+    await page.check({ role: 'radio', name: 'Card reader (bridge)' });
+    await page.check({ role: 'radio', name: 'Local lab (demo)' });
+    const readers = { label: 'Card reader', exact: true } as const;
+    await waitFor(
+      async () => {
+        const names = await page.evaluate<string[]>(`() => Array.from(document.querySelectorAll('option')).map((o) => o.textContent.trim())`);
+        if (names.includes(pcscd.readerName)) return true;
+        await page.click({ role: 'button', name: 'Look for readers' });
+        return false;
+      },
+      `the bridge to list ${pcscd.readerName}`,
+      20_000,
+    );
+    await page.select(readers, pcscd.readerName);
+    await page.click({ role: 'button', name: 'Connect', exact: true });
+    await page.waitFor({ role: 'status', hasText: `Connected: ${pcscd.readerName}` }, 30_000);
+    expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+    const akid = await authenticateIn(page);
+    await expectAuthenticated(page, stack.lab, akid, 'new');
+    await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
+    await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
+    await engineScreenshot(page, 'firefox-3-reader-downloaded');
+    logTiming('firefox', 'card-reader flow (bridge, pcscd)', start);
   }, 180_000);
 });
