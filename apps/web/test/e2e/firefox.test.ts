@@ -1,7 +1,7 @@
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateIn, connectIn, launchFirefox, waitFor, type FirefoxBrowser } from '@krypton-web/web-driver';
-import { downloadChecked, engineScreenshot, expectAuthenticated, logTiming } from './support/engine-flows.test-support.ts';
+import { authenticateIn, connectIn, launchFirefox, type FirefoxBrowser } from '@krypton-web/web-driver';
+import { downloadChecked, engineScreenshot, expectAuthenticated, logTiming, offeredLinks, cardReaderFlow } from './support/engine-flows.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
@@ -33,10 +33,8 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
     const { page } = browser;
     const start = performance.now();
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
-    const offered = await page.evaluate<Record<string, boolean>>(
-      `() => Object.fromEntries(Array.from(document.querySelectorAll('input[type=radio][name]')).filter((r) => r.closest('fieldset')?.querySelector('legend')?.textContent.includes('How is the SIM reached')).map((r) => [r.closest('label')?.innerText.split('\\n')[0].trim(), !r.disabled]))`,
-    );
-    expect(offered).toMatchObject({ 'USB modem (Web Serial)': true, 'USB modem (WebUSB)': false, 'Card reader (bridge)': true });
+    const offered = await offeredLinks(page);
+    expect(offered).toEqual({ 'Virtual SIM (demo)': true, 'USB modem (Web Serial)': true, 'USB modem (WebUSB)': false, 'Card reader (bridge)': true });
     expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
     const akid = await authenticateIn(page);
     await expectAuthenticated(page, stack.lab, akid, 'new');
@@ -105,28 +103,7 @@ describe('Firefox: card reader through the bridge (pcscd, vpcd and the lab’s v
   it('reads the SIM in the reader, authenticates, and downloads an object whose SHA-256 matches', async () => {
     const { page } = browser;
     const start = performance.now();
-    await page.goto(stack.url);
-    await page.check({ role: 'radio', name: 'Card reader (bridge)' });
-    await page.check({ role: 'radio', name: 'Local lab (demo)' });
-    const readers = { label: 'Card reader', exact: true } as const;
-    await waitFor(
-      async () => {
-        const names = await page.evaluate<string[]>(`() => Array.from(document.querySelectorAll('option')).map((o) => o.textContent.trim())`);
-        if (names.includes(pcscd.readerName)) return true;
-        await page.click({ role: 'button', name: 'Look for readers' });
-        return false;
-      },
-      `the bridge to list ${pcscd.readerName}`,
-      20_000,
-    );
-    await page.select(readers, pcscd.readerName);
-    await page.click({ role: 'button', name: 'Connect', exact: true });
-    await page.waitFor({ role: 'status', hasText: `Connected: ${pcscd.readerName}` }, 30_000);
-    expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
-    const akid = await authenticateIn(page);
-    await expectAuthenticated(page, stack.lab, akid, 'new');
-    await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
-    await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
+    await cardReaderFlow(browser, stack, pcscd, 'firmware/v1/firmware.bin');
     await engineScreenshot(page, 'firefox-3-reader-downloaded');
     logTiming('firefox', 'card-reader flow (bridge, pcscd)', start);
   }, 180_000);

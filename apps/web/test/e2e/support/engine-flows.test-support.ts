@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '@krypton-web/krypton-lab';
-import { downloadIn, openBucketIn, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
+import { authenticateIn, downloadIn, openBucketIn, waitFor, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
+import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
+import type { Stack } from './stack.test-support.ts';
 import { expect } from 'vitest';
 import { ARTIFACTS } from './artifacts.test-support.ts';
 
@@ -32,6 +34,13 @@ export async function downloadChecked(browser: EngineBrowser, lab: Lab, key: str
   if (!seeded) throw new Error(`the lab seeded no ${key}`);
   const { path, status } = await downloadIn(browser, key);
   expect(status).toContain('MD5 matches the ETag.');
+  if (options.streamed) {
+    // The bytes went through the download service worker (not a Blob in the page).
+    const scopes = await page.evaluate<string[]>(
+      `async () => (await navigator.serviceWorker.getRegistrations()).filter((r) => r.active).map((r) => new URL(r.scope).pathname)`,
+    );
+    expect(scopes).toContain('/krypton-download/');
+  }
   const bytes = readFileSync(path);
   expect({ size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({ size: seeded.size, sha256: seeded.sha256 });
 }
@@ -46,4 +55,41 @@ export async function expectAuthenticated(page: EnginePage, lab: Lab, akid: stri
   const html = await page.content();
   expect(html).not.toContain(vended!.secretAccessKey);
   expect(html).not.toContain(vended!.sessionToken);
+}
+
+/** Which SIM links the page offers (enabled radio buttons), by label. */
+export async function offeredLinks(page: EnginePage): Promise<Record<string, boolean>> {
+  const names = ['Virtual SIM (demo)', 'USB modem (Web Serial)', 'USB modem (WebUSB)', 'Card reader (bridge)'];
+  const out: Record<string, boolean> = {};
+  for (const name of names) out[name] = (await page.attribute({ role: 'radio', name }, 'disabled')) === null;
+  return out;
+}
+
+/**
+ * The card-reader flow in any engine (mirrors card-reader.test.ts): choose the bridge's reader,
+ * connect, authenticate (APDUs sent by the bridge), and download `key` checked against the lab.
+ */
+export async function cardReaderFlow(browser: EngineBrowser, stack: Stack, pcscd: PcscdHandle, key: string): Promise<void> {
+  const { page } = browser;
+  await page.goto(stack.url);
+  await page.check({ role: 'radio', name: 'Card reader (bridge)' });
+  await page.check({ role: 'radio', name: 'Local lab (demo)' });
+  await waitFor(
+    async () => {
+      const names = await page.evaluate<string[]>(`() => Array.from(document.querySelectorAll('option')).map((o) => o.textContent.trim())`);
+      if (names.includes(pcscd.readerName)) return true;
+      await page.click({ role: 'button', name: 'Look for readers' });
+      return false;
+    },
+    `the bridge to list ${pcscd.readerName}`,
+    20_000,
+  );
+  await page.select({ label: 'Card reader', exact: true }, pcscd.readerName);
+  await page.click({ role: 'button', name: 'Connect', exact: true });
+  await page.waitFor({ role: 'status', hasText: `Connected: ${pcscd.readerName}` }, 30_000);
+  expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+  const akid = await authenticateIn(page);
+  await expectAuthenticated(page, stack.lab, akid, 'new');
+  await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
+  await downloadChecked(browser, stack.lab, key, { streamed: true });
 }
