@@ -63,7 +63,7 @@ export interface EngineBrowser {
 export function encodeTarget(t: Target): unknown {
   const enc = (m: TextMatch | undefined) => (m instanceof RegExp ? { re: m.source, flags: m.flags } : m);
   const out: Record<string, unknown> = { ...t };
-  for (const k of ['name', 'hasText', 'text'] as const) if (k in t) out[k] = enc((t as Record<string, TextMatch | undefined>)[k]);
+  for (const k of ['name', 'hasText', 'text'] as const) if (k in t) out[k] = enc((t as unknown as Record<string, TextMatch | undefined>)[k]);
   if (t.within) out.within = encodeTarget(t.within);
   return out;
 }

@@ -13,3 +13,6 @@ void import('./batch-start.ts').then(({ start }) => {
   start();
   for (const e of early.splice(0)) self.dispatchEvent(new MessageEvent('message', { data: e.data, ports: [...e.ports] }));
 });
+
+// A module (its names stay its own), not a script.
+export {};

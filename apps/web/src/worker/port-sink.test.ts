@@ -7,13 +7,13 @@ import { saveStream, WRITE_BATCH_BYTES } from './save-stream.ts';
 // The streamed download end to end minus the browser: saveStream writing into a PortSink, the
 // download service worker's response reading from the other end of a real MessageChannel.
 
-function bytes(n: number, seed: number): Uint8Array {
+function bytes(n: number, seed: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
   return b;
 }
 
-function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+function streamOf(chunks: Uint8Array<ArrayBuffer>[]): ReadableStream<Uint8Array> {
   let i = 0;
   return new ReadableStream<Uint8Array>({
     pull(c) {
@@ -24,7 +24,7 @@ function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   });
 }
 
-async function download(chunks: Uint8Array[], etag: string, total?: number) {
+async function download(chunks: Uint8Array<ArrayBuffer>[], etag: string, total?: number) {
   const channel = new MessageChannel();
   const response = responseFromPort(channel.port2, 'firmware.bin');
   const sink = new PortSink(channel.port1, 'firmware.bin', 2_000);

@@ -107,7 +107,7 @@ export class S3Service {
   ): Promise<DownloadOutcome> {
     // A MessagePort: the download service worker's stream to the browser's own download (no File System Access).
     const sink = to instanceof MessagePort ? new PortSink(to, request.key) : undefined;
-    const target: SaveHandle | undefined = sink ?? to;
+    const target: SaveHandle | undefined = sink ?? (to instanceof MessagePort ? undefined : to);
     try {
       return await this.downloadTo(request, target, onProgress, sink);
     } catch (e) {
