@@ -40,7 +40,10 @@ export default defineConfig({
     // The download service worker is a second entry, at a fixed name beside index.html (a service
     // worker's scope is bounded by its script's folder, and the page registers it by name).
     rollupOptions: {
-      input: { index: fileURLToPath(new URL('index.html', import.meta.url)), 'download-sw': fileURLToPath(new URL('src/sw/download-sw.ts', import.meta.url)) },
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        'download-sw': fileURLToPath(new URL('src/sw/download-sw.ts', import.meta.url)),
+      },
       output: { entryFileNames: (chunk) => (chunk.name === 'download-sw' ? 'download-sw.js' : 'assets/[name]-[hash].js') },
     },
   },

@@ -7,6 +7,18 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** A browser engine that did not start or gave no session: which step failed, and what to do. */
+export class EngineLaunchError extends Error {
+  constructor(
+    readonly code: 'ENGINE_NOT_STARTED' | 'SESSION_NOT_CREATED',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineLaunchError';
+  }
+}
+
 /** An accessible name or text to match: a substring (case-insensitive) unless `exact`, or a pattern. */
 export type TextMatch = string | RegExp;
 
@@ -63,7 +75,8 @@ export interface EngineBrowser {
 export function encodeTarget(t: Target): unknown {
   const enc = (m: TextMatch | undefined) => (m instanceof RegExp ? { re: m.source, flags: m.flags } : m);
   const out: Record<string, unknown> = { ...t };
-  for (const k of ['name', 'hasText', 'text'] as const) if (k in t) out[k] = enc((t as unknown as Record<string, TextMatch | undefined>)[k]);
+  for (const k of ['name', 'hasText', 'text'] as const)
+    if (k in t) out[k] = enc((t as unknown as Record<string, TextMatch | undefined>)[k]);
   if (t.within) out.within = encodeTarget(t.within);
   return out;
 }

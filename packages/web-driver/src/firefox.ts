@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { pageScript, ScriptedPage, type EngineBrowser, type Target, encodeTarget, FINDER } from './engine.ts';
+import { EngineLaunchError, encodeTarget, FINDER, pageScript, ScriptedPage, type EngineBrowser, type Target } from './engine.ts';
 
 /** Debian's Firefox ESR. */
 export const FIREFOX = '/usr/bin/firefox-esr';
@@ -23,7 +23,7 @@ class FirefoxPage extends ScriptedPage {
   }
 
   async screenshot(path: string): Promise<void> {
-    await this.puppeteerPage.screenshot({ path: path as `${string}.png`, fullPage: true });
+    await this.puppeteerPage.screenshot({ path, fullPage: true });
   }
 
   protected async run<T>(body: string, args: unknown[]): Promise<T> {
@@ -31,9 +31,7 @@ class FirefoxPage extends ScriptedPage {
   }
 
   protected async clickFirst(target: Target): Promise<boolean> {
-    const handle = await this.puppeteerPage.evaluateHandle(
-      `(${FINDER})(${JSON.stringify(encodeTarget(target))})[0] || null`,
-    );
+    const handle = await this.puppeteerPage.evaluateHandle(`(${FINDER})(${JSON.stringify(encodeTarget(target))})[0] || null`);
     const el = handle.asElement();
     if (!el) {
       await handle.dispose();
@@ -88,8 +86,10 @@ export async function launchFirefox(options: { timeoutMs?: number; locale?: stri
     });
   } catch (e) {
     rmSync(home, { recursive: true, force: true });
-    throw new Error(
+    throw new EngineLaunchError(
+      'ENGINE_NOT_STARTED',
       `Firefox (${FIREFOX}) did not start within ${timeoutMs} ms over WebDriver BiDi: ${e instanceof Error ? e.message : String(e)}. Is firefox-esr installed (apt-get install firefox-esr)?`,
+      { cause: e },
     );
   }
   try {

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { encodeTarget, FINDER, pageScript, ScriptedPage, type EngineBrowser, type Target } from './engine.ts';
+import { EngineLaunchError, encodeTarget, FINDER, pageScript, ScriptedPage, type EngineBrowser, type Target } from './engine.ts';
 
 /** Debian's WebDriver for WebKitGTK (package webkit2gtk-driver). */
 export const WEBKIT_WEBDRIVER = '/usr/bin/WebKitWebDriver';
@@ -209,7 +209,8 @@ export async function launchWebKit(options: { timeoutMs?: number } = {}): Promis
         spawnFailed,
       ]);
       if (ready) break;
-      if (Date.now() > deadline) throw new Error(`WebKitWebDriver did not answer on ${base} within 10 s: ${driverLog.trim()}`);
+      if (Date.now() > deadline)
+        throw new EngineLaunchError('ENGINE_NOT_STARTED', `WebKitWebDriver did not answer on ${base} within 10 s: ${driverLog.trim()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     let created: { sessionId: string };
@@ -222,8 +223,10 @@ export async function launchWebKit(options: { timeoutMs?: number } = {}): Promis
         timeoutMs,
       );
     } catch (e) {
-      throw new Error(
-        `WebKitWebDriver could not create a MiniBrowser session within ${timeoutMs} ms on display ${x.display} (${e instanceof Error ? e.message : String(e)}): ${driverLog.trim() || 'no driver output'}`,
+      throw new EngineLaunchError(
+        'SESSION_NOT_CREATED',
+        `WebKitWebDriver could not create a MiniBrowser session within ${timeoutMs} ms on display ${x.display} (${e instanceof Error ? e.message : String(e)}): ${driverLog.trim() || 'no driver output'}. Check that webkit2gtk-driver and xvfb are installed.`,
+        { cause: e },
       );
     }
     const session = new WebDriverSession(base, created.sessionId);

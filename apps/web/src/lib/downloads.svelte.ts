@@ -72,7 +72,15 @@ export class Downloads {
     if (target.kind === 'cancelled') return undefined;
     const id = this.nextId++;
     const name = key.split('/').pop() || key;
-    this.items.unshift({ id, key, name, status: 'running', received: 0, rate: 0, toDisk: target.kind === 'file' || target.kind === 'stream' });
+    this.items.unshift({
+      id,
+      key,
+      name,
+      status: 'running',
+      received: 0,
+      rate: 0,
+      toDisk: target.kind === 'file' || target.kind === 'stream',
+    });
     this.samples.set(id, { at: this.now(), received: 0 });
     const item = this.items.find((i) => i.id === id)!;
     try {

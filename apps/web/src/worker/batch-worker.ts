@@ -11,7 +11,7 @@ self.addEventListener('message', hold);
 void import('./batch-start.ts').then(({ start }) => {
   self.removeEventListener('message', hold);
   start();
-  for (const e of early.splice(0)) self.dispatchEvent(new MessageEvent('message', { data: e.data, ports: [...e.ports] }));
+  for (const e of early.splice(0)) self.dispatchEvent(new MessageEvent('message', { data: e.data as unknown, ports: [...e.ports] }));
 });
 
 // A module (its names stay its own), not a script.

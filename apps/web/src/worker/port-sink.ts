@@ -56,10 +56,18 @@ export class PortSink implements SaveHandle {
       },
       close: async () => {
         this.send({ t: 'end' });
-        await this.until(() => this.closed, CLOSE_TIMEOUT_MS, () =>
-          failure('DOWNLOAD_INCOMPLETE', 'The browser did not confirm that it saved the file', 'Check the browser’s download list; download it again if it is not complete', {
-            key: this.key,
-          }),
+        await this.until(
+          () => this.closed,
+          CLOSE_TIMEOUT_MS,
+          () =>
+            failure(
+              'DOWNLOAD_INCOMPLETE',
+              'The browser did not confirm that it saved the file',
+              'Check the browser’s download list; download it again if it is not complete',
+              {
+                key: this.key,
+              },
+            ),
         );
         this.port.close();
       },
@@ -74,9 +82,14 @@ export class PortSink implements SaveHandle {
       () => this.cancelled || this.credits > 0,
       this.pulled ? undefined : this.firstPullTimeoutMs,
       () =>
-        failure('DOWNLOAD_NOT_STARTED', 'The browser did not start saving the file', 'Allow downloads from this page, then download it again', {
-          key: this.key,
-        }),
+        failure(
+          'DOWNLOAD_NOT_STARTED',
+          'The browser did not start saving the file',
+          'Allow downloads from this page, then download it again',
+          {
+            key: this.key,
+          },
+        ),
     );
     if (this.cancelled)
       throw failure('DOWNLOAD_CANCELLED', 'The download was cancelled in the browser; nothing was saved', 'Download it again when ready', {

@@ -111,7 +111,7 @@ export class S3Service {
     try {
       return await this.downloadTo(request, target, onProgress, sink);
     } catch (e) {
-      sink?.fail(e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e) ? String((e as { message: unknown }).message) : 'failed');
+      sink?.fail(failureMessage(e));
       throw e;
     }
   }
@@ -291,3 +291,9 @@ export function checkRegion(region: string): void {
 }
 
 export { corsJson };
+
+/** The message of a failure or an error, for the browser's download list. */
+function failureMessage(e: unknown): string {
+  const m = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  return typeof m === 'string' ? m : 'The download failed';
+}

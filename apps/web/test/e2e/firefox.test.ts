@@ -1,7 +1,14 @@
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateIn, connectIn, launchFirefox, type FirefoxBrowser } from '@krypton-web/web-driver';
-import { downloadChecked, engineScreenshot, expectAuthenticated, logTiming, offeredLinks, cardReaderFlow } from './support/engine-flows.test-support.ts';
+import {
+  downloadChecked,
+  engineScreenshot,
+  expectAuthenticated,
+  logTiming,
+  offeredLinks,
+  cardReaderFlow,
+} from './support/engine-flows.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
@@ -34,7 +41,12 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
     const start = performance.now();
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
     const offered = await offeredLinks(page);
-    expect(offered).toEqual({ 'Virtual SIM (demo)': true, 'USB modem (Web Serial)': true, 'USB modem (WebUSB)': false, 'Card reader (bridge)': true });
+    expect(offered).toEqual({
+      'Virtual SIM (demo)': true,
+      'USB modem (Web Serial)': true,
+      'USB modem (WebUSB)': false,
+      'Card reader (bridge)': true,
+    });
     expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
     const akid = await authenticateIn(page);
     await expectAuthenticated(page, stack.lab, akid, 'new');
@@ -55,7 +67,9 @@ describe('Firefox: USB modem over Web Serial (a fake navigator.serial backed by 
   beforeAll(async () => {
     stack = await startStack();
     browser = await launch();
-    await browser.addInitScript(await fakeSerialScript({ sim: 'demo', modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true } }));
+    await browser.addInitScript(
+      await fakeSerialScript({ sim: 'demo', modem: { urcNoise: { seed: 11, intervalMs: 200, midResponseRate: 0.4 }, chunking: true } }),
+    );
   }, 300_000);
 
   afterAll(async () => {

@@ -1,7 +1,14 @@
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateIn, connectIn, launchWebKit, type WebKitBrowser } from '@krypton-web/web-driver';
-import { downloadChecked, engineScreenshot, expectAuthenticated, logTiming, offeredLinks, cardReaderFlow } from './support/engine-flows.test-support.ts';
+import {
+  downloadChecked,
+  engineScreenshot,
+  expectAuthenticated,
+  logTiming,
+  offeredLinks,
+  cardReaderFlow,
+} from './support/engine-flows.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
 
@@ -27,7 +34,12 @@ describe('WebKitGTK: virtual SIM to a downloaded S3 object', () => {
     const start = performance.now();
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
     const offered = await offeredLinks(page);
-    expect(offered).toEqual({ 'Virtual SIM (demo)': true, 'USB modem (Web Serial)': false, 'USB modem (WebUSB)': false, 'Card reader (bridge)': true });
+    expect(offered).toEqual({
+      'Virtual SIM (demo)': true,
+      'USB modem (Web Serial)': false,
+      'USB modem (WebUSB)': false,
+      'Card reader (bridge)': true,
+    });
     expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
     const akid = await authenticateIn(page);
     await expectAuthenticated(page, stack.lab, akid, 'new');

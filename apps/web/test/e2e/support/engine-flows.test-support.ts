@@ -42,7 +42,10 @@ export async function downloadChecked(browser: EngineBrowser, lab: Lab, key: str
     expect(scopes).toContain('/krypton-download/');
   }
   const bytes = readFileSync(path);
-  expect({ size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({ size: seeded.size, sha256: seeded.sha256 });
+  expect({ size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({
+    size: seeded.size,
+    sha256: seeded.sha256,
+  });
 }
 
 /** The authenticate step's outcome as the page shows it: the access key id the lab vended, the whole timeline done. */
