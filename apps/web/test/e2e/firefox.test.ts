@@ -8,6 +8,7 @@ import {
   logTiming,
   offeredLinks,
   cardReaderFlow,
+  failedDownloadLeavesNothing,
 } from './support/engine-flows.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
@@ -36,7 +37,7 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
     await stack?.close();
   });
 
-  it('offers what Firefox has (Web Serial, the bridge; not WebUSB), authenticates, and streams a download whose SHA-256 matches the lab’s', async () => {
+  it('offers what Firefox has (Web Serial, the bridge; not WebUSB), authenticates, streams a download whose SHA-256 matches the lab’s, and shows a failed one failed with no file left', async () => {
     const { page } = browser;
     const start = performance.now();
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
@@ -53,6 +54,9 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
     await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
     await engineScreenshot(page, 'firefox-1-virtual-downloaded');
     logTiming('firefox', 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
+
+    // A download that fails is shown failed and leaves no file behind.
+    await failedDownloadLeavesNothing(browser, stack.lab, 'hello.json');
 
     // The encrypted key cache (IndexedDB, a non-extractable WebCrypto key) survives a reload.
     await connectIn(page, stack.url, 'Virtual SIM (demo)');

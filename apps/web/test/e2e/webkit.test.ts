@@ -8,6 +8,7 @@ import {
   logTiming,
   offeredLinks,
   cardReaderFlow,
+  failedDownloadLeavesNothing,
 } from './support/engine-flows.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
@@ -29,7 +30,7 @@ describe('WebKitGTK: virtual SIM to a downloaded S3 object', () => {
     await stack?.close();
   });
 
-  it('offers the bridge where Web Serial and WebUSB are missing, authenticates, and downloads an object whose SHA-256 matches', async () => {
+  it('offers the bridge where Web Serial and WebUSB are missing, authenticates, downloads an object whose SHA-256 matches, and shows a failed one failed with no file left', async () => {
     const { page } = browser;
     const start = performance.now();
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
@@ -46,6 +47,9 @@ describe('WebKitGTK: virtual SIM to a downloaded S3 object', () => {
     await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
     await engineScreenshot(page, 'webkit-1-virtual-downloaded');
     logTiming('webkit', 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
+
+    // A download that fails is shown failed and leaves no file behind.
+    await failedDownloadLeavesNothing(browser, stack.lab, 'hello.json');
 
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
     await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { authenticateIn, downloadIn, openBucketIn, waitFor, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
@@ -95,4 +95,34 @@ export async function cardReaderFlow(browser: EngineBrowser, stack: Stack, pcscd
   await expectAuthenticated(page, stack.lab, akid, 'new');
   await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
   await downloadChecked(browser, stack.lab, key, { streamed: true });
+}
+
+/**
+ * With S3 failing every GET (the lab's fault injection), a download of `key` from the listed bucket
+ * is shown failed, with what happened, and leaves no file (not even a partial one) in the browser's
+ * download folder. Clears the fault after.
+ */
+export async function failedDownloadLeavesNothing(browser: EngineBrowser, lab: Lab, key: string): Promise<void> {
+  const { page } = browser;
+  const name = key.split('/').pop()!;
+  const before = new Set(readdirSync(browser.downloadDir));
+  // Listed again from the bucket's top (the listing itself must work before S3 fails).
+  await page.click({ role: 'button', name: 'List', exact: true });
+  await page.waitFor({ role: 'row', name: new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), within: { role: 'table' } }, 30_000);
+  const doneBefore = await page.count({ css: '.download[data-status="done"]' });
+  lab.faults.update({ errorRate: 1, errorStatus: 503, errorServices: ['s3'] });
+  try {
+    const row = { role: 'row', name: new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), within: { role: 'table' } } as const;
+    await page.click({ role: 'button', name: 'Download', within: row });
+    await page.waitFor({ css: '.download[data-status="failed"]' }, 60_000);
+    const failed = await page.text({ css: '.download[data-status="failed"]' });
+    expect(failed).toContain(name);
+    expect(failed).toMatch(/What happened:/);
+    expect(await page.count({ css: '.download[data-status="done"]' })).toBe(doneBefore);
+    // Give the browser time to have started a download, had one been started.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(readdirSync(browser.downloadDir).filter((f) => !before.has(f))).toEqual([]);
+  } finally {
+    lab.faults.update({ errorRate: 0 });
+  }
 }
