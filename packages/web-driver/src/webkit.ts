@@ -157,7 +157,13 @@ function stop(child: ChildProcess | undefined): Promise<void> {
  * is `downloadDir`). Session creation hangs without a working display, so every step is timed out
  * and fails with an error that says which one.
  */
-export async function launchWebKit(options: { timeoutMs?: number } = {}): Promise<WebKitBrowser> {
+export async function launchWebKit(
+  options: {
+    timeoutMs?: number;
+    /** An X display to use instead of starting Xvfb (a developer's own screen, to watch the run). */
+    display?: string;
+  } = {},
+): Promise<WebKitBrowser> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? 60_000;
   const home = mkdtempSync(join(tmpdir(), 'krypton-web-webkit-'));
@@ -173,7 +179,7 @@ export async function launchWebKit(options: { timeoutMs?: number } = {}): Promis
     rmSync(home, { recursive: true, force: true });
   };
   try {
-    const x = await startXvfb(10_000);
+    const x = options.display !== undefined ? { display: options.display, process: undefined } : await startXvfb(10_000);
     xvfb = x.process;
     const port = await freePort();
     let driverLog = '';
