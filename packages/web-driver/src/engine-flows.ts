@@ -58,14 +58,12 @@ export async function downloadIn(browser: EngineBrowser, key: string, timeoutMs 
   await page.click({ role: 'button', name: 'Download', within: row });
   const done = { css: '.download[data-status="done"]' };
   const failed = { css: '.download[data-status="failed"]' };
-  await waitFor(
-    async () => {
-      if ((await page.count(failed)) > 0) throw new Error(`the download failed: ${await page.text(failed)}`);
-      return (await page.count(done)) > 0;
-    },
+  const outcome = await waitFor(
+    async () => ((await page.count(failed)) > 0 ? 'failed' : (await page.count(done)) > 0 ? 'done' : undefined),
     `the page to mark the download of ${key} done`,
     timeoutMs,
   );
+  if (outcome === 'failed') throw new Error(`the page marked the download of ${key} failed: ${await page.text(failed)}`);
   const path = await waitForDownloadFile(browser.downloadDir, name, timeoutMs);
   return { path, status: await page.text(done) };
 }
