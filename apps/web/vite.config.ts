@@ -37,6 +37,15 @@ export default defineConfig({
     reportCompressedSize: true,
     manifest: true,
     chunkSizeWarningLimit: 1500,
+    // The download service worker is a second entry, at a fixed name beside index.html (a service
+    // worker's scope is bounded by its script's folder, and the page registers it by name).
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        'download-sw': fileURLToPath(new URL('src/sw/download-sw.ts', import.meta.url)),
+      },
+      output: { entryFileNames: (chunk) => (chunk.name === 'download-sw' ? 'download-sw.js' : 'assets/[name]-[hash].js') },
+    },
   },
   // `pnpm --filter @krypton-web/web dev` beside `pnpm bridge --lab --allow-origin http://localhost:5173`:
   // the bridge's config, Krypton proxy and WebSocket reach the dev page as if it served it.

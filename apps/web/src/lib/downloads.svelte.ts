@@ -2,8 +2,16 @@ import type { DownloadOutcome, Failure, IntegrityCheck, SessionEvent } from '../
 import { asFailure } from './session.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
 
-/** Where a download goes: a file handle from the save picker, nothing (save a Blob), or the person cancelled the picker. */
-export type SaveTarget = { kind: 'file'; handle: FileSystemFileHandle } | { kind: 'memory' } | { kind: 'cancelled' };
+/**
+ * Where a download goes: a file handle from the save picker, the browser's own download streamed
+ * through the download service worker (the port the bytes go into; `done` tidies up after), nothing
+ * (save a Blob), or the person cancelled the picker.
+ */
+export type SaveTarget =
+  | { kind: 'file'; handle: FileSystemFileHandle }
+  | { kind: 'stream'; port: MessagePort; done(): void }
+  | { kind: 'memory' }
+  | { kind: 'cancelled' };
 
 export interface DownloadItem {
   id: number;
@@ -64,11 +72,20 @@ export class Downloads {
     if (target.kind === 'cancelled') return undefined;
     const id = this.nextId++;
     const name = key.split('/').pop() || key;
-    this.items.unshift({ id, key, name, status: 'running', received: 0, rate: 0, toDisk: target.kind === 'file' });
+    this.items.unshift({
+      id,
+      key,
+      name,
+      status: 'running',
+      received: 0,
+      rate: 0,
+      toDisk: target.kind === 'file' || target.kind === 'stream',
+    });
     this.samples.set(id, { at: this.now(), received: 0 });
     const item = this.items.find((i) => i.id === id)!;
     try {
-      const outcome: DownloadOutcome = await api.download({ id, bucket, region, key }, target.kind === 'file' ? target.handle : undefined);
+      const to = target.kind === 'file' ? target.handle : target.kind === 'stream' ? target.port : undefined;
+      const outcome: DownloadOutcome = await api.download({ id, bucket, region, key }, to);
       item.status = 'done';
       item.received = outcome.bytes;
       item.total = outcome.bytes;
@@ -81,6 +98,7 @@ export class Downloads {
       if (item.status === 'failed') item.failure = f;
       item.etaMs = undefined;
     } finally {
+      if (target.kind === 'stream') target.done();
       this.samples.delete(id);
     }
     return item;

@@ -14,7 +14,7 @@ export async function startWorker(onEvent: (event: SessionEvent) => void): Promi
 /**
  * The page's handle on the worker: a plain object with exactly the methods of WORKER_METHODS, each
  * forwarding to comlink's Remote (a Proxy that answers any name, `then` included, and that a spread
- * cannot copy). The modem's MessagePort is transferred, not copied.
+ * cannot copy). The modem's and the download's MessagePorts are transferred, not copied.
  */
 export function workerClient(remote: Remote<SessionApi>): WorkerApi {
   // Checked here: comlink's Remote<SessionApi> is a WorkerApi (same parameters, every answer a Promise).
@@ -27,5 +27,8 @@ export function workerClient(remote: Remote<SessionApi>): WorkerApi {
     ),
     // A MessagePort must be transferred, not copied.
     openModem: (pipe, name, kind) => remote.openModem(transfer(pipe, [pipe]), name, kind),
+    // The download service worker's port too (a file handle is cloned).
+    download: (request, target) =>
+      target instanceof MessagePort ? remote.download(request, transfer(target, [target])) : remote.download(request, target),
   };
 }

@@ -264,8 +264,11 @@ export interface SessionApi {
   operationFile(id: number, name: string): Promise<string>;
   listObjects(request: ListRequest): Promise<ListPage>;
   headObject(bucket: string, region: string, key: string): Promise<ObjectDetails>;
-  /** Streams an object to `target` (File System Access) or, without one, into a Blob. */
-  download(request: DownloadRequest, target: FileSystemFileHandle | undefined): Promise<DownloadOutcome>;
+  /**
+   * Streams an object to `target`: a file (File System Access), a port to the download service
+   * worker (the browser's own download, streamed), or, without one, into a Blob.
+   */
+  download(request: DownloadRequest, target: FileSystemFileHandle | MessagePort | undefined): Promise<DownloadOutcome>;
   cancelDownload(id: number): void;
 }
 

@@ -13,7 +13,8 @@ import type {
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
-import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream } from './save-stream.ts';
+import { PortSink } from './port-sink.ts';
+import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
 
@@ -101,8 +102,25 @@ export class S3Service {
    */
   async download(
     request: DownloadRequest,
-    target: FileSystemFileHandle | undefined,
+    to: FileSystemFileHandle | MessagePort | undefined,
     onProgress: (p: DownloadProgress) => void,
+  ): Promise<DownloadOutcome> {
+    // A MessagePort: the download service worker's stream to the browser's own download (no File System Access).
+    const sink = to instanceof MessagePort ? new PortSink(to, request.key) : undefined;
+    const target: SaveHandle | undefined = sink ?? (to instanceof MessagePort ? undefined : to);
+    try {
+      return await this.downloadTo(request, target, onProgress, sink);
+    } catch (e) {
+      sink?.fail(failureMessage(e));
+      throw e;
+    }
+  }
+
+  private async downloadTo(
+    request: DownloadRequest,
+    target: SaveHandle | undefined,
+    onProgress: (p: DownloadProgress) => void,
+    sink: PortSink | undefined,
   ): Promise<DownloadOutcome> {
     const bucket = checkBucket(request.bucket);
     const controller = new AbortController();
@@ -128,6 +146,7 @@ export class S3Service {
         'transformToWebStream' in body && typeof body.transformToWebStream === 'function'
           ? body.transformToWebStream()
           : (body as ReadableStream<Uint8Array>);
+      sink?.begin(out.ContentLength);
       const saved = await saveStream({
         id: request.id,
         key: request.key,
@@ -272,3 +291,9 @@ export function checkRegion(region: string): void {
 }
 
 export { corsJson };
+
+/** The message of a failure or an error, for the browser's download list. */
+function failureMessage(e: unknown): string {
+  const m = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  return typeof m === 'string' ? m : 'The download failed';
+}

@@ -232,7 +232,7 @@ export class Session implements SessionApi {
     return this.guard(async () => (await this.s3Service()).head(bucket, region, key));
   }
 
-  async download(request: DownloadRequest, target: FileSystemFileHandle | undefined): Promise<DownloadOutcome> {
+  async download(request: DownloadRequest, target: FileSystemFileHandle | MessagePort | undefined): Promise<DownloadOutcome> {
     return this.guard(async () =>
       (await this.s3Service()).download(request, target, (progress) => this.emit({ type: 'download-progress', progress })),
     );

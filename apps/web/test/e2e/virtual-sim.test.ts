@@ -76,7 +76,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     await screenshot(page, 'a-4-downloaded');
   }, 180_000);
 
-  it('a second page reuses the cached key, and a browser without File System Access saves through a download link', async () => {
+  it('a second page reuses the cached key, and a browser without File System Access saves through its own download, streamed by the service worker', async () => {
     const page = await browser.context.newPage();
     await page.addInitScript({ content: 'delete window.showSaveFilePicker; delete Window.prototype.showSaveFilePicker;' });
     await connect(page, server.url, 'Virtual SIM (demo)');
@@ -86,7 +86,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     expect(steps).not.toContain('authenticate');
 
     await openBucket(page);
-    await page.getByText('This browser cannot write straight to disk', { exact: false }).waitFor();
+    await page.getByText('streamed as they arrive (not held in memory)', { exact: false }).waitFor();
     const row = page.getByRole('table').getByRole('row', { name: /hello\.json/ });
     const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
     const path = await download.path();

@@ -243,6 +243,8 @@ export const en = {
   'dl.check.no-etag': 'No ETag visible (the CORS rule does not expose it): not checked.',
   'dl.cancelled': 'Cancelled. Nothing was saved.',
   'dl.failed': 'Failed. Nothing was saved.',
+  'dl.streamed':
+    'This browser cannot write straight to disk: downloads go to its download list, streamed as they arrive (not held in memory), and a file whose bytes do not match the ETag is marked failed there.',
   'dl.memory': 'This browser cannot write straight to disk: files up to {limit} are held in memory, then saved.',
   'dl.dismiss': 'Dismiss',
   'dl.waiting': 'Starting…',

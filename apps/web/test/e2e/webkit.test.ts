@@ -1,0 +1,87 @@
+import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticateIn, connectIn, launchWebKit, type WebKitBrowser } from '@krypton-web/web-driver';
+import {
+  downloadChecked,
+  engineScreenshot,
+  expectAuthenticated,
+  logTiming,
+  offeredLinks,
+  cardReaderFlow,
+  failedDownloadLeavesNothing,
+} from './support/engine-flows.test-support.ts';
+import { startStack, type Stack } from './support/stack.test-support.ts';
+import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
+
+// WebKitGTK through WebKitWebDriver (MiniBrowser on its own Xvfb), the stand-in for Safari: no Web
+// Serial, no WebUSB, no save picker, no OPFS; downloads land in the XDG download folder.
+describe('WebKitGTK: virtual SIM to a downloaded S3 object', () => {
+  let stack: Stack;
+  let browser: WebKitBrowser;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchWebKit();
+    console.log(`[webkit] launch (Xvfb, WebKitWebDriver, MiniBrowser session): ${browser.launchMs} ms`);
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('offers the bridge where Web Serial and WebUSB are missing, authenticates, downloads an object whose SHA-256 matches, and shows a failed one failed with no file left', async () => {
+    const { page } = browser;
+    const start = performance.now();
+    await connectIn(page, stack.url, 'Virtual SIM (demo)');
+    const offered = await offeredLinks(page);
+    expect(offered).toEqual({
+      'Virtual SIM (demo)': true,
+      'USB modem (Web Serial)': false,
+      'USB modem (WebUSB)': false,
+      'Card reader (bridge)': true,
+    });
+    expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+    const akid = await authenticateIn(page);
+    await expectAuthenticated(page, stack.lab, akid, 'new');
+    await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
+    await engineScreenshot(page, 'webkit-1-virtual-downloaded');
+    logTiming('webkit', 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
+
+    // A download that fails is shown failed and leaves no file behind.
+    await failedDownloadLeavesNothing(browser, stack.lab, 'hello.json');
+
+    await connectIn(page, stack.url, 'Virtual SIM (demo)');
+    await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
+  }, 180_000);
+});
+
+// Needs root for pcscd (as in CI); pcscd tests take a machine-wide lock.
+describe('WebKitGTK: card reader through the bridge (pcscd, vpcd and the lab’s vcard)', () => {
+  let pcscd: PcscdHandle;
+  let vcard: Vcard | undefined;
+  let stack: Stack;
+  let browser: WebKitBrowser;
+
+  beforeAll(async () => {
+    delete process.env.PCSCLITE_CSOCK_NAME;
+    pcscd = await startPcscd({ lockTimeoutMs: 240_000 });
+    vcard = await insertVcard(pcscd.vpcdPort, 'demo');
+    stack = await startStack({ pcsc: true });
+    browser = await launchWebKit();
+  }, 360_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await vcard?.remove();
+    await pcscd?.stop();
+  });
+
+  it('reads the SIM in the reader, authenticates, and downloads an object whose SHA-256 matches', async () => {
+    const start = performance.now();
+    await cardReaderFlow(browser, stack, pcscd, 'firmware/v1/firmware.bin');
+    await engineScreenshot(browser.page, 'webkit-2-reader-downloaded');
+    logTiming('webkit', 'card-reader flow (bridge, pcscd)', start);
+  }, 180_000);
+});
