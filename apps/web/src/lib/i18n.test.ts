@@ -66,10 +66,10 @@ describe('languages', () => {
     await i.ready;
     const f = { code: 'PIN_WRONG', message: 'Wrong PIN', action: 'Try again', details: { triesLeft: 2 } };
     expect(i.failure(f).message).toBe('PIN が違います（残り 2 回）。');
-    expect(i.failure({ ...f, code: 'SOMETHING_NEW' })).toEqual({ message: 'Wrong PIN', action: 'Try again' });
+    expect(i.failure({ ...f, code: 'SOMETHING_NEW' })).toEqual({ message: 'Wrong PIN.', action: 'Try again.' });
     await i.set('en');
-    expect(i.failure(f)).toEqual({ message: 'Wrong PIN', action: 'Try again' });
-    expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } })).toEqual({ message: 'm', action: 'a' });
+    expect(i.failure(f)).toEqual({ message: 'Wrong PIN.', action: 'Try again.' });
+    expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } })).toEqual({ message: 'm.', action: 'a.' });
     await i.set('ja');
     expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } }).message).toContain('6F00');
     for (const [code, text] of Object.entries(jaFailures)) {

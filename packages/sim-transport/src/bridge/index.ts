@@ -20,5 +20,6 @@ export {
   type BridgeOp,
   type BridgeResults,
   type BridgeError,
+  type BridgeErrorCode,
   type ReaderInfo,
 } from './bridge-protocol.ts';

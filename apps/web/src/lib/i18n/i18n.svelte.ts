@@ -1,4 +1,5 @@
-import { en, type MessageKey } from './en.ts';
+import { en, enFailures, type FailureText, type MessageKey } from './en.ts';
+import type { FailureCode } from '../../worker/failure-codes.ts';
 import type { Failure } from '../../worker/api.ts';
 
 export type Locale = 'en' | 'ja';
@@ -83,21 +84,39 @@ export class I18n {
     return interpolate(text ?? en[key], params);
   }
 
-  /** A failure's text in the current language: ours by code in Japanese, the worker's English otherwise. */
-  failure(f: Failure): { message: string; action: string } {
+  /**
+   * A failure's text in the current language. Japanese: ours by code. English: the worker's own text
+   * (written at the source, with the facts it knows), else ours by code. A code from a newer bridge
+   * that no table knows shows the worker's English in both languages.
+   */
+  failure(f: Failure): FailureText {
+    const params = {
+      ...f.details,
+      message: f.message,
+      sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
+    } as Record<string, string | number | undefined>;
+    const fill = (entry: FailureText): FailureText => ({ message: interpolate(entry.message, params), action: interpolate(entry.action, params) });
+    const ours = isFailureCode(f.code) ? enFailures[f.code] : undefined;
     if (this.locale === 'ja') {
-      const entry = this.ja?.jaFailures[f.code];
-      if (entry) {
-        const params = {
-          ...f.details,
-          message: f.message,
-          sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
-        } as Record<string, string | number | undefined>;
-        return { message: interpolate(entry.message, params), action: interpolate(entry.action, params) };
-      }
+      const entry = isFailureCode(f.code) ? this.ja?.jaFailures[f.code] : undefined;
+      if (entry) return fill(entry);
     }
-    return { message: f.message, action: f.action };
+    const table = ours ? fill(ours) : undefined;
+    return {
+      message: sentence(f.message.trim() || table?.message || f.code),
+      action: sentence(f.action.trim() || table?.action || ''),
+    };
   }
+}
+
+/** Whether a code (as it arrived, any string) is one the failure tables know. */
+export function isFailureCode(code: string): code is FailureCode {
+  return Object.hasOwn(enFailures, code);
+}
+
+/** English text as a sentence: ends with a full stop unless it already ends a sentence. */
+export function sentence(text: string): string {
+  return text === '' || /[.!?…:]$/.test(text) ? text : `${text}.`;
 }
 
 function safeStorage(): Storage | undefined {

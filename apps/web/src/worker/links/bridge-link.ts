@@ -1,6 +1,6 @@
 import { BridgeClient, type BridgeEvent, type BridgeRemoteError, type BridgeSimSession, type ReaderInfo } from '@krypton-web/sim-transport';
 import type { ReaderSummary } from '../api.ts';
-import { failure } from '../failure.ts';
+import { relayedFailure } from '../failure.ts';
 import { LockedSimLink } from './sim-link.ts';
 
 /** The readers a bridge sees, over a short-lived connection. */
@@ -48,7 +48,7 @@ export class BridgeLink extends LockedSimLink {
       onEvent: (event: BridgeEvent) => {
         if (event.event === 'readers') onReaders(event.readers.map(reader));
         else if (event.event === 'session-lost') {
-          const error = failure(
+          const error = relayedFailure(
             event.error.code,
             event.error.message,
             event.error.action || 'Put the SIM back in the reader, then connect again',
