@@ -1,6 +1,6 @@
 import type { FailureCode } from '../../worker/failure-codes.ts';
 
-/** English messages. `{name}` is replaced by a parameter. Keys are shared with ja.ts (checked by its type). */
+/** English messages. `{name}` is replaced by a parameter; `{name, plural, one {…} other {…}}` follows Intl.PluralRules. Keys are shared with ja.ts (checked by its type). */
 export const en = {
   'app.title': 'Krypton Web',
   'app.tagline': 'Authenticate a SORACOM IoT SIM with Krypton, then reach AWS with the credentials it earns.',
@@ -65,7 +65,7 @@ export const en = {
   'sim.pin': 'PIN',
   'sim.pin.disabled': 'not needed (disabled)',
   'sim.pin.verified': 'verified',
-  'sim.pin.required': 'needed — {tries} tries left',
+  'sim.pin.required': 'needed — {tries, plural, one {# try} other {# tries}} left',
   'sim.pin.requiredUnknown': 'needed',
   'sim.pin.blocked': 'blocked — only the PUK can unblock it',
   'sim.link': 'Link',
@@ -91,7 +91,7 @@ export const en = {
 
   'pin.heading': 'Unlock the SIM',
   'pin.label': 'PIN (4 to 8 digits)',
-  'pin.tries': '{tries} tries left.',
+  'pin.tries': '{tries, plural, one {# try} other {# tries}} left.',
   'pin.submit': 'Verify PIN',
   'pin.lastTry.title': 'Last try',
   'pin.lastTry.text': 'Only one try is left. If this PIN is wrong, the SIM is blocked and only its PUK can unblock it. Use the last try?',
@@ -118,9 +118,9 @@ export const en = {
   'auth.status.running': 'running',
   'auth.status.ok': 'done',
   'auth.status.failed': 'failed',
-  'auth.apdus': '{count} APDUs',
+  'auth.apdus': '{count, plural, one {# APDU} other {# APDUs}}',
   'auth.apdusBridge': 'APDUs sent by the bridge',
-  'auth.http': '{count} HTTP requests',
+  'auth.http': '{count, plural, one {# HTTP request} other {# HTTP requests}}',
   'auth.total': '{time} in total',
   'auth.cache.used': 'Cached key used: no key agreement needed.',
   'auth.cache.fresh': 'New key agreed with the SIM.',
@@ -208,7 +208,7 @@ export const en = {
   's3.empty': 'Nothing here.',
   's3.loading': 'Loading…',
   's3.fromUserdata': 'Filled in from the SIM group’s userdata.',
-  's3.count': '{folders} folders, {objects} objects on this page',
+  's3.count': '{folders, plural, one {# folder} other {# folders}}, {objects, plural, one {# object} other {# objects}} on this page',
   's3.noMatch': 'Nothing on this page matches the filter.',
   's3.contentType': 'Content type',
   's3.etag.md5': 'an MD5: downloads are checked against it',
@@ -243,7 +243,7 @@ export const en = {
     'For a box of SIMs: put a SIM in a reader and it is checked at once; take it out and put in the next. Every result is saved in this browser as it is shown.',
   'check.loading': 'Loading…',
   'check.offer.text': 'A batch was not finished (started {time}; SIMs checked: {count}).',
-  'check.offer.continue': 'Continue batch ({count} SIMs checked)',
+  'check.offer.continue': 'Continue batch ({count, plural, one {# SIM} other {# SIMs}} checked)',
   'check.offer.new': 'New batch',
   'check.lanes.legend': 'Lanes (card readers and USB modems)',
   'check.lanes.hint': 'Every reader the bridge lists is a lane; the lanes work in parallel.',
@@ -276,7 +276,7 @@ export const en = {
   'check.start': 'Start',
   'check.stop': 'Stop',
   'check.newBatch': 'New batch',
-  'check.newBatch.confirm': 'Clear this report ({count} SIMs) from the screen and start a new batch? Export it first if you need it.',
+  'check.newBatch.confirm': 'Clear this report ({count, plural, one {# SIM} other {# SIMs}}) from the screen and start a new batch? Export it first if you need it.',
   'check.newBatch.yes': 'Clear and start a new batch',
   'check.cancel': 'Cancel',
   'check.problem.noLanes': 'Choose at least one reader or USB modem.',
@@ -322,7 +322,7 @@ export const en = {
   'lane.stopped': 'Stopped',
   'lane.pin.heading': 'This SIM needs its PIN',
   'lane.pin.label': 'PIN of the SIM in {reader}',
-  'lane.pin.tries': '{tries} tries left.',
+  'lane.pin.tries': '{tries, plural, one {# try} other {# tries}} left.',
   'lane.pin.same': 'Same PIN for this batch',
   'lane.pin.sameHint': 'Kept in memory until the batch stops, never on a SIM with one try left.',
   'lane.pin.submit': 'Verify PIN',
@@ -335,7 +335,7 @@ export const en = {
   'report.filterPlaceholder': 'ICCID, IMSI, code…',
   'report.result': 'Result',
   'report.all': 'All',
-  'report.shown': '{shown} of {total} rows shown',
+  'report.shown': '{shown} of {total, plural, one {# row} other {# rows}} shown',
   'report.empty': 'No SIM checked yet.',
   'report.noMatch': 'No row matches the filter.',
   'report.sort': 'Sort by {column}',
@@ -362,7 +362,7 @@ export const en = {
   'upload.format': 'Format',
   'upload.button': 'Upload report',
   'upload.busy': 'Uploading…',
-  'upload.done': 'Uploaded as {key} ({bytes} bytes, MD5 {md5} checked by S3).',
+  'upload.done': 'Uploaded as {key} ({bytes, plural, one {# byte} other {# bytes}}, MD5 {md5} checked by S3).',
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
 } as const;
@@ -394,7 +394,7 @@ export const enFailures = {
   // The SIM
   NO_USIM: { message: 'This card has no USIM application', action: 'Check that the card is a SORACOM IoT SIM' },
   PIN_REQUIRED: { message: 'The SIM’s PIN is enabled: it must be entered before the SIM can be read and used', action: 'Enter the PIN' },
-  PIN_WRONG: { message: 'Wrong PIN ({triesLeft} tries left)', action: 'Enter the right PIN, minding the tries left' },
+  PIN_WRONG: { message: 'Wrong PIN ({triesLeft, plural, one {# try} other {# tries}} left)', action: 'Enter the right PIN, minding the tries left' },
   PIN_BLOCKED: {
     message: 'The PIN is blocked',
     action: 'Unblock the SIM with its PUK (for example in a phone), then connect again',
@@ -494,7 +494,7 @@ export const enFailures = {
   // Check SIMs (sim-check)
   CARD_REMOVED: { message: 'The SIM left the reader before its check finished', action: 'Put the SIM back in to check it again' },
   PIN_TRIES_LOW: {
-    message: 'The PIN has {triesLeft} tries left: someone entered a wrong PIN before',
+    message: 'The PIN has {triesLeft, plural, one {# try} other {# tries}} left: someone entered a wrong PIN before',
     action: 'Find out who entered the PIN before the SIM goes into a device',
   },
   S3_NO_BUCKET: {

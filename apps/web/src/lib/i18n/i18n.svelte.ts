@@ -21,9 +21,27 @@ export function preferredLocale(languages: readonly string[]): Locale {
   return 'en';
 }
 
-/** Replaces `{name}` with params.name (left as is when absent). */
-export function interpolate(text: string, params: Record<string, string | number | undefined> = {}): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+/** `{name, plural, one {# try left} other {# tries left}}`: a branch holds text and `{param}`s. */
+const PLURAL = /\{(\w+), plural,((?:\s*=?\w+\s*\{(?:[^{}]|\{\w+\})*\})+)\s*\}/g;
+const BRANCH = /(=?\w+)\s*\{((?:[^{}]|\{\w+\})*)\}/g;
+const pluralRules = new Map<string, Intl.PluralRules>();
+
+/**
+ * Replaces `{name}` with params.name (left as is when absent), and chooses the branch of
+ * `{name, plural, =0 {…} one {…} other {…}}` that Intl.PluralRules picks for params.name in the
+ * locale (`#` in the branch is the number, written in the locale's digits and grouping).
+ */
+export function interpolate(text: string, params: Record<string, string | number | undefined> = {}, locale = 'en'): string {
+  const withPlurals = text.replace(PLURAL, (whole, name: string, body: string) => {
+    const v = params[name];
+    if (typeof v !== 'number') return whole;
+    const branches = new Map([...body.matchAll(BRANCH)].map((m) => [m[1], m[2]] as const));
+    let rules = pluralRules.get(locale);
+    if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+    const chosen = branches.get(`=${v}`) ?? branches.get(rules.select(v)) ?? branches.get('other') ?? whole;
+    return chosen.replace(/#/g, new Intl.NumberFormat(locale).format(v));
+  });
+  return withPlurals.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = params[name];
     return v === undefined ? whole : String(v);
   });
@@ -81,7 +99,7 @@ export class I18n {
   /** A message in the current language (English until the Japanese catalog has arrived). */
   t(key: MessageKey, params?: Record<string, string | number | undefined>): string {
     const text = this.locale === 'ja' ? this.ja?.ja[key] : undefined;
-    return interpolate(text ?? en[key], params);
+    return text !== undefined ? interpolate(text, params, 'ja') : interpolate(en[key], params, 'en');
   }
 
   /**
@@ -95,11 +113,14 @@ export class I18n {
       message: f.message,
       sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
     } as Record<string, string | number | undefined>;
-    const fill = (entry: FailureText): FailureText => ({ message: interpolate(entry.message, params), action: interpolate(entry.action, params) });
+    const fill = (entry: FailureText, locale = 'en'): FailureText => ({
+      message: interpolate(entry.message, params, locale),
+      action: interpolate(entry.action, params, locale),
+    });
     const ours = isFailureCode(f.code) ? enFailures[f.code] : undefined;
     if (this.locale === 'ja') {
       const entry = isFailureCode(f.code) ? this.ja?.jaFailures[f.code] : undefined;
-      if (entry) return fill(entry);
+      if (entry) return fill(entry, 'ja');
     }
     const table = ours ? fill(ours) : undefined;
     return {
