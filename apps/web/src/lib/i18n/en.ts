@@ -119,6 +119,7 @@ export const en = {
   'auth.status.ok': 'done',
   'auth.status.failed': 'failed',
   'auth.apdus': '{count, plural, one {# APDU} other {# APDUs}}',
+  'auth.note.cognito': 'identity {identity}, credentials until {time}',
   'auth.apdusBridge': 'APDUs sent by the bridge',
   'auth.http': '{count, plural, one {# HTTP request} other {# HTTP requests}}',
   'auth.total': '{time} in total',

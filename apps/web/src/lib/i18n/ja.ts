@@ -124,6 +124,7 @@ export const ja: Record<MessageKey, string> = {
   'auth.status.ok': '完了',
   'auth.status.failed': '失敗',
   'auth.apdus': 'APDU {count} 回',
+  'auth.note.cognito': 'Identity ID {identity}、認証情報の有効期限 {time}',
   'auth.apdusBridge': 'APDU はブリッジが送信',
   'auth.http': 'HTTP リクエスト {count} 回',
   'auth.total': '合計 {time}',
