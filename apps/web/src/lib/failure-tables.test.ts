@@ -1,8 +1,9 @@
 import type { BridgeHttpErrorCode } from '@krypton-web/bridge-server';
 import { describe, expect, it } from 'vitest';
 import type { BridgeProxyFailureCode, FailureCode } from '../worker/failure-codes.ts';
-import { en, enFailures } from './i18n/en.ts';
-import { I18n, isFailureCode, sentence } from './i18n/i18n.svelte.ts';
+import { enFailures, isFailureCode } from './i18n/en-failures.ts';
+import { en } from './i18n/en.ts';
+import { I18n, sentence } from './i18n/i18n.svelte.ts';
 import { ja, jaFailures } from './i18n/ja.ts';
 
 /**
@@ -119,6 +120,7 @@ describe('failure tables', () => {
     const storage = { getItem: () => null, setItem: () => undefined };
     const i = new I18n(storage, ['ja']);
     await i.ready;
+    await i.loadFailureTexts();
     const bridge = { code: 'BRIDGE_ERROR', message: 'The bridge could not complete the command', action: '', details: {} };
     expect(i.failure(bridge).message).toBe('ブリッジがコマンドを完了できませんでした。');
     await i.set('en');

@@ -64,6 +64,7 @@ describe('languages', () => {
     expect(interpolate('{a} and {b}', { a: 1 })).toBe('1 and {b}');
     const i = new I18n(new MemoryStorage(), ['ja']);
     await i.ready;
+    await i.loadFailureTexts();
     const f = { code: 'PIN_WRONG', message: 'Wrong PIN', action: 'Try again', details: { triesLeft: 2 } };
     expect(i.failure(f).message).toBe('PIN が違います（残り 2 回）。');
     expect(i.failure({ ...f, code: 'SOMETHING_NEW' })).toEqual({ message: 'Wrong PIN.', action: 'Try again.' });

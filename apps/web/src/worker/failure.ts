@@ -1,5 +1,5 @@
 import type { Failure, FailureDetails } from './api.ts';
-import { enFailures } from '../lib/i18n/en.ts';
+import { enFailures, isFailureCode } from '../lib/i18n/en-failures.ts';
 import type { FailureCode } from './failure-codes.ts';
 
 /** Codes a SIM link's own errors carry (TransportError, BridgeRemoteError, AtError) that map onto krypton-core's. */
@@ -37,7 +37,7 @@ export function toFailure(e: unknown, fallbackAction = 'Try again; if it repeats
 
 /** The English action of a known code, for errors that came without one (an AT modem's, the bridge's). */
 function knownAction(code: string): string | undefined {
-  return Object.hasOwn(enFailures, code) ? enFailures[code as FailureCode].action : undefined;
+  return isFailureCode(code) ? enFailures[code].action : undefined;
 }
 
 function linkAction(code: string): string {

@@ -1,6 +1,7 @@
-import { en, enFailures, type FailureText, type MessageKey } from './en.ts';
-import type { FailureCode } from '../../worker/failure-codes.ts';
 import type { Failure } from '../../worker/api.ts';
+import { en, type MessageKey } from './en.ts';
+import type { FailureCode } from '../../worker/failure-codes.ts';
+import type { FailureText } from './en-failures.ts';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
@@ -10,6 +11,11 @@ const STORAGE_KEY = 'krypton-web.locale';
 type JaModule = typeof import('./ja.ts');
 let jaLoading: Promise<JaModule> | undefined;
 const loadJa = (): Promise<JaModule> => (jaLoading ??= import('./ja.ts'));
+
+/** The English failure table is loaded when a failure first needs it: it stays off the first screen. */
+type EnFailuresModule = typeof import('./en-failures.ts');
+let enFailuresLoading: Promise<EnFailuresModule> | undefined;
+const loadEnFailures = (): Promise<EnFailuresModule> => (enFailuresLoading ??= import('./en-failures.ts'));
 
 /** The browser's preferred language among ours: Japanese when it comes first, else English. */
 export function preferredLocale(languages: readonly string[]): Locale {
@@ -62,6 +68,8 @@ export class I18n {
   chosen = $state(false);
   /** The Japanese catalog once loaded (English is always there). */
   private ja = $state.raw<JaModule | undefined>(undefined);
+  /** The English failure table once loaded. */
+  private enFailures = $state.raw<EnFailuresModule | undefined>(undefined);
   /** Settles once the catalog of the current language is loaded. */
   ready: Promise<void> = Promise.resolve();
 
@@ -113,26 +121,27 @@ export class I18n {
       message: f.message,
       sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
     } as Record<string, string | number | undefined>;
-    const fill = (entry: FailureText, locale = 'en'): FailureText => ({
+    const fill = (entry: FailureText, locale: Locale): FailureText => ({
       message: interpolate(entry.message, params, locale),
       action: interpolate(entry.action, params, locale),
     });
-    const ours = isFailureCode(f.code) ? enFailures[f.code] : undefined;
-    if (this.locale === 'ja') {
-      const entry = isFailureCode(f.code) ? this.ja?.jaFailures[f.code] : undefined;
-      if (entry) return fill(entry, 'ja');
+    const tables = this.enFailures;
+    if (!tables) void this.loadFailureTexts();
+    if (this.locale === 'ja' && this.ja && Object.hasOwn(this.ja.jaFailures, f.code)) {
+      return fill(this.ja.jaFailures[f.code as FailureCode], 'ja');
     }
-    const table = ours ? fill(ours) : undefined;
+    const known = tables?.isFailureCode(f.code) ? f.code : undefined;
+    const ours = known !== undefined && tables ? fill(tables.enFailures[known], 'en') : undefined;
     return {
-      message: sentence(f.message.trim() || table?.message || f.code),
-      action: sentence(f.action.trim() || table?.action || ''),
+      message: sentence(f.message.trim() || ours?.message || f.code),
+      action: sentence(f.action.trim() || ours?.action || ''),
     };
   }
-}
 
-/** Whether a code (as it arrived, any string) is one the failure tables know. */
-export function isFailureCode(code: string): code is FailureCode {
-  return Object.hasOwn(enFailures, code);
+  /** Loads the English failure table (failure() starts it on first use; tests await it). */
+  async loadFailureTexts(): Promise<void> {
+    this.enFailures ??= await loadEnFailures();
+  }
 }
 
 /** English text as a sentence: ends with a full stop unless it already ends a sentence. */

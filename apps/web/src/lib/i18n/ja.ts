@@ -1,5 +1,6 @@
 import type { FailureCode } from '../../worker/failure-codes.ts';
-import type { FailureText, MessageKey } from './en.ts';
+import type { FailureText } from './en-failures.ts';
+import type { MessageKey } from './en.ts';
 
 /** 日本語のメッセージ（現場スタッフ向け）。キーは en.ts と同じ（型で検査）。 */
 export const ja: Record<MessageKey, string> = {
