@@ -1,6 +1,14 @@
 import type { Checklist } from './checklist.ts';
 import { bucketFromUserdata } from './checklist.ts';
-import { verdictOf, type CheckedSim, type CheckProblem, type CheckProblemCode, type CheckResult, type CheckStep, type StepResult } from './check-result.ts';
+import {
+  verdictOf,
+  type CheckedSim,
+  type CheckProblem,
+  type CheckProblemCode,
+  type CheckResult,
+  type CheckStep,
+  type StepResult,
+} from './check-result.ts';
 
 /** PIN1 as a link reports it. */
 export interface CheckPinState {

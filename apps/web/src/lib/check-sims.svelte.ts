@@ -370,7 +370,11 @@ export class CheckSims {
 
   /** How cells are written in the page's language: local time, translated step names. */
   cellFormat(): CellFormat {
-    return { time: (ms) => formatReportTime(ms, i18n.locale), step: (s: CheckStep) => t(`check.step.${s}`), verdict: (v: Verdict) => t(`verdict.${v}`) };
+    return {
+      time: (ms) => formatReportTime(ms, i18n.locale),
+      step: (s: CheckStep) => t(`check.step.${s}`),
+      verdict: (v: Verdict) => t(`verdict.${v}`),
+    };
   }
 
   /** A modem as a choice, named as its lane; a port already chosen keeps its lane. */

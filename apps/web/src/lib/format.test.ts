@@ -67,7 +67,9 @@ describe('plurals through Intl.PluralRules', () => {
     expect(interpolate(en['auth.http'], { count: 1 }, 'en')).toBe('1 HTTP request');
     expect(interpolate(en['s3.count'], { folders: 1, objects: 3 }, 'en')).toBe('1 folder, 3 objects on this page');
     expect(interpolate(en['report.shown'], { shown: 1, total: 1 }, 'en')).toBe('1 of 1 row shown');
-    expect(interpolate(en['upload.done'], { key: 'k', bytes: 1234, md5: 'm' }, 'en')).toBe('Uploaded as k (1,234 bytes, MD5 m checked by S3).');
+    expect(interpolate(en['upload.done'], { key: 'k', bytes: 1234, md5: 'm' }, 'en')).toBe(
+      'Uploaded as k (1,234 bytes, MD5 m checked by S3).',
+    );
   });
 
   it('Japanese has one form; exact branches and absent numbers', () => {
@@ -79,7 +81,8 @@ describe('plurals through Intl.PluralRules', () => {
   });
 
   it('no English text counts without a plural (a count word right after a number parameter)', () => {
-    const counted = /\{(tries|count|triesLeft|folders|objects|total|bytes|sims)\} (tries|APDUs|requests|HTTP|SIMs|folders|objects|rows|bytes)\b/;
+    const counted =
+      /\{(tries|count|triesLeft|folders|objects|total|bytes|sims)\} (tries|APDUs|requests|HTTP|SIMs|folders|objects|rows|bytes)\b/;
     expect(Object.entries(en).filter(([, v]) => counted.test(v))).toEqual([]);
   });
 });

@@ -57,12 +57,7 @@ export type WebFailureCode =
  * page cannot import (a higher layer). failure-codes.test.ts checks the two stay equal.
  */
 export type BridgeProxyFailureCode =
-  | 'UPSTREAM_UNREACHABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_BROKEN'
-  | 'UPSTREAM_TOO_LARGE'
-  | 'REQUEST_INCOMPLETE'
-  | 'BRIDGE_ERROR';
+  'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_BROKEN' | 'UPSTREAM_TOO_LARGE' | 'REQUEST_INCOMPLETE' | 'BRIDGE_ERROR';
 
 /**
  * Every failure code the page can show: krypton-core's, the SIM links' (transport and AT modem),
@@ -70,10 +65,4 @@ export type BridgeProxyFailureCode =
  * this type, so a code added anywhere without both texts fails the typecheck.
  */
 export type FailureCode =
-  | KryptonErrorCode
-  | TransportErrorCode
-  | AtErrorCode
-  | BridgeErrorCode
-  | BridgeProxyFailureCode
-  | CheckProblemCode
-  | WebFailureCode;
+  KryptonErrorCode | TransportErrorCode | AtErrorCode | BridgeErrorCode | BridgeProxyFailureCode | CheckProblemCode | WebFailureCode;

@@ -31,7 +31,12 @@ export function toFailure(e: unknown, fallbackAction = 'Try again; if it repeats
   const err = e as { code?: unknown; message?: unknown; action?: unknown; details?: unknown; name?: unknown } | undefined;
   const message = typeof err?.message === 'string' ? err.message : String(e);
   const code = typeof err?.code === 'string' ? err.code : err?.name === 'AbortError' ? 'ABORTED' : 'UNEXPECTED';
-  const action = typeof err?.action === 'string' && err.action ? err.action : LINK_CODES.has(code) ? linkAction(code) : knownAction(code) ?? fallbackAction;
+  const action =
+    typeof err?.action === 'string' && err.action
+      ? err.action
+      : LINK_CODES.has(code)
+        ? linkAction(code)
+        : (knownAction(code) ?? fallbackAction);
   return { code, message, action, details: plainDetails(err?.details) };
 }
 

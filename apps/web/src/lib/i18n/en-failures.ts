@@ -26,7 +26,10 @@ export const enFailures = {
   // The SIM
   NO_USIM: { message: 'This card has no USIM application', action: 'Check that the card is a SORACOM IoT SIM' },
   PIN_REQUIRED: { message: 'The SIM’s PIN is enabled: it must be entered before the SIM can be read and used', action: 'Enter the PIN' },
-  PIN_WRONG: { message: 'Wrong PIN ({triesLeft, plural, one {# try} other {# tries}} left)', action: 'Enter the right PIN, minding the tries left' },
+  PIN_WRONG: {
+    message: 'Wrong PIN ({triesLeft, plural, one {# try} other {# tries}} left)',
+    action: 'Enter the right PIN, minding the tries left',
+  },
   PIN_BLOCKED: {
     message: 'The PIN is blocked',
     action: 'Unblock the SIM with its PUK (for example in a phone), then connect again',
@@ -73,7 +76,10 @@ export const enFailures = {
   },
   // Any HTTP service
   SERVER_ERROR: { message: 'The server answered with an error (HTTP {status})', action: 'Try again in a moment' },
-  NETWORK_UNREACHABLE: { message: 'The server could not be reached', action: 'Check the network connection (internet, DNS, proxy), then try again' },
+  NETWORK_UNREACHABLE: {
+    message: 'The server could not be reached',
+    action: 'Check the network connection (internet, DNS, proxy), then try again',
+  },
   TIMEOUT: { message: 'No answer came in time', action: 'Check the reader or modem and the network, then try again' },
   ABORTED: { message: 'Stopped as asked', action: 'Run it again if you need to' },
   STORAGE_UNAVAILABLE: {
@@ -100,12 +106,18 @@ export const enFailures = {
     action: 'Plug the modem back in, wait a few seconds, then connect again',
   },
   QUEUE_FULL: { message: 'Too many commands are waiting for the modem', action: 'Wait a moment, then try again' },
-  REFUSED: { message: 'The page refused to send that command to the modem', action: 'Nothing to change on the modem; report it if it repeats' },
+  REFUSED: {
+    message: 'The page refused to send that command to the modem',
+    action: 'Nothing to change on the modem; report it if it repeats',
+  },
   BAD_RESPONSE: {
     message: 'The modem’s answer did not have the expected form',
     action: 'Unplug the modem, plug it back in, then connect again',
   },
-  WRITE_FAILED: { message: 'The command could not be written to the modem', action: 'Unplug the modem, plug it back in, then connect again' },
+  WRITE_FAILED: {
+    message: 'The command could not be written to the modem',
+    action: 'Unplug the modem, plug it back in, then connect again',
+  },
   // The bridge
   BRIDGE_ERROR: { message: 'The bridge could not complete the command', action: 'Try again; if it repeats, restart `pnpm bridge`' },
   BAD_MESSAGE: {
@@ -150,7 +162,8 @@ export const enFailures = {
   // S3 and downloads
   S3_CORS_MISSING: {
     message: 'The browser blocked the answer from bucket “{bucket}”: the bucket has no CORS rule that allows this page',
-    action: 'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
+    action:
+      'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
   },
   S3_ACCESS_DENIED: {
     message: 'S3 refused access',
@@ -185,7 +198,8 @@ export const enFailures = {
   },
   // USB modems
   USB_CLAIMED_BY_OS: {
-    message: 'A driver of this computer holds the modem’s AT interface (the browser says “Unable to claim interface”), so WebUSB cannot use it',
+    message:
+      'A driver of this computer holds the modem’s AT interface (the browser says “Unable to claim interface”), so WebUSB cannot use it',
     action:
       'On this computer choose “USB modem (Web Serial)”: that driver makes the modem a serial port. To use WebUSB anyway, detach the driver first (Linux: unbind the option driver and keep ModemManager off with a udev rule; Windows: a WinUSB driver instead of Huawei’s)',
   },
@@ -201,11 +215,13 @@ export const enFailures = {
   },
   USB_NO_AT_INTERFACE: {
     message: 'This device has no interface that carries AT commands: HiLink sticks and the like work only as network adapters',
-    action: 'Use a stick in modem (stick) mode, such as the MS2131 or an E3372 with stick firmware, or choose the modem in the browser’s list',
+    action:
+      'Use a stick in modem (stick) mode, such as the MS2131 or an E3372 with stick firmware, or choose the modem in the browser’s list',
   },
   USB_NO_ANSWER: {
     message: 'None of the modem’s candidate AT interfaces answered AT',
-    action: 'Wait about 10 seconds after plugging the modem in (it is starting), then connect again; if it repeats, unplug it and plug it back in',
+    action:
+      'Wait about 10 seconds after plugging the modem in (it is starting), then connect again; if it repeats, unplug it and plug it back in',
   },
   USB_ACCESS_DENIED: {
     message: 'The browser could not open the modem (access denied)',

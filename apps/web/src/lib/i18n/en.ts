@@ -275,7 +275,8 @@ export const en = {
   'check.start': 'Start',
   'check.stop': 'Stop',
   'check.newBatch': 'New batch',
-  'check.newBatch.confirm': 'Clear this report ({count, plural, one {# SIM} other {# SIMs}}) from the screen and start a new batch? Export it first if you need it.',
+  'check.newBatch.confirm':
+    'Clear this report ({count, plural, one {# SIM} other {# SIMs}}) from the screen and start a new batch? Export it first if you need it.',
   'check.newBatch.yes': 'Clear and start a new batch',
   'check.cancel': 'Cancel',
   'check.problem.noLanes': 'Choose at least one reader or USB modem.',

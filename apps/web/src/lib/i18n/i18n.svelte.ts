@@ -30,7 +30,7 @@ export function preferredLocale(languages: readonly string[]): Locale {
 /** `{name, plural, one {# try left} other {# tries left}}`: a branch holds text and `{param}`s. */
 const PLURAL = /\{(\w+), plural,((?:\s*=?\w+\s*\{(?:[^{}]|\{\w+\})*\})+)\s*\}/g;
 const BRANCH = /(=?\w+)\s*\{((?:[^{}]|\{\w+\})*)\}/g;
-const pluralRules = new Map<string, Intl.PluralRules>();
+const pluralRules: Record<string, Intl.PluralRules> = {};
 
 /**
  * Replaces `{name}` with params.name (left as is when absent), and chooses the branch of
@@ -41,10 +41,10 @@ export function interpolate(text: string, params: Record<string, string | number
   const withPlurals = text.replace(PLURAL, (whole, name: string, body: string) => {
     const v = params[name];
     if (typeof v !== 'number') return whole;
-    const branches = new Map([...body.matchAll(BRANCH)].map((m) => [m[1], m[2]] as const));
-    let rules = pluralRules.get(locale);
-    if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
-    const chosen = branches.get(`=${v}`) ?? branches.get(rules.select(v)) ?? branches.get('other') ?? whole;
+    const branches: Record<string, string> = {};
+    for (const [, key = '', branch = ''] of body.matchAll(BRANCH)) branches[key] = branch;
+    const rules = (pluralRules[locale] ??= new Intl.PluralRules(locale));
+    const chosen = branches[`=${v}`] ?? branches[rules.select(v)] ?? branches.other ?? whole;
     return chosen.replace(/#/g, new Intl.NumberFormat(locale).format(v));
   });
   return withPlurals.replace(/\{(\w+)\}/g, (whole, name: string) => {
