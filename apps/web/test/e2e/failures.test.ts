@@ -61,7 +61,10 @@ describe('failures a person can meet, each with what happened and what to do', (
     for (const left of [2, 1]) {
       await pin.fill('9999');
       await page.getByRole('button', { name: 'Verify PIN' }).click();
-      await page.getByTestId('pin-state').getByText(`needed — ${left} tries left`).waitFor();
+      await page
+        .getByTestId('pin-state')
+        .getByText(`needed — ${left} ${left === 1 ? 'try' : 'tries'} left`)
+        .waitFor();
     }
     // One try left: a confirmation first; cancelling sends nothing.
     await pin.fill('1234');
