@@ -11,6 +11,22 @@ export type Verdict = 'PASS' | 'WARN' | 'FAIL';
 export type StepStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
 /**
+ * The codes sim-check raises itself; a problem may also carry a code of the error that caused it
+ * (krypton-core's, a link's), or UNEXPECTED for anything without one.
+ */
+export type CheckProblemCode =
+  | 'CARD_REMOVED'
+  | 'PIN_BLOCKED'
+  | 'PIN_TRIES_LOW'
+  | 'PIN_REQUIRED'
+  | 'S3_NO_BUCKET'
+  | 'S3_EMPTY'
+  | 'TAG_MISSING'
+  | 'TAG_MISMATCH'
+  | 'BAD_CHECKLIST'
+  | 'UNEXPECTED';
+
+/**
  * Why a step warned or failed, as the single-SIM screen explains it: a stable code the UI translates,
  * the English message and action as the fallback, and plain facts (no secrets ever).
  */

@@ -1,3 +1,5 @@
+import type { CheckProblemCode } from './check-result.ts';
+
 /**
  * What a check of one SIM covers, chosen once per batch by the person and remembered (it holds no
  * secret: no PIN, no key). The SIM read (ICCID, IMSI, PIN state) and a fresh Krypton key agreement
@@ -35,7 +37,7 @@ export const DEFAULT_CHECKLIST: Readonly<Checklist> = Object.freeze({ credential
 /** A checklist file or stored value that is not what a checklist may hold. */
 export class ChecklistError extends Error {
   override readonly name = 'ChecklistError';
-  readonly code = 'BAD_CHECKLIST';
+  readonly code = 'BAD_CHECKLIST' satisfies CheckProblemCode;
   constructor(
     message: string,
     readonly action = 'Fix the checklist (see the example in the README) and start again',

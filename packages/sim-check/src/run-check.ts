@@ -1,6 +1,14 @@
 import type { Checklist } from './checklist.ts';
 import { bucketFromUserdata } from './checklist.ts';
-import { verdictOf, type CheckedSim, type CheckProblem, type CheckResult, type CheckStep, type StepResult } from './check-result.ts';
+import {
+  verdictOf,
+  type CheckedSim,
+  type CheckProblem,
+  type CheckProblemCode,
+  type CheckResult,
+  type CheckStep,
+  type StepResult,
+} from './check-result.ts';
 
 /** PIN1 as a link reports it. */
 export interface CheckPinState {
@@ -95,7 +103,7 @@ class StepProblem extends Error {
 class Interrupted extends Error {}
 
 const CARD_REMOVED: CheckProblem = {
-  code: 'CARD_REMOVED',
+  code: 'CARD_REMOVED' satisfies CheckProblemCode,
   message: 'The SIM left the reader before its check finished',
   action: 'Put the SIM back in to check it again',
 };
@@ -156,7 +164,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
       pinNeeded = true;
       if (pin.blocked || pin.triesLeft === 0)
         throw new StepProblem({
-          code: 'PIN_BLOCKED',
+          code: 'PIN_BLOCKED' satisfies CheckProblemCode,
           message: 'PIN1 of this SIM is blocked',
           action: 'Unblock it with its PUK (in a phone, or any tool that sends UNBLOCK PIN), then check it again',
           details: { triesLeft: 0 },
@@ -167,7 +175,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
     if (pin?.enabled && pin.triesLeft !== undefined && pin.triesLeft < 3)
       throw new StepProblem(
         {
-          code: 'PIN_TRIES_LOW',
+          code: 'PIN_TRIES_LOW' satisfies CheckProblemCode,
           message: `PIN1 has only ${pin.triesLeft} tries left: someone entered a wrong PIN before`,
           action: 'Find out who tried the PIN before the SIM goes into a device',
           details: { triesLeft: pin.triesLeft },
@@ -187,7 +195,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
       const pin = options.pin ? await options.pin(request) : undefined;
       if (!pin)
         throw new StepProblem({
-          code: 'PIN_REQUIRED',
+          code: 'PIN_REQUIRED' satisfies CheckProblemCode,
           message: 'This SIM has PIN1 enabled and no PIN was given',
           action: 'Enter the PIN when asked (it is used for this batch only), or disable PIN1 on the SIM',
         });
@@ -223,7 +231,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
         if (!fromGroup)
           throw new StepProblem(
             {
-              code: 'S3_NO_BUCKET',
+              code: 'S3_NO_BUCKET' satisfies CheckProblemCode,
               message: "No bucket was chosen and the SIM group's userdata names none",
               action: 'Name a bucket in the checklist, or put {"s3":{"bucket":"…","region":"…"}} in the group’s userdata',
             },
@@ -243,7 +251,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
       if (listed.keyCount === 0)
         throw new StepProblem(
           {
-            code: 'S3_EMPTY',
+            code: 'S3_EMPTY' satisfies CheckProblemCode,
             message: `s3://${bucket}/${prefix} holds no object`,
             action: 'Check the bucket and prefix: the SIM can list it, but nothing is there',
             details: { bucket, key: prefix },
@@ -268,7 +276,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult | und
       const actual = tags[want.name];
       if (actual !== want.expected)
         throw new StepProblem({
-          code: actual === undefined ? 'TAG_MISSING' : 'TAG_MISMATCH',
+          code: actual === undefined ? ('TAG_MISSING' satisfies CheckProblemCode) : ('TAG_MISMATCH' satisfies CheckProblemCode),
           message:
             actual === undefined
               ? `The SIM has no tag "${want.name}" (expected "${want.expected}")`
@@ -313,7 +321,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 /** A thrown value as a problem: krypton-core's and the links' errors carry a code, message and action. */
 export function describeError(e: unknown): CheckProblem {
   const err = e as { code?: unknown; message?: unknown; action?: unknown; details?: unknown } | undefined;
-  const code = typeof err?.code === 'string' ? err.code : 'UNEXPECTED';
+  const code = typeof err?.code === 'string' ? err.code : ('UNEXPECTED' satisfies CheckProblemCode);
   const message = typeof err?.message === 'string' ? err.message : String(e);
   const action =
     typeof err?.action === 'string' && err.action ? err.action : 'Check this SIM again; if it repeats, keep the report and ask support';

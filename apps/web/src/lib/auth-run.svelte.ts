@@ -9,7 +9,23 @@ export interface StepRow {
   status: 'running' | 'ok' | 'failed';
   durationMs?: number;
   note?: string;
+  /** The Cognito step's facts, for a note in the page's language and time zone (core's note is English, in UTC). */
+  credentials?: CognitoNote;
   failure?: { code: string; message: string };
+}
+
+/** What the Cognito step's note says: whose credentials, and until when (epoch ms). */
+export interface CognitoNote {
+  identityId: string;
+  expiresAt: number;
+}
+
+/** Reads krypton-core's Cognito note (`identity …, credentials until <ISO time>`); undefined for any other note. */
+export function cognitoNote(step: StepName, note: string): CognitoNote | undefined {
+  if (step !== 'cognito') return undefined;
+  const [, identityId, until] = /^identity (\S+), credentials until (\S+)$/.exec(note) ?? [];
+  const expiresAt = until === undefined ? Number.NaN : Date.parse(until);
+  return identityId !== undefined && Number.isFinite(expiresAt) ? { identityId, expiresAt } : undefined;
 }
 
 /**
@@ -51,7 +67,11 @@ export class AuthRun {
         if (!row) break;
         row.status = event.ok ? 'ok' : 'failed';
         row.durationMs = Math.round(event.durationMs);
-        if (event.note) row.note = event.note;
+        if (event.note) {
+          row.note = event.note;
+          const credentials = cognitoNote(event.step, event.note);
+          if (credentials) row.credentials = credentials;
+        }
         if (event.failure) row.failure = event.failure;
         break;
       }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthOutcome, MaskedCredentials, SessionEvent } from '../worker/api.ts';
-import { AuthRun } from './auth-run.svelte.ts';
+import { AuthRun, cognitoNote } from './auth-run.svelte.ts';
+import { formatDateTime } from './format.ts';
+import { en } from './i18n/en.ts';
+import { interpolate } from './i18n/i18n.svelte.ts';
+import { ja } from './i18n/ja.ts';
 import { failureOf, fakeWorker } from './test-doubles.test-support.ts';
 
 const credentials: MaskedCredentials = {
@@ -109,5 +113,27 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
     expect(auth.forgotten).toBe(true);
     await auth.forgetKey(fakeWorker({ forgetKey: () => Promise.reject(failureOf('NOT_CONNECTED')) }).api);
     expect(auth.failure?.code).toBe('NOT_CONNECTED');
+  });
+
+  it('the Cognito step’s note is read into facts, shown in the page’s language and time zone, not UTC ISO', () => {
+    // The note as krypton-core's credential provider writes it.
+    const note = 'identity ap-northeast-1:1234-abcd, credentials until 2026-12-03T12:05:07.000Z';
+    const facts = cognitoNote('cognito', note);
+    expect(facts).toEqual({ identityId: 'ap-northeast-1:1234-abcd', expiresAt: Date.UTC(2026, 11, 3, 12, 5, 7) });
+    expect(cognitoNote('imsi', note)).toBeUndefined();
+    expect(cognitoNote('cognito', 'something else')).toBeUndefined();
+    expect(cognitoNote('cognito', 'identity x, credentials until never')).toBeUndefined();
+    const time = (locale: string) => formatDateTime(facts!.expiresAt, locale, { timeZone: 'Asia/Tokyo' });
+    expect(interpolate(en['auth.note.cognito'], { identity: facts!.identityId, time: time('en') })).toBe(
+      'identity ap-northeast-1:1234-abcd, credentials until Dec 3, 2026, 9:05:07 PM',
+    );
+    expect(interpolate(ja['auth.note.cognito'], { identity: facts!.identityId, time: time('ja') })).toBe(
+      'Identity ID ap-northeast-1:1234-abcd、認証情報の有効期限 2026/12/03 21:05:07',
+    );
+
+    const auth = new AuthRun(() => undefined);
+    auth.onTrace({ type: 'step-start', step: 'cognito', at: 1 });
+    auth.onTrace({ type: 'step-end', step: 'cognito', at: 2, durationMs: 5, ok: true, note });
+    expect(auth.steps[0]?.credentials).toEqual(facts);
   });
 });

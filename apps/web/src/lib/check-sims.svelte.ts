@@ -25,6 +25,7 @@ import {
 } from './check-settings.ts';
 import type { EndpointProblem } from './endpoints.ts';
 import { i18n, t } from './i18n/i18n.svelte.ts';
+import { formatReportTime } from './format.ts';
 import { laneForPluggedPort, modemLaneName, type ModemChoice, type ModemPorts } from './modem-lanes.ts';
 import { asFailure } from './session.svelte.ts';
 
@@ -373,16 +374,11 @@ export class CheckSims {
 
   /** How cells are written in the page's language: local time, translated step names. */
   cellFormat(): CellFormat {
-    const time = new Intl.DateTimeFormat(i18n.locale, {
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    return { time: (ms) => time.format(ms), step: (s: CheckStep) => t(`check.step.${s}`), verdict: (v: Verdict) => t(`verdict.${v}`) };
+    return {
+      time: (ms) => formatReportTime(ms, i18n.locale),
+      step: (s: CheckStep) => t(`check.step.${s}`),
+      verdict: (v: Verdict) => t(`verdict.${v}`),
+    };
   }
 
   /** A modem as a choice, named as its lane; a port already chosen keeps its lane. */

@@ -228,7 +228,7 @@ describe('the Check SIMs screen’s state', () => {
       true,
     );
     expect(csv.trimEnd().split('\r\n')).toHaveLength(3);
-    expect(csv).toContain(',FAIL,Key agreement,MAC_FAILURE,802,The SIM refused,Check the SIM');
+    expect(csv).toContain(',FAIL,Key agreement,MAC_FAILURE,802,The SIM refused.,Check the SIM.');
     await i18n.set('ja');
     const ja = c.csv();
     expect(ja).toContain('日時,レーン,ICCID');

@@ -40,7 +40,7 @@ describe('languages', () => {
   it('both catalogs have every message, none empty, with the same parameters', () => {
     expect(Object.keys(ja).sort()).toEqual(Object.keys(en).sort());
     for (const [k, v] of Object.entries(en)) {
-      const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const params = (s: string) => [...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]).sort();
       expect(v.length, k).toBeGreaterThan(0);
       expect(ja[k as keyof typeof en].length, k).toBeGreaterThan(0);
       expect(params(ja[k as keyof typeof en]), k).toEqual(params(v));
@@ -64,12 +64,13 @@ describe('languages', () => {
     expect(interpolate('{a} and {b}', { a: 1 })).toBe('1 and {b}');
     const i = new I18n(new MemoryStorage(), ['ja']);
     await i.ready;
+    await i.loadFailureTexts();
     const f = { code: 'PIN_WRONG', message: 'Wrong PIN', action: 'Try again', details: { triesLeft: 2 } };
     expect(i.failure(f).message).toBe('PIN が違います（残り 2 回）。');
-    expect(i.failure({ ...f, code: 'SOMETHING_NEW' })).toEqual({ message: 'Wrong PIN', action: 'Try again' });
+    expect(i.failure({ ...f, code: 'SOMETHING_NEW' })).toEqual({ message: 'Wrong PIN.', action: 'Try again.' });
     await i.set('en');
-    expect(i.failure(f)).toEqual({ message: 'Wrong PIN', action: 'Try again' });
-    expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } })).toEqual({ message: 'm', action: 'a' });
+    expect(i.failure(f)).toEqual({ message: 'Wrong PIN.', action: 'Try again.' });
+    expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } })).toEqual({ message: 'm.', action: 'a.' });
     await i.set('ja');
     expect(i.failure({ code: 'CARD_ERROR', message: 'm', action: 'a', details: { sw: 0x6f00 } }).message).toContain('6F00');
     for (const [code, text] of Object.entries(jaFailures)) {

@@ -115,8 +115,8 @@ describe('small pieces', () => {
 
   it('formats', () => {
     expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(3_145_728)).toBe('3.1 MB');
-    expect(formatBytes(1_500_000_000)).toBe('1.5 GB');
+    expect(formatBytes(3_145_728)).toBe('3 MiB');
+    expect(formatBytes(1_500_000_000)).toBe('1.4 GiB');
     expect(formatCountdown(3_599_000)).toBe('59:59');
     expect(formatCountdown(3_723_000)).toBe('1:02:03');
     expect(formatCountdown(-5)).toBe('0:00');

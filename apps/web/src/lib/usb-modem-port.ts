@@ -2,10 +2,11 @@
 // interface claimed on the page (DECISIONS.md §11), and the bytes are piped to the worker.
 import { isWebUsbError, requestModemDevice, WebUsbChannel, type WebUsbProblem } from '@krypton-web/sim-transport';
 import type { Failure } from '../worker/api.ts';
+import type { FailureCode } from '../worker/failure-codes.ts';
 import { pipeSerialChannel } from './serial-pipe.ts';
 
 /** The page's failure code of each WebUSB problem: the catalogs translate failures by code. */
-export const USB_FAILURE_CODES: Readonly<Record<WebUsbProblem, string>> = {
+export const USB_FAILURE_CODES: Readonly<Record<WebUsbProblem, FailureCode>> = {
   'claimed-by-os': 'USB_CLAIMED_BY_OS',
   'storage-mode': 'USB_STORAGE_MODE',
   'protected-class': 'USB_PROTECTED_CLASS',

@@ -1,17 +1,24 @@
 import type { Failure, FailureDetails } from './api.ts';
+import { enFailures, isFailureCode } from '../lib/i18n/en-failures.ts';
+import type { FailureCode } from './failure-codes.ts';
 
 /** Codes a SIM link's own errors carry (TransportError, BridgeRemoteError, AtError) that map onto krypton-core's. */
 const LINK_CODES = new Set(['TRANSPORT_BUSY', 'TRANSPORT_CLOSED', 'TRANSPORT_FAILED', 'NO_CARD', 'ABORTED', 'TIMEOUT', 'DISCONNECTED']);
 
 /** A failure the worker raises itself (S3, downloads, bad input). */
 export function failure(
-  code: string,
+  code: FailureCode,
   message: string,
   action: string,
   details: FailureDetails = {},
   extra: Partial<Failure> = {},
 ): Failure {
   return { code, message, action, details, ...extra };
+}
+
+/** A failure relayed from elsewhere (a bridge event, krypton-core's credential events): its code is kept as it came. */
+export function relayedFailure(code: string, message: string, action: string, details: FailureDetails = {}): Failure {
+  return { code, message, action, details };
 }
 
 /**
@@ -24,8 +31,18 @@ export function toFailure(e: unknown, fallbackAction = 'Try again; if it repeats
   const err = e as { code?: unknown; message?: unknown; action?: unknown; details?: unknown; name?: unknown } | undefined;
   const message = typeof err?.message === 'string' ? err.message : String(e);
   const code = typeof err?.code === 'string' ? err.code : err?.name === 'AbortError' ? 'ABORTED' : 'UNEXPECTED';
-  const action = typeof err?.action === 'string' && err.action ? err.action : LINK_CODES.has(code) ? linkAction(code) : fallbackAction;
+  const action =
+    typeof err?.action === 'string' && err.action
+      ? err.action
+      : LINK_CODES.has(code)
+        ? linkAction(code)
+        : (knownAction(code) ?? fallbackAction);
   return { code, message, action, details: plainDetails(err?.details) };
+}
+
+/** The English action of a known code, for errors that came without one (an AT modem's, the bridge's). */
+function knownAction(code: string): string | undefined {
+  return isFailureCode(code) ? enFailures[code].action : undefined;
 }
 
 function linkAction(code: string): string {

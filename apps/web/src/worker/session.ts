@@ -29,7 +29,7 @@ import type {
   SessionSettings,
   SimSummary,
 } from './api.ts';
-import { failure, toFailure } from './failure.ts';
+import { failure, relayedFailure, toFailure } from './failure.ts';
 import type { SimLink } from './links/sim-link.ts';
 import { maskJson, maskSecret } from './mask.ts';
 import type { S3Service } from './s3-service.ts';
@@ -305,7 +305,7 @@ export class Session implements SessionApi {
         else if (event.type === 'refresh-failed')
           this.emit({
             type: 'credentials-failed',
-            failure: failure(event.failure.code, event.failure.message, 'Refresh the credentials, or authenticate again'),
+            failure: relayedFailure(event.failure.code, event.failure.message, 'Refresh the credentials, or authenticate again'),
           });
       },
     });

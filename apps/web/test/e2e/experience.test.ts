@@ -172,8 +172,8 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
     const running = page.locator('.download[data-status="running"]');
     await running.waitFor();
     await waitFor(
-      async () => /\d+(\.\d+)? MB of 201 MB/.test(await running.innerText()) && !/^0 B/.test(await running.innerText()),
-      'progress in MB',
+      async () => /\d+(\.\d+)? MiB of 192 MiB/.test(await running.innerText()) && !/^0 B/.test(await running.innerText()),
+      'progress in MiB',
     );
     await expect(running.innerText()).resolves.toMatch(/\/s · \d+:\d\d left/);
     await screenshot(page, 'e-4-download-progress');

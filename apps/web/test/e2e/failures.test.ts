@@ -61,7 +61,10 @@ describe('failures a person can meet, each with what happened and what to do', (
     for (const left of [2, 1]) {
       await pin.fill('9999');
       await page.getByRole('button', { name: 'Verify PIN' }).click();
-      await page.getByTestId('pin-state').getByText(`needed — ${left} tries left`).waitFor();
+      await page
+        .getByTestId('pin-state')
+        .getByText(`needed — ${left} ${left === 1 ? 'try' : 'tries'} left`)
+        .waitFor();
     }
     // One try left: a confirmation first; cancelling sends nothing.
     await pin.fill('1234');
@@ -70,7 +73,7 @@ describe('failures a person can meet, each with what happened and what to do', (
     await dialog.waitFor();
     await screenshot(page, 'd-3-pin-last-try');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect(page.getByTestId('pin-state').innerText()).resolves.toContain('1 tries left');
+    await expect(page.getByTestId('pin-state').innerText()).resolves.toContain('1 try left');
     await pin.fill('1234');
     await page.getByRole('button', { name: 'Verify PIN' }).click();
     await dialog.getByRole('button', { name: 'Yes, use the last try' }).click();

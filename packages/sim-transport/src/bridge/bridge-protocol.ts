@@ -4,6 +4,8 @@
  * JSON object of at most MAX_BRIDGE_MESSAGE bytes; anything else is refused.
  */
 
+import type { KryptonErrorCode } from '@krypton-web/krypton-core';
+
 /** Largest WebSocket message either side accepts, bytes. */
 export const MAX_BRIDGE_MESSAGE = 4096;
 
@@ -94,8 +96,15 @@ export interface BridgeResults {
   apdu: { response: string };
 }
 
+/**
+ * Every code a bridge error may carry: krypton-core's (the card and Krypton, relayed as they are),
+ * a refused request, a fault of the bridge itself, and a message the page's end refuses.
+ */
+export type BridgeErrorCode = KryptonErrorCode | 'BAD_INPUT' | 'BRIDGE_ERROR' | 'BAD_MESSAGE';
+
 /** An error as it crosses the bridge: KryptonError's fields, no stack, no secrets. */
 export interface BridgeError {
+  /** A BridgeErrorCode; typed as a string because an older or newer bridge may send another. */
   code: string;
   message: string;
   action: string;
@@ -114,7 +123,7 @@ export type BridgeMessage = BridgeReply | BridgeEvent;
 /** A message that is not what the protocol allows; the receiver refuses it. */
 export class BridgeProtocolError extends Error {
   override readonly name = 'BridgeProtocolError';
-  readonly code = 'BAD_MESSAGE';
+  readonly code = 'BAD_MESSAGE' satisfies BridgeErrorCode;
 }
 
 const SESSION = /^[A-Za-z0-9_-]{8,64}$/;

@@ -20,6 +20,7 @@ export {
   type BridgeOp,
   type BridgeResults,
   type BridgeError,
+  type BridgeErrorCode,
   type ReaderInfo,
   type BridgeModemPort,
   type BridgeModemFacts,

@@ -1,5 +1,7 @@
-import { en, type MessageKey } from './en.ts';
 import type { Failure } from '../../worker/api.ts';
+import { en, type MessageKey } from './en.ts';
+import type { FailureCode } from '../../worker/failure-codes.ts';
+import type { FailureText } from './en-failures.ts';
 
 export type Locale = 'en' | 'ja';
 export const LOCALES: readonly Locale[] = ['en', 'ja'];
@@ -9,6 +11,11 @@ const STORAGE_KEY = 'krypton-web.locale';
 type JaModule = typeof import('./ja.ts');
 let jaLoading: Promise<JaModule> | undefined;
 const loadJa = (): Promise<JaModule> => (jaLoading ??= import('./ja.ts'));
+
+/** The English failure table is loaded when a failure first needs it: it stays off the first screen. */
+type EnFailuresModule = typeof import('./en-failures.ts');
+let enFailuresLoading: Promise<EnFailuresModule> | undefined;
+const loadEnFailures = (): Promise<EnFailuresModule> => (enFailuresLoading ??= import('./en-failures.ts'));
 
 /** The browser's preferred language among ours: Japanese when it comes first, else English. */
 export function preferredLocale(languages: readonly string[]): Locale {
@@ -20,9 +27,27 @@ export function preferredLocale(languages: readonly string[]): Locale {
   return 'en';
 }
 
-/** Replaces `{name}` with params.name (left as is when absent). */
-export function interpolate(text: string, params: Record<string, string | number | undefined> = {}): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+/** `{name, plural, one {# try left} other {# tries left}}`: a branch holds text and `{param}`s. */
+const PLURAL = /\{(\w+), plural,((?:\s*=?\w+\s*\{(?:[^{}]|\{\w+\})*\})+)\s*\}/g;
+const BRANCH = /(=?\w+)\s*\{((?:[^{}]|\{\w+\})*)\}/g;
+const pluralRules: Record<string, Intl.PluralRules> = {};
+
+/**
+ * Replaces `{name}` with params.name (left as is when absent), and chooses the branch of
+ * `{name, plural, =0 {…} one {…} other {…}}` that Intl.PluralRules picks for params.name in the
+ * locale (`#` in the branch is the number, written in the locale's digits and grouping).
+ */
+export function interpolate(text: string, params: Record<string, string | number | undefined> = {}, locale = 'en'): string {
+  const withPlurals = text.replace(PLURAL, (whole, name: string, body: string) => {
+    const v = params[name];
+    if (typeof v !== 'number') return whole;
+    const branches: Record<string, string> = {};
+    for (const [, key = '', branch = ''] of body.matchAll(BRANCH)) branches[key] = branch;
+    const rules = (pluralRules[locale] ??= new Intl.PluralRules(locale));
+    const chosen = branches[`=${v}`] ?? branches[rules.select(v)] ?? branches.other ?? whole;
+    return chosen.replace(/#/g, new Intl.NumberFormat(locale).format(v));
+  });
+  return withPlurals.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const v = params[name];
     return v === undefined ? whole : String(v);
   });
@@ -43,6 +68,8 @@ export class I18n {
   chosen = $state(false);
   /** The Japanese catalog once loaded (English is always there). */
   private ja = $state.raw<JaModule | undefined>(undefined);
+  /** The English failure table once loaded. */
+  private enFailures = $state.raw<EnFailuresModule | undefined>(undefined);
   /** Settles once the catalog of the current language is loaded. */
   ready: Promise<void> = Promise.resolve();
 
@@ -80,24 +107,46 @@ export class I18n {
   /** A message in the current language (English until the Japanese catalog has arrived). */
   t(key: MessageKey, params?: Record<string, string | number | undefined>): string {
     const text = this.locale === 'ja' ? this.ja?.ja[key] : undefined;
-    return interpolate(text ?? en[key], params);
+    return text !== undefined ? interpolate(text, params, 'ja') : interpolate(en[key], params, 'en');
   }
 
-  /** A failure's text in the current language: ours by code in Japanese, the worker's English otherwise. */
-  failure(f: Failure): { message: string; action: string } {
-    if (this.locale === 'ja') {
-      const entry = this.ja?.jaFailures[f.code];
-      if (entry) {
-        const params = {
-          ...f.details,
-          message: f.message,
-          sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
-        } as Record<string, string | number | undefined>;
-        return { message: interpolate(entry.message, params), action: interpolate(entry.action, params) };
-      }
+  /**
+   * A failure's text in the current language. Japanese: ours by code. English: the worker's own text
+   * (written at the source, with the facts it knows), else ours by code. A code from a newer bridge
+   * that no table knows shows the worker's English in both languages.
+   */
+  failure(f: Failure): FailureText {
+    const params = {
+      ...f.details,
+      message: f.message,
+      sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
+    } as Record<string, string | number | undefined>;
+    const fill = (entry: FailureText, locale: Locale): FailureText => ({
+      message: interpolate(entry.message, params, locale),
+      action: interpolate(entry.action, params, locale),
+    });
+    const tables = this.enFailures;
+    if (!tables) void this.loadFailureTexts();
+    if (this.locale === 'ja' && this.ja && Object.hasOwn(this.ja.jaFailures, f.code)) {
+      return fill(this.ja.jaFailures[f.code as FailureCode], 'ja');
     }
-    return { message: f.message, action: f.action };
+    const known = tables?.isFailureCode(f.code) ? f.code : undefined;
+    const ours = known !== undefined && tables ? fill(tables.enFailures[known], 'en') : undefined;
+    return {
+      message: sentence(f.message.trim() || ours?.message || f.code),
+      action: sentence(f.action.trim() || ours?.action || ''),
+    };
   }
+
+  /** Loads the English failure table (failure() starts it on first use; tests await it). */
+  async loadFailureTexts(): Promise<void> {
+    this.enFailures ??= await loadEnFailures();
+  }
+}
+
+/** English text as a sentence: ends with a full stop unless it already ends a sentence. */
+export function sentence(text: string): string {
+  return text === '' || /[.!?…:]$/.test(text) ? text : `${text}.`;
 }
 
 function safeStorage(): Storage | undefined {

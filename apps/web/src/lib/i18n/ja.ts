@@ -1,3 +1,5 @@
+import type { FailureCode } from '../../worker/failure-codes.ts';
+import type { FailureText } from './en-failures.ts';
 import type { MessageKey } from './en.ts';
 
 /** 日本語のメッセージ（現場スタッフ向け）。キーは en.ts と同じ（型で検査）。 */
@@ -139,6 +141,7 @@ export const ja: Record<MessageKey, string> = {
   'auth.status.ok': '完了',
   'auth.status.failed': '失敗',
   'auth.apdus': 'APDU {count} 回',
+  'auth.note.cognito': 'Identity ID {identity}、認証情報の有効期限 {time}',
   'auth.apdusBridge': 'APDU はブリッジが送信',
   'auth.http': 'HTTP リクエスト {count} 回',
   'auth.total': '合計 {time}',
@@ -391,8 +394,11 @@ export const ja: Record<MessageKey, string> = {
     '先に、検査項目で AWS 認証情報を取得する設定で SIM を 1 枚検査してください。アップロードにはその認証情報を使います。',
 };
 
-/** Japanese texts for failures, by code: what happened and what to do. `{…}` come from the failure's details. */
-export const jaFailures: Record<string, { message: string; action: string }> = {
+/**
+ * Japanese texts for failures, by code: what happened and what to do. `{…}` come from the failure's details.
+ * A record over FailureCode: a new code without a Japanese text fails the typecheck.
+ */
+export const jaFailures: Record<FailureCode, FailureText> = {
   PIN_REQUIRED: {
     message: 'SIM の PIN が有効になっているため、読み取りと認証の前に PIN の入力が必要です。',
     action: 'PIN を入力してください。',
@@ -503,6 +509,10 @@ export const jaFailures: Record<string, { message: string; action: string }> = {
   DOWNLOAD_CANCELLED: {
     message: 'ダウンロードを中止しました。ファイルは保存していません。',
     action: '必要であれば、もう一度ダウンロードしてください。',
+  },
+  DOWNLOAD_NOT_STARTED: {
+    message: 'ブラウザーがファイルの保存を始めませんでした。何も保存されていません。',
+    action: 'このページからのダウンロードを許可して、もう一度ダウンロードしてください。',
   },
   DOWNLOAD_INCOMPLETE: { message: 'ダウンロードが途中で終わりました。', action: 'もう一度ダウンロードしてください。' },
   CHECKSUM_MISMATCH: {
@@ -621,6 +631,74 @@ export const jaFailures: Record<string, { message: string; action: string }> = {
   BATCH_RUNNING: { message: 'バッチはすでに実行中です。', action: '先に停止してください。' },
   NO_LANES: { message: 'カードリーダーが選ばれていません。', action: 'リーダーを 1 つ以上選んでから開始してください。' },
   NO_BATCH: { message: 'バッチが開いていません。', action: '「開始」を押してください。' },
+  ERROR: {
+    message: 'モデムが理由を示さずにコマンドを拒否しました。',
+    action: 'モデムを抜いて挿し直してから、もう一度接続してください。',
+  },
+  CME_ERROR: { message: 'モデムがエラーを報告しました：{message}', action: 'モデムの SIM を確認してから、もう一度接続してください。' },
+  CMS_ERROR: {
+    message: 'モデムがメッセージ機能のエラーを報告しました：{message}',
+    action: 'モデムの SIM を確認してから、もう一度接続してください。',
+  },
+  NO_CARRIER: { message: 'モデムが接続されていません（NO CARRIER）。', action: '電波と SIM を確認して、もう一度お試しください。' },
+  NOT_SUPPORTED: {
+    message: 'このモデムのファームウェアは、このページに必要なコマンドに対応していません。',
+    action: 'Huawei MS2131 か E3372（スティック用ファームウェア）を使うか、カードリーダーを使ってください。',
+  },
+  CLOSED: { message: 'モデムとの接続は閉じられています。', action: 'もう一度モデムを接続してください。' },
+  QUEUE_FULL: { message: 'モデムへのコマンドが多すぎて待ちきれません。', action: '少し待ってから、もう一度お試しください。' },
+  REFUSED: {
+    message: 'このページはそのコマンドをモデムに送りませんでした。',
+    action: 'モデム側で変えることはありません。繰り返す場合は報告してください。',
+  },
+  BAD_RESPONSE: {
+    message: 'モデムの応答が想定外の形式でした。',
+    action: 'モデムを抜いて挿し直してから、もう一度接続してください。',
+  },
+  WRITE_FAILED: {
+    message: 'モデムにコマンドを書き込めませんでした。',
+    action: 'モデムを抜いて挿し直してから、もう一度接続してください。',
+  },
+  BRIDGE_ERROR: {
+    message: 'ブリッジがコマンドを完了できませんでした。',
+    action: 'もう一度お試しください。繰り返す場合は `pnpm bridge` を再起動してください。',
+  },
+  BAD_MESSAGE: {
+    message: 'ブリッジから、このページが理解できないメッセージが届きました。',
+    action: 'ブリッジとこのページを同じバージョンにしてから、ページを再読み込みしてください。',
+  },
+  UPSTREAM_UNREACHABLE: {
+    message: 'ブリッジが Krypton のサーバーに接続できませんでした。',
+    action: 'このパソコンのインターネット接続（DNS、プロキシ）を確認して、もう一度お試しください。',
+  },
+  UPSTREAM_TIMEOUT: {
+    message: 'Krypton のサーバーが時間内にブリッジへ応答しませんでした。',
+    action: '少し待ってから、もう一度お試しください。',
+  },
+  UPSTREAM_BROKEN: {
+    message: 'Krypton のサーバーの応答が、ブリッジに届く途中で途切れました。',
+    action: '少し待ってから、もう一度お試しください。',
+  },
+  UPSTREAM_TOO_LARGE: {
+    message: 'Krypton のサーバーの応答が、ブリッジが中継できる大きさを超えていました。',
+    action: 'エンドポイントを確認してください（Krypton の応答は小さいはずです）。',
+  },
+  UPSTREAM_REDIRECT: {
+    message: 'Krypton のエンドポイントがブリッジにリダイレクトを返しました（Krypton はリダイレクトを返しません）。',
+    action: 'ネットワーク（キャプティブポータルやプロキシ）とエンドポイントの URL を確認して、もう一度お試しください。',
+  },
+  UPSTREAM_NOT_JSON: {
+    message: 'Krypton のエンドポイントが JSON ではなくページを返しました。',
+    action: 'ネットワーク（プロキシやポータルのページ）とエンドポイントの URL を確認して、もう一度お試しください。',
+  },
+  REQUEST_INCOMPLETE: {
+    message: 'ブリッジが受け取ったリクエストが途中で切れていました。',
+    action: 'もう一度お試しください。繰り返す場合はページを再読み込みしてください。',
+  },
+  EMPTY_ANSWER: { message: 'S3 から内容が届きませんでした。', action: 'もう一度お試しください。' },
+  NO_LANE: { message: 'そのモデムは実行中のバッチのレーンではありません。', action: 'このモデムを選んでバッチを開始してください。' },
+  NO_READER: { message: 'このモデムにそのリーダーはありません。', action: 'レーンを選び直してください。' },
+  STOPPED: { message: 'バッチを停止しました。', action: '「開始」を押してください。' },
   UNEXPECTED: {
     message: '予期しないエラーが発生しました：{message}',
     action: 'もう一度お試しください。繰り返す場合はページを再読み込みしてください。',

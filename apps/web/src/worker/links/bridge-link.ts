@@ -1,7 +1,7 @@
 import { BridgeClient, type BridgeEvent, type BridgeRemoteError, type BridgeSimSession, type ReaderInfo } from '@krypton-web/sim-transport';
 import type { ModemInfo } from '@krypton-web/sim-transport';
 import type { ModemSummary, ReaderSummary } from '../api.ts';
-import { failure } from '../failure.ts';
+import { failure, relayedFailure } from '../failure.ts';
 import { summary } from './modem-summary.ts';
 import { LockedSimLink } from './sim-link.ts';
 
@@ -62,7 +62,7 @@ export class BridgeLink extends LockedSimLink {
       onEvent: (event: BridgeEvent) => {
         if (event.event === 'readers') onReaders(event.readers.map(reader));
         else if (event.event === 'session-lost') {
-          const error = failure(
+          const error = relayedFailure(
             event.error.code,
             event.error.message,
             event.error.action || 'Put the SIM back in the reader, then connect again',
