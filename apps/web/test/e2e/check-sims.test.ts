@@ -114,9 +114,10 @@ describe('Check SIMs on the demo readers', () => {
     // A thousand more finished checks in the stored batch, as a long day would leave them.
     await storeFinishedChecks(page, 1000);
     await page.reload();
-    const offer = page.getByRole('button', { name: /^Continue batch \(\d+ SIMs checked\)$/ });
+    // The count is written with the locale's grouping ("1,002 SIMs").
+    const offer = page.getByRole('button', { name: /^Continue batch \([\d,]+ SIMs checked\)$/ });
     await offer.waitFor();
-    const total = Number(/\((\d+) SIMs/.exec(await offer.innerText())![1]);
+    const total = Number(/\(([\d,]+) SIMs/.exec(await offer.innerText())![1]!.replace(/,/g, ''));
     expect(total).toBeGreaterThanOrEqual(1002);
     await offer.click();
     const body = page.getByTestId('report-body');
