@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '@krypton-web/krypton-lab';
-import { authenticateIn, downloadIn, openBucketIn, waitFor, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
+import { authenticateIn, connectBridgeModemIn, downloadIn, openBucketIn, waitFor, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
 import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
+import type { BridgeModemStack } from './bridge-modem.test-support.ts';
 import type { Stack } from './stack.test-support.ts';
 import { expect } from 'vitest';
 import { ARTIFACTS } from './artifacts.test-support.ts';
@@ -95,6 +96,24 @@ export async function cardReaderFlow(browser: EngineBrowser, stack: Stack, pcscd
   await expectAuthenticated(page, stack.lab, akid, 'new');
   await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
   await downloadChecked(browser, stack.lab, key, { streamed: true });
+}
+
+/**
+ * The modem-through-bridge flow in any engine (mirrors bridge-modem.test.ts): choose "USB modem
+ * (bridge)" and the emulated modem's pty, connect, read the SIM and the modem, authenticate (APDUs
+ * sent by the bridge), and download `key` checked against the lab.
+ */
+export async function bridgeModemFlow(browser: EngineBrowser, rig: BridgeModemStack, key: string): Promise<void> {
+  const { page } = browser;
+  await connectBridgeModemIn(page, rig.stack.url, rig.modem.path);
+  expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+  expect(await page.text({ testId: 'modem-manufacturer' })).toBe('huawei');
+  expect(await page.text({ testId: 'modem-model' })).toBe('MS2131');
+  expect(await page.text({ testId: 'modem-imei' })).toBe('866913021234569');
+  const akid = await authenticateIn(page);
+  await expectAuthenticated(page, rig.stack.lab, akid, 'new');
+  await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
+  await downloadChecked(browser, rig.stack.lab, key, { streamed: true });
 }
 
 /**
