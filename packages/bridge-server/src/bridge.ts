@@ -230,7 +230,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     return c.json(
       {
         code: 'NOT_FOUND',
-        message: 'No download is waiting here: the page’s download service worker did not take this download. Start it again from the page; reload the page if it happens again.',
+        message:
+          'No download is waiting here: the page’s download service worker did not take this download. Start it again from the page; reload the page if it happens again.',
       },
       404,
     );

@@ -9,11 +9,7 @@ import { waitFor } from './flows.ts';
 
 /** The links the page offers, by their radio label. */
 export type LinkChoice =
-  | 'Virtual SIM (demo)'
-  | 'USB modem (Web Serial)'
-  | 'USB modem (WebUSB)'
-  | 'USB modem (bridge)'
-  | 'Card reader (bridge)';
+  'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'USB modem (bridge)' | 'Card reader (bridge)';
 
 /** Opens the app and connects the chosen link (the page's defaults: the lab endpoint in demo mode); mirrors flows.connect. */
 export async function connectIn(page: EnginePage, url: string, link: LinkChoice, setup?: () => Promise<void>): Promise<void> {
@@ -34,9 +30,7 @@ export async function connectBridgeModemIn(page: EnginePage, url: string, port: 
     const modems = { label: 'Modem', exact: true } as const;
     await waitFor(
       async () => {
-        const values = await page.evaluate<string[]>(
-          `() => Array.from(document.querySelectorAll('select option')).map((o) => o.value)`,
-        );
+        const values = await page.evaluate<string[]>(`() => Array.from(document.querySelectorAll('select option')).map((o) => o.value)`);
         if (values.includes(port)) return true;
         await page.click({ role: 'button', name: 'Look for modems' });
         return false;

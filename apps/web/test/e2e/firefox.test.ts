@@ -10,6 +10,7 @@ import {
   bridgeModemFlow,
   cardReaderFlow,
   failedDownloadLeavesNothing,
+  missedDownloadFailsFast,
 } from './support/engine-flows.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
@@ -64,6 +65,12 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
     await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
   }, 180_000);
+
+  it('a download the service worker missed (the bridge answers its path 404) fails as not started at once, not after 30 s', async () => {
+    const ms = await missedDownloadFailsFast(browser, 'hello.json');
+    console.log(`[firefox] missed download shown failed after: ${ms} ms`);
+    expect(ms).toBeLessThan(15_000);
+  }, 120_000);
 });
 
 describe('Firefox: USB modem over Web Serial (a fake navigator.serial backed by the lab’s Huawei emulator)', () => {

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '@krypton-web/krypton-lab';
-import { authenticateIn, connectBridgeModemIn, downloadIn, openBucketIn, waitFor, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
+import {
+  authenticateIn,
+  connectBridgeModemIn,
+  downloadIn,
+  openBucketIn,
+  waitFor,
+  type EngineBrowser,
+  type EnginePage,
+} from '@krypton-web/web-driver';
 import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import type { BridgeModemStack } from './bridge-modem.test-support.ts';
 import type { Stack } from './stack.test-support.ts';
@@ -144,4 +152,46 @@ export async function failedDownloadLeavesNothing(browser: EngineBrowser, lab: L
   } finally {
     lab.faults.update({ errorRate: 0 });
   }
+}
+
+/**
+ * A streamed download the service worker acknowledges but then misses (its registration answered,
+ * the path reaching the bridge, which answers 404 there): the page shows it failed as not started
+ * within seconds (not after the 30 s first-pull timeout) and no file appears. Returns how long the
+ * page took to say so, in ms. The miss is made in the page: the next registration is answered from
+ * the page's side of the channel instead of reaching the service worker.
+ */
+export async function missedDownloadFailsFast(browser: EngineBrowser, key: string): Promise<number> {
+  const { page } = browser;
+  const name = key.split('/').pop()!;
+  const before = new Set(readdirSync(browser.downloadDir));
+  await openBucketIn(page);
+  const row = { role: 'row', name: new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), within: { role: 'table' } } as const;
+  await page.waitFor(row, 30_000);
+  const failedBefore = await page.count({ css: '.download[data-status="failed"]' });
+  await page.evaluate(`() => {
+    const post = ServiceWorker.prototype.postMessage;
+    ServiceWorker.prototype.postMessage = function (message, transfer) {
+      if (message && message.t === 'krypton-download') {
+        ServiceWorker.prototype.postMessage = post;
+        transfer[0].postMessage({ t: 'registered' });
+        return;
+      }
+      return post.call(this, message, transfer);
+    };
+  }`);
+  const start = performance.now();
+  await page.click({ role: 'button', name: 'Download', within: row });
+  await waitFor(
+    async () => (await page.count({ css: '.download[data-status="failed"]' })) > failedBefore,
+    `the page to mark the missed download of ${key} failed`,
+    40_000,
+  );
+  const ms = Math.round(performance.now() - start);
+  const failed = await page.text({ css: '.download[data-status="failed"]' });
+  expect(failed).toContain(name);
+  expect(failed).toContain('The browser did not start saving the file');
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(readdirSync(browser.downloadDir).filter((f) => !before.has(f))).toEqual([]);
+  return ms;
 }
