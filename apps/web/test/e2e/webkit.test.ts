@@ -10,6 +10,7 @@ import {
   bridgeModemFlow,
   cardReaderFlow,
   failedDownloadLeavesNothing,
+  missedDownloadFailsFast,
 } from './support/engine-flows.test-support.ts';
 import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
@@ -56,6 +57,12 @@ describe('WebKitGTK: virtual SIM to a downloaded S3 object', () => {
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
     await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
   }, 180_000);
+
+  it('a download the service worker missed (the bridge answers its path 404) fails as not started at once, not after 30 s', async () => {
+    const ms = await missedDownloadFailsFast(browser, 'hello.json');
+    console.log(`[webkit] missed download shown failed after: ${ms} ms`);
+    expect(ms).toBeLessThan(15_000);
+  }, 120_000);
 });
 
 // Needs root for pcscd (as in CI); pcscd tests take a machine-wide lock.
