@@ -222,6 +222,20 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     if (hasDotSegment(c.req.path)) return c.json({ code: 'NOT_FOUND', message: 'Not found' }, 404);
     await next();
   });
+  // Paths under the download service worker's scope are answered by that worker alone. One that reaches
+  // the bridge was missed by it (not registered yet, replaced, or the page in a private window): answering
+  // index.html there would load the app in the hidden download frame and leave the download waiting.
+  built.all('/krypton-download/*', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(
+      {
+        code: 'NOT_FOUND',
+        message:
+          'No download is waiting here: the page’s download service worker did not take this download. Start it again from the page; reload the page if it happens again.',
+      },
+      404,
+    );
+  });
   if (webRoot !== undefined && existsSync(webRoot)) {
     built.use('/*', serveStatic({ root: webRoot }));
     built.get('/*', serveStatic({ root: webRoot, path: 'index.html' }));

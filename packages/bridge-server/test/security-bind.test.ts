@@ -46,9 +46,14 @@ describe('bound addresses', () => {
     expect(await accepts('::1', t.port)).toBe(false);
   });
 
-  it.skipIf(outside.length === 0).each(outside)('is not reachable on the outside address %s', async (address) => {
+  // One test over every outside address (none on a machine without a network: then the bound-address
+  // check above is the whole proof), rather than a test per address that would be skipped there.
+  it(`is not reachable on any outside address (${outside.join(', ') || 'none here'})`, async () => {
     const t = await bridge();
-    expect(await accepts(address, t.port)).toBe(false);
+    const reachable = [];
+    for (const address of outside) if (await accepts(address, t.port)) reachable.push(address);
+    expect(reachable).toEqual([]);
+    expect(await accepts('127.0.0.1', t.port)).toBe(true);
   });
 
   it('with ipv6, also listens on [::1] (same port) and answers to Host [::1]:<port> there — and still on no other address', async () => {

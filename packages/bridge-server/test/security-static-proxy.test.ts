@@ -80,6 +80,25 @@ describe('dotfiles of the build', () => {
   });
 });
 
+describe('paths of the download service worker', () => {
+  it.each(['/krypton-download/0b6f1c2e-4d0a-4a57-9d1e-8f3a2b1c0d9e/firmware.bin', '/krypton-download/x', '/krypton-download/'])(
+    '%s (missed by the worker): 404 JSON that says so, not the app',
+    async (path) => {
+      const r = await get(path);
+      expect(r.status).toBe(404);
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.body).not.toContain('<title>app</title>');
+      const body = JSON.parse(r.body) as { code: string; message: string };
+      expect(body).toEqual({ code: 'NOT_FOUND', message: expect.stringMatching(/download service worker did not take this download/) });
+    },
+  );
+
+  it('paths that only start alike still get the app', async () => {
+    expect((await get('/krypton-downloads')).body).toContain('<title>app</title>');
+  });
+});
+
 /** A Krypton key agreement call from the bridge's own page, through the proxy. */
 function keysCall(): Promise<RawAnswer> {
   return rawHttp(

@@ -8,7 +8,8 @@ import { waitForDownloadFile } from './engine.ts';
 import { waitFor } from './flows.ts';
 
 /** The links the page offers, by their radio label. */
-export type LinkChoice = 'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'Card reader (bridge)';
+export type LinkChoice =
+  'Virtual SIM (demo)' | 'USB modem (Web Serial)' | 'USB modem (WebUSB)' | 'USB modem (bridge)' | 'Card reader (bridge)';
 
 /** Opens the app and connects the chosen link (the page's defaults: the lab endpoint in demo mode); mirrors flows.connect. */
 export async function connectIn(page: EnginePage, url: string, link: LinkChoice, setup?: () => Promise<void>): Promise<void> {
@@ -18,6 +19,28 @@ export async function connectIn(page: EnginePage, url: string, link: LinkChoice,
   await setup?.();
   await page.click({ role: 'button', name: 'Connect', exact: true });
   await page.waitFor({ role: 'status', hasText: 'Connected:' }, 30_000);
+}
+
+/**
+ * Opens the app and connects "USB modem (bridge)" to the modem on `port` (pressing "Look for modems"
+ * until the bridge lists it), then waits for "Connected: <port>"; mirrors flows.connectBridgeModem.
+ */
+export async function connectBridgeModemIn(page: EnginePage, url: string, port: string): Promise<void> {
+  await connectIn(page, url, 'USB modem (bridge)', async () => {
+    const modems = { label: 'Modem', exact: true } as const;
+    await waitFor(
+      async () => {
+        const values = await page.evaluate<string[]>(`() => Array.from(document.querySelectorAll('select option')).map((o) => o.value)`);
+        if (values.includes(port)) return true;
+        await page.click({ role: 'button', name: 'Look for modems' });
+        return false;
+      },
+      `the bridge to list the modem on ${port}`,
+      20_000,
+    );
+    await page.select(modems, port);
+  });
+  await page.waitFor({ role: 'status', hasText: `Connected: ${port}` }, 30_000);
 }
 
 /** Presses Authenticate and waits for the credentials; returns the access key id shown. Mirrors flows.authenticate. */

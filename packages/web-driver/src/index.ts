@@ -10,7 +10,7 @@ export {
   type Target,
   type TextMatch,
 } from './engine.ts';
-export { authenticateIn, connectIn, downloadIn, openBucketIn, type LinkChoice } from './engine-flows.ts';
+export { authenticateIn, connectBridgeModemIn, connectIn, downloadIn, openBucketIn, type LinkChoice } from './engine-flows.ts';
 export { FIREFOX, launchFirefox, type FirefoxBrowser } from './firefox.ts';
 export { launchWebKit, MINIBROWSER, WEBKIT_WEBDRIVER, WebDriverError, WebDriverSession, XVFB, type WebKitBrowser } from './webkit.ts';
 export { EngineLaunchError } from './engine.ts';

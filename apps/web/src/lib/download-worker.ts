@@ -46,9 +46,13 @@ async function register(): Promise<ServiceWorker | undefined> {
 /**
  * Registers a download named `name` with the service worker and starts the browser's download of it
  * (a hidden frame opens its path). Returns the port the session worker streams the bytes into, and
- * a `done` that removes the frame; undefined when the service worker did not take the download.
+ * a `done` that removes the frame, and `missed`, which resolves if the frame loaded a page instead
+ * (the service worker did not answer its path); undefined when the service worker did not take the download.
  */
-export async function startStreamedDownload(worker: ServiceWorker, name: string): Promise<{ port: MessagePort; done(): void } | undefined> {
+export async function startStreamedDownload(
+  worker: ServiceWorker,
+  name: string,
+): Promise<{ port: MessagePort; done(): void; missed: Promise<void> } | undefined> {
   const channel = new MessageChannel();
   const path = new URL(`${DOWNLOAD_SCOPE}${crypto.randomUUID()}/${encodeURIComponent(name)}`, document.baseURI).pathname;
   const registered = await new Promise<boolean>((resolve) => {
@@ -70,7 +74,23 @@ export async function startStreamedDownload(worker: ServiceWorker, name: string)
   frame.hidden = true;
   frame.title = name;
   frame.src = path;
+  // A download answered by the service worker leaves the frame's document at about:blank (same origin,
+  // readable). A document at the path itself, or one the page may not read (the browser's error page for
+  // an answer that refuses framing, as the bridge's do), means the request reached the server and no
+  // download will start: the page learns it when the frame loads, not after the first-pull timeout.
+  const missed = new Promise<void>((resolve) =>
+    frame.addEventListener('load', () => {
+      let at: string | undefined;
+      try {
+        at = frame.contentWindow?.location.pathname;
+      } catch {
+        resolve();
+        return;
+      }
+      if (at === path) resolve();
+    }),
+  );
   document.body.append(frame);
   // The frame stays until the download ended: removing it earlier may cancel the download.
-  return { port: channel.port1, done: () => setTimeout(() => frame.remove(), 1_000) };
+  return { port: channel.port1, done: () => setTimeout(() => frame.remove(), 1_000), missed };
 }

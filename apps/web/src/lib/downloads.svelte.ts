@@ -1,4 +1,5 @@
 import type { DownloadOutcome, Failure, IntegrityCheck, SessionEvent } from '../worker/api.ts';
+import { failure } from '../worker/failure.ts';
 import { asFailure } from './session.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
 
@@ -9,7 +10,13 @@ import type { WorkerApi } from './worker-api.ts';
  */
 export type SaveTarget =
   | { kind: 'file'; handle: FileSystemFileHandle }
-  | { kind: 'stream'; port: MessagePort; done(): void }
+  | {
+      kind: 'stream';
+      port: MessagePort;
+      done(): void;
+      /** Resolves if the browser loaded a page where the download should have started (the service worker missed it). */
+      missed?: Promise<void>;
+    }
   | { kind: 'memory' }
   | { kind: 'cancelled' };
 
@@ -85,7 +92,11 @@ export class Downloads {
     const item = this.items.find((i) => i.id === id)!;
     try {
       const to = target.kind === 'file' ? target.handle : target.kind === 'stream' ? target.port : undefined;
-      const outcome: DownloadOutcome = await api.download({ id, bucket, region, key }, to);
+      const download = api.download({ id, bucket, region, key }, to);
+      const missed = target.kind === 'stream' ? target.missed : undefined;
+      const outcome: DownloadOutcome = await (missed
+        ? Promise.race([download, missed.then(() => notStarted(api, id, key, download))])
+        : download);
       item.status = 'done';
       item.received = outcome.bytes;
       item.total = outcome.bytes;
@@ -111,4 +122,19 @@ export class Downloads {
   dismiss(id: number): void {
     this.items = this.items.filter((i) => i.id !== id || i.status === 'running');
   }
+}
+
+/**
+ * The download service worker missed the download (the browser loaded a page in its place): the
+ * worker's side is cancelled, and the download fails now rather than after the first-pull timeout.
+ */
+function notStarted(api: WorkerApi, id: number, key: string, download: Promise<DownloadOutcome>): never {
+  download.catch(() => undefined);
+  void Promise.resolve(api.cancelDownload(id)).catch(() => undefined);
+  throw failure(
+    'DOWNLOAD_NOT_STARTED',
+    'The browser did not start saving the file: the page’s download service worker did not take it',
+    'Download it again; reload the page if it happens again',
+    { key },
+  );
 }

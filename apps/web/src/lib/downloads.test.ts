@@ -64,4 +64,35 @@ describe('Downloads', () => {
     await d.cancel(fakeWorker({ cancelDownload: async (id) => void cancelled.push(id) }).api, 4);
     expect(cancelled).toEqual([4]);
   });
+
+  it('a streamed download the service worker missed fails at once as not started, and the worker’s side is cancelled', async () => {
+    const cancelled: number[] = [];
+    let request!: DownloadRequest;
+    const d = new Downloads();
+    let miss!: () => void;
+    const channel = new MessageChannel();
+    let tidied = false;
+    const started = d.start(
+      fakeWorker({
+        // The worker's side would wait for the browser's first pull (30 s); here it never ends by itself.
+        download: (r) => ((request = r), new Promise<DownloadOutcome>(() => undefined)),
+        cancelDownload: async (id) => void cancelled.push(id),
+      }).api,
+      'b',
+      'r',
+      'firmware/v1/firmware.bin',
+      { kind: 'stream', port: channel.port1, done: () => (tidied = true), missed: new Promise((resolve) => (miss = resolve)) },
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(d.items[0]).toMatchObject({ status: 'running' });
+    miss();
+    const item = await started;
+    expect(item).toMatchObject({
+      status: 'failed',
+      failure: { code: 'DOWNLOAD_NOT_STARTED', details: { key: 'firmware/v1/firmware.bin' } },
+    });
+    expect(cancelled).toEqual([request.id]);
+    expect(tidied).toBe(true);
+    channel.port1.close();
+  });
 });

@@ -53,5 +53,5 @@ export async function streamedSaveTarget(name: string): Promise<SaveTarget | und
   const worker = await downloadWorker();
   if (!worker) return undefined;
   const started = await startStreamedDownload(worker, name);
-  return started ? { kind: 'stream', port: started.port, done: () => started.done() } : undefined;
+  return started ? { kind: 'stream', port: started.port, done: () => started.done(), missed: started.missed } : undefined;
 }

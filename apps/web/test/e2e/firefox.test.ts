@@ -7,10 +7,13 @@ import {
   expectAuthenticated,
   logTiming,
   offeredLinks,
+  bridgeModemFlow,
   cardReaderFlow,
   failedDownloadLeavesNothing,
+  missedDownloadFailsFast,
 } from './support/engine-flows.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
+import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
 
@@ -62,6 +65,12 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
     await connectIn(page, stack.url, 'Virtual SIM (demo)');
     await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
   }, 180_000);
+
+  it('a download the service worker missed (the bridge answers its path 404) fails as not started at once, not after 30 s', async () => {
+    const ms = await missedDownloadFailsFast(browser, 'hello.json');
+    console.log(`[firefox] missed download shown failed after: ${ms} ms`);
+    expect(ms).toBeLessThan(15_000);
+  }, 120_000);
 });
 
 describe('Firefox: USB modem over Web Serial (a fake navigator.serial backed by the lab’s Huawei emulator)', () => {
@@ -125,4 +134,27 @@ describe('Firefox: card reader through the bridge (pcscd, vpcd and the lab’s v
     await engineScreenshot(page, 'firefox-3-reader-downloaded');
     logTiming('firefox', 'card-reader flow (bridge, pcscd)', start);
   }, 180_000);
+});
+
+describe('Firefox: USB modem through the bridge (a socat pty with the lab’s Huawei emulator)', () => {
+  let rig: BridgeModemStack;
+  let browser: FirefoxBrowser;
+
+  beforeAll(async () => {
+    rig = await startBridgeModemStack();
+    browser = await launch();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await rig?.close();
+  });
+
+  it('reads the SIM and the modem through the bridge, authenticates, and downloads an object whose SHA-256 matches', async () => {
+    const { page } = browser;
+    const start = performance.now();
+    await bridgeModemFlow(browser, rig, 'firmware/v1/firmware.bin');
+    await engineScreenshot(page, 'firefox-4-bridge-modem-downloaded');
+    logTiming('firefox', 'bridge modem flow (socat pty, connect, authenticate, list, download 3 MB)', start);
+  }, 240_000);
 });

@@ -1,12 +1,13 @@
 /**
  * The approvals page driven by a real browser: a page on another origin links to it, and the person
  * clicks Approve, Deny and Revoke there. The browser is a parameter (`ApprovalsBrowser`), so the same
- * run works for Chromium (playwright-core, `playwrightApprovalsBrowser`) and for any other engine an
- * adapter is written for.
+ * run works for Chromium (playwright-core, `playwrightApprovalsBrowser`), Firefox (puppeteer-core over
+ * WebDriver BiDi, `firefoxApprovalsBrowser`) and any other engine an adapter is written for.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { FirefoxBrowser } from '@krypton-web/web-driver';
 import { requestBridgeApproval, type PairingPrompt } from '@krypton-web/sim-transport';
 import type { RunningBridge } from '../../src/index.ts';
 import { eventually, wsFrom } from './harness.test-support.ts';
@@ -142,6 +143,59 @@ export function playwrightApprovalsBrowser(context: BrowserContext, name = 'chro
           }
         },
         text: () => page.locator('body').innerText(),
+      };
+    },
+  };
+}
+
+/** A puppeteer page of Firefox (the type comes through web-driver: this package does not depend on puppeteer-core itself). */
+type FirefoxTabPage = FirefoxBrowser['page']['puppeteerPage'];
+
+/** `text` as an XPath string literal (the texts clicked here hold no double quote). */
+function xpathString(text: string): string {
+  if (text.includes('"')) throw new Error(`cannot look up ${text} by XPath: it holds a double quote`);
+  return `"${text}"`;
+}
+
+/** Firefox (web-driver's `launchFirefox`, puppeteer-core over WebDriver BiDi) as an `ApprovalsBrowser`: each tab a new page in its context. */
+export function firefoxApprovalsBrowser(firefox: FirefoxBrowser): ApprovalsBrowser {
+  return {
+    name: 'firefox',
+    newTab: async () => {
+      const page: FirefoxTabPage = await firefox.page.puppeteerPage.browserContext().newPage();
+      const timeout = 15_000;
+      const element = async (xpath: string, what: string) => {
+        const el = await page.waitForSelector(`::-p-xpath(${xpath})`, { timeout: 5_000 }).catch(() => null);
+        if (!el) throw new Error(`firefox: no ${what} on ${page.url()}`);
+        return el;
+      };
+      return {
+        goto: async (url) => (await page.goto(url, { waitUntil: 'load', timeout }))?.status() ?? 0,
+        followLink: async (text) => {
+          const link = await element(`//a[normalize-space()=${xpathString(text)}]`, `link "${text}"`);
+          const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout }), link.click()]);
+          return response?.status() ?? 0;
+        },
+        clickButton: async (itemText, button) => {
+          // The page reloads itself every few seconds: a click that loses that race is made again.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              const target = await element(
+                `//li[contains(., ${xpathString(itemText)})]//button[normalize-space()=${xpathString(button)}]`,
+                `button "${button}" next to "${itemText}"`,
+              );
+              const [post] = await Promise.all([
+                page.waitForResponse((r) => r.request().method() === 'POST', { timeout: 2500 }),
+                page.waitForNavigation({ waitUntil: 'load', timeout }),
+                target.click(),
+              ]);
+              return post.status();
+            } catch (e) {
+              if (attempt >= 2) throw e;
+            }
+          }
+        },
+        text: () => page.evaluate('document.body.innerText') as Promise<string>,
       };
     },
   };

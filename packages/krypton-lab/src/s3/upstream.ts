@@ -4,7 +4,7 @@
  * back-pressure: nothing is buffered beyond the socket and stream high-water marks.
  */
 import http from 'node:http';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { S3RVER_CREDENTIALS } from './s3rver-server.ts';
 import { canonicalRequest, credentialScope, formatAmzDate, signature, signingKey, stringToSign, UNSIGNED_PAYLOAD } from './sigv4.ts';
 
@@ -88,12 +88,57 @@ export function forwardToUpstream(upstream: Upstream, req: UpstreamRequest, coun
           // The client went away mid-body: stop reading from s3rver too.
           if (!res.complete) res.destroy();
         });
-        resolve({ status, headers: responseHeaders, body: Readable.toWeb(counted) as ReadableStream<Uint8Array> });
+        resolve({ status, headers: responseHeaders, body: webStreamOf(counted) });
       },
     );
     outgoing.on('error', reject);
     outgoing.end(req.body);
   });
+}
+
+/**
+ * A Node readable as a web stream, with back-pressure (paused while the web stream's queue is full).
+ * Not `Readable.toWeb`: on Node 20 a client that goes away mid-body cancels the web stream while the
+ * readable still emits a buffered chunk, and its enqueue on the closed controller throws an uncaught
+ * ERR_INVALID_STATE that takes the whole lab down. Here a chunk after the end or a cancel is dropped.
+ */
+function webStreamOf(readable: Readable): ReadableStream<Uint8Array> {
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        readable.on('data', (chunk: Buffer) => {
+          if (finished) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) readable.pause();
+        });
+        readable.on('end', () => {
+          if (finished) return;
+          finished = true;
+          controller.close();
+        });
+        readable.on('error', (err) => {
+          if (finished) return;
+          finished = true;
+          controller.error(err);
+        });
+        readable.on('close', () => {
+          if (finished) return;
+          finished = true;
+          controller.error(new Error('the upstream body ended before it was complete'));
+        });
+        readable.pause();
+      },
+      pull() {
+        readable.resume();
+      },
+      cancel() {
+        finished = true;
+        readable.destroy();
+      },
+    },
+    { highWaterMark: 4 },
+  );
 }
 
 function s3rverAuthHeaders(method: string, rawPath: string, rawQuery: string, host: string): Record<string, string> {

@@ -2,8 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '@krypton-web/krypton-lab';
-import { authenticateIn, downloadIn, openBucketIn, waitFor, type EngineBrowser, type EnginePage } from '@krypton-web/web-driver';
+import {
+  authenticateIn,
+  connectBridgeModemIn,
+  downloadIn,
+  openBucketIn,
+  waitFor,
+  type EngineBrowser,
+  type EnginePage,
+} from '@krypton-web/web-driver';
 import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
+import type { BridgeModemStack } from './bridge-modem.test-support.ts';
 import type { Stack } from './stack.test-support.ts';
 import { expect } from 'vitest';
 import { ARTIFACTS } from './artifacts.test-support.ts';
@@ -98,6 +107,24 @@ export async function cardReaderFlow(browser: EngineBrowser, stack: Stack, pcscd
 }
 
 /**
+ * The modem-through-bridge flow in any engine (mirrors bridge-modem.test.ts): choose "USB modem
+ * (bridge)" and the emulated modem's pty, connect, read the SIM and the modem, authenticate (APDUs
+ * sent by the bridge), and download `key` checked against the lab.
+ */
+export async function bridgeModemFlow(browser: EngineBrowser, rig: BridgeModemStack, key: string): Promise<void> {
+  const { page } = browser;
+  await connectBridgeModemIn(page, rig.stack.url, rig.modem.path);
+  expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+  expect(await page.text({ testId: 'modem-manufacturer' })).toBe('huawei');
+  expect(await page.text({ testId: 'modem-model' })).toBe('MS2131');
+  expect(await page.text({ testId: 'modem-imei' })).toBe('866913021234569');
+  const akid = await authenticateIn(page);
+  await expectAuthenticated(page, rig.stack.lab, akid, 'new');
+  await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
+  await downloadChecked(browser, rig.stack.lab, key, { streamed: true });
+}
+
+/**
  * With S3 failing every GET (the lab's fault injection), a download of `key` from the listed bucket
  * is shown failed, with what happened, and leaves no file (not even a partial one) in the browser's
  * download folder. Clears the fault after.
@@ -125,4 +152,46 @@ export async function failedDownloadLeavesNothing(browser: EngineBrowser, lab: L
   } finally {
     lab.faults.update({ errorRate: 0 });
   }
+}
+
+/**
+ * A streamed download the service worker acknowledges but then misses (its registration answered,
+ * the path reaching the bridge, which answers 404 there): the page shows it failed as not started
+ * within seconds (not after the 30 s first-pull timeout) and no file appears. Returns how long the
+ * page took to say so, in ms. The miss is made in the page: the next registration is answered from
+ * the page's side of the channel instead of reaching the service worker.
+ */
+export async function missedDownloadFailsFast(browser: EngineBrowser, key: string): Promise<number> {
+  const { page } = browser;
+  const name = key.split('/').pop()!;
+  const before = new Set(readdirSync(browser.downloadDir));
+  await openBucketIn(page);
+  const row = { role: 'row', name: new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), within: { role: 'table' } } as const;
+  await page.waitFor(row, 30_000);
+  const failedBefore = await page.count({ css: '.download[data-status="failed"]' });
+  await page.evaluate(`() => {
+    const post = ServiceWorker.prototype.postMessage;
+    ServiceWorker.prototype.postMessage = function (message, transfer) {
+      if (message && message.t === 'krypton-download') {
+        ServiceWorker.prototype.postMessage = post;
+        transfer[0].postMessage({ t: 'registered' });
+        return;
+      }
+      return post.call(this, message, transfer);
+    };
+  }`);
+  const start = performance.now();
+  await page.click({ role: 'button', name: 'Download', within: row });
+  await waitFor(
+    async () => (await page.count({ css: '.download[data-status="failed"]' })) > failedBefore,
+    `the page to mark the missed download of ${key} failed`,
+    40_000,
+  );
+  const ms = Math.round(performance.now() - start);
+  const failed = await page.text({ css: '.download[data-status="failed"]' });
+  expect(failed).toContain(name);
+  expect(failed).toContain('The browser did not start saving the file');
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(readdirSync(browser.downloadDir).filter((f) => !before.has(f))).toEqual([]);
+  return ms;
 }
