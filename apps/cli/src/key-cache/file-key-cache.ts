@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KryptonError, isKeyUsable, type CachedKey, type KeyCache } from '@krypton-web/krypton-core';
 
@@ -288,19 +288,22 @@ async function writeAtomically(path: string, data: Buffer, exclusiveKey = false)
   }
   try {
     if (exclusiveKey) {
-      // A key is created once: if another process made one meanwhile, keep theirs.
-      const exists = await stat(path).then(
-        () => true,
-        () => false,
-      );
-      if (exists) {
-        const current = await readFile(path).catch(() => Buffer.alloc(0));
-        const usable = current.length === KEY_BYTES;
-        current.fill(0);
-        if (usable) {
-          await unlink(temp);
-          return;
-        }
+      // A key is created once: link() never replaces a file, so of two processes creating it at the same
+      // moment exactly one wins and the other keeps the winner's (a stat-then-rename let both "win",
+      // leaving a cache encrypted with a key no longer on disk).
+      try {
+        await link(temp, path);
+        await unlink(temp);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const current = await readFile(path).catch(() => Buffer.alloc(0));
+      const usable = current.length === KEY_BYTES;
+      current.fill(0);
+      if (usable) {
+        await unlink(temp);
+        return;
       }
     }
     await rename(temp, path);

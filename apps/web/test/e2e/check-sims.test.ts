@@ -144,7 +144,10 @@ describe('Check SIMs on the demo readers', () => {
     expect(await body.locator('[role="row"]').count()).toBeLessThan(40);
     // Filtering narrows the thousand at once.
     await page.getByRole('combobox', { name: 'Result' }).selectOption('FAIL');
-    await waitFor(async () => (await page.getByText(`100 of ${total} rows shown`).count()) === 1, 'the filtered count');
+    await waitFor(
+      async () => (await page.getByText(`100 of ${total.toLocaleString('en')} rows shown`).count()) === 1,
+      'the filtered count',
+    );
     await screenshot(page, 'k-4-thousand-rows');
   }, 120_000);
 });
