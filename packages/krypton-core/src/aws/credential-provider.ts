@@ -239,7 +239,9 @@ async function callSource<T>(call: () => Promise<T>, operation: string): Promise
 
 /** An error that says what it is by a code (TransportError, a bridge's or a modem's error). */
 function isCodedError(e: unknown): e is Error & { code: string } {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code !== '';
+  if (!(e instanceof Error)) return false;
+  const code: unknown = (e as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code !== '';
 }
 
 function checkEndpoint(endpoint: string): void {
