@@ -43,6 +43,8 @@ export class AuthRun {
   totalMs = $state(0);
   linkKind = $state<LinkKind | undefined>(undefined);
   forgotten = $state(false);
+  /** Why forgetting the cached key failed (not a step of the run, so kept apart from `failure`). */
+  forgetFailure = $state<Failure | undefined>(undefined);
   readonly failedStep: StepRow | undefined = $derived(this.steps.findLast((s) => s.status === 'failed'));
   /** The run whose events this timeline shows (events may arrive after the run's answer). */
   private runId = 0;
@@ -93,6 +95,7 @@ export class AuthRun {
     this.outcome = undefined;
     this.failure = undefined;
     this.forgotten = false;
+    this.forgetFailure = undefined;
     this.linkKind = linkKind;
     this.running = true;
     this.runId = ++AuthRun.runs;
@@ -108,12 +111,18 @@ export class AuthRun {
     }
   }
 
+  /**
+   * Forgets the SIM's cached key. Its confirmation (or failure) replaces the last run's answer in the
+   * status line: the key that answer reports on is gone.
+   */
   async forgetKey(api: WorkerApi): Promise<void> {
+    this.forgotten = false;
+    this.forgetFailure = undefined;
     try {
       await api.forgetKey();
       this.forgotten = true;
     } catch (e) {
-      this.failure = asFailure(e);
+      this.forgetFailure = asFailure(e);
     }
   }
 }

@@ -112,7 +112,7 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
     await auth.forgetKey(fakeWorker({ forgetKey: async () => undefined }).api);
     expect(auth.forgotten).toBe(true);
     await auth.forgetKey(fakeWorker({ forgetKey: () => Promise.reject(failureOf('NOT_CONNECTED')) }).api);
-    expect(auth.failure?.code).toBe('NOT_CONNECTED');
+    expect(auth.forgetFailure?.code).toBe('NOT_CONNECTED');
   });
 
   it('the Cognito step’s note is read into facts, shown in the page’s language and time zone, not UTC ISO', () => {
@@ -135,5 +135,23 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
     auth.onTrace({ type: 'step-start', step: 'cognito', at: 1 });
     auth.onTrace({ type: 'step-end', step: 'cognito', at: 2, durationMs: 5, ok: true, note });
     expect(auth.steps[0]?.credentials).toEqual(facts);
+  });
+});
+
+describe('AuthRun: forgetting the cached key', () => {
+  it('confirms the forget in place of the last answer, and keeps a failed forget apart from the run’s failure', async () => {
+    const outcome: AuthOutcome = { key: { fromCache: true, resynchronised: false }, credentials, keyCachePersistent: true };
+    const auth = new AuthRun();
+    await auth.run(fakeWorker({ authenticate: async () => outcome }).api, 'virtual');
+    expect(auth.forgotten).toBe(false);
+    await auth.forgetKey(fakeWorker({ forgetKey: async () => undefined }).api);
+    expect(auth.forgotten).toBe(true);
+    expect(auth.failure).toBeUndefined();
+    await auth.forgetKey(fakeWorker({ forgetKey: () => Promise.reject(failureOf('NOT_CONNECTED')) }).api);
+    expect(auth.forgotten).toBe(false);
+    expect(auth.forgetFailure?.code).toBe('NOT_CONNECTED');
+    expect(auth.failure).toBeUndefined();
+    await auth.run(fakeWorker({ authenticate: async () => outcome }).api, 'virtual');
+    expect(auth.forgetFailure).toBeUndefined();
   });
 });

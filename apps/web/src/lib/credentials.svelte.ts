@@ -26,6 +26,8 @@ export class CredentialsState {
   /** The worker's credential events: renewals (automatic, or after S3 found them expired) land here. */
   onEvent(event: SessionEvent): void {
     if (event.type === 'credentials') this.set(event.credentials, true);
+    // Renewal news is about credentials the page shows: with none, there is nothing being renewed.
+    else if (!this.current) return;
     else if (event.type === 'credentials-refreshing') this.refreshing = true;
     else if (event.type === 'credentials-failed') {
       this.refreshing = false;

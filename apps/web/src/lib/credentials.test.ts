@@ -57,6 +57,17 @@ describe('CredentialsState', () => {
     expect(c.current?.accessKeyId).toBe('ASIA2');
   });
 
+  it('with no credentials shown, renewal news is ignored: a failed Authenticate is not a failed renewal', () => {
+    const c = new CredentialsState();
+    c.onEvent({ type: 'credentials-refreshing', reason: 'forced' });
+    c.onEvent({ type: 'credentials-failed', failure: failureOf('MAC_FAILURE') });
+    expect(c.refreshing).toBe(false);
+    expect(c.failure).toBeUndefined();
+    c.set(masked('ASIA1'));
+    c.onEvent({ type: 'credentials-failed', failure: failureOf('SERVER_ERROR') });
+    expect(c.failure?.code).toBe('SERVER_ERROR');
+  });
+
   it('manual renewal', async () => {
     const c = new CredentialsState();
     c.set(masked('ASIA1'));

@@ -46,8 +46,14 @@ export class OperationsState {
   /** Whether copy and download may use the answer (secrets only after a reveal). */
   readonly canSave = $derived(this.outcome !== undefined && (this.outcome.secretPaths.length === 0 || this.revealed !== undefined));
 
+  /** Picks another operation: the previous one's answer (or failure) goes, so no answer sits under the wrong name. */
   choose(operation: OperationName): void {
     const wasTemplate = this.paramsText.trim() === paramsTemplate(this.operation).trim() || this.paramsText.trim() === '{}';
+    if (operation !== this.operation) {
+      this.outcome = undefined;
+      this.revealed = undefined;
+      this.failure = undefined;
+    }
     this.operation = operation;
     if (wasTemplate) this.paramsText = paramsTemplate(operation);
   }

@@ -55,6 +55,28 @@ describe('Krypton operations panel', () => {
     expect(ops.fileName()).toBe('bootstrapAwsIotThing.json');
   });
 
+  it('choosing another operation clears the previous answer and its reveal; choosing the same one keeps it', async () => {
+    const outcome: OperationOutcome = {
+      id: 3,
+      operation: 'getSubscriberMetadata',
+      kind: 'json',
+      display: '{}',
+      secretPaths: [],
+      files: [],
+      durationMs: 5,
+    };
+    const w = fakeWorker({ runOperation: async () => outcome, revealOperation: async () => ({ display: '{}', files: {} }) });
+    const ops = new OperationsState();
+    await ops.run(w.api);
+    await ops.reveal(w.api);
+    ops.choose('getSubscriberMetadata');
+    expect(ops.outcome).toEqual(outcome);
+    ops.choose('getUserData');
+    expect(ops.outcome).toBeUndefined();
+    expect(ops.revealed).toBeUndefined();
+    expect(ops.failure).toBeUndefined();
+  });
+
   it('refuses to run invalid parameters, and keeps a refusal to show', async () => {
     const w = fakeWorker({
       runOperation: () =>

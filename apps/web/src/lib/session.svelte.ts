@@ -42,6 +42,14 @@ export function asFailure(e: unknown): Failure {
   };
 }
 
+/** Codes that say the SIM went away under a running step (pulled out, unplugged, its transport closed). */
+const LINK_LOSS_CODES: ReadonlySet<string> = new Set(['NO_CARD', 'CARD_REMOVED', 'TRANSPORT_CLOSED', 'TRANSPORT_FAILED', 'DISCONNECTED']);
+
+/** Whether a failure is the SIM link going away rather than something the step itself did wrong. */
+export function isLinkLoss(failure: Failure | undefined): boolean {
+  return failure !== undefined && LINK_LOSS_CODES.has(failure.code);
+}
+
 /**
  * The connection to the SIM, as the page sees it: which link and endpoint were chosen, the link's
  * lifecycle (a state machine), what the SIM says, and the PIN. The worker is started on the first
@@ -70,6 +78,11 @@ export class SessionState {
   generation = $state(0);
   /** Asking the bridge to approve this page, when it is not the bridge's own. */
   approval = $state<ApprovalStep>({ step: 'idle' });
+  /**
+   * The failure a running step (Authenticate) reported, when it was the link going away: that step's
+   * notice tells it, so the link's own notice stays away and the loss is shown once, on the step.
+   */
+  lossAtStep = $state<Failure | undefined>(undefined);
   /** The bridge's approval token once it approved this page: kept in memory only, never shown. */
   private bridgeToken = $state<string | undefined>(undefined);
   private approvalAbort: AbortController | undefined;
@@ -193,6 +206,17 @@ export class SessionState {
     if (!choices.some((r) => r.name === this.reader)) this.reader = choices.find((r) => r.card && !r.inUse)?.name ?? choices[0]?.name ?? '';
   }
 
+  /** Whether the link shows its own failure notice: a failed connect, or a loss no step has reported. */
+  get linkNoticeShown(): boolean {
+    const state = this.link.state.name;
+    return state === 'failed' || (state === 'lost' && this.lossAtStep === undefined);
+  }
+
+  /** A step's outcome: a link loss it met is shown on that step; anything else leaves the link's notice alone. */
+  stepSettled(failure: Failure | undefined): void {
+    this.lossAtStep = isLinkLoss(failure) ? failure : undefined;
+  }
+
   /** Opens the chosen link. For a modem this must run from a click (the browser's port or device chooser). */
   async connect(): Promise<void> {
     if (!this.canConnect || typeof this.settings !== 'object') return;
@@ -201,6 +225,7 @@ export class SessionState {
     this.sim = undefined;
     this.pinFailure = undefined;
     this.pinVerified = false;
+    this.lossAtStep = undefined;
     try {
       // The port or device chooser first, while the click still counts as the person's gesture.
       const modem =

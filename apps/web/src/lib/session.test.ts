@@ -62,6 +62,23 @@ describe('SessionState', () => {
     expect(s.needsPin).toBe(false);
   });
 
+  it('a link lost under a step is shown once, on that step; a loss no step met keeps the link’s own notice', async () => {
+    const w = fakeWorker({ openVirtual: async () => demoSim });
+    const s = new SessionState(sessionDeps(w));
+    await s.connect();
+    s.stepSettled(failureOf('NO_CARD'));
+    w.emit({ type: 'link-lost', failure: failureOf('NO_CARD') });
+    expect(s.link.state.name).toBe('lost');
+    expect(s.linkNoticeShown).toBe(false);
+    // A step that failed for its own reason (a MAC failure) says nothing about the link.
+    s.stepSettled(failureOf('MAC_FAILURE'));
+    expect(s.linkNoticeShown).toBe(true);
+    await s.connect();
+    expect(s.lossAtStep).toBeUndefined();
+    w.emit({ type: 'link-lost', failure: failureOf('NO_CARD') });
+    expect(s.linkNoticeShown).toBe(true);
+  });
+
   it('a failed connection keeps the reason; a lost link moves the machine to lost', async () => {
     const w = fakeWorker({ openVirtual: () => Promise.reject(failureOf('BAD_INPUT')) });
     const s = new SessionState(sessionDeps(w));

@@ -301,6 +301,9 @@ export class Session implements SessionApi {
       ...(settings.cognitoEndpoint ? { cognitoEndpoint: settings.cognitoEndpoint } : {}),
       onEvent: (event) => {
         if (this.client !== client) return;
+        // A renewal is under way (or failed) only when there were credentials to renew and no Authenticate
+        // is running: a failed Authenticate is that run's failure, shown once, on its step.
+        if (this.run !== undefined || this.credentialsNow === undefined) return;
         if (event.type === 'refreshing') this.emit({ type: 'credentials-refreshing', reason: event.reason });
         else if (event.type === 'refresh-failed')
           this.emit({

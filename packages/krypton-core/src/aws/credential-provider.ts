@@ -218,20 +218,30 @@ export function fromKrypton(options: KryptonCredentialProviderOptions): KryptonC
   });
 }
 
-/** Runs a Krypton call; its KryptonErrors pass unchanged, anything else is a failure of the Krypton client. */
+/**
+ * Runs a Krypton call; its KryptonErrors and the SIM link's coded errors (a card pulled out, a closed
+ * transport) pass unchanged, so the page names what really failed; anything else is a failure of the Krypton client.
+ */
 async function callSource<T>(call: () => Promise<T>, operation: string): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (e instanceof KryptonError) throw e;
+    if (e instanceof KryptonError || isCodedError(e)) throw e;
     throw new KryptonError(
       'SERVER_ERROR',
       `The Krypton ${operation} call failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`,
-      'Try again; if it keeps failing, report it with the trace',
+      'Try again; if it keeps failing, check the Krypton endpoint and the SIM group’s settings',
       { step: 'provisioning' },
       { cause: e },
     );
   }
+}
+
+/** An error that says what it is by a code (TransportError, a bridge's or a modem's error). */
+function isCodedError(e: unknown): e is Error & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code: unknown = (e as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code !== '';
 }
 
 function checkEndpoint(endpoint: string): void {

@@ -171,6 +171,7 @@ export const en = {
   'cred.expiresIn': 'in {time}',
   'cred.expired': 'expired',
   'cred.autoRefresh': 'Renews automatically at {time}.',
+  'cred.notRenewed': 'Not renewed: the SIM is disconnected. Connect it and authenticate for new credentials.',
   'cred.refreshing': 'Renewing…',
   'cred.refresh': 'Renew now',
   'cred.reveal': 'Reveal secrets',

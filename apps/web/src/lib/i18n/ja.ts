@@ -179,6 +179,7 @@ export const ja: Record<MessageKey, string> = {
   'cred.expiresIn': 'あと {time}',
   'cred.expired': '期限切れ',
   'cred.autoRefresh': '{time} に自動で更新します。',
+  'cred.notRenewed': 'SIM が切断されているため更新しません。新しい認証情報が必要なら、接続して認証してください。',
   'cred.refreshing': '更新中…',
   'cred.refresh': '今すぐ更新',
   'cred.reveal': '秘密の値を表示',

@@ -1,4 +1,4 @@
-import { Logger, startBridge, type ModemBackendOptions, type RunningBridge } from '@krypton-web/bridge-server';
+import { Logger, startBridge, type ModemBackendOptions, type ReaderBackend, type RunningBridge } from '@krypton-web/bridge-server';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { ensureBuilt } from './build.test-support.ts';
 
@@ -11,7 +11,9 @@ export interface Stack {
 }
 
 /** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
-export async function startStack(options: { pcsc?: boolean; lab?: Lab; modems?: ModemBackendOptions | false } = {}): Promise<Stack> {
+export async function startStack(
+  options: { pcsc?: boolean; lab?: Lab; modems?: ModemBackendOptions | false; readers?: ReaderBackend[] } = {},
+): Promise<Stack> {
   const webRoot = await ensureBuilt();
   const bridge = await startBridge({
     port: 0,
@@ -20,6 +22,8 @@ export async function startStack(options: { pcsc?: boolean; lab?: Lab; modems?: 
     pcsc: options.pcsc ?? false,
     // This machine's own USB serial ports stay out of tests unless a test names its ports.
     modems: options.modems ?? false,
+    // Readers of the test's own (a demo stack on its own timings) in place of the demo mode's.
+    ...(options.readers ? { readers: options.readers } : {}),
     log: new Logger(() => undefined),
   });
   // Tests read the seeded objects: the lab the bridge starts brings its S3 backend up in the background.

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KryptonError } from '@krypton-web/krypton-core';
+import { KryptonError, TransportError } from '@krypton-web/krypton-core';
 import { Tracer, type TraceEvent } from '@krypton-web/krypton-core';
 import { IMSI, labSource, rejectionOf, recordingProxy } from './aws-test-kit.test-support.ts';
 import {
@@ -264,6 +264,19 @@ describe('one refresh at a time', () => {
     expect(results.map((r): unknown => r.status === 'rejected' && r.reason)).toEqual([refused, refused, refused]);
     expect(source.calls.openId).toBe(1);
     expect((await provider()).accessKeyId).toMatch(/^ASIA/);
+  });
+
+  it('passes a SIM link’s coded error (a card pulled out) through unchanged, not as a Krypton server error', async () => {
+    const { provider, source } = setup();
+    const pulled = new TransportError('NO_CARD', 'The card was removed from the reader');
+    source.failNext = pulled;
+    await expect(provider()).rejects.toBe(pulled);
+    // An uncoded error is still the Krypton client's failure, with advice the page can follow.
+    source.failNext = new TypeError('boom');
+    const e = (await provider().catch((x: unknown) => x)) as KryptonError;
+    expect(e).toBeInstanceOf(KryptonError);
+    expect(e.code).toBe('SERVER_ERROR');
+    expect(e.action).not.toMatch(/trace/);
   });
 
   it('invalidate() makes the next call fetch new credentials, and an S3 client picks them up at once', async () => {
