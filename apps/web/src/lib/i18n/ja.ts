@@ -668,12 +668,12 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     action: 'ブリッジとこのページを同じバージョンにしてから、ページを再読み込みしてください。',
   },
   UPSTREAM_UNREACHABLE: {
-    message: 'ブリッジが Krypton のサーバーに接続できませんでした。',
-    action: 'このパソコンのインターネット接続（DNS、プロキシ）を確認して、もう一度お試しください。',
+    message: 'SORACOM（{host}）に接続できません。インターネット接続、DNS、またはプロキシに問題があります。',
+    action: 'このパソコンのインターネット接続、DNS、プロキシやファイアウォールを確認して、もう一度お試しください。',
   },
   UPSTREAM_TIMEOUT: {
-    message: 'Krypton のサーバーが時間内にブリッジへ応答しませんでした。',
-    action: '少し待ってから、もう一度お試しください。',
+    message: 'SORACOM（{host}）が時間内にブリッジへ応答しませんでした。',
+    action: 'ネットワーク接続とプロキシを確認して、少し待ってから、もう一度お試しください。',
   },
   UPSTREAM_BROKEN: {
     message: 'Krypton のサーバーの応答が、ブリッジに届く途中で途切れました。',
