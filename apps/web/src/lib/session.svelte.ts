@@ -16,6 +16,8 @@ export interface SessionDeps {
   openModemPipe(anyPort: boolean): Promise<{ pipe: MessagePort; name: string }>;
   /** Opens the modem's AT interface over WebUSB on the page and returns the pipe for the worker. */
   openUsbPipe(anyDevice: boolean): Promise<{ pipe: MessagePort; name: string }>;
+  /** Reads the bridge's pcscd availability again (its `/api/config`): an empty reader list may mean pcscd is not running. */
+  readPcsc?(): Promise<{ available: boolean; reason?: string } | undefined>;
   /** How often a modem's status is read again while connected, ms (0: never). */
   modemRefreshMs?: number;
   /** Asks the bridge to approve this page (its `/pair`): `onPrompt` gets the code to show; resolves with the token. */
@@ -58,6 +60,8 @@ export class SessionState {
   reader = $state('');
   readersBusy = $state(false);
   readersFailure = $state<Failure | undefined>(undefined);
+  /** Whether the bridge reaches pcscd, as it last said (at load, then with each empty reader list). */
+  pcsc = $state<{ available: boolean; reason?: string } | undefined>(undefined);
   endpoint = $state<EndpointChoice>('global');
   customUrl = $state('');
   sim = $state<SimSummary | undefined>(undefined);
@@ -105,6 +109,7 @@ export class SessionState {
     this.deps = deps;
     this.availability = linkAvailability(deps.env);
     const serving = deps.env.serving;
+    if (serving.kind === 'bridge') this.pcsc = serving.config.pcsc;
     if (serving.kind === 'bridge' && serving.config.mode === 'demo' && serving.config.endpoints.lab) this.endpoint = 'lab';
     // Start on the first choice that can be used here (WebUSB comes after Web Serial, so it is preselected only where Web Serial is missing).
     const first = LINK_KINDS.find((k) => this.availability[k] === undefined);
@@ -172,6 +177,21 @@ export class SessionState {
     this.approvalAbort?.abort();
   }
 
+  /** Whether the reader list is empty because pcscd is not running (the bridge said so), not for want of a reader. */
+  get pcscdStopped(): boolean {
+    return this.linkKind === 'bridge' && this.readerChoices.length === 0 && this.pcsc?.available === false;
+  }
+
+  /** Asks the bridge again whether it reaches pcscd (shown only while no reader is listed). */
+  private async refreshPcsc(): Promise<void> {
+    if (!this.deps.readPcsc) return;
+    try {
+      this.pcsc = await this.deps.readPcsc();
+    } catch {
+      // The bridge went away: the reader list says so already.
+    }
+  }
+
   /** Asks the bridge which readers and modems it sees; picks the first free one of the chosen kind (a reader with a card). */
   async findReaders(): Promise<void> {
     this.readersBusy = true;
@@ -180,6 +200,7 @@ export class SessionState {
       const api = await this.worker();
       this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl, this.bridgeToken);
       this.pickReader();
+      await this.refreshPcsc();
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {
@@ -297,6 +318,7 @@ export class SessionState {
       if (this.link.send({ type: 'lost', failure: event.failure })) this.stopRefresh();
     } else if (event.type === 'readers') {
       this.readers = event.readers;
+      void this.refreshPcsc();
     }
     for (const l of this.listeners) {
       try {

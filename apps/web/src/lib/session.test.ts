@@ -305,3 +305,26 @@ describe('SessionState', () => {
     expect(demoServing.kind).toBe('bridge');
   });
 });
+
+describe('an empty reader list while pcscd is not running (issue 15 §1)', () => {
+  it('says pcscd is stopped, asking the bridge again with each list, and not once a reader is back', async () => {
+    let pcsc = { available: false, reason: 'pcscd is not running' };
+    let listed: { name: string; card: boolean; inUse: boolean }[] = [];
+    const w = fakeWorker({ bridgeReaders: async () => listed });
+    const s = new SessionState(sessionDeps(w, { readPcsc: async () => pcsc }));
+    s.linkKind = 'bridge';
+    await s.findReaders();
+    expect(s.pcscdStopped).toBe(true);
+    // pcscd back with its reader: the bridge's event brings the list and the report follows.
+    pcsc = { available: true };
+    listed = [{ name: 'Virtual PCD 00 00', card: true, inUse: false }];
+    w.emit({ type: 'readers', readers: listed });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.pcsc).toEqual({ available: true });
+    expect(s.pcscdStopped).toBe(false);
+    // An empty list with pcscd running is just no reader.
+    listed = [];
+    await s.findReaders();
+    expect(s.pcscdStopped).toBe(false);
+  });
+});
