@@ -180,7 +180,10 @@ export const enFailures = {
     message: 'S3 refused access',
     action: 'Allow the operation in the IAM role of the Cognito identity pool (the role for authenticated identities)',
   },
-  S3_NO_SUCH_BUCKET: { message: 'There is no bucket named “{bucket}”', action: 'Check the bucket name (it is case-sensitive and global)' },
+  S3_NO_SUCH_BUCKET: {
+    message: 'There is no bucket named “{bucket}”',
+    action: 'Check the bucket name for a typo (names are global and lowercase), and that it is the bucket the SIM group’s settings name',
+  },
   S3_NO_SUCH_KEY: { message: 'The object does not exist (any more)', action: 'Refresh the listing' },
   S3_WRONG_REGION: {
     message: 'Bucket “{bucket}” is not in {region}',

@@ -488,7 +488,7 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   },
   S3_NO_SUCH_BUCKET: {
     message: 'バケット「{bucket}」がありません。',
-    action: 'バケット名を確認してください（大文字と小文字は区別されます）。',
+    action: 'バケット名に誤字がないか（バケット名は全体で一意、小文字のみ）、SIM グループの設定にあるバケットかを確認してください。',
   },
   S3_NO_SUCH_KEY: { message: 'オブジェクトがありません（削除された可能性があります）。', action: '一覧を更新してください。' },
   S3_WRONG_REGION: {
