@@ -308,7 +308,7 @@ describe('SessionState', () => {
 
 describe('an empty reader list while pcscd is not running (issue 15 §1)', () => {
   it('says pcscd is stopped, asking the bridge again with each list, and not once a reader is back', async () => {
-    let pcsc = { available: false, reason: 'pcscd is not running' };
+    let pcsc: { available: boolean; reason?: string } = { available: false, reason: 'pcscd is not running' };
     let listed: { name: string; card: boolean; inUse: boolean }[] = [];
     const w = fakeWorker({ bridgeReaders: async () => listed });
     const s = new SessionState(sessionDeps(w, { readPcsc: async () => pcsc }));

@@ -1,4 +1,4 @@
-import { Logger, startBridge, type ModemBackendOptions, type RunningBridge } from '@krypton-web/bridge-server';
+import { Logger, startBridge, type ModemBackendOptions, type ReaderBackend, type RunningBridge } from '@krypton-web/bridge-server';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { ensureBuilt } from './build.test-support.ts';
 
@@ -11,7 +11,19 @@ export interface Stack {
 }
 
 /** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
-export async function startStack(options: { pcsc?: boolean; lab?: Lab; modems?: ModemBackendOptions | false } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    pcsc?: boolean;
+    lab?: Lab;
+    modems?: ModemBackendOptions | false;
+    /** What the bridge's Krypton proxy calls SORACOM with (tests stand in for an unreachable or failing SORACOM). */
+    upstreamFetch?: typeof fetch;
+    /** The bridge's upstream timeout, ms (default 20 s). */
+    upstreamTimeoutMs?: number;
+    /** Reader backends besides PC/SC ([] leaves out the demo's virtual readers). */
+    readers?: ReaderBackend[];
+  } = {},
+): Promise<Stack> {
   const webRoot = await ensureBuilt();
   const bridge = await startBridge({
     port: 0,
@@ -21,6 +33,9 @@ export async function startStack(options: { pcsc?: boolean; lab?: Lab; modems?: 
     // This machine's own USB serial ports stay out of tests unless a test names its ports.
     modems: options.modems ?? false,
     log: new Logger(() => undefined),
+    ...(options.upstreamFetch ? { upstreamFetch: options.upstreamFetch } : {}),
+    ...(options.upstreamTimeoutMs ? { limits: { upstreamTimeoutMs: options.upstreamTimeoutMs } } : {}),
+    ...(options.readers ? { readers: options.readers } : {}),
   });
   // Tests read the seeded objects: the lab the bridge starts brings its S3 backend up in the background.
   await bridge.lab!.ready;
