@@ -69,7 +69,8 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
 
   if (e instanceof TypeError || name === 'TypeError' || name === 'NetworkError') {
     // S3's NoSuchBucket has no CORS headers, so a misspelt bucket reads as a network error too.
-    if (ctx.reachable && ctx.exists === false) return noSuchBucket(ctx.bucket, { bucket: ctx.bucket, region: ctx.region, serverCode: 'NoSuchBucket' });
+    if (ctx.reachable && ctx.exists === false)
+      return noSuchBucket(ctx.bucket, { bucket: ctx.bucket, region: ctx.region, serverCode: 'NoSuchBucket' });
     if (ctx.reachable) {
       return failure(
         'S3_CORS_MISSING',

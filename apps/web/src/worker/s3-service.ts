@@ -270,7 +270,12 @@ export async function probeBucket(endpoint: string | undefined, bucket: string, 
  * NoSuchBucket carries no CORS headers, so the page alone cannot tell a misspelt bucket from one
  * without a CORS rule. Undefined when there is no bridge or it could not tell.
  */
-export async function bucketExists(origin: string, endpoint: string | undefined, bucket: string, region: string): Promise<boolean | undefined> {
+export async function bucketExists(
+  origin: string,
+  endpoint: string | undefined,
+  bucket: string,
+  region: string,
+): Promise<boolean | undefined> {
   const query = new URLSearchParams(endpoint ? { bucket, at: 'lab' } : { bucket, region, at: 'aws' });
   try {
     const r = await fetch(`${origin}/api/s3-bucket?${query}`, { cache: 'no-store', signal: AbortSignal.timeout(8000) });

@@ -83,23 +83,30 @@ describe('SORACOM out of reach, through the bridge', () => {
     ['dns', 'unreachable-dns', 'Cannot reach SORACOM (g.api.soracom.io): the name g.api.soracom.io does not resolve (DNS)'],
     ['refused', 'unreachable-refused', 'Cannot reach SORACOM (g.api.soracom.io): the connection to g.api.soracom.io was refused'],
     ['silent', 'unreachable-timeout', 'SORACOM (g.api.soracom.io) did not answer the bridge within 3 s'],
-  ] as const)('%s: the bridge’s code and a message naming SORACOM’s host, in English and Japanese', async (what, shot, expected) => {
-    mode = what;
-    const page = await browser.context.newPage();
-    try {
-      const text = await authenticateGlobal(page, expected);
-      expect(text).not.toMatch(/127\.0\.0\.1|localhost|answered HTTP 502|having trouble/);
-      expect(text).toMatch(/internet connection|network connection/);
-      await screenshot(page, `15-1-${shot}`);
-      await page.getByLabel('Language').selectOption('ja');
-      const ja = what === 'silent' ? 'SORACOM（g.api.soracom.io）が時間内にブリッジへ応答しませんでした。' : 'SORACOM（g.api.soracom.io）に接続できません。';
-      await page.getByRole('alert').filter({ hasText: ja }).first().waitFor({ timeout: 10_000 });
-      await screenshot(page, `15-1-${shot}-ja`);
-      await page.getByLabel('Language').selectOption('en');
-    } finally {
-      await page.close();
-    }
-  }, 120_000);
+  ] as const)(
+    '%s: the bridge’s code and a message naming SORACOM’s host, in English and Japanese',
+    async (what, shot, expected) => {
+      mode = what;
+      const page = await browser.context.newPage();
+      try {
+        const text = await authenticateGlobal(page, expected);
+        expect(text).not.toMatch(/127\.0\.0\.1|localhost|answered HTTP 502|having trouble/);
+        expect(text).toMatch(/internet connection|network connection/);
+        await screenshot(page, `15-1-${shot}`);
+        await page.getByLabel('Language').selectOption('ja');
+        const ja =
+          what === 'silent'
+            ? 'SORACOM（g.api.soracom.io）が時間内にブリッジへ応答しませんでした。'
+            : 'SORACOM（g.api.soracom.io）に接続できません。';
+        await page.getByRole('alert').filter({ hasText: ja }).first().waitFor({ timeout: 10_000 });
+        await screenshot(page, `15-1-${shot}-ja`);
+        await page.getByLabel('Language').selectOption('en');
+      } finally {
+        await page.close();
+      }
+    },
+    120_000,
+  );
 
   it('SORACOM’s own 503 still says SORACOM answered 503 and to wait, naming SORACOM, not the bridge', async () => {
     mode = '503';

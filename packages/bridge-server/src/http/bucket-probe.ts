@@ -29,9 +29,17 @@ export function bucketProbe(options: { labS3?: string; fetch?: typeof fetch; tim
     try {
       const r = await doFetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 5000) });
       await r.body?.cancel();
-      answer = r.status === 404 ? { exists: false } : r.status >= 500 ? { exists: null, reason: `S3 answered HTTP ${r.status}` } : { exists: true };
+      answer =
+        r.status === 404
+          ? { exists: false }
+          : r.status >= 500
+            ? { exists: null, reason: `S3 answered HTTP ${r.status}` }
+            : { exists: true };
     } catch (e) {
-      answer = { exists: null, reason: (e as { name?: string } | undefined)?.name === 'TimeoutError' ? 'S3 did not answer in time' : 'S3 could not be reached' };
+      answer = {
+        exists: null,
+        reason: (e as { name?: string } | undefined)?.name === 'TimeoutError' ? 'S3 did not answer in time' : 'S3 could not be reached',
+      };
     }
     return c.json(answer);
   });

@@ -43,12 +43,7 @@ export type KryptonErrorCode =
 
 /** The bridge proxy's codes for an upstream it could not get a sound answer from (bridge-server's `BridgeHttpErrorCode`). */
 export type BridgeUpstreamCode =
-  | 'UPSTREAM_UNREACHABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_BROKEN'
-  | 'UPSTREAM_TOO_LARGE'
-  | 'UPSTREAM_REDIRECT'
-  | 'UPSTREAM_NOT_JSON';
+  'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_BROKEN' | 'UPSTREAM_TOO_LARGE' | 'UPSTREAM_REDIRECT' | 'UPSTREAM_NOT_JSON';
 
 /** Facts that came with a failure, for display and for deciding what to do. */
 export interface KryptonErrorDetails {

@@ -56,7 +56,8 @@ export const ja: Record<MessageKey, string> = {
   'link.reader': 'カードリーダー',
   'link.readers.refresh': 'リーダーを探す',
   'link.readers.none': 'リーダーが見つかりません。リーダーを接続してから、もう一度探してください。',
-  'link.readers.noPcscd': 'スマートカードのサービス（pcscd）が動いていないため、リーダーが見えません。スマートカードのサービスを起動してから、もう一度探してください：',
+  'link.readers.noPcscd':
+    'スマートカードのサービス（pcscd）が動いていないため、リーダーが見えません。スマートカードのサービスを起動してから、もう一度探してください：',
   'link.reader.noCard': 'カードなし',
   'link.reader.inUse': '使用中',
   'link.connect': '接続',
