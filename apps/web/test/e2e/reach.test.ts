@@ -93,14 +93,14 @@ describe('SORACOM out of reach, through the bridge', () => {
         expect(text).not.toMatch(/127\.0\.0\.1|localhost|answered HTTP 502|having trouble/);
         expect(text).toMatch(/internet connection|network connection/);
         await screenshot(page, `15-1-${shot}`);
-        await page.getByLabel('Language').selectOption('ja');
+        await page.locator('#language').selectOption('ja');
         const ja =
           what === 'silent'
             ? 'SORACOM（g.api.soracom.io）が時間内にブリッジへ応答しませんでした。'
             : 'SORACOM（g.api.soracom.io）に接続できません。';
         await page.getByRole('alert').filter({ hasText: ja }).first().waitFor({ timeout: 10_000 });
         await screenshot(page, `15-1-${shot}-ja`);
-        await page.getByLabel('Language').selectOption('en');
+        await page.locator('#language').selectOption('en');
       } finally {
         await page.close();
       }
@@ -149,9 +149,10 @@ describe('a misspelt bucket', () => {
     expect(text).not.toContain('CORS');
     await expect(page.getByText('no CORS rule').count()).resolves.toBe(0);
     await screenshot(page, '15-1-no-such-bucket');
-    await page.getByLabel('Language').selectOption('ja');
+    await page.locator('#language').selectOption('ja');
     await page.getByRole('alert').filter({ hasText: 'バケット「krypton-demo-misspelt」がありません。' }).waitFor({ timeout: 10_000 });
     await screenshot(page, '15-1-no-such-bucket-ja');
+    await page.locator('#language').selectOption('en');
     await page.close();
   }, 120_000);
 });
@@ -194,10 +195,10 @@ describe('pcscd stopped', () => {
     expect(text).toContain('sudo systemctl start pcscd');
     await expect(page.getByText('No reader found').count()).resolves.toBe(0);
     await screenshot(page, '15-1-pcscd-stopped');
-    await page.getByLabel('Language').selectOption('ja');
+    await page.locator('#language').selectOption('ja');
     await page.getByTestId('pcscd-stopped').getByText('スマートカードのサービス（pcscd）が動いていない').waitFor({ timeout: 10_000 });
     await screenshot(page, '15-1-pcscd-stopped-ja');
-    await page.getByLabel('Language').selectOption('en');
+    await page.locator('#language').selectOption('en');
 
     await restarting;
     await waitFor(async () => (await listed()) || (await lookAgain(), false), 'the reader to be listed again', 20_000);
