@@ -122,6 +122,39 @@ describe('SORACOM out of reach, through the bridge', () => {
   }, 120_000);
 });
 
+describe('SORACOM out of reach, called directly from the browser (no bridge in the way)', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchBrowser();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('a name that does not resolve: "Cannot reach <host>", not a bare network error', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(stack.url);
+    await page.getByRole('radio', { name: 'Virtual SIM (demo)' }).check();
+    await page.getByRole('radio', { name: 'Custom URL' }).check();
+    await page.getByLabel('Endpoint URL').fill('http://krypton.nowhere.invalid');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected:' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Authenticate', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Cannot reach krypton.nowhere.invalid' }).first();
+    await alert.waitFor({ timeout: 30_000 });
+    const text = await alert.innerText();
+    expect(text).toContain('Cannot reach krypton.nowhere.invalid: no internet, a DNS failure or a proxy in the way');
+    expect(text).toContain('NETWORK_UNREACHABLE');
+    await screenshot(page, '15-1-direct-unreachable');
+    await page.close();
+  }, 120_000);
+});
+
 describe('a misspelt bucket', () => {
   let stack: Stack;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
