@@ -78,7 +78,14 @@ export class SessionState {
   private bridgeToken = $state<string | undefined>(undefined);
   private approvalAbort: AbortController | undefined;
 
-  readonly availability: Record<LinkKind, Unavailable | undefined>;
+  /** Whether each link can be used here; the card reader's follows what the bridge last said about pcscd. */
+  readonly availability: Record<LinkKind, Unavailable | undefined> = $derived.by(() => {
+    const { env } = this.deps;
+    const serving = env.serving;
+    if (serving.kind !== 'bridge') return linkAvailability(env);
+    const { pcsc: _loaded, ...config } = serving.config;
+    return linkAvailability({ ...env, serving: { kind: 'bridge', config: { ...config, ...(this.pcsc ? { pcsc: this.pcsc } : {}) } } });
+  });
   readonly settings: SessionSettings | EndpointProblem = $derived.by(() => {
     const settings = resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin);
     return typeof settings === 'object' && this.bridgeToken ? { ...settings, bridgeToken: this.bridgeToken } : settings;
@@ -104,12 +111,19 @@ export class SessionState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly listeners = new Set<(event: SessionEvent) => void>();
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private pcscTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: SessionDeps) {
     this.deps = deps;
-    this.availability = linkAvailability(deps.env);
     const serving = deps.env.serving;
     if (serving.kind === 'bridge') this.pcsc = serving.config.pcsc;
+    // pcscd down when the page loaded: ask again now and then, so the card reader becomes choosable when it starts.
+    if (serving.kind === 'bridge' && serving.config.pcsc?.available === false && deps.readPcsc) {
+      this.pcscTimer = setInterval(() => {
+        if (this.pcsc?.available) clearInterval(this.pcscTimer);
+        else void this.checkPcsc();
+      }, 5000);
+    }
     if (serving.kind === 'bridge' && serving.config.mode === 'demo' && serving.config.endpoints.lab) this.endpoint = 'lab';
     // Start on the first choice that can be used here (WebUSB comes after Web Serial, so it is preselected only where Web Serial is missing).
     const first = LINK_KINDS.find((k) => this.availability[k] === undefined);
@@ -182,8 +196,8 @@ export class SessionState {
     return this.linkKind === 'bridge' && this.readerChoices.length === 0 && this.pcsc?.available === false;
   }
 
-  /** Asks the bridge again whether it reaches pcscd (shown only while no reader is listed). */
-  private async refreshPcsc(): Promise<void> {
+  /** Asks the bridge again whether it reaches pcscd: the card reader's availability, and the hint on an empty reader list. */
+  async checkPcsc(): Promise<void> {
     if (!this.deps.readPcsc) return;
     try {
       this.pcsc = await this.deps.readPcsc();
@@ -200,7 +214,7 @@ export class SessionState {
       const api = await this.worker();
       this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl, this.bridgeToken);
       this.pickReader();
-      await this.refreshPcsc();
+      await this.checkPcsc();
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {
@@ -318,7 +332,7 @@ export class SessionState {
       if (this.link.send({ type: 'lost', failure: event.failure })) this.stopRefresh();
     } else if (event.type === 'readers') {
       this.readers = event.readers;
-      void this.refreshPcsc();
+      void this.checkPcsc();
     }
     for (const l of this.listeners) {
       try {

@@ -328,3 +328,25 @@ describe('an empty reader list while pcscd is not running (issue 15 §1)', () =>
     expect(s.pcscdStopped).toBe(false);
   });
 });
+
+describe('the card reader’s availability follows pcscd (issue 15 §1)', () => {
+  it('unavailable while the bridge says pcscd is down, choosable once it says pcscd is back', async () => {
+    if (demoServing.kind !== 'bridge') throw new Error('the demo is served by a bridge');
+    const { lab: _lab, ...live } = demoServing.config;
+    const serving: Serving = { kind: 'bridge', config: { ...live, mode: 'live', pcsc: { available: false, reason: 'no pcscd' } } };
+    let pcsc: { available: boolean; reason?: string } = { available: false, reason: 'no pcscd' };
+    const s = new SessionState(
+      sessionDeps(fakeWorker(), {
+        env: { serving, webSerial: true, webUsb: true, secureContext: true },
+        readPcsc: async () => pcsc,
+      }),
+    );
+    expect(s.availability.bridge).toMatchObject({ key: 'link.unavailable.pcsc', reason: 'no pcscd' });
+    pcsc = { available: true };
+    await s.checkPcsc();
+    expect(s.availability.bridge).toBeUndefined();
+    pcsc = { available: false, reason: 'pcscd is not running (it stopped)' };
+    await s.checkPcsc();
+    expect(s.availability.bridge).toMatchObject({ key: 'link.unavailable.pcsc' });
+  });
+});
