@@ -148,7 +148,7 @@ describe('answer classes', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^Could not reach 127\.0\.0\.1:\d+\. /);
+    expect(r.stderr).toMatch(/^Cannot reach 127\.0\.0\.1:\d+: no internet, a DNS failure or a proxy in the way\. /);
   });
 });
 

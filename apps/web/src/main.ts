@@ -26,6 +26,10 @@ async function start(): Promise<void> {
     startWorker: async (onEvent) => (await import('./lib/worker-client.ts')).startWorker(onEvent),
     openModemPipe: async (anyPort) => (await import('./lib/modem-port.ts')).openModemPipe(anyPort),
     openUsbPipe: async (anyDevice) => (await import('./lib/usb-modem-port.ts')).openUsbModemPipe(anyDevice),
+    readPcsc: async () => {
+      const now = await loadServing();
+      return now.kind === 'bridge' ? now.config.pcsc : undefined;
+    },
     requestApproval: async (pairUrl, onPrompt, signal) =>
       (await import('@krypton-web/sim-transport')).requestBridgeApproval(pairUrl, onPrompt, { signal }),
   });

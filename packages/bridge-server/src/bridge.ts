@@ -14,6 +14,7 @@ import { resolveLimits, type BridgeLimits } from './limits.ts';
 import { Logger } from './log.ts';
 import { ModemBackend, type ModemBackendOptions } from './modems/modem-backend.ts';
 import { PcscReaderBackend } from './readers/pcsc-backend.ts';
+import { bucketProbe } from './http/bucket-probe.ts';
 import { BridgeProxyRecording } from './record/proxy-recording.ts';
 import type { ReaderBackend } from './readers/reader-backend.ts';
 import { SimSessions } from './readers/sim-sessions.ts';
@@ -205,6 +206,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<RunningB
     '/approvals',
     approvalsPage(approvals, (what, origin) => log.info(`origin ${what}`, { origin })),
   );
+  built.route('/api/s3-bucket', bucketProbe(lab ? { labS3: lab.urls.s3 } : {}));
   built.route(
     '/krypton',
     kryptonProxy({

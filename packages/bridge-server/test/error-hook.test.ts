@@ -115,13 +115,18 @@ function onlyLine(t: TestBridge, prefix: RegExp): string {
 }
 
 /** What every error answer must be: JSON `{ code, message }` with the status, never hono's default text. */
-function expectTypedAnswer(r: RawAnswer, status: number, code: string): { code: string; message: string } {
+function expectTypedAnswer(
+  r: RawAnswer,
+  status: number,
+  code: string,
+): { code: string; message: string; host?: string; reason?: string; action?: string } {
   expect(r.status).toBe(status);
   // hono's default answer is the text "Internal Server Error" (the status line's reason phrase may say it, the body must not).
   expect(r.body).not.toContain('Internal Server Error');
   expect(r.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(r.body) as { code: string; message: string };
-  expect(Object.keys(body).sort()).toEqual(['code', 'message']);
+  const body = JSON.parse(r.body) as { code: string; message: string; host?: string; reason?: string; action?: string };
+  // Upstream failures add the host, which failure it was and what to do; nothing else ever goes in.
+  expect(['action', 'code', 'host', 'message', 'reason']).toEqual(expect.arrayContaining(Object.keys(body)));
   expect(body.code).toBe(code);
   return body;
 }
@@ -164,7 +169,7 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
     const elapsed = performance.now() - started;
     const body = expectTypedAnswer(r, 504, 'UPSTREAM_TIMEOUT');
     expect(body.message).toBe(
-      'g.api.soracom.io began to answer but did not finish within 0.3 s: check the network connection and try again',
+      'SORACOM (g.api.soracom.io) began to answer but did not finish within 0.3 s: check the network connection (a slow or filtered line, a proxy?) and try again',
     );
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(2000);
@@ -205,21 +210,58 @@ describe('the Krypton proxy: failures while reading the upstream answer', () => 
     });
     const body = expectTypedAnswer(await keysCall(t), 502, 'UPSTREAM_UNREACHABLE');
     expect(body.message).toBe(
-      'The bridge could not reach g.api.soracom.io: check the network connection (and any proxy or firewall), then try again',
+      'Cannot reach SORACOM (g.api.soracom.io): the connection to g.api.soracom.io was refused; no internet, a DNS failure or a proxy in the way',
     );
+    expect(body).toMatchObject({ host: 'g.api.soracom.io', reason: 'refused' });
+    expect(body.action).toMatch(/internet connection, its DNS and any proxy/);
     expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({
       code: 'UPSTREAM_UNREACHABLE',
       phase: 'connect',
-      reason: 'network',
+      reason: 'refused',
       cause: 'ECONNREFUSED',
     });
   });
 
-  it('a sound answer still passes through, logged as a Krypton call', async () => {
+  it('an upstream name that does not resolve (DNS): 502 UPSTREAM_UNREACHABLE saying the name does not resolve', async () => {
+    // `.invalid` never resolves (RFC 2606): the real resolver answers NXDOMAIN, or fails when offline — both are DNS.
+    const t = await bridge({
+      fetch: (input, init) =>
+        fetch((input instanceof Request ? input.url : String(input)).replace(SORACOM, 'http://krypton.nowhere.invalid'), init),
+    });
+    const body = expectTypedAnswer(await keysCall(t, 10_000), 502, 'UPSTREAM_UNREACHABLE');
+    expect(body).toMatchObject({ host: 'g.api.soracom.io', reason: 'dns' });
+    expect(body.message).toBe(
+      'Cannot reach SORACOM (g.api.soracom.io): the name g.api.soracom.io does not resolve (DNS); no internet, a DNS failure or a proxy in the way',
+    );
+    expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', reason: 'dns' });
+  });
+
+  it('an upstream that accepts the connection and never answers: 504 UPSTREAM_TIMEOUT at the timeout, phase connect', async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const t = await bridge({
+        upstreamTimeoutMs: 300,
+        fetch: (input, init) => fetch((input instanceof Request ? input.url : String(input)).replace(SORACOM, silentUrl), init),
+      });
+      const body = expectTypedAnswer(await keysCall(t), 504, 'UPSTREAM_TIMEOUT');
+      expect(body).toMatchObject({ host: 'g.api.soracom.io', reason: 'timeout' });
+      expect(body.message).toMatch(/^SORACOM \(g\.api\.soracom\.io\) did not answer the bridge within 0\.3 s: /);
+      expect(factsOf(onlyLine(t, /^bridge warn +request failed /))).toMatchObject({ phase: 'connect', reason: 'timeout' });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a sound answer still passes through, logged as a Krypton call, naming the upstream host', async () => {
     const t = await bridge();
     const r = await keysCall(t);
     expect(r.status).toBe(200);
     expect(r.body).toBe('{"ok":true}');
+    expect(r.headers['x-krypton-upstream-host']).toBe('g.api.soracom.io');
     expect(t.lines.filter((l) => /request failed/.test(l))).toEqual([]);
     expect(factsOf(onlyLine(t, /^bridge info +Krypton call /))).toMatchObject({ target: 'global', path: '/v1/keys', status: '200' });
   });

@@ -191,7 +191,7 @@ describe('the origins that are allowed', () => {
     noWildcardNoCredentials(r);
   });
 
-  it('approved origin with its token: the proxy forwards, echoes the origin, exposes Date, never credentials', async () => {
+  it('approved origin with its token: the proxy forwards, echoes the origin, exposes Date and the upstream host, never credentials', async () => {
     const before = t.upstream.length;
     const r = await rawHttp(
       t.port,
@@ -200,7 +200,7 @@ describe('the origins that are allowed', () => {
     expect(r.status).toBe(200);
     expect(t.upstream.length).toBe(before + 1);
     expect(r.headers['access-control-allow-origin']).toBe(approved);
-    expect(r.headers['access-control-expose-headers']).toBe('Date');
+    expect(r.headers['access-control-expose-headers']).toBe('Date, X-Krypton-Upstream-Host');
     expect(r.headers.date).toBeDefined();
     expect(r.headers.vary).toBe('Origin');
     noWildcardNoCredentials(r);

@@ -335,7 +335,7 @@ export class KryptonClient {
 
   private operationError(operation: string, answer: HttpAnswer): KryptonError {
     const url = this.options.endpoint.provisioningApiUrl;
-    if (answer.status >= 500 || answer.status === 429) return serverError(answer.status, answer.text, url, 'provisioning');
+    if (answer.status >= 500 || answer.status === 429) return serverError(answer.status, answer.text, url, 'provisioning', answer.headers);
     const server = soracomError(answer.text);
     return new KryptonError(
       'OPERATION_REFUSED',

@@ -16,6 +16,8 @@ export interface SessionDeps {
   openModemPipe(anyPort: boolean): Promise<{ pipe: MessagePort; name: string }>;
   /** Opens the modem's AT interface over WebUSB on the page and returns the pipe for the worker. */
   openUsbPipe(anyDevice: boolean): Promise<{ pipe: MessagePort; name: string }>;
+  /** Reads the bridge's pcscd availability again (its `/api/config`): an empty reader list may mean pcscd is not running. */
+  readPcsc?(): Promise<{ available: boolean; reason?: string } | undefined>;
   /** How often a modem's status is read again while connected, ms (0: never). */
   modemRefreshMs?: number;
   /** Asks the bridge to approve this page (its `/pair`): `onPrompt` gets the code to show; resolves with the token. */
@@ -66,6 +68,8 @@ export class SessionState {
   reader = $state('');
   readersBusy = $state(false);
   readersFailure = $state<Failure | undefined>(undefined);
+  /** Whether the bridge reaches pcscd, as it last said (at load, then with each empty reader list). */
+  pcsc = $state<{ available: boolean; reason?: string } | undefined>(undefined);
   endpoint = $state<EndpointChoice>('global');
   customUrl = $state('');
   sim = $state<SimSummary | undefined>(undefined);
@@ -87,7 +91,14 @@ export class SessionState {
   private bridgeToken = $state<string | undefined>(undefined);
   private approvalAbort: AbortController | undefined;
 
-  readonly availability: Record<LinkKind, Unavailable | undefined>;
+  /** Whether each link can be used here; the card reader's follows what the bridge last said about pcscd. */
+  readonly availability: Record<LinkKind, Unavailable | undefined> = $derived.by(() => {
+    const { env } = this.deps;
+    const serving = env.serving;
+    if (serving.kind !== 'bridge') return linkAvailability(env);
+    const { pcsc: _loaded, ...config } = serving.config;
+    return linkAvailability({ ...env, serving: { kind: 'bridge', config: { ...config, ...(this.pcsc ? { pcsc: this.pcsc } : {}) } } });
+  });
   readonly settings: SessionSettings | EndpointProblem = $derived.by(() => {
     const settings = resolveSettings(this.deps.env.serving, this.endpoint, this.customUrl, this.deps.origin);
     return typeof settings === 'object' && this.bridgeToken ? { ...settings, bridgeToken: this.bridgeToken } : settings;
@@ -113,11 +124,19 @@ export class SessionState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly listeners = new Set<(event: SessionEvent) => void>();
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private pcscTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(deps: SessionDeps) {
     this.deps = deps;
-    this.availability = linkAvailability(deps.env);
     const serving = deps.env.serving;
+    if (serving.kind === 'bridge') this.pcsc = serving.config.pcsc;
+    // pcscd down when the page loaded: ask again now and then, so the card reader becomes choosable when it starts.
+    if (serving.kind === 'bridge' && serving.config.pcsc?.available === false && deps.readPcsc) {
+      this.pcscTimer = setInterval(() => {
+        if (this.pcsc?.available) clearInterval(this.pcscTimer);
+        else void this.checkPcsc();
+      }, 5000);
+    }
     if (serving.kind === 'bridge' && serving.config.mode === 'demo' && serving.config.endpoints.lab) this.endpoint = 'lab';
     // Start on the first choice that can be used here (WebUSB comes after Web Serial, so it is preselected only where Web Serial is missing).
     const first = LINK_KINDS.find((k) => this.availability[k] === undefined);
@@ -185,6 +204,21 @@ export class SessionState {
     this.approvalAbort?.abort();
   }
 
+  /** Whether the reader list is empty because pcscd is not running (the bridge said so), not for want of a reader. */
+  get pcscdStopped(): boolean {
+    return this.linkKind === 'bridge' && this.readerChoices.length === 0 && this.pcsc?.available === false;
+  }
+
+  /** Asks the bridge again whether it reaches pcscd: the card reader's availability, and the hint on an empty reader list. */
+  async checkPcsc(): Promise<void> {
+    if (!this.deps.readPcsc) return;
+    try {
+      this.pcsc = await this.deps.readPcsc();
+    } catch {
+      // The bridge went away: the reader list says so already.
+    }
+  }
+
   /** Asks the bridge which readers and modems it sees; picks the first free one of the chosen kind (a reader with a card). */
   async findReaders(): Promise<void> {
     this.readersBusy = true;
@@ -193,6 +227,7 @@ export class SessionState {
       const api = await this.worker();
       this.readers = await api.bridgeReaders(this.deps.bridgeWsUrl, this.bridgeToken);
       this.pickReader();
+      await this.checkPcsc();
     } catch (e) {
       this.readersFailure = asFailure(e);
     } finally {
@@ -322,6 +357,7 @@ export class SessionState {
       if (this.link.send({ type: 'lost', failure: event.failure })) this.stopRefresh();
     } else if (event.type === 'readers') {
       this.readers = event.readers;
+      void this.checkPcsc();
     }
     for (const l of this.listeners) {
       try {

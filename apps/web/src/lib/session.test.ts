@@ -322,3 +322,48 @@ describe('SessionState', () => {
     expect(demoServing.kind).toBe('bridge');
   });
 });
+
+describe('an empty reader list while pcscd is not running (issue 15 §1)', () => {
+  it('says pcscd is stopped, asking the bridge again with each list, and not once a reader is back', async () => {
+    let pcsc: { available: boolean; reason?: string } = { available: false, reason: 'pcscd is not running' };
+    let listed: { name: string; card: boolean; inUse: boolean }[] = [];
+    const w = fakeWorker({ bridgeReaders: async () => listed });
+    const s = new SessionState(sessionDeps(w, { readPcsc: async () => pcsc }));
+    s.linkKind = 'bridge';
+    await s.findReaders();
+    expect(s.pcscdStopped).toBe(true);
+    // pcscd back with its reader: the bridge's event brings the list and the report follows.
+    pcsc = { available: true };
+    listed = [{ name: 'Virtual PCD 00 00', card: true, inUse: false }];
+    w.emit({ type: 'readers', readers: listed });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.pcsc).toEqual({ available: true });
+    expect(s.pcscdStopped).toBe(false);
+    // An empty list with pcscd running is just no reader.
+    listed = [];
+    await s.findReaders();
+    expect(s.pcscdStopped).toBe(false);
+  });
+});
+
+describe('the card reader’s availability follows pcscd (issue 15 §1)', () => {
+  it('unavailable while the bridge says pcscd is down, choosable once it says pcscd is back', async () => {
+    if (demoServing.kind !== 'bridge') throw new Error('the demo is served by a bridge');
+    const { lab: _lab, ...live } = demoServing.config;
+    const serving: Serving = { kind: 'bridge', config: { ...live, mode: 'live', pcsc: { available: false, reason: 'no pcscd' } } };
+    let pcsc: { available: boolean; reason?: string } = { available: false, reason: 'no pcscd' };
+    const s = new SessionState(
+      sessionDeps(fakeWorker(), {
+        env: { serving, webSerial: true, webUsb: true, secureContext: true },
+        readPcsc: async () => pcsc,
+      }),
+    );
+    expect(s.availability.bridge).toMatchObject({ key: 'link.unavailable.pcsc', reason: 'no pcscd' });
+    pcsc = { available: true };
+    await s.checkPcsc();
+    expect(s.availability.bridge).toBeUndefined();
+    pcsc = { available: false, reason: 'pcscd is not running (it stopped)' };
+    await s.checkPcsc();
+    expect(s.availability.bridge).toMatchObject({ key: 'link.unavailable.pcsc' });
+  });
+});

@@ -4,7 +4,7 @@ import type { CheckCredentials, CheckS3 } from '@krypton-web/sim-check';
 import { md5 } from 'hash-wasm';
 import type { Failure } from './api.ts';
 import { s3Failure, type S3Operation } from './s3-errors.ts';
-import { checkBucket, checkRegion, isNetworkError, probeBucket } from './s3-service.ts';
+import { bucketExists, checkBucket, checkRegion, isNetworkError, probeBucket } from './s3-service.ts';
 
 /** What a PutObject of the report needs. */
 export interface PutRequest {
@@ -95,7 +95,8 @@ export class BatchS3 implements CheckS3 {
       return await fn(client);
     } catch (e) {
       const reachable = isNetworkError(e) ? await probeBucket(this.endpoint, bucket, region) : undefined;
-      throw s3Failure(e, { op, bucket, key, region, origin: this.origin, reachable }) satisfies Failure;
+      const exists = reachable ? await bucketExists(this.origin, this.endpoint, bucket, region) : undefined;
+      throw s3Failure(e, { op, bucket, key, region, origin: this.origin, reachable, exists }) satisfies Failure;
     } finally {
       client.destroy();
     }

@@ -12,6 +12,8 @@ interface Context {
   origin: string;
   /** For a network failure: whether the bucket's host answered a no-cors probe. */
   reachable: boolean | undefined;
+  /** For a network failure of a reachable host: whether the bucket exists, when the bridge could tell. */
+  exists?: boolean | undefined;
 }
 
 /**
@@ -66,6 +68,9 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
   };
 
   if (e instanceof TypeError || name === 'TypeError' || name === 'NetworkError') {
+    // S3's NoSuchBucket has no CORS headers, so a misspelt bucket reads as a network error too.
+    if (ctx.reachable && ctx.exists === false)
+      return noSuchBucket(ctx.bucket, { bucket: ctx.bucket, region: ctx.region, serverCode: 'NoSuchBucket' });
     if (ctx.reachable) {
       return failure(
         'S3_CORS_MISSING',
@@ -82,13 +87,7 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
       { bucket: ctx.bucket, region: ctx.region },
     );
   }
-  if (name === 'NoSuchBucket')
-    return failure(
-      'S3_NO_SUCH_BUCKET',
-      `There is no bucket named "${ctx.bucket}"`,
-      'Check the bucket name (it is case-sensitive and global)',
-      details,
-    );
+  if (name === 'NoSuchBucket') return noSuchBucket(ctx.bucket, details);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return ctx.key
       ? failure('S3_NO_SUCH_KEY', `${where} does not exist (any more)`, 'Refresh the listing', details)
@@ -163,6 +162,16 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
     'S3_ERROR',
     `S3 refused ${where}: ${name || 'error'}${err.message ? ` (${err.message})` : ''}`,
     'Check the bucket name and region, then try again',
+    details,
+  );
+}
+
+/** A bucket that does not exist: most often a typo. */
+function noSuchBucket(bucket: string, details: Failure['details']): Failure {
+  return failure(
+    'S3_NO_SUCH_BUCKET',
+    `There is no bucket named "${bucket}"`,
+    'Check the bucket name for a typo (names are global and lowercase), and that it is the bucket the SIM group’s settings name',
     details,
   );
 }

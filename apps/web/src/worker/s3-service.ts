@@ -222,7 +222,8 @@ export class S3Service {
   private async explain(e: unknown, op: S3Operation, bucket: string, key: string | undefined, region: string): Promise<Failure> {
     const use = this.requireUse();
     const reachable = isNetworkError(e) ? await probeBucket(use.endpoint, bucket, region) : undefined;
-    return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable });
+    const exists = reachable ? await bucketExists(use.origin, use.endpoint, bucket, region) : undefined;
+    return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable, exists });
   }
 
   private resetClients(): void {
@@ -261,6 +262,28 @@ export async function probeBucket(endpoint: string | undefined, bucket: string, 
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether the bucket exists, as the bridge serving this page finds out (`/api/s3-bucket`): S3's
+ * NoSuchBucket carries no CORS headers, so the page alone cannot tell a misspelt bucket from one
+ * without a CORS rule. Undefined when there is no bridge or it could not tell.
+ */
+export async function bucketExists(
+  origin: string,
+  endpoint: string | undefined,
+  bucket: string,
+  region: string,
+): Promise<boolean | undefined> {
+  const query = new URLSearchParams(endpoint ? { bucket, at: 'lab' } : { bucket, region, at: 'aws' });
+  try {
+    const r = await fetch(`${origin}/api/s3-bucket?${query}`, { cache: 'no-store', signal: AbortSignal.timeout(8000) });
+    if (!r.ok) return undefined;
+    const answer = (await r.json()) as { exists?: unknown };
+    return typeof answer.exists === 'boolean' ? answer.exists : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -82,6 +82,19 @@ describe('S3 failures explained', () => {
     expect(JSON.parse(f.cors!.json)).toEqual(JSON.parse(corsJson('http://localhost:8787')));
     expect((JSON.parse(f.cors!.json) as { AllowedOrigins: string[] }[])[0]!.AllowedOrigins).toEqual(['http://localhost:8787']);
     expect(s3Failure(new TypeError('Failed to fetch'), { ...ctx, reachable: false }).code).toBe('NETWORK_UNREACHABLE');
+    // The bridge said the bucket exists, or could not tell: still the CORS recipe.
+    expect(s3Failure(new TypeError('Failed to fetch'), { ...ctx, reachable: true, exists: true }).code).toBe('S3_CORS_MISSING');
+  });
+
+  it('a blocked request to a bucket the bridge says does not exist is NoSuchBucket advice, not a CORS recipe (issue 15 §1)', () => {
+    const f = s3Failure(new TypeError('Failed to fetch'), { ...ctx, bucket: 'krypton-demo-misspelt', reachable: true, exists: false });
+    expect(f).toMatchObject({
+      code: 'S3_NO_SUCH_BUCKET',
+      message: 'There is no bucket named "krypton-demo-misspelt"',
+      details: { bucket: 'krypton-demo-misspelt', serverCode: 'NoSuchBucket' },
+    });
+    expect(f.action).toMatch(/typo/);
+    expect(f.cors).toBeUndefined();
   });
 
   it('access denied names the action and resource the role must allow', () => {

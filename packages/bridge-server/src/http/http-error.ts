@@ -40,13 +40,33 @@ export class BridgeHttpError extends Error {
   readonly code: BridgeHttpErrorCode;
   readonly status: ContentfulStatusCode;
   readonly facts: LogFacts;
+  /** Extra fields of the answer's body the page shows (the upstream host, which failure, what to do); never secrets. */
+  readonly answer: BridgeErrorAnswerFacts;
 
-  constructor(code: BridgeHttpErrorCode, message: string, facts: LogFacts = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: BridgeHttpErrorCode,
+    message: string,
+    facts: LogFacts = {},
+    options?: { cause?: unknown; answer?: BridgeErrorAnswerFacts },
+  ) {
     super(message, options);
     this.code = code;
     this.status = STATUS[code];
     this.facts = facts;
+    this.answer = options?.answer ?? {};
   }
+}
+
+/** Why the bridge could not reach an upstream host, for the page to word it: the name did not resolve, the host refused, or another network failure. */
+export type UpstreamReason = 'dns' | 'refused' | 'network' | 'timeout';
+
+/** What a typed error answer may carry besides its code and message. */
+export interface BridgeErrorAnswerFacts {
+  /** The upstream host the bridge tried (g.api.soracom.io), never a path or query. */
+  host?: string;
+  reason?: UpstreamReason;
+  /** What to do next, when the message alone does not say it. */
+  action?: string;
 }
 
 /** What the page reads for a fault of ours: no detail of it, only what to do. */
@@ -82,13 +102,13 @@ function describeError(
   err: unknown,
   where: { method: string; route: string },
   log: Logger,
-): { status: ContentfulStatusCode; body: { code: BridgeHttpErrorCode; message: string } } {
+): { status: ContentfulStatusCode; body: { code: BridgeHttpErrorCode; message: string } & BridgeErrorAnswerFacts } {
   if (err instanceof BridgeHttpError) {
     // The answer's own facts come first and cannot be overwritten by the thrower's.
     const facts: LogFacts = { code: err.code, status: err.status, ...where };
     for (const [k, v] of Object.entries(err.facts)) if (!Object.hasOwn(facts, k)) facts[k] = v;
     log.warn('request failed', facts);
-    return { status: err.status, body: { code: err.code, message: err.message } };
+    return { status: err.status, body: { code: err.code, message: err.message, ...err.answer } };
   }
   // An error's message can carry anything (a URL with a query, a value from a body): only its kind is logged.
   log.error('request failed', { code: 'BRIDGE_ERROR', status: 500, ...where, ...errorFacts(err) });

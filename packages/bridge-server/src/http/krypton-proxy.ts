@@ -5,7 +5,7 @@ import type { ApprovalStore } from '../security/approvals.ts';
 import type { OriginPolicy } from '../security/origin-policy.ts';
 import { errorFacts, type Logger } from '../log.ts';
 import type { ProxyRecording } from '../record/proxy-recording.ts';
-import { BridgeHttpError } from './http-error.ts';
+import { BridgeHttpError, type UpstreamReason } from './http-error.ts';
 
 /** SORACOM's Krypton endpoints, by the names the page uses. */
 export const SORACOM_TARGETS = {
@@ -26,6 +26,8 @@ const KEYS_START_PATH = /^\/v1\/keys$/;
 const VERIFY_PATH = /^\/v1\/keys\/([A-Za-z0-9\-_.!~*'()%:@$&+,;=]{1,3072})\/verify$/;
 const PROVISIONING_PATH = /^\/v1\/provisioning(?:\/[A-Za-z0-9._~%:-]{1,200}){1,6}$/;
 export const TOKEN_HEADER = 'x-krypton-bridge-token';
+/** The forwarded answer's header naming the upstream host, so the page can say who answered (not the bridge). */
+export const UPSTREAM_HOST_HEADER = 'X-Krypton-Upstream-Host';
 
 /** What the proxy may reach: SORACOM's hosts, plus the lab in demo mode. */
 export type ProxyTargets = Record<string, string>;
@@ -81,7 +83,7 @@ export function kryptonProxy(options: {
         if (!options.approvals.accepts(origin!, c.req.header(TOKEN_HEADER)))
           return c.json({ code: 'FORBIDDEN', message: 'Missing or revoked approval token' }, 403);
         c.header('Access-Control-Allow-Origin', origin);
-        c.header('Access-Control-Expose-Headers', 'Date');
+        c.header('Access-Control-Expose-Headers', `Date, ${UPSTREAM_HOST_HEADER}`);
         c.header('Vary', 'Origin');
       }
       const base = Object.hasOwn(options.targets, c.req.param('target')) ? options.targets[c.req.param('target')] : undefined;
@@ -165,6 +167,7 @@ export function kryptonProxy(options: {
       const out = new Headers({ 'Content-Type': contentType ?? 'application/json' });
       const date = upstream.headers.get('date');
       if (date) out.set('Date', date);
+      out.set(UPSTREAM_HOST_HEADER, host);
       c.res.headers.forEach((v, k) => out.set(k, v));
       // A null-body status (204, 205) may carry no body at all, not even an empty one.
       const nullBody = upstream.status === 204 || upstream.status === 205;
@@ -237,25 +240,40 @@ function upstreamFailure(
   const { host, timeoutMs, ...facts } = at;
   const name = (e as { name?: string } | undefined)?.name;
   const { cause } = errorFacts(e);
+  const who = upstreamName(host);
   if (name === 'TimeoutError') {
     const what =
       at.phase === 'connect'
-        ? `${host} did not answer within ${timeoutMs / 1000} s`
-        : `${host} began to answer but did not finish within ${timeoutMs / 1000} s`;
+        ? `${who} did not answer the bridge within ${timeoutMs / 1000} s`
+        : `${who} began to answer but did not finish within ${timeoutMs / 1000} s`;
     return new BridgeHttpError(
       'UPSTREAM_TIMEOUT',
-      `${what}: check the network connection and try again`,
+      `${what}: check the network connection (a slow or filtered line, a proxy?) and try again`,
       { ...facts, reason: 'timeout' },
-      { cause: e },
+      { cause: e, answer: { host, reason: 'timeout', action: 'Check the network connection and any proxy, then try again in a moment' } },
     );
   }
   if (!(e instanceof TypeError)) return e;
   if (at.phase === 'connect') {
+    const reason = unreachableReason(cause);
+    const why =
+      reason === 'dns'
+        ? `the name ${host} does not resolve (DNS)`
+        : reason === 'refused'
+          ? `the connection to ${host} was refused`
+          : `the connection to ${host} failed`;
     return new BridgeHttpError(
       'UPSTREAM_UNREACHABLE',
-      `The bridge could not reach ${host}: check the network connection (and any proxy or firewall), then try again`,
-      { ...facts, reason: 'network', cause },
-      { cause: e },
+      `Cannot reach ${who}: ${why}; no internet, a DNS failure or a proxy in the way`,
+      { ...facts, reason, cause },
+      {
+        cause: e,
+        answer: {
+          host,
+          reason,
+          action: 'Check this computer’s internet connection, its DNS and any proxy or firewall, then try again',
+        },
+      },
     );
   }
   // Node's fetch names the failure in the cause: a zlib code for a body that does not decode, a socket error otherwise.
@@ -265,8 +283,22 @@ function upstreamFailure(
     'UPSTREAM_BROKEN',
     `${what}: try again; if it repeats, check the network connection and the endpoint URL`,
     { ...facts, reason: undecodable ? 'undecodable' : 'connection lost', cause },
-    { cause: e },
+    { cause: e, answer: { host, reason: 'network' } },
   );
+}
+
+const SORACOM_HOSTS = new Set(Object.values(SORACOM_TARGETS).map((url) => new URL(url).host));
+
+/** How a message names the upstream: "SORACOM (g.api.soracom.io)" for SORACOM's hosts, the host alone for another (the lab). */
+function upstreamName(host: string): string {
+  return SORACOM_HOSTS.has(host) ? `SORACOM (${host})` : host;
+}
+
+/** Which network failure Node's fetch met, from the system error code in its cause. */
+function unreachableReason(cause: string | undefined): UpstreamReason {
+  if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN' || cause === 'EAI_NONAME' || cause === 'EAI_FAIL') return 'dns';
+  if (cause === 'ECONNREFUSED') return 'refused';
+  return 'network';
 }
 
 /** Whether an upstream body of this Content-Type is passed on: JSON (`application/json`, `application/*+json`) or plain text only. */

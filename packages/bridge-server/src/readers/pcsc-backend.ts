@@ -2,6 +2,9 @@ import { PcscService, PcscTransport } from '@krypton-web/sim-transport/node';
 import type { Logger } from '../log.ts';
 import type { BackendReader, OpenedCard, ReaderBackend, ReaderChange } from './reader-backend.ts';
 
+/** The reason reported while pcscd, once reached, is away. */
+export const PCSCD_GONE = 'pcscd is not running (it stopped); the bridge reconnects when it is back';
+
 /**
  * Card readers through pcscd. When pcscd is not running yet, the backend lists no readers and tries
  * again every few seconds, so starting the bridge before plugging a reader (or pcscd) just works.
@@ -12,8 +15,14 @@ export class PcscReaderBackend implements ReaderBackend {
   private readonly listeners = new Set<(change: ReaderChange) => void>();
   private retry: ReturnType<typeof setInterval> | undefined;
   private closed = false;
-  /** Why PC/SC is unavailable, when it is. */
-  unavailable: string | undefined = 'PC/SC has not started yet';
+  /** Why the first connection to pcscd failed, until one succeeds. */
+  private notConnected: string | undefined = 'PC/SC has not started yet';
+
+  /** Why PC/SC is unavailable, when it is: pcscd never reached, or gone since (until it is back). */
+  get unavailable(): string | undefined {
+    if (!this.service) return this.notConnected;
+    return this.service.state === 'lost' ? PCSCD_GONE : undefined;
+  }
 
   constructor(
     private readonly log: Logger,
@@ -93,7 +102,7 @@ export class PcscReaderBackend implements ReaderBackend {
         return true;
       }
       this.service = service;
-      this.unavailable = undefined;
+      this.notConnected = undefined;
       if (this.retry) clearInterval(this.retry);
       const notify = (change: ReaderChange) => this.listeners.forEach((l) => l(change));
       for (const type of ['reader-added', 'reader-removed', 'card-inserted', 'service-restored'] as const)
@@ -112,7 +121,7 @@ export class PcscReaderBackend implements ReaderBackend {
       notify({ type: 'readers' });
       return true;
     } catch (e) {
-      this.unavailable = (e as Error).message;
+      this.notConnected = (e as Error).message;
       return false;
     }
   }

@@ -1,5 +1,5 @@
 import { fromBase64, toBase64, type Bytes } from '../bytes/index.ts';
-import { KryptonError } from '../errors/index.ts';
+import { KryptonError, type BridgeUpstreamCode } from '../errors/index.ts';
 import { hostOf, isSuccess, parseJsonObject, postText, serverSays, soracomError, type FetchLike } from '../http/index.ts';
 import type { Tracer } from '../trace/index.ts';
 
@@ -45,7 +45,7 @@ export class KeysApiClient {
   async verify(keyId: string, res: Uint8Array): Promise<void> {
     const answer = await postText(keyVerifyUrl(this.options.url, keyId), JSON.stringify({ res: toBase64(res) }), this.post());
     if (isSuccess(answer.status)) return;
-    if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, 'verify');
+    if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, 'verify', answer.headers);
     throw new KryptonError(
       'VERIFY_REFUSED',
       `The Keys API did not accept the SIM's answer (HTTP ${answer.status})${serverSays(soracomError(answer.text))}`,
@@ -59,7 +59,7 @@ export class KeysApiClient {
     // SORACOM answers a start with 200 or 401; both carry {keyId, rand, autn} (the public clients accept
     // both). Any other 2xx is taken as success too: a server may well say 201 for a key it created.
     if (!isSuccess(answer.status) && answer.status !== 401) {
-      if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, `keys.${step}`);
+      if (answer.status >= 500) throw serverError(answer.status, answer.text, this.options.url, `keys.${step}`, answer.headers);
       throw refused(answer.status, answer.text, step);
     }
     let json: Record<string, unknown>;
@@ -150,13 +150,55 @@ function refused(status: number, text: string, step: 'start' | 'resync'): Krypto
   );
 }
 
-/** A 5xx (or 429) answer from any SORACOM endpoint, with the server's own code and message. */
-export function serverError(status: number, text: string, url: string, step: string): KryptonError {
+/** The bridge proxy's upstream codes: its own 502/504 for a Krypton endpoint it could not get a sound answer from. */
+const BRIDGE_UPSTREAM_CODES: ReadonlySet<string> = new Set<BridgeUpstreamCode>([
+  'UPSTREAM_UNREACHABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_BROKEN',
+  'UPSTREAM_TOO_LARGE',
+  'UPSTREAM_REDIRECT',
+  'UPSTREAM_NOT_JSON',
+]);
+
+/** The header a bridge sets on a forwarded answer naming the upstream host (bridge-server's `UPSTREAM_HOST_HEADER`). */
+export const UPSTREAM_HOST_HEADER = 'x-krypton-upstream-host';
+
+/**
+ * A 5xx (or 429) answer from any SORACOM endpoint, with the server's own code and message. Through
+ * the bridge, its own 502/504 for an upstream it could not reach keeps the bridge's code and words
+ * (they name the SORACOM host, not the bridge's), and SORACOM's own 5xx names SORACOM's host.
+ */
+export function serverError(status: number, text: string, url: string, step: string, headers?: Headers): KryptonError {
   const server = soracomError(text);
+  const relayed = bridgeUpstreamFailure(status, text, step);
+  if (relayed) return relayed;
+  const upstream = headers?.get(UPSTREAM_HOST_HEADER) ?? undefined;
+  const host = upstream ?? hostOf(url);
   return new KryptonError(
     'SERVER_ERROR',
-    `${hostOf(url)} answered HTTP ${status}${serverSays(server)}`,
+    `${upstream && /(^|\.)soracom\.io(:\d+)?$/.test(upstream) ? `SORACOM (${upstream})` : host} answered HTTP ${status}${serverSays(server)}`,
     status === 429 ? 'Too many requests: wait a minute and try again' : 'The service is having trouble; wait a minute and try again',
-    { status, step, ...server },
+    { status, step, host, ...server },
+  );
+}
+
+/** The bridge's typed 502/504 (`{code: 'UPSTREAM_…', message, host, reason, action}`) as the error it names, or undefined. */
+export function bridgeUpstreamFailure(status: number, text: string, step: string): KryptonError | undefined {
+  if (status !== 502 && status !== 504) return undefined;
+  let body: { code?: unknown; message?: unknown; host?: unknown; reason?: unknown; action?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || typeof body.code !== 'string' || !BRIDGE_UPSTREAM_CODES.has(body.code)) return undefined;
+  const str = (v: unknown, max: number): string | undefined => (typeof v === 'string' && v ? v.slice(0, max) : undefined);
+  const host = str(body.host, 253);
+  const reason = str(body.reason, 20);
+  return new KryptonError(
+    body.code as BridgeUpstreamCode,
+    str(body.message, 500) ?? `The bridge could not get an answer from ${host ?? 'the Krypton endpoint'}`,
+    str(body.action, 300) ?? 'Check this computer’s internet connection, its DNS and any proxy or firewall, then try again',
+    { status, step, ...(host ? { host } : {}), ...(reason ? { reason } : {}) },
   );
 }

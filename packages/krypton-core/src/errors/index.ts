@@ -1,1 +1,1 @@
-export { KryptonError, type KryptonErrorCode, type KryptonErrorDetails } from './krypton-error.ts';
+export { KryptonError, type BridgeUpstreamCode, type KryptonErrorCode, type KryptonErrorDetails } from './krypton-error.ts';

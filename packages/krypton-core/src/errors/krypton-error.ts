@@ -33,11 +33,17 @@ export type KryptonErrorCode =
   | 'NETWORK_UNREACHABLE'
   | 'TIMEOUT'
   | 'ABORTED'
+  // The bridge's proxy could not get an answer from the Krypton endpoint (relayed by code from its 502/504)
+  | BridgeUpstreamCode
   // Local storage (the key cache)
   | 'STORAGE_UNAVAILABLE'
   // Inputs and answers
   | 'BAD_INPUT'
   | 'MALFORMED_ANSWER';
+
+/** The bridge proxy's codes for an upstream it could not get a sound answer from (bridge-server's `BridgeHttpErrorCode`). */
+export type BridgeUpstreamCode =
+  'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_BROKEN' | 'UPSTREAM_TOO_LARGE' | 'UPSTREAM_REDIRECT' | 'UPSTREAM_NOT_JSON';
 
 /** Facts that came with a failure, for display and for deciding what to do. */
 export interface KryptonErrorDetails {
@@ -52,6 +58,10 @@ export interface KryptonErrorDetails {
   serverMessage?: string;
   /** Which step failed (`imsi`, `keys.start`, `authenticate`, `provisioning`, `cognito`, ...). */
   step?: string;
+  /** The host that failed to answer or answered with an error (the upstream behind the bridge, when it said). */
+  host?: string;
+  /** Why an upstream could not be reached, as the bridge said: `dns`, `refused`, `network` or `timeout`. */
+  reason?: string;
   /** Measured difference between the server clock and ours, milliseconds (server minus local). */
   clockOffsetMs?: number;
 }

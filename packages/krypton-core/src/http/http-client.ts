@@ -124,9 +124,9 @@ function toHttpError(e: unknown, url: string, timeoutMs: number, callerSignal: A
   }
   return new KryptonError(
     'NETWORK_UNREACHABLE',
-    `Could not reach ${host}`,
+    `Cannot reach ${host}: no internet, a DNS failure or a proxy in the way`,
     'Check the network connection, the endpoint URL, and (from a browser) that the bridge is running to forward the request',
-    {},
+    { host },
     { cause: e },
   );
 }

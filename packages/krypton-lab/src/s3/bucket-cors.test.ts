@@ -64,3 +64,25 @@ describe('bucket CORS configuration through the gate', () => {
     );
   });
 });
+
+describe('a bucket that does not exist, as S3 answers it (issue 15 §1)', () => {
+  it('a signed ListObjects: 404 NoSuchBucket naming the bucket, with no CORS headers even for an allowed origin', async () => {
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    try {
+      await s3.send(new ListObjectsV2Command({ Bucket: 'krypton-demo-misspelt' }));
+      expect.unreachable('the bucket does not exist');
+    } catch (err) {
+      expect((err as S3ServiceException).name).toBe('NoSuchBucket');
+      expect((err as S3ServiceException).$metadata.httpStatusCode).toBe(404);
+    }
+    const r = await fetch(`${lab.endpoint}/krypton-demo-misspelt?list-type=2`, { headers: { origin: 'https://app.example' } });
+    expect(r.status).toBe(404);
+    expect(await r.text()).toContain('<Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message>');
+    expect([...r.headers.keys()].filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('an anonymous HEAD learns it too (404), while an existing bucket refuses the anonymous caller (403)', async () => {
+    expect((await fetch(`${lab.endpoint}/krypton-demo-misspelt`, { method: 'HEAD' })).status).toBe(404);
+    expect((await fetch(`${lab.endpoint}/${lab.bucket}`, { method: 'HEAD' })).status).toBe(403);
+  });
+});

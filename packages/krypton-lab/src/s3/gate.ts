@@ -203,6 +203,11 @@ async function handle(
     );
   }
 
+  // S3 says a bucket does not exist before it looks at who asks (an anonymous HEAD learns it too).
+  const named = req.rawPath.split('/').find((s) => s !== '');
+  if (named !== undefined && !(await bucketExists(upstream, named)))
+    throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: safeDecode(named) });
+
   verifyRequest(req, { credentials: options.credentials, now, region: options.region });
   const query = parseQuery(req.rawQuery);
   const segments = req.rawPath.split('/').filter((s) => s !== '');
@@ -349,9 +354,30 @@ async function errorResponse(err: S3Error, req: GateRequest, ids: RequestIds, no
     'x-amz-request-id': ids.requestId,
     'x-amz-id-2': ids.hostId,
   });
-  for (const [name, value] of await corsHeadersFor(req, upstream)) headers.set(name, value);
+  // A bucket that does not exist has no CORS rules: S3's NoSuchBucket carries no CORS headers, and a
+  // browser reading it sees a network error (the page must find out otherwise that the name is wrong).
+  if (err.code !== 'NoSuchBucket') for (const [name, value] of await corsHeadersFor(req, upstream)) headers.set(name, value);
   if (req.method === 'HEAD') return new Response(null, { status: err.status, headers });
   return new Response(err.toXml(ids), { status: err.status, headers });
+}
+
+/** Buckets s3rver has been seen to hold, per upstream (the lab never deletes one): one HEAD per bucket, not per request. */
+const seenBuckets = new WeakMap<Upstream, Set<string>>();
+
+/** Whether s3rver holds the bucket (raw path segment, as received). */
+async function bucketExists(upstream: Upstream, rawBucket: string): Promise<boolean> {
+  const seen = seenBuckets.get(upstream) ?? new Set<string>();
+  seenBuckets.set(upstream, seen);
+  if (seen.has(rawBucket)) return true;
+  const probe = await forwardToUpstream(
+    upstream,
+    { method: 'HEAD', rawPath: `/${rawBucket}`, rawQuery: '', headers: {}, signAsS3rver: true },
+    () => {},
+  );
+  await probe.body?.cancel();
+  if (probe.status === 404) return false;
+  seen.add(rawBucket);
+  return true;
 }
 
 /**

@@ -20,6 +20,7 @@ export type S3ErrorCode =
   | 'InvalidToken'
   | 'InvalidURI'
   | 'MethodNotAllowed'
+  | 'NoSuchBucket'
   | 'RequestTimeTooSkewed'
   | 'ServiceUnavailable'
   | 'SignatureDoesNotMatch'
@@ -42,6 +43,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   InvalidToken: 400,
   InvalidURI: 400,
   MethodNotAllowed: 405,
+  NoSuchBucket: 404,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,

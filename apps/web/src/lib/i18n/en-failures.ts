@@ -125,10 +125,13 @@ export const enFailures = {
     action: 'Update the bridge and this page to the same version, then reload the page',
   },
   UPSTREAM_UNREACHABLE: {
-    message: 'The bridge could not reach the Krypton server',
-    action: 'Check this computer’s internet connection (DNS, proxy), then try again',
+    message: 'Cannot reach SORACOM ({host}): no internet, a DNS failure or a proxy in the way',
+    action: 'Check this computer’s internet connection, its DNS and any proxy or firewall, then try again',
   },
-  UPSTREAM_TIMEOUT: { message: 'The Krypton server did not answer the bridge in time', action: 'Try again in a moment' },
+  UPSTREAM_TIMEOUT: {
+    message: 'SORACOM ({host}) did not answer the bridge in time',
+    action: 'Check the network connection and any proxy, then try again in a moment',
+  },
   UPSTREAM_BROKEN: { message: 'The Krypton server’s answer broke off on the way to the bridge', action: 'Try again in a moment' },
   UPSTREAM_TOO_LARGE: {
     message: 'The Krypton server’s answer was larger than the bridge passes on',
@@ -177,7 +180,10 @@ export const enFailures = {
     message: 'S3 refused access',
     action: 'Allow the operation in the IAM role of the Cognito identity pool (the role for authenticated identities)',
   },
-  S3_NO_SUCH_BUCKET: { message: 'There is no bucket named “{bucket}”', action: 'Check the bucket name (it is case-sensitive and global)' },
+  S3_NO_SUCH_BUCKET: {
+    message: 'There is no bucket named “{bucket}”',
+    action: 'Check the bucket name for a typo (names are global and lowercase), and that it is the bucket the SIM group’s settings name',
+  },
   S3_NO_SUCH_KEY: { message: 'The object does not exist (any more)', action: 'Refresh the listing' },
   S3_WRONG_REGION: {
     message: 'Bucket “{bucket}” is not in {region}',

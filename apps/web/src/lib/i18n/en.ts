@@ -40,6 +40,8 @@ export const en = {
   'link.reader': 'Card reader',
   'link.readers.refresh': 'Look for readers',
   'link.readers.none': 'No reader found. Plug the reader in, then look again.',
+  'link.readers.noPcscd':
+    'The smart-card service (pcscd) is not running, so no reader can be seen. Start the smart-card service, then look again:',
   'link.reader.noCard': 'no card',
   'link.reader.inUse': 'in use',
   'link.approval.needed':

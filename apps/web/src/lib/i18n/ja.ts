@@ -56,6 +56,8 @@ export const ja: Record<MessageKey, string> = {
   'link.reader': 'カードリーダー',
   'link.readers.refresh': 'リーダーを探す',
   'link.readers.none': 'リーダーが見つかりません。リーダーを接続してから、もう一度探してください。',
+  'link.readers.noPcscd':
+    'スマートカードのサービス（pcscd）が動いていないため、リーダーが見えません。スマートカードのサービスを起動してから、もう一度探してください：',
   'link.reader.noCard': 'カードなし',
   'link.reader.inUse': '使用中',
   'link.connect': '接続',
@@ -488,7 +490,7 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   },
   S3_NO_SUCH_BUCKET: {
     message: 'バケット「{bucket}」がありません。',
-    action: 'バケット名を確認してください（大文字と小文字は区別されます）。',
+    action: 'バケット名に誤字がないか（バケット名は全体で一意、小文字のみ）、SIM グループの設定にあるバケットかを確認してください。',
   },
   S3_NO_SUCH_KEY: { message: 'オブジェクトがありません（削除された可能性があります）。', action: '一覧を更新してください。' },
   S3_WRONG_REGION: {
@@ -669,12 +671,12 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     action: 'ブリッジとこのページを同じバージョンにしてから、ページを再読み込みしてください。',
   },
   UPSTREAM_UNREACHABLE: {
-    message: 'ブリッジが Krypton のサーバーに接続できませんでした。',
-    action: 'このパソコンのインターネット接続（DNS、プロキシ）を確認して、もう一度お試しください。',
+    message: 'SORACOM（{host}）に接続できません。インターネット接続、DNS、またはプロキシに問題があります。',
+    action: 'このパソコンのインターネット接続、DNS、プロキシやファイアウォールを確認して、もう一度お試しください。',
   },
   UPSTREAM_TIMEOUT: {
-    message: 'Krypton のサーバーが時間内にブリッジへ応答しませんでした。',
-    action: '少し待ってから、もう一度お試しください。',
+    message: 'SORACOM（{host}）が時間内にブリッジへ応答しませんでした。',
+    action: 'ネットワーク接続とプロキシを確認して、少し待ってから、もう一度お試しください。',
   },
   UPSTREAM_BROKEN: {
     message: 'Krypton のサーバーの応答が、ブリッジに届く途中で途切れました。',

@@ -12,7 +12,17 @@ export interface Stack {
 
 /** Builds the app when stale, then starts the real bridge in demo mode (PC/SC only when asked: it needs a pcscd). */
 export async function startStack(
-  options: { pcsc?: boolean; lab?: Lab; modems?: ModemBackendOptions | false; readers?: ReaderBackend[] } = {},
+  options: {
+    pcsc?: boolean;
+    lab?: Lab;
+    modems?: ModemBackendOptions | false;
+    /** What the bridge's Krypton proxy calls SORACOM with (tests stand in for an unreachable or failing SORACOM). */
+    upstreamFetch?: typeof fetch;
+    /** The bridge's upstream timeout, ms (default 20 s). */
+    upstreamTimeoutMs?: number;
+    /** Reader backends besides PC/SC ([] leaves out the demo's virtual readers). */
+    readers?: ReaderBackend[];
+  } = {},
 ): Promise<Stack> {
   const webRoot = await ensureBuilt();
   const bridge = await startBridge({
@@ -22,9 +32,11 @@ export async function startStack(
     pcsc: options.pcsc ?? false,
     // This machine's own USB serial ports stay out of tests unless a test names its ports.
     modems: options.modems ?? false,
+    log: new Logger(() => undefined),
+    ...(options.upstreamFetch ? { upstreamFetch: options.upstreamFetch } : {}),
+    ...(options.upstreamTimeoutMs ? { limits: { upstreamTimeoutMs: options.upstreamTimeoutMs } } : {}),
     // Readers of the test's own (a demo stack on its own timings) in place of the demo mode's.
     ...(options.readers ? { readers: options.readers } : {}),
-    log: new Logger(() => undefined),
   });
   // Tests read the seeded objects: the lab the bridge starts brings its S3 backend up in the background.
   await bridge.lab!.ready;
