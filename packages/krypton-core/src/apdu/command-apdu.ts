@@ -89,5 +89,9 @@ function leByte(le: number): number {
 }
 
 function badCommand(what: string): KryptonError {
-  return new KryptonError('BAD_INPUT', `Cannot build the SIM command: ${what}.`, 'This is a bug in Krypton Web; report it with the steps that led here.');
+  return new KryptonError(
+    'BAD_INPUT',
+    `Cannot build the SIM command: ${what}.`,
+    'This is a bug in Krypton Web; report it with the steps that led here.',
+  );
 }

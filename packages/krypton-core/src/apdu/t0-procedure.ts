@@ -35,7 +35,11 @@ const INS_GET_RESPONSE = 0xc0;
 export async function runT0(send: SendApdu, command: Bytes, options: T0Options = {}): Promise<ResponseApdu> {
   const maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
   if (command.length < 4)
-    throw new KryptonError('BAD_INPUT', 'A SIM command needs at least 4 bytes.', 'This is a bug in Krypton Web; report it with the steps that led here.');
+    throw new KryptonError(
+      'BAD_INPUT',
+      'A SIM command needs at least 4 bytes.',
+      'This is a bug in Krypton Web; report it with the steps that led here.',
+    );
   const cla = command[0]!;
   const parts: Uint8Array[] = [];
   const raws: Uint8Array[] = [];

@@ -43,7 +43,11 @@ export function selectByPathFromMf(path: readonly number[], answer: SelectAnswer
 /** READ BINARY of the EF with this SFI (P1 = 100 SSSSS, TS 102 221 §11.1.3.2 Table 11.10), from offset 0. */
 export function readBinaryBySfi(sfi: number, length: number): Bytes {
   if (!Number.isInteger(sfi) || sfi < 1 || sfi > 30)
-    throw new KryptonError('BAD_INPUT', `SFI ${sfi} is out of range.`, 'This is a bug in Krypton Web; report it with the steps that led here.');
+    throw new KryptonError(
+      'BAD_INPUT',
+      `SFI ${sfi} is out of range.`,
+      'This is a bug in Krypton Web; report it with the steps that led here.',
+    );
   return caseTwo({ cla: CLA, ins: INS.READ_BINARY, p1: 0x80 | sfi, p2: 0x00 }, length);
 }
 
