@@ -565,9 +565,14 @@ describe('upstream', () => {
         `POST /krypton/lab/v1/keys HTTP/1.1\r\nHost: ${t.host}\r\nOrigin: ${t.url}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
       );
       expect(r.status).toBe(504);
+      const host = new URL(lab.urls.provisioning).host;
+      // The host, the reason and what to do: never the path (a keyId) nor anything of the request.
       expect(JSON.parse(r.body)).toEqual({
         code: 'UPSTREAM_TIMEOUT',
-        message: `${new URL(lab.urls.provisioning).host} did not answer within 0.2 s: check the network connection and try again`,
+        host,
+        reason: 'timeout',
+        message: `${host} did not answer the bridge within 0.2 s: check the network connection (a slow or filtered line, a proxy?) and try again`,
+        action: 'Check the network connection and any proxy, then try again in a moment',
       });
       expect(performance.now() - startedAt).toBeLessThan(900);
     } finally {
