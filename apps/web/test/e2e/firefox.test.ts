@@ -6,11 +6,10 @@ import {
   engineScreenshot,
   expectAuthenticated,
   logTiming,
-  offeredLinks,
   bridgeModemFlow,
   cardReaderFlow,
-  failedDownloadLeavesNothing,
   missedDownloadFailsFast,
+  virtualSimFlow,
 } from './support/engine-flows.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
@@ -41,29 +40,7 @@ describe('Firefox: virtual SIM to a downloaded S3 object', () => {
   });
 
   it('offers what Firefox has (Web Serial, the bridge; not WebUSB), authenticates, streams a download whose SHA-256 matches the lab’s, and shows a failed one failed with no file left', async () => {
-    const { page } = browser;
-    const start = performance.now();
-    await connectIn(page, stack.url, 'Virtual SIM (demo)');
-    const offered = await offeredLinks(page);
-    expect(offered).toEqual({
-      'Virtual SIM (demo)': true,
-      'USB modem (Web Serial)': true,
-      'USB modem (WebUSB)': false,
-      'Card reader (bridge)': true,
-    });
-    expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
-    const akid = await authenticateIn(page);
-    await expectAuthenticated(page, stack.lab, akid, 'new');
-    await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
-    await engineScreenshot(page, 'firefox-1-virtual-downloaded');
-    logTiming('firefox', 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
-
-    // A download that fails is shown failed and leaves no file behind.
-    await failedDownloadLeavesNothing(browser, stack.lab, 'hello.json');
-
-    // The encrypted key cache (IndexedDB, a non-extractable WebCrypto key) survives a reload.
-    await connectIn(page, stack.url, 'Virtual SIM (demo)');
-    await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
+    await virtualSimFlow(browser, stack, 'firefox', true);
   }, 180_000);
 
   it('a download the service worker missed (the bridge answers its path 404) fails as not started at once, not after 30 s', async () => {

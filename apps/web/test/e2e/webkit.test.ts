@@ -1,16 +1,13 @@
 import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateIn, connectIn, launchWebKit, type WebKitBrowser } from '@krypton-web/web-driver';
+import { launchWebKit, type WebKitBrowser } from '@krypton-web/web-driver';
 import {
-  downloadChecked,
   engineScreenshot,
-  expectAuthenticated,
   logTiming,
-  offeredLinks,
   bridgeModemFlow,
   cardReaderFlow,
-  failedDownloadLeavesNothing,
   missedDownloadFailsFast,
+  virtualSimFlow,
 } from './support/engine-flows.test-support.ts';
 import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
@@ -34,28 +31,7 @@ describe('WebKitGTK: virtual SIM to a downloaded S3 object', () => {
   });
 
   it('offers the bridge where Web Serial and WebUSB are missing, authenticates, downloads an object whose SHA-256 matches, and shows a failed one failed with no file left', async () => {
-    const { page } = browser;
-    const start = performance.now();
-    await connectIn(page, stack.url, 'Virtual SIM (demo)');
-    const offered = await offeredLinks(page);
-    expect(offered).toEqual({
-      'Virtual SIM (demo)': true,
-      'USB modem (Web Serial)': false,
-      'USB modem (WebUSB)': false,
-      'Card reader (bridge)': true,
-    });
-    expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
-    const akid = await authenticateIn(page);
-    await expectAuthenticated(page, stack.lab, akid, 'new');
-    await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
-    await engineScreenshot(page, 'webkit-1-virtual-downloaded');
-    logTiming('webkit', 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
-
-    // A download that fails is shown failed and leaves no file behind.
-    await failedDownloadLeavesNothing(browser, stack.lab, 'hello.json');
-
-    await connectIn(page, stack.url, 'Virtual SIM (demo)');
-    await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
+    await virtualSimFlow(browser, stack, 'webkit', false);
   }, 180_000);
 
   it('a download the service worker missed (the bridge answers its path 404) fails as not started at once, not after 30 s', async () => {

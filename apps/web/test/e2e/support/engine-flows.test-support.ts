@@ -5,6 +5,7 @@ import type { Lab } from '@krypton-web/krypton-lab';
 import {
   authenticateIn,
   connectBridgeModemIn,
+  connectIn,
   downloadIn,
   openBucketIn,
   waitFor,
@@ -75,6 +76,34 @@ export async function offeredLinks(page: EnginePage): Promise<Record<string, boo
   const out: Record<string, boolean> = {};
   for (const name of names) out[name] = (await page.attribute({ role: 'radio', name }, 'disabled')) === null;
   return out;
+}
+
+/**
+ * The virtual-SIM flow an engine runs: the links it offers (`webSerial`: whether the engine has Web Serial),
+ * the SIM read, a fresh key agreement, a streamed download whose SHA-256 matches the lab's, a failed
+ * download shown failed with no file left, and the encrypted key cache reused after a reload.
+ */
+export async function virtualSimFlow(browser: EngineBrowser, stack: Stack, engine: string, webSerial: boolean): Promise<void> {
+  const { page } = browser;
+  const start = performance.now();
+  await connectIn(page, stack.url, 'Virtual SIM (demo)');
+  expect(await offeredLinks(page)).toEqual({
+    'Virtual SIM (demo)': true,
+    'USB modem (Web Serial)': webSerial,
+    'USB modem (WebUSB)': false,
+    'Card reader (bridge)': true,
+  });
+  expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
+  await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'new');
+  await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
+  await engineScreenshot(page, `${engine}-1-virtual-downloaded`);
+  logTiming(engine, 'virtual-SIM flow (connect, authenticate, list, download 3 MB)', start);
+
+  await failedDownloadLeavesNothing(browser, stack.lab, 'hello.json');
+
+  // The encrypted key cache (IndexedDB, a non-extractable WebCrypto key) survives a reload.
+  await connectIn(page, stack.url, 'Virtual SIM (demo)');
+  await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
 }
 
 /**
