@@ -35,7 +35,10 @@ async function expectFocusOn(page: Page, target: ReturnType<Page['locator']>, wh
 async function connectAndAuthenticate(page: Page, url: string, texts: Texts): Promise<void> {
   await page.goto(url);
   await page.getByRole('button', { name: texts['link.connect'], exact: true }).click();
-  await page.getByRole('status').filter({ hasText: lead(texts['link.state.connected']) }).waitFor({ timeout: 30_000 });
+  await page
+    .getByRole('status')
+    .filter({ hasText: lead(texts['link.state.connected']) })
+    .waitFor({ timeout: 30_000 });
   await page.getByRole('button', { name: texts['auth.button'], exact: true }).click();
   await page.getByText(texts['auth.success']).waitFor({ timeout: 30_000 });
 }
@@ -91,7 +94,10 @@ describe('#15 §3: keyboard, screen readers, phones', () => {
 
         // Connect: focus goes to Authenticate, the link chooser folds to its summary.
         await kb.press('Enter', 'Connect');
-        await page.getByRole('status').filter({ hasText: lead(texts['link.state.connected']) }).waitFor({ timeout: 30_000 });
+        await page
+          .getByRole('status')
+          .filter({ hasText: lead(texts['link.state.connected']) })
+          .waitFor({ timeout: 30_000 });
         const authButton = page.getByRole('button', { name: texts['auth.button'], exact: true });
         await expectFocusOn(page, authButton, 'Authenticate');
         await page.getByTestId('link-summary').waitFor();
@@ -201,7 +207,11 @@ describe('#15 §3: keyboard, screen readers, phones', () => {
           const rows = await table.locator('tbody tr:not(.folder)').all();
           expect(rows.length, `objects listed (${where})`).toBeGreaterThan(0);
           for (const row of rows) {
-            for (const part of [row.locator('th.name'), row.locator('td.size'), row.getByRole('button', { name: texts['s3.download'], exact: true })]) {
+            for (const part of [
+              row.locator('th.name'),
+              row.locator('td.size'),
+              row.getByRole('button', { name: texts['s3.download'], exact: true }),
+            ]) {
               const box = await part.boundingBox();
               expect(box, `${await row.innerText()} (${where})`).not.toBeNull();
               expect(box!.x).toBeGreaterThanOrEqual(0);
@@ -239,7 +249,10 @@ describe('#15 §3: keyboard, screen readers, phones', () => {
         await page.setViewportSize({ width: 1366, height: 768 });
         await page.goto(stack.url);
         await page.getByRole('button', { name: texts['link.connect'], exact: true }).click();
-        await page.getByRole('status').filter({ hasText: lead(texts['link.state.connected']) }).waitFor({ timeout: 30_000 });
+        await page
+          .getByRole('status')
+          .filter({ hasText: lead(texts['link.state.connected']) })
+          .waitFor({ timeout: 30_000 });
         const auth = page.getByRole('button', { name: texts['auth.button'], exact: true });
         await auth.waitFor();
         await page.evaluate(() => window.scrollTo(0, 0));
