@@ -286,6 +286,13 @@ describe('#15 §3: keyboard, screen readers, phones', () => {
         const disconnect = (await page.getByRole('button', { name: texts['link.disconnect'], exact: true }).boundingBox())!;
         expect(disconnect.y).toBeGreaterThanOrEqual(0);
         expect(disconnect.y + disconnect.height).toBeLessThanOrEqual(768);
+        // Compact, and what takes focus above it scrolls into view below it, not under it.
+        const bar = (await page.locator('.link-panel').boundingBox())!;
+        expect(bar.y).toBeGreaterThanOrEqual(0);
+        expect(bar.height, 'the link bar is one compact row').toBeLessThanOrEqual(100);
+        const heading = page.getByRole('heading', { name: texts['s3.heading'], exact: true });
+        await heading.focus();
+        expect((await heading.boundingBox())!.y).toBeGreaterThanOrEqual(bar.y + bar.height);
         await screenshot(page, `15-3-laptop-${lang}`);
 
         // Disconnected, the chooser is back in full.

@@ -399,7 +399,7 @@ export const ja: Record<MessageKey, string> = {
   // Keyboard and layout (#15 §3)
   'a11y.skipConnect': '「接続」へ移動',
   'a11y.skipAuthenticate': '「認証する」へ移動',
-  'link.summary': '{link} · {endpoint}',
+  'link.summary': '{link}・{endpoint}',
   'link.change': '変更',
   'link.lockedWhileConnected': '接続中は接続方法とエンドポイントを変更できません。変更するには切断してください。',
 };
