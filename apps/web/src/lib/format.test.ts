@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatClockTime, formatDateTime, formatDateTimeShort, formatReportTime, formatTime } from './format.ts';
+import { formatBytes, formatClockTime, formatDateTime, formatDateTimeShort, formatReportTime, formatTime, nameBreaks } from './format.ts';
 import { en } from './i18n/en.ts';
 import { interpolate } from './i18n/i18n.svelte.ts';
 import { ja } from './i18n/ja.ts';
@@ -96,5 +96,15 @@ describe('punctuation within each language', () => {
 
   it('English uses no Japanese punctuation', () => {
     expect(Object.entries(en).filter(([, v]) => /[。、「」（）：]/.test(v))).toEqual([]);
+  });
+});
+
+describe('names cut at their separators for wrapping', () => {
+  it('cuts after / - _ . and keeps every character', () => {
+    const name = 'releases/device-firmware_build.2026.tar.gz';
+    expect(nameBreaks(name)).toEqual(['releases/', 'device-', 'firmware_', 'build.', '2026.', 'tar.', 'gz']);
+    expect(nameBreaks(name).join('')).toBe(name);
+    expect(nameBreaks('README')).toEqual(['README']);
+    expect(nameBreaks('v1/')).toEqual(['v1/']);
   });
 });

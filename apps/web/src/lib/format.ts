@@ -78,3 +78,11 @@ function zone(options: TimeOptions): { timeZone?: string } {
 export function formatSw(sw: number): string {
   return sw.toString(16).toUpperCase().padStart(4, '0');
 }
+
+/**
+ * A key or file name cut after each separator (/ - _ .), so a narrow screen can wrap it there:
+ * the page puts a <wbr> between the pieces, and the text stays the same.
+ */
+export function nameBreaks(name: string): string[] {
+  return name.split(/(?<=[/_.-])/).filter((piece) => piece !== '');
+}

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
+import { expectAccessible } from './support/a11y.test-support.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 
@@ -29,6 +30,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
     await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
     await screenshot(page, 'a-1-connected');
+    await expectAccessible(page, 'connected');
 
     const akid = await authenticate(page);
     const vended = lab.credentials.lookup(akid);
@@ -50,8 +52,10 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     await expect(region.getByTestId('identity-id').innerText()).resolves.toMatch(/^ap-northeast-1:/);
     await expect(region.getByTestId('expires').innerText()).resolves.toMatch(/in \d+:\d\d/);
     await screenshot(page, 'a-2-authenticated');
+    await expectAccessible(page, 'authenticated');
     await region.getByRole('button', { name: 'Reveal secrets' }).click();
     await region.getByTestId('secret-access-key').getByText(vended!.secretAccessKey).waitFor();
+    await expectAccessible(page, 'credentials revealed');
     await region.getByRole('button', { name: 'Hide secrets' }).click();
     expect(await page.content()).not.toContain(vended!.secretAccessKey);
 
@@ -59,6 +63,8 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     await openBucket(page);
     await page.getByText('Filled in from the SIM group’s userdata.').waitFor();
     const table = page.getByRole('table');
+    await table.getByRole('button', { name: 'Open folder firmware/' }).waitFor();
+    await expectAccessible(page, 'S3 list');
     await table.getByRole('button', { name: 'Open folder firmware/' }).click();
     await table.getByRole('button', { name: 'Open folder v1/' }).click();
     await page.getByRole('navigation', { name: 'Location' }).getByRole('button', { name: 'v1' }).waitFor();
@@ -67,6 +73,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     const seeded = lab.s3.objects.find((o) => o.key === 'firmware/v1/firmware.bin')!;
     await page.getByText(seeded.etag).waitFor();
     await screenshot(page, 'a-3-bucket');
+    await expectAccessible(page, 'folder firmware/v1/ with details');
     await row.getByRole('button', { name: 'Download' }).click();
     const done = page.locator('.download[data-status="done"]');
     await done.waitFor({ timeout: 60_000 });
@@ -74,6 +81,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     const saved = await readOpfsFile(page, 'firmware.bin');
     expect(saved).toEqual({ size: seeded.size, sha256: seeded.sha256 });
     await screenshot(page, 'a-4-downloaded');
+    await expectAccessible(page, 'download done');
   }, 180_000);
 
   it('a second page reuses the cached key, and a browser without File System Access saves through its own download, streamed by the service worker', async () => {

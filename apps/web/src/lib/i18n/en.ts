@@ -386,6 +386,13 @@ export const en = {
   'upload.done': 'Uploaded as {key} ({bytes, plural, one {# byte} other {# bytes}}, MD5 {md5} checked by S3).',
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
+
+  // Keyboard and layout (#15 §3)
+  'a11y.skipConnect': 'Skip to Connect',
+  'a11y.skipAuthenticate': 'Skip to Authenticate',
+  'link.summary': '{link} · {endpoint}',
+  'link.change': 'Change',
+  'link.lockedWhileConnected': 'The link and endpoint are fixed while connected: disconnect to choose others.',
 } as const;
 
 export type MessageKey = keyof typeof en;

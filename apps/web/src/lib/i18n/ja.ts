@@ -395,6 +395,13 @@ export const ja: Record<MessageKey, string> = {
   'upload.link': '開く',
   'upload.needCredentials':
     '先に、検査項目で AWS 認証情報を取得する設定で SIM を 1 枚検査してください。アップロードにはその認証情報を使います。',
+
+  // Keyboard and layout (#15 §3)
+  'a11y.skipConnect': '「接続」へ移動',
+  'a11y.skipAuthenticate': '「認証する」へ移動',
+  'link.summary': '{link}・{endpoint}',
+  'link.change': '変更',
+  'link.lockedWhileConnected': '接続中は接続方法とエンドポイントを変更できません。変更するには切断してください。',
 };
 
 /**
