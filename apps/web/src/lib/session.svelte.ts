@@ -362,8 +362,12 @@ export class SessionState {
       if (this.sim?.pin && typeof tries === 'number') {
         this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: tries, blocked: tries === 0 } };
       }
+      // PIN_BLOCKED carries the PUK's tries: the unblock form shows them at once.
       if (this.pinFailure.code === 'PIN_BLOCKED' && this.sim?.pin)
-        this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: 0, blocked: true } };
+        this.sim = {
+          ...this.sim,
+          pin: { ...this.sim.pin, triesLeft: 0, blocked: true, ...(typeof tries === 'number' ? { pukTriesLeft: tries } : {}) },
+        };
       return false;
     } finally {
       this.pinBusy = false;
