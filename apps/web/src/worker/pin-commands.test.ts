@@ -56,7 +56,11 @@ describe('PIN commands through the session worker', () => {
 
   it('the cellular endpoint has no SIM access: every PIN command says why and what to do', async () => {
     const link = cellularLink();
-    for (const attempt of [() => link.unblockPin('12345678', '1234', false), () => link.changePin('1234', '5678', false), () => link.setPinEnabled(false, '1234', false)]) {
+    for (const attempt of [
+      () => link.unblockPin('12345678', '1234', false),
+      () => link.changePin('1234', '5678', false),
+      () => link.setPinEnabled(false, '1234', false),
+    ]) {
       const f = await failureOf(attempt());
       expect(f.code).toBe('NO_SIM_ACCESS');
       expect(f.message).toMatch(/PIN cannot be managed/);

@@ -88,7 +88,13 @@ async function authenticates(page: Page, texts: Texts): Promise<void> {
  * What a failure box should say: Japanese comes from the page's table; English is the worker's own
  * message (krypton-core's words), checked here for the facts it must carry.
  */
-function says(lang: Lang, failures: FailureTexts, code: keyof FailureTexts, params: Record<string, number>, english: RegExp): { code: string; message: unknown } {
+function says(
+  lang: Lang,
+  failures: FailureTexts,
+  code: keyof FailureTexts,
+  params: Record<string, number>,
+  english: RegExp,
+): { code: string; message: unknown } {
   return { code, message: lang === 'ja' ? format(failures[code].message, params) : expect.stringMatching(english) };
 }
 
@@ -138,7 +144,10 @@ async function togglePin(page: Page, texts: Texts, pin: string, to: 'disable' | 
   await form.getByLabel(texts['pinMgmt.current'], { exact: true }).fill(pin);
   await form.getByRole('button', { name: texts[`pinMgmt.${to}`] }).click();
   const done = texts[to === 'disable' ? 'pinMgmt.done.disabled' : 'pinMgmt.done.enabled'];
-  await waitFor(async () => (await page.getByTestId('pin-done').count()) === 1 && (await text(page.getByTestId('pin-done'))) === done, done);
+  await waitFor(
+    async () => (await page.getByTestId('pin-done').count()) === 1 && (await text(page.getByTestId('pin-done'))) === done,
+    done,
+  );
   expect(await form.getByLabel(texts['pinMgmt.current'], { exact: true }).inputValue()).toBe('');
 }
 
@@ -178,7 +187,8 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
         const wrong = await simFailure(page);
         expect(wrong).toEqual(says(lang, failures, 'PUK_WRONG', { triesLeft: 9 }, /^The PUK is wrong: 9 tries left\.$/));
         await pukTriesAre(page, texts, 9);
-        for (const label of ['puk.label', 'puk.newPin', 'puk.repeat'] as const) expect(await form.getByLabel(texts[label], { exact: true }).inputValue()).toBe('');
+        for (const label of ['puk.label', 'puk.newPin', 'puk.repeat'] as const)
+          expect(await form.getByLabel(texts[label], { exact: true }).inputValue()).toBe('');
         await screenshot(page, `15-4-wrong-puk-${lang}`);
         for (let left = 8; left >= 1; left--) {
           await sendUnblock(page, texts, '87654321', '7593');

@@ -1,4 +1,12 @@
-export { Usim, type UsimOptions, type UsimCallOptions, type VerifyPinOptions, type PinState, type SetPinEnabledOptions, type SimInfoSource } from './usim.ts';
+export {
+  Usim,
+  type UsimOptions,
+  type UsimCallOptions,
+  type VerifyPinOptions,
+  type PinState,
+  type SetPinEnabledOptions,
+  type SimInfoSource,
+} from './usim.ts';
 export { parseBerTlv, findTlv, type Tlv, type BerTlvOptions } from './ber-tlv.ts';
 export {
   parseFcp,

@@ -32,7 +32,7 @@ export const enFailures = {
   },
   PIN_BLOCKED: {
     message: 'The PIN is blocked',
-    action: 'Unblock it with its PUK in the SIM panel, minding the PUK tries left',
+    action: 'Unblock it with its PUK: connect this SIM alone and use the Unblock form of the SIM panel, minding the PUK tries left',
   },
   PUK_BLOCKED: { message: 'The PUK is blocked too: this SIM cannot be used any more', action: 'Ask SORACOM to replace the SIM' },
   PIN_LAST_TRY: { message: 'The PIN has one try left', action: 'Enter it only after confirming that you want to use the last try' },

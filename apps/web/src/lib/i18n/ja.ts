@@ -452,7 +452,7 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   PIN_WRONG: { message: 'PIN が違います（残り {triesLeft} 回）。', action: '正しい PIN を入力してください。残り回数に注意してください。' },
   PIN_BLOCKED: {
     message: 'PIN がロックされています。',
-    action: 'SIM パネルで PUK を使ってロックを解除してください（PUK の残り回数に注意）。',
+    action: 'この SIM だけを接続し、SIM パネルの解除欄で PUK を使ってロックを解除してください（PUK の残り回数に注意）。',
   },
   PUK_BLOCKED: { message: 'PUK もロックされています。この SIM はもう使えません。', action: 'SORACOM に SIM の交換を依頼してください。' },
   PIN_LAST_TRY: { message: 'PIN の残り回数が 1 回です。', action: '確認画面で「最後の 1 回を使う」を選んだ場合のみ入力します。' },

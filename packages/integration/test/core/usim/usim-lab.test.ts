@@ -30,7 +30,8 @@ async function rejection(p: Promise<unknown>): Promise<KryptonError> {
 }
 
 /** A PIN block in upper-case hex, as the transcript shows it. */
-const hexPin = (digits: string): string => toHex(Uint8Array.from({ length: 8 }, (_, i) => (i < digits.length ? digits.charCodeAt(i) : 0xff))).toUpperCase();
+const hexPin = (digits: string): string =>
+  toHex(Uint8Array.from({ length: 8 }, (_, i) => (i < digits.length ? digits.charCodeAt(i) : 0xff))).toUpperCase();
 
 const commands = (transcript: string[]): string[] => transcript.filter((l) => l.startsWith('=> ')).map((l) => l.slice(3));
 
@@ -245,7 +246,11 @@ describe('CHANGE, DISABLE and ENABLE PIN (TS 102 221 §11.1.10–§11.1.12)', ()
     expect(await rig.usim.pinState()).toEqual({ enabled: false, verified: false, triesLeft: undefined });
     const before = rig.count();
     await rig.usim.setPinEnabled(false, '1234');
-    expect(commands(rig.transcript).slice(before).some((c) => c.startsWith('0026'))).toBe(false);
+    expect(
+      commands(rig.transcript)
+        .slice(before)
+        .some((c) => c.startsWith('0026')),
+    ).toBe(false);
     // A disabled PIN cannot be changed: said before anything is sent.
     expect((await rejection(rig.usim.changePin('1234', '4321'))).code).toBe('PIN_DISABLED');
     expect(commands(rig.transcript).some((c) => c.startsWith('0024'))).toBe(false);
@@ -266,7 +271,11 @@ describe('CHANGE, DISABLE and ENABLE PIN (TS 102 221 §11.1.10–§11.1.12)', ()
     expect(await rejection(rig.usim.setPinEnabled(true, '1111'))).toMatchObject({ code: 'PIN_WRONG', details: { triesLeft: 1 } });
     const before = rig.count();
     expect((await rejection(rig.usim.setPinEnabled(true, '0000'))).code).toBe('PIN_LAST_TRY');
-    expect(commands(rig.transcript).slice(before).some((c) => c.startsWith('0028'))).toBe(false);
+    expect(
+      commands(rig.transcript)
+        .slice(before)
+        .some((c) => c.startsWith('0028')),
+    ).toBe(false);
     await rig.usim.setPinEnabled(true, rig.profile.pin1.code, { allowLastTry: true });
     expect(rig.card.pin1Enabled).toBe(true);
     expect(rig.card.pin1TriesLeft).toBe(3);
