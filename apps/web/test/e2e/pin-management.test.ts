@@ -218,6 +218,30 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
       });
     }, 180_000);
 
+    it(`[${lang}] demo-blocked: the last PUK try spent on a wrong PUK locks the SIM for good, and the page says what to do`, async () => {
+      await onPage(browser.context, async (page) => {
+        await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
+          await page.getByLabel('Demo SIM').selectOption('demo-blocked');
+        });
+        await useLanguage(page, lang);
+        for (let left = 9; left >= 1; left--) {
+          await sendUnblock(page, texts, '87654321', '7593');
+          await pukTriesAre(page, texts, left);
+        }
+        await sendUnblock(page, texts, '87654321', '7593');
+        await page
+          .getByRole('dialog', { name: texts['puk.lastTry.title'] })
+          .getByRole('button', { name: texts['puk.lastTry.confirm'] })
+          .click();
+        await page.getByTestId('puk-locked').waitFor({ timeout: 15_000 });
+        expect(await text(page.getByTestId('puk-locked'))).toBe(texts['puk.locked']);
+        expect(await page.getByTestId('unblock-form').count()).toBe(0);
+        await pinStateIs(page, texts['sim.pin.locked']);
+        await gated(page, texts, 'gate.pukBlocked');
+        await screenshot(page, `15-4-puk-blocked-${lang}`);
+      });
+    }, 180_000);
+
     it(`[${lang}] demo-pin: gated until the PIN is verified; change, disable, enable; the old PIN is refused, the new one verifies`, async () => {
       await onPage(browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {

@@ -388,6 +388,7 @@ export const en = {
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
 
   // PIN management (#15 §4)
+  'sim.pin.locked': 'locked for good — the PUK is blocked too',
   'gate.notConnected': 'Connect a SIM first.',
   'gate.pinNeeded': 'Enter the SIM’s PIN in the SIM panel first: until it is verified, the SIM does nothing.',
   'gate.pinBlocked': 'The SIM’s PIN is blocked: unblock it with its PUK in the SIM panel first.',

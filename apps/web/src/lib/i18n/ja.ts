@@ -397,6 +397,7 @@ export const ja: Record<MessageKey, string> = {
     '先に、検査項目で AWS 認証情報を取得する設定で SIM を 1 枚検査してください。アップロードにはその認証情報を使います。',
 
   // PIN management (#15 §4)
+  'sim.pin.locked': '完全にロック — PUK もロック済み',
   'gate.notConnected': '先に SIM を接続してください。',
   'gate.pinNeeded': '先に SIM パネルで PIN を入力してください。PIN を確認するまで SIM は何も実行しません。',
   'gate.pinBlocked': 'SIM の PIN がロックされています。先に SIM パネルで PUK を使ってロックを解除してください。',
