@@ -242,6 +242,41 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
       });
     }, 180_000);
 
+    it(`[${lang}] demo (PIN disabled): wrong PINs to enable it count down; the last try asks first even though the SIM does not say its count`, async () => {
+      await onPage(browser.context, async (page) => {
+        await connect(page, stack.url, 'Virtual SIM (demo)');
+        await useLanguage(page, lang);
+        await pinStateIs(page, texts['sim.pin.disabled']);
+        await open(page, texts);
+        const form = page.getByTestId('manage-pin').locator('form[aria-labelledby="pin-toggle-heading"]');
+        for (const left of [2, 1]) {
+          await form.getByLabel(texts['pinMgmt.current'], { exact: true }).fill('3917');
+          await form.getByRole('button', { name: texts['pinMgmt.enable'] }).click();
+          // The notice of the try before says the same words but another count: wait for this one's.
+          const message = page.locator('section[aria-labelledby="sim-heading"] .failure-message');
+          await waitFor(
+            async () => (await message.count()) === 1 && (await text(message)).includes(String(left)),
+            `${left} tries left told`,
+          );
+          expect(await simFailure(page)).toEqual(
+            says(lang, failures, 'PIN_WRONG', { triesLeft: left }, new RegExp(`^The PIN is wrong: ${left} tr(y|ies) left\\.$`)),
+          );
+          await pinStateIs(page, texts['sim.pin.disabled']);
+        }
+        await form.getByLabel(texts['pinMgmt.current'], { exact: true }).fill('0000');
+        await form.getByRole('button', { name: texts['pinMgmt.enable'] }).click();
+        const dialog = page.getByRole('dialog', { name: texts['pinMgmt.lastTry.title'] });
+        await dialog.waitFor();
+        expect(await text(dialog.locator('p'))).toBe(texts['pinMgmt.lastTry.text']);
+        await screenshot(page, `15-4-manage-last-try-${lang}`);
+        await dialog.getByRole('button', { name: texts['pinMgmt.lastTry.confirm'] }).click();
+        await waitFor(async () => (await page.getByTestId('pin-done').count()) === 1, 'the PIN to be enabled');
+        expect(await text(page.getByTestId('pin-done'))).toBe(texts['pinMgmt.done.enabled']);
+        await pinStateIs(page, texts['sim.pin.verified']);
+        await open(page, texts);
+      });
+    }, 180_000);
+
     it(`[${lang}] demo-pin: gated until the PIN is verified; change, disable, enable; the old PIN is refused, the new one verifies`, async () => {
       await onPage(browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
