@@ -37,7 +37,7 @@ export type SimOutcome =
 const CLI_ACTIONS: Partial<Record<string, string>> = {
   PIN_REQUIRED: 'Set KRYPTON_SIM_PIN (or run check-sims in a terminal to be asked), then check it again with --recheck',
   PIN_BLOCKED:
-    'Only its PUK unblocks it (on the SIM’s card carrier; the web app’s Operations screen or any tool that sends UNBLOCK PIN), then check it again',
+    'Only its PUK unblocks it (on the SIM’s card carrier; the web app’s SIM panel or any tool that sends UNBLOCK PIN), then check it again',
   PIN_LAST_TRY: 'Only one PIN try is left and check-sims never spends it: verify the PIN yourself with the right one, then check it again',
   TRANSPORT_BUSY: 'Another program is using the SIM: close it, then put the SIM in again',
 };

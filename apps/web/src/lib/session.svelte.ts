@@ -2,8 +2,12 @@ import type { Failure, LinkKind, PinInfo, ReaderSummary, SessionEvent, SessionSe
 import { isFailure } from '../worker/api.ts';
 import { LINK_KINDS, linkAvailability, type Environment, type Unavailable } from './availability.ts';
 import { resolveSettings, type EndpointChoice, type EndpointProblem } from './endpoints.ts';
+import type { MessageKey } from './i18n/en.ts';
 import { LinkMachine } from './link-machine.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
+
+/** What a PIN command achieved, for the SIM panel's notice. */
+export type PinCommandDone = 'unblocked' | 'changed' | 'disabled' | 'enabled';
 
 /** What the session needs from its surroundings; tests pass doubles. */
 export interface SessionDeps {
@@ -78,6 +82,10 @@ export class SessionState {
   pinBusy = $state(false);
   pinFailure = $state<Failure | undefined>(undefined);
   pinVerified = $state(false);
+  /** What the last unblock, change, enable or disable achieved. */
+  pinDone = $state<PinCommandDone | undefined>(undefined);
+  /** Why the last unblock, change, enable or disable failed. */
+  pinManageFailure = $state<Failure | undefined>(undefined);
   /** Counts successful connections: panels below the link start afresh for each SIM. */
   generation = $state(0);
   /** Asking the bridge to approve this page, when it is not the bridge's own. */
@@ -117,6 +125,15 @@ export class SessionState {
   );
   readonly pin: PinInfo | undefined = $derived(this.sim?.pin);
   readonly needsPin = $derived(this.pin !== undefined && this.pin.enabled && !this.pin.verified && !this.pin.blocked);
+  /** The PUK has no tries left: no code can unlock this SIM any more. */
+  readonly pukBlocked = $derived(this.pin?.blocked === true && this.pin.pukTriesLeft === 0);
+  /** Why Authenticate and Operations cannot run now (a message key for the person), undefined when they can. */
+  readonly gate: MessageKey | undefined = $derived.by(() => {
+    if (!this.link.connected) return 'gate.notConnected';
+    if (this.pin?.blocked) return this.pukBlocked ? 'gate.pukBlocked' : 'gate.pinBlocked';
+    if (this.needsPin) return 'gate.pinNeeded';
+    return undefined;
+  });
 
   private api: WorkerApi | undefined;
   private starting: Promise<WorkerApi> | undefined;
@@ -260,6 +277,8 @@ export class SessionState {
     this.sim = undefined;
     this.pinFailure = undefined;
     this.pinVerified = false;
+    this.pinDone = undefined;
+    this.pinManageFailure = undefined;
     this.lossAtStep = undefined;
     try {
       // The port or device chooser first, while the click still counts as the person's gesture.
@@ -343,11 +362,73 @@ export class SessionState {
       if (this.sim?.pin && typeof tries === 'number') {
         this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: tries, blocked: tries === 0 } };
       }
+      // PIN_BLOCKED carries the PUK's tries: the unblock form shows them at once.
       if (this.pinFailure.code === 'PIN_BLOCKED' && this.sim?.pin)
-        this.sim = { ...this.sim, pin: { ...this.sim.pin, triesLeft: 0, blocked: true } };
+        this.sim = {
+          ...this.sim,
+          pin: { ...this.sim.pin, triesLeft: 0, blocked: true, ...(typeof tries === 'number' ? { pukTriesLeft: tries } : {}) },
+        };
       return false;
     } finally {
       this.pinBusy = false;
+    }
+  }
+
+  /** Unblocks the PIN with the PUK and sets `newPin`; `allowLastTry` only after the person confirmed the PUK's last try. */
+  unblockPin(puk: string, newPin: string, allowLastTry: boolean): Promise<boolean> {
+    return this.pinCommand('unblocked', (api) => api.unblockPin(puk, newPin, allowLastTry));
+  }
+
+  /** Changes the PIN; `allowLastTry` only after the person confirmed the PIN's last try. */
+  changePin(pin: string, newPin: string, allowLastTry: boolean): Promise<boolean> {
+    return this.pinCommand('changed', (api) => api.changePin(pin, newPin, allowLastTry));
+  }
+
+  /** Enables or disables the PIN with its current code. */
+  setPinEnabled(enabled: boolean, pin: string, allowLastTry: boolean): Promise<boolean> {
+    return this.pinCommand(enabled ? 'enabled' : 'disabled', (api) => api.setPinEnabled(enabled, pin, allowLastTry));
+  }
+
+  // Runs one PIN command; the SIM panel then shows what the SIM says now, whether it worked or not.
+  private async pinCommand(done: PinCommandDone, run: (api: WorkerApi) => Promise<PinInfo>): Promise<boolean> {
+    if (!this.api || !this.sim || this.pinBusy) return false;
+    this.pinBusy = true;
+    this.pinFailure = undefined;
+    this.pinManageFailure = undefined;
+    this.pinDone = undefined;
+    try {
+      const state = await run(this.api);
+      this.sim = { ...this.sim, pin: state };
+      this.pinVerified = state.enabled && state.verified;
+      this.pinDone = done;
+      await this.refreshSimNow();
+      return true;
+    } catch (e) {
+      const f = asFailure(e);
+      this.pinManageFailure = f;
+      // Nothing reached the SIM on a refused last try: its state is as shown.
+      if (f.code !== 'PIN_LAST_TRY' && f.code !== 'PUK_LAST_TRY') {
+        if (isLinkGone(f)) this.link.send({ type: 'lost', failure: f });
+        else await this.refreshSimNow();
+      }
+      return false;
+    } finally {
+      this.pinBusy = false;
+    }
+  }
+
+  // refreshSim, but run even while a PIN command holds pinBusy (it is that command's last step).
+  private async refreshSimNow(): Promise<void> {
+    if (!this.api || !this.link.connected) return;
+    try {
+      const sim = await this.api.simStatus();
+      if (this.link.connected) {
+        this.sim = sim;
+        this.simReadAt = Date.now();
+      }
+    } catch (e) {
+      const f = asFailure(e);
+      if (isLinkGone(f)) this.link.send({ type: 'lost', failure: f });
     }
   }
 

@@ -304,6 +304,62 @@ describe('SessionState', () => {
     expect(s2.needsPin).toBe(false);
   });
 
+  it('PIN management: Authenticate and Operations are gated with a reason; unblock, change, disable and enable refresh the SIM', async () => {
+    const pin = (p: Partial<PinInfo>): PinInfo => ({ enabled: true, verified: false, blocked: false, triesLeft: 3, ...p });
+    let card = pin({ triesLeft: 0, blocked: true, pukTriesLeft: 10 });
+    const calls: string[] = [];
+    const w = fakeWorker({
+      openVirtual: async () => ({ ...demoSim, imsi: undefined, pin: card }),
+      simStatus: async () => ({ ...demoSim, pin: card }),
+      unblockPin: async (puk, newPin, allow) => {
+        calls.push(`unblock ${allow}`);
+        if (puk !== '12345678') {
+          card = { ...card, pukTriesLeft: (card.pukTriesLeft ?? 10) - 1 };
+          throw failureOf('PUK_WRONG', { triesLeft: card.pukTriesLeft! });
+        }
+        expect(newPin).toBe('4321');
+        card = pin({ verified: true, triesLeft: undefined });
+        return card;
+      },
+      changePin: async () => {
+        calls.push('change');
+        return card;
+      },
+      setPinEnabled: async (enabled) => {
+        calls.push(`enabled ${enabled}`);
+        card = pin({ enabled, verified: enabled, triesLeft: undefined });
+        return card;
+      },
+    });
+    const s = new SessionState(sessionDeps(w));
+    expect(s.gate).toBe('gate.notConnected');
+    await s.connect();
+    expect(s.gate).toBe('gate.pinBlocked');
+    expect(await s.unblockPin('00000000', '4321', false)).toBe(false);
+    expect(s.pinManageFailure).toMatchObject({ code: 'PUK_WRONG', details: { triesLeft: 9 } });
+    expect(s.pin?.pukTriesLeft).toBe(9);
+    expect(s.gate).toBe('gate.pinBlocked');
+    expect(await s.unblockPin('12345678', '4321', false)).toBe(true);
+    expect(s.pinDone).toBe('unblocked');
+    expect(s.pinManageFailure).toBeUndefined();
+    expect(s.gate).toBeUndefined();
+    expect(await s.changePin('4321', '2468', false)).toBe(true);
+    expect(s.pinDone).toBe('changed');
+    expect(await s.setPinEnabled(false, '2468', false)).toBe(true);
+    expect(s.pinDone).toBe('disabled');
+    expect(s.pin).toMatchObject({ enabled: false });
+    expect(s.gate).toBeUndefined();
+    expect(await s.setPinEnabled(true, '2468', false)).toBe(true);
+    expect(s.pin).toMatchObject({ enabled: true, verified: true });
+    expect(calls).toEqual(['unblock false', 'unblock false', 'change', 'enabled false', 'enabled true']);
+
+    // A PUK with no tries left: the SIM is locked for good, and the gate says so.
+    card = pin({ triesLeft: 0, blocked: true, pukTriesLeft: 0 });
+    await s.refreshSim();
+    expect(s.pukBlocked).toBe(true);
+    expect(s.gate).toBe('gate.pukBlocked');
+  });
+
   it('disconnect closes the worker link and returns to idle', async () => {
     const w = fakeWorker({ openVirtual: async () => demoSim });
     const s = new SessionState(sessionDeps(w));

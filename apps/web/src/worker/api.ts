@@ -246,6 +246,12 @@ export interface SessionApi {
   /** Reads the SIM (and the modem) again. */
   simStatus(): Promise<SimSummary>;
   verifyPin(pin: string, allowLastTry: boolean): Promise<PinInfo>;
+  /** Unblocks PIN1 with the PUK and sets a new PIN; `allowLastTry` only after the person confirmed the PUK's last try. */
+  unblockPin(puk: string, newPin: string, allowLastTry: boolean): Promise<PinInfo>;
+  /** Changes PIN1; the SIM's PIN state after. */
+  changePin(pin: string, newPin: string, allowLastTry: boolean): Promise<PinInfo>;
+  /** Enables or disables PIN1 with its current code; the SIM's PIN state after. */
+  setPinEnabled(enabled: boolean, pin: string, allowLastTry: boolean): Promise<PinInfo>;
   /** Closes the link; credentials and keys of this SIM are forgotten from memory. */
   close(): Promise<void>;
   /** Authenticates the SIM (or reuses its key) and obtains AWS credentials; trace events carry `run`. */
@@ -287,6 +293,9 @@ export const WORKER_METHODS = [
   'openCellular',
   'simStatus',
   'verifyPin',
+  'unblockPin',
+  'changePin',
+  'setPinEnabled',
   'close',
   'authenticate',
   'forgetKey',

@@ -34,6 +34,7 @@ export type WebFailureCode =
   | 'NOT_CONFIGURED'
   | 'NO_CREDENTIALS'
   | 'BAD_PIN_FORMAT'
+  | 'BAD_PUK_FORMAT'
   | 'BAD_BUCKET_NAME'
   | 'BAD_REGION'
   | 'RESULT_GONE'

@@ -107,11 +107,40 @@ export class Session implements SessionApi {
 
   async verifyPin(pin: string, allowLastTry: boolean): Promise<PinInfo> {
     return this.guard(async () => {
-      if (!/^[0-9]{4,8}$/.test(pin)) throw failure('BAD_PIN_FORMAT', 'A PIN has 4 to 8 digits', 'Enter the PIN again (digits only)');
+      checkPinFormat(pin);
       const link = this.requireLink();
       await link.verifyPin(pin, allowLastTry);
       const state = await link.pinState();
       return state ?? { enabled: false, verified: true, blocked: false };
+    });
+  }
+
+  async unblockPin(puk: string, newPin: string, allowLastTry: boolean): Promise<PinInfo> {
+    return this.guard(async () => {
+      if (!/^[0-9]{8}$/.test(puk)) throw failure('BAD_PUK_FORMAT', 'A PUK has 8 digits', 'Enter the PUK again (8 digits, digits only)');
+      checkPinFormat(newPin);
+      const link = this.requireLink();
+      await link.unblockPin(puk, newPin, allowLastTry);
+      return this.pinAfter(link);
+    });
+  }
+
+  async changePin(pin: string, newPin: string, allowLastTry: boolean): Promise<PinInfo> {
+    return this.guard(async () => {
+      checkPinFormat(pin);
+      checkPinFormat(newPin);
+      const link = this.requireLink();
+      await link.changePin(pin, newPin, allowLastTry);
+      return this.pinAfter(link);
+    });
+  }
+
+  async setPinEnabled(enabled: boolean, pin: string, allowLastTry: boolean): Promise<PinInfo> {
+    return this.guard(async () => {
+      checkPinFormat(pin);
+      const link = this.requireLink();
+      await link.setPinEnabled(enabled, pin, allowLastTry);
+      return this.pinAfter(link);
     });
   }
 
@@ -400,6 +429,11 @@ export class Session implements SessionApi {
     }, delay);
   }
 
+  // The PIN's state as the SIM tells it after a PIN command.
+  private async pinAfter(link: SimLink): Promise<PinInfo> {
+    return (await link.pinState()) ?? { enabled: false, verified: false, blocked: false };
+  }
+
   private requireLink(): SimLink {
     if (!this.link) throw failure('NOT_CONNECTED', 'No SIM is connected', 'Choose how the SIM is reached and connect it first');
     return this.link;
@@ -432,6 +466,11 @@ export class Session implements SessionApi {
       throw toFailure(e);
     }
   }
+}
+
+/** A PIN is 4 to 8 digits; refused here, before anything reaches the SIM. */
+function checkPinFormat(pin: string): void {
+  if (!/^[0-9]{4,8}$/.test(pin)) throw failure('BAD_PIN_FORMAT', 'A PIN has 4 to 8 digits', 'Enter the PIN again (digits only)');
 }
 
 /** Trace events are plain already; a copy keeps comlink from cloning anything else. */

@@ -59,6 +59,9 @@ const STEP_OF: Partial<Record<SessionOp['op'], StepName>> = {
   imsi: 'imsi',
   'pin-state': 'pin',
   'verify-pin': 'pin',
+  'unblock-pin': 'pin',
+  'change-pin': 'pin',
+  'set-pin-enabled': 'pin',
   authenticate: 'authenticate',
 };
 
@@ -213,6 +216,19 @@ export class SimSessions {
       case 'verify-pin':
         await s.usim.verifyPin(request.pin, { allowLastTry: request.allowLastTry });
         this.log.info('PIN verified', { reader: s.reader });
+        return {};
+      // The codes go to the card and nowhere else: the log names what was done, never with what.
+      case 'unblock-pin':
+        await s.usim.unblockPin(request.puk, request.newPin, { allowLastTry: request.allowLastTry });
+        this.log.info('PIN unblocked with the PUK', { reader: s.reader });
+        return {};
+      case 'change-pin':
+        await s.usim.changePin(request.pin, request.newPin, { allowLastTry: request.allowLastTry });
+        this.log.info('PIN changed', { reader: s.reader });
+        return {};
+      case 'set-pin-enabled':
+        await s.usim.setPinEnabled(request.enabled, request.pin, { allowLastTry: request.allowLastTry });
+        this.log.info(request.enabled ? 'PIN enabled' : 'PIN disabled', { reader: s.reader });
         return {};
       case 'authenticate': {
         // Per reader, not per session: opening new sessions does not buy a hostile page more tries on the card.

@@ -15,6 +15,9 @@ export type KryptonErrorCode =
   | 'PIN_BLOCKED'
   | 'PUK_BLOCKED'
   | 'PIN_LAST_TRY'
+  | 'PUK_WRONG'
+  | 'PUK_LAST_TRY'
+  | 'PIN_DISABLED'
   | 'MAC_FAILURE'
   | 'CARD_ERROR'
   // Key agreement (Keys API)

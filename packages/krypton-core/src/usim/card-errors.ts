@@ -14,10 +14,10 @@ export function pinRequired(triesLeft: number | undefined): KryptonError {
   });
 }
 
-/** PIN_WRONG: a PIN (or PUK) was refused with `63Cx`, x tries left. */
+/** PIN_WRONG or PUK_WRONG: the code was refused with `63Cx`, x tries left. */
 export function codeWrong(kind: 'PIN' | 'PUK', triesLeft: number, sw: number): KryptonError {
   return new KryptonError(
-    'PIN_WRONG',
+    kind === 'PIN' ? 'PIN_WRONG' : 'PUK_WRONG',
     `The ${kind} is wrong: ${plural(triesLeft, 'try', 'tries')} left.`,
     kind === 'PIN'
       ? `Check the PIN that came with the SIM and type it carefully; after ${plural(triesLeft, 'more wrong try', 'more wrong tries')} the SIM blocks and needs its PUK.`
@@ -26,10 +26,10 @@ export function codeWrong(kind: 'PIN' | 'PUK', triesLeft: number, sw: number): K
   );
 }
 
-/** PIN_LAST_TRY: one try is left, and the caller did not allow spending it. */
+/** PIN_LAST_TRY or PUK_LAST_TRY: one try is left, and the caller did not allow spending it. */
 export function lastTry(kind: 'PIN' | 'PUK'): KryptonError {
   return new KryptonError(
-    'PIN_LAST_TRY',
+    kind === 'PIN' ? 'PIN_LAST_TRY' : 'PUK_LAST_TRY',
     `Only one ${kind} try is left: a wrong ${kind} now ${kind === 'PIN' ? 'blocks the SIM' : 'blocks the SIM for good'}. Nothing was sent to the SIM.`,
     `Make sure you have the right ${kind}, then confirm that you want to use the last try.`,
     { triesLeft: 1 },
@@ -57,6 +57,16 @@ export function pukBlocked(sw: number): KryptonError {
       sw,
       triesLeft: 0,
     },
+  );
+}
+
+/** PIN_DISABLED: CHANGE PIN needs PIN1 enabled (TS 102 221 §11.1.10); a disabled PIN cannot be changed. */
+export function pinDisabled(sw?: number): KryptonError {
+  return new KryptonError(
+    'PIN_DISABLED',
+    "The SIM's PIN is disabled, so it cannot be changed. Nothing was changed.",
+    'Enable the PIN first (with its current code), then change it.',
+    sw === undefined ? {} : { sw },
   );
 }
 

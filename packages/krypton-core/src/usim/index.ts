@@ -1,4 +1,12 @@
-export { Usim, type UsimOptions, type UsimCallOptions, type VerifyPinOptions, type PinState, type SimInfoSource } from './usim.ts';
+export {
+  Usim,
+  type UsimOptions,
+  type UsimCallOptions,
+  type VerifyPinOptions,
+  type PinState,
+  type SetPinEnabledOptions,
+  type SimInfoSource,
+} from './usim.ts';
 export { parseBerTlv, findTlv, type Tlv, type BerTlvOptions } from './ber-tlv.ts';
 export {
   parseFcp,
@@ -16,6 +24,9 @@ export { decodeImsi, EF_IMSI_LENGTH } from './ef-imsi.ts';
 export { encodePinBlock, PIN_BLOCK_LENGTH } from './pin-block.ts';
 export {
   authenticateCommand,
+  changePinCommand,
+  disablePinCommand,
+  enablePinCommand,
   readBinary,
   readBinaryBySfi,
   readRecord,

@@ -11,6 +11,9 @@ export const INS = {
   READ_BINARY: 0xb0,
   READ_RECORD: 0xb2,
   VERIFY: 0x20,
+  CHANGE_PIN: 0x24,
+  DISABLE_PIN: 0x26,
+  ENABLE_PIN: 0x28,
   UNBLOCK_PIN: 0x2c,
   AUTHENTICATE: 0x88,
 } as const;
@@ -69,6 +72,27 @@ export function verifyStatus(key = KEY_PIN1): Bytes {
 /** VERIFY PIN with an 8-byte PIN block (TS 102 221 §11.1.9). */
 export function verifyPinCommand(block: Uint8Array, key = KEY_PIN1): Bytes {
   return caseThree({ cla: CLA, ins: INS.VERIFY, p1: 0x00, p2: key }, block);
+}
+
+/** CHANGE PIN with the old and the new PIN blocks (TS 102 221 §11.1.10): `00 24 00 key 10 old new`. */
+export function changePinCommand(oldBlock: Uint8Array, newBlock: Uint8Array, key = KEY_PIN1): Bytes {
+  const data = new Uint8Array(oldBlock.length + newBlock.length);
+  data.set(oldBlock);
+  data.set(newBlock, oldBlock.length);
+  return caseThree({ cla: CLA, ins: INS.CHANGE_PIN, p1: 0x00, p2: key }, data);
+}
+
+/**
+ * DISABLE PIN with the PIN block (TS 102 221 §11.1.11). P1 `00` disables without replacement (a P1 with
+ * b8 set would name an alternative key, the universal PIN, to use instead); P2 is the PIN to disable.
+ */
+export function disablePinCommand(block: Uint8Array, key = KEY_PIN1): Bytes {
+  return caseThree({ cla: CLA, ins: INS.DISABLE_PIN, p1: 0x00, p2: key }, block);
+}
+
+/** ENABLE PIN with the PIN block (TS 102 221 §11.1.12): `00 28 00 key 08 pin`. */
+export function enablePinCommand(block: Uint8Array, key = KEY_PIN1): Bytes {
+  return caseThree({ cla: CLA, ins: INS.ENABLE_PIN, p1: 0x00, p2: key }, block);
 }
 
 /** UNBLOCK PIN without data: asks for the PUK tries left, `63Cx` (TS 102 221 §11.1.13.1.2). */

@@ -4,7 +4,18 @@ import { toHex, wipe, type Bytes } from '../bytes/index.ts';
 import { KryptonError } from '../errors/index.ts';
 import type { Tracer } from '../trace/index.ts';
 import { parseAuthenticateResponse, type AuthenticateResult } from './authenticate-response.ts';
-import { cardError, codeWrong, lastTry, macFailure, noUsim, pinBlocked, pinRequired, pukBlocked, sessionBusy } from './card-errors.ts';
+import {
+  cardError,
+  codeWrong,
+  lastTry,
+  macFailure,
+  noUsim,
+  pinBlocked,
+  pinDisabled,
+  pinRequired,
+  pukBlocked,
+  sessionBusy,
+} from './card-errors.ts';
 import { decodeEfIccid, EF_ICCID_LENGTH } from './ef-iccid.ts';
 import { decodeImsi, EF_IMSI_LENGTH } from './ef-imsi.ts';
 import { isUsimAid, parseEfDirRecord, USIM_AID_PREFIX } from './ef-dir.ts';
@@ -15,6 +26,9 @@ import { SelectionMemory, type KnownDf } from './selection-memory.ts';
 import { aidOfPath, cardKeyOfIccid, defaultCardPaths, samePath, type CardPath, type CardPathMemory } from './card-path-memory.ts';
 import {
   authenticateCommand,
+  changePinCommand,
+  disablePinCommand,
+  enablePinCommand,
   KEY_PIN1,
   readBinary,
   readBinaryBySfi,
@@ -70,6 +84,9 @@ export interface VerifyPinOptions extends UsimCallOptions {
   /** Spend the last try when only one is left (refused with PIN_LAST_TRY otherwise). */
   allowLastTry?: boolean;
 }
+
+/** Options of `setPinEnabled` and `changePin`: the same last-try rule as `verifyPin`. */
+export type SetPinEnabledOptions = VerifyPinOptions;
 
 /** PIN1 as the card reports it (TS 102 221 §11.1.9.1.2, PS_DO of the FCP §9.5.2). */
 export interface PinState {
@@ -139,6 +156,11 @@ export class Usim {
   private stored: CardPath | undefined;
   /** Commands sent so far; tells whether anything went to the card since the last PIN status. */
   private sent = 0;
+  /**
+   * PIN tries left as the last refused presentation said (`63Cx`), undefined after a right one. A
+   * verified or disabled PIN answers its status with `9000`, which does not tell the tries: this does.
+   */
+  private pinTriesSeen: number | undefined;
   /** The last VERIFY-without-data answer and the command count right after it. */
   private pinStatusSeen: { readonly sw: number; readonly at: number } | undefined;
 
@@ -261,6 +283,7 @@ export class Usim {
         } finally {
           wipe(apdu);
         }
+        this.notePinAnswer(r.sw);
         if (r.sw === 0x9000) return;
         const left = triesOf(r.sw);
         if (left === 0 || r.sw === 0x6983) throw pinBlocked((await this.pukTries(call)).pukTriesLeft, r.sw);
@@ -293,7 +316,10 @@ export class Usim {
         } finally {
           wipe(apdu);
         }
-        if (r.sw === 0x9000) return;
+        if (r.sw === 0x9000) {
+          this.pinTriesSeen = undefined;
+          return;
+        }
         const left = triesOf(r.sw);
         if (left === 0 || r.sw === 0x6983) throw pukBlocked(r.sw);
         if (left !== undefined) throw codeWrong('PUK', left, r.sw);
@@ -301,6 +327,49 @@ export class Usim {
       } finally {
         wipe(pukBlock);
         wipe(pinBlock);
+      }
+    });
+  }
+
+  /**
+   * Changes PIN1 (TS 102 221 §11.1.10): the old PIN and the new one in one command. Needs the PIN enabled
+   * (PIN_DISABLED otherwise, nothing sent); the same last-try rule as `verifyPin`. A right old PIN leaves
+   * the PIN verified.
+   */
+  changePin(oldPin: string, newPin: string, options: SetPinEnabledOptions = {}): Promise<void> {
+    return this.op(options, async (call) => {
+      const oldBlock = encodePinBlock(oldPin, 'PIN');
+      const newBlock = encodePinBlock(newPin, 'PIN');
+      try {
+        const { enabled, tries } = await this.presentable(call);
+        if (!enabled) throw pinDisabled();
+        if (tries === 1 && options.allowLastTry !== true) throw lastTry('PIN');
+        await this.present(changePinCommand(oldBlock, newBlock), call, 'the PIN change');
+      } finally {
+        wipe(oldBlock);
+        wipe(newBlock);
+      }
+    });
+  }
+
+  /**
+   * Enables or disables PIN1 with its current code (TS 102 221 §11.1.12 ENABLE, §11.1.11 DISABLE). Sends
+   * nothing when the PIN is already as asked; the same last-try rule as `verifyPin`.
+   */
+  setPinEnabled(enabled: boolean, pin: string, options: SetPinEnabledOptions = {}): Promise<void> {
+    return this.op(options, async (call) => {
+      const block = encodePinBlock(pin, 'PIN');
+      try {
+        const state = await this.presentable(call);
+        if (state.enabled === enabled) return;
+        if (state.tries === 1 && options.allowLastTry !== true) throw lastTry('PIN');
+        await this.present(
+          enabled ? enablePinCommand(block) : disablePinCommand(block),
+          call,
+          enabled ? 'enabling the PIN' : 'disabling the PIN',
+        );
+      } finally {
+        wipe(block);
       }
     });
   }
@@ -542,6 +611,42 @@ export class Usim {
   }
 
   // ---- PIN helpers ----
+
+  // Whether PIN1 is enabled and how many tries it has, before a command that presents it; PIN_BLOCKED
+  // when it has none. `63Cx` says both; `9000` (verified or disabled) needs the USIM's PS_DO for the
+  // first and this session's memory of refused presentations for the second (none: the count is full).
+  private async presentable(call: Call): Promise<{ enabled: boolean; tries: number | undefined }> {
+    const status = await this.pinStatus(call);
+    const tries = triesOf(status.sw);
+    if (tries === 0 || status.sw === 0x6983) throw pinBlocked((await this.pukTries(call)).pukTriesLeft, status.sw);
+    if (tries !== undefined) return { enabled: true, tries };
+    if (status.sw !== 0x9000) throw cardError(status.sw, 'the PIN status request');
+    const fcp = await this.selectUsim(call, 'fcp');
+    const pin1 = fcp?.pinStatus?.find((e) => e.keyReference === KEY_PIN1);
+    return { enabled: pin1?.enabled ?? false, tries: this.pinTriesSeen };
+  }
+
+  // Sends a command that presents PIN1 (CHANGE, DISABLE, ENABLE) and turns its answer into the typed errors.
+  private async present(apdu: Bytes, call: Call, what: string): Promise<void> {
+    let r: ResponseApdu;
+    try {
+      r = await this.send(apdu, call);
+    } finally {
+      wipe(apdu);
+    }
+    this.notePinAnswer(r.sw);
+    if (r.sw === 0x9000) return;
+    const left = triesOf(r.sw);
+    if (left === 0 || r.sw === 0x6983) throw pinBlocked((await this.pukTries(call)).pukTriesLeft, r.sw);
+    if (left !== undefined) throw codeWrong('PIN', left, r.sw);
+    throw cardError(r.sw, what);
+  }
+
+  // What an answer to a PIN presentation says about the tries: a right PIN refills them, `63Cx` counts them.
+  private notePinAnswer(sw: number): void {
+    if (sw === 0x9000) this.pinTriesSeen = undefined;
+    else if (triesOf(sw) !== undefined) this.pinTriesSeen = triesOf(sw);
+  }
 
   // What a `6982` means for the person: the PIN is needed (with its tries), or it is blocked.
   private async pinNeeded(call: Call): Promise<Error> {

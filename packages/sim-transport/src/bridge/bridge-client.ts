@@ -227,6 +227,21 @@ export class BridgeSimSession {
     await this.client.request('verify-pin', { session: this.session, pin, allowLastTry: options.allowLastTry === true });
   }
 
+  /** Unblocks PIN1 with the PUK and sets a new PIN (refused on the PUK's last try unless allowLastTry). */
+  async unblockPin(puk: string, newPin: string, options: { allowLastTry?: boolean } = {}): Promise<void> {
+    await this.client.request('unblock-pin', { session: this.session, puk, newPin, allowLastTry: options.allowLastTry === true });
+  }
+
+  /** Changes PIN1 (refused on the last try unless allowLastTry). */
+  async changePin(pin: string, newPin: string, options: { allowLastTry?: boolean } = {}): Promise<void> {
+    await this.client.request('change-pin', { session: this.session, pin, newPin, allowLastTry: options.allowLastTry === true });
+  }
+
+  /** Enables or disables PIN1 with its code (refused on the last try unless allowLastTry). */
+  async setPinEnabled(enabled: boolean, pin: string, options: { allowLastTry?: boolean } = {}): Promise<void> {
+    await this.client.request('set-pin-enabled', { session: this.session, enabled, pin, allowLastTry: options.allowLastTry === true });
+  }
+
   /** Runs AUTHENTICATE in 3G context with a 16-byte RAND and AUTN. */
   async authenticate(rand: Uint8Array, autn: Uint8Array): Promise<AuthenticateAnswer> {
     const r = await this.client.request('authenticate', { session: this.session, rand: base64(rand), autn: base64(autn) });

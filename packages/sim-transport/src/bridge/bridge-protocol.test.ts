@@ -22,6 +22,30 @@ const validRequest: fc.Arbitrary<BridgeRequest> = fc.oneof(
     session,
   }),
   fc.record({ id, op: fc.constant('verify-pin' as const), session, pin: fc.stringMatching(/^[0-9]{4,8}$/), allowLastTry: fc.boolean() }),
+  fc.record({
+    id,
+    op: fc.constant('unblock-pin' as const),
+    session,
+    puk: fc.stringMatching(/^[0-9]{8}$/),
+    newPin: fc.stringMatching(/^[0-9]{4,8}$/),
+    allowLastTry: fc.boolean(),
+  }),
+  fc.record({
+    id,
+    op: fc.constant('change-pin' as const),
+    session,
+    pin: fc.stringMatching(/^[0-9]{4,8}$/),
+    newPin: fc.stringMatching(/^[0-9]{4,8}$/),
+    allowLastTry: fc.boolean(),
+  }),
+  fc.record({
+    id,
+    op: fc.constant('set-pin-enabled' as const),
+    session,
+    enabled: fc.boolean(),
+    pin: fc.stringMatching(/^[0-9]{4,8}$/),
+    allowLastTry: fc.boolean(),
+  }),
   fc.record({ id, op: fc.constant('authenticate' as const), session, rand: b64of16, autn: b64of16 }),
   fc.record({
     id,
@@ -88,7 +112,7 @@ describe('parseBridgeRequest', () => {
     );
     fc.assert(
       fc.property(validRequest, wrong, fc.nat(), (r, value, pick) => {
-        const keys = Object.keys(r).filter((k) => k !== 'allowLastTry' || typeof value !== 'boolean');
+        const keys = Object.keys(r).filter((k) => (k !== 'allowLastTry' && k !== 'enabled') || typeof value !== 'boolean');
         const key = keys[pick % keys.length]!;
         const broken = { ...r, [key]: value };
         // Some replacements are still valid (another integer id or version): only check the rest.
@@ -100,6 +124,21 @@ describe('parseBridgeRequest', () => {
         expect(outcome(JSON.stringify(broken))).toBe('refused');
       }),
     );
+  });
+
+  it('a PUK has exactly 8 digits and a new PIN 4 to 8; enabled is a boolean', () => {
+    const base = { id: 1, session: 'abcdefgh12' };
+    expect(outcome(JSON.stringify({ ...base, op: 'unblock-pin', puk: '1234567', newPin: '1234' }))).toBe('refused');
+    expect(outcome(JSON.stringify({ ...base, op: 'unblock-pin', puk: '12345678', newPin: '123' }))).toBe('refused');
+    expect(outcome(JSON.stringify({ ...base, op: 'change-pin', pin: '1234', newPin: '123456789' }))).toBe('refused');
+    expect(outcome(JSON.stringify({ ...base, op: 'set-pin-enabled', enabled: 'yes', pin: '1234' }))).toBe('refused');
+    expect(outcome(JSON.stringify({ ...base, op: 'set-pin-enabled', enabled: false, pin: '1234' }))).toEqual({
+      ...base,
+      op: 'set-pin-enabled',
+      enabled: false,
+      pin: '1234',
+      allowLastTry: false,
+    });
   });
 
   it(`refuses anything over ${MAX_BRIDGE_MESSAGE} characters, even valid JSON`, () => {

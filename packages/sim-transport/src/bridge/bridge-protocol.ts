@@ -70,6 +70,9 @@ export type BridgeRequest =
   | { id: number; op: 'pin-state'; session: string }
   | { id: number; op: 'modem-info'; session: string }
   | { id: number; op: 'verify-pin'; session: string; pin: string; allowLastTry: boolean }
+  | { id: number; op: 'unblock-pin'; session: string; puk: string; newPin: string; allowLastTry: boolean }
+  | { id: number; op: 'change-pin'; session: string; pin: string; newPin: string; allowLastTry: boolean }
+  | { id: number; op: 'set-pin-enabled'; session: string; enabled: boolean; pin: string; allowLastTry: boolean }
   | { id: number; op: 'authenticate'; session: string; rand: string; autn: string }
   | { id: number; op: 'apdu'; session: string; apdu: string };
 
@@ -92,6 +95,9 @@ export interface BridgeResults {
   /** Only on a modem's session: a card reader answers BAD_INPUT. */
   'modem-info': BridgeModemFacts;
   'verify-pin': Record<string, never>;
+  'unblock-pin': Record<string, never>;
+  'change-pin': Record<string, never>;
+  'set-pin-enabled': Record<string, never>;
   authenticate: { kind: 'success'; res: string; ck: string; ik: string; kc?: string } | { kind: 'sync-failure'; auts: string };
   apdu: { response: string };
 }
@@ -130,6 +136,7 @@ const SESSION = /^[A-Za-z0-9_-]{8,64}$/;
 const BASE64_16 = /^[A-Za-z0-9+/]{22}==$/;
 const HEX_APDU = /^(?:[0-9a-fA-F]{2}){4,261}$/;
 const PIN = /^[0-9]{4,8}$/;
+const PUK = /^[0-9]{8}$/;
 
 /** Parses and validates a request from a page (the bridge's side); throws BridgeProtocolError. */
 export function parseBridgeRequest(text: string): BridgeRequest {
@@ -156,11 +163,36 @@ export function parseBridgeRequest(text: string): BridgeRequest {
     case 'pin-state':
     case 'modem-info':
       return { id, op: o.op, session: session() };
-    case 'verify-pin': {
-      const allow = o.allowLastTry;
-      if (allow !== undefined && typeof allow !== 'boolean') throw bad('allowLastTry must be true or false');
-      return { id, op: 'verify-pin', session: session(), pin: stringField(o, 'pin', PIN), allowLastTry: allow === true };
-    }
+    case 'verify-pin':
+      return { id, op: 'verify-pin', session: session(), pin: stringField(o, 'pin', PIN), allowLastTry: allowLastTry(o) };
+    case 'unblock-pin':
+      return {
+        id,
+        op: 'unblock-pin',
+        session: session(),
+        puk: stringField(o, 'puk', PUK),
+        newPin: stringField(o, 'newPin', PIN),
+        allowLastTry: allowLastTry(o),
+      };
+    case 'change-pin':
+      return {
+        id,
+        op: 'change-pin',
+        session: session(),
+        pin: stringField(o, 'pin', PIN),
+        newPin: stringField(o, 'newPin', PIN),
+        allowLastTry: allowLastTry(o),
+      };
+    case 'set-pin-enabled':
+      if (typeof o.enabled !== 'boolean') throw bad('enabled must be true or false');
+      return {
+        id,
+        op: 'set-pin-enabled',
+        session: session(),
+        enabled: o.enabled,
+        pin: stringField(o, 'pin', PIN),
+        allowLastTry: allowLastTry(o),
+      };
     case 'authenticate':
       return {
         id,
@@ -239,6 +271,13 @@ function parseObject(text: string): Record<string, unknown> {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('not a JSON object');
   return v as Record<string, unknown>;
+}
+
+// Spending a PIN's or PUK's last try is asked for explicitly; absent means no.
+function allowLastTry(o: Record<string, unknown>): boolean {
+  const allow = o.allowLastTry;
+  if (allow !== undefined && typeof allow !== 'boolean') throw bad('allowLastTry must be true or false');
+  return allow === true;
 }
 
 function stringField(o: Record<string, unknown>, key: string, pattern: RegExp): string {

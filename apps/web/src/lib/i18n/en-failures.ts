@@ -32,7 +32,7 @@ export const enFailures = {
   },
   PIN_BLOCKED: {
     message: 'The PIN is blocked',
-    action: 'Unblock the SIM with its PUK (for example in a phone), then connect again',
+    action: 'Unblock it with its PUK: connect this SIM alone and use the Unblock form of the SIM panel, minding the PUK tries left',
   },
   PUK_BLOCKED: { message: 'The PUK is blocked too: this SIM cannot be used any more', action: 'Ask SORACOM to replace the SIM' },
   PIN_LAST_TRY: { message: 'The PIN has one try left', action: 'Enter it only after confirming that you want to use the last try' },
@@ -267,7 +267,7 @@ export const enFailures = {
   RESULT_GONE: { message: 'That answer is no longer kept', action: 'Run the operation again' },
   NO_SIM_ACCESS: {
     message: 'The SIM is not read on the cellular endpoint',
-    action: 'Choose another SIM link to read the SIM',
+    action: 'Choose another SIM link to read the SIM or manage its PIN',
   },
   // The batch worker
   PIN_ONE_TRY_LEFT: {
@@ -290,6 +290,21 @@ export const enFailures = {
   NO_READER: { message: 'There is no such reader on this modem', action: 'Choose the lane again' },
   NO_BATCH: { message: 'No batch is open', action: 'Press Start' },
   STOPPED: { message: 'The batch was stopped', action: 'Press Start' },
+
+  // PIN management (#15 §4)
+  PUK_WRONG: {
+    message: 'Wrong PUK ({triesLeft, plural, one {# PUK try} other {# PUK tries}} left); the PIN is still blocked',
+    action: 'Check the PUK on the card the SIM came on and type it carefully: with no PUK tries left, the SIM is locked for good',
+  },
+  PUK_LAST_TRY: {
+    message: 'The PUK has one try left: a wrong PUK now locks the SIM for good. Nothing was sent to the SIM',
+    action: 'Make sure you have the right PUK, then confirm that you want to use the last try',
+  },
+  PIN_DISABLED: {
+    message: 'The PIN is disabled, so it cannot be changed. Nothing was changed',
+    action: 'Enable the PIN first (with its current code), then change it',
+  },
+  BAD_PUK_FORMAT: { message: 'A PUK has 8 digits', action: 'Enter the PUK again (8 digits, digits only)' },
 } as const satisfies Record<FailureCode, FailureText> as Readonly<Record<FailureCode, FailureText>>;
 
 /** Whether a code (as it arrived, any string) is one the failure tables know. */

@@ -114,7 +114,7 @@ export const en = {
   'pin.lastTry.confirm': 'Yes, use the last try',
   'pin.cancel': 'Cancel',
   'pin.ok': 'PIN verified.',
-  'pin.blocked': 'The PIN is blocked. Unblock the SIM with its PUK (for example in a phone), then connect again.',
+  'pin.blocked': 'The PIN is blocked: unblock it with the PUK below.',
 
   'auth.heading': 'Authenticate',
   'auth.button': 'Authenticate',
@@ -387,12 +387,58 @@ export const en = {
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
 
+<<<<<<< HEAD
   // Keyboard and layout (#15 §3)
   'a11y.skipConnect': 'Skip to Connect',
   'a11y.skipAuthenticate': 'Skip to Authenticate',
   'link.summary': '{link} · {endpoint}',
   'link.change': 'Change',
   'link.lockedWhileConnected': 'The link and endpoint are fixed while connected: disconnect to choose others.',
+=======
+  // PIN management (#15 §4)
+  'sim.pin.locked': 'locked for good — the PUK is blocked too',
+  'gate.notConnected': 'Connect a SIM first.',
+  'gate.pinNeeded': 'Enter the SIM’s PIN in the SIM panel first: until it is verified, the SIM does nothing.',
+  'gate.pinBlocked': 'The SIM’s PIN is blocked: unblock it with its PUK in the SIM panel first.',
+  'gate.pukBlocked': 'This SIM is locked for good (its PUK is blocked) and cannot be used: ask its provider for a replacement.',
+  'puk.heading': 'Unblock the SIM with its PUK',
+  'puk.intro':
+    'The PIN was entered wrong too many times. The PUK (8 digits, on the card the SIM came on, or from its provider) unblocks it and sets a new PIN.',
+  'puk.label': 'PUK (8 digits)',
+  'puk.newPin': 'New PIN (4 to 8 digits)',
+  'puk.repeat': 'New PIN again',
+  'puk.tries': '{tries, plural, one {# PUK try} other {# PUK tries}} left. With none left, the SIM is locked for good.',
+  'puk.submit': 'Unblock',
+  'puk.mismatch': 'The two new PINs differ: type the same new PIN twice.',
+  'puk.lastTry.title': 'Last PUK try',
+  'puk.lastTry.text':
+    'Only one PUK try is left. If this PUK is wrong, the SIM is locked for good and can never be used again. Use the last try?',
+  'puk.lastTry.confirm': 'Yes, use the last PUK try',
+  'puk.done': 'The SIM is unblocked: the new PIN is set and verified.',
+  'puk.locked':
+    'This SIM is locked for good: its PUK was entered wrong too many times, and no code can unlock it now. Ask the SIM’s provider (SORACOM) for a replacement SIM.',
+  'pinMgmt.heading': 'Manage the PIN',
+  'pinMgmt.changeHeading': 'Change the PIN',
+  'pinMgmt.current': 'Current PIN',
+  'pinMgmt.new': 'New PIN (4 to 8 digits)',
+  'pinMgmt.repeat': 'New PIN again',
+  'pinMgmt.change': 'Change PIN',
+  'pinMgmt.mismatch': 'The two new PINs differ: type the same new PIN twice.',
+  'pinMgmt.toggleHeading': 'Turn the PIN off or on',
+  'pinMgmt.disableHint': 'With the PIN disabled, anyone who has the SIM can use it without a PIN.',
+  'pinMgmt.enableHint': 'With the PIN enabled, the SIM asks for it after every power-up or reset.',
+  'pinMgmt.disable': 'Disable PIN',
+  'pinMgmt.enable': 'Enable PIN',
+  'pinMgmt.lastTry.title': 'Last PIN try',
+  'pinMgmt.lastTry.text':
+    'Only one PIN try is left. If this PIN is wrong, the SIM is blocked and only its PUK can unblock it. Use the last try?',
+  'pinMgmt.lastTry.confirm': 'Yes, use the last try',
+  'pinMgmt.done.changed': 'The PIN was changed: use the new PIN from now on.',
+  'pinMgmt.done.disabled': 'The PIN is disabled: the SIM no longer asks for it.',
+  'pinMgmt.done.enabled': 'The PIN is enabled: the SIM asks for it after every power-up.',
+  'pinMgmt.cellular':
+    'The cellular endpoint does not read the SIM, so its PIN cannot be managed here: connect the SIM through a card reader, a USB modem or the virtual SIM.',
+>>>>>>> pin
 } as const;
 
 export type MessageKey = keyof typeof en;

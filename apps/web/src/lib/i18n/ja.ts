@@ -122,7 +122,7 @@ export const ja: Record<MessageKey, string> = {
   'pin.lastTry.confirm': 'はい、最後の 1 回を使います',
   'pin.cancel': 'キャンセル',
   'pin.ok': 'PIN を確認しました。',
-  'pin.blocked': 'PIN がロックされています。PUK で SIM のロックを解除してから（携帯電話などで）、もう一度接続してください。',
+  'pin.blocked': 'PIN がロックされています。下の欄で PUK を使って解除してください。',
 
   'auth.heading': '認証',
   'auth.button': '認証する',
@@ -402,6 +402,49 @@ export const ja: Record<MessageKey, string> = {
   'link.summary': '{link}・{endpoint}',
   'link.change': '変更',
   'link.lockedWhileConnected': '接続中は接続方法とエンドポイントを変更できません。変更するには切断してください。',
+  // PIN management (#15 §4)
+  'sim.pin.locked': '完全にロック — PUK もロック済み',
+  'gate.notConnected': '先に SIM を接続してください。',
+  'gate.pinNeeded': '先に SIM パネルで PIN を入力してください。PIN を確認するまで SIM は何も実行しません。',
+  'gate.pinBlocked': 'SIM の PIN がロックされています。先に SIM パネルで PUK を使ってロックを解除してください。',
+  'gate.pukBlocked': 'この SIM は完全にロックされ（PUK もロック済み）、使えません。提供元に SIM の交換を依頼してください。',
+  'puk.heading': 'PUK で SIM のロックを解除',
+  'puk.intro':
+    'PIN を間違えた回数が上限に達しました。PUK（8 桁。SIM が付いていたカードに記載、または提供元から入手）でロックを解除し、新しい PIN を設定します。',
+  'puk.label': 'PUK（8 桁の数字）',
+  'puk.newPin': '新しい PIN（4〜8 桁の数字）',
+  'puk.repeat': '新しい PIN（確認）',
+  'puk.tries': 'PUK の残り回数は {tries} 回です。0 回になると SIM は完全にロックされます。',
+  'puk.submit': 'ロックを解除',
+  'puk.mismatch': '2 つの新しい PIN が一致しません。同じ PIN を 2 回入力してください。',
+  'puk.lastTry.title': 'PUK の最後の 1 回です',
+  'puk.lastTry.text':
+    'PUK の残り回数は 1 回です。この PUK が違っていると、SIM は完全にロックされ、二度と使えなくなります。最後の 1 回を使いますか？',
+  'puk.lastTry.confirm': 'はい、PUK の最後の 1 回を使います',
+  'puk.done': 'SIM のロックを解除しました。新しい PIN を設定し、確認済みです。',
+  'puk.locked':
+    'この SIM は完全にロックされています。PUK を間違えた回数が上限に達したため、どのコードでも解除できません。SIM の提供元（SORACOM）に交換を依頼してください。',
+  'pinMgmt.heading': 'PIN の管理',
+  'pinMgmt.changeHeading': 'PIN の変更',
+  'pinMgmt.current': '現在の PIN',
+  'pinMgmt.new': '新しい PIN（4〜8 桁の数字）',
+  'pinMgmt.repeat': '新しい PIN（確認）',
+  'pinMgmt.change': 'PIN を変更',
+  'pinMgmt.mismatch': '2 つの新しい PIN が一致しません。同じ PIN を 2 回入力してください。',
+  'pinMgmt.toggleHeading': 'PIN の有効・無効',
+  'pinMgmt.disableHint': 'PIN を無効にすると、SIM を手にした人は誰でも PIN なしで使えます。',
+  'pinMgmt.enableHint': 'PIN を有効にすると、SIM は電源投入やリセットのたびに PIN を求めます。',
+  'pinMgmt.disable': 'PIN を無効にする',
+  'pinMgmt.enable': 'PIN を有効にする',
+  'pinMgmt.lastTry.title': 'PIN の最後の 1 回です',
+  'pinMgmt.lastTry.text':
+    'PIN の残り回数は 1 回です。この PIN が違っていると SIM はロックされ、PUK でしか解除できなくなります。最後の 1 回を使いますか？',
+  'pinMgmt.lastTry.confirm': 'はい、最後の 1 回を使います',
+  'pinMgmt.done.changed': 'PIN を変更しました。これからは新しい PIN を使ってください。',
+  'pinMgmt.done.disabled': 'PIN を無効にしました。SIM は PIN を求めなくなります。',
+  'pinMgmt.done.enabled': 'PIN を有効にしました。SIM は電源投入のたびに PIN を求めます。',
+  'pinMgmt.cellular':
+    'セルラー回線のエンドポイントでは SIM を読み取らないため、ここでは PIN を管理できません。カードリーダー、USB モデム、または仮想 SIM で SIM を接続してください。',
 };
 
 /**
@@ -416,7 +459,7 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   PIN_WRONG: { message: 'PIN が違います（残り {triesLeft} 回）。', action: '正しい PIN を入力してください。残り回数に注意してください。' },
   PIN_BLOCKED: {
     message: 'PIN がロックされています。',
-    action: 'PUK で SIM のロックを解除してから（携帯電話などで）、もう一度接続してください。',
+    action: 'この SIM だけを接続し、SIM パネルの解除欄で PUK を使ってロックを解除してください（PUK の残り回数に注意）。',
   },
   PUK_BLOCKED: { message: 'PUK もロックされています。この SIM はもう使えません。', action: 'SORACOM に SIM の交換を依頼してください。' },
   PIN_LAST_TRY: { message: 'PIN の残り回数が 1 回です。', action: '確認画面で「最後の 1 回を使う」を選んだ場合のみ入力します。' },
@@ -590,7 +633,7 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   RESULT_GONE: { message: 'この結果はもう保持していません。', action: 'もう一度操作を実行してください。' },
   NO_SIM_ACCESS: {
     message: 'セルラー回線のエンドポイントでは SIM を読み取りません。',
-    action: 'SIM を読み取るには、別の接続方法を選んでください。',
+    action: 'SIM の読み取りや PIN の管理には、別の接続方法を選んでください。',
   },
   CARD_REMOVED: {
     message: '検査が終わる前に SIM がリーダーから抜かれました。',
@@ -713,4 +756,19 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     message: '予期しないエラーが発生しました：{message}',
     action: 'もう一度お試しください。繰り返す場合はページを再読み込みしてください。',
   },
+
+  // PIN management (#15 §4)
+  PUK_WRONG: {
+    message: 'PUK が違います（PUK の残り {triesLeft} 回）。PIN はロックされたままです。',
+    action: 'SIM が付いていたカードの PUK を確かめ、慎重に入力してください。PUK の残り回数が 0 回になると SIM は完全にロックされます。',
+  },
+  PUK_LAST_TRY: {
+    message: 'PUK の残り回数が 1 回です。ここで間違えると SIM は完全にロックされます。SIM には何も送っていません。',
+    action: '正しい PUK か確かめてから、最後の 1 回を使うことを確認してください。',
+  },
+  PIN_DISABLED: {
+    message: 'PIN が無効のため変更できません。何も変更していません。',
+    action: '先に（現在の PIN で）PIN を有効にしてから変更してください。',
+  },
+  BAD_PUK_FORMAT: { message: 'PUK は 8 桁の数字です。', action: 'PUK を入力し直してください（8 桁、数字のみ）。' },
 };

@@ -7,8 +7,8 @@ export function cellularLink(): SimLink {
     Promise.reject(
       failure(
         'NO_SIM_ACCESS',
-        'The cellular endpoint needs no SIM access, so the SIM is not read',
-        'Choose a SIM link to read or unlock the SIM',
+        'The cellular endpoint needs no SIM access, so the SIM is not read and its PIN cannot be managed here',
+        'To unblock, change, enable or disable the PIN, connect the SIM through a card reader, a USB modem or the virtual SIM',
       ),
     );
   return {
@@ -19,6 +19,9 @@ export function cellularLink(): SimLink {
     readIccid: async () => undefined,
     pinState: async () => undefined,
     verifyPin: none,
+    unblockPin: none,
+    changePin: none,
+    setPinEnabled: none,
     onLost: () => undefined,
     close: async () => undefined,
   };

@@ -11,6 +11,12 @@ export interface SimLink {
   readIccid(): Promise<string | undefined>;
   pinState(): Promise<PinInfo | undefined>;
   verifyPin(pin: string, allowLastTry: boolean): Promise<void>;
+  /** Unblocks PIN1 with the PUK and sets `newPin` (the PUK's last try only when allowed). */
+  unblockPin(puk: string, newPin: string, allowLastTry: boolean): Promise<void>;
+  /** Changes PIN1 from `pin` to `newPin`. */
+  changePin(pin: string, newPin: string, allowLastTry: boolean): Promise<void>;
+  /** Enables or disables PIN1 with its code. */
+  setPinEnabled(enabled: boolean, pin: string, allowLastTry: boolean): Promise<void>;
   /** For a modem: what it says about itself and the network. */
   modemInfo?(): Promise<ModemSummary>;
   /** Called once if the link goes away by itself (card removed, modem unplugged, bridge stopped). */
@@ -51,6 +57,9 @@ export interface SimCommands {
   readIccid(): Promise<string>;
   pinState(): Promise<{ enabled: boolean; verified: boolean; triesLeft?: number | undefined; pukTriesLeft?: number | undefined }>;
   verifyPin(pin: string, options: { allowLastTry: boolean }): Promise<void>;
+  unblockPin(puk: string, newPin: string, options: { allowLastTry: boolean }): Promise<void>;
+  changePin(pin: string, newPin: string, options: { allowLastTry: boolean }): Promise<void>;
+  setPinEnabled(enabled: boolean, pin: string, options: { allowLastTry: boolean }): Promise<void>;
   authenticate(rand: Uint8Array, autn: Uint8Array): Promise<SimAuthResult>;
 }
 
@@ -87,6 +96,18 @@ export abstract class LockedSimLink implements SimLink {
 
   async verifyPin(pin: string, allowLastTry: boolean): Promise<void> {
     await this.lock.run(() => this.commands.verifyPin(pin, { allowLastTry }));
+  }
+
+  async unblockPin(puk: string, newPin: string, allowLastTry: boolean): Promise<void> {
+    await this.lock.run(() => this.commands.unblockPin(puk, newPin, { allowLastTry }));
+  }
+
+  async changePin(pin: string, newPin: string, allowLastTry: boolean): Promise<void> {
+    await this.lock.run(() => this.commands.changePin(pin, newPin, { allowLastTry }));
+  }
+
+  async setPinEnabled(enabled: boolean, pin: string, allowLastTry: boolean): Promise<void> {
+    await this.lock.run(() => this.commands.setPinEnabled(enabled, pin, { allowLastTry }));
   }
 
   onLost(listener: (error: unknown) => void): void {

@@ -29,6 +29,10 @@ async function rejection(p: Promise<unknown>): Promise<KryptonError> {
   return e as KryptonError;
 }
 
+/** A PIN block in upper-case hex, as the transcript shows it. */
+const hexPin = (digits: string): string =>
+  toHex(Uint8Array.from({ length: 8 }, (_, i) => (i < digits.length ? digits.charCodeAt(i) : 0xff))).toUpperCase();
+
 const commands = (transcript: string[]): string[] => transcript.filter((l) => l.startsWith('=> ')).map((l) => l.slice(3));
 
 describe('IMSI and ICCID of every demo SIM', () => {
@@ -173,7 +177,7 @@ describe('PIN1 (TS 102 221 §11.1.9)', () => {
     expect(await rig.usim.pinState()).toEqual({ enabled: true, verified: false, triesLeft: 0, pukTriesLeft: 10 });
 
     const wrongPuk = await rejection(rig.usim.unblockPin('00000000', '4321'));
-    expect(wrongPuk).toMatchObject({ code: 'PIN_WRONG', details: { triesLeft: 9 } });
+    expect(wrongPuk).toMatchObject({ code: 'PUK_WRONG', details: { triesLeft: 9 } });
     expect(wrongPuk.message).toMatch(/PUK/);
     await rig.usim.unblockPin('12345678', '4321');
     expect(rig.card.pin1TriesLeft).toBe(3);
@@ -184,7 +188,8 @@ describe('PIN1 (TS 102 221 §11.1.9)', () => {
     const rig = await labRig('demo-blocked');
     for (let i = 0; i < 9; i++) await rejection(rig.usim.unblockPin('00000000', '4321'));
     expect(rig.card.puk1TriesLeft).toBe(1);
-    expect((await rejection(rig.usim.unblockPin('12345678', '4321'))).code).toBe('PIN_LAST_TRY');
+    expect((await rejection(rig.usim.unblockPin('12345678', '4321'))).code).toBe('PUK_LAST_TRY');
+    expect(rig.card.puk1TriesLeft).toBe(1);
     expect((await rejection(rig.usim.unblockPin('00000000', '4321', { allowLastTry: true }))).code).toBe('PUK_BLOCKED');
     expect((await rejection(rig.usim.unblockPin('12345678', '4321', { allowLastTry: true }))).code).toBe('PUK_BLOCKED');
   });
@@ -203,6 +208,96 @@ describe('PIN1 (TS 102 221 §11.1.9)', () => {
   it('pinState of a card with PIN1 disabled', async () => {
     const rig = await labRig('demo');
     expect(await rig.usim.pinState()).toEqual({ enabled: false, verified: false, triesLeft: undefined });
+  });
+});
+
+describe('CHANGE, DISABLE and ENABLE PIN (TS 102 221 §11.1.10–§11.1.12)', () => {
+  it('demo-pin: change the PIN; the old one is refused after, the new one verifies after a reset', async () => {
+    const rig = await labRig('demo-pin');
+    await rig.usim.changePin('1234', '24680');
+    expect(rig.card.pin1Verified).toBe(true);
+    expect(commands(rig.transcript).filter((c) => c.startsWith('00240001'))).toEqual([`0024000110${hexPin('1234')}${hexPin('24680')}`]);
+    rig.card.reset();
+    rig.usim.forgetSelection();
+    expect((await rejection(rig.usim.verifyPin('1234'))).code).toBe('PIN_WRONG');
+    await rig.usim.verifyPin('24680');
+    expect(rig.card.pin1TriesLeft).toBe(3);
+  });
+
+  it('a wrong old PIN is PIN_WRONG with the tries left; with one left it is refused unless allowed; none left blocks', async () => {
+    const rig = await labRig('demo-pin');
+    expect(await rejection(rig.usim.changePin('0000', '4321'))).toMatchObject({ code: 'PIN_WRONG', details: { triesLeft: 2 } });
+    expect(await rejection(rig.usim.changePin('0000', '4321'))).toMatchObject({ code: 'PIN_WRONG', details: { triesLeft: 1 } });
+    const before = rig.count();
+    expect((await rejection(rig.usim.changePin('1234', '4321'))).code).toBe('PIN_LAST_TRY');
+    expect(commands(rig.transcript).slice(before)).toEqual(['00200001']);
+    expect(rig.card.pin1TriesLeft).toBe(1);
+    const blocked = await rejection(rig.usim.changePin('0000', '4321', { allowLastTry: true }));
+    expect(blocked).toMatchObject({ code: 'PIN_BLOCKED', details: { triesLeft: 10 } });
+    expect((await rejection(rig.usim.changePin('1234', '4321', { allowLastTry: true }))).code).toBe('PIN_BLOCKED');
+  });
+
+  it('demo-pin: disable then enable; each sends one command, and nothing when already so', async () => {
+    const rig = await labRig('demo-pin');
+    await rig.usim.verifyPin('1234');
+    await rig.usim.setPinEnabled(false, '1234');
+    expect(rig.card.pin1Enabled).toBe(false);
+    expect(commands(rig.transcript).filter((c) => c.startsWith('0026'))).toEqual([`0026000108${hexPin('1234')}`]);
+    expect(await rig.usim.pinState()).toEqual({ enabled: false, verified: false, triesLeft: undefined });
+    const before = rig.count();
+    await rig.usim.setPinEnabled(false, '1234');
+    expect(
+      commands(rig.transcript)
+        .slice(before)
+        .some((c) => c.startsWith('0026')),
+    ).toBe(false);
+    // A disabled PIN cannot be changed: said before anything is sent.
+    expect((await rejection(rig.usim.changePin('1234', '4321'))).code).toBe('PIN_DISABLED');
+    expect(commands(rig.transcript).some((c) => c.startsWith('0024'))).toBe(false);
+
+    await rig.usim.setPinEnabled(true, '1234');
+    expect(rig.card.pin1Enabled).toBe(true);
+    expect(commands(rig.transcript).filter((c) => c.startsWith('0028'))).toEqual([`0028000108${hexPin('1234')}`]);
+    expect(await rig.usim.pinState()).toEqual({ enabled: true, verified: true, triesLeft: undefined });
+    rig.card.reset();
+    rig.usim.forgetSelection();
+    expect(await rig.usim.pinState()).toEqual({ enabled: true, verified: false, triesLeft: 3 });
+  });
+
+  it('a wrong PIN to enable or disable costs a try; the last one is asked for even when the status says 9000', async () => {
+    const rig = await labRig('demo');
+    // demo has PIN1 disabled (code 0000 in the lab profile): its status is 9000 and tells no tries.
+    expect(await rejection(rig.usim.setPinEnabled(true, '1111'))).toMatchObject({ code: 'PIN_WRONG', details: { triesLeft: 2 } });
+    expect(await rejection(rig.usim.setPinEnabled(true, '1111'))).toMatchObject({ code: 'PIN_WRONG', details: { triesLeft: 1 } });
+    const before = rig.count();
+    expect((await rejection(rig.usim.setPinEnabled(true, '0000'))).code).toBe('PIN_LAST_TRY');
+    expect(
+      commands(rig.transcript)
+        .slice(before)
+        .some((c) => c.startsWith('0028')),
+    ).toBe(false);
+    await rig.usim.setPinEnabled(true, rig.profile.pin1.code, { allowLastTry: true });
+    expect(rig.card.pin1Enabled).toBe(true);
+    expect(rig.card.pin1TriesLeft).toBe(3);
+  });
+
+  it('demo-blocked: change, enable and disable say PIN_BLOCKED with the PUK tries and send no PIN', async () => {
+    const rig = await labRig('demo-blocked');
+    for (const attempt of [() => rig.usim.changePin('1234', '4321'), () => rig.usim.setPinEnabled(false, '1234')]) {
+      expect(await rejection(attempt())).toMatchObject({ code: 'PIN_BLOCKED', details: { triesLeft: 10 } });
+    }
+    expect(commands(rig.transcript).some((c) => /^002[468]/.test(c))).toBe(false);
+    await rig.usim.unblockPin('12345678', '4321');
+    await rig.usim.setPinEnabled(false, '4321');
+    expect(rig.card.pin1Enabled).toBe(false);
+  });
+
+  it('refuses malformed PINs before any APDU', async () => {
+    const rig = await labRig('demo-pin');
+    expect((await rejection(rig.usim.changePin('1234', '12'))).code).toBe('BAD_INPUT');
+    expect((await rejection(rig.usim.changePin('12a4', '1234'))).code).toBe('BAD_INPUT');
+    expect((await rejection(rig.usim.setPinEnabled(false, '123456789'))).code).toBe('BAD_INPUT');
+    expect(rig.count()).toBe(0);
   });
 });
 
