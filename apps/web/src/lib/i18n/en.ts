@@ -387,14 +387,12 @@ export const en = {
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
 
-<<<<<<< HEAD
   // Keyboard and layout (#15 §3)
   'a11y.skipConnect': 'Skip to Connect',
   'a11y.skipAuthenticate': 'Skip to Authenticate',
   'link.summary': '{link} · {endpoint}',
   'link.change': 'Change',
   'link.lockedWhileConnected': 'The link and endpoint are fixed while connected: disconnect to choose others.',
-=======
   // PIN management (#15 §4)
   'sim.pin.locked': 'locked for good — the PUK is blocked too',
   'gate.notConnected': 'Connect a SIM first.',
@@ -438,7 +436,6 @@ export const en = {
   'pinMgmt.done.enabled': 'The PIN is enabled: the SIM asks for it after every power-up.',
   'pinMgmt.cellular':
     'The cellular endpoint does not read the SIM, so its PIN cannot be managed here: connect the SIM through a card reader, a USB modem or the virtual SIM.',
->>>>>>> pin
 } as const;
 
 export type MessageKey = keyof typeof en;
