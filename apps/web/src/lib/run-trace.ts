@@ -12,7 +12,9 @@ export type TraceRow = { at: number; step?: StepName } & (
 /** A run's trace, read back from the file the worker kept: what the view shows is what the download holds. */
 export interface ReadRunTrace {
   transcript: Transcript;
-  /** The run's own rows (the link's opening and earlier runs are in the file, not in the view). */
+  /** How the link was opened (the SIM's and modem's first exchanges), before the run. */
+  opening: TraceRow[];
+  /** The run's own rows. */
   rows: TraceRow[];
   /** ms epoch the run started. */
   startedAt: number;
@@ -25,8 +27,12 @@ export function readRunTrace(trace: RunTrace): ReadRunTrace {
   const transcript = parseTranscript(trace.jsonl);
   const origin = Date.parse(transcript.header.recordedAt);
   const own = transcript.events.slice(trace.firstRunEvent);
-  const rows = own.flatMap((e) => rowOf(e, origin));
-  return { transcript, rows, startedAt: origin + (own[0]?.t ?? 0) };
+  return {
+    transcript,
+    opening: transcript.events.slice(0, trace.firstRunEvent).flatMap((e) => rowOf(e, origin)),
+    rows: own.flatMap((e) => rowOf(e, origin)),
+    startedAt: origin + (own[0]?.t ?? 0),
+  };
 }
 
 function rowOf(e: TranscriptEvent, origin: number): TraceRow[] {

@@ -396,6 +396,8 @@ export const en = {
   'trace.loading': 'Reading the trace…',
   'trace.gone': 'There is no trace of this run: it ended before it reached the SIM, or it is older than the last five runs.',
   'trace.empty': 'This run sent nothing to the SIM or to a server.',
+  'trace.group.opening': 'Connecting the SIM',
+  'trace.group.run': 'This run',
   'trace.col.time': 'Time',
   'trace.col.step': 'Step',
   'trace.col.kind': 'Kind',

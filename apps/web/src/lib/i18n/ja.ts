@@ -405,6 +405,8 @@ export const ja: Record<MessageKey, string> = {
   'trace.loading': 'トレースを読み込み中…',
   'trace.gone': 'この実行のトレースはありません。SIM に届く前に終わったか、直近 5 回より前の実行です。',
   'trace.empty': 'この実行では SIM にもサーバーにも何も送っていません。',
+  'trace.group.opening': 'SIM の接続',
+  'trace.group.run': 'この実行',
   'trace.col.time': '時刻',
   'trace.col.step': 'ステップ',
   'trace.col.kind': '種類',
