@@ -19,9 +19,22 @@ describe('a run trace in the worker', () => {
     traces.at('recv', '+CSIM:4,"6135"');
     traces.at('send', 'AT+CSIM=10,"00C0000035"');
     traces.at('recv', `+CSIM:110,"DB08${'AB'.repeat(8)}9000"`);
-    traces.trace({ type: 'apdu', step: 'authenticate', command: `008800812210${'11'.repeat(16)}10${'22'.repeat(16)}`, response: '6135', durationMs: 40 });
+    traces.trace({
+      type: 'apdu',
+      step: 'authenticate',
+      command: `008800812210${'11'.repeat(16)}10${'22'.repeat(16)}`,
+      response: '6135',
+      durationMs: 40,
+    });
     traces.trace({ type: 'step-end', step: 'authenticate', at: Date.now(), durationMs: 41, ok: true });
-    traces.trace({ type: 'http', step: 'verify', method: 'POST', url: 'http://127.0.0.1:1/krypton/lab/v1/keys/k1/verify?x=1', status: 200, durationMs: 12 });
+    traces.trace({
+      type: 'http',
+      step: 'verify',
+      method: 'POST',
+      url: 'http://127.0.0.1:1/krypton/lab/v1/keys/k1/verify?x=1',
+      status: 200,
+      durationMs: 12,
+    });
     traces.runEnded(7);
     // Between runs (a status poll): in no run's file.
     traces.at('send', 'AT+CSQ');
@@ -31,7 +44,11 @@ describe('a run trace in the worker', () => {
 
     const raw = traces.runTrace(7)!;
     const t = parseTranscript(raw.jsonl);
-    expect(t.header.identity).toEqual({ link: 'comm', description: 'Huawei modem (Web Serial)', modem: { manufacturer: 'huawei', model: 'MS2131' } });
+    expect(t.header.identity).toEqual({
+      link: 'comm',
+      description: 'Huawei modem (Web Serial)',
+      modem: { manufacturer: 'huawei', model: 'MS2131' },
+    });
     expect(raw.jsonl).not.toContain('1234');
     expect(raw.jsonl).not.toContain('AB'.repeat(8));
     expect(raw.jsonl).not.toContain('AT+CSQ');
@@ -47,7 +64,14 @@ describe('a run trace in the worker', () => {
     expect(read.rows.map((r) => r.kind)).toEqual(['at', 'at', 'at', 'at', 'apdu', 'step', 'http']);
     expect(read.rows[3]).toMatchObject({ kind: 'at', dir: 'recv', line: `+CSIM:110,"${REDACTED}9000"` });
     expect(read.rows[4]).toMatchObject({ kind: 'apdu', step: 'authenticate', name: 'AUTHENTICATE', sw: 0x6135 });
-    expect(read.rows[6]).toMatchObject({ kind: 'http', step: 'verify', method: 'POST', host: '127.0.0.1:1', path: '/krypton/lab/v1/keys/k1/verify', status: 200 });
+    expect(read.rows[6]).toMatchObject({
+      kind: 'http',
+      step: 'verify',
+      method: 'POST',
+      host: '127.0.0.1:1',
+      path: '/krypton/lab/v1/keys/k1/verify',
+      status: 200,
+    });
     expect(read.startedAt).toBeGreaterThanOrEqual(Date.parse(t.header.recordedAt));
     // The next run's file: the same opening, then that run alone.
     const next = readRunTrace(traces.runTrace(8)!);
@@ -95,9 +119,16 @@ describe('a run trace on the page', () => {
 
   it('every text that speaks of the trace names the button that saves it, in both languages', () => {
     const mentions = (texts: Record<string, string>, word: RegExp) =>
-      Object.entries(texts).filter(([key, text]) => word.test(text) && !['trace.heading', 'trace.download', 'trace.loading', 'trace.gone'].includes(key));
+      Object.entries(texts).filter(
+        ([key, text]) => word.test(text) && !['trace.heading', 'trace.download', 'trace.loading', 'trace.gone'].includes(key),
+      );
     const failureTexts = (f: Record<string, { message: string; action: string }>) =>
-      Object.fromEntries(Object.entries(f).flatMap(([code, x]) => [[`${code}.message`, x.message], [`${code}.action`, x.action]]));
+      Object.fromEntries(
+        Object.entries(f).flatMap(([code, x]) => [
+          [`${code}.message`, x.message],
+          [`${code}.action`, x.action],
+        ]),
+      );
     const enMentions = mentions({ ...en, ...failureTexts(enFailures) }, /\btrace\b/i);
     const jaMentions = mentions({ ...ja, ...failureTexts(jaFailures) }, /トレース/);
     expect(enMentions.map(([k]) => k)).toEqual(['trace.hint', 'trace.reportHint']);

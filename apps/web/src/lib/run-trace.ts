@@ -20,7 +20,16 @@ export interface ReadRunTrace {
   startedAt: number;
 }
 
-const STEPS: ReadonlySet<string> = new Set<StepName>(['imsi', 'pin', 'key-agreement', 'authenticate', 'resync', 'verify', 'provisioning', 'cognito']);
+const STEPS: ReadonlySet<string> = new Set<StepName>([
+  'imsi',
+  'pin',
+  'key-agreement',
+  'authenticate',
+  'resync',
+  'verify',
+  'provisioning',
+  'cognito',
+]);
 
 /** Parses a run's trace (defensively, as any transcript) and turns the run's events into rows. */
 export function readRunTrace(trace: RunTrace): ReadRunTrace {
@@ -41,7 +50,17 @@ function rowOf(e: TranscriptEvent, origin: number): TraceRow[] {
   switch (e.type) {
     case 'apdu': {
       const sw = statusWordOf(e.response);
-      return [{ at, ...step, kind: 'apdu', name: apduName(e.command), command: e.command, ...(sw === undefined ? {} : { sw }), durationMs: e.durationMs }];
+      return [
+        {
+          at,
+          ...step,
+          kind: 'apdu',
+          name: apduName(e.command),
+          command: e.command,
+          ...(sw === undefined ? {} : { sw }),
+          durationMs: e.durationMs,
+        },
+      ];
     }
     case 'at':
       return [{ at, kind: 'at', dir: e.dir, line: e.line }];
@@ -140,6 +159,9 @@ function hostAndPath(url: string): { host: string; path: string } {
 
 /** The file name of a run's trace: the time it started (UTC, sortable), nothing about the SIM. */
 export function traceFileName(startedAt: number): string {
-  const stamp = new Date(startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  const stamp = new Date(startedAt)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
   return `krypton-trace-${stamp}.jsonl`;
 }

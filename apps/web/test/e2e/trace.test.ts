@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Download, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes, fromHex, parseTranscript, REDACTED, toBase64, toHex, type Transcript, type TranscriptEvent } from '@krypton-web/krypton-core';
+import {
+  concatBytes,
+  fromHex,
+  parseTranscript,
+  REDACTED,
+  toBase64,
+  toHex,
+  type Transcript,
+  type TranscriptEvent,
+} from '@krypton-web/krypton-core';
 import { demoProfileSet, Milenage, ReplayCard, ReplayModem, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
 import { en } from '../../src/lib/i18n/en.ts';
@@ -59,17 +68,23 @@ async function openTrace(page: Page, texts: Texts): Promise<Locator> {
 
 /** The text of each row of a part of the trace table ("opening" or "run"), cells joined by " | ". */
 async function rowsOf(table: Locator, part: 'opening' | 'run'): Promise<{ kind: string; cells: string[] }[]> {
-  return table.getByTestId(`trace-${part}`).locator('tr[data-kind]').evaluateAll((trs) =>
-    trs.map((tr) => ({
-      kind: tr.getAttribute('data-kind') ?? '',
-      cells: [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').replace(/\s+/g, ' ').trim()),
-    })),
-  );
+  return table
+    .getByTestId(`trace-${part}`)
+    .locator('tr[data-kind]')
+    .evaluateAll((trs) =>
+      trs.map((tr) => ({
+        kind: tr.getAttribute('data-kind') ?? '',
+        cells: [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').replace(/\s+/g, ' ').trim()),
+      })),
+    );
 }
 
 /** Presses "Download trace" and reads the file the browser saved. */
 async function downloadTrace(page: Page, texts: Texts): Promise<{ download: Download; text: string; transcript: Transcript }> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: texts['trace.download'] }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: texts['trace.download'] }).click(),
+  ]);
   const text = readFileSync(await download.path(), 'utf8');
   return { download, text, transcript: parseTranscript(text) };
 }
@@ -157,7 +172,9 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
         expect(authenticate.cells[5]).toMatch(/^\d+ ms$/);
         const getResponse = run.find((r) => r.kind === 'apdu' && r.cells[3]!.startsWith('GET RESPONSE'))!;
         expect(getResponse.cells[4]).toBe(`9000 ${texts['trace.sw.9000']}`);
-        const http = run.filter((r) => r.kind === 'http').map((r) => [r.cells[1], r.cells[3]!.replace(/^POST \S+?(\/v1\/\S*)?$/, 'POST $1'), r.cells[4], r.cells[5]]);
+        const http = run
+          .filter((r) => r.kind === 'http')
+          .map((r) => [r.cells[1], r.cells[3]!.replace(/^POST \S+?(\/v1\/\S*)?$/, 'POST $1'), r.cells[4], r.cells[5]]);
         expect(http).toEqual([
           [texts['auth.step.key-agreement'], 'POST /v1/keys', '200', expect.stringMatching(/^\d+ ms$/)],
           [texts['auth.step.verify'], expect.stringMatching(/^POST \/v1\/keys\/[^/]+\/verify$/), '200', expect.stringMatching(/^\d+ ms$/)],
@@ -207,7 +224,13 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
         expect(download.suggestedFilename()).toMatch(FILE_NAME);
         expect(apdus(transcript).find((a) => a.command.startsWith('0088'))!.response).toBe('9862');
         expect(transcript.events).toContainEqual(
-          expect.objectContaining({ type: 'step', step: 'authenticate', phase: 'end', ok: false, failure: expect.stringMatching(/^MAC_FAILURE: /) }),
+          expect.objectContaining({
+            type: 'step',
+            step: 'authenticate',
+            phase: 'end',
+            ok: false,
+            failure: expect.stringMatching(/^MAC_FAILURE: /),
+          }),
         );
         await expectReplayAnswers(transcript, foreign);
       });
