@@ -1,4 +1,10 @@
-import { TranscriptRecorder, type TraceEvent, type TranscriptEvent, type TranscriptIdentity } from '@krypton-web/krypton-core';
+import {
+  TranscriptRecorder,
+  type FetchLike,
+  type TraceEvent,
+  type TranscriptEvent,
+  type TranscriptIdentity,
+} from '@krypton-web/krypton-core';
 import type { RunTrace } from './api.ts';
 
 // A few runs back is what a person reports; a long session must not grow without bound.
@@ -44,6 +50,14 @@ export class RunTraces {
   /** One AT line to or from the modem; the recorder masks it before keeping it. */
   at(dir: 'send' | 'recv', line: string): void {
     this.link?.recorder.at(dir, line);
+  }
+
+  /** A fetch whose calls the open link's recording notes with their header names (the link may change under it). */
+  wrapFetch(inner: FetchLike): FetchLike {
+    return (input, init) => {
+      const recorder = this.link?.recorder;
+      return recorder ? recorder.wrapFetch(inner)(input, init) : inner(input, init);
+    };
   }
 
   /** Marks where a run starts, in the file too (support reads the note, the page the index). */

@@ -324,7 +324,10 @@ export class Session implements SessionApi {
       endpoint,
       tracer: this.tracer,
       keyCache,
-      ...(settings.bridgeToken ? { fetch: withBridgeToken(settings.origin, settings.bridgeToken) } : {}),
+      // The run trace sees each Krypton call's header names (never values); the bridge token is added beneath it.
+      fetch: this.traces.wrapFetch(
+        settings.bridgeToken ? withBridgeToken(settings.origin, settings.bridgeToken) : (input, init) => fetch(input, init),
+      ),
       ...(link.authenticator ? { sim: link.authenticator } : {}),
     });
     this.client = client;
