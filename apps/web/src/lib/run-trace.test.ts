@@ -62,7 +62,9 @@ describe('a run trace in the worker', () => {
       `AT+CPIN=${REDACTED}`,
     ]);
     expect(read.rows.map((r) => r.kind)).toEqual(['at', 'at', 'at', 'at', 'apdu', 'step', 'http']);
-    expect(read.rows[3]).toMatchObject({ kind: 'at', dir: 'recv', line: `+CSIM:110,"${REDACTED}9000"` });
+    // AT lines carry no step of their own: they belong to the step running when they were sent.
+    expect(read.rows[3]).toMatchObject({ kind: 'at', step: 'authenticate', dir: 'recv', line: `+CSIM:110,"${REDACTED}9000"` });
+    expect(read.opening[1]).not.toHaveProperty('step');
     expect(read.rows[4]).toMatchObject({ kind: 'apdu', step: 'authenticate', name: 'AUTHENTICATE', sw: 0x6135 });
     expect(read.rows[6]).toMatchObject({
       kind: 'http',

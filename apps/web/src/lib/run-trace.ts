@@ -36,17 +36,34 @@ export function readRunTrace(trace: RunTrace): ReadRunTrace {
   const transcript = parseTranscript(trace.jsonl);
   const origin = Date.parse(transcript.header.recordedAt);
   const own = transcript.events.slice(trace.firstRunEvent);
+  const steps = new StepTracker();
   return {
     transcript,
-    opening: transcript.events.slice(0, trace.firstRunEvent).flatMap((e) => rowOf(e, origin)),
-    rows: own.flatMap((e) => rowOf(e, origin)),
+    opening: transcript.events.slice(0, trace.firstRunEvent).flatMap((e) => rowOf(e, origin, steps)),
+    rows: own.flatMap((e) => rowOf(e, origin, steps)),
     startedAt: origin + (own[0]?.t ?? 0),
   };
 }
 
-function rowOf(e: TranscriptEvent, origin: number): TraceRow[] {
+/** The step running at each point of the file: AT lines carry none of their own, but happen inside one. */
+class StepTracker {
+  private readonly open: string[] = [];
+
+  /** The step an event belongs to: its own, or the innermost one running. */
+  stepOf(e: TranscriptEvent): string | undefined {
+    if (e.type === 'step' && e.phase === 'start') this.open.push(e.step);
+    const own = 'step' in e ? e.step : undefined;
+    const step = own ?? this.open.at(-1);
+    const ended = e.type === 'step' && e.phase === 'end' ? this.open.lastIndexOf(e.step) : -1;
+    if (ended >= 0) this.open.splice(ended, 1);
+    return step;
+  }
+}
+
+function rowOf(e: TranscriptEvent, origin: number, steps: StepTracker): TraceRow[] {
   const at = origin + e.t;
-  const step = 'step' in e && e.step !== undefined && STEPS.has(e.step) ? { step: e.step as StepName } : {};
+  const name = steps.stepOf(e);
+  const step = name !== undefined && STEPS.has(name) ? { step: name as StepName } : {};
   switch (e.type) {
     case 'apdu': {
       const sw = statusWordOf(e.response);
@@ -63,7 +80,7 @@ function rowOf(e: TranscriptEvent, origin: number): TraceRow[] {
       ];
     }
     case 'at':
-      return [{ at, kind: 'at', dir: e.dir, line: e.line }];
+      return [{ at, ...step, kind: 'at', dir: e.dir, line: e.line }];
     case 'http': {
       const { host, path } = hostAndPath(e.url);
       return [

@@ -186,6 +186,20 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
         const { download, text, transcript } = await downloadTrace(page, texts);
         expect(download.suggestedFilename()).toMatch(FILE_NAME);
         expect(transcript.header.identity).toMatchObject({ link: 'virtual', description: 'Virtual SIM "demo" in the browser' });
+        // The row's time is the file's (recording start + t), in the browser's time zone and the page's language.
+        const recordedAuthenticate = apdus(transcript).find((a) => a.command.startsWith('0088'))!;
+        const shown = await page.evaluate(
+          (ms) =>
+            new Intl.DateTimeFormat(document.documentElement.lang, {
+              hour: '2-digit',
+              minute: '2-digit',
+              second: '2-digit',
+              fractionalSecondDigits: 3,
+              hourCycle: 'h23',
+            }).format(ms),
+          Date.parse(transcript.header.recordedAt) + recordedAuthenticate.t,
+        );
+        expect(authenticate.cells[0]).toBe(shown);
         // Header names (never values): the Krypton calls through the page's fetch have them; Cognito's (the AWS SDK's) has none.
         const calls = transcript.events.filter((e): e is Extract<TranscriptEvent, { type: 'http' }> => e.type === 'http');
         expect(calls.map((e) => e.status)).toEqual([200, 200, 200, 200]);
@@ -256,7 +270,12 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
         expect(lines(opening, 'trace.kind.atSend')).toEqual(expect.arrayContaining(['AT', 'AT+CSIM=?', 'AT+CIMI', 'AT+CGMI', 'AT+CGSN']));
         expect(lines(opening, 'trace.kind.atRecv')).toEqual(expect.arrayContaining([demo.imsi, 'huawei', 'MS2131', 'OK']));
         const run = await rowsOf(table, 'run');
-        expect(lines(run, 'trace.kind.atSend').some((l) => /^AT\+CSIM=\d+,"008800812210[0-9A-F]{32}10[0-9A-F]{32}"$/.test(l))).toBe(true);
+        const authenticateLine = run.find(
+          (r) => r.kind === 'at' && /^AT\+CSIM=\d+,"008800812210[0-9A-F]{32}10[0-9A-F]{32}"$/.test(r.cells[3]!),
+        );
+        expect(authenticateLine, 'the AUTHENTICATE sent with AT+CSIM').toBeDefined();
+        // An AT line belongs to the step that sent it.
+        expect(authenticateLine!.cells[1]).toBe(texts['auth.step.authenticate']);
         // The AUTHENTICATE answer (RES, CK, IK) is masked in the modem's own line too.
         expect(lines(run, 'trace.kind.atRecv').some((l) => /^\+CSIM: ?\d+,"‹redacted›9000"$/.test(l))).toBe(true);
         expect(run.some((r) => r.kind === 'apdu' && r.cells[3]!.startsWith('AUTHENTICATE'))).toBe(true);
