@@ -265,8 +265,15 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
         const table = await openTrace(page, texts);
         const lines = (rows: { kind: string; cells: string[] }[], dir: 'trace.kind.atSend' | 'trace.kind.atRecv') =>
           rows.filter((r) => r.kind === 'at' && r.cells[2] === texts[dir]).map((r) => r.cells[3]!);
-        // Opening the modem: the probe, its identity, the IMSI (AT+CIMI, which the run then reuses).
+        // Opening the modem: the probe, its identity, the IMSI (AT+CIMI, which the run then reuses); folded until asked for.
         const opening = await rowsOf(table, 'opening');
+        const firstOpeningRow = table.getByTestId('trace-opening').locator('tr[data-kind]').first();
+        expect(await firstOpeningRow.isVisible()).toBe(false);
+        const unfold = table.getByRole('button', { name: `${texts['trace.group.opening']} (` });
+        await unfold.focus();
+        await page.keyboard.press('Enter');
+        expect(await unfold.getAttribute('aria-expanded')).toBe('true');
+        await firstOpeningRow.waitFor({ state: 'visible' });
         expect(lines(opening, 'trace.kind.atSend')).toEqual(expect.arrayContaining(['AT', 'AT+CSIM=?', 'AT+CIMI', 'AT+CGMI', 'AT+CGSN']));
         expect(lines(opening, 'trace.kind.atRecv')).toEqual(expect.arrayContaining([demo.imsi, 'huawei', 'MS2131', 'OK']));
         const run = await rowsOf(table, 'run');

@@ -398,6 +398,7 @@ export const en = {
   'trace.empty': 'This run sent nothing to the SIM or to a server.',
   'trace.group.opening': 'Connecting the SIM',
   'trace.group.run': 'This run',
+  'trace.count': '{count, plural, one {# row} other {# rows}}',
   'trace.col.time': 'Time',
   'trace.col.step': 'Step',
   'trace.col.kind': 'Kind',

@@ -407,6 +407,7 @@ export const ja: Record<MessageKey, string> = {
   'trace.empty': 'この実行では SIM にもサーバーにも何も送っていません。',
   'trace.group.opening': 'SIM の接続',
   'trace.group.run': 'この実行',
+  'trace.count': '{count} 行',
   'trace.col.time': '時刻',
   'trace.col.step': 'ステップ',
   'trace.col.kind': '種類',
