@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTranscript, REDACTED } from '@krypton-web/krypton-core';
 import { RunTraces } from '../worker/run-traces.ts';
+import { formatTraceTime } from './format.ts';
 import { enFailures } from './i18n/en-failures.ts';
 import { en } from './i18n/en.ts';
 import { ja, jaFailures } from './i18n/ja.ts';
@@ -113,6 +114,12 @@ describe('a run trace on the page', () => {
     expect(statusWordOf(`${REDACTED}9000`)).toBe(0x9000);
     expect(statusWordOf('6A82')).toBe(0x6a82);
     expect(statusWordOf(REDACTED)).toBeUndefined();
+  });
+
+  it('shows a row’s time to the millisecond in the person’s time zone', () => {
+    const at = Date.UTC(2026, 11, 3, 14, 5, 7, 123);
+    expect(formatTraceTime(at, 'en', { timeZone: 'Asia/Tokyo' })).toBe('23:05:07.123');
+    expect(formatTraceTime(at, 'ja', { timeZone: 'UTC' })).toBe('14:05:07.123');
   });
 
   it('names the file by the time only (UTC, no colons), never by the SIM', () => {
