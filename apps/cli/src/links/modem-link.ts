@@ -1,8 +1,7 @@
 import type { SerialSettings } from '../options.ts';
 import { CliError } from '../errors.ts';
-import { AtModem, NodeSerialChannel, type ModemInfo } from './sim-transport-node.ts';
+import { AtModem, NodeSerialChannel, tapChannel, type AtLineTap, type ModemInfo } from './sim-transport-node.ts';
 import { withDeadline, type SimConnection } from './sim-connection.ts';
-import { tapChannel, type AtLineTap } from './at-tap.ts';
 
 /** A modem opened on a serial port, as a SIM link (AT+CSIM for APDUs, AT+CIMI for the IMSI). */
 export interface ModemConnection extends SimConnection {

@@ -3,7 +3,7 @@ import { CliError } from '../errors.ts';
 import type { DebugLog } from '../debug-log.ts';
 import type { CliOptions } from '../options.ts';
 import type { SimConnection } from './sim-connection.ts';
-import type { AtLineTap } from './at-tap.ts';
+import type { AtLineTap } from './sim-transport-node.ts';
 
 /** What opening a link may use. */
 export interface LinkContext {

@@ -45,6 +45,8 @@ export class AuthRun {
   forgotten = $state(false);
   /** Why forgetting the cached key failed (not a step of the run, so kept apart from `failure`). */
   forgetFailure = $state<Failure | undefined>(undefined);
+  /** The last run that ended (failed or not): its trace can be shown and downloaded. */
+  finishedRun = $state<number | undefined>(undefined);
   readonly failedStep: StepRow | undefined = $derived(this.steps.findLast((s) => s.status === 'failed'));
   /** The run whose events this timeline shows (events may arrive after the run's answer). */
   private runId = 0;
@@ -108,6 +110,7 @@ export class AuthRun {
     } finally {
       this.totalMs = Math.round(now() - start);
       this.running = false;
+      this.finishedRun = this.runId;
     }
   }
 

@@ -70,6 +70,18 @@ export function formatReportTime(ms: number, locale = 'en', options: TimeOptions
   }).format(ms);
 }
 
+/** A trace row's time of day to the millisecond, 24-hour, in the person's time zone: 21:05:07.123. */
+export function formatTraceTime(ms: number, locale = 'en', options: TimeOptions = {}): string {
+  return new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    fractionalSecondDigits: 3,
+    hourCycle: 'h23',
+    ...zone(options),
+  }).format(ms);
+}
+
 function zone(options: TimeOptions): { timeZone?: string } {
   return options.timeZone ? { timeZone: options.timeZone } : {};
 }

@@ -138,6 +138,14 @@ export interface AuthOutcome {
   clockOffsetMs?: number;
 }
 
+/** One Authenticate run's trace: a transcript v1 (JSON Lines, secrets masked at the source) of the link up to the run's end. */
+export interface RunTrace {
+  /** The file's text, as `parseTranscript` reads it and `pnpm lab replay` loads it. */
+  jsonl: string;
+  /** Index into the transcript's events where the run starts (before it: how the link was opened, earlier runs). */
+  firstRunEvent: number;
+}
+
 /** A file an operation's answer holds (certificates and keys as PEM). */
 export interface ResultFile {
   name: string;
@@ -256,6 +264,8 @@ export interface SessionApi {
   close(): Promise<void>;
   /** Authenticates the SIM (or reuses its key) and obtains AWS credentials; trace events carry `run`. */
   authenticate(run: number): Promise<AuthOutcome>;
+  /** The trace of an Authenticate run (the last few are kept), or undefined when it is gone. */
+  runTrace(run: number): Promise<RunTrace | undefined>;
   /** Forgets the cached key of this SIM: the next authentication agrees a new one. */
   forgetKey(): Promise<void>;
   refreshCredentials(): Promise<MaskedCredentials>;
@@ -298,6 +308,7 @@ export const WORKER_METHODS = [
   'setPinEnabled',
   'close',
   'authenticate',
+  'runTrace',
   'forgetKey',
   'refreshCredentials',
   'revealCredentials',

@@ -9,6 +9,7 @@ import {
   type KryptonAwsCredentials,
   type KryptonCredentialProvider,
   type TraceEvent,
+  type TranscriptIdentity,
 } from '@krypton-web/krypton-core';
 import { withBridgeToken } from './bridge-token.ts';
 import type {
@@ -24,6 +25,7 @@ import type {
   PinInfo,
   ReaderSummary,
   RevealedCredentials,
+  RunTrace,
   SessionApi,
   SessionEvent,
   SessionSettings,
@@ -32,6 +34,7 @@ import type {
 import { failure, relayedFailure, toFailure } from './failure.ts';
 import type { SimLink } from './links/sim-link.ts';
 import { maskJson, maskSecret } from './mask.ts';
+import { RunTraces } from './run-traces.ts';
 import type { S3Service } from './s3-service.ts';
 
 /** Holds everything secret: the link, the Krypton client with its key cache, the AWS credentials, the S3 client. */
@@ -49,8 +52,10 @@ export class Session implements SessionApi {
   private nextResult = 1;
   private stepsSeen: Set<string> | undefined;
   private run: number | undefined;
+  private readonly traces = new RunTraces();
   private readonly tracer = new Tracer((event) => {
     if (event.type === 'step-start') this.stepsSeen?.add(event.step);
+    this.traces.trace(event);
     this.emit({ type: 'trace', event: plainTrace(event), ...(this.run !== undefined ? { run: this.run } : {}) });
   });
 
@@ -69,14 +74,18 @@ export class Session implements SessionApi {
   async openVirtual(simName: string): Promise<SimSummary> {
     return this.guard(async () => {
       const { openVirtualLink } = await import('./links/virtual-link.ts');
-      return this.attach(await openVirtualLink(simName, this.tracer));
+      return this.attachRecorded({ link: 'virtual', description: `Virtual SIM "${simName}" in the browser` }, () =>
+        openVirtualLink(simName, this.tracer),
+      );
     });
   }
 
   async openModem(pipe: MessagePort, name: string, kind: ModemLinkKind = 'modem'): Promise<SimSummary> {
     return this.guard(async () => {
       const { openModemLink } = await import('./links/modem-link.ts');
-      return this.attach(await openModemLink(pipe, name, this.tracer, kind));
+      return this.attachRecorded({ link: 'comm', description: `${name} (${kind === 'usb' ? 'WebUSB' : 'Web Serial'})` }, () =>
+        openModemLink(pipe, name, this.tracer, kind, (dir, line) => this.traces.at(dir, line)),
+      );
     });
   }
 
@@ -90,14 +99,17 @@ export class Session implements SessionApi {
   async openBridge(wsUrl: string, reader: string, token?: string): Promise<SimSummary> {
     return this.guard(async () => {
       const { BridgeLink } = await import('./links/bridge-link.ts');
-      return this.attach(await BridgeLink.open(wsUrl, reader, token, (readers) => this.emit({ type: 'readers', readers })));
+      // The bridge runs the SIM's commands next to the reader (its --record has them); here: steps and HTTP.
+      return this.attachRecorded({ link: 'bridge', description: `${reader} through the bridge`, reader }, () =>
+        BridgeLink.open(wsUrl, reader, token, (readers) => this.emit({ type: 'readers', readers })),
+      );
     });
   }
 
   async openCellular(): Promise<SimSummary> {
     return this.guard(async () => {
       const { cellularLink } = await import('./links/cellular-link.ts');
-      return this.attach(cellularLink());
+      return this.attachRecorded({ link: 'cellular', description: 'SORACOM Air line (no SIM access)' }, async () => cellularLink());
     });
   }
 
@@ -162,12 +174,14 @@ export class Session implements SessionApi {
       const seen = new Set<string>();
       this.stepsSeen = seen;
       this.run = run;
+      this.traces.runStarted(run);
       try {
         const credentials = await provider({ forceRefresh: true });
         this.credentialsNow = credentials;
       } finally {
         this.stepsSeen = undefined;
         this.run = undefined;
+        this.traces.runEnded(run);
       }
       const masked = this.masked(this.credentialsNow);
       this.scheduleRefresh(masked.refreshAt);
@@ -181,6 +195,10 @@ export class Session implements SessionApi {
         ...(clockOffsetMs !== 0 ? { clockOffsetMs } : {}),
       };
     });
+  }
+
+  async runTrace(run: number): Promise<RunTrace | undefined> {
+    return this.traces.runTrace(run);
   }
 
   async forgetKey(): Promise<void> {
@@ -273,6 +291,19 @@ export class Session implements SessionApi {
 
   // ---- Internals ----
 
+  /** Opens a link with its recording started first (its opening is part of every run's file); a failed open keeps the old one's. */
+  private async attachRecorded(identity: TranscriptIdentity, open: () => Promise<SimLink>): Promise<SimSummary> {
+    this.traces.startLink(identity);
+    let link: SimLink;
+    try {
+      link = await open();
+    } catch (e) {
+      this.traces.openFailed();
+      throw e;
+    }
+    return this.attach(link);
+  }
+
   private async attach(link: SimLink): Promise<SimSummary> {
     const previous = this.link;
     this.detach();
@@ -322,7 +353,10 @@ export class Session implements SessionApi {
       endpoint,
       tracer: this.tracer,
       keyCache,
-      ...(settings.bridgeToken ? { fetch: withBridgeToken(settings.origin, settings.bridgeToken) } : {}),
+      // The run trace sees each Krypton call's header names (never values); the bridge token is added beneath it.
+      fetch: this.traces.wrapFetch(
+        settings.bridgeToken ? withBridgeToken(settings.origin, settings.bridgeToken) : (input, init) => fetch(input, init),
+      ),
       ...(link.authenticator ? { sim: link.authenticator } : {}),
     });
     this.client = client;
@@ -395,6 +429,15 @@ export class Session implements SessionApi {
     if (link.modemInfo) {
       try {
         out.modem = await link.modemInfo();
+        const m = out.modem;
+        this.traces.identify({
+          modem: {
+            ...(m.manufacturer ? { manufacturer: m.manufacturer } : {}),
+            ...(m.model ? { model: m.model } : {}),
+            ...(m.firmware ? { revision: m.firmware } : {}),
+            ...(m.imei ? { imei: m.imei } : {}),
+          },
+        });
       } catch (e) {
         if (!refresh) out.simError ??= toFailure(e);
       }

@@ -36,8 +36,9 @@ export class TranscriptRecorder {
   private readonly start: number;
   private readonly masker = new AtMasker();
   private readonly steps: string[] = [];
-  // When fetch is wrapped, HTTP comes from the wrapper (it sees header names); the tracer's copy is dropped.
-  private httpFromFetch = false;
+  // A call the wrapped fetch recorded (it sees header names) is recorded once: the tracer's copy of it is
+  // dropped. Calls that did not go through the wrapper (Cognito's, through the AWS SDK) keep the tracer's.
+  private readonly fromFetch = new Map<string, number>();
   private readonly onEvent: ((event: TranscriptEvent) => void) | undefined;
   private readonly retain: boolean;
 
@@ -91,8 +92,14 @@ export class TranscriptRecorder {
           durationMs: round(event.durationMs),
         });
         return;
-      case 'http':
-        if (this.httpFromFetch) return;
+      case 'http': {
+        const key = callKey(event.method, redactUrl(event.url));
+        const pending = this.fromFetch.get(key) ?? 0;
+        if (pending > 0) {
+          if (pending === 1) this.fromFetch.delete(key);
+          else this.fromFetch.set(key, pending - 1);
+          return;
+        }
         this.add({
           type: 'http',
           t,
@@ -106,12 +113,15 @@ export class TranscriptRecorder {
           ...(event.failure ? { failure: `${event.failure.code}: ${event.failure.message}` } : {}),
         });
         return;
+      }
     }
   };
 
-  /** A fetch that records each call's method, URL (no query), status, header names and time. */
+  /**
+   * A fetch that records each call's method, URL (no query), status, header names and time; the
+   * tracer's event for the same call (core's HTTP client emits one) is then not recorded twice.
+   */
   wrapFetch(inner: FetchLike): FetchLike {
-    this.httpFromFetch = true;
     return async (input, init) => {
       const started = this.now();
       const t = this.elapsed();
@@ -119,6 +129,8 @@ export class TranscriptRecorder {
       const url = input;
       const method = (init.method ?? 'GET').toUpperCase();
       const requestHeaders = headerNames(new Headers(init.headers));
+      const key = callKey(method, redactUrl(url));
+      const recorded = (): void => void this.fromFetch.set(key, (this.fromFetch.get(key) ?? 0) + 1);
       try {
         const response = await inner(input, init);
         this.add({
@@ -132,6 +144,7 @@ export class TranscriptRecorder {
           responseHeaders: headerNames(response.headers),
           durationMs: round(this.now() - started),
         });
+        recorded();
         return response;
       } catch (e) {
         this.add({
@@ -145,6 +158,7 @@ export class TranscriptRecorder {
           durationMs: round(this.now() - started),
           failure: e instanceof Error ? e.name : 'failed',
         });
+        recorded();
         throw e;
       }
     };
@@ -184,6 +198,10 @@ export class TranscriptRecorder {
   private elapsed(): number {
     return round(this.now() - this.start);
   }
+}
+
+function callKey(method: string, url: string): string {
+  return `${method.toUpperCase()} ${url}`;
 }
 
 function headerNames(headers: Headers): string[] {

@@ -55,6 +55,23 @@ describe('TranscriptRecorder and parseTranscript', () => {
     });
   });
 
+  it('records a wrapped call once (the wrapper’s, with header names) and keeps the tracer’s calls that bypassed the wrapper', async () => {
+    const recorder = new TranscriptRecorder({ tool: 'test', identity: { link: 'virtual', description: 'a card' } });
+    const tracer = new Tracer(recorder.trace);
+    const fetch = recorder.wrapFetch(async () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } }));
+    const url = 'http://127.0.0.1:1/v1/keys';
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    // Core's HTTP client reports the same call to the tracer after reading the body.
+    tracer.emit({ type: 'http', step: 'key-agreement', method: 'POST', url, status: 200, durationMs: 2 });
+    // Cognito's call goes through the AWS SDK: only the tracer sees it.
+    tracer.emit({ type: 'http', step: 'cognito', method: 'POST', url: 'http://127.0.0.1:2/', status: 200, durationMs: 3 });
+    const http = parseTranscript(recorder.toJsonl()).events.filter((e) => e.type === 'http');
+    expect(http).toEqual([
+      expect.objectContaining({ url, status: 200, requestHeaders: ['content-type'], responseHeaders: ['content-type'] }),
+      expect.objectContaining({ step: 'cognito', url: 'http://127.0.0.1:2/', status: 200, requestHeaders: [] }),
+    ]);
+  });
+
   it('refuses malformed transcripts with a line number and what to do, never another error', () => {
     const header = recorded().toJsonl().split('\n')[0]!;
     const cases: [string, RegExp][] = [

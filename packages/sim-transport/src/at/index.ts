@@ -27,3 +27,4 @@ export {
   type ScriptedReply,
 } from './memory-channel.ts';
 export { askSimPresence, simPresenceOfCpin, simPresenceOfUrc, SimWatch, type SimPresence, type SimWatchOptions } from './sim-watch.ts';
+export { tapChannel, type AtLineTap } from './at-line-tap.ts';

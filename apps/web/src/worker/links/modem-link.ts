@@ -1,5 +1,5 @@
 import type { Tracer } from '@krypton-web/krypton-core';
-import { AtModem } from '@krypton-web/sim-transport';
+import { AtModem, tapChannel, type AtLineTap } from '@krypton-web/sim-transport';
 import type { ModemLinkKind } from '../api.ts';
 import { failure } from '../failure.ts';
 import { summary } from './modem-summary.ts';
@@ -8,10 +8,18 @@ import { UsimLink } from './usim-link.ts';
 
 /**
  * Opens the modem on the bytes the page piped here (a Web Serial port, or a WebUSB bulk pair: the
- * same AT stream either way): AT probe, then AT+CSIM for APDUs and AT+CIMI for the IMSI.
+ * same AT stream either way): AT probe, then AT+CSIM for APDUs and AT+CIMI for the IMSI. `atTap`
+ * receives every AT line, unmasked (the run trace masks them).
  */
-export async function openModemLink(pipe: MessagePort, name: string, tracer: Tracer, kind: ModemLinkKind = 'modem'): Promise<UsimLink> {
-  const channel = new PipeSerialChannel(name, pipe);
+export async function openModemLink(
+  pipe: MessagePort,
+  name: string,
+  tracer: Tracer,
+  kind: ModemLinkKind = 'modem',
+  atTap?: AtLineTap,
+): Promise<UsimLink> {
+  const pipeChannel = new PipeSerialChannel(name, pipe);
+  const channel = atTap ? tapChannel(pipeChannel, atTap) : pipeChannel;
   const modem = await AtModem.open(channel, { name });
   if (!modem.csimSupported) {
     await modem.close();

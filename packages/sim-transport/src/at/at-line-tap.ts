@@ -1,10 +1,10 @@
-import type { SerialChannel } from './sim-transport-node.ts';
+import type { SerialChannel } from '../serial-channel.ts';
 
 /** Receives each complete AT line written to or read from a modem (unmasked: the receiver masks). */
 export type AtLineTap = (dir: 'send' | 'recv', line: string) => void;
 
 /**
- * A serial channel that hands every complete line, in each direction, to `tap` (for -record) and
+ * A serial channel that hands every complete line, in each direction, to `tap` (krypton-cli -record, the web app's trace) and
  * otherwise passes bytes through untouched. Lines end at CR or LF, as modems send them.
  */
 export function tapChannel(inner: SerialChannel, tap: AtLineTap): SerialChannel {
