@@ -386,6 +386,21 @@ export const en = {
   'upload.done': 'Uploaded as {key} ({bytes, plural, one {# byte} other {# bytes}}, MD5 {md5} checked by S3).',
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
+
+  // Remembered and copyable (#15 §6)
+  'link.reader.rememberedMissing': 'The reader remembered from your last visit, “{name}”, is not there now: another one is chosen.',
+  'link.modem.rememberedMissing': 'The modem remembered from your last visit, {name}, is not there now: another one is chosen.',
+  'sim.copyImsi': 'Copy IMSI',
+  'sim.copyIccid': 'Copy ICCID',
+  'cred.snippet.posix': 'Copy as environment variables (shell)',
+  'cred.snippet.powershell': 'Copy as environment variables (PowerShell)',
+  'cred.snippet.profile': 'Copy as AWS CLI profile',
+  'cred.snippet.posix.copied':
+    'Copied the access key ID, secret access key, session token and region as export lines for a POSIX shell (bash, zsh). They expire at {time}.',
+  'cred.snippet.powershell.copied':
+    'Copied the access key ID, secret access key, session token and region as PowerShell environment variables ($Env:). They expire at {time}.',
+  'cred.snippet.profile.copied':
+    'Copied the credentials as the AWS CLI profile “krypton”: paste it into ~/.aws/credentials and use aws --profile krypton. They expire at {time}.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -395,6 +395,21 @@ export const ja: Record<MessageKey, string> = {
   'upload.link': '開く',
   'upload.needCredentials':
     '先に、検査項目で AWS 認証情報を取得する設定で SIM を 1 枚検査してください。アップロードにはその認証情報を使います。',
+
+  // Remembered and copyable (#15 §6)
+  'link.reader.rememberedMissing': '前回使ったリーダー「{name}」が今はありません。別のリーダーを選びました。',
+  'link.modem.rememberedMissing': '前回使ったモデム（{name}）が今はありません。別のモデムを選びました。',
+  'sim.copyImsi': 'IMSI をコピー',
+  'sim.copyIccid': 'ICCID をコピー',
+  'cred.snippet.posix': '環境変数としてコピー（シェル）',
+  'cred.snippet.powershell': '環境変数としてコピー（PowerShell）',
+  'cred.snippet.profile': 'AWS CLI のプロファイルとしてコピー',
+  'cred.snippet.posix.copied':
+    'アクセスキー ID、シークレットアクセスキー、セッショントークン、リージョンを POSIX シェル（bash、zsh）の環境変数の形でコピーしました。有効期限は {time} です。',
+  'cred.snippet.powershell.copied':
+    'アクセスキー ID、シークレットアクセスキー、セッショントークン、リージョンを PowerShell の環境変数（$Env:）の形でコピーしました。有効期限は {time} です。',
+  'cred.snippet.profile.copied':
+    '認証情報を AWS CLI のプロファイル「krypton」の形でコピーしました。~/.aws/credentials に貼り付け、aws --profile krypton で使えます。有効期限は {time} です。',
 };
 
 /**
