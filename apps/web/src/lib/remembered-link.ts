@@ -5,14 +5,13 @@ import type { EndpointChoice } from './endpoints.ts';
  * What the link panel remembers between visits (localStorage): choices only. Never an IMSI, ICCID,
  * PIN, key or credential — the reader and modem are the bridge's names for devices on this computer.
  * The language is remembered apart, under its own key (i18n.svelte.ts), since the first paint needs it.
+ * The demo SIM is not remembered: it is a demo's pick of a fixture, and each visit starts on the happy one.
  */
 export interface RememberedLink {
   linkKind: LinkKind;
   endpoint: EndpointChoice;
   /** The custom endpoint URL (kept even while another endpoint is chosen, as the field keeps it). */
   customUrl: string;
-  /** The demo SIM of the virtual link. */
-  virtualSim: string;
   /** The bridge's card reader last used ("Card reader (bridge)"). */
   reader: string;
   /** The bridge's modem last used ("USB modem (bridge)"), by its device path. */
@@ -44,7 +43,7 @@ export function parseRememberedLink(raw: string | null | undefined): Partial<Rem
   if (kind) out.linkKind = kind;
   const endpoint = ENDPOINTS.find((e) => e === r.endpoint);
   if (endpoint) out.endpoint = endpoint;
-  for (const field of ['customUrl', 'virtualSim', 'reader', 'modem'] as const) {
+  for (const field of ['customUrl', 'reader', 'modem'] as const) {
     const v = r[field];
     if (typeof v === 'string' && v.length <= MAX_TEXT && !/\p{Cc}/u.test(v)) out[field] = v;
   }
@@ -53,8 +52,8 @@ export function parseRememberedLink(raw: string | null | undefined): Partial<Rem
 
 /** The stored text of the choices (with its version). */
 export function serializeRememberedLink(link: RememberedLink): string {
-  const { linkKind, endpoint, customUrl, virtualSim, reader, modem } = link;
-  return JSON.stringify({ v: 1, linkKind, endpoint, customUrl, virtualSim, reader, modem });
+  const { linkKind, endpoint, customUrl, reader, modem } = link;
+  return JSON.stringify({ v: 1, linkKind, endpoint, customUrl, reader, modem });
 }
 
 /** The storage the choices live in (localStorage, or a test's map). */

@@ -16,7 +16,6 @@ const CHOICES: RememberedLink = {
   linkKind: 'bridge',
   endpoint: 'custom',
   customUrl: 'https://krypton.example.com',
-  virtualSim: 'demo-pin',
   reader: 'ACS ACR39U 00 00',
   modem: '/dev/ttyUSB2',
 };
@@ -39,8 +38,7 @@ describe('remembered link choices: the stored text', () => {
       v: 1,
       linkKind: 'telepathy',
       endpoint: 'japan',
-      customUrl: 42,
-      virtualSim: 'x'.repeat(600),
+      customUrl: 'x'.repeat(600),
       reader: 'Reader\nwith a newline',
       modem: '/dev/ttyACM0',
       imsi: '001010000000001',
@@ -50,12 +48,12 @@ describe('remembered link choices: the stored text', () => {
 });
 
 describe('remembered link choices in the session', () => {
-  it('restores link, endpoint, custom URL and demo SIM; stores only choices, never the SIM’s numbers', async () => {
+  it('restores link, endpoint and custom URL (not the demo SIM); stores only choices, never the SIM’s numbers', async () => {
     const storage = memoryStorage({
       [REMEMBERED_LINK_KEY]: serializeRememberedLink({ ...CHOICES, linkKind: 'cellular', endpoint: 'japan' }),
     });
     const s = new SessionState(sessionDeps(fakeWorker({ openCellular: async () => ({ ...demoSim, link: 'cellular' }) }), { storage }));
-    expect([s.linkKind, s.endpoint, s.customUrl, s.virtualSim]).toEqual(['cellular', 'japan', 'https://krypton.example.com', 'demo-pin']);
+    expect([s.linkKind, s.endpoint, s.customUrl, s.virtualSim]).toEqual(['cellular', 'japan', 'https://krypton.example.com', 'demo']);
     await s.connect();
     s.remember();
     const stored = storage.map.get(REMEMBERED_LINK_KEY)!;

@@ -154,7 +154,7 @@ export class SessionState {
     this.restore();
   }
 
-  /** Takes up the choices of the last visit, each only where it can still be used here. */
+  /** Takes up the choices of the last visit (link, endpoint, bridge reader and modem), each only where it can still be used here. */
   private restore(): void {
     const saved = loadRememberedLink(this.deps.storage);
     if (!saved) return;
@@ -162,7 +162,6 @@ export class SessionState {
     if (saved.customUrl !== undefined) this.customUrl = saved.customUrl;
     if (saved.endpoint && (saved.endpoint !== 'lab' || resolveSettings(this.deps.env.serving, 'lab', '', this.deps.origin) !== 'endpoint.labMissing'))
       this.endpoint = saved.endpoint;
-    if (saved.virtualSim) this.virtualSim = saved.virtualSim;
     this.rememberedDevice = { reader: saved.reader ?? '', modem: saved.modem ?? '' };
   }
 
@@ -172,7 +171,6 @@ export class SessionState {
       linkKind: this.linkKind,
       endpoint: this.endpoint,
       customUrl: this.customUrl,
-      virtualSim: this.virtualSim,
       ...this.rememberedDevice,
     };
   }

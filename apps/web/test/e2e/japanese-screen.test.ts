@@ -85,7 +85,28 @@ describe('#15 §2: no English on a Japanese screen', () => {
       await page.getByLabel(ja['ops.operation'], { exact: true }).selectOption('getSubscriberMetadata');
       await page.getByRole('button', { name: ja['ops.run'], exact: true }).click();
       await page.getByRole('heading', { name: ja['ops.result'].replace('{operation}', 'getSubscriberMetadata') }).waitFor({ timeout: 30_000 });
-      await expectNoEnglish(page, 'operation run', ['getSubscriberMetadata']);
+      await expectNoEnglish(page, 'operation run');
+
+      await page.getByRole('button', { name: ja['link.disconnect'], exact: true }).click();
+      await page.getByTestId('renewal').filter({ hasText: ja['cred.notRenewed'] }).waitFor();
+      await expectNoEnglish(page, 'disconnected');
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('a SIM with its PIN enabled: the PIN form, a wrong PIN', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await connectJa(page, stack.url, 'demo-pin');
+      const pin = page.getByLabel(ja['pin.label'], { exact: true });
+      await pin.waitFor();
+      await expectNoEnglish(page, 'PIN asked');
+      await pin.fill('9999');
+      await page.getByRole('button', { name: ja['pin.submit'], exact: true }).click();
+      await page.locator('.failure[data-code="PIN_WRONG"]').waitFor({ timeout: 30_000 });
+      await expectNoEnglish(page, 'PIN wrong');
+      await screenshot(page, '15-2-ja-pin-wrong');
     } finally {
       await page.close();
     }
