@@ -77,7 +77,9 @@ describe('failures that name a host', () => {
     expect(i.failure(f).message).toBe(
       'g.api.soracom.io に接続できません。インターネットにつながっていない、DNS で名前を引けない、またはプロキシーが通していない可能性があります。',
     );
-    expect(i.failure({ ...f, details: { bucket: 'logs', region: 'ap-northeast-1' } }).message).toMatch(/^バケット logs の S3 に接続できません。/);
+    expect(i.failure({ ...f, details: { bucket: 'logs', region: 'ap-northeast-1' } }).message).toMatch(
+      /^バケット logs の S3 に接続できません。/,
+    );
     expect(i.failure({ ...f, details: {} }).message).toMatch(/^サーバー に接続できません。/);
     await i.set('en');
     // English with no text of the worker's: ours, naming the host.

@@ -7,7 +7,11 @@ import { demoSim, fakeWorker, sessionDeps } from './test-doubles.test-support.ts
 // Issue #15 §6: link, reader, modem and endpoint remembered (nothing secret); credentials copyable as snippets.
 
 /** localStorage's surface over a Map, to read back what the page stored. */
-function memoryStorage(initial: Record<string, string> = {}): { getItem(k: string): string | null; setItem(k: string, v: string): void; map: Map<string, string> } {
+function memoryStorage(initial: Record<string, string> = {}): {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  map: Map<string, string>;
+} {
   const map = new Map(Object.entries(initial));
   return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), map };
 }
@@ -94,7 +98,7 @@ describe('remembered link choices in the session', () => {
     expect(again.readerMissing).toEqual({ kind: 'bridge', name: CHOICES.reader });
     // Still remembered until the person picks (or connects with) another: a reader unplugged for a moment is not forgotten.
     again.remember();
-    expect(JSON.parse(storage.map.get(REMEMBERED_LINK_KEY)!).reader).toBe(CHOICES.reader);
+    expect((JSON.parse(storage.map.get(REMEMBERED_LINK_KEY)!) as RememberedLink).reader).toBe(CHOICES.reader);
     again.rememberReader();
     expect(again.readerMissing).toBeUndefined();
     expect(JSON.parse(storage.map.get(REMEMBERED_LINK_KEY)!)).toMatchObject({ reader: 'Other reader', modem: CHOICES.modem });

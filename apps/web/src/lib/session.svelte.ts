@@ -160,7 +160,10 @@ export class SessionState {
     if (!saved) return;
     if (saved.linkKind && this.availability[saved.linkKind] === undefined) this.linkKind = saved.linkKind;
     if (saved.customUrl !== undefined) this.customUrl = saved.customUrl;
-    if (saved.endpoint && (saved.endpoint !== 'lab' || resolveSettings(this.deps.env.serving, 'lab', '', this.deps.origin) !== 'endpoint.labMissing'))
+    if (
+      saved.endpoint &&
+      (saved.endpoint !== 'lab' || resolveSettings(this.deps.env.serving, 'lab', '', this.deps.origin) !== 'endpoint.labMissing')
+    )
       this.endpoint = saved.endpoint;
     this.rememberedDevice = { reader: saved.reader ?? '', modem: saved.modem ?? '' };
   }

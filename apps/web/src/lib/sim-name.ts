@@ -18,9 +18,8 @@ const DEVICE_KEYS: Record<string, MessageKey> = {
 export function simName(name: string, t: Translate): string {
   const virtual = /^Virtual SIM "(.+)"$/.exec(name);
   if (virtual) return t('sim.name.virtual', { name: virtual[1] });
-  const device = /^(Huawei modem|USB serial device|USB device|serial port)(?: \(([0-9a-f?]{4}:[0-9a-f?]{4})\))?(?:, USB interface (\d+))?$/.exec(
-    name,
-  );
+  const device =
+    /^(Huawei modem|USB serial device|USB device|serial port)(?: \(([0-9a-f?]{4}:[0-9a-f?]{4})\))?(?:, USB interface (\d+))?$/.exec(name);
   if (!device) return name;
   const [, kind = '', ids, iface] = device;
   if (!ids && kind !== 'serial port') return name;

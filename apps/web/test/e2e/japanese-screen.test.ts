@@ -18,7 +18,10 @@ async function connectJa(page: Page, url: string, sim = 'demo'): Promise<void> {
   await page.getByRole('radio', { name: ja['endpoint.lab'] }).check();
   await page.getByLabel(ja['link.virtualSim']).selectOption(sim);
   await page.getByRole('button', { name: ja['link.connect'], exact: true }).click();
-  await page.getByRole('status').filter({ hasText: ja['link.state.connected'].replace('{name}', '') }).waitFor({ timeout: 30_000 });
+  await page
+    .getByRole('status')
+    .filter({ hasText: ja['link.state.connected'].replace('{name}', '') })
+    .waitFor({ timeout: 30_000 });
 }
 
 describe('#15 §2: no English on a Japanese screen', () => {
@@ -84,7 +87,9 @@ describe('#15 §2: no English on a Japanese screen', () => {
       await page.getByRole('button', { name: ja['ops.heading'] }).click();
       await page.getByLabel(ja['ops.operation'], { exact: true }).selectOption('getSubscriberMetadata');
       await page.getByRole('button', { name: ja['ops.run'], exact: true }).click();
-      await page.getByRole('heading', { name: ja['ops.result'].replace('{operation}', 'getSubscriberMetadata') }).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('heading', { name: ja['ops.result'].replace('{operation}', 'getSubscriberMetadata') })
+        .waitFor({ timeout: 30_000 });
       await expectNoEnglish(page, 'operation run');
 
       await page.getByRole('button', { name: ja['link.disconnect'], exact: true }).click();
@@ -164,7 +169,10 @@ describe('#15 §2: no English on a Japanese screen', () => {
       await page.getByRole('radio', { name: ja['endpoint.custom'] }).check();
       await page.getByLabel(ja['endpoint.customUrl']).fill('http://krypton.nowhere.invalid');
       await page.getByRole('button', { name: ja['link.connect'], exact: true }).click();
-      await page.getByRole('status').filter({ hasText: ja['link.state.connected'].replace('{name}', '') }).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('status')
+        .filter({ hasText: ja['link.state.connected'].replace('{name}', '') })
+        .waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: ja['auth.button'], exact: true }).click();
       const unreachable = page.locator('.failure[data-code="NETWORK_UNREACHABLE"]');
       await unreachable.waitFor({ timeout: 30_000 });

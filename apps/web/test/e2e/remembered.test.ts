@@ -44,7 +44,10 @@ describe('#15 §6: remembered and copyable', () => {
         await page.getByRole('radio', { name: texts['link.bridge'] }).check();
         const reader = page.getByLabel(texts['link.reader'], { exact: true });
         await waitFor(
-          async () => (await reader.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes(DEMO_STACK_READER_NAME),
+          async () =>
+            (await reader.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).includes(
+              DEMO_STACK_READER_NAME,
+            ),
           'the bridge to list the demo stack',
         );
         // Not the reader the page picks by itself (the first with a card): this one must have been remembered.
@@ -134,7 +137,8 @@ describe('#15 §6: remembered and copyable', () => {
         await waitFor(async () => (await cred.getByTestId('credential-snippets').count()) === 0, 'the snippet buttons to go');
         // Nothing secret was remembered for the next visit.
         const storedAll = await page.evaluate(() => JSON.stringify({ ...localStorage }));
-        for (const secretPart of [secret, token, akid, '001010000000001', '8981100000000000016']) expect(storedAll).not.toContain(secretPart);
+        for (const secretPart of [secret, token, akid, '001010000000001', '8981100000000000016'])
+          expect(storedAll).not.toContain(secretPart);
       } finally {
         await browser.close();
       }

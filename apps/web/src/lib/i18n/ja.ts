@@ -508,7 +508,8 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   },
   SERVER_ERROR: { message: 'サーバーがエラーを返しました（HTTP {status}）。', action: '少し待ってから、もう一度お試しください。' },
   NETWORK_UNREACHABLE: {
-    message: '{host} に接続できません。インターネットにつながっていない、DNS で名前を引けない、またはプロキシーが通していない可能性があります。',
+    message:
+      '{host} に接続できません。インターネットにつながっていない、DNS で名前を引けない、またはプロキシーが通していない可能性があります。',
     action: 'ネットワーク接続とエンドポイントの URL を確認して、もう一度お試しください。',
   },
   TIMEOUT: {
