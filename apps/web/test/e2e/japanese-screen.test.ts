@@ -1,7 +1,7 @@
-import { VIRTUAL_READER_NAME } from '@krypton-web/bridge-server';
+import { DEMO_STACK_READER_NAME, VIRTUAL_READER_NAME } from '@krypton-web/bridge-server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, OPFS_PICKER, waitFor } from '@krypton-web/web-driver';
+import { launchBrowser, OPFS_PICKER, startCheckSims, waitFor } from '@krypton-web/web-driver';
 import { ja } from '../../src/lib/i18n/ja.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { englishLeaks, expectNoEnglish } from './support/japanese-screen.test-support.ts';
@@ -71,7 +71,7 @@ describe('#15 §2: no English on a Japanese screen', () => {
       await page.getByRole('radio', { name: ja['link.bridge'] }).check();
       const reader = page.getByLabel(ja['link.reader'], { exact: true });
       await waitFor(async () => (await reader.inputValue()) !== '', 'the bridge to list its readers');
-      await expectNoEnglish(page, 'bridge reader chosen', [VIRTUAL_READER_NAME, 'Krypton Web demo stack (virtual SIMs)']);
+      await expectNoEnglish(page, 'bridge reader chosen', [VIRTUAL_READER_NAME, DEMO_STACK_READER_NAME]);
 
       await connectJa(page, stack.url);
       await expectNoEnglish(page, 'connected');
@@ -203,9 +203,26 @@ describe('#15 §2: no English on a Japanese screen', () => {
     try {
       await page.goto(`${stack.url}/#check-sims`);
       await page.locator('#check-heading').waitFor({ timeout: 30_000 });
-      await expectNoEnglish(page, 'Check SIMs', [VIRTUAL_READER_NAME, 'Krypton Web demo stack (virtual SIMs)']);
+      await expectNoEnglish(page, 'Check SIMs', [VIRTUAL_READER_NAME, DEMO_STACK_READER_NAME]);
     } finally {
       await page.close();
     }
   }, 60_000);
+
+  it('the Check SIMs screen running a batch: lanes and the report', async () => {
+    // The batch is started by the English labels the web-driver knows, then the page is switched to Japanese.
+    const en = await launchBrowser();
+    try {
+      const page = en.page;
+      await startCheckSims(page, stack.url, [DEMO_STACK_READER_NAME], { s3: true, metadata: true });
+      await page.locator('[data-testid="report-body"] [role="row"]').first().waitFor({ timeout: 60_000 });
+      await page.locator('#language').selectOption('ja');
+      await waitFor(async () => (await page.evaluate(() => document.documentElement.lang)) === 'ja', 'the page in Japanese');
+      await expectNoEnglish(page, 'Check SIMs running', [VIRTUAL_READER_NAME, DEMO_STACK_READER_NAME]);
+      await screenshot(page, '15-2-ja-check-sims-running');
+      await page.getByRole('button', { name: ja['check.stop'] }).click();
+    } finally {
+      await en.close();
+    }
+  }, 120_000);
 });

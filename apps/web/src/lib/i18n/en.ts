@@ -425,6 +425,7 @@ export const en = {
   'punct.paren': '({text})',
   'failure.host.s3': 'S3 (bucket {bucket})',
   'failure.host.unknown': 'the server',
+  'punct.comma': ', ',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -434,6 +434,7 @@ export const ja: Record<MessageKey, string> = {
   'punct.paren': '（{text}）',
   'failure.host.s3': 'バケット {bucket} の S3',
   'failure.host.unknown': 'サーバー',
+  'punct.comma': '、',
 };
 
 /**

@@ -13,7 +13,7 @@ export const JAPANESE_SCREEN_ALLOW: readonly string[] = [
   // The SIM's and the network's words.
   ...'SIM USIM eSIM IMSI ICCID IMEI MSISDN PIN PUK APDU AUTHENTICATE MAC SQN AUTS AT LTE GSM UMTS USB PC SC OS ATR'.split(' '),
   // The web's and AWS's words.
-  ...'API URL ID HTTP HTTPS DNS CORS JSON CSV PEM ETag MD5 TLS OPFS ARN IAM STS SDK OpenID'.split(' '),
+  ...'API URL ID HTTP HTTPS HEAD DNS CORS JSON CSV PEM ETag MD5 TLS OPFS ARN IAM STS SDK OpenID'.split(' '),
   // Units, and the lab's demo SIM profiles shown by name.
   ...'ms KiB MiB GiB TiB dBm demo'.split(' '),
 ];
