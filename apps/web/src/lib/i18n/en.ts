@@ -421,7 +421,8 @@ export const en = {
   'ops.desc.bootstrapAzureIotDevice': 'Bootstrap the device for Azure IoT Hub (X.509 certificate and hub assignment)',
   's3.sizeExact': '({n, plural, one {# byte} other {# bytes}})',
   'app.demo': 'demo',
-  'punct.label': '{label}:',
+  // The space after an English colon is the label's: a Japanese full-width colon takes none.
+  'punct.label': '{label}: ',
   'punct.paren': '({text})',
   'failure.host.s3': 'S3 (bucket {bucket})',
   'failure.host.unknown': 'the server',
