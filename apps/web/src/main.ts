@@ -15,6 +15,15 @@ function hasWebUsb(): boolean {
   return typeof (navigator as { usb?: { requestDevice?: unknown } }).usb?.requestDevice === 'function';
 }
 
+/** localStorage, when the browser lets the page use it (private modes and embedded views may not). */
+function safeLocalStorage(): Storage | undefined {
+  try {
+    return typeof localStorage !== 'undefined' ? localStorage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function start(): Promise<void> {
   const target = document.getElementById('app')!;
   // The first paint is in the person's language: its catalog loads alongside the config.
@@ -30,6 +39,7 @@ async function start(): Promise<void> {
       const now = await loadServing();
       return now.kind === 'bridge' ? now.config.pcsc : undefined;
     },
+    storage: safeLocalStorage(),
     requestApproval: async (pairUrl, onPrompt, signal) =>
       (await import('@krypton-web/sim-transport')).requestBridgeApproval(pairUrl, onPrompt, { signal }),
   });

@@ -356,7 +356,10 @@ export class KryptonClient {
         return this.tracer.run(
           'key-agreement',
           async () => fromCache(cached),
-          (k) => `cached key, ${Math.round((this.now() - k.createdAt) / 60_000)} min old`,
+          (k) => {
+            const minutes = Math.round((this.now() - k.createdAt) / 60_000);
+            return { code: 'cached-key', text: `cached key, ${minutes} min old`, facts: { minutes } };
+          },
         );
       }
     }

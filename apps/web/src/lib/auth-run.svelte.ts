@@ -1,4 +1,4 @@
-import type { StepName, TraceEvent } from '@krypton-web/krypton-core';
+import type { StepName, StepNoteCode, TraceEvent } from '@krypton-web/krypton-core';
 import type { AuthOutcome, Failure, LinkKind, SessionEvent } from '../worker/api.ts';
 import { asFailure } from './session.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
@@ -9,6 +9,9 @@ export interface StepRow {
   status: 'running' | 'ok' | 'failed';
   durationMs?: number;
   note?: string;
+  /** The note by code and facts, to say it in the page's language (the English `note` for a code the page does not know). */
+  noteCode?: StepNoteCode;
+  noteFacts?: Record<string, string | number>;
   /** The Cognito step's facts, for a note in the page's language and time zone (core's note is English, in UTC). */
   credentials?: CognitoNote;
   failure?: { code: string; message: string };
@@ -73,6 +76,8 @@ export class AuthRun {
         row.durationMs = Math.round(event.durationMs);
         if (event.note) {
           row.note = event.note;
+          if (event.noteCode) row.noteCode = event.noteCode;
+          if (event.noteFacts) row.noteFacts = event.noteFacts;
           const credentials = cognitoNote(event.step, event.note);
           if (credentials) row.credentials = credentials;
         }

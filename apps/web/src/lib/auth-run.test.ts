@@ -128,7 +128,7 @@ describe('AuthRun: the live timeline of one Authenticate', () => {
       'identity ap-northeast-1:1234-abcd, credentials until Dec 3, 2026, 9:05:07 PM',
     );
     expect(interpolate(ja['auth.note.cognito'], { identity: facts!.identityId, time: time('ja') })).toBe(
-      'Identity ID ap-northeast-1:1234-abcd、認証情報の有効期限 2026/12/03 21:05:07',
+      'アイデンティティ ID ap-northeast-1:1234-abcd、認証情報の有効期限 2026/12/03 21:05:07',
     );
 
     const auth = new AuthRun(() => undefined);

@@ -42,13 +42,16 @@ const ALLOWED_ASCII = new Set(
     'Identity Pool ID USB WebUSB Web Serial HTTP HTTPS https http localhost CORS ETag MD5 Content NTP JSON CSV HEAD API Keys ' +
     'OpenID MAC OS HID HiLink CD ROM WinUSB Huawei MS2131 E3372 Mobile Partner Chrome Edge Android Linux Windows macOS PC SC ' +
     'pcscd pnpm start bridge usb_modeswitch option unbind ModemManager udev SUBSYSTEM ATTR idVendor TAG uaccess Unable to claim interface ' +
-    'Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari'
+    'Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari ' +
+    // #15 §6 and §2: shells and the AWS CLI snippet's command and file (`aws --profile krypton`, ~/.aws/credentials), operations' products.
+    'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X'
   ).split(' '),
 );
 
 /** ASCII words of letters in a text, outside `{params}`, backquoted commands and URLs. */
 function asciiWords(text: string): string[] {
   const stripped = text
+    .replace(/\{\w+, plural,(?:[^{}]|\{[^{}]*\})*\}/g, ' ')
     .replace(/\{[^{}]*\}/g, ' ')
     .replace(/`[^`]*`/g, ' ')
     .replace(/[a-z0-9]+:\/\/[^\s）)]*/g, ' ') // a URL, s3://bucket/key

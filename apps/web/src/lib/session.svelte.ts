@@ -4,6 +4,7 @@ import { LINK_KINDS, linkAvailability, type Environment, type Unavailable } from
 import { resolveSettings, type EndpointChoice, type EndpointProblem } from './endpoints.ts';
 import type { MessageKey } from './i18n/en.ts';
 import { LinkMachine } from './link-machine.svelte.ts';
+import { loadRememberedLink, saveRememberedLink, type ChoiceStorage, type RememberedLink } from './remembered-link.ts';
 import type { WorkerApi } from './worker-api.ts';
 
 /** What a PIN command achieved, for the SIM panel's notice. */
@@ -22,6 +23,8 @@ export interface SessionDeps {
   openUsbPipe(anyDevice: boolean): Promise<{ pipe: MessagePort; name: string }>;
   /** Reads the bridge's pcscd availability again (its `/api/config`): an empty reader list may mean pcscd is not running. */
   readPcsc?(): Promise<{ available: boolean; reason?: string } | undefined>;
+  /** Where the link choices are remembered between visits (localStorage); undefined: nowhere. */
+  storage?: ChoiceStorage;
   /** How often a modem's status is read again while connected, ms (0: never). */
   modemRefreshMs?: number;
   /** Asks the bridge to approve this page (its `/pair`): `onPrompt` gets the code to show; resolves with the token. */
@@ -95,6 +98,13 @@ export class SessionState {
    * notice tells it, so the link's own notice stays away and the loss is shown once, on the step.
    */
   lossAtStep = $state<Failure | undefined>(undefined);
+  /**
+   * The reader (or bridge modem) remembered from the last visit when the bridge does not list it now:
+   * the page says so and another is chosen.
+   */
+  readerMissing = $state<{ kind: 'bridge' | 'bridge-modem'; name: string } | undefined>(undefined);
+  /** The remembered reader and modem, kept apart: choosing one link does not forget the other's device. */
+  private rememberedDevice = { reader: '', modem: '' };
   /** The bridge's approval token once it approved this page: kept in memory only, never shown. */
   private bridgeToken = $state<string | undefined>(undefined);
   private approvalAbort: AbortController | undefined;
@@ -158,6 +168,44 @@ export class SessionState {
     // Start on the first choice that can be used here (WebUSB comes after Web Serial, so it is preselected only where Web Serial is missing).
     const first = LINK_KINDS.find((k) => this.availability[k] === undefined);
     if (first) this.linkKind = first;
+    this.restore();
+  }
+
+  /** Takes up the choices of the last visit (link, endpoint, bridge reader and modem), each only where it can still be used here. */
+  private restore(): void {
+    const saved = loadRememberedLink(this.deps.storage);
+    if (!saved) return;
+    if (saved.linkKind && this.availability[saved.linkKind] === undefined) this.linkKind = saved.linkKind;
+    if (saved.customUrl !== undefined) this.customUrl = saved.customUrl;
+    if (
+      saved.endpoint &&
+      (saved.endpoint !== 'lab' || resolveSettings(this.deps.env.serving, 'lab', '', this.deps.origin) !== 'endpoint.labMissing')
+    )
+      this.endpoint = saved.endpoint;
+    this.rememberedDevice = { reader: saved.reader ?? '', modem: saved.modem ?? '' };
+  }
+
+  /** The choices as they would be remembered now (the device of each bridge link as last picked). */
+  get choices(): RememberedLink {
+    return {
+      linkKind: this.linkKind,
+      endpoint: this.endpoint,
+      customUrl: this.customUrl,
+      ...this.rememberedDevice,
+    };
+  }
+
+  /** Remembers the choices (the page calls it whenever one changes; nothing secret is among them). */
+  remember(): void {
+    saveRememberedLink(this.deps.storage, this.choices);
+  }
+
+  /** The person picked a reader or modem (or connected with it): it is the one to remember. */
+  rememberReader(): void {
+    if (!isBridgeKind(this.linkKind) || this.reader === '') return;
+    this.rememberedDevice = { ...this.rememberedDevice, [this.linkKind === 'bridge' ? 'reader' : 'modem']: this.reader };
+    this.readerMissing = undefined;
+    this.remember();
   }
 
   /** The lab's bucket and region, when the lab endpoint is chosen (demo). */
@@ -252,10 +300,23 @@ export class SessionState {
     }
   }
 
-  /** Keeps the chosen reader if the chosen link lists it, else picks the first free one (with a card) of that link. */
+  /**
+   * Keeps the chosen reader if the chosen link lists it, else the one remembered from the last visit,
+   * else picks the first free one (with a card) of that link — and says when the remembered one is not there.
+   */
   pickReader(): void {
     const choices = this.readerChoices;
-    if (!choices.some((r) => r.name === this.reader)) this.reader = choices.find((r) => r.card && !r.inUse)?.name ?? choices[0]?.name ?? '';
+    const listed = (name: string) => name !== '' && choices.some((r) => r.name === name);
+    const kind = this.linkKind;
+    const remembered = kind === 'bridge' ? this.rememberedDevice.reader : kind === 'bridge-modem' ? this.rememberedDevice.modem : '';
+    if (listed(remembered) && (this.reader === '' || !listed(this.reader) || this.readerMissing)) {
+      this.reader = remembered;
+      this.readerMissing = undefined;
+      return;
+    }
+    if (remembered !== '' && isBridgeKind(kind) && !listed(remembered)) this.readerMissing = { kind, name: remembered };
+    else if (this.readerMissing && this.readerMissing.kind !== kind) this.readerMissing = undefined;
+    if (!listed(this.reader)) this.reader = choices.find((r) => r.card && !r.inUse)?.name ?? choices[0]?.name ?? '';
   }
 
   /** Whether the link shows its own failure notice: a failed connect, or a loss no step has reported. */
@@ -303,6 +364,7 @@ export class SessionState {
       this.sim = sim;
       this.simReadAt = Date.now();
       this.generation++;
+      this.rememberReader();
       this.link.send({ type: 'opened', linkName: sim.name });
       this.startRefresh();
     } catch (e) {

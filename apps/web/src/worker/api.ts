@@ -39,6 +39,8 @@ export interface FailureDetails {
   limitBytes?: number;
   expected?: string;
   actual?: string;
+  /** The host that could not be reached or answered (a failure's texts name it in both languages). */
+  host?: string;
 }
 
 /** Where Krypton calls go, already resolved to absolute URLs by the page. */

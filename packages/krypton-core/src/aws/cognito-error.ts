@@ -74,7 +74,7 @@ export function cognitoError(e: unknown, ctx: CognitoCallContext): KryptonError 
       'NETWORK_UNREACHABLE',
       `Could not reach Cognito at ${ctx.host}${reason}`,
       `Check the network connection and the Cognito endpoint for region ${ctx.region}, then try again`,
-      { step },
+      { step, host: ctx.host },
       cause,
     );
   }

@@ -133,7 +133,11 @@ export function fromKrypton(options: KryptonCredentialProviderOptions): KryptonC
     const answer = await tracer.run(
       'cognito',
       () => exchange.credentialsFor(openId),
-      (a) => `identity ${a.identityId}, credentials until ${a.expiration.toISOString()}`,
+      (a) => ({
+        code: 'cognito',
+        text: `identity ${a.identityId}, credentials until ${a.expiration.toISOString()}`,
+        facts: { identityId: a.identityId, expiresAt: a.expiration.getTime() },
+      }),
     );
     // Cognito states expiry on its own clock; measured against its Date header it becomes a lifetime,
     // which holds on this device's clock however far the two clocks disagree.

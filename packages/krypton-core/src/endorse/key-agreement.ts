@@ -30,7 +30,7 @@ export async function agreeKey(
   let result = await tracer.run(
     'authenticate',
     () => sim.authenticate(challenge.rand, challenge.autn),
-    (r) => (r.kind === 'sync-failure' ? 'sequence number out of sync' : undefined),
+    (r) => (r.kind === 'sync-failure' ? { code: 'sync-failure', text: 'sequence number out of sync' } : undefined),
   );
   let resynchronised = false;
   if (result.kind === 'sync-failure') {

@@ -1,5 +1,5 @@
 import type { KryptonError } from '../errors/index.ts';
-import type { StepName, TraceEvent, TraceFailure, TraceSink } from './trace-event.ts';
+import type { StepName, StepNote, TraceEvent, TraceFailure, TraceSink } from './trace-event.ts';
 
 /** Clock the tracer reads; replaceable in tests. */
 export type Now = () => number;
@@ -19,7 +19,7 @@ export class Tracer {
   }
 
   /** Runs `fn` as a named step, emitting its start, end, duration and failure. */
-  async run<T>(step: StepName, fn: () => Promise<T>, note?: (result: T) => string | undefined): Promise<T> {
+  async run<T>(step: StepName, fn: () => Promise<T>, note?: (result: T) => StepNote | undefined): Promise<T> {
     const outer = this.current;
     this.current = step;
     const start = this.now();
@@ -27,7 +27,8 @@ export class Tracer {
     try {
       const result = await fn();
       const n = note?.(result);
-      this.emit({ type: 'step-end', step, at: Date.now(), durationMs: this.now() - start, ok: true, ...(n ? { note: n } : {}) });
+      const noted = n ? { note: n.text, noteCode: n.code, ...(n.facts ? { noteFacts: n.facts } : {}) } : {};
+      this.emit({ type: 'step-end', step, at: Date.now(), durationMs: this.now() - start, ok: true, ...noted });
       return result;
     } catch (e) {
       this.emit({ type: 'step-end', step, at: Date.now(), durationMs: this.now() - start, ok: false, failure: failureOf(e) });

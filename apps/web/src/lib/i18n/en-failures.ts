@@ -77,8 +77,8 @@ export const enFailures = {
   // Any HTTP service
   SERVER_ERROR: { message: 'The server answered with an error (HTTP {status})', action: 'Try again in a moment' },
   NETWORK_UNREACHABLE: {
-    message: 'The server could not be reached',
-    action: 'Check the network connection (internet, DNS, proxy), then try again',
+    message: 'Cannot reach {host}: no internet, a DNS failure or a proxy in the way',
+    action: 'Check the network connection (internet, DNS, proxy) and the endpoint URL, then try again',
   },
   TIMEOUT: { message: 'No answer came in time', action: 'Check the reader or modem and the network, then try again' },
   ABORTED: { message: 'Stopped as asked', action: 'Run it again if you need to' },

@@ -478,6 +478,46 @@ export const en = {
   'trace.sw.6F00': 'technical problem, no precise diagnosis',
   'trace.sw.9862': 'MAC failure: the SIM does not share the network’s key',
   'trace.sw.other': 'card-specific status',
+  // Remembered and copyable (#15 §6)
+  'link.reader.rememberedMissing': 'The reader remembered from your last visit, “{name}”, is not there now: another one is chosen.',
+  'link.modem.rememberedMissing': 'The modem remembered from your last visit, {name}, is not there now: another one is chosen.',
+  'sim.copyImsi': 'Copy IMSI',
+  'sim.copyIccid': 'Copy ICCID',
+  'cred.snippet.posix': 'Copy as environment variables (shell)',
+  'cred.snippet.powershell': 'Copy as environment variables (PowerShell)',
+  'cred.snippet.profile': 'Copy as AWS CLI profile',
+  'cred.snippet.posix.copied':
+    'Copied the access key ID, secret access key, session token and region as export lines for a POSIX shell (bash, zsh). They expire at {time}.',
+  'cred.snippet.powershell.copied':
+    'Copied the access key ID, secret access key, session token and region as PowerShell environment variables ($Env:). They expire at {time}.',
+  'cred.snippet.profile.copied':
+    'Copied the credentials as the AWS CLI profile “krypton”: paste it into ~/.aws/credentials and use aws --profile krypton. They expire at {time}.',
+  'auth.note.cached-key': 'cached key, {minutes} min old',
+  'auth.note.sync-failure': 'sequence number out of sync',
+  'sim.name.virtual': 'Virtual SIM "{name}"',
+  'sim.name.huawei': 'Huawei modem ({ids})',
+  'sim.name.usbSerial': 'USB serial device ({ids})',
+  'sim.name.usbDevice': 'USB device ({ids})',
+  'sim.name.serialPort': 'serial port',
+  'sim.name.interface': '{name}, USB interface {n}',
+  'ops.desc.generateAmazonCognitoOpenIdToken': 'Generate an Amazon Cognito OpenID token for the SIM',
+  'ops.desc.generateAmazonCognitoSessionCredentials': 'Generate temporary AWS credentials through Amazon Cognito',
+  'ops.desc.getSubscriberMetadata': "Get the subscriber's metadata (IMSI, MSISDN, group, tags, ...)",
+  'ops.desc.getUserData': "Get the userdata of the SIM's group",
+  'ops.desc.bootstrapAwsIotThing': 'Bootstrap the device as an AWS IoT thing (certificate and private key)',
+  'ops.desc.bootstrapInventoryDevice': 'Bootstrap the device for SORACOM Inventory (LwM2M)',
+  'ops.desc.bootstrapArc': 'Bootstrap a SORACOM Arc virtual SIM (WireGuard configuration)',
+  'ops.desc.registerAzureIotDevice': 'Register the device with Azure IoT Hub Device Provisioning',
+  'ops.desc.getAzureIotDeviceRegistrationStatus': 'Get the status of an Azure IoT device registration',
+  'ops.desc.bootstrapAzureIotDevice': 'Bootstrap the device for Azure IoT Hub (X.509 certificate and hub assignment)',
+  's3.sizeExact': '({n, plural, one {# byte} other {# bytes}})',
+  'app.demo': 'demo',
+  // The space after an English colon is the label's: a Japanese full-width colon takes none.
+  'punct.label': '{label}: ',
+  'punct.paren': '({text})',
+  'failure.host.s3': 'S3 (bucket {bucket})',
+  'failure.host.unknown': 'the server',
+  'punct.comma': ', ',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -120,6 +120,8 @@ export class I18n {
       ...f.details,
       message: f.message,
       sw: f.details.sw !== undefined ? f.details.sw.toString(16).toUpperCase().padStart(4, '0') : undefined,
+      // Texts that name the host name something even when the failure did not say which (S3's, by its bucket).
+      host: f.details.host ?? (f.details.bucket ? this.t('failure.host.s3', { bucket: f.details.bucket }) : this.t('failure.host.unknown')),
     } as Record<string, string | number | undefined>;
     const fill = (entry: FailureText, locale: Locale): FailureText => ({
       message: interpolate(entry.message, params, locale),

@@ -143,7 +143,7 @@ export const ja: Record<MessageKey, string> = {
   'auth.status.ok': '完了',
   'auth.status.failed': '失敗',
   'auth.apdus': 'APDU {count} 回',
-  'auth.note.cognito': 'Identity ID {identity}、認証情報の有効期限 {time}',
+  'auth.note.cognito': 'アイデンティティ ID {identity}、認証情報の有効期限 {time}',
   'auth.apdusBridge': 'APDU はブリッジが送信',
   'auth.http': 'HTTP リクエスト {count} 回',
   'auth.total': '合計 {time}',
@@ -173,7 +173,7 @@ export const ja: Record<MessageKey, string> = {
   'failure.dismiss': '閉じる',
 
   'cred.heading': '認証情報',
-  'cred.identityId': 'Identity ID',
+  'cred.identityId': 'アイデンティティ ID',
   'cred.accessKeyId': 'アクセスキー ID',
   'cred.secretAccessKey': 'シークレットアクセスキー',
   'cred.sessionToken': 'セッショントークン',
@@ -487,6 +487,45 @@ export const ja: Record<MessageKey, string> = {
   'trace.sw.6F00': '技術的な問題（詳細不明）',
   'trace.sw.9862': 'MAC の不一致：SIM とネットワークの鍵が一致しません',
   'trace.sw.other': 'カード固有のステータス',
+  // Remembered and copyable (#15 §6)
+  'link.reader.rememberedMissing': '前回使ったリーダー「{name}」が今はありません。別のリーダーを選びました。',
+  'link.modem.rememberedMissing': '前回使ったモデム（{name}）が今はありません。別のモデムを選びました。',
+  'sim.copyImsi': 'IMSI をコピー',
+  'sim.copyIccid': 'ICCID をコピー',
+  'cred.snippet.posix': '環境変数としてコピー（シェル）',
+  'cred.snippet.powershell': '環境変数としてコピー（PowerShell）',
+  'cred.snippet.profile': 'AWS CLI のプロファイルとしてコピー',
+  'cred.snippet.posix.copied':
+    'アクセスキー ID、シークレットアクセスキー、セッショントークン、リージョンを POSIX シェル（bash、zsh）の環境変数の形でコピーしました。有効期限は {time} です。',
+  'cred.snippet.powershell.copied':
+    'アクセスキー ID、シークレットアクセスキー、セッショントークン、リージョンを PowerShell の環境変数（$Env:）の形でコピーしました。有効期限は {time} です。',
+  'cred.snippet.profile.copied':
+    '認証情報を AWS CLI のプロファイル「krypton」の形でコピーしました。~/.aws/credentials に貼り付け、aws --profile krypton で使えます。有効期限は {time} です。',
+  'auth.note.cached-key': 'キャッシュした鍵（{minutes} 分前に合意）',
+  'auth.note.sync-failure': 'シーケンス番号がずれています',
+  'sim.name.virtual': '仮想 SIM「{name}」',
+  'sim.name.huawei': 'Huawei 製モデム（{ids}）',
+  'sim.name.usbSerial': 'USB シリアルデバイス（{ids}）',
+  'sim.name.usbDevice': 'USB デバイス（{ids}）',
+  'sim.name.serialPort': 'シリアルポート',
+  'sim.name.interface': '{name}、USB インターフェース {n}',
+  'ops.desc.generateAmazonCognitoOpenIdToken': 'SIM 用の Amazon Cognito OpenID トークンを生成します',
+  'ops.desc.generateAmazonCognitoSessionCredentials': 'Amazon Cognito を通じて一時的な AWS 認証情報を生成します',
+  'ops.desc.getSubscriberMetadata': '加入者のメタデータ（IMSI、MSISDN、グループ、タグなど）を取得します',
+  'ops.desc.getUserData': 'SIM のグループのユーザーデータを取得します',
+  'ops.desc.bootstrapAwsIotThing': 'デバイスを AWS IoT のモノとしてブートストラップします（証明書と秘密鍵）',
+  'ops.desc.bootstrapInventoryDevice': 'SORACOM Inventory 用にデバイスをブートストラップします（LwM2M）',
+  'ops.desc.bootstrapArc': 'SORACOM Arc の仮想 SIM をブートストラップします（WireGuard の設定）',
+  'ops.desc.registerAzureIotDevice': 'Azure IoT Hub のデバイスプロビジョニングサービス（DPS）にデバイスを登録します',
+  'ops.desc.getAzureIotDeviceRegistrationStatus': 'Azure IoT デバイスの登録状況を取得します',
+  'ops.desc.bootstrapAzureIotDevice': 'Azure IoT Hub 用にデバイスをブートストラップします（X.509 証明書とハブの割り当て）',
+  's3.sizeExact': '（{n, plural, other {# バイト}}）',
+  'app.demo': 'デモ',
+  'punct.label': '{label}：',
+  'punct.paren': '（{text}）',
+  'failure.host.s3': 'バケット {bucket} の S3',
+  'failure.host.unknown': 'サーバー',
+  'punct.comma': '、',
 };
 
 /**
@@ -560,7 +599,11 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     action: 'SIM グループの Amazon Cognito 連携の設定（Identity Pool、開発者プロバイダー名）を確認してください。',
   },
   SERVER_ERROR: { message: 'サーバーがエラーを返しました（HTTP {status}）。', action: '少し待ってから、もう一度お試しください。' },
-  NETWORK_UNREACHABLE: { message: 'サーバーに接続できませんでした。', action: 'ネットワーク接続を確認して、もう一度お試しください。' },
+  NETWORK_UNREACHABLE: {
+    message:
+      '{host} に接続できません。インターネットにつながっていない、DNS で名前を引けない、またはプロキシーが通していない可能性があります。',
+    action: 'ネットワーク接続とエンドポイントの URL を確認して、もう一度お試しください。',
+  },
   TIMEOUT: {
     message: '応答がないまま時間切れになりました。',
     action: 'リーダーやモデム、ネットワークを確認して、もう一度お試しください。',

@@ -145,7 +145,7 @@ describe('no answer', () => {
     const e = await failure(p());
     expect(e.code).toBe('NETWORK_UNREACHABLE');
     expect(e.message).toContain(new URL(url).host);
-    expect(e.details).toEqual({ step: 'cognito' });
+    expect(e.details).toEqual({ step: 'cognito', host: new URL(url).host });
     const http = trace.filter((t) => t.type === 'http');
     expect(http).toHaveLength(3);
     for (const h of http)
