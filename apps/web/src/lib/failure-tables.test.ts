@@ -38,7 +38,7 @@ const proxyCodesMirrored: [ProxyMissing] extends [never] ? ([ProxyExtra] extends
 /** ASCII words allowed in Japanese texts: product and protocol names, codes, units, commands. */
 const ALLOWED_ASCII = new Set(
   (
-    'SIM USIM PIN PUK IMSI ICCID IMEI APDU APDUs AT CSIM CME CMS NO CARRIER AWS CLI IAM S3 SORACOM Air Krypton Cognito Amazon ' +
+    'RES CK IK Kc GET RESPONSE GSM P1 P2 SIM USIM PIN PUK IMSI ICCID IMEI APDU APDUs AT CSIM CME CMS NO CARRIER AWS CLI IAM S3 SORACOM Air Krypton Cognito Amazon ' +
     'Identity Pool ID USB WebUSB Web Serial HTTP HTTPS https http localhost CORS ETag MD5 Content NTP JSON CSV HEAD API Keys ' +
     'OpenID MAC OS HID HiLink CD ROM WinUSB Huawei MS2131 E3372 Mobile Partner Chrome Edge Android Linux Windows macOS PC SC ' +
     'pcscd pnpm start bridge usb_modeswitch option unbind ModemManager udev SUBSYSTEM ATTR idVendor TAG uaccess Unable to claim interface ' +
