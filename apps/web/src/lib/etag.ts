@@ -1,5 +1,12 @@
+import type { ChecksumAlgorithm } from '../worker/api.ts';
+
 /** Whether an ETag is a plain MD5 (a single-part upload), which a download can be checked against. */
 export function md5OfEtagText(etag: string): string | undefined {
   const m = /^(?:W\/)?"?([0-9a-fA-F]{32})"?$/.exec(etag.trim());
   return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/** How a checksum algorithm is written for people (`SHA-256`, `CRC32C`). */
+export function algorithmName(algorithm: ChecksumAlgorithm): string {
+  return algorithm === 'SHA256' ? 'SHA-256' : algorithm === 'SHA1' ? 'SHA-1' : algorithm;
 }

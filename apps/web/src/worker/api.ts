@@ -39,6 +39,8 @@ export interface FailureDetails {
   limitBytes?: number;
   expected?: string;
   actual?: string;
+  /** The integrity checks a download failed, by names that read the same in any language (`ETag, CRC32C`). */
+  failedChecks?: string;
 }
 
 /** Where Krypton calls go, already resolved to absolute URLs by the page. */

@@ -82,8 +82,8 @@ describe('multipart ETags and composite checksums, computed independently with N
       ['checksum', false],
     ]);
     const f = verificationFailure(v, 'big.bin')!;
-    expect(f).toMatchObject({ code: 'OBJECT_CORRUPT', details: { key: 'big.bin', failedChecks: 'ETag (MD5 of 3 parts), CRC32' } });
-    expect(f.message).toContain(`S3 recorded ${etag.slice(1, -1)}`);
+    expect(f).toMatchObject({ code: 'OBJECT_CORRUPT', details: { key: 'big.bin', failedChecks: 'ETag, CRC32' } });
+    expect(f.message).toContain(`ETag (MD5 of 3 parts): S3 recorded ${etag.slice(1, -1)}`);
     expect(f.action).toMatch(/Download it again; .* damaged: upload it again/);
   });
 

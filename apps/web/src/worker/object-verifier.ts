@@ -1,5 +1,5 @@
 import { createCRC32, createCRC64, createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
-import { md5OfEtagText } from '../lib/etag.ts';
+import { algorithmName, md5OfEtagText } from '../lib/etag.ts';
 import type { ChecksumAlgorithm, Failure, IntegrityCheck, ObjectCheck } from './api.ts';
 import { failure } from './failure.ts';
 
@@ -244,11 +244,6 @@ function closePart(p: PartHashing): void {
   p.part.init();
 }
 
-/** The display name of a checksum algorithm. */
-export function algorithmName(algorithm: ChecksumAlgorithm): string {
-  return algorithm === 'SHA256' ? 'SHA-256' : algorithm === 'SHA1' ? 'SHA-1' : algorithm;
-}
-
 function describeCheck(check: ObjectCheck): string {
   if (check.kind === 'md5') return 'ETag (MD5)';
   if (check.kind === 'multipart-md5') return `ETag (MD5 of ${check.parts} parts)`;
@@ -272,7 +267,8 @@ export function verificationFailure(v: Verification, key: string): Failure | und
       key,
     });
   }
-  const names = failed.map((r) => describeCheck(r.check));
+  // Names that read the same in any language: the Japanese table shows them as they are.
+  const names = [...new Set(failed.map((r) => (r.check.kind === 'checksum' ? algorithmName(r.check.algorithm) : 'ETag')))];
   const facts = failed.map((r) => `${describeCheck(r.check)}: S3 recorded ${r.expected}, the bytes give ${r.actual}`).join('; ');
   return failure('OBJECT_CORRUPT', `The downloaded bytes do not match what S3 recorded for the object (${facts}); nothing was saved`, again, {
     key,

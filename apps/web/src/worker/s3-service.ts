@@ -1,6 +1,13 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type GetObjectCommandOutput,
+} from '@aws-sdk/client-s3';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
 import type {
+  ChecksumAlgorithm,
   DownloadOutcome,
   DownloadProgress,
   DownloadRequest,
@@ -12,6 +19,15 @@ import type {
 } from './api.ts';
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
+import {
+  confirmPartwiseFailure,
+  learnPartSizes,
+  multipartEtagParts,
+  ObjectVerifier,
+  type ObjectFacts,
+  type PartHead,
+  type PartLayout,
+} from './object-verifier.ts';
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
 import { PortSink } from './port-sink.ts';
 import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
@@ -90,7 +106,7 @@ export class S3Service {
       ...(out.LastModified ? { lastModified: out.LastModified.getTime() } : {}),
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
-      etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined,
+      etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined && !etagNotMd5(out),
     };
   }
 
@@ -133,7 +149,7 @@ export class S3Service {
           'get',
           bucket,
           request.key,
-          (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }),
+          (client) => client.send(checkedGet(bucket, request.key), { abortSignal: controller.signal }),
           controller.signal,
         );
       } catch (e) {
@@ -146,8 +162,14 @@ export class S3Service {
         'transformToWebStream' in body && typeof body.transformToWebStream === 'function'
           ? body.transformToWebStream()
           : (body as ReadableStream<Uint8Array>);
+      // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
+      const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, out.ETag, partNumber, controller.signal);
+      const { facts, layout } = await objectFacts(out, head);
+      const verifier = await ObjectVerifier.create(facts);
       sink?.begin(out.ContentLength);
       const saved = await saveStream({
+        verifier,
+        confirm: (v) => confirmPartwiseFailure(v, layout, out.ContentLength ?? 0, head),
         id: request.id,
         key: request.key,
         stream,
@@ -162,6 +184,29 @@ export class S3Service {
     } finally {
       this.downloads.delete(request.id);
     }
+  }
+
+  /** HEAD of one part (`partNumber`) of the object as it was when its GET answered (`If-Match`). */
+  private async headPart(
+    region: string,
+    bucket: string,
+    key: string,
+    etag: string | undefined,
+    partNumber: number,
+    signal: AbortSignal,
+  ): Promise<PartHead> {
+    const out = await this.send(
+      region,
+      'head',
+      bucket,
+      key,
+      (client, abortSignal) =>
+        client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: partNumber, ...(etag ? { IfMatch: etag } : {}) }), {
+          abortSignal,
+        }),
+      signal,
+    );
+    return { length: out.ContentLength ?? 0, partsCount: out.PartsCount };
   }
 
   cancel(id: number): void {
@@ -235,6 +280,55 @@ export class S3Service {
     if (!this.use_) throw failure('NO_CREDENTIALS', 'There are no AWS credentials yet', 'Press Authenticate first');
     return this.use_;
   }
+}
+
+/**
+ * A GetObject that asks S3 for the object's checksums (ChecksumMode ENABLED) but leaves checking
+ * them to the ObjectVerifier: the SDK's own check would hash every byte a second time, and its
+ * browser SHA-256 (WebCrypto) holds the whole object in memory before it can digest.
+ */
+export function checkedGet(bucket: string, key: string): GetObjectCommand {
+  const command = new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' });
+  // Build runs after serialize (the header is on the request) and before the response checks read the input.
+  command.middlewareStack.add((next) => (args) => next({ ...args, input: { ...args.input, ChecksumMode: undefined } }), {
+    step: 'build',
+    name: 'checksumsLeftToTheVerifier',
+  });
+  return command;
+}
+
+/** Encryption that makes the ETag something else than an MD5 of the content (SSE-KMS, DSSE-KMS, SSE-C). */
+function etagNotMd5(out: { ServerSideEncryption?: string | undefined; SSECustomerAlgorithm?: string | undefined }): boolean {
+  return out.ServerSideEncryption === 'aws:kms' || out.ServerSideEncryption === 'aws:kms:dsse' || out.SSECustomerAlgorithm !== undefined;
+}
+
+/**
+ * What a GetObject answer says the bytes must match, with the part sizes a multipart ETag or a
+ * composite checksum needs (learned by HEAD `partNumber`; a failure to learn them leaves those unchecked).
+ */
+async function objectFacts(
+  out: GetObjectCommandOutput,
+  head: (partNumber: number) => Promise<PartHead>,
+): Promise<{ facts: ObjectFacts; layout: PartLayout | undefined }> {
+  const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+  const found: [ChecksumAlgorithm, string | undefined][] = [
+    ['CRC32', out.ChecksumCRC32],
+    ['CRC32C', out.ChecksumCRC32C],
+    ['CRC64NVME', out.ChecksumCRC64NVME],
+    ['SHA1', out.ChecksumSHA1],
+    ['SHA256', out.ChecksumSHA256],
+  ];
+  for (const [algorithm, value] of found) if (value) checksums[algorithm] = value;
+  const notMd5 = etagNotMd5(out);
+  const parts =
+    (notMd5 ? undefined : multipartEtagParts(out.ETag)) ??
+    Object.values(checksums)
+      .map((v) => /-(\d+)$/.exec(v)?.[1])
+      .map(Number)
+      .find((n) => n > 0);
+  const size = out.ContentLength;
+  const layout = parts !== undefined && size !== undefined ? await learnPartSizes(size, parts, head).catch(() => undefined) : undefined;
+  return { facts: { size, etag: out.ETag, etagNotMd5: notMd5, partSizes: layout?.sizes, checksums }, layout };
 }
 
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */

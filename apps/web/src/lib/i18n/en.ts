@@ -243,7 +243,7 @@ export const en = {
   'dl.cancelShort': 'Cancel',
   'dl.saved': 'Saved: {bytes}.',
   'dl.check.md5-match': 'MD5 matches the ETag.',
-  'dl.check.multipart-etag': 'The ETag is not an MD5 (multipart upload): not checked.',
+  'dl.check.multipart-etag': 'Multipart-upload ETag, but the part sizes could not be learned: not checked.',
   'dl.check.no-etag': 'No ETag visible (the CORS rule does not expose it): not checked.',
   'dl.cancelled': 'Cancelled. Nothing was saved.',
   'dl.failed': 'Failed. Nothing was saved.',
@@ -386,6 +386,13 @@ export const en = {
   'upload.done': 'Uploaded as {key} ({bytes, plural, one {# byte} other {# bytes}}, MD5 {md5} checked by S3).',
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
+
+  // Object checks (#16)
+  'dl.check.verified': 'Checked against what S3 recorded.',
+  'dl.check.etag-not-md5': 'The ETag is not an MD5 of the content (the object is encrypted, e.g. with SSE-KMS) and S3 sent no checksum: not checked.',
+  'dl.verified.multipart-md5': 'MD5 of {parts} parts ✓ (multipart ETag)',
+  'dl.verified.checksum': '{algorithm} ✓ (S3 checksum)',
+  'dl.verified.checksum-composite': '{algorithm} of {parts} parts ✓ (S3 composite checksum)',
 } as const;
 
 export type MessageKey = keyof typeof en;
