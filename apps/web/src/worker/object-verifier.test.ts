@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { confirmPartwiseFailure, learnPartSizes, multipartEtagParts, ObjectVerifier, verificationFailure, type ObjectFacts } from './object-verifier.ts';
+import {
+  confirmPartwiseFailure,
+  learnPartSizes,
+  multipartEtagParts,
+  ObjectVerifier,
+  verificationFailure,
+  type ObjectFacts,
+} from './object-verifier.ts';
 
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest();
@@ -63,7 +70,9 @@ describe('multipart ETags and composite checksums, computed independently with N
   const sizes = [5000, 5000, 3001];
   const bytes = randomBytes(13_001);
   const parts = cut(bytes, sizes);
-  const etag = `"${createHash('md5').update(Buffer.concat(parts.map(md5))).digest('hex')}-3"`;
+  const etag = `"${createHash('md5')
+    .update(Buffer.concat(parts.map(md5)))
+    .digest('hex')}-3"`;
 
   it('the MD5 of 3 part MD5s matches, fed in chunks that straddle the part edges', async () => {
     for (const chunk of [1, 7, 4999, 5001, 13_001]) {
@@ -75,7 +84,10 @@ describe('multipart ETags and composite checksums, computed independently with N
   it('one flipped byte makes it OBJECT_CORRUPT, naming the check and what to do', async () => {
     const damaged = Buffer.from(bytes);
     damaged[11_000] = damaged[11_000]! ^ 1;
-    const v = await verify({ size: bytes.byteLength, etag, partSizes: sizes, checksums: { CRC32: crc32(bytes).toString('base64') } }, damaged);
+    const v = await verify(
+      { size: bytes.byteLength, etag, partSizes: sizes, checksums: { CRC32: crc32(bytes).toString('base64') } },
+      damaged,
+    );
     expect(v.ok).toBe(false);
     expect(v.results.map((r) => [r.check.kind, r.ok])).toEqual([
       ['multipart-md5', false],
@@ -97,7 +109,10 @@ describe('multipart ETags and composite checksums, computed independently with N
     ]);
     const crc = await verify({ size: bytes.byteLength, etag, partSizes: sizes, checksums: { CRC32: compositeCrc } }, bytes);
     expect(crc.ok).toBe(true);
-    const full = await verify({ size: bytes.byteLength, etag, partSizes: sizes, checksums: { CRC32: crc32(bytes).toString('base64') } }, bytes);
+    const full = await verify(
+      { size: bytes.byteLength, etag, partSizes: sizes, checksums: { CRC32: crc32(bytes).toString('base64') } },
+      bytes,
+    );
     expect(full.results[1]).toMatchObject({ check: { kind: 'checksum', algorithm: 'CRC32' }, ok: true });
   });
 
@@ -164,7 +179,9 @@ describe('learnPartSizes', () => {
     // Uploaded as 5, 6, 4, 3: the ends look uniform, so the middle was assumed to be 5, 5.
     const real = [5, 6, 4, 3];
     const bytes = randomBytes(18);
-    const etag = `"${createHash('md5').update(Buffer.concat(cut(bytes, real).map(md5))).digest('hex')}-4"`;
+    const etag = `"${createHash('md5')
+      .update(Buffer.concat(cut(bytes, real).map(md5)))
+      .digest('hex')}-4"`;
     const layout = (await learnPartSizes(18, 4, heads(real).head))!;
     expect(layout).toEqual({ sizes: [5, 5, 5, 3], assumed: true });
     const v = await verify({ size: 18, etag, partSizes: layout.sizes, checksums: { CRC32: crc32(bytes).toString('base64') } }, bytes);
@@ -175,7 +192,9 @@ describe('learnPartSizes', () => {
     const damaged = Buffer.from(bytes);
     damaged[0] = damaged[0]! ^ 1;
     const uniform = [5, 5, 5, 3];
-    const etag2 = `"${createHash('md5').update(Buffer.concat(cut(bytes, uniform).map(md5))).digest('hex')}-4"`;
+    const etag2 = `"${createHash('md5')
+      .update(Buffer.concat(cut(bytes, uniform).map(md5)))
+      .digest('hex')}-4"`;
     const bad = await verify({ size: 18, etag: etag2, partSizes: uniform }, damaged);
     await expect(confirmPartwiseFailure(bad, layout, 18, heads(uniform).head)).resolves.toBe(bad);
   });

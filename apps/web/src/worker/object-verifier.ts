@@ -18,7 +18,7 @@ export interface ObjectFacts {
 }
 
 /** The outcome of one check. */
-export interface CheckResult {
+export interface ObjectCheckResult {
   check: ObjectCheck;
   ok: boolean;
   /** What S3 recorded (hex MD5, base64 checksum). */
@@ -31,7 +31,7 @@ export interface CheckResult {
 export interface Verification {
   /** True when no check failed (also when none could be done: `check` then says why). */
   ok: boolean;
-  results: CheckResult[];
+  results: ObjectCheckResult[];
   check: IntegrityCheck;
 }
 
@@ -187,7 +187,7 @@ export class ObjectVerifier {
   finish(): Verification {
     if (this.finished) throw new Error('ObjectVerifier.finish called twice');
     this.finished = true;
-    const results: CheckResult[] = [];
+    const results: ObjectCheckResult[] = [];
     if (this.md5) {
       const actual = this.md5.whole.digest('hex');
       results.push({ check: { kind: 'md5' }, ok: actual === this.md5.expected, expected: this.md5.expected, actual });
@@ -261,21 +261,31 @@ export function verificationFailure(v: Verification, key: string): Failure | und
   const again = 'Download it again; if it fails the same way again, the object stored in S3 is damaged: upload it again from its source';
   if (failed.length === 1 && v.results.length === 1 && failed[0]!.check.kind === 'md5') {
     const { expected, actual } = failed[0]!;
-    return failure('CHECKSUM_MISMATCH', `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`, again, {
-      expected,
-      actual,
-      key,
-    });
+    return failure(
+      'CHECKSUM_MISMATCH',
+      `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`,
+      again,
+      {
+        expected,
+        actual,
+        key,
+      },
+    );
   }
   // Names that read the same in any language: the Japanese table shows them as they are.
   const names = [...new Set(failed.map((r) => (r.check.kind === 'checksum' ? algorithmName(r.check.algorithm) : 'ETag')))];
   const facts = failed.map((r) => `${describeCheck(r.check)}: S3 recorded ${r.expected}, the bytes give ${r.actual}`).join('; ');
-  return failure('OBJECT_CORRUPT', `The downloaded bytes do not match what S3 recorded for the object (${facts}); nothing was saved`, again, {
-    key,
-    failedChecks: names.join(', '),
-    expected: failed.map((r) => r.expected).join(', '),
-    actual: failed.map((r) => r.actual).join(', '),
-  });
+  return failure(
+    'OBJECT_CORRUPT',
+    `The downloaded bytes do not match what S3 recorded for the object (${facts}); nothing was saved`,
+    again,
+    {
+      key,
+      failedChecks: names.join(', '),
+      expected: failed.map((r) => r.expected).join(', '),
+      actual: failed.map((r) => r.actual).join(', '),
+    },
+  );
 }
 
 /** One part's length and the parts count, as a HEAD with `partNumber` reports them. */
@@ -344,7 +354,8 @@ export async function confirmPartwiseFailure(
   size: number,
   head: (partNumber: number) => Promise<PartHead>,
 ): Promise<Verification> {
-  const partwise = (r: CheckResult) => r.check.kind === 'multipart-md5' || (r.check.kind === 'checksum' && r.check.parts !== undefined);
+  const partwise = (r: ObjectCheckResult) =>
+    r.check.kind === 'multipart-md5' || (r.check.kind === 'checksum' && r.check.parts !== undefined);
   if (v.ok || !layout?.assumed || !v.results.some((r) => !r.ok && partwise(r))) return v;
   const n = layout.sizes.length;
   const asked = await askEveryPart(size, n, layout.sizes[0]!, layout.sizes[n - 1]!, head).catch(() => undefined);

@@ -69,7 +69,10 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
       [KEYS.composite, 'MD5 of 2 parts ✓ (multipart ETag) · CRC32C of 2 parts ✓ (S3 composite checksum)'],
       [KEYS.crc32, 'MD5 matches the ETag. · CRC32 ✓ (S3 checksum)'],
       [KEYS.sha256, 'MD5 matches the ETag. · SHA-256 ✓ (S3 checksum)'],
-      [KEYS.kms, 'The ETag is not an MD5 of the content (the object is encrypted, e.g. with SSE-KMS) and S3 sent no checksum: not checked.'],
+      [
+        KEYS.kms,
+        'The ETag is not an MD5 of the content (the object is encrypted, e.g. with SSE-KMS) and S3 sent no checksum: not checked.',
+      ],
     ];
     for (const [key, checks] of expected) {
       await expect(download(page, key), key).resolves.toBe('done');
@@ -91,7 +94,9 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await screenshot(page, 'h-1-object-checks-en');
 
     await page.getByLabel('Language').selectOption('ja');
-    await expect(entry(page, KEYS.multipart).getByTestId('dl-checks').innerText()).resolves.toBe('パート 3 個の MD5 ✓（マルチパート ETag）');
+    await expect(entry(page, KEYS.multipart).getByTestId('dl-checks').innerText()).resolves.toBe(
+      'パート 3 個の MD5 ✓（マルチパート ETag）',
+    );
     await expect(entry(page, KEYS.composite).getByTestId('dl-checks').innerText()).resolves.toBe(
       'パート 2 個の MD5 ✓（マルチパート ETag） · パート 2 個の CRC32C ✓（S3 の合成チェックサム）',
     );
@@ -100,8 +105,12 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     );
     await expect(entry(page, KEYS.kms).getByTestId('dl-checks').innerText()).resolves.toContain('照合していません');
     const ja = entry(page, KEYS.corrupted);
-    await ja.getByText('ダウンロードしたデータが、S3 に記録されたオブジェクトの値（ETag, CRC32）と一致しません。', { exact: false }).waitFor();
-    await expect(ja.innerText()).resolves.toContain('同じように失敗する場合は S3 上のオブジェクトが壊れています。元のファイルからアップロードし直してください。');
+    await ja
+      .getByText('ダウンロードしたデータが、S3 に記録されたオブジェクトの値（ETag, CRC32）と一致しません。', { exact: false })
+      .waitFor();
+    await expect(ja.innerText()).resolves.toContain(
+      '同じように失敗する場合は S3 上のオブジェクトが壊れています。元のファイルからアップロードし直してください。',
+    );
     await screenshot(page, 'h-2-object-checks-ja');
     await page.getByLabel('表示言語').selectOption('en');
   }, 240_000);
@@ -115,13 +124,23 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await page.getByText('streamed as they arrive (not held in memory)', { exact: false }).waitFor();
 
     const row = (name: RegExp) => page.getByRole('table').getByRole('row', { name });
-    const [good] = await Promise.all([page.waitForEvent('download'), row(/multipart-3-parts\.bin/).getByRole('button', { name: 'Download' }).click()]);
+    const [good] = await Promise.all([
+      page.waitForEvent('download'),
+      row(/multipart-3-parts\.bin/)
+        .getByRole('button', { name: 'Download' })
+        .click(),
+    ]);
     const goodPath = await good.path();
     expect(createHash('sha256').update(readFileSync(goodPath)).digest('hex')).toBe(seeded(KEYS.multipart).sha256);
     await entry(page, KEYS.multipart).and(page.locator('[data-status="done"]')).waitFor({ timeout: 60_000 });
     await expect(entry(page, KEYS.multipart).getByTestId('dl-checks').innerText()).resolves.toBe('MD5 of 3 parts ✓ (multipart ETag)');
 
-    const [bad] = await Promise.all([page.waitForEvent('download'), row(/corrupted\.bin/).getByRole('button', { name: 'Download' }).click()]);
+    const [bad] = await Promise.all([
+      page.waitForEvent('download'),
+      row(/corrupted\.bin/)
+        .getByRole('button', { name: 'Download' })
+        .click(),
+    ]);
     await expect(bad.failure(), 'the browser’s download is failed, not completed').resolves.not.toBeNull();
     await entry(page, KEYS.corrupted).and(page.locator('[data-status="failed"]')).waitFor({ timeout: 60_000 });
     await expect(entry(page, KEYS.corrupted).innerText()).resolves.toContain('do not match what S3 recorded');

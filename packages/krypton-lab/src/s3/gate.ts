@@ -308,11 +308,7 @@ async function readObject(
       });
     headers.range = `bytes=${range.start}-${range.end ?? ''}`;
   }
-  const res = await forwardToUpstream(
-    upstream,
-    { method: req.method, rawPath: req.rawPath, rawQuery, headers, signAsS3rver: true },
-    count,
-  );
+  const res = await forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery, headers, signAsS3rver: true }, count);
   if (res.status !== 200 && res.status !== 206) return res;
   const out = new Headers(res.headers);
   if (integrity !== undefined) out.set('etag', integrity.etag);
@@ -326,7 +322,8 @@ async function readObject(
   if (part !== undefined && multipart) out.set('x-amz-mp-parts-count', String(integrity.partSizes.length));
   const checksum = integrity?.checksum;
   if (checksum !== undefined && !rangeAsked && req.headers.get('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
-    const value = part === undefined || !multipart ? checksum.value : checksum.type === 'COMPOSITE' ? checksum.partValues[part - 1] : undefined;
+    const value =
+      part === undefined || !multipart ? checksum.value : checksum.type === 'COMPOSITE' ? checksum.partValues[part - 1] : undefined;
     if (value !== undefined) {
       out.set(`x-amz-checksum-${checksum.algorithm.toLowerCase()}`, value);
       out.set('x-amz-checksum-type', checksum.type);

@@ -57,7 +57,11 @@ describe('the lab’s checksums against published vectors and Node’s own', () 
     const parts = [Buffer.from('a'.repeat(10)), Buffer.from('b'.repeat(7))];
     const md5 = (b: Buffer) => createHash('md5').update(b).digest();
     const d = describeUpload(parts, { multipart: true, checksum: { algorithm: 'SHA256', type: 'COMPOSITE' } });
-    expect(d.etag).toBe(`"${createHash('md5').update(Buffer.concat(parts.map(md5))).digest('hex')}-2"`);
+    expect(d.etag).toBe(
+      `"${createHash('md5')
+        .update(Buffer.concat(parts.map(md5)))
+        .digest('hex')}-2"`,
+    );
     const sha = (b: Buffer) => createHash('sha256').update(b).digest();
     expect(d.checksum).toEqual({
       algorithm: 'SHA256',
@@ -142,11 +146,18 @@ describe('an SDK client sees partNumber and checksums as real S3 answers them', 
     expect(head.ChecksumCRC32C).toMatch(/^[A-Za-z0-9+/]{6}==-2$/);
     const bytes = content(key);
     const parts = [bytes.subarray(0, 5 * MiB), bytes.subarray(5 * MiB)];
-    expect(head.ChecksumCRC32C).toBe(`${checksumBytes('CRC32C', parts.map((p) => checksumBytes('CRC32C', [p]))).toString('base64')}-2`);
+    expect(head.ChecksumCRC32C).toBe(
+      `${checksumBytes(
+        'CRC32C',
+        parts.map((p) => checksumBytes('CRC32C', [p])),
+      ).toString('base64')}-2`,
+    );
     const part2 = await client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: key, PartNumber: 2, ChecksumMode: 'ENABLED' }));
     expect(part2.ChecksumCRC32C).toBe(checksumBytes('CRC32C', [parts[1]!]).toString('base64'));
     expect(Buffer.from(await part2.Body!.transformToByteArray()).equals(parts[1]!)).toBe(true);
-    const ranged = await client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: key, Range: 'bytes=0-99', ChecksumMode: 'ENABLED' }));
+    const ranged = await client().send(
+      new GetObjectCommand({ Bucket: lab.bucket, Key: key, Range: 'bytes=0-99', ChecksumMode: 'ENABLED' }),
+    );
     expect(ranged.ChecksumCRC32C, 'a Range read carries no checksum').toBeUndefined();
     await ranged.Body!.transformToByteArray();
   });

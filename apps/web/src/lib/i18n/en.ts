@@ -389,7 +389,8 @@ export const en = {
 
   // Object checks (#16)
   'dl.check.verified': 'Checked against what S3 recorded.',
-  'dl.check.etag-not-md5': 'The ETag is not an MD5 of the content (the object is encrypted, e.g. with SSE-KMS) and S3 sent no checksum: not checked.',
+  'dl.check.etag-not-md5':
+    'The ETag is not an MD5 of the content (the object is encrypted, e.g. with SSE-KMS) and S3 sent no checksum: not checked.',
   'dl.verified.multipart-md5': 'MD5 of {parts} parts ✓ (multipart ETag)',
   'dl.verified.checksum': '{algorithm} ✓ (S3 checksum)',
   'dl.verified.checksum-composite': '{algorithm} of {parts} parts ✓ (S3 composite checksum)',

@@ -398,7 +398,8 @@ export const ja: Record<MessageKey, string> = {
 
   // Object checks (#16)
   'dl.check.verified': 'S3 に記録された値と照合しました。',
-  'dl.check.etag-not-md5': 'ETag がデータの MD5 ではなく（SSE-KMS などで暗号化されたオブジェクト）、S3 のチェックサムもないため、照合していません。',
+  'dl.check.etag-not-md5':
+    'ETag がデータの MD5 ではなく（SSE-KMS などで暗号化されたオブジェクト）、S3 のチェックサムもないため、照合していません。',
   'dl.verified.multipart-md5': 'パート {parts} 個の MD5 ✓（マルチパート ETag）',
   'dl.verified.checksum': '{algorithm} ✓（S3 のチェックサム）',
   'dl.verified.checksum-composite': 'パート {parts} 個の {algorithm} ✓（S3 の合成チェックサム）',
