@@ -1,7 +1,6 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
 import type {
-  ChecksumAlgorithm,
   DownloadOutcome,
   DownloadProgress,
   DownloadRequest,
@@ -13,15 +12,8 @@ import type {
 } from './api.ts';
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
-import {
-  confirmPartwiseFailure,
-  learnPartSizes,
-  multipartEtagParts,
-  ObjectVerifier,
-  type ObjectFacts,
-  type PartHead,
-  type PartLayout,
-} from './object-verifier.ts';
+import { etagNotMd5, objectFacts } from './object-facts.ts';
+import { confirmPartwiseFailure, ObjectVerifier, type PartHead } from './object-verifier.ts';
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
 import { PortSink } from './port-sink.ts';
 import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
@@ -289,40 +281,6 @@ export function checkedGet(bucket: string, key: string): GetObjectCommand {
     name: 'checksumsLeftToTheVerifier',
   });
   return command;
-}
-
-/** Encryption that makes the ETag something else than an MD5 of the content (SSE-KMS, DSSE-KMS, SSE-C). */
-function etagNotMd5(out: { ServerSideEncryption?: string | undefined; SSECustomerAlgorithm?: string | undefined }): boolean {
-  return out.ServerSideEncryption === 'aws:kms' || out.ServerSideEncryption === 'aws:kms:dsse' || out.SSECustomerAlgorithm !== undefined;
-}
-
-/**
- * What a GetObject answer says the bytes must match, with the part sizes a multipart ETag or a
- * composite checksum needs (learned by HEAD `partNumber`; a failure to learn them leaves those unchecked).
- */
-async function objectFacts(
-  out: GetObjectCommandOutput,
-  head: (partNumber: number) => Promise<PartHead>,
-): Promise<{ facts: ObjectFacts; layout: PartLayout | undefined }> {
-  const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
-  const found: [ChecksumAlgorithm, string | undefined][] = [
-    ['CRC32', out.ChecksumCRC32],
-    ['CRC32C', out.ChecksumCRC32C],
-    ['CRC64NVME', out.ChecksumCRC64NVME],
-    ['SHA1', out.ChecksumSHA1],
-    ['SHA256', out.ChecksumSHA256],
-  ];
-  for (const [algorithm, value] of found) if (value) checksums[algorithm] = value;
-  const notMd5 = etagNotMd5(out);
-  const parts =
-    (notMd5 ? undefined : multipartEtagParts(out.ETag)) ??
-    Object.values(checksums)
-      .map((v) => /-(\d+)$/.exec(v)?.[1])
-      .map(Number)
-      .find((n) => n > 0);
-  const size = out.ContentLength;
-  const layout = parts !== undefined && size !== undefined ? await learnPartSizes(size, parts, head).catch(() => undefined) : undefined;
-  return { facts: { size, etag: out.ETag, etagNotMd5: notMd5, partSizes: layout?.sizes, checksums }, layout };
 }
 
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */
