@@ -10,3 +10,10 @@ export function md5OfEtagText(etag: string): string | undefined {
 export function algorithmName(algorithm: ChecksumAlgorithm): string {
   return algorithm === 'SHA256' ? 'SHA-256' : algorithm === 'SHA1' ? 'SHA-1' : algorithm;
 }
+
+/** The part count of a multipart-upload ETag `"<32 hex>-N"`, or undefined for any other ETag. */
+export function multipartEtagParts(etag: string | undefined): number | undefined {
+  const m = etag === undefined ? null : /^(?:W\/)?"?[0-9a-fA-F]{32}-(\d{1,5})"?$/.exec(etag.trim());
+  const n = m ? Number(m[1]) : NaN;
+  return n >= 1 && n <= 10_000 ? n : undefined;
+}

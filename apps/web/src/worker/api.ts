@@ -192,6 +192,10 @@ export interface ObjectDetails extends ObjectRow {
   contentType?: string;
   /** Whether the ETag is a plain MD5 (single-part upload) that a download can be checked against. */
   etagIsMd5: boolean;
+  /** The object is encrypted so that its ETag is no MD5 of the content (SSE-KMS, DSSE-KMS, SSE-C). */
+  etagNotMd5?: boolean;
+  /** The S3 checksum the object has (HEAD with ChecksumMode ENABLED); `parts` for a composite one. */
+  checksum?: { algorithm: ChecksumAlgorithm; parts?: number };
 }
 
 export interface DownloadRequest {

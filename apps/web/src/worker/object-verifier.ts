@@ -1,5 +1,7 @@
 import { createCRC32, createCRC64, createMD5, createSHA1, createSHA256, type IHasher } from 'hash-wasm';
-import { algorithmName, md5OfEtagText } from '../lib/etag.ts';
+import { algorithmName, md5OfEtagText, multipartEtagParts } from '../lib/etag.ts';
+
+export { multipartEtagParts };
 import type { ChecksumAlgorithm, Failure, IntegrityCheck, ObjectCheck } from './api.ts';
 import { failure } from './failure.ts';
 
@@ -54,13 +56,6 @@ interface PlannedChecksum {
 const CRC32C_POLYNOMIAL = 0x82f63b78;
 /** CRC-64/NVME's polynomial 0xad93d23594c93659, bit-reflected as hash-wasm's CRC64 takes it. */
 const CRC64NVME_POLYNOMIAL = '9a6c9329ac4bc9b5';
-
-/** A multipart ETag `"<32 hex>-N"`: its part count, or undefined. */
-export function multipartEtagParts(etag: string | undefined): number | undefined {
-  const m = etag === undefined ? null : /^(?:W\/)?"?[0-9a-fA-F]{32}-(\d{1,5})"?$/.exec(etag.trim());
-  const n = m ? Number(m[1]) : NaN;
-  return n >= 1 && n <= 10_000 ? n : undefined;
-}
 
 /** The part count of a composite checksum `…-N`, or undefined for a full-object one. */
 function compositeParts(value: string): number | undefined {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
 import type {
+  ChecksumAlgorithm,
   DownloadOutcome,
   DownloadProgress,
   DownloadRequest,
@@ -84,8 +85,11 @@ export class S3Service {
   async head(bucketName: string, region: string, key: string): Promise<ObjectDetails> {
     const bucket = checkBucket(bucketName);
     const out = await this.send(region, 'head', bucket, key, (client, abortSignal) =>
-      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal }),
     );
+    const { facts } = await objectFacts(out, () => Promise.reject(new Error('part sizes are learned on download')));
+    const [algorithm, value] = (Object.entries(facts.checksums ?? {}) as [ChecksumAlgorithm, string][])[0] ?? [];
+    const parts = value === undefined ? undefined : /-(\d+)$/.exec(value)?.[1];
     return {
       key,
       size: out.ContentLength ?? 0,
@@ -93,6 +97,8 @@ export class S3Service {
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
       etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined && !etagNotMd5(out),
+      ...(etagNotMd5(out) ? { etagNotMd5: true } : {}),
+      ...(algorithm ? { checksum: { algorithm, ...(parts ? { parts: Number(parts) } : {}) } } : {}),
     };
   }
 

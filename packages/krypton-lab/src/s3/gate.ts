@@ -301,11 +301,23 @@ async function readObject(
       .join('&');
     // A single-part object is its own part 1.
     const range = multipart ? partRange(integrity, part) : part === 1 ? { start: 0, end: undefined } : undefined;
-    if (range === undefined)
+    if (range === undefined) {
+      // A key that does not exist is NoSuchKey, whatever part is asked.
+      const missing =
+        integrity === undefined
+          ? await forwardToUpstream(
+              upstream,
+              { method: req.method, rawPath: req.rawPath, rawQuery, headers: {}, signAsS3rver: true },
+              count,
+            )
+          : undefined;
+      if (missing !== undefined && missing.status === 404) return missing;
+      await missing?.body?.cancel();
       throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable', {
         PartNumberRequested: asked,
         ActualPartCount: String(multipart ? integrity.partSizes.length : 1),
       });
+    }
     headers.range = `bytes=${range.start}-${range.end ?? ''}`;
   }
   const res = await forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery, headers, signAsS3rver: true }, count);

@@ -116,6 +116,8 @@ describe('an SDK client sees partNumber and checksums as real S3 answers them', 
     expect(one.PartsCount).toBeUndefined();
     const two = await failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.crc32, PartNumber: 2 })));
     expect({ name: two.name, status: two.$metadata.httpStatusCode }).toEqual({ name: 'InvalidPartNumber', status: 416 });
+    const missing = await failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'integrity/none.bin', PartNumber: 2 })));
+    expect(missing.name).toBe('NoSuchKey');
     const four = await failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.multipart, PartNumber: 4 })));
     expect(four.name).toBe('InvalidPartNumber');
     const both = await failure(

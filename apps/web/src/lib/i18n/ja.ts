@@ -238,7 +238,7 @@ export const ja: Record<MessageKey, string> = {
   's3.noMatch': 'このページには条件に合うものがありません。',
   's3.contentType': 'コンテンツタイプ',
   's3.etag.md5': 'MD5 です。ダウンロード時に照合します',
-  's3.etag.multipart': 'MD5 ではありません（マルチパートアップロード）。ダウンロード時に照合できません',
+  's3.etag.multipart': 'パート {parts} 個の MD5 をもとにした MD5 です（マルチパートアップロード）。ダウンロード時に照合します',
   's3.close': '閉じる',
   's3.needCredentials': '先に認証してください。S3 には SIM の AWS 認証情報を使います。',
 
@@ -403,6 +403,10 @@ export const ja: Record<MessageKey, string> = {
   'dl.verified.multipart-md5': 'パート {parts} 個の MD5 ✓（マルチパート ETag）',
   'dl.verified.checksum': '{algorithm} ✓（S3 のチェックサム）',
   'dl.verified.checksum-composite': 'パート {parts} 個の {algorithm} ✓（S3 の合成チェックサム）',
+  's3.etag.opaque': 'データの MD5 ではありません（SSE-KMS などで暗号化）。ダウンロード時は S3 のチェックサムとだけ照合します',
+  's3.checksum': 'S3 のチェックサム',
+  's3.checksum.full': 'オブジェクト全体の {algorithm}',
+  's3.checksum.composite': 'パート {parts} 個の {algorithm}（合成）',
 };
 
 /**
