@@ -85,7 +85,11 @@ export class S3Service {
   async head(bucketName: string, region: string, key: string): Promise<ObjectDetails> {
     const bucket = checkBucket(bucketName);
     const out = await this.send(region, 'head', bucket, key, (client, abortSignal) =>
-      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal }),
+      client
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal })
+        .catch((e: unknown) =>
+          orWithoutChecksums(e, abortSignal, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal })),
+        ),
     );
     const { facts } = await objectFacts(out, () => Promise.reject(new Error('part sizes are learned on download')));
     const [algorithm, value] = (Object.entries(facts.checksums ?? {}) as [ChecksumAlgorithm, string][])[0] ?? [];
@@ -141,7 +145,14 @@ export class S3Service {
           'get',
           bucket,
           request.key,
-          (client) => client.send(checkedGet(bucket, request.key), { abortSignal: controller.signal }),
+          (client, abortSignal) =>
+            client
+              .send(checkedGet(bucket, request.key), { abortSignal })
+              .catch((e: unknown) =>
+                orWithoutChecksums(e, abortSignal, () =>
+                  client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal }),
+                ),
+              ),
           controller.signal,
         );
       } catch (e) {
@@ -287,6 +298,16 @@ export function checkedGet(bucket: string, key: string): GetObjectCommand {
     name: 'checksumsLeftToTheVerifier',
   });
   return command;
+}
+
+/**
+ * A request that asked for S3's checksums and failed as a CORS refusal does, sent once more without
+ * asking: a bucket whose CORS rule lists its AllowedHeaders one by one may omit `x-amz-checksum-mode`,
+ * and the download then goes on, checked against the ETag alone, rather than failing.
+ */
+function orWithoutChecksums<T>(e: unknown, signal: AbortSignal, plain: () => Promise<T>): Promise<T> {
+  if (signal.aborted || !isNetworkError(e)) throw e;
+  return plain();
 }
 
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */

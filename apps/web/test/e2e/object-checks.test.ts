@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { startLab, type Lab } from '@krypton-web/krypton-lab';
+import { DeleteBucketCorsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DEMO_EXPOSE_HEADERS,
+  demoCorsRule,
+  INTEGRITY_KEYS,
+  reportUploadCorsRule,
+  startLab,
+  type CorsRule,
+  type Lab,
+} from '@krypton-web/krypton-lab';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 
-const KEYS = {
-  multipart: 'integrity/multipart-3-parts.bin',
-  crc32: 'integrity/crc32.bin',
-  composite: 'integrity/crc32c-composite.bin',
-  sha256: 'integrity/sha256.bin',
-  kms: 'integrity/sse-kms.bin',
-  corrupted: 'integrity/corrupted.bin',
-} as const;
+const KEYS = INTEGRITY_KEYS;
 
 /** The download list's entry for `key`. */
 const entry = (page: Page, key: string) => page.locator(`.download[data-key="${key}"]`);
@@ -80,7 +82,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
 
     const expected: Array<[string, string]> = [
       [KEYS.multipart, 'MD5 of 3 parts ✓ (multipart ETag)'],
-      [KEYS.composite, 'MD5 of 2 parts ✓ (multipart ETag) · CRC32C of 2 parts ✓ (S3 composite checksum)'],
+      [KEYS.crc32cComposite, 'MD5 of 2 parts ✓ (multipart ETag) · CRC32C of 2 parts ✓ (S3 composite checksum)'],
       [KEYS.crc32, 'MD5 matches the ETag. · CRC32 ✓ (S3 checksum)'],
       [KEYS.sha256, 'MD5 matches the ETag. · SHA-256 ✓ (S3 checksum)'],
       [
@@ -122,7 +124,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await expect(entry(page, KEYS.multipart).getByTestId('dl-checks').innerText()).resolves.toBe(
       'パート 3 個の MD5 ✓（マルチパート ETag）',
     );
-    await expect(entry(page, KEYS.composite).getByTestId('dl-checks').innerText()).resolves.toBe(
+    await expect(entry(page, KEYS.crc32cComposite).getByTestId('dl-checks').innerText()).resolves.toBe(
       'パート 2 個の MD5 ✓（マルチパート ETag） · パート 2 個の CRC32C ✓（S3 の合成チェックサム）',
     );
     await expect(entry(page, KEYS.sha256).getByTestId('dl-checks').innerText()).resolves.toBe(
@@ -169,5 +171,58 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await entry(page, KEYS.corrupted).and(page.locator('[data-status="failed"]')).waitFor({ timeout: 60_000 });
     await expect(entry(page, KEYS.corrupted).innerText()).resolves.toContain('do not match what S3 recorded');
     await page.close();
+  }, 180_000);
+
+  it('a bucket whose CORS rule does not allow x-amz-checksum-mode still downloads, checked against the ETag alone', async () => {
+    const admin = { accessKeyId: 'ASIAOBJECTCHECKS', secretAccessKey: 'object-checks-secret', sessionToken: 'object-checks-token' };
+    lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });
+    const s3 = new S3Client({ endpoint: lab.urls.s3, region: 'ap-northeast-1', forcePathStyle: true, credentials: admin });
+    const toRules = (rules: CorsRule[]) =>
+      rules.map((r) => ({
+        AllowedOrigins: r.allowedOrigins,
+        AllowedMethods: r.allowedMethods,
+        AllowedHeaders: r.allowedHeaders,
+        ExposeHeaders: r.exposeHeaders,
+        MaxAgeSeconds: r.maxAgeSeconds,
+      }));
+    // The headers the SDK signs and sends, one by one: no x-amz-checksum-mode.
+    const strict: CorsRule = {
+      ...demoCorsRule(),
+      allowedHeaders: [
+        'authorization',
+        'x-amz-date',
+        'x-amz-security-token',
+        'x-amz-content-sha256',
+        'x-amz-user-agent',
+        'amz-sdk-*',
+        'if-match',
+      ],
+      exposeHeaders: [...DEMO_EXPOSE_HEADERS],
+    };
+    await s3.send(new PutBucketCorsCommand({ Bucket: lab.s3.bucket, CORSConfiguration: { CORSRules: toRules([strict]) } }));
+    // A browser of its own: the first one remembers the earlier preflights, which allowed the header.
+    const fresh = await launchBrowser();
+    try {
+      const page = fresh.page;
+      await page.addInitScript({ content: OPFS_PICKER });
+      await connect(page, stack.url, 'Virtual SIM (demo)');
+      await authenticate(page);
+      await openIntegrityFolder(page);
+      await expect(download(page, KEYS.crc32)).resolves.toBe('done');
+      await expect(entry(page, KEYS.crc32).getByTestId('dl-checks').innerText()).resolves.toBe('MD5 matches the ETag.');
+      await expect(download(page, KEYS.multipart)).resolves.toBe('done');
+      await expect(entry(page, KEYS.multipart).getByTestId('dl-checks').innerText()).resolves.toBe('MD5 of 3 parts ✓ (multipart ETag)');
+      await expect(readOpfsFile(page, 'crc32.bin')).resolves.toEqual({ size: seeded(KEYS.crc32).size, sha256: seeded(KEYS.crc32).sha256 });
+    } finally {
+      await fresh.close();
+      await s3.send(new DeleteBucketCorsCommand({ Bucket: lab.s3.bucket }));
+      await s3.send(
+        new PutBucketCorsCommand({
+          Bucket: lab.s3.bucket,
+          CORSConfiguration: { CORSRules: toRules([demoCorsRule(), reportUploadCorsRule()]) },
+        }),
+      );
+      s3.destroy();
+    }
   }, 180_000);
 });
