@@ -116,9 +116,11 @@ describe('multipart ETags and composite checksums, computed independently with N
     expect(full.results[1]).toMatchObject({ check: { kind: 'checksum', algorithm: 'CRC32' }, ok: true });
   });
 
-  it('bytes short of the last part fail the part checks (the parts cannot line up)', async () => {
-    const v = await verify({ size: bytes.byteLength, etag, partSizes: sizes }, bytes.subarray(0, 12_000));
-    expect(v.ok).toBe(false);
+  it('bytes short of the last part, or more after it, fail the part checks (the parts cannot line up)', async () => {
+    const short = await verify({ size: bytes.byteLength, etag, partSizes: sizes }, bytes.subarray(0, 12_000));
+    expect(short.ok).toBe(false);
+    const long = await verify({ size: bytes.byteLength, etag, partSizes: sizes }, Buffer.concat([bytes, Buffer.from('extra')]));
+    expect(long.ok).toBe(false);
   });
 
   it('without the part sizes a multipart ETag is not checked, and says so; a checksum still is', async () => {

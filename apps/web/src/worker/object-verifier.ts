@@ -187,12 +187,12 @@ export class ObjectVerifier {
       const actual = this.md5.whole.digest('hex');
       results.push({ check: { kind: 'md5' }, ok: actual === this.md5.expected, expected: this.md5.expected, actual });
     }
-    const expectedParts = this.facts.partSizes?.length ?? 0;
-    // Bytes left over or missing shift every part: the part hashes cannot match.
-    const complete = this.partIndex === expectedParts && this.partLeft === Infinity;
+    const sizes = this.facts.partSizes ?? [];
+    // Bytes missing, or more after the last part, mean the parts did not line up: the part-wise checks fail.
+    const complete = this.partIndex === sizes.length && this.received === sizes.reduce((a, b) => a + b, 0);
     if (this.multipartMd5) {
       const m = this.multipartMd5;
-      const actual = `${combined(m.parts)}-${m.parts.digests.length}`;
+      const actual = `${hex(m.parts.combine.digest('binary'))}-${m.parts.digests.length}`;
       const expected = `${m.expected}-${m.count}`;
       results.push({ check: { kind: 'multipart-md5', parts: m.count }, ok: complete && actual === expected, expected, actual });
     }
@@ -213,10 +213,6 @@ export class ObjectVerifier {
     const ok = results.every((r) => r.ok);
     const check: IntegrityCheck = this.md5 ? 'md5-match' : results.length > 0 ? 'verified' : this.unchecked;
     return { ok, results, check };
-
-    function combined(p: PartHashing): string {
-      return hex(p.combine.digest('binary'));
-    }
   }
 
   private perPart(): boolean {
