@@ -1,4 +1,4 @@
-import type { DownloadOutcome, Failure, IntegrityCheck, SessionEvent } from '../worker/api.ts';
+import type { DownloadOutcome, Failure, IntegrityCheck, ObjectCheck, SessionEvent } from '../worker/api.ts';
 import { failure } from '../worker/failure.ts';
 import { asFailure } from './session.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
@@ -32,6 +32,8 @@ export interface DownloadItem {
   /** Milliseconds left at the current rate. */
   etaMs?: number;
   check?: IntegrityCheck;
+  /** The checks the bytes passed (ETag, multipart ETag, S3 checksums). */
+  checks?: ObjectCheck[];
   failure?: Failure;
   toDisk: boolean;
 }
@@ -101,6 +103,7 @@ export class Downloads {
       item.received = outcome.bytes;
       item.total = outcome.bytes;
       item.check = outcome.check;
+      item.checks = outcome.checks;
       item.etaMs = 0;
       if (outcome.blob) this.saveBlob(outcome.blob, name);
     } catch (e) {

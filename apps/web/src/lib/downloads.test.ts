@@ -20,7 +20,7 @@ describe('Downloads', () => {
     t = 2000;
     d.progress(request.id, 1_500_000, 3_000_000);
     expect(d.items[0]!.rate).toBeCloseTo(0.3 * 500_000 + 0.7 * 1_000_000);
-    finish({ id: request.id, bytes: 3_000_000, check: 'md5-match' });
+    finish({ id: request.id, bytes: 3_000_000, check: 'md5-match', checks: [{ kind: 'md5' }] });
     await started;
     expect(d.items[0]).toMatchObject({ status: 'done', received: 3_000_000, check: 'md5-match', etaMs: 0 });
     // Late progress does not reopen a finished download.
@@ -32,7 +32,7 @@ describe('Downloads', () => {
     const saved: string[] = [];
     const d = new Downloads(undefined, (_blob, name) => saved.push(name));
     await d.start(
-      fakeWorker({ download: async (r) => ({ id: r.id, bytes: 3, check: 'no-etag', blob: new Blob(['abc']) }) }).api,
+      fakeWorker({ download: async (r) => ({ id: r.id, bytes: 3, check: 'no-etag', checks: [], blob: new Blob(['abc']) }) }).api,
       'b',
       'ap-northeast-1',
       'docs/a.txt',

@@ -21,7 +21,7 @@ const ALL_CODES = [
   ...['UPSTREAM_BROKEN', 'UPSTREAM_TOO_LARGE', 'REQUEST_INCOMPLETE', 'CARD_REMOVED', 'PIN_TRIES_LOW', 'S3_NO_BUCKET', 'S3_EMPTY'],
   ...['TAG_MISSING', 'TAG_MISMATCH', 'BAD_CHECKLIST', 'UNEXPECTED', 'S3_CORS_MISSING', 'S3_ACCESS_DENIED', 'S3_NO_SUCH_BUCKET'],
   ...['S3_NO_SUCH_KEY', 'S3_WRONG_REGION', 'S3_SIGNATURE', 'S3_BAD_DIGEST', 'S3_ERROR', 'EMPTY_ANSWER', 'CREDENTIALS_EXPIRED'],
-  ...['DOWNLOAD_CANCELLED', 'DOWNLOAD_INCOMPLETE', 'CHECKSUM_MISMATCH', 'TOO_LARGE_FOR_MEMORY', 'USB_CLAIMED_BY_OS'],
+  ...['DOWNLOAD_CANCELLED', 'DOWNLOAD_INCOMPLETE', 'CHECKSUM_MISMATCH', 'OBJECT_CORRUPT', 'TOO_LARGE_FOR_MEMORY', 'USB_CLAIMED_BY_OS'],
   ...['USB_STORAGE_MODE', 'USB_PROTECTED_CLASS', 'USB_NO_AT_INTERFACE', 'USB_NO_ANSWER', 'USB_ACCESS_DENIED', 'USB_OPEN_FAILED'],
   ...['MODEM_NO_CSIM', 'NOT_CONNECTED', 'NOT_CONFIGURED', 'NO_CREDENTIALS', 'BAD_PIN_FORMAT', 'BAD_BUCKET_NAME', 'BAD_REGION'],
   ...['RESULT_GONE', 'NO_SIM_ACCESS', 'PIN_ONE_TRY_LEFT', 'CHECK_NO_CREDENTIALS', 'CHECK_STORAGE_UNAVAILABLE'],
@@ -42,7 +42,7 @@ const ALLOWED_ASCII = new Set(
     'Identity Pool ID USB WebUSB Web Serial HTTP HTTPS https http localhost CORS ETag MD5 Content NTP JSON CSV HEAD API Keys ' +
     'OpenID MAC OS HID HiLink CD ROM WinUSB Huawei MS2131 E3372 Mobile Partner Chrome Edge Android Linux Windows macOS PC SC ' +
     'pcscd pnpm start bridge usb_modeswitch option unbind ModemManager udev SUBSYSTEM ATTR idVendor TAG uaccess Unable to claim interface ' +
-    'Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari ' +
+    'Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari SSE KMS ' +
     // #15 §6 and §2: shells and the AWS CLI snippet's command and file (`aws --profile krypton`, ~/.aws/credentials), operations' products.
     'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X'
   ).split(' '),

@@ -41,6 +41,8 @@ export interface FailureDetails {
   actual?: string;
   /** The host that could not be reached or answered (a failure's texts name it in both languages). */
   host?: string;
+  /** The integrity checks a download failed, by names that read the same in any language (`ETag, CRC32C`). */
+  failedChecks?: string;
 }
 
 /** Where Krypton calls go, already resolved to absolute URLs by the page. */
@@ -200,6 +202,10 @@ export interface ObjectDetails extends ObjectRow {
   contentType?: string;
   /** Whether the ETag is a plain MD5 (single-part upload) that a download can be checked against. */
   etagIsMd5: boolean;
+  /** The object is encrypted so that its ETag is no MD5 of the content (SSE-KMS, DSSE-KMS, SSE-C). */
+  etagNotMd5?: boolean;
+  /** The S3 checksum the object has (HEAD with ChecksumMode ENABLED); `parts` for a composite one. */
+  checksum?: { algorithm: ChecksumAlgorithm; parts?: number };
 }
 
 export interface DownloadRequest {
@@ -209,13 +215,32 @@ export interface DownloadRequest {
   key: string;
 }
 
-/** How a finished download was checked. */
-export type IntegrityCheck = 'md5-match' | 'multipart-etag' | 'no-etag';
+/**
+ * How a finished download was checked, in one word: `md5-match` (the single-part ETag's MD5 matched),
+ * `verified` (a multipart ETag or an S3 checksum matched, see `checks`), or why nothing could be:
+ * no ETag visible, a multipart ETag whose part sizes could not be learned, an ETag that is no MD5
+ * (SSE-KMS or SSE-C encryption) and no checksum.
+ */
+export type IntegrityCheck = 'md5-match' | 'verified' | 'multipart-etag' | 'no-etag' | 'etag-not-md5';
+
+/** S3's additional checksum algorithms (`x-amz-checksum-<algorithm>`). */
+export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+
+/** One check a download's bytes passed (see object-verifier.ts). */
+export type ObjectCheck =
+  /** The MD5 of the whole object against a single-part ETag. */
+  | { kind: 'md5' }
+  /** The MD5 of the part MD5s against a multipart ETag `…-N`. */
+  | { kind: 'multipart-md5'; parts: number }
+  /** An S3 checksum: of the whole object, or (`parts`) composite over the part checksums. */
+  | { kind: 'checksum'; algorithm: ChecksumAlgorithm; parts?: number };
 
 export interface DownloadOutcome {
   id: number;
   bytes: number;
   check: IntegrityCheck;
+  /** The checks the bytes passed; empty when nothing could be checked (`check` says why). */
+  checks: ObjectCheck[];
   /** The file, when it could not be streamed to disk (no File System Access): the page saves it. */
   blob?: Blob;
 }

@@ -19,6 +19,7 @@ export type WebFailureCode =
   | 'DOWNLOAD_INCOMPLETE'
   | 'DOWNLOAD_NOT_STARTED'
   | 'CHECKSUM_MISMATCH'
+  | 'OBJECT_CORRUPT'
   | 'TOO_LARGE_FOR_MEMORY'
   // USB modems reached over WebUSB or Web Serial (lib/usb-modem-port.ts, worker links)
   | 'USB_CLAIMED_BY_OS'

@@ -1,6 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
 import type {
+  ChecksumAlgorithm,
   DownloadOutcome,
   DownloadProgress,
   DownloadRequest,
@@ -12,6 +13,8 @@ import type {
 } from './api.ts';
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
+import { etagNotMd5, objectFacts } from './object-facts.ts';
+import { confirmPartwiseFailure, ObjectVerifier, type PartHead } from './object-verifier.ts';
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
 import { PortSink } from './port-sink.ts';
 import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
@@ -82,15 +85,24 @@ export class S3Service {
   async head(bucketName: string, region: string, key: string): Promise<ObjectDetails> {
     const bucket = checkBucket(bucketName);
     const out = await this.send(region, 'head', bucket, key, (client, abortSignal) =>
-      client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+      client
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal })
+        .catch((e: unknown) =>
+          orWithoutChecksums(e, abortSignal, () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal })),
+        ),
     );
+    const { facts } = await objectFacts(out, () => Promise.reject(new Error('part sizes are learned on download')));
+    const [algorithm, value] = (Object.entries(facts.checksums ?? {}) as [ChecksumAlgorithm, string][])[0] ?? [];
+    const parts = value === undefined ? undefined : /-(\d+)$/.exec(value)?.[1];
     return {
       key,
       size: out.ContentLength ?? 0,
       ...(out.LastModified ? { lastModified: out.LastModified.getTime() } : {}),
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
-      etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined,
+      etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined && !etagNotMd5(out),
+      ...(etagNotMd5(out) ? { etagNotMd5: true } : {}),
+      ...(algorithm ? { checksum: { algorithm, ...(parts ? { parts: Number(parts) } : {}) } } : {}),
     };
   }
 
@@ -133,7 +145,14 @@ export class S3Service {
           'get',
           bucket,
           request.key,
-          (client) => client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal: controller.signal }),
+          (client, abortSignal) =>
+            client
+              .send(checkedGet(bucket, request.key), { abortSignal })
+              .catch((e: unknown) =>
+                orWithoutChecksums(e, abortSignal, () =>
+                  client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal }),
+                ),
+              ),
           controller.signal,
         );
       } catch (e) {
@@ -146,8 +165,14 @@ export class S3Service {
         'transformToWebStream' in body && typeof body.transformToWebStream === 'function'
           ? body.transformToWebStream()
           : (body as ReadableStream<Uint8Array>);
+      // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
+      const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, out.ETag, partNumber, controller.signal);
+      const { facts, layout } = await objectFacts(out, head);
+      const verifier = await ObjectVerifier.create(facts);
       sink?.begin(out.ContentLength);
       const saved = await saveStream({
+        verifier,
+        confirm: (v) => confirmPartwiseFailure(v, layout, out.ContentLength ?? 0, head),
         id: request.id,
         key: request.key,
         stream,
@@ -162,6 +187,29 @@ export class S3Service {
     } finally {
       this.downloads.delete(request.id);
     }
+  }
+
+  /** HEAD of one part (`partNumber`) of the object as it was when its GET answered (`If-Match`). */
+  private async headPart(
+    region: string,
+    bucket: string,
+    key: string,
+    etag: string | undefined,
+    partNumber: number,
+    signal: AbortSignal,
+  ): Promise<PartHead> {
+    const out = await this.send(
+      region,
+      'head',
+      bucket,
+      key,
+      (client, abortSignal) =>
+        client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: partNumber, ...(etag ? { IfMatch: etag } : {}) }), {
+          abortSignal,
+        }),
+      signal,
+    );
+    return { length: out.ContentLength ?? 0, partsCount: out.PartsCount };
   }
 
   cancel(id: number): void {
@@ -235,6 +283,31 @@ export class S3Service {
     if (!this.use_) throw failure('NO_CREDENTIALS', 'There are no AWS credentials yet', 'Press Authenticate first');
     return this.use_;
   }
+}
+
+/**
+ * A GetObject that asks S3 for the object's checksums (ChecksumMode ENABLED) but leaves checking
+ * them to the ObjectVerifier: the SDK's own check would hash every byte a second time, and its
+ * browser SHA-256 (WebCrypto) holds the whole object in memory before it can digest.
+ */
+export function checkedGet(bucket: string, key: string): GetObjectCommand {
+  const command = new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' });
+  // Build runs after serialize (the header is on the request) and before the response checks read the input.
+  command.middlewareStack.add((next) => (args) => next({ ...args, input: { ...args.input, ChecksumMode: undefined } }), {
+    step: 'build',
+    name: 'checksumsLeftToTheVerifier',
+  });
+  return command;
+}
+
+/**
+ * A request that asked for S3's checksums and failed as a CORS refusal does, sent once more without
+ * asking: a bucket whose CORS rule lists its AllowedHeaders one by one may omit `x-amz-checksum-mode`,
+ * and the download then goes on, checked against the ETag alone, rather than failing.
+ */
+function orWithoutChecksums<T>(e: unknown, signal: AbortSignal, plain: () => Promise<T>): Promise<T> {
+  if (signal.aborted || !isNetworkError(e)) throw e;
+  return plain();
 }
 
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */

@@ -111,7 +111,7 @@ describe('saving a download', () => {
       onProgress: (p) => progress.push(p),
       now: () => (t += 150),
     });
-    expect(out).toEqual({ bytes: data.byteLength, check: 'md5-match' });
+    expect(out).toEqual({ bytes: data.byteLength, check: 'md5-match', checks: [{ kind: 'md5' }] });
     // Small chunks are gathered: one write to the file for the whole (small) object.
     expect(handle.written).toEqual([300_000]);
     expect(Buffer.from(handle.committed!).equals(Buffer.from(data))).toBe(true);

@@ -1,7 +1,6 @@
-import { createMD5 } from 'hash-wasm';
-import { md5OfEtagText } from '../lib/etag.ts';
-import type { DownloadProgress, Failure, IntegrityCheck } from './api.ts';
+import type { DownloadProgress, Failure, IntegrityCheck, ObjectCheck } from './api.ts';
 import { failure } from './failure.ts';
+import { ObjectVerifier, verificationFailure, type Verification } from './object-verifier.ts';
 
 /** Largest object held in memory when the browser cannot write straight to disk (no File System Access). */
 export const MEMORY_DOWNLOAD_LIMIT = 512 * 1024 * 1024;
@@ -29,8 +28,12 @@ export interface SaveStreamOptions {
   stream: ReadableStream<Uint8Array>;
   /** Content-Length, when S3 sent it. */
   total: number | undefined;
-  /** The ETag as S3 sent it (quotes and all), when the CORS rule exposes it. */
+  /** The ETag as S3 sent it (quotes and all), when the CORS rule exposes it (checked when no `verifier` is given). */
   etag: string | undefined;
+  /** What the bytes are checked against (ETag, multipart ETag, S3 checksums); default: the ETag alone. */
+  verifier?: ObjectVerifier;
+  /** A second look at a failed verification before it counts (see `confirmPartwiseFailure`). */
+  confirm?: (v: Verification) => Promise<Verification>;
   contentType: string | undefined;
   /** The file to write (File System Access); undefined: collect a Blob in memory. */
   target: SaveHandle | undefined;
@@ -41,12 +44,15 @@ export interface SaveStreamOptions {
 }
 
 /**
- * Streams a download to its file, computing the MD5 on the way. The file's writable writes to a
- * temporary file that replaces the target only on `close()`, which comes after the MD5 matched the
- * ETag; a mismatch, a cut-off stream, a failure or a cancel aborts the writable instead, and a file
- * the picker created for us (still empty) is removed, so nothing is left that looks complete.
+ * Streams a download to its file, feeding the verifier on the way. The file's writable writes to a
+ * temporary file that replaces the target only on `close()`, which comes after every check passed
+ * (ETag, multipart ETag, S3 checksums); a mismatch, a cut-off stream, a failure or a cancel aborts
+ * the writable instead, and a file the picker created for us (still empty) is removed, so nothing is
+ * left that looks complete.
  */
-export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number; check: IntegrityCheck; blob?: Blob }> {
+export async function saveStream(
+  o: SaveStreamOptions,
+): Promise<{ bytes: number; check: IntegrityCheck; checks: ObjectCheck[]; blob?: Blob }> {
   const limit = o.limitBytes ?? MEMORY_DOWNLOAD_LIMIT;
   const now = o.now ?? (() => performance.now());
   if (!o.target && o.total !== undefined && o.total > limit) {
@@ -64,9 +70,9 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
   o.signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (o.target) writable = await o.target.createWritable({ keepExistingData: false });
-    // MD5 in WebAssembly: WebCrypto has none, and a JavaScript MD5 (~80 MiB/s) was the ceiling.
-    const hash = await createMD5();
-    hash.init();
+    // Hashes in WebAssembly (hash-wasm): WebCrypto has no MD5 or CRC and no incremental digest, and a
+    // JavaScript MD5 (~80 MiB/s) was the ceiling.
+    const verifier = o.verifier ?? (await ObjectVerifier.create({ size: o.total, etag: o.etag }));
     let received = 0;
     let lastReport = -Infinity;
     // Chunks are gathered into one Blob per write (no copy in JavaScript), and the next batch is read
@@ -87,7 +93,7 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
       const { done, value } = await reader.read();
       if (o.signal.aborted) throw cancelled(o.key);
       if (done) break;
-      hash.update(value);
+      verifier.update(value);
       received += value.byteLength;
       if (writable) {
         batch.push(value);
@@ -119,24 +125,19 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
         { key: o.key },
       );
     }
-    const actual = hash.digest('hex');
-    const expected = o.etag !== undefined ? md5OfEtagText(o.etag) : undefined;
-    const check: IntegrityCheck = o.etag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
-    if (expected !== undefined && expected !== actual) {
-      throw failure(
-        'CHECKSUM_MISMATCH',
-        `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`,
-        'Download it again; the file was not saved',
-        { expected, actual, key: o.key },
-      );
-    }
+    let verification = verifier.finish();
+    if (!verification.ok && o.confirm) verification = await o.confirm(verification);
+    const refused = verificationFailure(verification, o.key);
+    if (refused) throw refused;
+    const { check } = verification;
+    const checks = verification.results.map((r) => r.check);
     o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
     if (writable) {
       await writable.close();
       writable = undefined;
-      return { bytes: received, check };
+      return { bytes: received, check, checks };
     }
-    return { bytes: received, check, blob: new Blob(chunks as BlobPart[], { type: o.contentType ?? 'application/octet-stream' }) };
+    return { bytes: received, check, checks, blob: new Blob(chunks as BlobPart[], { type: o.contentType ?? 'application/octet-stream' }) };
   } catch (e) {
     chunks.length = 0;
     await writable?.abort().catch(() => undefined);

@@ -15,7 +15,7 @@ export const DEFAULT_CORS_ORIGINS: readonly string[] = ['http://localhost:*', 'h
 
 /**
  * Response headers the demo rule exposes to page scripts: what the product reads to show size,
- * progress, resume ranges and S3 request ids (Content-Length and Last-Modified are already
+ * progress, resume ranges, S3 request ids and integrity checks (Content-Length and Last-Modified are already
  * CORS-safelisted; listing them costs nothing and mirrors the documented bucket setup).
  */
 export const DEMO_EXPOSE_HEADERS: readonly string[] = [
@@ -28,6 +28,17 @@ export const DEMO_EXPOSE_HEADERS: readonly string[] = [
   'x-amz-request-id',
   'x-amz-id-2',
   'x-amz-version-id',
+  // What a download is verified against (#16): the object's additional checksum and its type, the
+  // parts count a `partNumber` read reports, and the encryption that makes an ETag something else than an MD5.
+  'x-amz-checksum-crc32',
+  'x-amz-checksum-crc32c',
+  'x-amz-checksum-crc64nvme',
+  'x-amz-checksum-sha1',
+  'x-amz-checksum-sha256',
+  'x-amz-checksum-type',
+  'x-amz-mp-parts-count',
+  'x-amz-server-side-encryption',
+  'x-amz-server-side-encryption-customer-algorithm',
 ];
 
 /** The rule the product's documentation asks customers to put on their bucket: GET/HEAD from the app's origins. */

@@ -19,6 +19,7 @@ import { Hono } from 'hono';
 import { PRESIGN_QUERY_PARAMS, type GateRequest } from './auth-parse.ts';
 import type { CredentialStore } from './credential-store.ts';
 import { parseV1Listing, readListV2Request, renderListV2, v1QueryFor, type ListV2Request } from './list-v2.ts';
+import { partRange, type ObjectIntegrity, type ObjectIntegrityStore } from './object-integrity.ts';
 import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
@@ -51,6 +52,11 @@ export interface GateOptions {
   port?: number | undefined;
   /** Key prefixes an object may be PUT under (the Check SIMs reports); default DEFAULT_WRITABLE_PREFIXES. */
   writablePrefixes?: readonly string[] | undefined;
+  /**
+   * What S3 knows of objects beyond their bytes (multipart parts, additional checksums): GET and HEAD
+   * answer `partNumber`, `x-amz-checksum-mode` and the ETag from it, as S3 does (s3rver knows none of them).
+   */
+  integrity?: ObjectIntegrityStore | undefined;
 }
 
 /** Where the lab lets clients write objects: the folder the web app and the CLI upload batch reports to. */
@@ -247,15 +253,99 @@ async function handle(
 
   const forwardQuery = stripPresignParams(req.rawQuery);
   if (req.method === 'GET' && isBucketPath && bucket !== undefined && query.some(([n, v]) => n === 'list-type' && v === '2')) {
-    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count);
+    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count, options.integrity);
   }
   const headers = forwardHeaders(req.headers);
   if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
+  if ((req.method === 'GET' || req.method === 'HEAD') && segments.length > 1 && bucket !== undefined) {
+    const key = segments.slice(1).map(safeDecode).join('/');
+    return readObject(req, forwardQuery, headers, options.integrity?.get(safeDecode(bucket), key), upstream, count);
+  }
   return forwardToUpstream(
     upstream,
     { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true },
     count,
   );
+}
+
+/**
+ * GET or HEAD of an object, with what s3rver lacks: `partNumber` (that part's bytes as a 206 with
+ * Content-Range, and `x-amz-mp-parts-count` for a multipart object), the multipart ETag, `If-Match`,
+ * and with `x-amz-checksum-mode: ENABLED` the object's checksum (a part's own for a composite one;
+ * none for a Range read, which S3 does not checksum).
+ */
+async function readObject(
+  req: GateRequest,
+  forwardQuery: string,
+  headers: Record<string, string>,
+  integrity: ObjectIntegrity | undefined,
+  upstream: Upstream,
+  count: (n: number) => void,
+): Promise<UpstreamResponse> {
+  const asked = parseQuery(forwardQuery).find(([n]) => n === 'partNumber')?.[1];
+  const rangeAsked = headers.range !== undefined;
+  const multipart = integrity !== undefined && integrity.partSizes.length > 0;
+  let part: number | undefined;
+  let rawQuery = forwardQuery;
+  if (asked !== undefined) {
+    part = Number(asked);
+    if (!/^\d+$/.test(asked) || part < 1 || part > 10_000)
+      throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
+        ArgumentName: 'partNumber',
+        ArgumentValue: asked,
+      });
+    if (rangeAsked) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
+    rawQuery = forwardQuery
+      .split('&')
+      .filter((p) => !p.startsWith('partNumber='))
+      .join('&');
+    // A single-part object is its own part 1.
+    const range = multipart ? partRange(integrity, part) : part === 1 ? { start: 0, end: undefined } : undefined;
+    if (range === undefined) {
+      // A key that does not exist is NoSuchKey, whatever part is asked.
+      const missing =
+        integrity === undefined
+          ? await forwardToUpstream(
+              upstream,
+              { method: req.method, rawPath: req.rawPath, rawQuery, headers: {}, signAsS3rver: true },
+              count,
+            )
+          : undefined;
+      if (missing !== undefined && missing.status === 404) return missing;
+      await missing?.body?.cancel();
+      throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable', {
+        PartNumberRequested: asked,
+        ActualPartCount: String(multipart ? integrity.partSizes.length : 1),
+      });
+    }
+    headers.range = `bytes=${range.start}-${range.end ?? ''}`;
+  }
+  const res = await forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery, headers, signAsS3rver: true }, count);
+  if (res.status !== 200 && res.status !== 206) return res;
+  const out = new Headers(res.headers);
+  if (integrity !== undefined) out.set('etag', integrity.etag);
+  if (integrity?.encryption !== undefined) out.set('x-amz-server-side-encryption', integrity.encryption);
+  const ifMatch = req.headers.get('if-match');
+  const etag = out.get('etag');
+  if (ifMatch !== null && etag !== null && !ifMatch.split(',').some((t) => t.trim() === '*' || unquote(t) === unquote(etag))) {
+    await res.body?.cancel();
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+  }
+  if (part !== undefined && multipart) out.set('x-amz-mp-parts-count', String(integrity.partSizes.length));
+  const checksum = integrity?.checksum;
+  if (checksum !== undefined && !rangeAsked && req.headers.get('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+    const value =
+      part === undefined || !multipart ? checksum.value : checksum.type === 'COMPOSITE' ? checksum.partValues[part - 1] : undefined;
+    if (value !== undefined) {
+      out.set(`x-amz-checksum-${checksum.algorithm.toLowerCase()}`, value);
+      out.set('x-amz-checksum-type', checksum.type);
+    }
+  }
+  return { status: res.status, headers: out, body: res.body };
+}
+
+function unquote(etag: string): string {
+  return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
 /**
@@ -275,7 +365,13 @@ async function resolveSuffixRange(range: string, rawPath: string, upstream: Upst
   return `bytes=${Math.max(0, size - n)}-`;
 }
 
-async function listV2(listReq: ListV2Request, req: GateRequest, upstream: Upstream, count: (n: number) => void): Promise<UpstreamResponse> {
+async function listV2(
+  listReq: ListV2Request,
+  req: GateRequest,
+  upstream: Upstream,
+  count: (n: number) => void,
+  integrity: ObjectIntegrityStore | undefined,
+): Promise<UpstreamResponse> {
   const res = await forwardToUpstream(
     upstream,
     { method: 'GET', rawPath: req.rawPath, rawQuery: v1QueryFor(listReq), headers: forwardHeaders(req.headers), signAsS3rver: true },
@@ -283,7 +379,10 @@ async function listV2(listReq: ListV2Request, req: GateRequest, upstream: Upstre
   );
   if (res.status !== 200 || res.body === null) return res;
   const v1 = await new Response(res.body).text();
-  const xml = renderListV2(listReq, parseV1Listing(v1));
+  const page = parseV1Listing(v1);
+  // A listing shows the ETag S3 would (a multipart upload's `…-N`), not the MD5 s3rver computed.
+  for (const o of page.contents) o.etag = integrity?.get(listReq.bucket, o.key)?.etag ?? o.etag;
+  const xml = renderListV2(listReq, page);
   const headers = new Headers(res.headers);
   headers.set('content-length', String(Buffer.byteLength(xml)));
   headers.set('content-type', 'application/xml');

@@ -9,6 +9,7 @@ import { corsConfigurationXml, demoCorsRule, reportUploadCorsRule, type CorsRule
 import type { CredentialStore } from './credential-store.ts';
 import { startS3Gate, type TimeSource, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
 import { startS3rver, type RunningS3rver } from './s3rver-server.ts';
+import { ObjectIntegrityStore } from './object-integrity.ts';
 import { seedBucket, type SeededObject, type SeedOptions } from './seed.ts';
 
 export { InMemoryCredentialStore, type CredentialStore, type VendedCredentials } from './credential-store.ts';
@@ -22,7 +23,16 @@ export {
 } from './cors.ts';
 export { DEFAULT_WRITABLE_PREFIXES } from './gate.ts';
 export { deterministicBytes, deterministicStream } from './deterministic.ts';
-export { BINARY_KEY, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
+export { BINARY_KEY, INTEGRITY_KEYS, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
+export {
+  checksumBytes,
+  describeUpload,
+  ObjectIntegrityStore,
+  type LabChecksum,
+  type LabChecksumAlgorithm,
+  type LabChecksumType,
+  type ObjectIntegrity,
+} from './object-integrity.ts';
 export { S3Error, type S3ErrorCode } from './s3-error.ts';
 export { S3rverStartError } from './s3rver-server.ts';
 export type { TimeSource, GateStats, SharedFaults } from './gate.ts';
@@ -116,6 +126,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
   let s3rver: RunningS3rver | undefined;
   let gate: S3Gate | undefined;
   const objects: SeededObject[] = [];
+  const integrity = new ObjectIntegrityStore();
   const backend = (async () => {
     s3rver = await startS3rver({
       directory,
@@ -124,7 +135,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
         configs: b.cors !== undefined && b.cors.length > 0 ? [corsConfigurationXml(b.cors)] : [],
       })),
     });
-    if (options.seed !== false) objects.push(...(await seedBucket(s3rver.url, demo.name, options.seed ?? {})));
+    if (options.seed !== false) objects.push(...(await seedBucket(s3rver.url, demo.name, options.seed ?? {}, integrity)));
     return s3rver;
   })();
   const ready = backend.then(() => undefined);
@@ -146,6 +157,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       sharedFaults: options.faults,
       port: options.port,
       writablePrefixes: options.writablePrefixes,
+      integrity,
     });
     const running = gate;
     let closing: Promise<void> | undefined;

@@ -15,12 +15,14 @@ export type S3ErrorCode =
   | 'InvalidAccessKeyId'
   | 'InvalidArgument'
   | 'InvalidDigest'
+  | 'InvalidPartNumber'
   | 'InvalidRange'
   | 'InvalidRequest'
   | 'InvalidToken'
   | 'InvalidURI'
   | 'MethodNotAllowed'
   | 'NoSuchBucket'
+  | 'PreconditionFailed'
   | 'RequestTimeTooSkewed'
   | 'ServiceUnavailable'
   | 'SignatureDoesNotMatch'
@@ -38,12 +40,14 @@ const STATUS: Record<S3ErrorCode, number> = {
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
   InvalidDigest: 400,
+  InvalidPartNumber: 416,
   InvalidRange: 416,
   InvalidRequest: 400,
   InvalidToken: 400,
   InvalidURI: 400,
   MethodNotAllowed: 405,
   NoSuchBucket: 404,
+  PreconditionFailed: 412,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { deterministicStream } from './deterministic.ts';
+import { deterministicBytes, deterministicStream } from './deterministic.ts';
+import { describeUpload, type LabChecksum, type ObjectIntegrityStore, type UploadShape } from './object-integrity.ts';
 import { uriEncode } from './sigv4.ts';
 
 /** One object the lab stored, with the digests tests compare against. */
@@ -15,12 +16,23 @@ export interface SeededObject {
   key: string;
   size: number;
   contentType: string;
-  /** Lower-case hex MD5 of the content. */
+  /** Lower-case hex MD5 of the content as stored (what a download receives). */
   md5: string;
-  /** The ETag S3 (and s3rver) report for a single-part upload: the MD5 in double quotes. */
+  /**
+   * The ETag the lab reports: for a single-part upload the MD5 in double quotes; for a multipart one
+   * `"<MD5 of the part MD5s>-<parts>"`; for a corrupted object, the ETag of the content before it was damaged.
+   */
   etag: string;
-  /** Lower-case hex SHA-256 of the content. */
+  /** Lower-case hex SHA-256 of the content as stored. */
   sha256: string;
+  /** For a multipart upload: its part sizes. */
+  partSizes?: readonly number[];
+  /** The additional checksum S3 reports with `x-amz-checksum-mode: ENABLED`. */
+  checksum?: LabChecksum;
+  /** The stored bytes differ from what its ETag and checksum describe: a download must refuse it. */
+  corrupted?: boolean;
+  /** Stored with SSE-KMS: its ETag is not an MD5 of the content. */
+  kms?: boolean;
   /** For objects with deterministic content: the label `deterministicBytes` regenerates it from. */
   contentLabel?: string;
 }
@@ -43,6 +55,12 @@ export interface SeedOptions {
   largeObjectBytes?: number;
   /** Key of the large object. Default `large/blob.bin`. */
   largeObjectKey?: string;
+  /**
+   * Also put the integrity fixtures under `integrity/` (#16): a multipart object, objects with CRC32,
+   * CRC32C (composite) and SHA-256 checksums, an SSE-KMS one, and a corrupted one. Needs the gate's
+   * integrity store (startLabS3 passes it). Default false: they would change the bucket's root listing.
+   */
+  integrity?: boolean;
 }
 
 /** Seeding failed; the message names the object. */
@@ -55,6 +73,54 @@ export class SeedError extends Error {
 export const BINARY_KEY = 'firmware/v1/firmware.bin';
 /** Default key of the large object. */
 export const LARGE_KEY = 'large/blob.bin';
+
+const MiB = 1024 * 1024;
+
+/** One integrity fixture: its content is `deterministicBytes(key)` cut into these parts. */
+interface IntegrityFixture {
+  key: string;
+  partSizes: readonly number[];
+  shape: UploadShape;
+  /** Flip one byte of the stored content at this offset after the ETag and checksum were computed. */
+  corruptAt?: number;
+  kms?: boolean;
+}
+
+/** The integrity fixtures' keys (#16). */
+export const INTEGRITY_KEYS = {
+  multipart: 'integrity/multipart-3-parts.bin',
+  crc32: 'integrity/crc32.bin',
+  crc32cComposite: 'integrity/crc32c-composite.bin',
+  sha256: 'integrity/sha256.bin',
+  kms: 'integrity/sse-kms.bin',
+  corrupted: 'integrity/corrupted.bin',
+} as const;
+
+const INTEGRITY_FIXTURES: readonly IntegrityFixture[] = [
+  { key: INTEGRITY_KEYS.multipart, partSizes: [5 * MiB, 5 * MiB, 3 * MiB], shape: { multipart: true } },
+  {
+    key: INTEGRITY_KEYS.crc32,
+    partSizes: [300_001],
+    shape: { multipart: false, checksum: { algorithm: 'CRC32', type: 'FULL_OBJECT' } },
+  },
+  {
+    key: INTEGRITY_KEYS.crc32cComposite,
+    partSizes: [5 * MiB, MiB + 17],
+    shape: { multipart: true, checksum: { algorithm: 'CRC32C', type: 'COMPOSITE' } },
+  },
+  {
+    key: INTEGRITY_KEYS.sha256,
+    partSizes: [65_537],
+    shape: { multipart: false, checksum: { algorithm: 'SHA256', type: 'FULL_OBJECT' } },
+  },
+  { key: INTEGRITY_KEYS.kms, partSizes: [4096], shape: { multipart: false }, kms: true },
+  {
+    key: INTEGRITY_KEYS.corrupted,
+    partSizes: [5 * MiB, MiB],
+    shape: { multipart: true, checksum: { algorithm: 'CRC32', type: 'FULL_OBJECT' } },
+    corruptAt: 5 * MiB + 1000,
+  },
+];
 
 const TEXT_FIXTURES: ReadonlyArray<{ key: string; contentType: string; body: string }> = [
   {
@@ -78,8 +144,16 @@ const TEXT_FIXTURES: ReadonlyArray<{ key: string; contentType: string; body: str
   { key: 'docs/naïve file (1).txt', contentType: 'text/plain; charset=utf-8', body: 'A key that needs percent-encoding.\n' },
 ];
 
-/** Seeds one bucket of a running s3rver at `s3rverUrl` and returns what it stored. */
-export async function seedBucket(s3rverUrl: string, bucket: string, options: SeedOptions = {}): Promise<SeededObject[]> {
+/**
+ * Seeds one bucket of a running s3rver at `s3rverUrl` and returns what it stored; what S3 would know
+ * beyond the bytes (parts, checksums) goes into `integrity`.
+ */
+export async function seedBucket(
+  s3rverUrl: string,
+  bucket: string,
+  options: SeedOptions = {},
+  integrity?: ObjectIntegrityStore,
+): Promise<SeededObject[]> {
   const base = new URL(s3rverUrl);
   const put = (key: string, contentType: string, size: number, body: () => Readable, label?: string): Promise<SeededObject> =>
     putObject(base, bucket, key, contentType, size, body, label);
@@ -122,6 +196,28 @@ export async function seedBucket(s3rverUrl: string, bucket: string, options: See
           }
         : await put(key, 'application/octet-stream', size, () => deterministicStream(key, size), key),
     );
+  }
+  if (options.integrity) {
+    if (integrity === undefined) throw new SeedError('the integrity fixtures need the gate’s integrity store');
+    for (const f of INTEGRITY_FIXTURES) {
+      const size = f.partSizes.reduce((a, b) => a + b, 0);
+      const content = deterministicBytes(f.key, 0, size);
+      const parts: Buffer[] = [];
+      for (let at = 0, i = 0; i < f.partSizes.length; at += f.partSizes[i]!, i++) parts.push(content.subarray(at, at + f.partSizes[i]!));
+      const described = describeUpload(parts, f.shape);
+      if (f.kms) described.etag = `"${createHash('md5').update(`sse-kms ${f.key}`).digest('hex')}"`;
+      if (f.corruptAt !== undefined) content[f.corruptAt] = content[f.corruptAt]! ^ 0x01;
+      const stored = await put(f.key, 'application/octet-stream', size, () => Readable.from([content]));
+      integrity.set(bucket, f.key, { ...described, ...(f.kms ? { encryption: 'aws:kms' as const } : {}) });
+      objects.push({
+        ...stored,
+        etag: described.etag,
+        ...(f.shape.multipart ? { partSizes: f.partSizes } : {}),
+        ...(described.checksum ? { checksum: described.checksum } : {}),
+        ...(f.corruptAt !== undefined ? { corrupted: true } : {}),
+        ...(f.kms ? { kms: true } : {}),
+      });
+    }
   }
   return objects;
 }

@@ -208,7 +208,11 @@ export const enFailures = {
   DOWNLOAD_INCOMPLETE: { message: 'The download ended before the whole object arrived; nothing was saved', action: 'Download it again' },
   CHECKSUM_MISMATCH: {
     message: 'The downloaded bytes do not match the ETag (MD5); nothing was saved',
-    action: 'Download it again',
+    action: 'Download it again; if it fails the same way again, the object stored in S3 is damaged: upload it again from its source',
+  },
+  OBJECT_CORRUPT: {
+    message: 'The downloaded bytes do not match what S3 recorded for the object ({failedChecks}); nothing was saved',
+    action: 'Download it again; if it fails the same way again, the object stored in S3 is damaged: upload it again from its source',
   },
   TOO_LARGE_FOR_MEMORY: {
     message: 'This browser cannot write straight to disk, and the object is larger than it can hold in memory',

@@ -230,7 +230,7 @@ export const en = {
   's3.noMatch': 'Nothing on this page matches the filter.',
   's3.contentType': 'Content type',
   's3.etag.md5': 'an MD5: downloads are checked against it',
-  's3.etag.multipart': 'not an MD5 (multipart upload): downloads cannot be checked',
+  's3.etag.multipart': 'the MD5 of the MD5s of its {parts} parts (multipart upload): downloads are checked against it',
   's3.close': 'Close',
   's3.needCredentials': 'Authenticate first: S3 uses the SIM’s AWS credentials.',
 
@@ -243,7 +243,7 @@ export const en = {
   'dl.cancelShort': 'Cancel',
   'dl.saved': 'Saved: {bytes}.',
   'dl.check.md5-match': 'MD5 matches the ETag.',
-  'dl.check.multipart-etag': 'The ETag is not an MD5 (multipart upload): not checked.',
+  'dl.check.multipart-etag': 'Multipart-upload ETag, but the part sizes could not be learned: not checked.',
   'dl.check.no-etag': 'No ETag visible (the CORS rule does not expose it): not checked.',
   'dl.cancelled': 'Cancelled. Nothing was saved.',
   'dl.failed': 'Failed. Nothing was saved.',
@@ -518,6 +518,17 @@ export const en = {
   'failure.host.s3': 'S3 (bucket {bucket})',
   'failure.host.unknown': 'the server',
   'punct.comma': ', ',
+  // Object checks (#16)
+  'dl.check.verified': 'Checked against what S3 recorded.',
+  'dl.check.etag-not-md5':
+    'The ETag is not an MD5 of the content (the object is encrypted, e.g. with SSE-KMS) and S3 sent no checksum: not checked.',
+  'dl.verified.multipart-md5': 'MD5 of {parts} parts ✓ (multipart ETag)',
+  'dl.verified.checksum': '{algorithm} ✓ (S3 checksum)',
+  'dl.verified.checksum-composite': '{algorithm} of {parts} parts ✓ (S3 composite checksum)',
+  's3.etag.opaque': 'not an MD5 of the content (encrypted, e.g. with SSE-KMS): downloads are checked against its S3 checksum only',
+  's3.checksum': 'S3 checksum',
+  's3.checksum.full': '{algorithm} of the whole object',
+  's3.checksum.composite': '{algorithm} of its {parts} parts (composite)',
 } as const;
 
 export type MessageKey = keyof typeof en;

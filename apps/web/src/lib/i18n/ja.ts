@@ -238,7 +238,7 @@ export const ja: Record<MessageKey, string> = {
   's3.noMatch': 'このページには条件に合うものがありません。',
   's3.contentType': 'コンテンツタイプ',
   's3.etag.md5': 'MD5 です。ダウンロード時に照合します',
-  's3.etag.multipart': 'MD5 ではありません（マルチパートアップロード）。ダウンロード時に照合できません',
+  's3.etag.multipart': 'パート {parts} 個の MD5 をもとにした MD5 です（マルチパートアップロード）。ダウンロード時に照合します',
   's3.close': '閉じる',
   's3.needCredentials': '先に認証してください。S3 には SIM の AWS 認証情報を使います。',
 
@@ -251,7 +251,7 @@ export const ja: Record<MessageKey, string> = {
   'dl.cancelShort': '中止',
   'dl.saved': '保存しました：{bytes}',
   'dl.check.md5-match': 'MD5 が ETag と一致しました。',
-  'dl.check.multipart-etag': 'ETag が MD5 ではない（マルチパートアップロード）ため、照合していません。',
+  'dl.check.multipart-etag': 'マルチパートアップロードの ETag ですが、パートの大きさが分からなかったため、照合していません。',
   'dl.check.no-etag': 'ETag が見えない（CORS ルールで公開されていない）ため、照合していません。',
   'dl.cancelled': '中止しました。ファイルは保存していません。',
   'dl.failed': '失敗しました。ファイルは保存していません。',
@@ -526,6 +526,17 @@ export const ja: Record<MessageKey, string> = {
   'failure.host.s3': 'バケット {bucket} の S3',
   'failure.host.unknown': 'サーバー',
   'punct.comma': '、',
+  // Object checks (#16)
+  'dl.check.verified': 'S3 に記録された値と照合しました。',
+  'dl.check.etag-not-md5':
+    'ETag がデータの MD5 ではなく（SSE-KMS などで暗号化されたオブジェクト）、S3 のチェックサムもないため、照合していません。',
+  'dl.verified.multipart-md5': 'パート {parts} 個の MD5 ✓（マルチパート ETag）',
+  'dl.verified.checksum': '{algorithm} ✓（S3 のチェックサム）',
+  'dl.verified.checksum-composite': 'パート {parts} 個の {algorithm} ✓（S3 の合成チェックサム）',
+  's3.etag.opaque': 'データの MD5 ではありません（SSE-KMS などで暗号化）。ダウンロード時は S3 のチェックサムとだけ照合します',
+  's3.checksum': 'S3 のチェックサム',
+  's3.checksum.full': 'オブジェクト全体の {algorithm}',
+  's3.checksum.composite': 'パート {parts} 個の {algorithm}（合成）',
 };
 
 /**
@@ -655,7 +666,13 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   DOWNLOAD_INCOMPLETE: { message: 'ダウンロードが途中で終わりました。', action: 'もう一度ダウンロードしてください。' },
   CHECKSUM_MISMATCH: {
     message: 'ダウンロードしたデータが ETag（MD5）と一致しません。ファイルは保存していません。',
-    action: 'もう一度ダウンロードしてください。',
+    action:
+      'もう一度ダウンロードしてください。同じように失敗する場合は S3 上のオブジェクトが壊れています。元のファイルからアップロードし直してください。',
+  },
+  OBJECT_CORRUPT: {
+    message: 'ダウンロードしたデータが、S3 に記録されたオブジェクトの値（{failedChecks}）と一致しません。ファイルは保存していません。',
+    action:
+      'もう一度ダウンロードしてください。同じように失敗する場合は S3 上のオブジェクトが壊れています。元のファイルからアップロードし直してください。',
   },
   TOO_LARGE_FOR_MEMORY: {
     message: 'このブラウザーはディスクに直接書き込めず、オブジェクトがメモリーに保持できる上限を超えています。',
