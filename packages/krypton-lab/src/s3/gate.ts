@@ -2,12 +2,16 @@
  * The SigV4 gate: an HTTP server on 127.0.0.1 in front of s3rver that authenticates every request
  * as S3 does (s3rver itself checks no SigV4 signature) and forwards what passes.
  *
- * Method policy — the product reads, and writes only its Check SIMs reports: GET and HEAD (objects,
- * ranged reads, bucket listings incl. ListObjectsV2, `?cors`, `?location`), PUT/DELETE of a
- * bucket's `?cors` configuration, and PUT of an object under a writable prefix (`check-reports/`
- * by default; its Content-MD5, when sent, checked as S3 does) pass after authentication. Any other
- * authenticated request gets 405 `MethodNotAllowed`: a lab client that tries to write elsewhere
- * learns it at once instead of mutating shared fixtures.
+ * Method policy — the product reads, and writes only under writable prefixes: GET and HEAD (objects,
+ * ranged reads, bucket listings incl. ListObjectsV2, `?cors`, `?location`, `?uploads`), PUT/DELETE of a
+ * bucket's `?cors` configuration, and PUT of an object under a writable prefix (`check-reports/` and
+ * `uploads/` by default; its Content-MD5, when sent, checked as S3 does) with the multipart calls
+ * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload; see
+ * multipart.ts) pass after authentication. Any other authenticated request gets 405
+ * `MethodNotAllowed`: a lab client that tries to write elsewhere learns it at once instead of
+ * mutating shared fixtures.
+ * An IAM policy in miniature: the IAM actions in `policy.deniedActions` are refused with S3's
+ * AccessDenied after authentication, as a role without them would be.
  * CORS preflights (OPTIONS) are unauthenticated, as in S3, and s3rver answers them from the
  * bucket's CORS rules.
  */
@@ -23,6 +27,7 @@ import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
 import { verifyRequest } from './verify.ts';
+import { MAX_COMPLETE_BODY, MultipartUploads } from './multipart.ts';
 
 /** A shared clock (the lab's `LabClock` fits): milliseconds since the epoch. */
 export interface TimeSource {
@@ -51,10 +56,17 @@ export interface GateOptions {
   port?: number | undefined;
   /** Key prefixes an object may be PUT under (the Check SIMs reports); default DEFAULT_WRITABLE_PREFIXES. */
   writablePrefixes?: readonly string[] | undefined;
+  /** Where s3rver keeps a multipart upload's parts, removed on Abort (see MultipartUploads). */
+  partsDir?: ((bucket: string, uploadId: string) => string) | undefined;
+}
+
+/** The IAM actions the gate refuses (AccessDenied), changeable while it runs: a role without them. */
+export interface GatePolicy {
+  deniedActions: Set<string>;
 }
 
 /** Where the lab lets clients write objects: the folder the web app and the CLI upload batch reports to. */
-export const DEFAULT_WRITABLE_PREFIXES: readonly string[] = ['check-reports/'];
+export const DEFAULT_WRITABLE_PREFIXES: readonly string[] = ['check-reports/', 'uploads/'];
 
 /** Faults the rest of the lab can inject, changeable while the gate runs. */
 export interface GateFaults {
@@ -77,6 +89,7 @@ export interface S3Gate {
   /** `http://127.0.0.1:<port>`: the S3 endpoint clients use (path-style). */
   readonly url: string;
   readonly faults: GateFaults;
+  readonly policy: GatePolicy;
   stats(): GateStats;
   close(): Promise<void>;
 }
@@ -96,6 +109,8 @@ export function createGateApp(
   upstream: Upstream,
   stats: GateStats,
   upstreamReady: Promise<void> = Promise.resolve(),
+  policy: GatePolicy = { deniedActions: new Set() },
+  multipart: MultipartUploads = new MultipartUploads(options.partsDir),
 ): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.all('*', async (c) => {
@@ -119,7 +134,7 @@ export function createGateApp(
       await upstreamReady.catch(() => {
         throw new S3Error('ServiceUnavailable', 'The lab could not start its S3 backend. Restart the lab.');
       });
-      const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats);
+      const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats, policy, multipart);
       return toResponse(upstreamResponse, ids, now);
     } catch (err) {
       stats.rejected++;
@@ -141,7 +156,8 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   });
   // Awaited by every request; this keeps a failed start from being reported as unhandled first.
   upstreamReady.catch(() => undefined);
-  const app = createGateApp(options, faults, upstream, stats, upstreamReady);
+  const policy: GatePolicy = { deniedActions: new Set() };
+  const app = createGateApp(options, faults, upstream, stats, upstreamReady, policy);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));
@@ -150,6 +166,7 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   return {
     url: `http://127.0.0.1:${port}`,
     faults,
+    policy,
     stats: () => ({ ...stats }),
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -191,6 +208,8 @@ async function handle(
   options: GateOptions,
   upstream: Upstream,
   stats: GateStats,
+  policy: GatePolicy,
+  multipart: MultipartUploads,
 ): Promise<UpstreamResponse> {
   const count = (n: number): void => {
     stats.upstreamBodyBytes += n;
@@ -214,6 +233,12 @@ async function handle(
   const bucket = segments[0];
   const isBucketPath = segments.length === 1;
   const has = (name: string): boolean => query.some(([n]) => n === name);
+  const action = iamActionFor(req.method, segments.length, has);
+  if (policy.deniedActions.has(action)) throw new S3Error('AccessDenied', 'Access Denied');
+  const key = segments.slice(1).map(safeDecode).join('/');
+  const bucketName = safeDecode(bucket ?? '');
+  const uploadId = query.find(([n]) => n === 'uploadId')?.[1];
+  const writable = isWritableObject(segments, query, options.writablePrefixes ?? DEFAULT_WRITABLE_PREFIXES);
 
   let body: Uint8Array | undefined;
   const declaredHash = req.headers.get('x-amz-content-sha256');
@@ -222,12 +247,27 @@ async function handle(
     if (!(length <= MAX_CONFIG_BODY))
       throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
     body = new Uint8Array(await raw.arrayBuffer());
-  } else if (req.method === 'PUT' && isWritableObject(segments, query, options.writablePrefixes ?? DEFAULT_WRITABLE_PREFIXES)) {
+  } else if (req.method === 'PUT' && writable) {
     const length = Number(req.headers.get('content-length') ?? 'NaN');
     if (!(length <= MAX_OBJECT_BODY))
-      throw new S3Error('InvalidRequest', 'The lab takes objects of at most 16 MiB, sent with a Content-Length.');
+      throw new S3Error('InvalidRequest', 'The lab takes objects (and parts) of at most 16 MiB, sent with a Content-Length.');
+    if (uploadId !== undefined) multipart.require(uploadId, bucketName, key);
     body = new Uint8Array(await raw.arrayBuffer());
     checkContentMd5(req.headers.get('content-md5'), body);
+  } else if (req.method === 'POST' && writable && (has('uploads') || uploadId !== undefined)) {
+    if (uploadId !== undefined) {
+      const length = Number(req.headers.get('content-length') ?? 'NaN');
+      if (!(length <= MAX_COMPLETE_BODY)) throw new S3Error('InvalidRequest', 'The Complete request must be at most 1 MiB, sent with a Content-Length.');
+      body = new Uint8Array(await raw.arrayBuffer());
+    } else body = new Uint8Array(0);
+  } else if (req.method === 'DELETE' && writable && uploadId !== undefined) {
+    await multipart.abort(uploadId, bucketName, key);
+    return { status: 204, headers: new Headers(await corsHeadersFor(req, upstream)), body: null };
+  } else if (req.method === 'GET' && isBucketPath && has('uploads')) {
+    const prefix = query.find(([n]) => n === 'prefix')?.[1] ?? '';
+    const headers = new Headers(await corsHeadersFor(req, upstream));
+    headers.set('content-type', 'application/xml');
+    return { status: 200, headers, body: new Response(multipart.listXml(bucketName, prefix)).body };
   } else if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && isBucketPath && has('cors')))) {
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
       Method: req.method,
@@ -247,15 +287,57 @@ async function handle(
 
   const forwardQuery = stripPresignParams(req.rawQuery);
   if (req.method === 'GET' && isBucketPath && bucket !== undefined && query.some(([n, v]) => n === 'list-type' && v === '2')) {
-    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count);
+    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count, multipart);
   }
   const headers = forwardHeaders(req.headers);
   if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
-  return forwardToUpstream(
+  const complete = req.method === 'POST' && uploadId !== undefined;
+  const etag = complete ? multipart.checkComplete(uploadId, bucketName, key, new TextDecoder().decode(body)) : undefined;
+  const res = await forwardToUpstream(
     upstream,
     { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true },
     count,
   );
+  if (res.status !== 200 || segments.length < 2) return res;
+  if (req.method === 'POST' && has('uploads')) {
+    const xml = await new Response(res.body).text();
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
+    if (id !== undefined) multipart.started(id, bucketName, key, now);
+    return withBody(res, xml);
+  }
+  if (req.method === 'PUT' && uploadId !== undefined && body !== undefined) {
+    const part = Number(query.find(([n]) => n === 'partNumber')?.[1]);
+    multipart.partStored(uploadId, bucketName, key, part, body);
+    return res;
+  }
+  if (complete && etag !== undefined) {
+    multipart.completed(uploadId, bucketName, key, etag);
+    const xml = (await new Response(res.body).text()).replace(/<ETag>[^<]*<\/ETag>/, `<ETag>${etag.replace(/"/g, '&quot;')}</ETag>`);
+    return withBody(res, xml);
+  }
+  if (req.method === 'PUT') multipart.replaced(bucketName, key);
+  const multipartEtag = multipart.etagOf(bucketName, key);
+  if ((req.method === 'GET' || req.method === 'HEAD') && multipartEtag !== undefined) res.headers.set('etag', multipartEtag);
+  return res;
+}
+
+/** The IAM action a request needs (what a role's policy must allow). */
+export function iamActionFor(method: string, depth: number, has: (name: string) => boolean): string {
+  if (depth <= 1) {
+    if (has('cors')) return method === 'GET' || method === 'HEAD' ? 's3:GetBucketCORS' : 's3:PutBucketCORS';
+    if (has('location')) return 's3:GetBucketLocation';
+    if (has('uploads')) return 's3:ListBucketMultipartUploads';
+    return 's3:ListBucket';
+  }
+  if (method === 'GET' || method === 'HEAD') return 's3:GetObject';
+  if (method === 'DELETE') return has('uploadId') ? 's3:AbortMultipartUpload' : 's3:DeleteObject';
+  return 's3:PutObject';
+}
+
+function withBody(res: UpstreamResponse, text: string): UpstreamResponse {
+  const headers = new Headers(res.headers);
+  headers.set('content-length', String(Buffer.byteLength(text)));
+  return { status: res.status, headers, body: new Response(text).body };
 }
 
 /**
@@ -275,7 +357,13 @@ async function resolveSuffixRange(range: string, rawPath: string, upstream: Upst
   return `bytes=${Math.max(0, size - n)}-`;
 }
 
-async function listV2(listReq: ListV2Request, req: GateRequest, upstream: Upstream, count: (n: number) => void): Promise<UpstreamResponse> {
+async function listV2(
+  listReq: ListV2Request,
+  req: GateRequest,
+  upstream: Upstream,
+  count: (n: number) => void,
+  multipart: MultipartUploads,
+): Promise<UpstreamResponse> {
   const res = await forwardToUpstream(
     upstream,
     { method: 'GET', rawPath: req.rawPath, rawQuery: v1QueryFor(listReq), headers: forwardHeaders(req.headers), signAsS3rver: true },
@@ -283,16 +371,18 @@ async function listV2(listReq: ListV2Request, req: GateRequest, upstream: Upstre
   );
   if (res.status !== 200 || res.body === null) return res;
   const v1 = await new Response(res.body).text();
-  const xml = renderListV2(listReq, parseV1Listing(v1));
+  const listing = parseV1Listing(v1);
+  for (const o of listing.contents) o.etag = multipart.etagOf(listReq.bucket, o.key) ?? o.etag;
+  const xml = renderListV2(listReq, listing);
   const headers = new Headers(res.headers);
   headers.set('content-length', String(Buffer.byteLength(xml)));
   headers.set('content-type', 'application/xml');
   return { status: 200, headers, body: new Response(xml).body };
 }
 
-/** A PUT of a plain object (no multipart, ACL or tagging subresource) whose key lies under a writable prefix. */
+/** A plain object or a multipart call on one (no ACL or tagging subresource) whose key lies under a writable prefix. */
 function isWritableObject(segments: string[], query: [string, string][], prefixes: readonly string[]): boolean {
-  if (segments.length < 2 || query.some(([n]) => n !== 'x-id')) return false;
+  if (segments.length < 2 || query.some(([n]) => !MULTIPART_QUERY.has(n))) return false;
   const key = segments.slice(1).map(safeDecode).join('/');
   return prefixes.some((p) => key.startsWith(p) && key.length > p.length);
 }
@@ -308,6 +398,9 @@ function checkContentMd5(header: string | null, body: Uint8Array): void {
       CalculatedDigest: actual,
     });
 }
+
+/** Query parameters a writable object's requests may carry (the SDK's `x-id` and the multipart calls'). */
+const MULTIPART_QUERY = new Set(['x-id', 'uploads', 'uploadId', 'partNumber']);
 
 function forwardHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};

@@ -95,6 +95,11 @@ export interface LabS3 {
   setLatency(ms: number): void;
   /** Shifts the gate's clock by `ms` (positive: server ahead of the client) to simulate skew and expiry. */
   setClockOffset(ms: number): void;
+  /**
+   * Refuses these IAM actions from now on (AccessDenied, as a role without them would), e.g.
+   * `['s3:PutObject']`; an empty list allows everything again.
+   */
+  denyActions(actions: readonly string[]): void;
   /** Gate counters. */
   stats(): GateStats;
   /** Stops the gate and s3rver and removes a temporary data directory. Safe to call twice. */
@@ -146,6 +151,8 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       sharedFaults: options.faults,
       port: options.port,
       writablePrefixes: options.writablePrefixes,
+      // s3rver's filesystem store keeps an upload's parts in `<bucket>/._S3rver_uploads/<uploadId>` (see its getResourcePath).
+      partsDir: (bucket, uploadId) => path.join(directory, bucket, '._S3rver_uploads', uploadId),
     });
     const running = gate;
     let closing: Promise<void> | undefined;
@@ -165,6 +172,9 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       },
       setClockOffset: (ms) => {
         running.faults.clockOffsetMs = ms;
+      },
+      denyActions: (actions) => {
+        running.policy.deniedActions = new Set(actions);
       },
       stats: () => running.stats(),
       close: () => (closing ??= shutdown()),
