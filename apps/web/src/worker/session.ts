@@ -15,6 +15,10 @@ import type {
   AuthOutcome,
   DownloadOutcome,
   DownloadRequest,
+  FolderOutcome,
+  FolderRequest,
+  UploadOutcome,
+  UploadRequest,
   ListPage,
   ListRequest,
   MaskedCredentials,
@@ -240,6 +244,24 @@ export class Session implements SessionApi {
 
   cancelDownload(id: number): void {
     void this.s3?.then((s) => s.cancel(id));
+  }
+
+  async downloadFolder(request: FolderRequest, target: FileSystemDirectoryHandle | MessagePort | undefined): Promise<FolderOutcome> {
+    return this.guard(async () =>
+      (await this.s3Service()).downloadFolder(request, target, (progress) => this.emit({ type: 'folder-progress', progress })),
+    );
+  }
+
+  cancelFolder(id: number): void {
+    void this.s3?.then((s) => s.cancelFolder(id));
+  }
+
+  async upload(request: UploadRequest, body: Blob): Promise<UploadOutcome> {
+    return this.guard(async () => (await this.s3Service()).upload(request, body, (progress) => this.emit({ type: 'upload-progress', progress })));
+  }
+
+  cancelUpload(id: number): void {
+    void this.s3?.then((s) => s.cancelUpload(id));
   }
 
   // ---- Internals ----

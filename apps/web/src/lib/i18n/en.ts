@@ -386,6 +386,38 @@ export const en = {
   'upload.done': 'Uploaded as {key} ({bytes, plural, one {# byte} other {# bytes}}, MD5 {md5} checked by S3).',
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
+
+  // Folders and uploads (#16)
+  'failure.iamAsk': 'Ask your AWS administrator to add this permission to the IAM role for authenticated identities of the Cognito identity pool.',
+  'folder.download': 'Download folder',
+  'folder.downloadLabel': 'Download every object in {name}',
+  'folder.root': 'the bucket',
+  'folder.zipHint': 'This browser cannot write into a folder you pick: a folder is saved as one zip file.',
+  'folder.heading': 'Folder download: {name}',
+  'folder.listing': 'Listing the objects…',
+  'folder.progress':
+    '{done} of {total, plural, one {# object} other {# objects}} · {bytes} of {totalBytes}{failed, plural, =0 {} one { · # failed} other { · # failed}}',
+  'folder.cancel': 'Cancel the folder download',
+  'folder.summary': 'Saved {saved, plural, one {# object} other {# objects}} ({bytes}) {to}.',
+  'folder.to.directory': 'into the folder you picked',
+  'folder.to.zip': 'as a zip file',
+  'folder.checks': '{md5, plural, one {# checked} other {# checked}} against its MD5 ETag, {unchecked, plural, one {# not checkable} other {# not checkable}} (multipart ETag or none visible).',
+  'folder.cancelled': 'Cancelled. What was saved before the cancel is listed; the rest was not saved.',
+  'folder.failedHeading': '{n, plural, one {# object was} other {# objects were}} not saved:',
+  'folder.savedHeading': 'Saved',
+  'folder.check.md5-match': 'MD5 checked',
+  'folder.check.multipart-etag': 'not checkable (multipart ETag)',
+  'folder.check.no-etag': 'not checkable (no ETag visible)',
+  'folder.failed': 'The folder download failed.',
+  'put.choose': 'Upload files into this folder',
+  'put.drop': 'Drop files here to upload them into {folder}',
+  'put.heading': 'Uploads',
+  'put.progress': '{sent} of {total} stored',
+  'put.cancel': 'Cancel upload of {name}',
+  'put.done.single': 'Uploaded ({bytes}); S3 checked its MD5 (Content-MD5).',
+  'put.done.multipart': 'Uploaded in {parts} parts ({bytes}); S3 checked each part’s MD5 (Content-MD5).',
+  'put.cancelled': 'Cancelled. Nothing was left in S3.',
+  'put.failed': 'Upload failed.',
 } as const;
 
 export type MessageKey = keyof typeof en;
