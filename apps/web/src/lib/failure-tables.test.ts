@@ -42,7 +42,7 @@ const ALLOWED_ASCII = new Set(
     'Identity Pool ID USB WebUSB Web Serial HTTP HTTPS https http localhost CORS ETag MD5 Content NTP JSON CSV HEAD API Keys ' +
     'OpenID MAC OS HID HiLink CD ROM WinUSB Huawei MS2131 E3372 Mobile Partner Chrome Edge Android Linux Windows macOS PC SC ' +
     'pcscd pnpm start bridge usb_modeswitch option unbind ModemManager udev SUBSYSTEM ATTR idVendor TAG uaccess Unable to claim interface ' +
-    'AbortMultipartUpload Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari'
+    'AbortMultipartUpload s3 zip Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari'
   ).split(' '),
 );
 

@@ -68,7 +68,16 @@ export class FolderDownloads {
     if (target.kind === 'cancelled') return undefined;
     const id = this.nextId++;
     const name = prefix === '' ? bucket : prefix.replace(/\/$/, '').split('/').pop()!;
-    this.job = { id, prefix, name, status: 'running', to: target.kind === 'directory' ? 'directory' : 'zip', objectsDone: 0, failedCount: 0, bytesDone: 0 };
+    this.job = {
+      id,
+      prefix,
+      name,
+      status: 'running',
+      to: target.kind === 'directory' ? 'directory' : 'zip',
+      objectsDone: 0,
+      failedCount: 0,
+      bytesDone: 0,
+    };
     const job = this.job;
     try {
       const to = target.kind === 'directory' ? target.handle : target.kind === 'stream' ? target.port : undefined;

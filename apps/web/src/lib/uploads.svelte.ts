@@ -1,4 +1,4 @@
-import type { Failure, SessionEvent, UploadOutcome } from '../worker/api.ts';
+import type { Failure, SessionEvent, FileUploadOutcome } from '../worker/api.ts';
 import { asFailure } from './session.svelte.ts';
 import type { WorkerApi } from './worker-api.ts';
 
@@ -9,7 +9,7 @@ export interface UploadItem {
   status: 'running' | 'done' | 'cancelled' | 'failed';
   sent: number;
   total: number;
-  outcome?: UploadOutcome;
+  outcome?: FileUploadOutcome;
   failure?: Failure;
 }
 

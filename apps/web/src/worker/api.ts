@@ -283,7 +283,7 @@ export interface UploadProgress {
   total: number;
 }
 
-export interface UploadOutcome {
+export interface FileUploadOutcome {
   id: number;
   key: string;
   bytes: number;
@@ -357,7 +357,7 @@ export interface SessionApi {
   downloadFolder(request: FolderRequest, target: FileSystemDirectoryHandle | MessagePort | undefined): Promise<FolderOutcome>;
   cancelFolder(id: number): void;
   /** Puts a file into the bucket (one PUT, or in parts); a cancel aborts a multipart upload. */
-  upload(request: UploadRequest, body: Blob): Promise<UploadOutcome>;
+  upload(request: UploadRequest, body: Blob): Promise<FileUploadOutcome>;
   cancelUpload(id: number): void;
 }
 

@@ -57,13 +57,17 @@ export class BatchS3 implements CheckS3 {
    */
   async put(credentials: CheckCredentials, request: PutRequest): Promise<{ md5: string; etag?: string }> {
     const bucket = checkBucket(request.bucket);
-    const out = await uploadObject((op, fn, signal) => this.send(credentials, request.region, op, bucket, request.key, (client) => fn(client, signal ?? new AbortController().signal)), {
-      bucket,
-      key: request.key,
-      body: new Blob([request.body as BlobPart], { type: request.contentType }),
-      contentType: request.contentType,
-      signal: new AbortController().signal,
-    });
+    const out = await uploadObject(
+      (op, fn, signal) =>
+        this.send(credentials, request.region, op, bucket, request.key, (client) => fn(client, signal ?? new AbortController().signal)),
+      {
+        bucket,
+        key: request.key,
+        body: new Blob([request.body as BlobPart], { type: request.contentType }),
+        contentType: request.contentType,
+        signal: new AbortController().signal,
+      },
+    );
     // A report in parts has no whole-file Content-MD5; its MD5 is still shown (each part was checked by S3).
     return { md5: out.md5 ?? (await md5(request.body)), ...(out.etag ? { etag: out.etag } : {}) };
   }

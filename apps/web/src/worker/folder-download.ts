@@ -1,5 +1,16 @@
 import { makeZip } from 'client-zip';
-import type { DownloadOutcome, DownloadProgress, DownloadRequest, Failure, FolderFailed, FolderOutcome, FolderProgress, FolderRequest, FolderSaved, ObjectRow } from './api.ts';
+import type {
+  DownloadOutcome,
+  DownloadProgress,
+  DownloadRequest,
+  Failure,
+  FolderFailed,
+  FolderOutcome,
+  FolderProgress,
+  FolderRequest,
+  FolderSaved,
+  ObjectRow,
+} from './api.ts';
 import { failure, toFailure } from './failure.ts';
 import { placeObjects } from './folder-names.ts';
 import { PortSink } from './port-sink.ts';
@@ -96,7 +107,10 @@ export async function downloadFolder(
   report(true);
 
   /** Downloads one object through the single-object path; `to` undefined: into memory (for the zip). */
-  const fetchOne = async (item: { object: ObjectRow; path: string[] }, to: SaveHandle | undefined): Promise<DownloadOutcome | undefined> => {
+  const fetchOne = async (
+    item: { object: ObjectRow; path: string[] },
+    to: SaveHandle | undefined,
+  ): Promise<DownloadOutcome | undefined> => {
     if (signal.aborted) return undefined;
     const id = nextId();
     running.set(id, 0);

@@ -40,11 +40,23 @@ describe('folder names: where each object of a folder is saved', () => {
 
   it('reports collisions (case only, a file where a folder is, sanitised to the same name), earlier keys winning', () => {
     const placed = placeObjects(
-      [{ key: 'f/A.txt' }, { key: 'f/a.txt' }, { key: 'f/x' }, { key: 'f/x/y' }, { key: 'f/q?' }, { key: 'f/q*' }, { key: 'f/d/e' }, { key: 'f/D' }, { key: 'f/' }],
+      [
+        { key: 'f/A.txt' },
+        { key: 'f/a.txt' },
+        { key: 'f/x' },
+        { key: 'f/x/y' },
+        { key: 'f/q?' },
+        { key: 'f/q*' },
+        { key: 'f/d/e' },
+        { key: 'f/D' },
+        { key: 'f/' },
+      ],
       'f/',
     );
     expect(
-      placed.map((p) => ('problem' in p ? `${p.object.key}: ${p.problem}${'with' in p ? ` with ${p.with}` : ''}` : `${p.object.key} -> ${p.path.join('/')}`)),
+      placed.map((p) =>
+        'problem' in p ? `${p.object.key}: ${p.problem}${'with' in p ? ` with ${p.with}` : ''}` : `${p.object.key} -> ${p.path.join('/')}`,
+      ),
     ).toEqual([
       'f/A.txt -> A.txt',
       'f/a.txt: collision with f/A.txt',

@@ -36,9 +36,7 @@ export function safeRelativePath(key: string, prefix: string): string[] | undefi
 
 /** Where one object goes, or why it does not. */
 export type PlacedObject<T> =
-  | { object: T; path: string[] }
-  | { object: T; problem: 'collision'; path: string[]; with: string }
-  | { object: T; problem: 'no-name' };
+  { object: T; path: string[] } | { object: T; problem: 'collision'; path: string[]; with: string } | { object: T; problem: 'no-name' };
 
 /**
  * Places a folder's objects: each gets its safe path; a second object whose path is the same as an

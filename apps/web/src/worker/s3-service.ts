@@ -12,7 +12,7 @@ import type {
   ListRequest,
   ObjectDetails,
   ObjectRow,
-  UploadOutcome,
+  FileUploadOutcome,
   UploadProgress,
   UploadRequest,
 } from './api.ts';
@@ -152,7 +152,7 @@ export class S3Service {
   }
 
   /** Puts a file into the bucket (see s3-upload.ts): one PUT with Content-MD5, or in parts; a cancel aborts the upload. */
-  async upload(request: UploadRequest, body: Blob, onProgress: (p: UploadProgress) => void): Promise<UploadOutcome> {
+  async upload(request: UploadRequest, body: Blob, onProgress: (p: UploadProgress) => void): Promise<FileUploadOutcome> {
     const bucket = checkBucket(request.bucket);
     const key = request.key.replace(/^\/+/, '');
     if (key === '' || key.endsWith('/'))
@@ -416,7 +416,12 @@ export function checkRegion(region: string): void {
 export { corsJson };
 
 function isFailureLike(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { action?: unknown }).action === 'string';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { action?: unknown }).action === 'string'
+  );
 }
 
 /** The message of a failure or an error, for the browser's download list. */

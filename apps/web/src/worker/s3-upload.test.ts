@@ -8,6 +8,7 @@ import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
 import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Failure, FolderProgress, UploadProgress } from './api.ts';
+import { BatchS3 } from './batch-s3.ts';
 import { S3Service } from './s3-service.ts';
 
 const CREDS = {
@@ -77,10 +78,18 @@ describe('uploads through the worker’s S3 service, against the lab S3', () => 
   it('puts a small file in one PUT with Content-MD5: the object has its bytes and an MD5 ETag', async () => {
     const body = bytesOf('small', 300_000);
     const progress: UploadProgress[] = [];
-    const out = await service.upload({ id: nextId++, bucket: lab.bucket, region: lab.region, key: 'uploads/small.bin' }, new Blob([body as BlobPart]), (p) =>
-      progress.push(p),
+    const out = await service.upload(
+      { id: nextId++, bucket: lab.bucket, region: lab.region, key: 'uploads/small.bin' },
+      new Blob([body as BlobPart]),
+      (p) => progress.push(p),
     );
-    expect(out).toMatchObject({ key: 'uploads/small.bin', bytes: body.length, parts: 0, md5: md5(body).toString('hex'), etag: `"${md5(body).toString('hex')}"` });
+    expect(out).toMatchObject({
+      key: 'uploads/small.bin',
+      bytes: body.length,
+      parts: 0,
+      md5: md5(body).toString('hex'),
+      etag: `"${md5(body).toString('hex')}"`,
+    });
     expect(progress.at(-1)).toMatchObject({ sent: body.length, total: body.length });
     const got = await direct().send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'uploads/small.bin' }));
     expect(md5(await got.Body!.transformToByteArray())).toEqual(md5(body));
@@ -89,8 +98,10 @@ describe('uploads through the worker’s S3 service, against the lab S3', () => 
   it('puts a large file in parts (each with Content-MD5): the object has its bytes and S3’s multipart ETag; progress climbs to the size', async () => {
     const body = bytesOf('large', 20 * MiB + 5);
     const progress: number[] = [];
-    const out = await service.upload({ id: nextId++, bucket: lab.bucket, region: lab.region, key: 'uploads/large.bin' }, new Blob([body as BlobPart]), (p) =>
-      progress.push(p.sent),
+    const out = await service.upload(
+      { id: nextId++, bucket: lab.bucket, region: lab.region, key: 'uploads/large.bin' },
+      new Blob([body as BlobPart]),
+      (p) => progress.push(p.sent),
     );
     const parts = [body.subarray(0, 8 * MiB), body.subarray(8 * MiB, 16 * MiB), body.subarray(16 * MiB)];
     const etag = `"${md5(Buffer.concat(parts.map((p) => md5(p)))).toString('hex')}-3"`;
@@ -108,9 +119,13 @@ describe('uploads through the worker’s S3 service, against the lab S3', () => 
     lab.s3.setLatency(150);
     const id = nextId++;
     const body = bytesOf('cancelled', 24 * MiB);
-    const done = service.upload({ id, bucket: lab.bucket, region: lab.region, key: 'uploads/cancelled.bin' }, new Blob([body as BlobPart]), (p) => {
-      if (p.sent > 0) service.cancelUpload(id);
-    });
+    const done = service.upload(
+      { id, bucket: lab.bucket, region: lab.region, key: 'uploads/cancelled.bin' },
+      new Blob([body as BlobPart]),
+      (p) => {
+        if (p.sent > 0) service.cancelUpload(id);
+      },
+    );
     const f = await rejection(done);
     expect(f.code).toBe('UPLOAD_CANCELLED');
     expect(await openUploads()).toEqual([]);
@@ -122,9 +137,17 @@ describe('uploads through the worker’s S3 service, against the lab S3', () => 
     lab.s3.denyActions(['s3:PutObject']);
     for (const size of [10, 17 * MiB]) {
       const f = await rejection(
-        service.upload({ id: nextId++, bucket: lab.bucket, region: lab.region, key: `uploads/denied-${size}.bin` }, new Blob([bytesOf('d', size) as BlobPart]), () => undefined),
+        service.upload(
+          { id: nextId++, bucket: lab.bucket, region: lab.region, key: `uploads/denied-${size}.bin` },
+          new Blob([bytesOf('d', size) as BlobPart]),
+          () => undefined,
+        ),
       );
-      expect([f.code, f.iam?.action, f.iam?.resource]).toEqual(['S3_ACCESS_DENIED', 's3:PutObject', `arn:aws:s3:::${lab.bucket}/uploads/denied-${size}.bin`]);
+      expect([f.code, f.iam?.action, f.iam?.resource]).toEqual([
+        'S3_ACCESS_DENIED',
+        's3:PutObject',
+        `arn:aws:s3:::${lab.bucket}/uploads/denied-${size}.bin`,
+      ]);
     }
   });
 
@@ -133,9 +156,13 @@ describe('uploads through the worker’s S3 service, against the lab S3', () => 
     lab.s3.setLatency(100);
     const id = nextId++;
     const f = await rejection(
-      service.upload({ id, bucket: lab.bucket, region: lab.region, key: 'uploads/stuck.bin' }, new Blob([bytesOf('stuck', 24 * MiB) as BlobPart]), (p) => {
-        if (p.sent > 0) service.cancelUpload(id);
-      }),
+      service.upload(
+        { id, bucket: lab.bucket, region: lab.region, key: 'uploads/stuck.bin' },
+        new Blob([bytesOf('stuck', 24 * MiB) as BlobPart]),
+        (p) => {
+          if (p.sent > 0) service.cancelUpload(id);
+        },
+      ),
     );
     expect([f.code, f.iam?.action]).toEqual(['UPLOAD_ABORT_FAILED', 's3:AbortMultipartUpload']);
     expect(f.details.uploadId).toMatch(/^[0-9a-f]{32}$/);
@@ -147,10 +174,48 @@ describe('uploads through the worker’s S3 service, against the lab S3', () => 
   });
 });
 
+describe('the Check SIMs report upload takes the same path', () => {
+  it('puts the report with Content-MD5 (S3 refuses changed bytes), and a refusal names s3:PutObject', async () => {
+    const body = new TextEncoder().encode('\uFEFFtime,lane,ICCID\r\n2026-12-03T14:05:09+09:00,Virtual PCD 00 00,8981100000000000016\r\n');
+    const report = new BatchS3(lab.s3.endpoint, 'http://localhost:8787');
+    const out = await report.put(CREDS, {
+      bucket: lab.bucket,
+      region: lab.region,
+      key: 'check-reports/unit.csv',
+      body,
+      contentType: 'text/csv',
+    });
+    expect(out).toEqual({ md5: md5(body).toString('hex'), etag: `"${md5(body).toString('hex')}"` });
+    const got = await direct().send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/unit.csv' }));
+    expect([got.ContentType, md5(await got.Body!.transformToByteArray())]).toEqual(['text/csv', md5(body)]);
+    lab.s3.denyActions(['s3:PutObject']);
+    const f = await rejection(
+      report.put(CREDS, { bucket: lab.bucket, region: lab.region, key: 'check-reports/denied.csv', body, contentType: 'text/csv' }),
+    );
+    expect([f.code, f.iam?.action]).toEqual(['S3_ACCESS_DENIED', 's3:PutObject']);
+  });
+});
+
 describe('folder download as a zip (no directory picker), against the lab S3', () => {
+  it('a cancel stops the folder: what was saved before it is listed, the outcome says cancelled', async () => {
+    lab.s3.setLatency(300);
+    const id = nextId++;
+    const out = await service.downloadFolder({ id, bucket: lab.bucket, region: lab.region, prefix: '', concurrency: 1 }, undefined, (p) => {
+      if (p.objectsDone >= 1) service.cancelFolder(id);
+    });
+    expect(out.cancelled).toBe(true);
+    expect(out.saved.length).toBeGreaterThanOrEqual(1);
+    expect(out.saved.length).toBeLessThan(lab.s3.objects.length);
+    expect(out.failed).toEqual([]);
+  });
+
   it('zips every object under the prefix, each checked by MD5; an independent unzip reads the same bytes', async () => {
     const progress: FolderProgress[] = [];
-    const out = await service.downloadFolder({ id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'firmware/' }, undefined, (p) => progress.push(p));
+    const out = await service.downloadFolder(
+      { id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'firmware/' },
+      undefined,
+      (p) => progress.push(p),
+    );
     const seeded = lab.s3.objects.filter((o) => o.key.startsWith('firmware/')).sort((a, b) => (a.key < b.key ? -1 : 1));
     expect(out.to).toBe('zip');
     expect(out.failed).toEqual([]);
@@ -158,7 +223,12 @@ describe('folder download as a zip (no directory picker), against the lab S3', (
       seeded.map((o) => [o.key, o.key.slice('firmware/'.length), o.size, 'md5-match']),
     );
     expect(out.bytes).toBe(seeded.reduce((n, o) => n + o.size, 0));
-    expect(progress.at(-1)).toMatchObject({ objectsDone: seeded.length, objectsTotal: seeded.length, bytesDone: out.bytes, bytesTotal: out.bytes });
+    expect(progress.at(-1)).toMatchObject({
+      objectsDone: seeded.length,
+      objectsTotal: seeded.length,
+      bytesDone: out.bytes,
+      bytesTotal: out.bytes,
+    });
     const file = path.join(tmp, 'firmware.zip');
     writeFileSync(file, Buffer.from(await out.blob!.arrayBuffer()));
     expect(execFileSync('unzip', ['-t', file], { encoding: 'utf8' })).toContain('No errors detected');
@@ -176,16 +246,24 @@ describe('folder download as a zip (no directory picker), against the lab S3', (
 
   it('lists what could not be saved with the reason: GetObject denied names s3:GetObject; a denied listing fails naming s3:ListBucket', async () => {
     lab.s3.denyActions(['s3:GetObject']);
-    const out = await service.downloadFolder({ id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'logs/' }, undefined, () => undefined);
+    const out = await service.downloadFolder(
+      { id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'logs/' },
+      undefined,
+      () => undefined,
+    );
     expect(out.saved).toEqual([]);
     expect(out.failed.map((f) => [f.key, f.failure.code, f.failure.iam?.action])).toEqual(
       lab.s3.objects.filter((o) => o.key.startsWith('logs/')).map((o) => [o.key, 'S3_ACCESS_DENIED', 's3:GetObject']),
     );
     lab.s3.denyActions(['s3:ListBucket']);
-    const f = await rejection(service.downloadFolder({ id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'logs/' }, undefined, () => undefined));
+    const f = await rejection(
+      service.downloadFolder({ id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'logs/' }, undefined, () => undefined),
+    );
     expect([f.code, f.iam?.action]).toEqual(['S3_ACCESS_DENIED', 's3:ListBucket']);
     lab.s3.denyActions([]);
-    const empty = await rejection(service.downloadFolder({ id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'nothing-here/' }, undefined, () => undefined));
+    const empty = await rejection(
+      service.downloadFolder({ id: nextId++, bucket: lab.bucket, region: lab.region, prefix: 'nothing-here/' }, undefined, () => undefined),
+    );
     expect(empty.code).toBe('FOLDER_EMPTY');
   });
 });

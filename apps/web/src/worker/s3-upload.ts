@@ -16,7 +16,11 @@ import { base64OfHex, PART_CONCURRENCY, planUpload, SINGLE_PUT_LIMIT, PART_BYTES
  * Sends one S3 call with the caller's credentials and explanations (S3Service's retry on expired
  * credentials, BatchS3's per-SIM client); `signal` cancels it.
  */
-export type UploadSend = <T>(op: S3Operation, fn: (client: S3Client, signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+export type UploadSend = <T>(
+  op: S3Operation,
+  fn: (client: S3Client, signal: AbortSignal) => Promise<T>,
+  signal?: AbortSignal,
+) => Promise<T>;
 
 /** One upload. */
 export interface UploadJob {
@@ -131,23 +135,23 @@ export async function uploadObject(send: UploadSend, job: UploadJob): Promise<Up
       }
     };
     // The first failure stops the other workers at their next part; all are awaited before the abort.
-    const results = await Promise.allSettled(Array.from({ length: Math.min(job.concurrency ?? PART_CONCURRENCY, plan.parts.length) }, worker));
+    const results = await Promise.allSettled(
+      Array.from({ length: Math.min(job.concurrency ?? PART_CONCURRENCY, plan.parts.length) }, worker),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     if (job.signal.aborted) throw uploadCancelled(job.key);
     // Not cancellable in flight either: S3 may complete it while the answer is dropped, and an abort would then find nothing.
-    const out = await send(
-      'put',
-      (client, signal) =>
-        client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: job.bucket,
-            Key: job.key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-          }),
-          { abortSignal: signal },
-        ),
+    const out = await send('put', (client, signal) =>
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: job.bucket,
+          Key: job.key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+        { abortSignal: signal },
+      ),
     );
     return { bytes: size, parts: plan.parts.length, ...(out.ETag ? { etag: out.ETag } : {}) };
   } catch (e) {

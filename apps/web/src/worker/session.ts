@@ -17,7 +17,7 @@ import type {
   DownloadRequest,
   FolderOutcome,
   FolderRequest,
-  UploadOutcome,
+  FileUploadOutcome,
   UploadRequest,
   ListPage,
   ListRequest,
@@ -256,8 +256,10 @@ export class Session implements SessionApi {
     void this.s3?.then((s) => s.cancelFolder(id));
   }
 
-  async upload(request: UploadRequest, body: Blob): Promise<UploadOutcome> {
-    return this.guard(async () => (await this.s3Service()).upload(request, body, (progress) => this.emit({ type: 'upload-progress', progress })));
+  async upload(request: UploadRequest, body: Blob): Promise<FileUploadOutcome> {
+    return this.guard(async () =>
+      (await this.s3Service()).upload(request, body, (progress) => this.emit({ type: 'upload-progress', progress })),
+    );
   }
 
   cancelUpload(id: number): void {

@@ -65,8 +65,13 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
 
   /** The objects the lab holds under a prefix, in S3 order. */
   const seededUnder = (prefix: string) => lab.s3.objects.filter((o) => o.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : 1));
-  const openUploads = async () => ((await s3.send(new ListMultipartUploadsCommand({ Bucket: lab.bucket }))).Uploads ?? []).map((u) => u.Key);
-  const openFolder = async (p: Page, name: string) => p.getByRole('table').getByRole('button', { name: `Open folder ${name}` }).click();
+  const openUploads = async () =>
+    ((await s3.send(new ListMultipartUploadsCommand({ Bucket: lab.bucket }))).Uploads ?? []).map((u) => u.Key);
+  const openFolder = async (p: Page, name: string) =>
+    p
+      .getByRole('table')
+      .getByRole('button', { name: `Open folder ${name}` })
+      .click();
   const upload = (p: Page, files: { name: string; buffer: Buffer }[]) =>
     p.getByLabel('Upload files into this folder').setInputFiles(files.map((f) => ({ ...f, mimeType: 'application/octet-stream' })));
 
@@ -220,11 +225,17 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
     const box = zipPage.locator('.folder-download[data-status="done"]');
     await box.waitFor({ timeout: 60_000 });
     const seeded = seededUnder('firmware/');
-    expect(await box.getByTestId('folder-summary').innerText()).toMatch(new RegExp(`^Saved ${seeded.length} objects \\(.+\\) as a zip file\\.`));
+    expect(await box.getByTestId('folder-summary').innerText()).toMatch(
+      new RegExp(`^Saved ${seeded.length} objects \\(.+\\) as a zip file\\.`),
+    );
     expect(execFileSync('unzip', ['-t', file], { encoding: 'utf8' })).toContain('No errors detected');
     const listing = execFileSync(
       'python3',
-      ['-c', 'import hashlib,json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))', file],
+      [
+        '-c',
+        'import hashlib,json,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))',
+        file,
+      ],
       { encoding: 'utf8' },
     );
     expect(JSON.parse(listing)).toEqual(Object.fromEntries(seeded.map((o) => [o.key.slice('firmware/'.length), o.sha256])));

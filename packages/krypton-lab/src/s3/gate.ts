@@ -54,7 +54,7 @@ export interface GateOptions {
   sharedFaults?: SharedFaults | undefined;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number | undefined;
-  /** Key prefixes an object may be PUT under (the Check SIMs reports); default DEFAULT_WRITABLE_PREFIXES. */
+  /** Key prefixes an object may be PUT under (Check SIMs reports, uploads); default DEFAULT_WRITABLE_PREFIXES. */
   writablePrefixes?: readonly string[] | undefined;
   /** Where s3rver keeps a multipart upload's parts, removed on Abort (see MultipartUploads). */
   partsDir?: ((bucket: string, uploadId: string) => string) | undefined;
@@ -257,7 +257,8 @@ async function handle(
   } else if (req.method === 'POST' && writable && (has('uploads') || uploadId !== undefined)) {
     if (uploadId !== undefined) {
       const length = Number(req.headers.get('content-length') ?? 'NaN');
-      if (!(length <= MAX_COMPLETE_BODY)) throw new S3Error('InvalidRequest', 'The Complete request must be at most 1 MiB, sent with a Content-Length.');
+      if (!(length <= MAX_COMPLETE_BODY))
+        throw new S3Error('InvalidRequest', 'The Complete request must be at most 1 MiB, sent with a Content-Length.');
       body = new Uint8Array(await raw.arrayBuffer());
     } else body = new Uint8Array(0);
   } else if (req.method === 'DELETE' && writable && uploadId !== undefined) {

@@ -63,7 +63,7 @@ export interface StartLabS3Options {
   faults?: SharedFaults;
   /** Gate port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
-  /** Key prefixes objects may be PUT under (Check SIMs reports). Default `check-reports/`. */
+  /** Key prefixes objects may be PUT under (Check SIMs reports, uploads). Default `check-reports/` and `uploads/`. */
   writablePrefixes?: readonly string[];
   /**
    * Answer at once and start s3rver and the seed behind the gate: requests wait until they are up,

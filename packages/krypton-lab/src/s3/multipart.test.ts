@@ -25,7 +25,8 @@ const MiB = 1024 * 1024;
 let lab: LabS3;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'krypton-multipart-'));
 const store = new InMemoryCredentialStore();
-const s3 = (): S3Client => new S3Client({ endpoint: lab.endpoint, region: REGION, forcePathStyle: true, credentials: GOOD, maxAttempts: 1 });
+const s3 = (): S3Client =>
+  new S3Client({ endpoint: lab.endpoint, region: REGION, forcePathStyle: true, credentials: GOOD, maxAttempts: 1 });
 const md5 = (b: Uint8Array): Buffer => createHash('md5').update(b).digest();
 
 async function refusal(promise: Promise<unknown>): Promise<S3ServiceException> {
@@ -101,7 +102,16 @@ describe('multipart uploads through the gate', () => {
     const { UploadId } = await s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: key }));
     const a = deterministicBytes('a', 0, MiB);
     const bad = await refusal(
-      s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 1, Body: a, ContentMD5: md5(Buffer.from('x')).toString('base64') })),
+      s3().send(
+        new UploadPartCommand({
+          Bucket: lab.bucket,
+          Key: key,
+          UploadId,
+          PartNumber: 1,
+          Body: a,
+          ContentMD5: md5(Buffer.from('x')).toString('base64'),
+        }),
+      ),
     );
     expect([bad.name, bad.$metadata.httpStatusCode]).toEqual(['BadDigest', 400]);
     const p1 = await s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 1, Body: a }));
@@ -125,7 +135,9 @@ describe('multipart uploads through the gate', () => {
   it('aborts: the upload leaves the listing, its parts leave the disk, and later calls get NoSuchUpload', async () => {
     const key = 'uploads/aborted.bin';
     const { UploadId } = await s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: key }));
-    await s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 1, Body: deterministicBytes('p', 0, 1000) }));
+    await s3().send(
+      new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 1, Body: deterministicBytes('p', 0, 1000) }),
+    );
     await s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: key, UploadId }));
     expect((await s3().send(new ListMultipartUploadsCommand({ Bucket: lab.bucket }))).Uploads ?? []).toEqual([]);
     const late = await refusal(s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 2, Body: 'x' })));
@@ -139,13 +151,17 @@ describe('multipart uploads through the gate', () => {
     lab.denyActions(['s3:PutObject']);
     const put = await refusal(s3().send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'uploads/x.txt', Body: 'x' })));
     expect([put.name, put.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
-    expect((await refusal(s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/y.bin' })))).name).toBe('AccessDenied');
+    expect((await refusal(s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/y.bin' })))).name).toBe(
+      'AccessDenied',
+    );
     // Reading is still allowed.
     await s3().send(new ListObjectsV2Command({ Bucket: lab.bucket, MaxKeys: 1 }));
 
     lab.denyActions(['s3:AbortMultipartUpload']);
     const { UploadId } = await s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin' }));
-    expect((await refusal(s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin', UploadId })))).name).toBe('AccessDenied');
+    expect((await refusal(s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin', UploadId })))).name).toBe(
+      'AccessDenied',
+    );
     lab.denyActions(['s3:ListBucket']);
     expect((await refusal(s3().send(new ListObjectsV2Command({ Bucket: lab.bucket })))).name).toBe('AccessDenied');
     lab.denyActions([]);
@@ -159,7 +175,8 @@ describe('multipart uploads through the gate', () => {
         headers: {
           origin: 'http://localhost:8787',
           'access-control-request-method': method,
-          'access-control-request-headers': 'content-md5,x-amz-date,x-amz-content-sha256,x-amz-security-token,authorization,amz-sdk-invocation-id',
+          'access-control-request-headers':
+            'content-md5,x-amz-date,x-amz-content-sha256,x-amz-security-token,authorization,amz-sdk-invocation-id',
         },
       });
       // s3rver answers a wildcard origin rule with `*`, as S3 does.

@@ -66,10 +66,7 @@ export class MultipartUploads {
       etag: (/<ETag>([\s\S]*?)<\/ETag>/.exec(p)?.[1] ?? '').replace(/&quot;|"/g, '').trim(),
     }));
     if (listed.length === 0 || listed.some((p) => !Number.isInteger(p.number)))
-      throw new S3Error(
-        'MalformedXML',
-        'The XML you provided was not well-formed or did not validate against our published schema.',
-      );
+      throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     listed.forEach((p, i) => {
       if (i > 0 && p.number <= listed[i - 1]!.number)
         throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
@@ -123,7 +120,10 @@ export class MultipartUploads {
       .sort(([, a], [, b]) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.getTime() - b.initiated.getTime()));
     const el = (name: string, value: string): string => `<${name}>${escapeXml(value)}</${name}>`;
     const uploads = rows
-      .map(([id, u]) => `<Upload>${el('Key', u.key)}${el('UploadId', id)}${el('StorageClass', 'STANDARD')}${el('Initiated', u.initiated.toISOString())}</Upload>`)
+      .map(
+        ([id, u]) =>
+          `<Upload>${el('Key', u.key)}${el('UploadId', id)}${el('StorageClass', 'STANDARD')}${el('Initiated', u.initiated.toISOString())}</Upload>`,
+      )
       .join('');
     return `<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${el('Bucket', bucket)}${el('KeyMarker', '')}${el('UploadIdMarker', '')}${el('Prefix', prefix)}${el('MaxUploads', '1000')}${el('IsTruncated', 'false')}${uploads}</ListMultipartUploadsResult>`;
   }

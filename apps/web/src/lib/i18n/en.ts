@@ -388,20 +388,22 @@ export const en = {
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
 
   // Folders and uploads (#16)
-  'failure.iamAsk': 'Ask your AWS administrator to add this permission to the IAM role for authenticated identities of the Cognito identity pool.',
+  'failure.iamAsk':
+    'Ask your AWS administrator to add this permission to the IAM role for authenticated identities of the Cognito identity pool.',
   'folder.download': 'Download folder',
   'folder.downloadLabel': 'Download every object in {name}',
   'folder.root': 'the bucket',
   'folder.zipHint': 'This browser cannot write into a folder you pick: a folder is saved as one zip file.',
   'folder.heading': 'Folder download: {name}',
   'folder.listing': 'Listing the objects…',
-  'folder.progress':
-    '{done} of {total, plural, one {# object} other {# objects}} · {bytes} of {totalBytes}{failed, plural, =0 {} one { · # failed} other { · # failed}}',
+  'folder.progress': '{done} of {total, plural, one {# object} other {# objects}} · {bytes} of {totalBytes}',
+  'folder.progressFailed': '{failed} failed',
   'folder.cancel': 'Cancel the folder download',
   'folder.summary': 'Saved {saved, plural, one {# object} other {# objects}} ({bytes}) {to}.',
   'folder.to.directory': 'into the folder you picked',
   'folder.to.zip': 'as a zip file',
-  'folder.checks': '{md5, plural, one {# checked} other {# checked}} against its MD5 ETag, {unchecked, plural, one {# not checkable} other {# not checkable}} (multipart ETag or none visible).',
+  'folder.checks':
+    '{md5, plural, one {# checked} other {# checked}} against its MD5 ETag, {unchecked, plural, one {# not checkable} other {# not checkable}} (multipart ETag or none visible).',
   'folder.cancelled': 'Cancelled. What was saved before the cancel is listed; the rest was not saved.',
   'folder.failedHeading': '{n, plural, one {# object was} other {# objects were}} not saved:',
   'folder.savedHeading': 'Saved',

@@ -404,7 +404,8 @@ export const ja: Record<MessageKey, string> = {
   'folder.zipHint': 'このブラウザーは選んだフォルダーに書き込めないため、フォルダーは 1 つの zip ファイルとして保存します。',
   'folder.heading': 'フォルダーのダウンロード：{name}',
   'folder.listing': 'オブジェクトを一覧しています…',
-  'folder.progress': '{total} 個中 {done} 個 · {totalBytes} 中 {bytes}{failed, plural, =0 {} other { · 失敗 # 個}}',
+  'folder.progress': '{total} 個中 {done} 個 · {totalBytes} 中 {bytes}',
+  'folder.progressFailed': '失敗 {failed} 個',
   'folder.cancel': 'フォルダーのダウンロードを中止',
   'folder.summary': '{saved} 個のオブジェクト（{bytes}）を{to}保存しました。',
   'folder.to.directory': '選んだフォルダーに',
@@ -740,14 +741,25 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   // Folders and uploads (#16)
   FOLDER_EMPTY: { message: 'このフォルダーにはオブジェクトがありません。', action: 'ファイルのあるフォルダーを開いてください。' },
   FOLDER_NAME_COLLISION: {
-    message: 'フォルダー内の別のオブジェクトが同じ名前（{path}）で保存されます（大文字・小文字だけが違う名前、またはフォルダーと同じ名前のファイル）。',
+    message:
+      'フォルダー内の別のオブジェクトが同じ名前（{path}）で保存されます（大文字・小文字だけが違う名前、またはフォルダーと同じ名前のファイル）。',
     action: 'そのオブジェクトは単独でダウンロードし、別の名前で保存してください。',
   },
-  FOLDER_NAME_UNSAFE: { message: 'このオブジェクトのキーからは保存できるファイル名が作れません。', action: '単独でダウンロードしてください。' },
-  UPLOAD_CANCELLED: { message: 'アップロードを中止しました。S3 には何も残っていません。', action: '必要であれば、もう一度アップロードしてください。' },
+  FOLDER_NAME_UNSAFE: {
+    message: 'このオブジェクトのキーからは保存できるファイル名が作れません。',
+    action: '単独でダウンロードしてください。',
+  },
+  UPLOAD_CANCELLED: {
+    message: 'アップロードを中止しました。S3 には何も残っていません。',
+    action: '必要であれば、もう一度アップロードしてください。',
+  },
   UPLOAD_ABORT_FAILED: {
     message: 'アップロードに失敗し、S3 がその中止も拒否しました。パートが保存されたままです（アップロード {uploadId}）。',
-    action: 'AWS の管理者に s3:AbortMultipartUpload の許可、または未完了のアップロードの削除（ライフサイクルルールで可能）を依頼してください。',
+    action:
+      'AWS の管理者に s3:AbortMultipartUpload の許可、または未完了のアップロードの削除（ライフサイクルルールで可能）を依頼してください。',
   },
-  UPLOAD_TOO_LARGE: { message: 'ファイルが S3 の上限（5 TiB）を超えています。', action: 'ファイルを分割するか、別の方法（AWS CLI）でアップロードしてください。' },
+  UPLOAD_TOO_LARGE: {
+    message: 'ファイルが S3 の上限（5 TiB）を超えています。',
+    action: 'ファイルを分割するか、別の方法（AWS CLI）でアップロードしてください。',
+  },
 };
