@@ -169,6 +169,20 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
     await table.getByRole('row', { name: /small\.bin/ }).waitFor();
     await table.getByRole('row', { name: /large\.bin/ }).waitFor();
     expect(await openUploads()).toEqual([]);
+
+    // A file dropped on the listing goes the same way.
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped on the listing\n'], 'dropped.txt', { type: 'text/plain' }));
+      return dt;
+    });
+    await page
+      .getByRole('region', { name: `Drop files here to upload them into s3://${lab.bucket}/uploads/` })
+      .dispatchEvent('drop', { dataTransfer });
+    await done('uploads/dropped.txt').waitFor({ timeout: 60_000 });
+    const dropped = await s3.send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'uploads/dropped.txt' }));
+    expect([dropped.ContentType, await dropped.Body!.transformToString()]).toEqual(['text/plain', 'dropped on the listing\n']);
+    await table.getByRole('row', { name: /dropped\.txt/ }).waitFor();
     await screenshot(page, 'folder-2-uploaded');
   }, 240_000);
 
