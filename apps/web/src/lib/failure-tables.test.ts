@@ -27,6 +27,7 @@ const ALL_CODES = [
   ...['RESULT_GONE', 'NO_SIM_ACCESS', 'PIN_ONE_TRY_LEFT', 'CHECK_NO_CREDENTIALS', 'CHECK_STORAGE_UNAVAILABLE'],
   ...['UPSTREAM_REDIRECT', 'UPSTREAM_NOT_JSON', 'DOWNLOAD_NOT_STARTED'],
   ...['CHECK_STORAGE_FAILED', 'BATCH_GONE', 'BATCH_RUNNING', 'NO_LANES', 'NO_LANE', 'NO_READER', 'NO_BATCH', 'STOPPED'],
+  ...['FOLDER_EMPTY', 'FOLDER_NAME_COLLISION', 'FOLDER_NAME_UNSAFE', 'UPLOAD_CANCELLED', 'UPLOAD_ABORT_FAILED', 'UPLOAD_TOO_LARGE'],
 ] as const satisfies readonly FailureCode[];
 type Missing = Exclude<FailureCode, (typeof ALL_CODES)[number]>;
 const everyCodeListed: [Missing] extends [never] ? true : Missing = true;
@@ -42,7 +43,7 @@ const ALLOWED_ASCII = new Set(
     'Identity Pool ID USB WebUSB Web Serial HTTP HTTPS https http localhost CORS ETag MD5 Content NTP JSON CSV HEAD API Keys ' +
     'OpenID MAC OS HID HiLink CD ROM WinUSB Huawei MS2131 E3372 Mobile Partner Chrome Edge Android Linux Windows macOS PC SC ' +
     'pcscd pnpm start bridge usb_modeswitch option unbind ModemManager udev SUBSYSTEM ATTR idVendor TAG uaccess Unable to claim interface ' +
-    'Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari SSE KMS ' +
+    'AbortMultipartUpload s3 zip Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari SSE KMS ' +
     // #15 §6 and §2: shells and the AWS CLI snippet's command and file (`aws --profile krypton`, ~/.aws/credentials), operations' products.
     'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X'
   ).split(' '),

@@ -83,6 +83,11 @@ export class S3Browser {
     await this.load(api);
   }
 
+  /** Lists the page shown again (after an upload: the new object appears). */
+  refresh(api: WorkerApi): Promise<void> {
+    return this.load(api);
+  }
+
   async showDetails(api: WorkerApi, key: string): Promise<void> {
     this.detailsFailure = undefined;
     try {

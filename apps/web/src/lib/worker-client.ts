@@ -30,5 +30,8 @@ export function workerClient(remote: Remote<SessionApi>): WorkerApi {
     // The download service worker's port too (a file handle is cloned).
     download: (request, target) =>
       target instanceof MessagePort ? remote.download(request, transfer(target, [target])) : remote.download(request, target),
+    // A folder's zip goes through such a port as well (a directory handle is cloned).
+    downloadFolder: (request, target) =>
+      target instanceof MessagePort ? remote.downloadFolder(request, transfer(target, [target])) : remote.downloadFolder(request, target),
   };
 }

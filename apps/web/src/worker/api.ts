@@ -43,6 +43,10 @@ export interface FailureDetails {
   host?: string;
   /** The integrity checks a download failed, by names that read the same in any language (`ETag, CRC32C`). */
   failedChecks?: string;
+  /** A multipart upload's id (one that could not be aborted). */
+  uploadId?: string;
+  /** Where a folder's object was to be saved, or the key it collided with. */
+  path?: string;
 }
 
 /** Where Krypton calls go, already resolved to absolute URLs by the page. */
@@ -251,6 +255,80 @@ export interface DownloadProgress {
   total?: number;
 }
 
+/** A folder (every object under a prefix) to download. */
+export interface FolderRequest {
+  id: number;
+  bucket: string;
+  region: string;
+  prefix: string;
+  /** Objects downloaded at once (default 3). */
+  concurrency?: number;
+}
+
+export interface FolderProgress {
+  id: number;
+  objectsDone: number;
+  /** Undefined while the folder is still being listed. */
+  objectsTotal?: number;
+  failed: number;
+  bytesDone: number;
+  bytesTotal?: number;
+}
+
+/** One object of a folder, saved: where, and how it was checked. */
+export interface FolderSaved {
+  key: string;
+  path: string;
+  bytes: number;
+  check: IntegrityCheck;
+}
+
+/** One object of a folder that was not saved, and why. */
+export interface FolderFailed {
+  key: string;
+  path?: string;
+  failure: Failure;
+}
+
+export interface FolderOutcome {
+  id: number;
+  /** Into the chosen directory, or one zip file (no directory picker). */
+  to: 'directory' | 'zip';
+  saved: FolderSaved[];
+  failed: FolderFailed[];
+  /** Bytes of the objects saved. */
+  bytes: number;
+  cancelled: boolean;
+  /** The zip, when it could not be streamed to the browser's download: the page saves it. */
+  blob?: Blob;
+}
+
+/** A file to put into the bucket. */
+export interface UploadRequest {
+  id: number;
+  bucket: string;
+  region: string;
+  key: string;
+  contentType?: string;
+}
+
+export interface UploadProgress {
+  id: number;
+  sent: number;
+  total: number;
+}
+
+export interface FileUploadOutcome {
+  id: number;
+  key: string;
+  bytes: number;
+  /** 0: one PutObject. */
+  parts: number;
+  etag?: string;
+  /** The file's MD5 (hex), for a single PUT: S3 checked the bytes against it (Content-MD5). */
+  md5?: string;
+}
+
 /** What the worker tells the page without being asked. */
 export type SessionEvent =
   /** `run` names the authenticate() call the event belongs to (events travel apart from replies, so may arrive after them). */
@@ -260,7 +338,9 @@ export type SessionEvent =
   | { type: 'credentials-failed'; failure: Failure }
   | { type: 'link-lost'; failure: Failure }
   | { type: 'readers'; readers: ReaderSummary[] }
-  | { type: 'download-progress'; progress: DownloadProgress };
+  | { type: 'download-progress'; progress: DownloadProgress }
+  | { type: 'folder-progress'; progress: FolderProgress }
+  | { type: 'upload-progress'; progress: UploadProgress };
 
 /** The session worker's API, as comlink exposes it. */
 export interface SessionApi {
@@ -313,6 +393,15 @@ export interface SessionApi {
    */
   download(request: DownloadRequest, target: FileSystemFileHandle | MessagePort | undefined): Promise<DownloadOutcome>;
   cancelDownload(id: number): void;
+  /**
+   * Saves every object under a prefix: into a directory the person picked (File System Access), or
+   * as one zip streamed to the download service worker's port, or, without one, a zip in a Blob.
+   */
+  downloadFolder(request: FolderRequest, target: FileSystemDirectoryHandle | MessagePort | undefined): Promise<FolderOutcome>;
+  cancelFolder(id: number): void;
+  /** Puts a file into the bucket (one PUT, or in parts); a cancel aborts a multipart upload. */
+  upload(request: UploadRequest, body: Blob): Promise<FileUploadOutcome>;
+  cancelUpload(id: number): void;
 }
 
 /**
@@ -347,6 +436,10 @@ export const WORKER_METHODS = [
   'headObject',
   'download',
   'cancelDownload',
+  'downloadFolder',
+  'cancelFolder',
+  'upload',
+  'cancelUpload',
 ] as const satisfies readonly (keyof SessionApi)[];
 
 /** A method of the session worker, by name. */

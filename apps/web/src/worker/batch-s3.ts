@@ -1,8 +1,9 @@
 // Loaded on demand by the batch worker: only a checklist with an S3 probe, or an upload, needs the AWS S3 client.
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { CheckCredentials, CheckS3 } from '@krypton-web/sim-check';
 import { md5 } from 'hash-wasm';
 import type { Failure } from './api.ts';
+import { uploadObject } from './s3-upload.ts';
 import { s3Failure, type S3Operation } from './s3-errors.ts';
 import { bucketExists, checkBucket, checkRegion, isNetworkError, probeBucket } from './s3-service.ts';
 
@@ -50,23 +51,25 @@ export class BatchS3 implements CheckS3 {
     return { size: out.ContentLength ?? 0 };
   }
 
-  /** PutObject with Content-MD5: S3 refuses bytes that changed on the way (BadDigest). */
+  /**
+   * Uploads the report through the page's upload path (s3-upload.ts): PutObject with Content-MD5, so
+   * S3 refuses bytes that changed on the way (BadDigest); a report past the threshold goes in parts.
+   */
   async put(credentials: CheckCredentials, request: PutRequest): Promise<{ md5: string; etag?: string }> {
     const bucket = checkBucket(request.bucket);
-    const hex = await md5(request.body);
-    const out = await this.send(credentials, request.region, 'put', bucket, request.key, (client) =>
-      client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: request.key,
-          Body: request.body,
-          ContentType: request.contentType,
-          ContentMD5: base64OfHex(hex),
-          ContentLength: request.body.byteLength,
-        }),
-      ),
+    const out = await uploadObject(
+      (op, fn, signal) =>
+        this.send(credentials, request.region, op, bucket, request.key, (client) => fn(client, signal ?? new AbortController().signal)),
+      {
+        bucket,
+        key: request.key,
+        body: new Blob([request.body as BlobPart], { type: request.contentType }),
+        contentType: request.contentType,
+        signal: new AbortController().signal,
+      },
     );
-    return { md5: hex, ...(out.ETag ? { etag: out.ETag } : {}) };
+    // A report in parts has no whole-file Content-MD5; its MD5 is still shown (each part was checked by S3).
+    return { md5: out.md5 ?? (await md5(request.body)), ...(out.etag ? { etag: out.etag } : {}) };
   }
 
   private async send<T>(
@@ -107,10 +110,4 @@ export class BatchS3 implements CheckS3 {
 export function objectLink(endpoint: string | undefined, bucket: string, region: string, key: string): string {
   if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
   return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(key)}`;
-}
-
-function base64OfHex(hex: string): string {
-  let s = '';
-  for (let i = 0; i < hex.length; i += 2) s += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
-  return btoa(s);
 }

@@ -21,6 +21,13 @@ export type WebFailureCode =
   | 'CHECKSUM_MISMATCH'
   | 'OBJECT_CORRUPT'
   | 'TOO_LARGE_FOR_MEMORY'
+  // Folders and uploads (worker/folder-download.ts, s3-upload.ts)
+  | 'FOLDER_EMPTY'
+  | 'FOLDER_NAME_COLLISION'
+  | 'FOLDER_NAME_UNSAFE'
+  | 'UPLOAD_CANCELLED'
+  | 'UPLOAD_ABORT_FAILED'
+  | 'UPLOAD_TOO_LARGE'
   // USB modems reached over WebUSB or Web Serial (lib/usb-modem-port.ts, worker links)
   | 'USB_CLAIMED_BY_OS'
   | 'USB_STORAGE_MODE'

@@ -1,7 +1,8 @@
 import type { Failure } from './api.ts';
 import { failure } from './failure.ts';
 
-export type S3Operation = 'list' | 'head' | 'get' | 'put';
+/** What an S3 call does, for its IAM action: `put` covers PutObject and the multipart calls (they need s3:PutObject). */
+export type S3Operation = 'list' | 'head' | 'get' | 'put' | 'abort';
 
 interface Context {
   op: S3Operation;
@@ -18,14 +19,15 @@ interface Context {
 
 /**
  * The CORS configuration a bucket needs for this page: GET/HEAD from its origin, with the headers
- * downloads read; PUT too for a bucket the Check SIMs report is uploaded to.
+ * downloads read; PUT, POST and DELETE too for a bucket files and Check SIMs reports are uploaded to.
  */
 export function corsJson(origin: string, withPut = false): string {
   return JSON.stringify(
     [
       {
         AllowedHeaders: ['*'],
-        AllowedMethods: withPut ? ['GET', 'HEAD', 'PUT'] : ['GET', 'HEAD'],
+        // Uploads in parts: POST creates and completes one, DELETE aborts it.
+        AllowedMethods: withPut ? ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] : ['GET', 'HEAD'],
         AllowedOrigins: [origin],
         // Besides size and ETag, what downloads are verified against (#16): S3's checksums and their
         // type, the parts count of a multipart object, and the encryption that makes an ETag no MD5.
@@ -57,6 +59,7 @@ export function corsJson(origin: string, withPut = false): string {
 export function iamNeed(op: S3Operation, bucket: string, key: string | undefined): { action: string; resource: string } {
   if (op === 'list') return { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
   if (op === 'put') return { action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/${key ?? '*'}` };
+  if (op === 'abort') return { action: 's3:AbortMultipartUpload', resource: `arn:aws:s3:::${bucket}/${key ?? '*'}` };
   return { action: 's3:GetObject', resource: `arn:aws:s3:::${bucket}/${key ?? '*'}` };
 }
 
@@ -94,7 +97,7 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
         `The browser blocked the answer from bucket "${ctx.bucket}": the bucket has no CORS rule that allows this page (${ctx.origin})`,
         'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
         { bucket: ctx.bucket, region: ctx.region },
-        { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin, ctx.op === 'put') } },
+        { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin, ctx.op === 'put' || ctx.op === 'abort') } },
       );
     }
     return failure(

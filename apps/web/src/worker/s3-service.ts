@@ -6,11 +6,18 @@ import type {
   DownloadProgress,
   DownloadRequest,
   Failure,
+  FolderOutcome,
+  FolderProgress,
+  FolderRequest,
   ListPage,
   ListRequest,
   ObjectDetails,
   ObjectRow,
+  FileUploadOutcome,
+  UploadProgress,
+  UploadRequest,
 } from './api.ts';
+import type { DirectoryLike } from './folder-download.ts';
 import { md5OfEtagText } from '../lib/etag.ts';
 import { failure } from './failure.ts';
 import { etagNotMd5, objectFacts } from './object-facts.ts';
@@ -35,6 +42,10 @@ export class S3Service {
   private use_: Use | undefined;
   private readonly clients = new Map<string, S3Client>();
   private readonly downloads = new Map<number, AbortController>();
+  private readonly folders = new Map<number, AbortController>();
+  private readonly uploads = new Map<number, AbortController>();
+  /** Ids of a folder's own downloads: far above the page's, which count from 1. */
+  private nextInnerId = 1_000_000_000;
 
   /** The credentials and endpoint to use from now on (a new SIM or endpoint resets the clients). */
   use(use: Use): void {
@@ -46,6 +57,8 @@ export class S3Service {
   /** Forgets clients and cancels downloads (the link closed). */
   reset(): void {
     for (const [, c] of this.downloads) c.abort();
+    for (const [, c] of this.folders) c.abort();
+    for (const [, c] of this.uploads) c.abort();
     this.resetClients();
   }
 
@@ -82,6 +95,93 @@ export class S3Service {
     };
   }
 
+  /** Every object under a prefix (no delimiter: the whole subtree), page after page. */
+  async listAll(bucketName: string, region: string, prefix: string, signal: AbortSignal): Promise<ObjectRow[]> {
+    const bucket = checkBucket(bucketName);
+    const rows: ObjectRow[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.send(
+        region,
+        'list',
+        bucket,
+        undefined,
+        (client, abortSignal) =>
+          client.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              ...(prefix ? { Prefix: prefix } : {}),
+              MaxKeys: 1000,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+            { abortSignal },
+          ),
+        signal,
+      );
+      for (const o of out.Contents ?? [])
+        if (o.Key !== undefined)
+          rows.push({
+            key: o.Key,
+            size: o.Size ?? 0,
+            ...(o.LastModified ? { lastModified: o.LastModified.getTime() } : {}),
+            ...(o.ETag ? { etag: o.ETag } : {}),
+          });
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return rows;
+  }
+
+  /** Saves every object under a prefix into a directory, or a zip (see folder-download.ts). */
+  async downloadFolder(
+    request: FolderRequest,
+    to: DirectoryLike | MessagePort | undefined,
+    onProgress: (p: FolderProgress) => void,
+  ): Promise<FolderOutcome> {
+    const controller = new AbortController();
+    this.folders.set(request.id, controller);
+    try {
+      const { downloadFolder } = await import('./folder-download.ts');
+      return await downloadFolder(this, request, to, controller.signal, onProgress, () => this.nextInnerId++);
+    } catch (e) {
+      if (to instanceof MessagePort) to.postMessage({ t: 'error', message: failureMessage(e) });
+      throw controller.signal.aborted && !isFailureLike(e) ? cancelled(request.prefix) : e;
+    } finally {
+      this.folders.delete(request.id);
+    }
+  }
+
+  cancelFolder(id: number): void {
+    this.folders.get(id)?.abort();
+  }
+
+  /** Puts a file into the bucket (see s3-upload.ts): one PUT with Content-MD5, or in parts; a cancel aborts the upload. */
+  async upload(request: UploadRequest, body: Blob, onProgress: (p: UploadProgress) => void): Promise<FileUploadOutcome> {
+    const bucket = checkBucket(request.bucket);
+    const key = request.key.replace(/^\/+/, '');
+    if (key === '' || key.endsWith('/'))
+      throw failure('BAD_INPUT', `"${request.key}" is not an object key`, 'Choose a file to upload', { key: request.key });
+    const controller = new AbortController();
+    this.uploads.set(request.id, controller);
+    try {
+      const { uploadObject } = await import('./s3-upload.ts');
+      const out = await uploadObject((op, fn, signal) => this.send(request.region, op, bucket, key, fn, signal), {
+        bucket,
+        key,
+        body,
+        contentType: request.contentType || body.type || undefined,
+        signal: controller.signal,
+        onProgress: (sent, total) => onProgress({ id: request.id, sent, total }),
+      });
+      return { id: request.id, key, ...out };
+    } finally {
+      this.uploads.delete(request.id);
+    }
+  }
+
+  cancelUpload(id: number): void {
+    this.uploads.get(id)?.abort();
+  }
+
   async head(bucketName: string, region: string, key: string): Promise<ObjectDetails> {
     const bucket = checkBucket(bucketName);
     const out = await this.send(region, 'head', bucket, key, (client, abortSignal) =>
@@ -114,7 +214,7 @@ export class S3Service {
    */
   async download(
     request: DownloadRequest,
-    to: FileSystemFileHandle | MessagePort | undefined,
+    to: SaveHandle | MessagePort | undefined,
     onProgress: (p: DownloadProgress) => void,
   ): Promise<DownloadOutcome> {
     // A MessagePort: the download service worker's stream to the browser's own download (no File System Access).
@@ -387,6 +487,15 @@ export function checkRegion(region: string): void {
 }
 
 export { corsJson };
+
+function isFailureLike(e: unknown): boolean {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    typeof (e as { action?: unknown }).action === 'string'
+  );
+}
 
 /** The message of a failure or an error, for the browser's download list. */
 function failureMessage(e: unknown): string {

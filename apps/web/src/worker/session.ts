@@ -16,6 +16,10 @@ import type {
   AuthOutcome,
   DownloadOutcome,
   DownloadRequest,
+  FolderOutcome,
+  FolderRequest,
+  FileUploadOutcome,
+  UploadRequest,
   ListPage,
   ListRequest,
   MaskedCredentials,
@@ -287,6 +291,26 @@ export class Session implements SessionApi {
 
   cancelDownload(id: number): void {
     void this.s3?.then((s) => s.cancel(id));
+  }
+
+  async downloadFolder(request: FolderRequest, target: FileSystemDirectoryHandle | MessagePort | undefined): Promise<FolderOutcome> {
+    return this.guard(async () =>
+      (await this.s3Service()).downloadFolder(request, target, (progress) => this.emit({ type: 'folder-progress', progress })),
+    );
+  }
+
+  cancelFolder(id: number): void {
+    void this.s3?.then((s) => s.cancelFolder(id));
+  }
+
+  async upload(request: UploadRequest, body: Blob): Promise<FileUploadOutcome> {
+    return this.guard(async () =>
+      (await this.s3Service()).upload(request, body, (progress) => this.emit({ type: 'upload-progress', progress })),
+    );
+  }
+
+  cancelUpload(id: number): void {
+    void this.s3?.then((s) => s.cancelUpload(id));
   }
 
   // ---- Internals ----

@@ -53,13 +53,15 @@ export function demoCorsRule(origins: readonly string[] = DEFAULT_CORS_ORIGINS):
 }
 
 /**
- * The rule a bucket that receives Check SIMs reports needs besides the read rule: PUT from the app's
- * origins (Content-MD5 and the signing headers allowed), the ETag readable afterwards.
+ * The rule a bucket that receives uploads (files, Check SIMs reports) needs besides the read rule:
+ * PUT, and POST and DELETE for multipart uploads (create and complete, abort), from the app's
+ * origins (Content-MD5 and the signing headers allowed), the ETag readable afterwards (Complete
+ * lists each part's ETag).
  */
 export function reportUploadCorsRule(origins: readonly string[] = DEFAULT_CORS_ORIGINS): CorsRule {
   return {
     allowedOrigins: [...origins],
-    allowedMethods: ['PUT'],
+    allowedMethods: ['PUT', 'POST', 'DELETE'],
     allowedHeaders: ['*'],
     exposeHeaders: ['ETag', 'x-amz-request-id', 'x-amz-id-2'],
     maxAgeSeconds: 3000,

@@ -2,12 +2,16 @@
  * The SigV4 gate: an HTTP server on 127.0.0.1 in front of s3rver that authenticates every request
  * as S3 does (s3rver itself checks no SigV4 signature) and forwards what passes.
  *
- * Method policy — the product reads, and writes only its Check SIMs reports: GET and HEAD (objects,
- * ranged reads, bucket listings incl. ListObjectsV2, `?cors`, `?location`), PUT/DELETE of a
- * bucket's `?cors` configuration, and PUT of an object under a writable prefix (`check-reports/`
- * by default; its Content-MD5, when sent, checked as S3 does) pass after authentication. Any other
- * authenticated request gets 405 `MethodNotAllowed`: a lab client that tries to write elsewhere
- * learns it at once instead of mutating shared fixtures.
+ * Method policy — the product reads, and writes only under writable prefixes: GET and HEAD (objects,
+ * ranged reads, bucket listings incl. ListObjectsV2, `?cors`, `?location`, `?uploads`), PUT/DELETE of a
+ * bucket's `?cors` configuration, and PUT of an object under a writable prefix (`check-reports/` and
+ * `uploads/` by default; its Content-MD5, when sent, checked as S3 does) with the multipart calls
+ * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload; see
+ * multipart.ts) pass after authentication. Any other authenticated request gets 405
+ * `MethodNotAllowed`: a lab client that tries to write elsewhere learns it at once instead of
+ * mutating shared fixtures.
+ * An IAM policy in miniature: the IAM actions in `policy.deniedActions` are refused with S3's
+ * AccessDenied after authentication, as a role without them would be.
  * CORS preflights (OPTIONS) are unauthenticated, as in S3, and s3rver answers them from the
  * bucket's CORS rules.
  */
@@ -19,11 +23,12 @@ import { Hono } from 'hono';
 import { PRESIGN_QUERY_PARAMS, type GateRequest } from './auth-parse.ts';
 import type { CredentialStore } from './credential-store.ts';
 import { parseV1Listing, readListV2Request, renderListV2, v1QueryFor, type ListV2Request } from './list-v2.ts';
-import { partRange, type ObjectIntegrity, type ObjectIntegrityStore } from './object-integrity.ts';
+import { ObjectIntegrityStore, partRange, type ObjectIntegrity } from './object-integrity.ts';
 import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
 import { verifyRequest } from './verify.ts';
+import { MAX_COMPLETE_BODY, MultipartUploads } from './multipart.ts';
 
 /** A shared clock (the lab's `LabClock` fits): milliseconds since the epoch. */
 export interface TimeSource {
@@ -50,17 +55,24 @@ export interface GateOptions {
   sharedFaults?: SharedFaults | undefined;
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number | undefined;
-  /** Key prefixes an object may be PUT under (the Check SIMs reports); default DEFAULT_WRITABLE_PREFIXES. */
+  /** Key prefixes an object may be PUT under (Check SIMs reports, uploads); default DEFAULT_WRITABLE_PREFIXES. */
   writablePrefixes?: readonly string[] | undefined;
   /**
    * What S3 knows of objects beyond their bytes (multipart parts, additional checksums): GET and HEAD
    * answer `partNumber`, `x-amz-checksum-mode` and the ETag from it, as S3 does (s3rver knows none of them).
    */
   integrity?: ObjectIntegrityStore | undefined;
+  /** Where s3rver keeps a multipart upload's parts, removed on Abort (see MultipartUploads). */
+  partsDir?: ((bucket: string, uploadId: string) => string) | undefined;
+}
+
+/** The IAM actions the gate refuses (AccessDenied), changeable while it runs: a role without them. */
+export interface GatePolicy {
+  deniedActions: Set<string>;
 }
 
 /** Where the lab lets clients write objects: the folder the web app and the CLI upload batch reports to. */
-export const DEFAULT_WRITABLE_PREFIXES: readonly string[] = ['check-reports/'];
+export const DEFAULT_WRITABLE_PREFIXES: readonly string[] = ['check-reports/', 'uploads/'];
 
 /** Faults the rest of the lab can inject, changeable while the gate runs. */
 export interface GateFaults {
@@ -83,6 +95,7 @@ export interface S3Gate {
   /** `http://127.0.0.1:<port>`: the S3 endpoint clients use (path-style). */
   readonly url: string;
   readonly faults: GateFaults;
+  readonly policy: GatePolicy;
   stats(): GateStats;
   close(): Promise<void>;
 }
@@ -102,7 +115,11 @@ export function createGateApp(
   upstream: Upstream,
   stats: GateStats,
   upstreamReady: Promise<void> = Promise.resolve(),
+  policy: GatePolicy = { deniedActions: new Set() },
+  multipart: MultipartUploads = new MultipartUploads(options.partsDir),
 ): Hono<{ Bindings: Partial<HttpBindings> }> {
+  // Objects uploaded in parts through the gate join the seeded ones here, so they answer as S3's do.
+  const integrity = options.integrity ?? new ObjectIntegrityStore();
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.all('*', async (c) => {
     stats.requests++;
@@ -125,7 +142,7 @@ export function createGateApp(
       await upstreamReady.catch(() => {
         throw new S3Error('ServiceUnavailable', 'The lab could not start its S3 backend. Restart the lab.');
       });
-      const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats);
+      const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats, policy, multipart, integrity);
       return toResponse(upstreamResponse, ids, now);
     } catch (err) {
       stats.rejected++;
@@ -147,7 +164,8 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   });
   // Awaited by every request; this keeps a failed start from being reported as unhandled first.
   upstreamReady.catch(() => undefined);
-  const app = createGateApp(options, faults, upstream, stats, upstreamReady);
+  const policy: GatePolicy = { deniedActions: new Set() };
+  const app = createGateApp(options, faults, upstream, stats, upstreamReady, policy);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));
@@ -156,6 +174,7 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   return {
     url: `http://127.0.0.1:${port}`,
     faults,
+    policy,
     stats: () => ({ ...stats }),
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -197,6 +216,9 @@ async function handle(
   options: GateOptions,
   upstream: Upstream,
   stats: GateStats,
+  policy: GatePolicy,
+  multipart: MultipartUploads,
+  integrity: ObjectIntegrityStore,
 ): Promise<UpstreamResponse> {
   const count = (n: number): void => {
     stats.upstreamBodyBytes += n;
@@ -220,6 +242,12 @@ async function handle(
   const bucket = segments[0];
   const isBucketPath = segments.length === 1;
   const has = (name: string): boolean => query.some(([n]) => n === name);
+  const action = iamActionFor(req.method, segments.length, has);
+  if (policy.deniedActions.has(action)) throw new S3Error('AccessDenied', 'Access Denied');
+  const key = segments.slice(1).map(safeDecode).join('/');
+  const bucketName = safeDecode(bucket ?? '');
+  const uploadId = query.find(([n]) => n === 'uploadId')?.[1];
+  const writable = isWritableObject(segments, query, options.writablePrefixes ?? DEFAULT_WRITABLE_PREFIXES);
 
   let body: Uint8Array | undefined;
   const declaredHash = req.headers.get('x-amz-content-sha256');
@@ -228,12 +256,28 @@ async function handle(
     if (!(length <= MAX_CONFIG_BODY))
       throw new S3Error('InvalidRequest', 'The CORS configuration must be sent with a Content-Length of at most 64 KB.');
     body = new Uint8Array(await raw.arrayBuffer());
-  } else if (req.method === 'PUT' && isWritableObject(segments, query, options.writablePrefixes ?? DEFAULT_WRITABLE_PREFIXES)) {
+  } else if (req.method === 'PUT' && writable) {
     const length = Number(req.headers.get('content-length') ?? 'NaN');
     if (!(length <= MAX_OBJECT_BODY))
-      throw new S3Error('InvalidRequest', 'The lab takes objects of at most 16 MiB, sent with a Content-Length.');
+      throw new S3Error('InvalidRequest', 'The lab takes objects (and parts) of at most 16 MiB, sent with a Content-Length.');
+    if (uploadId !== undefined) multipart.require(uploadId, bucketName, key);
     body = new Uint8Array(await raw.arrayBuffer());
     checkContentMd5(req.headers.get('content-md5'), body);
+  } else if (req.method === 'POST' && writable && (has('uploads') || uploadId !== undefined)) {
+    if (uploadId !== undefined) {
+      const length = Number(req.headers.get('content-length') ?? 'NaN');
+      if (!(length <= MAX_COMPLETE_BODY))
+        throw new S3Error('InvalidRequest', 'The Complete request must be at most 1 MiB, sent with a Content-Length.');
+      body = new Uint8Array(await raw.arrayBuffer());
+    } else body = new Uint8Array(0);
+  } else if (req.method === 'DELETE' && writable && uploadId !== undefined) {
+    await multipart.abort(uploadId, bucketName, key);
+    return { status: 204, headers: new Headers(await corsHeadersFor(req, upstream)), body: null };
+  } else if (req.method === 'GET' && isBucketPath && has('uploads')) {
+    const prefix = query.find(([n]) => n === 'prefix')?.[1] ?? '';
+    const headers = new Headers(await corsHeadersFor(req, upstream));
+    headers.set('content-type', 'application/xml');
+    return { status: 200, headers, body: new Response(multipart.listXml(bucketName, prefix)).body };
   } else if (!(req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && isBucketPath && has('cors')))) {
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', {
       Method: req.method,
@@ -253,19 +297,62 @@ async function handle(
 
   const forwardQuery = stripPresignParams(req.rawQuery);
   if (req.method === 'GET' && isBucketPath && bucket !== undefined && query.some(([n, v]) => n === 'list-type' && v === '2')) {
-    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count, options.integrity);
+    return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count, integrity);
   }
   const headers = forwardHeaders(req.headers);
   if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
   if ((req.method === 'GET' || req.method === 'HEAD') && segments.length > 1 && bucket !== undefined) {
-    const key = segments.slice(1).map(safeDecode).join('/');
-    return readObject(req, forwardQuery, headers, options.integrity?.get(safeDecode(bucket), key), upstream, count);
+    return readObject(req, forwardQuery, headers, integrity.get(bucketName, key), upstream, count);
   }
-  return forwardToUpstream(
+  const complete = req.method === 'POST' && uploadId !== undefined;
+  const completion = complete ? multipart.checkComplete(uploadId, bucketName, key, new TextDecoder().decode(body)) : undefined;
+  const res = await forwardToUpstream(
     upstream,
     { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true },
     count,
   );
+  if (res.status !== 200 || segments.length < 2) return res;
+  if (req.method === 'POST' && has('uploads')) {
+    const xml = await new Response(res.body).text();
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
+    if (id !== undefined) multipart.started(id, bucketName, key, now);
+    return withBody(res, xml);
+  }
+  if (req.method === 'PUT' && uploadId !== undefined && body !== undefined) {
+    const part = Number(query.find(([n]) => n === 'partNumber')?.[1]);
+    multipart.partStored(uploadId, bucketName, key, part, body);
+    return res;
+  }
+  if (complete && completion !== undefined) {
+    const { etag, partSizes } = completion;
+    multipart.completed(uploadId);
+    // From now on GET, HEAD (`partNumber` too) and listings answer for the object as S3 does for a multipart upload.
+    integrity.set(bucketName, key, { etag, size: partSizes.reduce((a, b) => a + b, 0), partSizes });
+    const xml = (await new Response(res.body).text()).replace(/<ETag>[^<]*<\/ETag>/, `<ETag>${etag.replace(/"/g, '&quot;')}</ETag>`);
+    return withBody(res, xml);
+  }
+  // A single PUT replaces the object: s3rver's plain MD5 is its ETag again.
+  if (req.method === 'PUT') integrity.delete(bucketName, key);
+  return res;
+}
+
+/** The IAM action a request needs (what a role's policy must allow). */
+export function iamActionFor(method: string, depth: number, has: (name: string) => boolean): string {
+  if (depth <= 1) {
+    if (has('cors')) return method === 'GET' || method === 'HEAD' ? 's3:GetBucketCORS' : 's3:PutBucketCORS';
+    if (has('location')) return 's3:GetBucketLocation';
+    if (has('uploads')) return 's3:ListBucketMultipartUploads';
+    return 's3:ListBucket';
+  }
+  if (method === 'GET' || method === 'HEAD') return 's3:GetObject';
+  if (method === 'DELETE') return has('uploadId') ? 's3:AbortMultipartUpload' : 's3:DeleteObject';
+  return 's3:PutObject';
+}
+
+function withBody(res: UpstreamResponse, text: string): UpstreamResponse {
+  const headers = new Headers(res.headers);
+  headers.set('content-length', String(Buffer.byteLength(text)));
+  return { status: res.status, headers, body: new Response(text).body };
 }
 
 /**
@@ -370,7 +457,7 @@ async function listV2(
   req: GateRequest,
   upstream: Upstream,
   count: (n: number) => void,
-  integrity: ObjectIntegrityStore | undefined,
+  integrity: ObjectIntegrityStore,
 ): Promise<UpstreamResponse> {
   const res = await forwardToUpstream(
     upstream,
@@ -381,7 +468,7 @@ async function listV2(
   const v1 = await new Response(res.body).text();
   const page = parseV1Listing(v1);
   // A listing shows the ETag S3 would (a multipart upload's `…-N`), not the MD5 s3rver computed.
-  for (const o of page.contents) o.etag = integrity?.get(listReq.bucket, o.key)?.etag ?? o.etag;
+  for (const o of page.contents) o.etag = integrity.get(listReq.bucket, o.key)?.etag ?? o.etag;
   const xml = renderListV2(listReq, page);
   const headers = new Headers(res.headers);
   headers.set('content-length', String(Buffer.byteLength(xml)));
@@ -389,9 +476,9 @@ async function listV2(
   return { status: 200, headers, body: new Response(xml).body };
 }
 
-/** A PUT of a plain object (no multipart, ACL or tagging subresource) whose key lies under a writable prefix. */
+/** A plain object or a multipart call on one (no ACL or tagging subresource) whose key lies under a writable prefix. */
 function isWritableObject(segments: string[], query: [string, string][], prefixes: readonly string[]): boolean {
-  if (segments.length < 2 || query.some(([n]) => n !== 'x-id')) return false;
+  if (segments.length < 2 || query.some(([n]) => !MULTIPART_QUERY.has(n))) return false;
   const key = segments.slice(1).map(safeDecode).join('/');
   return prefixes.some((p) => key.startsWith(p) && key.length > p.length);
 }
@@ -407,6 +494,9 @@ function checkContentMd5(header: string | null, body: Uint8Array): void {
       CalculatedDigest: actual,
     });
 }
+
+/** Query parameters a writable object's requests may carry (the SDK's `x-id` and the multipart calls'). */
+const MULTIPART_QUERY = new Set(['x-id', 'uploads', 'uploadId', 'partNumber']);
 
 function forwardHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};

@@ -73,7 +73,7 @@ export interface StartLabS3Options {
   faults?: SharedFaults;
   /** Gate port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
-  /** Key prefixes objects may be PUT under (Check SIMs reports). Default `check-reports/`. */
+  /** Key prefixes objects may be PUT under (Check SIMs reports, uploads). Default `check-reports/` and `uploads/`. */
   writablePrefixes?: readonly string[];
   /**
    * Answer at once and start s3rver and the seed behind the gate: requests wait until they are up,
@@ -105,6 +105,11 @@ export interface LabS3 {
   setLatency(ms: number): void;
   /** Shifts the gate's clock by `ms` (positive: server ahead of the client) to simulate skew and expiry. */
   setClockOffset(ms: number): void;
+  /**
+   * Refuses these IAM actions from now on (AccessDenied, as a role without them would), e.g.
+   * `['s3:PutObject']`; an empty list allows everything again.
+   */
+  denyActions(actions: readonly string[]): void;
   /** Gate counters. */
   stats(): GateStats;
   /** Stops the gate and s3rver and removes a temporary data directory. Safe to call twice. */
@@ -158,6 +163,8 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       port: options.port,
       writablePrefixes: options.writablePrefixes,
       integrity,
+      // s3rver's filesystem store keeps an upload's parts in `<bucket>/._S3rver_uploads/<uploadId>` (see its getResourcePath).
+      partsDir: (bucket, uploadId) => path.join(directory, bucket, '._S3rver_uploads', uploadId),
     });
     const running = gate;
     let closing: Promise<void> | undefined;
@@ -177,6 +184,9 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       },
       setClockOffset: (ms) => {
         running.faults.clockOffsetMs = ms;
+      },
+      denyActions: (actions) => {
+        running.policy.deniedActions = new Set(actions);
       },
       stats: () => running.stats(),
       close: () => (closing ??= shutdown()),

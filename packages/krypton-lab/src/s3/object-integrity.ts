@@ -124,6 +124,11 @@ export class ObjectIntegrityStore {
     this.objects.set(`${bucket}/${key}`, integrity);
   }
 
+  /** Forgets `bucket/key` (a single PUT replaced it). */
+  delete(bucket: string, key: string): void {
+    this.objects.delete(`${bucket}/${key}`);
+  }
+
   /** What S3 would report about `bucket/key`, or undefined for an object stored as a plain single-part upload. */
   get(bucket: string, key: string): ObjectIntegrity | undefined {
     return this.objects.get(`${bucket}/${key}`);

@@ -10,19 +10,24 @@ export type S3ErrorCode =
   | 'AuthorizationHeaderMalformed'
   | 'AuthorizationQueryParametersError'
   | 'BadDigest'
+  | 'EntityTooSmall'
   | 'ExpiredToken'
   | 'InternalError'
   | 'InvalidAccessKeyId'
   | 'InvalidArgument'
   | 'InvalidDigest'
   | 'InvalidPartNumber'
+  | 'InvalidPart'
+  | 'InvalidPartOrder'
   | 'InvalidRange'
   | 'InvalidRequest'
   | 'InvalidToken'
   | 'InvalidURI'
+  | 'MalformedXML'
   | 'MethodNotAllowed'
   | 'NoSuchBucket'
   | 'PreconditionFailed'
+  | 'NoSuchUpload'
   | 'RequestTimeTooSkewed'
   | 'ServiceUnavailable'
   | 'SignatureDoesNotMatch'
@@ -35,19 +40,24 @@ const STATUS: Record<S3ErrorCode, number> = {
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
   BadDigest: 400,
+  EntityTooSmall: 400,
   ExpiredToken: 400,
   InternalError: 500,
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
   InvalidDigest: 400,
   InvalidPartNumber: 416,
+  InvalidPart: 400,
+  InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
   InvalidToken: 400,
   InvalidURI: 400,
+  MalformedXML: 400,
   MethodNotAllowed: 405,
   NoSuchBucket: 404,
   PreconditionFailed: 412,
+  NoSuchUpload: 404,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,

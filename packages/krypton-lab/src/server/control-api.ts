@@ -30,7 +30,8 @@ export function controlGuard(port: () => number): MiddlewareHandler {
 
 /**
  * The lab's control API for tools that drive a lab in another process (`pnpm lab serve`): read
- * the state, inject faults, skew the clock, force an SQN desync, forget keys, set the cellular SIM.
+ * the state, inject faults, skew the clock, force an SQN desync, forget keys, set the cellular SIM,
+ * refuse S3 actions.
  * It changes only the emulators, listens on loopback like them, and never reveals keys.
  */
 export function controlApi(lab: Lab): Hono {
@@ -135,6 +136,16 @@ export function controlApi(lab: Lab): Hono {
       lab.identityPool[name] = v;
     }
     return c.json({ credentialTtlSeconds: lab.identityPool.credentialTtlSeconds, tokenTtlSeconds: lab.identityPool.tokenTtlSeconds });
+  });
+
+  // The S3 role's policy in miniature: `{"deny": ["s3:PutObject"]}` refuses those IAM actions with
+  // AccessDenied from now on; `{"deny": []}` allows everything again.
+  app.post('/s3-policy', async (c) => {
+    const deny = (await jsonObject(c.req.raw))?.deny;
+    if (!Array.isArray(deny) || !deny.every((a) => typeof a === 'string' && /^s3:[A-Za-z]+$/.test(a)))
+      return c.json({ code: 'LAB0400', message: 'deny: a list of IAM actions such as "s3:PutObject"' }, 400);
+    lab.s3.denyActions(deny as string[]);
+    return c.json({ deny });
   });
 
   return app;

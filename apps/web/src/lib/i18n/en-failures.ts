@@ -309,6 +309,23 @@ export const enFailures = {
     action: 'Enable the PIN first (with its current code), then change it',
   },
   BAD_PUK_FORMAT: { message: 'A PUK has 8 digits', action: 'Enter the PUK again (8 digits, digits only)' },
+  // Folders and uploads (#16)
+  FOLDER_EMPTY: { message: 'There is no object in this folder', action: 'Open a folder that holds files' },
+  FOLDER_NAME_COLLISION: {
+    message:
+      'Another object of the folder is saved under the same name ({path}): names that differ only in case, or a file where a folder is',
+    action: 'Download that object on its own and save it under another name',
+  },
+  FOLDER_NAME_UNSAFE: { message: 'This object’s key leaves no name to save it under', action: 'Download it on its own' },
+  UPLOAD_CANCELLED: { message: 'The upload was cancelled; nothing was left in S3', action: 'Upload it again when ready' },
+  UPLOAD_ABORT_FAILED: {
+    message: 'The upload failed, and S3 refused to abort it: its parts are still stored (upload {uploadId})',
+    action: 'Ask the AWS administrator to allow s3:AbortMultipartUpload, or to remove the incomplete upload (a lifecycle rule does it)',
+  },
+  UPLOAD_TOO_LARGE: {
+    message: 'The file is larger than S3’s limit of 5 TiB',
+    action: 'Split the file, or upload it another way (the AWS CLI)',
+  },
 } as const satisfies Record<FailureCode, FailureText> as Readonly<Record<FailureCode, FailureText>>;
 
 /** Whether a code (as it arrived, any string) is one the failure tables know. */

@@ -537,6 +537,40 @@ export const ja: Record<MessageKey, string> = {
   's3.checksum': 'S3 のチェックサム',
   's3.checksum.full': 'オブジェクト全体の {algorithm}',
   's3.checksum.composite': 'パート {parts} 個の {algorithm}（合成）',
+  // Folders and uploads (#16)
+  'failure.iamAsk': 'AWS の管理者に、Cognito Identity Pool の認証済みロールへこの権限を追加するよう依頼してください。',
+  'folder.download': 'フォルダーをダウンロード',
+  'folder.downloadLabel': '{name} のオブジェクトをすべてダウンロード',
+  'folder.root': 'バケット',
+  'folder.zipHint': 'このブラウザーは選んだフォルダーに書き込めないため、フォルダーは 1 つの zip ファイルとして保存します。',
+  'folder.heading': 'フォルダーのダウンロード：{name}',
+  'folder.listing': 'オブジェクトを一覧しています…',
+  'folder.progress': '{total} 個中 {done} 個 · {totalBytes} 中 {bytes}',
+  'folder.progressFailed': '失敗 {failed} 個',
+  'folder.cancel': 'フォルダーのダウンロードを中止',
+  'folder.summary': '{saved} 個のオブジェクト（{bytes}）を{to}保存しました。',
+  'folder.to.directory': '選んだフォルダーに',
+  'folder.to.zip': 'zip ファイルとして',
+  'folder.checks':
+    '{md5} 個は S3 に記録された値（ETag またはチェックサム）と照合済み、{unchecked} 個は照合できません（下の各項目を参照）。',
+  'folder.cancelled': '中止しました。中止前に保存したものを一覧に示します。残りは保存していません。',
+  'folder.failedHeading': '{n} 個のオブジェクトを保存できませんでした：',
+  'folder.savedHeading': '保存済み',
+  'folder.check.md5-match': 'MD5 照合済み',
+  'folder.check.verified': 'S3 に記録された値と照合済み',
+  'folder.check.etag-not-md5': '照合不可（暗号化されており ETag が MD5 でなく、チェックサムもない）',
+  'folder.check.multipart-etag': '照合不可（マルチパートの ETag、パートの大きさが不明）',
+  'folder.check.no-etag': '照合不可（ETag が見えない）',
+  'folder.failed': 'フォルダーのダウンロードに失敗しました。',
+  'put.choose': 'このフォルダーにファイルをアップロード',
+  'put.drop': 'ここにファイルをドロップすると {folder} にアップロードします',
+  'put.heading': 'アップロード',
+  'put.progress': '{total} 中 {sent} を保存済み',
+  'put.cancel': '{name} のアップロードを中止',
+  'put.done.single': 'アップロードしました（{bytes}）。S3 が MD5（Content-MD5）を照合しました。',
+  'put.done.multipart': '{parts} パートでアップロードしました（{bytes}）。S3 が各パートの MD5（Content-MD5）を照合しました。',
+  'put.cancelled': '中止しました。S3 には何も残っていません。',
+  'put.failed': 'アップロードに失敗しました。',
 };
 
 /**
@@ -873,4 +907,28 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     action: '先に（現在の PIN で）PIN を有効にしてから変更してください。',
   },
   BAD_PUK_FORMAT: { message: 'PUK は 8 桁の数字です。', action: 'PUK を入力し直してください（8 桁、数字のみ）。' },
+  // Folders and uploads (#16)
+  FOLDER_EMPTY: { message: 'このフォルダーにはオブジェクトがありません。', action: 'ファイルのあるフォルダーを開いてください。' },
+  FOLDER_NAME_COLLISION: {
+    message:
+      'フォルダー内の別のオブジェクトが同じ名前（{path}）で保存されます（大文字・小文字だけが違う名前、またはフォルダーと同じ名前のファイル）。',
+    action: 'そのオブジェクトは単独でダウンロードし、別の名前で保存してください。',
+  },
+  FOLDER_NAME_UNSAFE: {
+    message: 'このオブジェクトのキーからは保存できるファイル名が作れません。',
+    action: '単独でダウンロードしてください。',
+  },
+  UPLOAD_CANCELLED: {
+    message: 'アップロードを中止しました。S3 には何も残っていません。',
+    action: '必要であれば、もう一度アップロードしてください。',
+  },
+  UPLOAD_ABORT_FAILED: {
+    message: 'アップロードに失敗し、S3 がその中止も拒否しました。パートが保存されたままです（アップロード {uploadId}）。',
+    action:
+      'AWS の管理者に s3:AbortMultipartUpload の許可、または未完了のアップロードの削除（ライフサイクルルールで可能）を依頼してください。',
+  },
+  UPLOAD_TOO_LARGE: {
+    message: 'ファイルが S3 の上限（5 TiB）を超えています。',
+    action: 'ファイルを分割するか、別の方法（AWS CLI）でアップロードしてください。',
+  },
 };
