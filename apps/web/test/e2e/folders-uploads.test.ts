@@ -104,7 +104,7 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
 
   it('downloads a folder into the picked directory: every object in its subdirectory with the right bytes, and a summary of what was checked', async () => {
     await openFolder(page, 'firmware/');
-    await page.getByRole('button', { name: 'Download every object in firmware/' }).click();
+    await page.getByRole('button', { name: 'Download folder firmware/ (every object in it)' }).click();
     const box = page.locator('.folder-download[data-status="done"]');
     await box.waitFor({ timeout: 60_000 });
     const seeded = seededUnder('firmware/');
@@ -126,7 +126,7 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
     lab.s3.denyActions(['s3:GetObject']);
     await page.getByRole('navigation', { name: 'Location' }).getByRole('button', { name: lab.bucket }).click();
     await openFolder(page, 'logs/');
-    await page.getByRole('button', { name: 'Download every object in logs/' }).click();
+    await page.getByRole('button', { name: 'Download folder logs/ (every object in it)' }).click();
     const box = page.locator('.folder-download[data-status="done"][data-prefix="logs/"]');
     await box.waitFor({ timeout: 60_000 });
     const seeded = seededUnder('logs/');
@@ -231,7 +231,7 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
     await openFolder(zipPage, 'firmware/');
     const [download] = await Promise.all([
       zipPage.waitForEvent('download', { timeout: 60_000 }),
-      zipPage.getByRole('button', { name: 'Download every object in firmware/' }).click(),
+      zipPage.getByRole('button', { name: 'Download folder firmware/ (every object in it)' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('firmware.zip');
     const file = path.join(tmp, 'firmware.zip');

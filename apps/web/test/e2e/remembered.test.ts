@@ -112,7 +112,8 @@ describe('#15 §6: remembered and copyable', () => {
         await cred.getByTestId('credential-snippets').waitFor();
         const akid = (await cred.getByTestId('access-key-id').innerText()).split(/\s/)[0]!;
         const secret = (await cred.getByTestId('secret-access-key').innerText()).split(/\s/)[0]!;
-        const token = (await cred.locator('.token').innerText()).trim();
+        // The token is in a read-only text box (reachable by keyboard), so its value, not its text.
+        const token = (await cred.locator('textarea.token').inputValue()).trim();
         const expires = (await cred.getByTestId('expires').innerText()).split(' — ')[0]!.trim();
         expect(secret.length).toBeGreaterThan(20);
         const identity = (await cred.getByTestId('identity-id').innerText()).trim();

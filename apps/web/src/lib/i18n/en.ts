@@ -533,7 +533,7 @@ export const en = {
   'failure.iamAsk':
     'Ask your AWS administrator to add this permission to the IAM role for authenticated identities of the Cognito identity pool.',
   'folder.download': 'Download folder',
-  'folder.downloadLabel': 'Download every object in {name}',
+  'folder.downloadLabel': 'Download folder {name} (every object in it)',
   'folder.root': 'the bucket',
   'folder.zipHint': 'This browser cannot write into a folder you pick: a folder is saved as one zip file.',
   'folder.heading': 'Folder download: {name}',

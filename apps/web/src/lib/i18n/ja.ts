@@ -540,7 +540,7 @@ export const ja: Record<MessageKey, string> = {
   // Folders and uploads (#16)
   'failure.iamAsk': 'AWS の管理者に、Cognito Identity Pool の認証済みロールへこの権限を追加するよう依頼してください。',
   'folder.download': 'フォルダーをダウンロード',
-  'folder.downloadLabel': '{name} のオブジェクトをすべてダウンロード',
+  'folder.downloadLabel': 'フォルダーをダウンロード（{name} のオブジェクトすべて）',
   'folder.root': 'バケット',
   'folder.zipHint': 'このブラウザーは選んだフォルダーに書き込めないため、フォルダーは 1 つの zip ファイルとして保存します。',
   'folder.heading': 'フォルダーのダウンロード：{name}',
