@@ -2,6 +2,7 @@
 export * from './browser.ts';
 export { startLab, type Lab, type LabOptions, type LabUrls } from './server/lab.ts';
 export { Faults, type FaultSettings, type LabService } from './server/faults.ts';
+export type { LinkShapingSettings, LinkShapingState } from './s3/link-shaping.ts';
 export { ServerPersonality, type ServerPersonalitySettings } from './server/personality.ts';
 export { LabClock } from './server/lab-clock.ts';
 export { Hss, type AuthVector } from './server/hss.ts';

@@ -22,6 +22,7 @@ import { parseV1Listing, readListV2Request, renderListV2, v1QueryFor, type ListV
 import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
+import { LinkShaper } from './link-shaping.ts';
 import { verifyRequest } from './verify.ts';
 
 /** A shared clock (the lab's `LabClock` fits): milliseconds since the epoch. */
@@ -51,6 +52,8 @@ export interface GateOptions {
   port?: number | undefined;
   /** Key prefixes an object may be PUT under (the Check SIMs reports); default DEFAULT_WRITABLE_PREFIXES. */
   writablePrefixes?: readonly string[] | undefined;
+  /** Per-connection throughput cap, added round trip and the connection-drop fault (none by default). */
+  link?: LinkShaper | undefined;
 }
 
 /** Where the lab lets clients write objects: the folder the web app and the CLI upload batch reports to. */
@@ -77,6 +80,8 @@ export interface S3Gate {
   /** `http://127.0.0.1:<port>`: the S3 endpoint clients use (path-style). */
   readonly url: string;
   readonly faults: GateFaults;
+  /** The link's shaping and its connection-drop fault. */
+  readonly link: LinkShaper;
   stats(): GateStats;
   close(): Promise<void>;
 }
@@ -98,11 +103,13 @@ export function createGateApp(
   upstreamReady: Promise<void> = Promise.resolve(),
 ): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
+  const link = options.link ?? new LinkShaper();
   app.all('*', async (c) => {
     stats.requests++;
     const shared = options.sharedFaults;
     const latency = faults.latencyMs + (shared?.latencyMs ?? 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    await link.roundTrip();
     const ids = newRequestIds();
     const now = new Date((options.clock?.now() ?? Date.now()) + faults.clockOffsetMs);
     const raw = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
@@ -120,6 +127,13 @@ export function createGateApp(
         throw new S3Error('ServiceUnavailable', 'The lab could not start its S3 backend. Restart the lab.');
       });
       const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats);
+      const isObjectBody =
+        req.method === 'GET' && upstreamResponse.body !== null && upstreamResponse.status < 300 && isObjectPath(req.rawPath);
+      if (isObjectBody) {
+        // Requests on one kept-alive connection share its cap; app.request (no socket) gets one per request.
+        const socket = c.env?.incoming?.socket;
+        upstreamResponse.body = link.shape(upstreamResponse.body!, socket ?? {}, () => socket?.destroy() !== undefined);
+      }
       return toResponse(upstreamResponse, ids, now);
     } catch (err) {
       stats.rejected++;
@@ -141,7 +155,8 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   });
   // Awaited by every request; this keeps a failed start from being reported as unhandled first.
   upstreamReady.catch(() => undefined);
-  const app = createGateApp(options, faults, upstream, stats, upstreamReady);
+  const link = options.link ?? new LinkShaper();
+  const app = createGateApp({ ...options, link }, faults, upstream, stats, upstreamReady);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));
@@ -150,6 +165,7 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   return {
     url: `http://127.0.0.1:${port}`,
     faults,
+    link,
     stats: () => ({ ...stats }),
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -251,11 +267,32 @@ async function handle(
   }
   const headers = forwardHeaders(req.headers);
   if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
-  return forwardToUpstream(
+  const answer = await forwardToUpstream(
     upstream,
     { method: req.method, rawPath: req.rawPath, rawQuery: forwardQuery, headers, body, signAsS3rver: true },
     count,
   );
+  if (segments.length > 1 && (req.method === 'GET' || req.method === 'HEAD')) await checkIfMatch(req.headers.get('if-match'), answer);
+  return answer;
+}
+
+/**
+ * S3's If-Match on a read: the object's ETag must be one of those listed (or `*`), else 412
+ * PreconditionFailed, so a ranged download refuses an object that changed between its ranges.
+ * s3rver 3.7.1 ignores the header; the gate checks it against the ETag s3rver answered with.
+ */
+async function checkIfMatch(ifMatch: string | null, answer: UpstreamResponse): Promise<void> {
+  if (ifMatch === null || answer.status >= 300) return;
+  const etag = answer.headers.get('etag');
+  const wanted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (wanted.includes('*') || (etag !== null && wanted.includes(etag.replace(/^W\//, '')))) return;
+  await answer.body?.cancel();
+  throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+}
+
+/** Whether a raw path names an object (bucket and key), not a bucket. */
+function isObjectPath(rawPath: string): boolean {
+  return rawPath.split('/').filter((s) => s !== '').length > 1;
 }
 
 /**

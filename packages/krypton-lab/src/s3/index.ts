@@ -8,6 +8,7 @@ import path from 'node:path';
 import { corsConfigurationXml, demoCorsRule, reportUploadCorsRule, type CorsRule } from './cors.ts';
 import type { CredentialStore } from './credential-store.ts';
 import { startS3Gate, type TimeSource, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
+import { LinkShaper, type LinkShapingSettings } from './link-shaping.ts';
 import { startS3rver, type RunningS3rver } from './s3rver-server.ts';
 import { seedBucket, type SeededObject, type SeedOptions } from './seed.ts';
 
@@ -26,6 +27,7 @@ export { BINARY_KEY, LARGE_KEY, SeedError, type SeededObject, type SeedOptions }
 export { S3Error, type S3ErrorCode } from './s3-error.ts';
 export { S3rverStartError } from './s3rver-server.ts';
 export type { TimeSource, GateStats, SharedFaults } from './gate.ts';
+export { LinkShaper, type LinkShapingSettings, type LinkShapingState } from './link-shaping.ts';
 
 /** Default name of the seeded, CORS-enabled demo bucket. */
 export const DEMO_BUCKET = 'krypton-demo';
@@ -70,6 +72,8 @@ export interface StartLabS3Options {
    * `ready` says when, and `objects` is filled then. Default false: started and seeded before returning.
    */
   background?: boolean;
+  /** Link shaping from the start: a per-connection throughput cap and an added round trip (none by default). */
+  link?: Partial<LinkShapingSettings>;
 }
 
 /** Alias kept for callers that name the options this way. */
@@ -95,6 +99,8 @@ export interface LabS3 {
   setLatency(ms: number): void;
   /** Shifts the gate's clock by `ms` (positive: server ahead of the client) to simulate skew and expiry. */
   setClockOffset(ms: number): void;
+  /** The link's shaping (per-connection cap, added round trip) and its connection-drop fault, changeable while running. */
+  readonly link: LinkShaper;
   /** Gate counters. */
   stats(): GateStats;
   /** Stops the gate and s3rver and removes a temporary data directory. Safe to call twice. */
@@ -146,6 +152,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       sharedFaults: options.faults,
       port: options.port,
       writablePrefixes: options.writablePrefixes,
+      link: new LinkShaper(options.link),
     });
     const running = gate;
     let closing: Promise<void> | undefined;
@@ -166,6 +173,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       setClockOffset: (ms) => {
         running.faults.clockOffsetMs = ms;
       },
+      link: running.link,
       stats: () => running.stats(),
       close: () => (closing ??= shutdown()),
     };

@@ -21,6 +21,7 @@ export type S3ErrorCode =
   | 'InvalidURI'
   | 'MethodNotAllowed'
   | 'NoSuchBucket'
+  | 'PreconditionFailed'
   | 'RequestTimeTooSkewed'
   | 'ServiceUnavailable'
   | 'SignatureDoesNotMatch'
@@ -44,6 +45,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   InvalidURI: 400,
   MethodNotAllowed: 405,
   NoSuchBucket: 404,
+  PreconditionFailed: 412,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,
