@@ -197,6 +197,10 @@ export interface DownloadRequest {
   bucket: string;
   region: string;
   key: string;
+  /** Connections to read ranges over (1–8); chosen by the object's size when absent. */
+  connections?: number;
+  /** Bytes per range; DEFAULT_PART_BYTES when absent (see range-plan.ts). */
+  partBytes?: number;
 }
 
 /** How a finished download was checked. */
@@ -208,6 +212,10 @@ export interface DownloadOutcome {
   check: IntegrityCheck;
   /** The file, when it could not be streamed to disk (no File System Access): the page saves it. */
   blob?: Blob;
+  /** Connections the ranges were read over. */
+  connections?: number;
+  /** Ranges resumed after a dropped connection. */
+  resumes?: number;
 }
 
 export interface DownloadProgress {

@@ -20,6 +20,8 @@ export type WebFailureCode =
   | 'DOWNLOAD_NOT_STARTED'
   | 'CHECKSUM_MISMATCH'
   | 'TOO_LARGE_FOR_MEMORY'
+  | 'DOWNLOAD_INTERRUPTED'
+  | 'OBJECT_CHANGED'
   // USB modems reached over WebUSB or Web Serial (lib/usb-modem-port.ts, worker links)
   | 'USB_CLAIMED_BY_OS'
   | 'USB_STORAGE_MODE'

@@ -1,6 +1,5 @@
-import { createMD5 } from 'hash-wasm';
-import { md5OfEtagText } from '../lib/etag.ts';
 import type { DownloadProgress, Failure, IntegrityCheck } from './api.ts';
+import { etagMd5Verifier, type DownloadVerifier } from './download-verifier.ts';
 import { failure } from './failure.ts';
 
 /** Largest object held in memory when the browser cannot write straight to disk (no File System Access). */
@@ -36,6 +35,8 @@ export interface SaveStreamOptions {
   target: SaveHandle | undefined;
   signal: AbortSignal;
   onProgress: (progress: DownloadProgress) => void;
+  /** Checks the bytes in order before the file is committed; default: the MD5 against a single-part ETag. */
+  verifier?: DownloadVerifier;
   limitBytes?: number;
   now?: () => number;
 }
@@ -64,9 +65,7 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
   o.signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (o.target) writable = await o.target.createWritable({ keepExistingData: false });
-    // MD5 in WebAssembly: WebCrypto has none, and a JavaScript MD5 (~80 MiB/s) was the ceiling.
-    const hash = await createMD5();
-    hash.init();
+    const verifier = o.verifier ?? (await etagMd5Verifier(o.etag, o.key));
     let received = 0;
     let lastReport = -Infinity;
     // Chunks are gathered into one Blob per write (no copy in JavaScript), and the next batch is read
@@ -87,7 +86,7 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
       const { done, value } = await reader.read();
       if (o.signal.aborted) throw cancelled(o.key);
       if (done) break;
-      hash.update(value);
+      verifier.update(value);
       received += value.byteLength;
       if (writable) {
         batch.push(value);
@@ -119,17 +118,7 @@ export async function saveStream(o: SaveStreamOptions): Promise<{ bytes: number;
         { key: o.key },
       );
     }
-    const actual = hash.digest('hex');
-    const expected = o.etag !== undefined ? md5OfEtagText(o.etag) : undefined;
-    const check: IntegrityCheck = o.etag === undefined ? 'no-etag' : expected === undefined ? 'multipart-etag' : 'md5-match';
-    if (expected !== undefined && expected !== actual) {
-      throw failure(
-        'CHECKSUM_MISMATCH',
-        `The downloaded bytes do not match the object's ETag (MD5 ${actual}, expected ${expected})`,
-        'Download it again; the file was not saved',
-        { expected, actual, key: o.key },
-      );
-    }
+    const check: IntegrityCheck = await verifier.finish();
     o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
     if (writable) {
       await writable.close();

@@ -386,6 +386,13 @@ export const en = {
   'upload.done': 'Uploaded as {key} ({bytes, plural, one {# byte} other {# bytes}}, MD5 {md5} checked by S3).',
   'upload.link': 'Open it',
   'upload.needCredentials': 'Check a SIM with AWS credentials in the checklist first: the upload uses the credentials it earns.',
+
+  // Parallel downloads (#16)
+  'dl.tuning.connections': 'Connections per download',
+  'dl.tuning.auto': 'Automatic (by size)',
+  'dl.tuning.partSize': 'Part size',
+  'dl.connections': 'Read over {connections, plural, one {# connection} other {# connections}}',
+  'dl.resumed': 'resumed {resumes, plural, one {# time} other {# times}} after a dropped connection',
 } as const;
 
 export type MessageKey = keyof typeof en;

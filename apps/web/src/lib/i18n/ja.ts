@@ -395,6 +395,13 @@ export const ja: Record<MessageKey, string> = {
   'upload.link': '開く',
   'upload.needCredentials':
     '先に、検査項目で AWS 認証情報を取得する設定で SIM を 1 枚検査してください。アップロードにはその認証情報を使います。',
+
+  // Parallel downloads (#16)
+  'dl.tuning.connections': 'ダウンロードの接続数',
+  'dl.tuning.auto': '自動（サイズに応じて）',
+  'dl.tuning.partSize': 'パートサイズ',
+  'dl.connections': '{connections} 本の接続で取得',
+  'dl.resumed': '接続が切れたため {resumes} 回再開',
 };
 
 /**
@@ -525,6 +532,14 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   TOO_LARGE_FOR_MEMORY: {
     message: 'このブラウザーはディスクに直接書き込めず、オブジェクトがメモリーに保持できる上限を超えています。',
     action: 'パソコン版の Chrome または Edge を使うか、AWS CLI でダウンロードしてください。',
+  },
+  DOWNLOAD_INTERRUPTED: {
+    message: 'S3 との接続が、再開できる回数を超えて切れました。ファイルは保存していません。',
+    action: 'ネットワーク接続を確かめてから、もう一度ダウンロードしてください。',
+  },
+  OBJECT_CHANGED: {
+    message: 'ダウンロード中に S3 上のオブジェクトが変更されました。ファイルは保存していません。',
+    action: 'もう一度ダウンロードして、新しい版を取得してください。',
   },
   USB_CLAIMED_BY_OS: {
     message:
