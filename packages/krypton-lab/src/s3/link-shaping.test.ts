@@ -71,16 +71,20 @@ describe('the S3 link shaping', () => {
       return performance.now() - t0;
     };
     await head();
-    const plain = Math.min(await head(), await head());
+    const plain = Math.min(await head(), await head(), await head());
     lab.link.update({ rttMs: 150 });
-    const shaped = Math.min(await head(), await head());
-    expect(shaped - plain).toBeGreaterThan(140);
-    expect(shaped - plain).toBeLessThan(300);
+    const shaped = Math.min(await head(), await head(), await head());
+    // The best of three on each side: a shared 2-core machine stalls now and then.
+    expect(shaped).toBeGreaterThanOrEqual(150);
+    expect(shaped - plain).toBeGreaterThan(130);
+    expect(shaped - plain).toBeLessThan(450);
     expect(lab.link.snapshot()).toMatchObject({ rttMs: 150, bytesPerSecond: 0 });
   });
 
   it('cuts a download after the set number of bytes, once, then serves the next one whole', async () => {
-    lab.link.armDrop(1 * MiB, 1);
+    lab.link.armDrop(1 * MiB, 1, 1);
+    const skipped = await drain(await fetch(await url()));
+    expect(skipped).toMatchObject({ bytes: SIZE });
     const cut = await drain(await fetch(await url()));
     expect(cut.error).toBeDefined();
     expect(cut.bytes).toBe(1 * MiB);
@@ -120,8 +124,8 @@ describe('the lab control API for the S3 link', () => {
     const state = async () => ((await (await fetch(`${full.urls.control}/state`)).json()) as { s3Link: unknown }).s3Link;
     expect(await state()).toMatchObject({ bytesPerSecond: 0, rttMs: 5, dropsArmed: 0 });
     expect((await post('/s3-link', { bytesPerSecond: 20 * MiB, rttMs: 50 })).status).toBe(200);
-    expect((await post('/s3-drop', { afterBytes: 4096, count: 2 })).status).toBe(200);
-    expect(await state()).toEqual({ bytesPerSecond: 20 * MiB, rttMs: 50, dropsArmed: 2, dropAfterBytes: 4096, dropped: 0 });
+    expect((await post('/s3-drop', { afterBytes: 4096, count: 2, skip: 1 })).status).toBe(200);
+    expect(await state()).toEqual({ bytesPerSecond: 20 * MiB, rttMs: 50, dropsArmed: 2, dropAfterBytes: 4096, dropSkip: 1, dropped: 0 });
     const bad = await post('/s3-link', { rttMs: 'slow' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/rttMs/);

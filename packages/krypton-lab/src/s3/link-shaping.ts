@@ -18,6 +18,8 @@ export interface LinkShapingState extends LinkShapingSettings {
   dropsArmed: number;
   /** Where the next cut falls: bytes of the body delivered first. */
   dropAfterBytes: number;
+  /** Object downloads still to pass untouched before the cuts begin. */
+  dropSkip: number;
   /** Connections cut so far. */
   dropped: number;
 }
@@ -38,6 +40,7 @@ export class LinkShaper {
   rttMs = 0;
   private dropsArmed = 0;
   private dropAfterBytes = 0;
+  private dropSkip = 0;
   private dropped = 0;
   private readonly paces = new WeakMap<object, Pace>();
 
@@ -51,10 +54,14 @@ export class LinkShaper {
     if (patch.rttMs !== undefined) this.rttMs = checkRange('rttMs', patch.rttMs, 0, 10_000);
   }
 
-  /** Cuts the connection of each of the next `count` object downloads after `afterBytes` body bytes (count 0 disarms). */
-  armDrop(afterBytes: number, count = 1): void {
+  /**
+   * Cuts the connection of each of the next `count` object downloads after `afterBytes` body bytes
+   * (count 0 disarms), once `skip` downloads have passed untouched (a cut mid-way through a ranged download).
+   */
+  armDrop(afterBytes: number, count = 1, skip = 0): void {
     this.dropAfterBytes = checkRange('afterBytes', afterBytes, 0, Number.MAX_SAFE_INTEGER);
     this.dropsArmed = checkRange('count', count, 0, 1000);
+    this.dropSkip = checkRange('skip', skip, 0, 1000);
   }
 
   /** The settings and the fault's counters. */
@@ -64,6 +71,7 @@ export class LinkShaper {
       rttMs: this.rttMs,
       dropsArmed: this.dropsArmed,
       dropAfterBytes: this.dropAfterBytes,
+      dropSkip: this.dropSkip,
       dropped: this.dropped,
     };
   }
@@ -118,6 +126,10 @@ export class LinkShaper {
 
   private takeDrop(): number | undefined {
     if (this.dropsArmed <= 0) return undefined;
+    if (this.dropSkip > 0) {
+      this.dropSkip--;
+      return undefined;
+    }
     this.dropsArmed--;
     return this.dropAfterBytes;
   }

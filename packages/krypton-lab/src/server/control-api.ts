@@ -109,12 +109,17 @@ export function controlApi(lab: Lab): Hono {
     return c.json(lab.s3.link.snapshot());
   });
 
-  // Cut the connection of each of the next `count` object downloads after `afterBytes` body bytes.
+  // Cut the connection of each of the next `count` object downloads after `afterBytes` body bytes,
+  // after `skip` downloads that pass untouched (default 0).
   app.post('/s3-drop', async (c) => {
     const body = await jsonObject(c.req.raw);
     try {
       if (typeof body?.afterBytes !== 'number') throw new RangeError('afterBytes: body bytes to deliver before the cut');
-      lab.s3.link.armDrop(body.afterBytes, body.count === undefined ? 1 : (body.count as number));
+      lab.s3.link.armDrop(
+        body.afterBytes,
+        body.count === undefined ? 1 : (body.count as number),
+        body.skip === undefined ? 0 : (body.skip as number),
+      );
     } catch (e) {
       return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
     }
