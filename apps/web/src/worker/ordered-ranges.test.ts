@@ -58,7 +58,8 @@ describe('ordered parallel ranges', () => {
           const partBytes = Math.max(1, Math.ceil(size / partCount));
           const parts = planParts(0, size, partBytes, connections);
           let opened = 0;
-          const open: OpenRange = async (start, end) => streamOf(data.slice(start, end + 1), 397, undefined, delays[opened++ % delays.length]);
+          const open: OpenRange = async (start, end) =>
+            streamOf(data.slice(start, end + 1), 397, undefined, delays[opened++ % delays.length]);
           const { stream, stats } = orderedRangeStream({ parts, connections, open, signal: new AbortController().signal, retryable });
           expect(await collect(stream)).toEqual(data);
           expect(stats.resumes).toBe(0);
@@ -223,7 +224,13 @@ describe('ordered parallel ranges', () => {
     expect([...aborted].sort((a, b) => a - b)).toEqual([0, 10_000, 20_000, 30_000]);
 
     const outer = new AbortController();
-    const second = orderedRangeStream({ parts: planParts(0, data.length, 10_000, 4), connections: 4, open, signal: outer.signal, retryable });
+    const second = orderedRangeStream({
+      parts: planParts(0, data.length, 10_000, 4),
+      connections: 4,
+      open,
+      signal: outer.signal,
+      retryable,
+    });
     const r2 = second.stream.getReader();
     await r2.read();
     outer.abort(new DOMException('cancelled', 'AbortError'));

@@ -187,16 +187,18 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
   return { stream, stats };
 }
 
+/** Waits `ms`; rejects at once when `signal` aborts (the caller reports the abort's own reason). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  const aborted = () => new DOMException('The wait was aborted', 'AbortError');
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) return reject(aborted());
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(aborted());
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -41,7 +41,11 @@ describe('parallel ranged downloads in Chromium (#16)', () => {
       const root = await navigator.storage.getDirectory();
       await root.removeEntry('blob.bin').catch(() => undefined);
     });
-  const downloadButton = () => page.getByRole('table').getByRole('row', { name: /blob\.bin/ }).getByRole('button', { name: 'Download' });
+  const downloadButton = () =>
+    page
+      .getByRole('table')
+      .getByRole('row', { name: /blob\.bin/ })
+      .getByRole('button', { name: 'Download' });
 
   it('reads a multi-part object over 4 connections, resumes the range whose connection the lab cut, and saves it whole with its MD5 checked', async () => {
     await removeSaved();

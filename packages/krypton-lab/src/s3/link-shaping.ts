@@ -50,7 +50,8 @@ export class LinkShaper {
 
   /** Applies a partial update, refusing values out of range (RangeError names the field). */
   update(patch: Partial<LinkShapingSettings>): void {
-    if (patch.bytesPerSecond !== undefined) this.bytesPerSecond = checkRange('bytesPerSecond', patch.bytesPerSecond, 0, MAX_BYTES_PER_SECOND);
+    if (patch.bytesPerSecond !== undefined)
+      this.bytesPerSecond = checkRange('bytesPerSecond', patch.bytesPerSecond, 0, MAX_BYTES_PER_SECOND);
     if (patch.rttMs !== undefined) this.rttMs = checkRange('rttMs', patch.rttMs, 0, 10_000);
   }
 

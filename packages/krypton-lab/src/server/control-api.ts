@@ -97,7 +97,8 @@ export function controlApi(lab: Lab): Hono {
     const body = await jsonObject(c.req.raw);
     if (!body) return c.json({ code: 'LAB0400', message: 'a JSON object is expected' }, 400);
     const unknown = Object.keys(body).filter((k) => k !== 'bytesPerSecond' && k !== 'rttMs');
-    if (unknown.length > 0) return c.json({ code: 'LAB0400', message: `unknown fields: ${unknown.join(', ')} (bytesPerSecond, rttMs)` }, 400);
+    if (unknown.length > 0)
+      return c.json({ code: 'LAB0400', message: `unknown fields: ${unknown.join(', ')} (bytesPerSecond, rttMs)` }, 400);
     try {
       lab.s3.link.update({
         ...(body.bytesPerSecond !== undefined ? { bytesPerSecond: body.bytesPerSecond as number } : {}),
