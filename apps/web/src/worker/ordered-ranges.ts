@@ -1,9 +1,11 @@
 /**
  * Parallel ranged reads delivered as one in-order byte stream: up to `connections` ranges are read
- * at once, but only within a window of `connections` parts from the one being delivered, so at most
- * that many parts are held in memory however slow the disk is (back-pressure: a part outside the
- * window is not requested until the reader catches up). A range whose connection drops is resumed
- * from its last received byte, after a back-off, while the download's retry budget lasts.
+ * at once, and only parts within `connections` after the one being delivered (which streams
+ * through as it arrives), so at most `connections` parts wait out of order in memory however slow
+ * the disk is (back-pressure: a part outside the window is not requested until the reader catches
+ * up). The one part of slack lets a connection that finished move on while the delivered part
+ * drains. A range whose connection drops is resumed from its last received byte, after a back-off,
+ * while the download's retry budget lasts.
  */
 import { backoffMs as defaultBackoff, type Part } from './range-plan.ts';
 
@@ -90,7 +92,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
   };
 
   const schedule = () => {
-    while (!failed && active < connections && nextToStart < states.length && nextToStart < head + connections) {
+    while (!failed && active < connections && nextToStart < states.length && nextToStart <= head + connections) {
       const state = states[nextToStart]!;
       const first = nextToStart === 0 ? o.first : undefined;
       nextToStart++;
@@ -126,7 +128,8 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
               throw new RangeError(`S3 sent more than the ${length} bytes asked for at ${state.part.start}`);
             state.chunks.push(value);
             state.received += value.byteLength;
-            notify();
+            // Only the part being delivered can unblock the reader.
+            if (state === states[head]) notify();
           }
         } finally {
           inner.signal.removeEventListener('abort', onAbort);

@@ -95,4 +95,44 @@ describe('parallel ranged downloads in Chromium (#16)', () => {
       lab.s3.link.update({ bytesPerSecond: 0 });
     }
   }, 120_000);
+
+  it('a connection that keeps dropping ends the download once the retry budget is spent: failed, said so, no file', async () => {
+    await removeSaved();
+    for (const dismiss of await page.locator('.download').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
+    // Every range is cut 1 MiB in: 1 first try + 5 resumes, then the download gives up.
+    lab.s3.link.armDrop(1 * MiB, 100);
+    try {
+      await downloadButton().click();
+      const failed = page.locator(`.download[data-key="${KEY}"][data-status="failed"]`);
+      await failed.waitFor({ timeout: 60_000 });
+      await expect(failed.innerText()).resolves.toContain('The connection to S3 dropped more often than the download may resume');
+      expect(lab.s3.link.snapshot().dropped).toBeGreaterThanOrEqual(6);
+      expect(await readOpfsFile(page, 'blob.bin')).toBeNull();
+    } finally {
+      lab.s3.link.armDrop(0, 0);
+    }
+  }, 120_000);
+
+  it('an object replaced on S3 mid-download is refused (If-Match), not stitched from two versions', async () => {
+    await removeSaved();
+    for (const dismiss of await page.locator('.download').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
+    // Slow enough that the later ranges are asked for after the object changed.
+    lab.s3.link.update({ bytesPerSecond: 4 * MiB });
+    try {
+      await downloadButton().click();
+      const running = page.locator(`.download[data-key="${KEY}"][data-status="running"]`);
+      await running.waitFor();
+      await waitFor(async () => (await running.locator('progress').getAttribute('value')) !== null, 'progress to show');
+      // A new version, straight into s3rver behind the gate (the lab's fixtures are read-only through it).
+      const replaced = await fetch(`${lab.s3.backendUrl}/${lab.bucket}/${KEY}`, { method: 'PUT', body: new Uint8Array(SIZE).fill(7) });
+      expect(replaced.ok).toBe(true);
+      const failed = page.locator(`.download[data-key="${KEY}"][data-status="failed"]`);
+      await failed.waitFor({ timeout: 60_000 });
+      await expect(failed.innerText()).resolves.toContain('The object changed on S3 while it was being downloaded');
+      expect(await readOpfsFile(page, 'blob.bin')).toBeNull();
+      await screenshot(page, 'p-3-object-changed');
+    } finally {
+      lab.s3.link.update({ bytesPerSecond: 0 });
+    }
+  }, 120_000);
 });
