@@ -36,6 +36,16 @@ export interface DownloadItem {
   checks?: ObjectCheck[];
   failure?: Failure;
   toDisk: boolean;
+  /** Connections the ranges were read over (once done). */
+  connections?: number;
+  /** Ranges resumed after a dropped connection (once done). */
+  resumes?: number;
+}
+
+/** How to read a download: connections (undefined: by the object's size) and part size. */
+export interface DownloadTuning {
+  connections?: number | undefined;
+  partBytes?: number | undefined;
 }
 
 /** Smoothing of the rate: new samples weigh this much. */
@@ -77,7 +87,14 @@ export class Downloads {
   }
 
   /** Starts a download of `key` to `target`; resolves when it ends (however it ends). */
-  async start(api: WorkerApi, bucket: string, region: string, key: string, target: SaveTarget): Promise<DownloadItem | undefined> {
+  async start(
+    api: WorkerApi,
+    bucket: string,
+    region: string,
+    key: string,
+    target: SaveTarget,
+    tuning: DownloadTuning = {},
+  ): Promise<DownloadItem | undefined> {
     if (target.kind === 'cancelled') return undefined;
     const id = this.nextId++;
     const name = key.split('/').pop() || key;
@@ -94,7 +111,17 @@ export class Downloads {
     const item = this.items.find((i) => i.id === id)!;
     try {
       const to = target.kind === 'file' ? target.handle : target.kind === 'stream' ? target.port : undefined;
-      const download = api.download({ id, bucket, region, key }, to);
+      const download = api.download(
+        {
+          id,
+          bucket,
+          region,
+          key,
+          ...(tuning.connections !== undefined ? { connections: tuning.connections } : {}),
+          ...(tuning.partBytes !== undefined ? { partBytes: tuning.partBytes } : {}),
+        },
+        to,
+      );
       const missed = target.kind === 'stream' ? target.missed : undefined;
       const outcome: DownloadOutcome = await (missed
         ? Promise.race([download, missed.then(() => notStarted(api, id, key, download))])
@@ -105,6 +132,8 @@ export class Downloads {
       item.check = outcome.check;
       item.checks = outcome.checks;
       item.etaMs = 0;
+      if (outcome.connections !== undefined) item.connections = outcome.connections;
+      if (outcome.resumes !== undefined) item.resumes = outcome.resumes;
       if (outcome.blob) this.saveBlob(outcome.blob, name);
     } catch (e) {
       const f = asFailure(e);

@@ -217,6 +217,10 @@ export interface DownloadRequest {
   bucket: string;
   region: string;
   key: string;
+  /** Connections to read ranges over (1–8); chosen by the object's size when absent. */
+  connections?: number;
+  /** Bytes per range; DEFAULT_PART_BYTES when absent (see range-plan.ts). */
+  partBytes?: number;
 }
 
 /**
@@ -247,6 +251,10 @@ export interface DownloadOutcome {
   checks: ObjectCheck[];
   /** The file, when it could not be streamed to disk (no File System Access): the page saves it. */
   blob?: Blob;
+  /** Connections the ranges were read over. */
+  connections?: number;
+  /** Ranges resumed after a dropped connection. */
+  resumes?: number;
 }
 
 export interface DownloadProgress {

@@ -28,6 +28,8 @@ export type WebFailureCode =
   | 'UPLOAD_CANCELLED'
   | 'UPLOAD_ABORT_FAILED'
   | 'UPLOAD_TOO_LARGE'
+  | 'DOWNLOAD_INTERRUPTED'
+  | 'OBJECT_CHANGED'
   // USB modems reached over WebUSB or Web Serial (lib/usb-modem-port.ts, worker links)
   | 'USB_CLAIMED_BY_OS'
   | 'USB_STORAGE_MODE'

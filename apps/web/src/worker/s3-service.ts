@@ -25,6 +25,8 @@ import { confirmPartwiseFailure, ObjectVerifier, type PartHead } from './object-
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
 import { PortSink } from './port-sink.ts';
 import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
+import { orderedRangeStream } from './ordered-ranges.ts';
+import { connectionsFor, partSizeFor, planParts, totalFromContentRange } from './range-plan.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
 
@@ -238,52 +240,100 @@ export class S3Service {
     const controller = new AbortController();
     this.downloads.set(request.id, controller);
     try {
-      let out;
+      const partBytes = partSizeFor({ chosenBytes: request.partBytes });
+      let first;
+      let about;
       try {
-        out = await this.send(
-          request.region,
-          'get',
-          bucket,
-          request.key,
-          (client, abortSignal) =>
-            client
-              .send(checkedGet(bucket, request.key), { abortSignal })
-              .catch((e: unknown) =>
-                orWithoutChecksums(e, abortSignal, () =>
-                  client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal }),
+        // The first range tells the ETag and starts the bytes; beside it a HEAD with ChecksumMode ENABLED
+        // tells the size and what the bytes must match (a Range answer carries no checksum).
+        [first, about] = await Promise.all([
+          this.send(
+            request.region,
+            'get',
+            bucket,
+            request.key,
+            async (client, abortSignal) => {
+              const get = (range: string | undefined) =>
+                client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key, ...(range ? { Range: range } : {}) }), {
+                  abortSignal,
+                });
+              try {
+                return await get(`bytes=0-${partBytes - 1}`);
+              } catch (e) {
+                // An empty object has no byte 0: S3 refuses the range, and the whole (empty) object is read instead.
+                if (serverCode(e) === 'InvalidRange') return get(undefined);
+                throw e;
+              }
+            },
+            controller.signal,
+          ),
+          this.send(
+            request.region,
+            'head',
+            bucket,
+            request.key,
+            (client, abortSignal) =>
+              client
+                .send(new HeadObjectCommand({ Bucket: bucket, Key: request.key, ChecksumMode: 'ENABLED' }), { abortSignal })
+                .catch((e: unknown) =>
+                  orWithoutChecksums(e, abortSignal, () =>
+                    client.send(new HeadObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal }),
+                  ),
                 ),
-              ),
-          controller.signal,
-        );
+            controller.signal,
+          ),
+        ]);
       } catch (e) {
         if (target) await removeIfEmpty(target);
         throw controller.signal.aborted ? cancelled(request.key) : e;
       }
-      const body = out.Body as { transformToWebStream?: () => ReadableStream<Uint8Array> } | ReadableStream<Uint8Array> | undefined;
-      if (!body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
-      const stream =
-        'transformToWebStream' in body && typeof body.transformToWebStream === 'function'
-          ? body.transformToWebStream()
-          : (body as ReadableStream<Uint8Array>);
+      const firstBody = webStream(first.Body);
+      if (!firstBody) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
+      const etag = first.ETag;
+      if (etag !== undefined && about.ETag !== undefined && about.ETag !== etag) {
+        await firstBody.cancel().catch(() => undefined);
+        throw objectChanged(bucket, request.key);
+      }
+      const size = about.ContentLength ?? (await this.sizeOf(first, request, bucket, controller.signal));
+      const ranged = first.$metadata.httpStatusCode === 206;
+      const firstEnd = ranged ? Math.min(size, partBytes) - 1 : size - 1;
+      const connections = connectionsFor(size, partBytes, request.connections);
+      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, partBytes, connections, 1)];
       // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
-      const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, out.ETag, partNumber, controller.signal);
-      const { facts, layout } = await objectFacts(out, head);
+      const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, etag, partNumber, controller.signal);
+      const { facts, layout } = await objectFacts({ ...about, ETag: etag ?? about.ETag, ContentLength: size }, head);
       const verifier = await ObjectVerifier.create(facts);
-      sink?.begin(out.ContentLength);
+      const { stream, stats } = orderedRangeStream({
+        parts: size === 0 ? [] : parts,
+        connections,
+        first: firstBody,
+        open: (start, end, signal) => this.openRange(request, bucket, etag, start, end, signal),
+        signal: controller.signal,
+        retryable: isRetryableRead,
+        exhausted: (error, retries) =>
+          failure(
+            'DOWNLOAD_INTERRUPTED',
+            `The connection to S3 dropped ${retries + 1} times during the download (last: ${errorText(error)})`,
+            'Check the network connection, then download it again; nothing was saved',
+            { key: request.key },
+          ),
+      });
+      if (size === 0) await firstBody.cancel().catch(() => undefined);
+      sink?.begin(size);
       const saved = await saveStream({
         verifier,
-        confirm: (v) => confirmPartwiseFailure(v, layout, out.ContentLength ?? 0, head),
+        confirm: (v) => confirmPartwiseFailure(v, layout, size, head),
         id: request.id,
         key: request.key,
         stream,
-        total: out.ContentLength,
-        etag: out.ETag,
-        contentType: out.ContentType,
+        total: size,
+        etag,
+        contentType: first.ContentType,
         target,
         signal: controller.signal,
         onProgress,
       });
-      return { id: request.id, ...saved };
+      return { id: request.id, ...saved, connections: stats.connections, resumes: stats.resumes };
     } finally {
       this.downloads.delete(request.id);
     }
@@ -310,6 +360,68 @@ export class S3Service {
       signal,
     );
     return { length: out.ContentLength ?? 0, partsCount: out.PartsCount };
+  }
+
+  /**
+   * The object's size from the first answer: Content-Range of a ranged answer (when the CORS rule
+   * exposes it), else a HEAD (Content-Length needs no exposing), or the length of a whole-object answer.
+   */
+  private async sizeOf(
+    first: { $metadata: { httpStatusCode?: number }; ContentRange?: string; ContentLength?: number },
+    request: DownloadRequest,
+    bucket: string,
+    signal: AbortSignal,
+  ): Promise<number> {
+    if (first.$metadata.httpStatusCode !== 206) return first.ContentLength ?? 0;
+    const total = totalFromContentRange(first.ContentRange);
+    if (total !== undefined) return total;
+    const head = await this.send(
+      request.region,
+      'head',
+      bucket,
+      request.key,
+      (client, abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal }),
+      signal,
+    );
+    return head.ContentLength ?? 0;
+  }
+
+  /**
+   * One range of the object, refused by S3 (412) if the object changed since the first range (If-Match
+   * with its ETag). Dropped connections and 5xx answers are left for the caller to retry; expired
+   * credentials are renewed once; anything else is explained as a Failure.
+   */
+  private async openRange(
+    request: DownloadRequest,
+    bucket: string,
+    etag: string | undefined,
+    start: number,
+    end: number,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const get = (client: S3Client) =>
+      client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: request.key, Range: `bytes=${start}-${end}`, ...(etag ? { IfMatch: etag } : {}) }),
+        { abortSignal: signal },
+      );
+    let out;
+    try {
+      try {
+        out = await get(this.client(request.region));
+      } catch (e) {
+        if (!isExpired(e) || signal.aborted) throw e;
+        this.requireUse().provider.invalidate();
+        this.resetClients();
+        out = await get(this.client(request.region));
+      }
+    } catch (e) {
+      if (signal.aborted || isRetryableRead(e)) throw e;
+      if (serverCode(e) === 'PreconditionFailed') throw objectChanged(bucket, request.key);
+      throw await this.explain(e, 'get', bucket, request.key, request.region);
+    }
+    const body = webStream(out.Body);
+    if (!body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
+    return body;
   }
 
   cancel(id: number): void {
@@ -495,6 +607,43 @@ function isFailureLike(e: unknown): boolean {
     typeof (e as { code?: unknown }).code === 'string' &&
     typeof (e as { action?: unknown }).action === 'string'
   );
+}
+
+/** The object changed on S3 between two reads of one download. */
+function objectChanged(bucket: string, key: string): Failure {
+  return failure(
+    'OBJECT_CHANGED',
+    `The object s3://${bucket}/${key} changed on S3 while it was being downloaded`,
+    'Download it again to get the new version; nothing was saved',
+    { bucket, key },
+  );
+}
+
+/** A GetObject body as a web stream (the SDK's browser body has transformToWebStream). */
+function webStream(body: unknown): ReadableStream<Uint8Array> | undefined {
+  if (!body) return undefined;
+  const b = body as { transformToWebStream?: () => ReadableStream<Uint8Array> };
+  return typeof b.transformToWebStream === 'function' ? b.transformToWebStream() : (body as ReadableStream<Uint8Array>);
+}
+
+/** S3's error code (the SDK's error name), or ''. */
+function serverCode(e: unknown): string {
+  return (e as { name?: string; Code?: string } | undefined)?.name ?? '';
+}
+
+/**
+ * Whether a range read may be tried again: the connection dropped (the browser reports a TypeError,
+ * during the request or mid-body) or S3 answered 5xx (throttling, a hiccup).
+ */
+export function isRetryableRead(e: unknown): boolean {
+  if (isNetworkError(e)) return true;
+  const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+function errorText(e: unknown): string {
+  const m = (e as { message?: unknown } | undefined)?.message;
+  return typeof m === 'string' && m !== '' ? m : String(e);
 }
 
 /** The message of a failure or an error, for the browser's download list. */

@@ -4,8 +4,11 @@ import { loadProfileSetFile } from '../profiles/profile-file.ts';
 import { intFlag, UsageError, type CommandIo } from './usage-error.ts';
 
 const HELP = `usage: pnpm lab serve [--port N] [--latency-ms N] [--profiles FILE] [--large-object-mib N]
+                     [--s3-mib-per-connection N] [--s3-rtt-ms N]
 Starts the Krypton Keys/Provisioning, cellular, Cognito and S3 emulators on 127.0.0.1, prints one
-JSON line with their URLs once ready, and runs until SIGINT/SIGTERM.`;
+JSON line with their URLs once ready, and runs until SIGINT/SIGTERM.
+--s3-mib-per-connection caps each S3 client connection at N MiB/s and --s3-rtt-ms adds N ms to
+each S3 request, as a far-away S3 would (change them later with POST /_lab/s3-link).`;
 
 /** `pnpm lab serve`: runs the whole lab until asked to stop. */
 export async function serveCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -17,12 +20,17 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
   const port = intFlag('port', values.port, 1, 65_532);
   const latencyMs = intFlag('latency-ms', values['latency-ms'], 0, 60_000);
   const largeMib = intFlag('large-object-mib', values['large-object-mib'], 1, 8192);
+  const mibPerConnection = intFlag('s3-mib-per-connection', values['s3-mib-per-connection'], 1, 10_240);
+  const rttMs = intFlag('s3-rtt-ms', values['s3-rtt-ms'], 0, 10_000);
   const profiles = values.profiles ? await loadProfileSetFile(values.profiles) : undefined;
   const lab = await startLab({
     port,
     latencyMs,
     profiles,
-    s3: largeMib ? { seed: { largeObjectBytes: largeMib * 1024 * 1024 } } : undefined,
+    s3: {
+      ...(largeMib ? { seed: { largeObjectBytes: largeMib * 1024 * 1024 } } : {}),
+      link: { bytesPerSecond: (mibPerConnection ?? 0) * 1024 * 1024, rttMs: rttMs ?? 0 },
+    },
   });
   io.stdout(
     JSON.stringify({
@@ -55,6 +63,8 @@ function parseFlags(argv: string[]) {
         'latency-ms': { type: 'string' },
         profiles: { type: 'string' },
         'large-object-mib': { type: 'string' },
+        's3-mib-per-connection': { type: 'string' },
+        's3-rtt-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -27,6 +27,7 @@ import { ObjectIntegrityStore, partRange, type ObjectIntegrity } from './object-
 import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
+import { LinkShaper } from './link-shaping.ts';
 import { verifyRequest } from './verify.ts';
 import { MAX_COMPLETE_BODY, MultipartUploads } from './multipart.ts';
 
@@ -64,6 +65,8 @@ export interface GateOptions {
   integrity?: ObjectIntegrityStore | undefined;
   /** Where s3rver keeps a multipart upload's parts, removed on Abort (see MultipartUploads). */
   partsDir?: ((bucket: string, uploadId: string) => string) | undefined;
+  /** Per-connection throughput cap, added round trip and the connection-drop fault (none by default). */
+  link?: LinkShaper | undefined;
 }
 
 /** The IAM actions the gate refuses (AccessDenied), changeable while it runs: a role without them. */
@@ -96,6 +99,8 @@ export interface S3Gate {
   readonly url: string;
   readonly faults: GateFaults;
   readonly policy: GatePolicy;
+  /** The link's shaping and its connection-drop fault. */
+  readonly link: LinkShaper;
   stats(): GateStats;
   close(): Promise<void>;
 }
@@ -121,11 +126,13 @@ export function createGateApp(
   // Objects uploaded in parts through the gate join the seeded ones here, so they answer as S3's do.
   const integrity = options.integrity ?? new ObjectIntegrityStore();
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
+  const link = options.link ?? new LinkShaper();
   app.all('*', async (c) => {
     stats.requests++;
     const shared = options.sharedFaults;
     const latency = faults.latencyMs + (shared?.latencyMs ?? 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    await link.roundTrip();
     const ids = newRequestIds();
     const now = new Date((options.clock?.now() ?? Date.now()) + faults.clockOffsetMs);
     const raw = c.env?.incoming?.url ?? new URL(c.req.url).pathname + new URL(c.req.url).search;
@@ -143,6 +150,13 @@ export function createGateApp(
         throw new S3Error('ServiceUnavailable', 'The lab could not start its S3 backend. Restart the lab.');
       });
       const upstreamResponse = await handle(req, c.req.raw, now, options, upstream, stats, policy, multipart, integrity);
+      const isObjectBody =
+        req.method === 'GET' && upstreamResponse.body !== null && upstreamResponse.status < 300 && isObjectPath(req.rawPath);
+      if (isObjectBody) {
+        // Requests on one kept-alive connection share its cap; app.request (no socket) gets one per request.
+        const socket = c.env?.incoming?.socket;
+        upstreamResponse.body = link.shape(upstreamResponse.body!, socket ?? {}, () => socket?.destroy() !== undefined);
+      }
       return toResponse(upstreamResponse, ids, now);
     } catch (err) {
       stats.rejected++;
@@ -165,7 +179,8 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   // Awaited by every request; this keeps a failed start from being reported as unhandled first.
   upstreamReady.catch(() => undefined);
   const policy: GatePolicy = { deniedActions: new Set() };
-  const app = createGateApp(options, faults, upstream, stats, upstreamReady, policy);
+  const link = options.link ?? new LinkShaper();
+  const app = createGateApp({ ...options, link }, faults, upstream, stats, upstreamReady, policy);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));
@@ -175,6 +190,7 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
     url: `http://127.0.0.1:${port}`,
     faults,
     policy,
+    link,
     stats: () => ({ ...stats }),
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -433,6 +449,11 @@ async function readObject(
 
 function unquote(etag: string): string {
   return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+/** Whether a raw path names an object (bucket and key), not a bucket. */
+function isObjectPath(rawPath: string): boolean {
+  return rawPath.split('/').filter((s) => s !== '').length > 1;
 }
 
 /**

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { corsConfigurationXml, demoCorsRule, reportUploadCorsRule, type CorsRule } from './cors.ts';
 import type { CredentialStore } from './credential-store.ts';
 import { startS3Gate, type TimeSource, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
+import { LinkShaper, type LinkShapingSettings } from './link-shaping.ts';
 import { startS3rver, type RunningS3rver } from './s3rver-server.ts';
 import { ObjectIntegrityStore } from './object-integrity.ts';
 import { seedBucket, type SeededObject, type SeedOptions } from './seed.ts';
@@ -36,6 +37,7 @@ export {
 export { S3Error, type S3ErrorCode } from './s3-error.ts';
 export { S3rverStartError } from './s3rver-server.ts';
 export type { TimeSource, GateStats, SharedFaults } from './gate.ts';
+export { LinkShaper, type LinkShapingSettings, type LinkShapingState } from './link-shaping.ts';
 
 /** Default name of the seeded, CORS-enabled demo bucket. */
 export const DEMO_BUCKET = 'krypton-demo';
@@ -80,6 +82,8 @@ export interface StartLabS3Options {
    * `ready` says when, and `objects` is filled then. Default false: started and seeded before returning.
    */
   background?: boolean;
+  /** Link shaping from the start: a per-connection throughput cap and an added round trip (none by default). */
+  link?: Partial<LinkShapingSettings>;
 }
 
 /** Alias kept for callers that name the options this way. */
@@ -110,6 +114,8 @@ export interface LabS3 {
    * `['s3:PutObject']`; an empty list allows everything again.
    */
   denyActions(actions: readonly string[]): void;
+  /** The link's shaping (per-connection cap, added round trip) and its connection-drop fault, changeable while running. */
+  readonly link: LinkShaper;
   /** Gate counters. */
   stats(): GateStats;
   /** Stops the gate and s3rver and removes a temporary data directory. Safe to call twice. */
@@ -165,6 +171,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       integrity,
       // s3rver's filesystem store keeps an upload's parts in `<bucket>/._S3rver_uploads/<uploadId>` (see its getResourcePath).
       partsDir: (bucket, uploadId) => path.join(directory, bucket, '._S3rver_uploads', uploadId),
+      link: new LinkShaper(options.link),
     });
     const running = gate;
     let closing: Promise<void> | undefined;
@@ -188,6 +195,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       denyActions: (actions) => {
         running.policy.deniedActions = new Set(actions);
       },
+      link: running.link,
       stats: () => running.stats(),
       close: () => (closing ??= shutdown()),
     };

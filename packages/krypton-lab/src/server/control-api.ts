@@ -42,6 +42,7 @@ export function controlApi(lab: Lab): Hono {
       faults: lab.faults.snapshot(),
       personality: lab.personality.snapshot(),
       clockOffsetMs: lab.clock.offsetMs,
+      s3Link: lab.s3.link.snapshot(),
       cellularImsi: lab.cellularImsi,
       keysHeld: lab.keys.size,
       credentialTtlSeconds: lab.identityPool.credentialTtlSeconds,
@@ -90,6 +91,41 @@ export function controlApi(lab: Lab): Hono {
       return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
     }
     return c.json(lab.personality.snapshot());
+  });
+
+  // The S3 link: `{"bytesPerSecond": N, "rttMs": N}` (either may be left out; 0 turns it off).
+  app.post('/s3-link', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    if (!body) return c.json({ code: 'LAB0400', message: 'a JSON object is expected' }, 400);
+    const unknown = Object.keys(body).filter((k) => k !== 'bytesPerSecond' && k !== 'rttMs');
+    if (unknown.length > 0)
+      return c.json({ code: 'LAB0400', message: `unknown fields: ${unknown.join(', ')} (bytesPerSecond, rttMs)` }, 400);
+    try {
+      lab.s3.link.update({
+        ...(body.bytesPerSecond !== undefined ? { bytesPerSecond: body.bytesPerSecond as number } : {}),
+        ...(body.rttMs !== undefined ? { rttMs: body.rttMs as number } : {}),
+      });
+    } catch (e) {
+      return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
+    }
+    return c.json(lab.s3.link.snapshot());
+  });
+
+  // Cut the connection of each of the next `count` object downloads after `afterBytes` body bytes,
+  // after `skip` downloads that pass untouched (default 0).
+  app.post('/s3-drop', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    try {
+      if (typeof body?.afterBytes !== 'number') throw new RangeError('afterBytes: body bytes to deliver before the cut');
+      lab.s3.link.armDrop(
+        body.afterBytes,
+        body.count === undefined ? 1 : (body.count as number),
+        body.skip === undefined ? 0 : (body.skip as number),
+      );
+    } catch (e) {
+      return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
+    }
+    return c.json(lab.s3.link.snapshot());
   });
 
   app.post('/clock', async (c) => {

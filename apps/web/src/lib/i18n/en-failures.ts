@@ -218,6 +218,14 @@ export const enFailures = {
     message: 'This browser cannot write straight to disk, and the object is larger than it can hold in memory',
     action: 'Use Chrome or Edge on a computer, or download it with the AWS CLI',
   },
+  DOWNLOAD_INTERRUPTED: {
+    message: 'The connection to S3 dropped more often than the download may resume; nothing was saved',
+    action: 'Check the network connection, then download it again',
+  },
+  OBJECT_CHANGED: {
+    message: 'The object changed on S3 while it was being downloaded; nothing was saved',
+    action: 'Download it again to get the new version',
+  },
   // USB modems
   USB_CLAIMED_BY_OS: {
     message:

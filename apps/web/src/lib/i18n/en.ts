@@ -564,6 +564,12 @@ export const en = {
   'put.done.multipart': 'Uploaded in {parts} parts ({bytes}); S3 checked each part’s MD5 (Content-MD5).',
   'put.cancelled': 'Cancelled. Nothing was left in S3.',
   'put.failed': 'Upload failed.',
+  // Parallel downloads (#16)
+  'dl.tuning.connections': 'Connections per download',
+  'dl.tuning.auto': 'Automatic (by size)',
+  'dl.tuning.partSize': 'Part size',
+  'dl.connections': 'Read over {connections, plural, one {# connection} other {# connections}}',
+  'dl.resumed': 'resumed {resumes, plural, one {# time} other {# times}} after a dropped connection',
 } as const;
 
 export type MessageKey = keyof typeof en;

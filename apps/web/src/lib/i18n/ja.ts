@@ -571,6 +571,12 @@ export const ja: Record<MessageKey, string> = {
   'put.done.multipart': '{parts} パートでアップロードしました（{bytes}）。S3 が各パートの MD5（Content-MD5）を照合しました。',
   'put.cancelled': '中止しました。S3 には何も残っていません。',
   'put.failed': 'アップロードに失敗しました。',
+  // Parallel downloads (#16)
+  'dl.tuning.connections': 'ダウンロードの接続数',
+  'dl.tuning.auto': '自動（サイズに応じて）',
+  'dl.tuning.partSize': 'パートサイズ',
+  'dl.connections': '{connections} 本の接続で取得',
+  'dl.resumed': '接続が切れたため {resumes} 回再開',
 };
 
 /**
@@ -711,6 +717,14 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   TOO_LARGE_FOR_MEMORY: {
     message: 'このブラウザーはディスクに直接書き込めず、オブジェクトがメモリーに保持できる上限を超えています。',
     action: 'パソコン版の Chrome または Edge を使うか、AWS CLI でダウンロードしてください。',
+  },
+  DOWNLOAD_INTERRUPTED: {
+    message: 'S3 との接続が、再開できる回数を超えて切れました。ファイルは保存していません。',
+    action: 'ネットワーク接続を確かめてから、もう一度ダウンロードしてください。',
+  },
+  OBJECT_CHANGED: {
+    message: 'ダウンロード中に S3 上のオブジェクトが変更されました。ファイルは保存していません。',
+    action: 'もう一度ダウンロードして、新しい版を取得してください。',
   },
   USB_CLAIMED_BY_OS: {
     message:

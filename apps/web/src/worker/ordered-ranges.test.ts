@@ -1,0 +1,241 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { orderedRangeStream, type OpenRange } from './ordered-ranges.ts';
+import { planParts } from './range-plan.ts';
+
+/** A deterministic object of `size` bytes. */
+function object(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 31 + 7) & 0xff;
+  return b;
+}
+
+/** A stream of `bytes` in chunks of `chunk`, erroring (as a dropped connection) after `dropAfter` bytes when given. */
+function streamOf(bytes: Uint8Array, chunk: number, dropAfter?: number, delayMs = 0): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (dropAfter !== undefined && at >= dropAfter) return c.error(new TypeError('network error'));
+      if (at >= bytes.length) return c.close();
+      const end = Math.min(bytes.length, at + chunk, dropAfter ?? Infinity);
+      c.enqueue(bytes.slice(at, end));
+      at = end;
+    },
+  });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, onChunk?: () => Promise<void>): Promise<Uint8Array> {
+  const out: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    out.push(value);
+    await onChunk?.();
+  }
+  const all = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of out) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
+const retryable = (e: unknown) => e instanceof TypeError;
+
+describe('ordered parallel ranges', () => {
+  it('delivers every byte in order whatever order the ranges arrive in (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 20 }),
+        async (size, partCount, connections, delays) => {
+          const data = object(size);
+          const partBytes = Math.max(1, Math.ceil(size / partCount));
+          const parts = planParts(0, size, partBytes, connections);
+          let opened = 0;
+          const open: OpenRange = async (start, end) =>
+            streamOf(data.slice(start, end + 1), 397, undefined, delays[opened++ % delays.length]);
+          const { stream, stats } = orderedRangeStream({ parts, connections, open, signal: new AbortController().signal, retryable });
+          expect(await collect(stream)).toEqual(data);
+          expect(stats.resumes).toBe(0);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('requests no part more than `connections` parts after the one being delivered (bounded memory, back-pressure)', async () => {
+    const part = 1000;
+    const data = object(20 * part);
+    const parts = planParts(0, data.length, part, 4);
+    const started: number[] = [];
+    let delivered = 0;
+    let maxAhead = 0;
+    const open: OpenRange = async (start, end) => {
+      started.push(start);
+      maxAhead = Math.max(maxAhead, Math.max(...started) + (end - start + 1) - delivered);
+      return streamOf(data.slice(start, end + 1), 250);
+    };
+    const { stream } = orderedRangeStream({ parts, connections: 4, open, signal: new AbortController().signal, retryable });
+    // A slow reader (a slow disk): the window must not run ahead of it.
+    const got = await collect(stream, async () => {
+      delivered += 250;
+      await new Promise((r) => setTimeout(r, 1));
+    });
+    expect(got).toEqual(data);
+    expect(started).toHaveLength(20);
+    // The part being delivered, and at most 4 more waiting out of order.
+    expect(maxAhead).toBeLessThanOrEqual(5 * part + 250);
+    expect(maxAhead).toBeGreaterThan(3 * part);
+  });
+
+  it('resumes a dropped range from its last received byte, and counts it once', async () => {
+    const data = object(10_000);
+    const parts = planParts(0, data.length, 2500, 4);
+    const asked: string[] = [];
+    let dropped = false;
+    const open: OpenRange = async (start, end) => {
+      asked.push(`${start}-${end}`);
+      if (start === 2500 && !dropped) {
+        dropped = true;
+        return streamOf(data.slice(start, end + 1), 300, 900);
+      }
+      return streamOf(data.slice(start, end + 1), 300);
+    };
+    const resumed: Array<[number, number]> = [];
+    const { stream, stats } = orderedRangeStream({
+      parts,
+      connections: 4,
+      open,
+      signal: new AbortController().signal,
+      retryable,
+      backoffMs: () => 1,
+      onResume: (part, received) => resumed.push([part.index, received]),
+    });
+    expect(await collect(stream)).toEqual(data);
+    expect(stats.resumes).toBe(1);
+    expect(resumed).toEqual([[1, 900]]);
+    expect(asked).toContain('3400-4999');
+    expect(asked.filter((a) => a.endsWith('-4999'))).toEqual(['2500-4999', '3400-4999']);
+  });
+
+  it('resumes the first range when it was opened by the caller', async () => {
+    const data = object(4000);
+    const parts = planParts(0, data.length, 1000, 2);
+    const { stream, stats } = orderedRangeStream({
+      parts,
+      connections: 2,
+      first: streamOf(data.slice(0, 1000), 100, 400),
+      open: async (start, end) => streamOf(data.slice(start, end + 1), 100),
+      signal: new AbortController().signal,
+      retryable,
+      backoffMs: () => 1,
+    });
+    expect(await collect(stream)).toEqual(data);
+    expect(stats.resumes).toBe(1);
+  });
+
+  it('gives up when the retry budget is spent, with the error the caller makes of it', async () => {
+    const data = object(3000);
+    const { stream, stats } = orderedRangeStream({
+      parts: planParts(0, data.length, 1000, 3),
+      connections: 3,
+      open: async (start, end) => streamOf(data.slice(start, end + 1), 100, start >= 1000 && start < 2000 ? 50 : undefined),
+      signal: new AbortController().signal,
+      retryable,
+      retryBudget: 2,
+      backoffMs: () => 1,
+      exhausted: (_e, retries) => new Error(`gave up after ${retries} retries`),
+    });
+    await expect(collect(stream)).rejects.toThrow('gave up after 2 retries');
+    expect(stats.resumes).toBe(2);
+  });
+
+  it('fails at once on an error that is not retryable, and aborts the other ranges', async () => {
+    const data = object(8000);
+    const aborted: number[] = [];
+    const open: OpenRange = async (start, end, signal) => {
+      if (start === 2000) throw new Error('412 PreconditionFailed');
+      signal.addEventListener('abort', () => aborted.push(start));
+      return streamOf(data.slice(start, end + 1), 100, undefined, 5);
+    };
+    const { stream, stats } = orderedRangeStream({
+      parts: planParts(0, data.length, 2000, 4),
+      connections: 4,
+      open,
+      signal: new AbortController().signal,
+      retryable,
+    });
+    await expect(collect(stream)).rejects.toThrow('412 PreconditionFailed');
+    expect(stats.resumes).toBe(0);
+    expect(aborted.length).toBeGreaterThan(0);
+  });
+
+  it('a short range (closed early without an error) is resumed too; a range longer than asked fails', async () => {
+    const data = object(2000);
+    let short = true;
+    const { stream, stats } = orderedRangeStream({
+      parts: planParts(0, data.length, 1000, 2),
+      connections: 2,
+      open: async (start, end) => {
+        if (start === 1000 && short) {
+          short = false;
+          return streamOf(data.slice(1000, 1500), 100);
+        }
+        return streamOf(data.slice(start, end + 1), 100);
+      },
+      signal: new AbortController().signal,
+      retryable: () => false,
+      backoffMs: () => 1,
+    });
+    expect(await collect(stream)).toEqual(data);
+    expect(stats.resumes).toBe(1);
+
+    const long = orderedRangeStream({
+      parts: planParts(0, 100, 100, 1),
+      connections: 1,
+      open: async () => streamOf(object(150), 50),
+      signal: new AbortController().signal,
+      retryable,
+    });
+    await expect(collect(long.stream)).rejects.toThrow(/more than the 100 bytes/);
+  });
+
+  it('cancel aborts every range in flight, and so does the caller’s signal', async () => {
+    const data = object(40_000);
+    const aborted = new Set<number>();
+    const open: OpenRange = async (start, end, signal) => {
+      signal.addEventListener('abort', () => aborted.add(start));
+      return streamOf(data.slice(start, end + 1), 100, undefined, 5);
+    };
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, data.length, 10_000, 4),
+      connections: 4,
+      open,
+      signal: new AbortController().signal,
+      retryable,
+    });
+    const reader = stream.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect([...aborted].sort((a, b) => a - b)).toEqual([0, 10_000, 20_000, 30_000]);
+
+    const outer = new AbortController();
+    const second = orderedRangeStream({
+      parts: planParts(0, data.length, 10_000, 4),
+      connections: 4,
+      open,
+      signal: outer.signal,
+      retryable,
+    });
+    const r2 = second.stream.getReader();
+    await r2.read();
+    outer.abort(new DOMException('cancelled', 'AbortError'));
+    await expect(r2.read()).rejects.toThrow('cancelled');
+  });
+});

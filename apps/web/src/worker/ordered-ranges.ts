@@ -1,0 +1,208 @@
+/**
+ * Parallel ranged reads delivered as one in-order byte stream: up to `connections` ranges are read
+ * at once, and only parts within `connections` after the one being delivered (which streams
+ * through as it arrives), so at most `connections` parts wait out of order in memory however slow
+ * the disk is (back-pressure: a part outside the window is not requested until the reader catches
+ * up). The one part of slack lets a connection that finished move on while the delivered part
+ * drains. A range whose connection drops is resumed from its last received byte, after a back-off,
+ * while the download's retry budget lasts.
+ */
+import { backoffMs as defaultBackoff, type Part } from './range-plan.ts';
+
+/** Opens bytes `start`..`end` (inclusive) of the object; rejects, or errors the stream, on failure. */
+export type OpenRange = (start: number, end: number, signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>;
+
+/** What the ordered stream tells about itself while and after it runs. */
+export interface OrderedRangeStats {
+  /** Ranges resumed after a dropped connection (or a short answer). */
+  resumes: number;
+  /** Connections used at most at once. */
+  connections: number;
+  /** Parts the object was cut into. */
+  parts: number;
+}
+
+export interface OrderedRangeOptions {
+  parts: readonly Part[];
+  connections: number;
+  open: OpenRange;
+  /** The first part's stream when it is already open (the request that learnt the object's size). */
+  first?: ReadableStream<Uint8Array> | undefined;
+  signal: AbortSignal;
+  /** Whether an error may be retried (a dropped connection, a 5xx); others end the download at once. */
+  retryable: (error: unknown) => boolean;
+  /** Retries allowed over the whole download. Default DEFAULT_RETRY_BUDGET. */
+  retryBudget?: number;
+  /** Waits before retry number n; default doubling from 250 ms. */
+  backoffMs?: (attempt: number) => number;
+  /** Called when a range resumes (with the error that interrupted it). */
+  onResume?: (part: Part, received: number, error: unknown) => void;
+  /** Called when the retry budget is spent: the error to end the download with. */
+  exhausted?: (lastError: unknown, retries: number) => unknown;
+}
+
+/** Retries over one download, unless told otherwise. */
+export const DEFAULT_RETRY_BUDGET = 5;
+
+/** A range that ended before its last byte (the connection closed cleanly but early). */
+export class ShortRangeError extends Error {
+  override readonly name = 'ShortRangeError';
+}
+
+interface PartState {
+  part: Part;
+  chunks: Uint8Array[];
+  received: number;
+  done: boolean;
+}
+
+/**
+ * The object's bytes in order, read over up to `connections` ranges at once. The returned stream
+ * errors with the first failure that is not retried, and cancelling it (or aborting `signal`)
+ * aborts every range in flight.
+ */
+export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableStream<Uint8Array>; stats: OrderedRangeStats } {
+  const connections = Math.max(1, Math.min(o.connections, o.parts.length));
+  const stats: OrderedRangeStats = { resumes: 0, connections, parts: o.parts.length };
+  const budget = o.retryBudget ?? DEFAULT_RETRY_BUDGET;
+  const backoff = o.backoffMs ?? defaultBackoff;
+  const inner = new AbortController();
+  const onOuterAbort = () => inner.abort(o.signal.reason);
+  if (o.signal.aborted) inner.abort(o.signal.reason);
+  else o.signal.addEventListener('abort', onOuterAbort, { once: true });
+
+  const states: PartState[] = o.parts.map((part) => ({ part, chunks: [], received: 0, done: false }));
+  let head = 0; // the part being delivered
+  let nextToStart = 0;
+  let active = 0;
+  let retries = 0;
+  let failed: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  const fail = (error: unknown) => {
+    if (failed) return;
+    failed = { error };
+    inner.abort(error);
+    notify();
+  };
+
+  const schedule = () => {
+    while (!failed && active < connections && nextToStart < states.length && nextToStart <= head + connections) {
+      const state = states[nextToStart]!;
+      const first = nextToStart === 0 ? o.first : undefined;
+      nextToStart++;
+      active++;
+      void readPart(state, first)
+        .then(() => {
+          active--;
+          schedule();
+        })
+        .catch(fail);
+    }
+  };
+
+  const readPart = async (state: PartState, first: ReadableStream<Uint8Array> | undefined): Promise<void> => {
+    const length = state.part.end - state.part.start + 1;
+    let opened = first;
+    for (;;) {
+      try {
+        const stream = opened ?? (await o.open(state.part.start + state.received, state.part.end, inner.signal));
+        opened = undefined;
+        const reader = stream.getReader();
+        const onAbort = () => void reader.cancel().catch(() => undefined);
+        inner.signal.addEventListener('abort', onAbort, { once: true });
+        let ended = false;
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (inner.signal.aborted) throw inner.signal.reason;
+            ended = done;
+            if (done) break;
+            if (value.byteLength === 0) continue;
+            if (state.received + value.byteLength > length)
+              throw new RangeError(`S3 sent more than the ${length} bytes asked for at ${state.part.start}`);
+            state.chunks.push(value);
+            state.received += value.byteLength;
+            // Only the part being delivered can unblock the reader.
+            if (state === states[head]) notify();
+          }
+        } finally {
+          inner.signal.removeEventListener('abort', onAbort);
+          // A range given up on (too long, or failing) must not go on downloading.
+          if (!ended) void reader.cancel().catch(() => undefined);
+        }
+        if (state.received < length) throw new ShortRangeError(`the range ended after ${state.received} of ${length} bytes`);
+        state.done = true;
+        notify();
+        return;
+      } catch (error) {
+        opened = undefined;
+        if (inner.signal.aborted) throw failed?.error ?? inner.signal.reason;
+        if (!(error instanceof ShortRangeError) && !o.retryable(error)) throw error;
+        if (retries >= budget) throw o.exhausted ? o.exhausted(error, retries) : error;
+        retries++;
+        stats.resumes++;
+        o.onResume?.(state.part, state.received, error);
+        await sleep(backoff(retries), inner.signal);
+      }
+    }
+  };
+
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start() {
+        schedule();
+      },
+      async pull(controller) {
+        for (;;) {
+          if (failed) throw failed.error;
+          const state = states[head];
+          if (state === undefined) {
+            o.signal.removeEventListener('abort', onOuterAbort);
+            controller.close();
+            return;
+          }
+          const chunk = state.chunks.shift();
+          if (chunk !== undefined) {
+            controller.enqueue(chunk);
+            return;
+          }
+          if (state.done) {
+            head++;
+            schedule();
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+      cancel(reason) {
+        o.signal.removeEventListener('abort', onOuterAbort);
+        fail(reason ?? new DOMException('The download was cancelled', 'AbortError'));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, stats };
+}
+
+/** Waits `ms`; rejects at once when `signal` aborts (the caller reports the abort's own reason). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  const aborted = () => new DOMException('The wait was aborted', 'AbortError');
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(aborted());
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(aborted());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
