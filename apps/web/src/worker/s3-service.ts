@@ -437,6 +437,10 @@ export class S3Service {
         credentials: use.provider,
         ...(use.endpoint ? { endpoint: use.endpoint, forcePathStyle: true } : {}),
         maxAttempts: 2,
+        // Past the browser's HTTP cache: a range of an object it holds in part (a download cut short) is sent
+        // with the Range rewritten to the missing bytes, which breaks the request's signature; and the bytes of
+        // objects are the person's, not the cache's.
+        requestHandler: { cache: 'no-store' },
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       });
