@@ -86,13 +86,16 @@ export async function offeredLinks(page: EnginePage): Promise<Record<string, boo
 export async function virtualSimFlow(browser: EngineBrowser, stack: Stack, engine: string, webSerial: boolean): Promise<void> {
   const { page } = browser;
   const start = performance.now();
-  await connectIn(page, stack.url, 'Virtual SIM (demo)');
+  // The links offered are read on the first screen: once connected, the chooser folds into a summary.
+  await page.goto(stack.url);
+  await page.waitFor({ role: 'radio', name: 'Virtual SIM (demo)' }, 30_000);
   expect(await offeredLinks(page)).toEqual({
     'Virtual SIM (demo)': true,
     'USB modem (Web Serial)': webSerial,
     'USB modem (WebUSB)': false,
     'Card reader (bridge)': true,
   });
+  await connectIn(page, stack.url, 'Virtual SIM (demo)');
   expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
   await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'new');
   await downloadChecked(browser, stack.lab, 'firmware/v1/firmware.bin', { streamed: true });
