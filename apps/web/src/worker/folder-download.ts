@@ -11,6 +11,7 @@ import type {
   FolderSaved,
   ObjectRow,
 } from './api.ts';
+import { BatchedWriter } from './batched-writes.ts';
 import { failure, toFailure } from './failure.ts';
 import { placeObjects } from './folder-names.ts';
 import { PortSink } from './port-sink.ts';
@@ -234,25 +235,15 @@ async function zipTo(
       sink.begin(undefined);
       writable = await sink.createWritable();
     }
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
+    const writer = writable ? new BatchedWriter(writable, ZIP_WRITE_BYTES) : undefined;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!writable) {
-        chunks.push(value as BlobPart);
-        continue;
-      }
-      batch.push(value);
-      batchBytes += value.byteLength;
-      if (batchBytes >= ZIP_WRITE_BYTES) {
-        await writable.write(new Blob(batch as BlobPart[]));
-        batch = [];
-        batchBytes = 0;
-      }
+      if (writer) await writer.push(value);
+      else chunks.push(value as BlobPart);
     }
     if (writable) {
-      if (batchBytes > 0) await writable.write(new Blob(batch as BlobPart[]));
+      await writer?.drain();
       // A cancelled folder still gets a valid zip of what was saved: the summary says the rest is missing.
       await writable.close();
       return undefined;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { responseFromPort } from '../sw/download-response.ts';
 import { PortSink } from './port-sink.ts';
-import { saveStream, WRITE_BATCH_BYTES } from './save-stream.ts';
+import { WRITE_BATCH_BYTES } from './batched-writes.ts';
+import { saveStream } from './save-stream.ts';
 
 // The streamed download end to end minus the browser: saveStream writing into a PortSink, the
 // download service worker's response reading from the other end of a real MessageChannel.
@@ -95,11 +96,11 @@ describe('streamed download through the download service worker', () => {
     await reader.cancel();
     const writable = await sink.createWritable();
     // A write already granted before the cancel arrived may go through; the next one may not.
-    const first = await writable.write(new Blob([bytes(10, 1)])).then(
+    const first = await writable.write(bytes(10, 1)).then(
       () => 'written',
       (e: unknown) => (e as { code: string }).code,
     );
-    if (first === 'written') await expect(writable.write(new Blob([bytes(10, 2)]))).rejects.toMatchObject({ code: 'DOWNLOAD_CANCELLED' });
+    if (first === 'written') await expect(writable.write(bytes(10, 2))).rejects.toMatchObject({ code: 'DOWNLOAD_CANCELLED' });
     else expect(first).toBe('DOWNLOAD_CANCELLED');
     channel.port1.close();
   });
@@ -108,7 +109,7 @@ describe('streamed download through the download service worker', () => {
     const channel = new MessageChannel();
     const sink = new PortSink(channel.port1, 'x.bin', 200);
     const writable = await sink.createWritable();
-    await expect(writable.write(new Blob([bytes(10, 1)]))).rejects.toMatchObject({ code: 'DOWNLOAD_NOT_STARTED' });
+    await expect(writable.write(bytes(10, 1))).rejects.toMatchObject({ code: 'DOWNLOAD_NOT_STARTED' });
     channel.port1.close();
     channel.port2.close();
   });

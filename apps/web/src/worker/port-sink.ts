@@ -1,5 +1,6 @@
 import type { FromDownloadWorker, ToDownloadWorker } from '../lib/download-stream-protocol.ts';
 import { failure } from './failure.ts';
+import type { ByteWritable } from './batched-writes.ts';
 import type { SaveHandle } from './save-stream.ts';
 
 /** How long the browser may take to fetch the download before it counts as never started. */
@@ -18,6 +19,8 @@ export class PortSink implements SaveHandle {
   private cancelled = false;
   private closed = false;
   private wake: (() => void) | undefined;
+  /** The last write: writes queue behind it, so they leave in the order they were made. */
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly port: MessagePort,
@@ -47,12 +50,17 @@ export class PortSink implements SaveHandle {
     this.port.close();
   }
 
-  async createWritable(): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }> {
+  async createWritable(): Promise<ByteWritable & { close(): Promise<void>; abort(reason?: unknown): Promise<void> }> {
     return {
-      write: async (data) => {
-        await this.credit();
-        const bytes = await data.arrayBuffer();
-        this.send({ t: 'chunk', bytes }, [bytes]);
+      write: (data) => {
+        // The writer hands over arrays of its own (joinBytes): their buffer moves to the service worker uncopied.
+        const bytes = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data.buffer : data.slice().buffer;
+        const write = this.lastWrite.then(async () => {
+          await this.credit();
+          this.send({ t: 'chunk', bytes }, [bytes]);
+        });
+        this.lastWrite = write.catch(() => undefined);
+        return write;
       },
       close: async () => {
         this.send({ t: 'end' });

@@ -294,7 +294,17 @@ export class S3Service {
         await firstBody.cancel().catch(() => undefined);
         throw objectChanged(bucket, request.key);
       }
-      const size = about.ContentLength ?? (await this.sizeOf(first, request, bucket, controller.signal));
+      // A HEAD always tells the length; the first answer's is the fallback of a fallback.
+      const size =
+        about.ContentLength ?? (first.$metadata.httpStatusCode === 206 ? totalFromContentRange(first.ContentRange) : first.ContentLength);
+      if (size === undefined) {
+        await firstBody.cancel().catch(() => undefined);
+        throw failure(
+          'EMPTY_ANSWER',
+          'S3 did not tell the size of the object',
+          'Try again; if it keeps happening, download it with the AWS CLI',
+        );
+      }
       const ranged = first.$metadata.httpStatusCode === 206;
       const firstEnd = ranged ? Math.min(size, partBytes) - 1 : size - 1;
       const connections = connectionsFor(size, partBytes, request.connections);
@@ -360,30 +370,6 @@ export class S3Service {
       signal,
     );
     return { length: out.ContentLength ?? 0, partsCount: out.PartsCount };
-  }
-
-  /**
-   * The object's size from the first answer: Content-Range of a ranged answer (when the CORS rule
-   * exposes it), else a HEAD (Content-Length needs no exposing), or the length of a whole-object answer.
-   */
-  private async sizeOf(
-    first: { $metadata: { httpStatusCode?: number }; ContentRange?: string; ContentLength?: number },
-    request: DownloadRequest,
-    bucket: string,
-    signal: AbortSignal,
-  ): Promise<number> {
-    if (first.$metadata.httpStatusCode !== 206) return first.ContentLength ?? 0;
-    const total = totalFromContentRange(first.ContentRange);
-    if (total !== undefined) return total;
-    const head = await this.send(
-      request.region,
-      'head',
-      bucket,
-      request.key,
-      (client, abortSignal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: request.key }), { abortSignal }),
-      signal,
-    );
-    return head.ContentLength ?? 0;
   }
 
   /**

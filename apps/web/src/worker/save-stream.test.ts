@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DownloadProgress } from './api.ts';
-import { saveStream, WRITE_BATCH_BYTES, type SaveHandle } from './save-stream.ts';
+import { WRITE_BATCH_BYTES } from './batched-writes.ts';
+import { saveStream, type SaveHandle } from './save-stream.ts';
 
 function streamOf(chunks: Uint8Array[], options: { failAfter?: number; stallAfter?: number } = {}): ReadableStream<Uint8Array> {
   let i = 0;
@@ -26,8 +27,9 @@ class FakeHandle implements SaveHandle {
   async createWritable() {
     const parts: Uint8Array[] = [];
     return {
-      write: async (d: Blob) => {
-        const bytes = new Uint8Array(await d.arrayBuffer());
+      // As a File System Access writable: each write lands after the earlier ones, even before they finished.
+      write: async (d: Uint8Array) => {
+        const bytes = d.slice();
         parts.push(bytes);
         this.written.push(bytes.byteLength);
       },

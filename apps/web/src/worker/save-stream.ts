@@ -1,3 +1,4 @@
+import { BatchedWriter, type ByteWritable } from './batched-writes.ts';
 import type { DownloadProgress, Failure, IntegrityCheck, ObjectCheck } from './api.ts';
 import { failure } from './failure.ts';
 import { ObjectVerifier, verificationFailure, type Verification } from './object-verifier.ts';
@@ -6,18 +7,11 @@ import { ObjectVerifier, verificationFailure, type Verification } from './object
 export const MEMORY_DOWNLOAD_LIMIT = 512 * 1024 * 1024;
 /** Progress reports at most this often. */
 export const PROGRESS_INTERVAL_MS = 100;
-/**
- * Bytes gathered before one write to the file. Each write is a round trip to the browser process;
- * the network delivers chunks of tens of KiB, so writing each one as it came capped a 1 GiB download
- * far below what the disk and the network allow (see `pnpm bench`, S3 download).
- */
-export const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
-
 /** The parts of a FileSystemFileHandle the download uses (a test double implements them). */
 export interface SaveHandle {
   createWritable(options?: {
     keepExistingData?: boolean;
-  }): Promise<{ write(data: Blob): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
+  }): Promise<ByteWritable & { close(): Promise<void>; abort(reason?: unknown): Promise<void> }>;
   getFile?(): Promise<{ size: number }>;
   remove?(): Promise<void>;
 }
@@ -75,31 +69,16 @@ export async function saveStream(
     const verifier = o.verifier ?? (await ObjectVerifier.create({ size: o.total, etag: o.etag }));
     let received = 0;
     let lastReport = -Infinity;
-    // Chunks are gathered into one Blob per write (no copy in JavaScript), and the next batch is read
-    // and hashed while the previous one is being written: one write in flight at a time.
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    let inFlight: Promise<void> | undefined;
-    const flush = async () => {
-      if (!writable || batchBytes === 0) return;
-      const blob = new Blob(batch as BlobPart[]);
-      batch = [];
-      batchBytes = 0;
-      await inFlight;
-      inFlight = writable.write(blob);
-      inFlight.catch(() => undefined); // awaited at the next flush or at the end; never unhandled
-    };
+    // The next batch is read and hashed while earlier ones are being written (batched-writes.ts).
+    const writer = writable ? new BatchedWriter(writable) : undefined;
     for (;;) {
       const { done, value } = await reader.read();
       if (o.signal.aborted) throw cancelled(o.key);
       if (done) break;
       verifier.update(value);
       received += value.byteLength;
-      if (writable) {
-        batch.push(value);
-        batchBytes += value.byteLength;
-        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
-      } else {
+      if (writer) await writer.push(value);
+      else {
         if (received > limit)
           throw failure(
             'TOO_LARGE_FOR_MEMORY',
@@ -115,8 +94,7 @@ export async function saveStream(
         o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
       }
     }
-    await flush();
-    await inFlight;
+    await writer?.drain();
     if (o.total !== undefined && received !== o.total) {
       throw failure(
         'DOWNLOAD_INCOMPLETE',
