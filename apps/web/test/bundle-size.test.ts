@@ -14,16 +14,18 @@ interface ManifestChunk {
 }
 
 /**
- * Budget for what the first screen loads (JS, gzipped); the link choice must stay light. 40 KiB until
- * December; 44 KiB since the English texts of PIN management, traces, remembered choices, folders,
- * uploads and object checks joined the one English catalogue on the first screen (36.4 → 42.7 KiB).
- * The way back under 40: load the English texts the first screen does not use with SessionView, as
- * the Japanese catalogue and the English failure table are loaded.
+ * Budget for what the first screen loads (JS, gzipped); the link choice must stay light: 40 KiB. For
+ * a while it was 44 KiB, when the English texts of PIN management, traces, remembered choices,
+ * folders, uploads and object checks had joined the one English catalogue on the first screen (to
+ * 42 677 B). The English texts are now in two parts: en.ts holds only what the first screen shows;
+ * en-session.ts, the texts of SessionView and the Check SIMs screen, loads together with those views
+ * (i18n.withSessionTexts), as the Japanese catalogue and the English failure table load when needed.
+ * That brought the first screen to 35 647 B.
  */
-const INITIAL_JS_BUDGET_GZ = 44 * 1024;
+const INITIAL_JS_BUDGET_GZ = 40 * 1024;
 
 describe('the production build', () => {
-  it('keeps the first screen small: the worker, krypton-core, the AWS SDK, the serial, USB and bridge code, Japanese are loaded later', async () => {
+  it('keeps the first screen small: the worker, krypton-core, the AWS SDK, the serial, USB and bridge code, Japanese, the later English texts are loaded later', async () => {
     const dist = await ensureBuilt();
     const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), 'utf8')) as Record<string, ManifestChunk>;
     const entryKey = Object.keys(manifest).find((k) => manifest[k]!.isEntry)!;
@@ -54,8 +56,16 @@ describe('the production build', () => {
     );
     expect(report.initialJs.gzip).toBeLessThan(INITIAL_JS_BUDGET_GZ);
     const code = files.map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
-    // Markers of what must not be on the first screen.
-    for (const marker of ['x-soracom-signature', 'x-amz-content-sha256', 'AT+CSIM', 'verify-pin', '認証する', 'claimInterface'])
+    // Markers of what must not be on the first screen (pinMgmt.heading: a key of en-session.ts).
+    for (const marker of [
+      'x-soracom-signature',
+      'x-amz-content-sha256',
+      'AT+CSIM',
+      'verify-pin',
+      '認証する',
+      'claimInterface',
+      'pinMgmt.heading',
+    ])
       expect(code, marker).not.toContain(marker);
   }, 300_000);
 });

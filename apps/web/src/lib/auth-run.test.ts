@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuthOutcome, MaskedCredentials, SessionEvent } from '../worker/api.ts';
 import { AuthRun, cognitoNote } from './auth-run.svelte.ts';
 import { formatDateTime } from './format.ts';
-import { en } from './i18n/en.ts';
+import { english as en } from './i18n/english.test-support.ts';
 import { interpolate } from './i18n/i18n.svelte.ts';
 import { ja } from './i18n/ja.ts';
 import { failureOf, fakeWorker } from './test-doubles.test-support.ts';

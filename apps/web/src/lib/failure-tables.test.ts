@@ -2,7 +2,7 @@ import type { BridgeHttpErrorCode } from '@krypton-web/bridge-server';
 import { describe, expect, it } from 'vitest';
 import type { BridgeProxyFailureCode, FailureCode } from '../worker/failure-codes.ts';
 import { enFailures, isFailureCode } from './i18n/en-failures.ts';
-import { en } from './i18n/en.ts';
+import { english as en } from './i18n/english.test-support.ts';
 import { I18n, sentence } from './i18n/i18n.svelte.ts';
 import { ja, jaFailures } from './i18n/ja.ts';
 

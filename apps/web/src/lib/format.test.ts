@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatClockTime, formatDateTime, formatDateTimeShort, formatReportTime, formatTime, nameBreaks } from './format.ts';
-import { en } from './i18n/en.ts';
+import { english as en } from './i18n/english.test-support.ts';
 import { interpolate } from './i18n/i18n.svelte.ts';
 import { ja } from './i18n/ja.ts';
 

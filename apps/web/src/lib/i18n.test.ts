@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { en } from './i18n/en.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { en, type FirstScreenKey, type SessionKey } from './i18n/en.ts';
+import { enSession } from './i18n/en-session.ts';
+import { english } from './i18n/english.test-support.ts';
 import { I18n, interpolate, preferredLocale } from './i18n/i18n.svelte.ts';
 import { ja, jaFailures } from './i18n/ja.ts';
+
+// A key in both English parts would have two texts, one of them never shown: the typecheck fails on it.
+type InBothParts = Extract<FirstScreenKey, SessionKey>;
+const noKeyInBothParts: [InBothParts] extends [never] ? true : InBothParts = true;
 
 class MemoryStorage {
   data = new Map<string, string>();
@@ -37,13 +43,17 @@ describe('languages', () => {
     expect(again.t('auth.button')).toBe('認証する');
   });
 
-  it('both catalogs have every message, none empty, with the same parameters', () => {
-    expect(Object.keys(ja).sort()).toEqual(Object.keys(en).sort());
-    for (const [k, v] of Object.entries(en)) {
+  it('both catalogs have every message (English in its two parts, none in both), none empty, with the same parameters', () => {
+    const firstScreen = Object.keys(en);
+    const later = Object.keys(enSession);
+    expect(noKeyInBothParts).toBe(true);
+    expect(firstScreen.filter((k) => later.includes(k))).toEqual([]);
+    expect(Object.keys(ja).sort()).toEqual([...firstScreen, ...later].sort());
+    for (const [k, v] of Object.entries(english)) {
       const params = (s: string) => [...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]).sort();
       expect(v.length, k).toBeGreaterThan(0);
-      expect(ja[k as keyof typeof en].length, k).toBeGreaterThan(0);
-      expect(params(ja[k as keyof typeof en]), k).toEqual(params(v));
+      expect(ja[k as keyof typeof english].length, k).toBeGreaterThan(0);
+      expect(params(ja[k as keyof typeof english]), k).toEqual(params(v));
     }
   });
 
@@ -52,7 +62,7 @@ describe('languages', () => {
     const untranslated = Object.entries(ja).filter(
       ([k, v]) =>
         !japanese.test(v) &&
-        v === en[k as keyof typeof en] &&
+        v === english[k as keyof typeof english] &&
         !/^(app\.title|auth\.step\.pin|check\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|report\.col\.(iccid|imsi)|lane\.iccid|s3\.heading|s3\.etag|cred\.identityId|dl\.progress.*)$/.test(
           k,
         ),
@@ -77,5 +87,47 @@ describe('languages', () => {
       expect(text.message.length, code).toBeGreaterThan(0);
       expect(text.action.length, code).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the English texts past the link choice (en-session.ts), loaded with their views', () => {
+  /** An I18n of a fresh copy of the module: no English part loaded yet, as on a page just opened. */
+  async function freshI18n(languages: readonly string[]): Promise<I18n> {
+    vi.resetModules();
+    const fresh = await import('./i18n/i18n.svelte.ts');
+    return new fresh.I18n(new MemoryStorage(), languages);
+  }
+
+  it('a key of theirs asked for before they arrive gives an empty text, never the raw key, and starts loading them', async () => {
+    const i = await freshI18n(['en-US']);
+    expect(i.t('link.connect')).toBe('Connect');
+    expect(i.t('pin.heading')).toBe('');
+    expect(i.has('ops.desc.getUserData')).toBe(false);
+    expect(i.has('link.connect')).toBe(true);
+    // Asking started the load: the text is there without anyone loading it on purpose.
+    await vi.waitFor(() => expect(i.t('pin.heading')).toBe('Unlock the SIM'));
+    expect(i.t('pin.tries', { tries: 1 })).toBe('1 try left.');
+    expect(i.has('ops.desc.getUserData')).toBe(true);
+    expect(i.has('ops.desc.noSuchOperation')).toBe(false);
+  });
+
+  it('a view loaded through withSessionTexts settles only once its texts are there, however fast the view itself arrives', async () => {
+    const i = await freshI18n(['en-US']);
+    const view = await i.withSessionTexts(Promise.resolve('the view'));
+    expect(view).toBe('the view');
+    // Read at once, as the view's first render does: every text of the later part is there.
+    for (const [k, v] of Object.entries(enSession)) expect(i.t(k as SessionKey), k).toBe(interpolate(v, {}, 'en'));
+  });
+
+  it('a view that fails to load fails withSessionTexts (the screen does not show half a view)', async () => {
+    const i = new I18n(new MemoryStorage(), ['en-US']);
+    await expect(i.withSessionTexts(Promise.reject(new Error('chunk missing')))).rejects.toThrow('chunk missing');
+  });
+
+  it('Japanese readers get every later text from ja.ts even before the English part arrives', async () => {
+    const i = await freshI18n(['ja']);
+    await i.ready;
+    expect(i.t('pin.heading')).toBe(ja['pin.heading']);
+    expect(i.t('pin.heading')).not.toBe('');
   });
 });

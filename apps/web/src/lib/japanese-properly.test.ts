@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthRun } from './auth-run.svelte.ts';
-import { en, type MessageKey } from './i18n/en.ts';
+import type { MessageKey } from './i18n/en.ts';
+import { english as en } from './i18n/english.test-support.ts';
 import { I18n, interpolate } from './i18n/i18n.svelte.ts';
 import { ja } from './i18n/ja.ts';
 import { simName } from './sim-name.ts';

@@ -3,7 +3,7 @@ import { parseTranscript, REDACTED } from '@krypton-web/krypton-core';
 import { RunTraces } from '../worker/run-traces.ts';
 import { formatTraceTime } from './format.ts';
 import { enFailures } from './i18n/en-failures.ts';
-import { en } from './i18n/en.ts';
+import { english as en } from './i18n/english.test-support.ts';
 import { ja, jaFailures } from './i18n/ja.ts';
 import { apduName, readRunTrace, statusWordOf, traceFileName } from './run-trace.ts';
 

@@ -2,7 +2,7 @@ import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
-import { en } from '../../src/lib/i18n/en.ts';
+import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { ja } from '../../src/lib/i18n/ja.ts';
 import { CountingKeyboard, describeFocus, expectAccessible, isFocused } from './support/a11y.test-support.ts';
 import { screenshot } from './support/artifacts.test-support.ts';

@@ -3,7 +3,7 @@ import { VirtualReaderBackend } from '@krypton-web/bridge-server/virtual-reader'
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
-import { en } from '../../src/lib/i18n/en.ts';
+import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { ja } from '../../src/lib/i18n/ja.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';

@@ -2,7 +2,7 @@ import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
-import { en } from '../../src/lib/i18n/en.ts';
+import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { enFailures } from '../../src/lib/i18n/en-failures.ts';
 import { ja, jaFailures } from '../../src/lib/i18n/ja.ts';
 import { screenshot } from './support/artifacts.test-support.ts';

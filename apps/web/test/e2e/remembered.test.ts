@@ -2,7 +2,7 @@ import { DEMO_STACK_READER_NAME } from '@krypton-web/bridge-server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, waitFor } from '@krypton-web/web-driver';
-import { en } from '../../src/lib/i18n/en.ts';
+import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { ja } from '../../src/lib/i18n/ja.ts';
 import { REMEMBERED_LINK_KEY } from '../../src/lib/remembered-link.ts';
 import { screenshot } from './support/artifacts.test-support.ts';

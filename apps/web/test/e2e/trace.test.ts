@@ -13,7 +13,7 @@ import {
 } from '@krypton-web/krypton-core';
 import { demoProfileSet, Milenage, ReplayCard, ReplayModem, type SimProfile } from '@krypton-web/krypton-lab/browser';
 import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
-import { en } from '../../src/lib/i18n/en.ts';
+import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { ja } from '../../src/lib/i18n/ja.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';

@@ -1,5 +1,5 @@
 import type { Failure } from '../../worker/api.ts';
-import { en, type MessageKey } from './en.ts';
+import { en, type FirstScreenKey, type MessageKey, type SessionKey } from './en.ts';
 import type { FailureCode } from '../../worker/failure-codes.ts';
 import type { FailureText } from './en-failures.ts';
 
@@ -16,6 +16,11 @@ const loadJa = (): Promise<JaModule> => (jaLoading ??= import('./ja.ts'));
 type EnFailuresModule = typeof import('./en-failures.ts');
 let enFailuresLoading: Promise<EnFailuresModule> | undefined;
 const loadEnFailures = (): Promise<EnFailuresModule> => (enFailuresLoading ??= import('./en-failures.ts'));
+
+/** The English texts of the views past the link choice are loaded with those views: they stay off the first screen. */
+type EnSessionModule = typeof import('./en-session.ts');
+let enSessionLoading: Promise<EnSessionModule> | undefined;
+const loadEnSession = (): Promise<EnSessionModule> => (enSessionLoading ??= import('./en-session.ts'));
 
 /** The browser's preferred language among ours: Japanese when it comes first, else English. */
 export function preferredLocale(languages: readonly string[]): Locale {
@@ -70,6 +75,8 @@ export class I18n {
   private ja = $state.raw<JaModule | undefined>(undefined);
   /** The English failure table once loaded. */
   private enFailures = $state.raw<EnFailuresModule | undefined>(undefined);
+  /** The English texts of the views past the link choice once loaded. */
+  private enSession = $state.raw<EnSessionModule | undefined>(undefined);
   /** Settles once the catalog of the current language is loaded. */
   ready: Promise<void> = Promise.resolve();
 
@@ -104,10 +111,46 @@ export class I18n {
     if (locale === 'ja' && !this.ja) this.ja = await loadJa();
   }
 
-  /** A message in the current language (English until the Japanese catalog has arrived). */
+  /**
+   * A message in the current language (English until the Japanese catalog has arrived). A key of
+   * en-session.ts asked for before that table has arrived gives '' and starts loading it: an empty
+   * text, filled in when it arrives, rather than the raw key. Views load it first (withSessionTexts),
+   * so a person never sees that.
+   */
   t(key: MessageKey, params?: Record<string, string | number | undefined>): string {
     const text = this.locale === 'ja' ? this.ja?.ja[key] : undefined;
-    return text !== undefined ? interpolate(text, params, 'ja') : interpolate(en[key], params, 'en');
+    if (text !== undefined) return interpolate(text, params, 'ja');
+    const english = this.english(key);
+    return english === undefined ? '' : interpolate(english, params, 'en');
+  }
+
+  /** Whether a message exists for a key built from data (an operation's name); en-session.ts's keys count once loaded. */
+  has(key: string): key is MessageKey {
+    return Object.hasOwn(en, key) || (this.enSession !== undefined && Object.hasOwn(this.enSession.enSession, key));
+  }
+
+  /** Loads the English texts of the views past the link choice (withSessionTexts does it with the view). */
+  async loadSessionTexts(): Promise<void> {
+    this.enSession ??= await loadEnSession();
+  }
+
+  /**
+   * A view past the link choice, settled only once en-session.ts has arrived too: the view never
+   * renders before its English texts, and both load at once.
+   */
+  async withSessionTexts<T>(view: Promise<T>): Promise<T> {
+    const [loaded] = await Promise.all([view, this.loadSessionTexts()]);
+    return loaded;
+  }
+
+  /** A key's English text; undefined for a key of en-session.ts until that has arrived (asking starts loading it). */
+  private english(key: MessageKey): string | undefined {
+    if (Object.hasOwn(en, key)) return en[key as FirstScreenKey];
+    if (!this.enSession) {
+      void this.loadSessionTexts();
+      return undefined;
+    }
+    return this.enSession.enSession[key as SessionKey];
   }
 
   /**
