@@ -1,39 +1,20 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromHex, parseTranscript, toBase64, toHex, type TranscriptEvent } from '@krypton-web/krypton-core';
 import { demoProfileSet, Milenage } from '@krypton-web/krypton-lab/browser';
-import { runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
+import { runBin, useLabServe } from './support/processes.test-support.ts';
 
 // krypton-cli -record FILE, as a person with a real SIM would run it, here against `pnpm lab serve`.
-let lab: LabProcess;
-let dir: string;
-beforeAll(async () => {
-  lab = await startLabServe(['--latency-ms', '0']);
-});
-afterAll(async () => {
-  await lab?.stop();
-});
-let xdg: ReturnType<typeof tempXdg>;
-beforeEach(() => {
-  xdg = tempXdg();
-  dir = mkdtempSync(join(tmpdir(), 'krypton-record-'));
-});
-afterEach(() => {
-  xdg.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const endpoints = () => ['-keys-api-endpoint-url', lab.urls.keys, `-provisioning-api-endpoint-url=${lab.urls.provisioning}`];
+const run = useLabServe('krypton-record-');
 
 describe('krypton-cli -record', () => {
   it('writes APDUs, HTTP calls, timings and identity, and none of the secrets the lab knows', async () => {
-    const file = join(dir, 'run.jsonl');
+    const file = join(run.dir, 'run.jsonl');
     const sim = demoProfileSet().sims.find((s) => s.name === 'demo-pin')!;
     const r = await runBin(
-      ['-interface', 'virtual', '-sim', 'demo-pin', ...endpoints(), '-operation', 'generateAmazonCognitoOpenIdToken', '-record', file],
-      { env: { ...xdg.env, KRYPTON_SIM_PIN: sim.pin1.code } },
+      ['-interface', 'virtual', '-sim', 'demo-pin', ...run.endpoints(), '-operation', 'generateAmazonCognitoOpenIdToken', '-record', file],
+      { env: { ...run.xdg.env, KRYPTON_SIM_PIN: sim.pin1.code } },
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -69,10 +50,13 @@ describe('krypton-cli -record', () => {
   });
 
   it('still writes the transcript when the run fails, and says where it failed', async () => {
-    const file = join(dir, 'failed.jsonl');
-    const r = await runBin(['-interface', 'virtual', '-sim', 'demo-pin', ...endpoints(), '-operation', 'getUserData', '-record', file], {
-      env: xdg.env,
-    });
+    const file = join(run.dir, 'failed.jsonl');
+    const r = await runBin(
+      ['-interface', 'virtual', '-sim', 'demo-pin', ...run.endpoints(), '-operation', 'getUserData', '-record', file],
+      {
+        env: run.xdg.env,
+      },
+    );
     expect(r.code).toBe(1);
     const t = parseTranscript(readFileSync(file, 'utf8'));
     expect(t.events.some((e) => e.type === 'step' && e.phase === 'end' && e.ok === false)).toBe(true);

@@ -1,43 +1,24 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseTranscript, type Transcript } from '@krypton-web/krypton-core';
-import { repoRoot, runBin, startLabServe, tempXdg, type LabProcess } from './support/processes.test-support.ts';
+import { repoRoot, runBin, useLabServe } from './support/processes.test-support.ts';
 
 // A transcript written by krypton-cli -record, replayed as a card (-sim FILE.jsonl) against `pnpm lab serve`.
-let lab: LabProcess;
-let dir: string;
-beforeAll(async () => {
-  lab = await startLabServe(['--latency-ms', '0']);
-});
-afterAll(async () => {
-  await lab?.stop();
-});
-let xdg: ReturnType<typeof tempXdg>;
-beforeEach(() => {
-  xdg = tempXdg();
-  dir = mkdtempSync(join(tmpdir(), 'krypton-replay-'));
-});
-afterEach(() => {
-  xdg.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const endpoints = () => ['-keys-api-endpoint-url', lab.urls.keys, `-provisioning-api-endpoint-url=${lab.urls.provisioning}`];
-const cli = (args: string[]) => runBin(['-interface', 'virtual', '-disable-key-cache', ...endpoints(), ...args], { env: xdg.env });
+const run = useLabServe('krypton-replay-');
+const cli = (args: string[]) => runBin(['-interface', 'virtual', '-disable-key-cache', ...run.endpoints(), ...args], { env: run.xdg.env });
 /** The commands a transcript sent, AUTHENTICATE's RAND and AUTN left out (the lab draws new ones). */
 const commands = (t: Transcript) =>
   t.events.flatMap((e) => (e.type === 'apdu' ? [e.command.startsWith('0088') ? e.command.slice(0, 10) : e.command] : []));
 
 describe('krypton-cli against a replayed card', () => {
   it('authenticates through the lab with the recorded answers, sending the same commands', async () => {
-    const recorded = join(dir, 'recorded.jsonl');
+    const recorded = join(run.dir, 'recorded.jsonl');
     const first = await cli(['-sim', 'demo', '-operation', 'getUserData', '-record', recorded]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
 
-    const again = join(dir, 'again.jsonl');
+    const again = join(run.dir, 'again.jsonl');
     const replayed = await cli(['-sim', recorded, '-operation', 'getUserData', '-record', again]);
     expect(replayed.stderr).toBe('');
     expect(replayed.code).toBe(0);
@@ -46,10 +27,10 @@ describe('krypton-cli against a replayed card', () => {
   });
 
   it('reports a command the transcript lacks (6D00) and fails with a message, not a crash', async () => {
-    const recorded = join(dir, 'recorded.jsonl');
+    const recorded = join(run.dir, 'recorded.jsonl');
     expect((await cli(['-sim', 'demo', '-operation', 'getUserData', '-record', recorded])).code).toBe(0);
     // Drop the card's answer to reading EF_IMSI: the replayed card was never asked that.
-    const cut = join(dir, 'cut.jsonl');
+    const cut = join(run.dir, 'cut.jsonl');
     const lines = readFileSync(recorded, 'utf8').split('\n');
     writeFileSync(cut, lines.filter((l) => !l.includes('"command":"00B0')).join('\n'));
     const r = await cli(['-sim', cut, '-operation', 'getUserData', '-debug']);
@@ -59,7 +40,7 @@ describe('krypton-cli against a replayed card', () => {
   });
 
   it('refuses a file that is not a transcript with what to do', async () => {
-    const bad = join(dir, 'bad.jsonl');
+    const bad = join(run.dir, 'bad.jsonl');
     writeFileSync(bad, '{"hello":1}\n');
     const r = await cli(['-sim', bad, '-operation', 'getUserData']);
     expect(r.code).toBe(1);
@@ -78,13 +59,13 @@ describe('the shipped transcripts, replayed', () => {
     const file = join(shipped, `${name}.jsonl`);
     const original = parseTranscript(readFileSync(file, 'utf8'));
     expect(commands(original)).toHaveLength(apdus);
-    const again = join(dir, 'again.jsonl');
+    const again = join(run.dir, 'again.jsonl');
     const r = await runBin(
       [
         '-interface',
         'virtual',
         '-disable-key-cache',
-        ...endpoints(),
+        ...run.endpoints(),
         '-sim',
         file,
         '-operation',
@@ -92,7 +73,7 @@ describe('the shipped transcripts, replayed', () => {
         '-record',
         again,
       ],
-      { env: { ...xdg.env, ...env } },
+      { env: { ...run.xdg.env, ...env } },
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const binPath = join(repoRoot, 'apps/cli/bin/krypton-cli');
@@ -137,6 +138,62 @@ export function tempXdg(): { env: NodeJS.ProcessEnv; cacheFile: string; keyFile:
     cacheFile: join(root, 'cache', 'krypton-web', 'keys.bin'),
     keyFile: join(root, 'config', 'krypton-web', 'cache.key'),
     dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** What each test of a file running krypton-cli against the file's own `pnpm lab serve` works with. */
+export interface LabServeRuns {
+  /** The file's lab (no added latency). */
+  readonly lab: LabProcess;
+  /** This test's fresh XDG folders (its key cache). */
+  readonly xdg: ReturnType<typeof tempXdg>;
+  /** A scratch folder of this test's own. */
+  readonly dir: string;
+  /** krypton-cli's flags that point it at the lab. */
+  endpoints(): string[];
+}
+
+/**
+ * Registers the file's hooks: one `pnpm lab serve` for the file, and for each test fresh XDG folders
+ * and a scratch folder named `<scratchPrefix>…`, removed after it. Call at the top of a test file.
+ */
+export function useLabServe(scratchPrefix: string): LabServeRuns {
+  let lab: LabProcess | undefined;
+  let xdg: ReturnType<typeof tempXdg> | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    lab = await startLabServe(['--latency-ms', '0']);
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+  beforeEach(() => {
+    xdg = tempXdg();
+    dir = mkdtempSync(join(tmpdir(), scratchPrefix));
+  });
+  afterEach(() => {
+    xdg?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  // Read inside tests only: the hooks above have set them by then.
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not set up: read it inside a test`);
+    return value;
+  };
+  return {
+    get lab() {
+      return started(lab, 'the lab');
+    },
+    get xdg() {
+      return started(xdg, 'the XDG folders');
+    },
+    get dir() {
+      return started(dir, 'the scratch folder');
+    },
+    endpoints() {
+      const { urls } = started(lab, 'the lab');
+      return ['-keys-api-endpoint-url', urls.keys, `-provisioning-api-endpoint-url=${urls.provisioning}`];
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, connectBridgeModem, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startBridgeModemStack, type BridgeModemStack } from './support/bridge-modem.test-support.ts';
+import { expectCredentialsFromLab, expectDemoSimInModem } from './support/sim-panel.test-support.ts';
 
 // The modem path for browsers without Web Serial (Firefox, Safari), run in Chromium here: the lab's
 // Huawei emulator behind a real socat pty, the bridge speaking AT to it, and the page choosing
@@ -28,23 +29,13 @@ describe('USB modem through the bridge: a socat pty with the lab’s Huawei emul
       .getByRole('status')
       .filter({ hasText: `Connected: ${rig.modem.path}` })
       .waitFor();
-    await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
-    await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
+    await expectDemoSimInModem(page);
     await expect(page.getByTestId('pin-state').innerText()).resolves.toBe('not needed (disabled)');
-    await expect(page.getByTestId('modem-manufacturer').innerText()).resolves.toBe('huawei');
-    await expect(page.getByTestId('modem-model').innerText()).resolves.toBe('MS2131');
-    await expect(page.getByTestId('modem-imei').innerText()).resolves.toBe('866913021234569');
-    await expect(page.getByTestId('modem-signal').innerText()).resolves.toMatch(/-?\d+ dBm/);
-    await expect(page.getByTestId('modem-registration').innerText()).resolves.toMatch(/registered/);
     await screenshot(page, 'm-1-bridge-modem-connected');
 
     const akid = await authenticate(page);
-    expect(rig.stack.lab.credentials.lookup(akid)).toBeDefined();
+    await expectCredentialsFromLab(page, rig.stack.lab, akid);
     await expect(page.getByTestId('auth-counts').innerText()).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
-    const steps = await page
-      .locator('.timeline li')
-      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
-    expect(steps).toEqual(expect.arrayContaining(['key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
     await screenshot(page, 'm-2-bridge-modem-credentials');
 
     // The credentials the modem's SIM earned reach S3: a binary object, saved and checked.

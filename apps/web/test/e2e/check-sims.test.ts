@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLane, laneVerdict, launchBrowser, startCheckSims, storeFinishedChecks, waitFor } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { screenshot } from './support/artifacts.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 
 const DEMO_READER = 'Krypton Web demo reader (virtual SIM)';
@@ -67,21 +68,16 @@ const ICCID = {
 // The demo's own readers, through the real bridge, no pcscd needed: the demo reader (a virtual SIM
 // always in it) and the demo stack (the lab's box of SIMs dealt in and out on a timeline).
 describe('Check SIMs on the demo readers', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
 
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    stack = await startChromiumStack();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   it('checks the card the demo stack puts in at once; the card it takes out clears the lane; the next card is checked', async () => {
-    const { page } = browser;
+    const { page } = stack.browser;
     // The demo reader holds a "demo" SIM too, and the stack deals "demo" first: one lane, so it is checked once.
     // Credentials straight from Krypton this time, and a HEAD of a seeded object in the userdata's bucket.
     await startCheckSims(page, stack.url, [DEMO_STACK], { credentials: 'direct', s3: { head: 'hello.json' }, metadata: true });
@@ -110,7 +106,7 @@ describe('Check SIMs on the demo readers', () => {
   }, 120_000);
 
   it('a batch of a thousand SIMs: continued after a reload, its report renders only the rows in view and sorts at once', async () => {
-    const { page } = browser;
+    const { page } = stack.browser;
     // A thousand more finished checks in the stored batch, as a long day would leave them.
     await storeFinishedChecks(page, 1000);
     await page.reload();

@@ -1,9 +1,8 @@
-import { startLab, type Lab } from '@krypton-web/krypton-lab';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 
 const LARGE = 192 * 1024 * 1024;
 
@@ -30,24 +29,16 @@ async function tabTo(page: Page, role: 'button' | 'radio' | 'combobox', name: st
 }
 
 describe('for the person using it: keyboard, Japanese, a tablet, Krypton operations, cancelling a large download', () => {
-  let lab: Lab;
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
 
   beforeAll(async () => {
-    lab = await startLab({ s3: { seed: { largeObjectBytes: LARGE } } });
-    stack = await startStack({ lab });
-    browser = await launchBrowser();
-    await browser.context.addInitScript({ content: OPFS_PICKER });
+    stack = await startChromiumStack({ lab: { s3: { seed: { largeObjectBytes: LARGE } } }, initScript: OPFS_PICKER });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   it('works by keyboard alone, from the link choice to the credentials', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await page.goto(stack.url);
     await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
     await tabTo(page, 'button', 'Connect');
@@ -87,7 +78,7 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
   }, 120_000);
 
   it('fits a tablet screen', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await page.setViewportSize({ width: 768, height: 1024 });
     await connect(page, stack.url, 'Virtual SIM (demo)');
     await authenticate(page);
@@ -100,7 +91,7 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
   }, 120_000);
 
   it('runs Krypton operations: IoT bootstrap keys as .pem files after a reveal, and SORACOM’s own refusal code', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await connect(page, stack.url, 'Virtual SIM (demo)');
     await page.getByRole('button', { name: 'Krypton operations' }).click();
     await page.getByLabel('Operation', { exact: true }).selectOption('bootstrapAwsIotThing');
@@ -137,29 +128,29 @@ describe('for the person using it: keyboard, Japanese, a tablet, Krypton operati
   }, 120_000);
 
   it('cellular (SORACOM Air): no SIM access, credentials from the line; off the line, it says so', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await page.goto(stack.url);
     await page.getByRole('radio', { name: 'Cellular (SORACOM Air)' }).check();
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Connected: SORACOM Air' }).waitFor();
     await page.getByText('The SIM is not read on the cellular endpoint').waitFor();
     const akid = await authenticate(page);
-    expect(lab.credentials.lookup(akid)?.identityId).toBeDefined();
+    expect(stack.lab.credentials.lookup(akid)?.identityId).toBeDefined();
     await expect(page.getByTestId('key-cache').innerText()).resolves.toBe('No SIM key on the cellular endpoint.');
-    lab.cellularImsi = null;
+    stack.lab.cellularImsi = null;
     try {
       await page.getByRole('button', { name: 'Authenticate', exact: true }).click();
       const alert = page.getByRole('alert').filter({ hasText: 'Failed at' });
       await alert.waitFor();
       await expect(alert.innerText()).resolves.toMatch(/SORACOM Air/);
     } finally {
-      lab.cellularImsi = lab.profiles.sims[0]!.imsi;
+      stack.lab.cellularImsi = stack.lab.profiles.sims[0]!.imsi;
       await page.close();
     }
   }, 120_000);
 
   it('a large download shows progress and can be cancelled; nothing is left that looks complete', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await connect(page, stack.url, 'Virtual SIM (demo)');
     await authenticate(page);
     await openBucket(page);

@@ -1,28 +1,19 @@
-import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, waitFor } from '@krypton-web/web-driver';
+import { authenticate, connect, openBucket, OPFS_PICKER, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 
 describe('failures a person can meet, each with what happened and what to do', () => {
-  let lab: Lab;
-  let server: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let server: BrowserStack;
 
   beforeAll(async () => {
-    server = await startStack();
-    lab = server.lab;
-    browser = await launchBrowser();
-    await browser.context.addInitScript({ content: OPFS_PICKER });
+    server = await startChromiumStack({ initScript: OPFS_PICKER });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => server?.close());
 
   it('a bucket without a CORS rule: the fix is shown, with this page’s origin', async () => {
-    const page = await browser.context.newPage();
+    const page = await server.browser.context.newPage();
     await connect(page, server.url, 'Virtual SIM (demo)');
     await authenticate(page);
     await openBucket(page, 'krypton-nocors');
@@ -43,7 +34,7 @@ describe('failures a person can meet, each with what happened and what to do', (
   }, 120_000);
 
   it('a PIN-locked SIM says it is blocked and what to do; a PIN SIM asks before its last try', async () => {
-    const page = await browser.context.newPage();
+    const page = await server.browser.context.newPage();
     await page.goto(server.url);
     await page.getByLabel('Demo SIM').selectOption('demo-blocked');
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -84,12 +75,12 @@ describe('failures a person can meet, each with what happened and what to do', (
   }, 120_000);
 
   it('Krypton answering 5xx: the failed step, SORACOM’s code and message, and what to do; it works once the service is back', async () => {
-    const page = await browser.context.newPage();
+    const page = await server.browser.context.newPage();
     await page.goto(server.url);
     await page.getByLabel('Demo SIM').selectOption('demo-even');
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Connected:' }).waitFor();
-    lab.faults.update({ errorRate: 1, errorStatus: 503, errorServices: ['keys'] });
+    server.lab.faults.update({ errorRate: 1, errorStatus: 503, errorServices: ['keys'] });
     try {
       await page.getByRole('button', { name: 'Authenticate', exact: true }).click();
       const alert = page.getByRole('alert').filter({ hasText: 'Failed at' });
@@ -102,15 +93,15 @@ describe('failures a person can meet, each with what happened and what to do', (
       await expect(page.locator('.timeline li[data-step="key-agreement"]').getAttribute('data-status')).resolves.toBe('failed');
       await screenshot(page, 'd-4-krypton-5xx');
     } finally {
-      lab.faults.update({ errorRate: 0 });
+      server.lab.faults.update({ errorRate: 0 });
     }
     await authenticate(page);
     await page.close();
   }, 120_000);
 
   it('a skewed clock is corrected and explained', async () => {
-    const page = await browser.context.newPage();
-    lab.clock.offsetMs = 20 * 60_000;
+    const page = await server.browser.context.newPage();
+    server.lab.clock.offsetMs = 20 * 60_000;
     try {
       await page.goto(server.url);
       await page.getByLabel('Demo SIM').selectOption('demo');
@@ -124,15 +115,15 @@ describe('failures a person can meet, each with what happened and what to do', (
       await page.getByRole('table').getByRole('button', { name: 'Open folder docs/' }).waitFor();
       await screenshot(page, 'd-6-clock-skew');
     } finally {
-      lab.clock.offsetMs = 0;
+      server.lab.clock.offsetMs = 0;
       await page.close();
     }
   }, 120_000);
 
   it('credentials renew by themselves before they expire', async () => {
-    const page = await browser.context.newPage();
-    const ttl = lab.identityPool.credentialTtlSeconds;
-    lab.identityPool.credentialTtlSeconds = 16;
+    const page = await server.browser.context.newPage();
+    const ttl = server.lab.identityPool.credentialTtlSeconds;
+    server.lab.identityPool.credentialTtlSeconds = 16;
     try {
       await connect(page, server.url, 'Virtual SIM (demo)');
       const first = await authenticate(page);
@@ -146,24 +137,24 @@ describe('failures a person can meet, each with what happened and what to do', (
         'an automatic renewal',
         20_000,
       );
-      expect(lab.credentials.lookup(renewed)).toBeDefined();
+      expect(server.lab.credentials.lookup(renewed)).toBeDefined();
       await region.getByTestId('renewed').waitFor();
     } finally {
-      lab.identityPool.credentialTtlSeconds = ttl;
+      server.lab.identityPool.credentialTtlSeconds = ttl;
       await page.close();
     }
   }, 120_000);
 
   it('expired credentials are renewed without the person noticing: the listing just works', async () => {
-    const page = await browser.context.newPage();
+    const page = await server.browser.context.newPage();
     await connect(page, server.url, 'Virtual SIM (demo)');
     const first = await authenticate(page);
     await openBucket(page);
     const table = page.getByRole('table');
     await table.getByRole('button', { name: 'Open folder logs/' }).waitFor();
     // S3 now refuses these credentials as expired (the page still thinks they last an hour).
-    const vended = lab.credentials.lookup(first)!;
-    lab.credentials.add({ ...vended, expiration: new Date(Date.now() - 60_000) });
+    const vended = server.lab.credentials.lookup(first)!;
+    server.lab.credentials.add({ ...vended, expiration: new Date(Date.now() - 60_000) });
     await table.getByRole('button', { name: 'Open folder logs/' }).click();
     await table.getByRole('button', { name: 'Open folder 2026/' }).waitFor({ timeout: 30_000 });
     await expect(page.getByRole('alert').count()).resolves.toBe(0);
@@ -172,7 +163,7 @@ describe('failures a person can meet, each with what happened and what to do', (
       const now = (await region.getByTestId('access-key-id').innerText()).split(/\s/)[0];
       return now !== first ? now : undefined;
     }, 'the renewed access key id');
-    expect(lab.credentials.lookup(second)).toBeDefined();
+    expect(server.lab.credentials.lookup(second)).toBeDefined();
     await screenshot(page, 'd-5-credentials-renewed');
     await page.close();
   }, 120_000);

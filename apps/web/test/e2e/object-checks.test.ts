@@ -1,20 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DeleteBucketCorsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  DEMO_EXPOSE_HEADERS,
-  demoCorsRule,
-  INTEGRITY_KEYS,
-  reportUploadCorsRule,
-  startLab,
-  type CorsRule,
-  type Lab,
-} from '@krypton-web/krypton-lab';
+import { DEMO_EXPOSE_HEADERS, demoCorsRule, INTEGRITY_KEYS, reportUploadCorsRule, type CorsRule } from '@krypton-web/krypton-lab';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './support/artifacts.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 
 const KEYS = INTEGRITY_KEYS;
 
@@ -38,30 +30,22 @@ async function download(page: Page, key: string): Promise<string> {
 }
 
 describe('every ETag checked: multipart ETags and S3 checksums verified, a corrupted object refused (#16)', () => {
-  let lab: Lab;
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
 
   beforeAll(async () => {
-    lab = await startLab({ s3: { seed: { integrity: true } } });
-    stack = await startStack({ lab });
-    browser = await launchBrowser();
-    await browser.context.addInitScript({ content: OPFS_PICKER });
+    stack = await startChromiumStack({ lab: { s3: { seed: { integrity: true } } }, initScript: OPFS_PICKER });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   const seeded = (key: string) => {
-    const o = lab.s3.objects.find((x) => x.key === key);
+    const o = stack.lab.s3.objects.find((x) => x.key === key);
     if (!o) throw new Error(`the lab seeded no ${key}`);
     return o;
   };
 
   it('saves to disk what matched and says what was checked; refuses the corrupted object and saves nothing — in English and Japanese', async () => {
-    const { page } = browser;
+    const { page } = stack.browser;
     await connect(page, stack.url, 'Virtual SIM (demo)');
     await authenticate(page);
     await openIntegrityFolder(page);
@@ -142,7 +126,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
   }
 
   it('without File System Access (streamed to the browser’s own download): the verified object completes, the corrupted one fails there', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await page.addInitScript({ content: 'delete window.showSaveFilePicker; delete Window.prototype.showSaveFilePicker;' });
     await connect(page, stack.url, 'Virtual SIM (demo)');
     await authenticate(page);
@@ -175,8 +159,8 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
 
   it('a bucket whose CORS rule does not allow x-amz-checksum-mode still downloads, checked against the ETag alone', async () => {
     const admin = { accessKeyId: 'ASIAOBJECTCHECKS', secretAccessKey: 'object-checks-secret', sessionToken: 'object-checks-token' };
-    lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });
-    const s3 = new S3Client({ endpoint: lab.urls.s3, region: 'ap-northeast-1', forcePathStyle: true, credentials: admin });
+    stack.lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });
+    const s3 = new S3Client({ endpoint: stack.lab.urls.s3, region: 'ap-northeast-1', forcePathStyle: true, credentials: admin });
     const toRules = (rules: CorsRule[]) =>
       rules.map((r) => ({
         AllowedOrigins: r.allowedOrigins,
@@ -199,7 +183,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
       ],
       exposeHeaders: [...DEMO_EXPOSE_HEADERS],
     };
-    await s3.send(new PutBucketCorsCommand({ Bucket: lab.s3.bucket, CORSConfiguration: { CORSRules: toRules([strict]) } }));
+    await s3.send(new PutBucketCorsCommand({ Bucket: stack.lab.s3.bucket, CORSConfiguration: { CORSRules: toRules([strict]) } }));
     // A browser of its own: the first one remembers the earlier preflights, which allowed the header.
     const fresh = await launchBrowser();
     try {
@@ -215,10 +199,10 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
       await expect(readOpfsFile(page, 'crc32.bin')).resolves.toEqual({ size: seeded(KEYS.crc32).size, sha256: seeded(KEYS.crc32).sha256 });
     } finally {
       await fresh.close();
-      await s3.send(new DeleteBucketCorsCommand({ Bucket: lab.s3.bucket }));
+      await s3.send(new DeleteBucketCorsCommand({ Bucket: stack.lab.s3.bucket }));
       await s3.send(
         new PutBucketCorsCommand({
-          Bucket: lab.s3.bucket,
+          Bucket: stack.lab.s3.bucket,
           CORSConfiguration: { CORSRules: toRules([demoCorsRule(), reportUploadCorsRule()]) },
         }),
       );

@@ -2,35 +2,12 @@ import { DEMO_STACK_READER_NAME } from '@krypton-web/bridge-server';
 import { VirtualReaderBackend } from '@krypton-web/bridge-server/virtual-reader';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
-import { english as en } from '../../src/lib/i18n/english.test-support.ts';
-import { ja } from '../../src/lib/i18n/ja.ts';
+import { authenticate, connect, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
+import { LANGS, onPage, useLanguage, type Texts } from './support/language.test-support.ts';
 
 // Issue #15 §1: one failure, one true message, in the right place, in English and in Japanese.
-type Texts = Record<keyof typeof en, string>;
-const LANGS: readonly (readonly ['en' | 'ja', Texts])[] = [
-  ['en', en],
-  ['ja', ja],
-];
-
-/** Switches the page's language with its own language chooser. */
-async function useLanguage(page: Page, lang: 'en' | 'ja'): Promise<void> {
-  await page.locator('#language').selectOption(lang);
-  await waitFor(async () => (await page.evaluate(() => document.documentElement.lang)) === lang, `the page in ${lang}`);
-}
-
-/** Runs `body` on a new page; the page goes back to English and closes even when `body` fails (the choice is remembered). */
-async function onPage(browser: { context: { newPage(): Promise<Page> } }, body: (page: Page) => Promise<void>): Promise<void> {
-  const page = await browser.context.newPage();
-  try {
-    await body(page);
-  } finally {
-    await useLanguage(page, 'en').catch(() => undefined);
-    await page.close();
-  }
-}
 
 /** The failure boxes on the page: each with its heading (the step) and code. */
 async function failureBoxes(page: Page): Promise<{ title: string; code: string; region: string }[]> {
@@ -59,24 +36,19 @@ async function expectTraceMentionsOffered(page: Page, texts: Texts): Promise<voi
 }
 
 describe('#15 §1: each failure once, on the step that failed; nothing claims what is not so', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
   // The demo stack deals one "demo" card at a time: in for a while, then out (a card pulled from the reader).
   const readers = new VirtualReaderBackend({ stack: { sims: ['demo'], insertedMs: 10_000, removedMs: 1500 } });
 
   beforeAll(async () => {
-    stack = await startStack({ readers: [readers] });
-    browser = await launchBrowser();
+    stack = await startChromiumStack({ stack: { readers: [readers] } });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   for (const [lang, texts] of LANGS) {
     it(`[${lang}] the foreign SIM's MAC failure: one box, on AUTHENTICATE; the Credentials panel speaks of no renewal`, async () => {
-      await onPage(browser, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
           await page.getByLabel('Demo SIM').selectOption('demo-foreign');
         });
@@ -101,7 +73,7 @@ describe('#15 §1: each failure once, on the step that failed; nothing claims wh
     }, 120_000);
 
     it(`[${lang}] a card pulled mid-authentication: one box, on the step that met it, saying the card went`, async () => {
-      await onPage(browser, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         // A fresh card: wait for the stack to take the last one out and put the next in, so the whole stay is ours.
         const inReader = async () => (await readers.readers()).find((r) => r.name === DEMO_STACK_READER_NAME)?.card === true;
         await waitFor(async () => !(await inReader()), 'the demo stack to be between cards', 15_000);
@@ -151,7 +123,7 @@ describe('#15 §1: each failure once, on the step that failed; nothing claims wh
     }, 180_000);
 
     it(`[${lang}] after Disconnect nothing claims to renew; another operation clears the last answer; Forget cached key confirms`, async () => {
-      await onPage(browser, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)');
         await authenticate(page);
         await useLanguage(page, lang);

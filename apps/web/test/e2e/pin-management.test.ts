@@ -1,4 +1,3 @@
-import { startPcscd, type PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
@@ -6,16 +5,20 @@ import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { enFailures } from '../../src/lib/i18n/en-failures.ts';
 import { ja, jaFailures } from '../../src/lib/i18n/ja.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
+import { startChromiumStack, type BrowserStack, type Chromium } from './support/browser-stack.test-support.ts';
+import {
+  CARD_READER_RIG_TIMEOUT_MS,
+  connectReader,
+  startCardReaderRig,
+  type CardReaderRig,
+} from './support/card-reader-rig.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
-import { insertVcard, type Vcard } from './support/vcard.test-support.ts';
+import { onPage, useLanguage, type Lang, type Texts } from './support/language.test-support.ts';
 
 // Issue #15 §4: unblock PIN1 with the PUK, change it, disable and enable it, in the page, in English
 // and in Japanese, on the virtual SIM; then once over the bridge's card reader (pcscd + vpcd + the
 // lab's vcard) and once over the Web Serial modem, to show every kind of link carries them.
-type Texts = Record<keyof typeof en, string>;
 type FailureTexts = typeof enFailures;
-type Lang = 'en' | 'ja';
 const LANGS: readonly (readonly [Lang, Texts, FailureTexts])[] = [
   ['en', en, enFailures],
   ['ja', ja, jaFailures],
@@ -28,22 +31,6 @@ function format(text: string, params: Record<string, number>): string {
       (params[k] === 1 ? one : other).replace('#', String(params[k])),
     )
     .replace(/\{(\w+)\}/g, (_, k: string) => String(params[k]));
-}
-
-async function useLanguage(page: Page, lang: Lang): Promise<void> {
-  await page.locator('#language').selectOption(lang);
-  await waitFor(async () => (await page.evaluate(() => document.documentElement.lang)) === lang, `the page in ${lang}`);
-}
-
-/** Runs `body` on a new page, which goes back to English and closes even when `body` fails (the choice is remembered). */
-async function onPage(context: { newPage(): Promise<Page> }, body: (page: Page) => Promise<void>): Promise<void> {
-  const page = await context.newPage();
-  try {
-    await body(page);
-  } finally {
-    await useLanguage(page, 'en').catch(() => undefined);
-    await page.close();
-  }
 }
 
 const text = async (l: Locator): Promise<string> => (await l.innerText()).trim();
@@ -158,22 +145,17 @@ async function noCodesShown(page: Page): Promise<void> {
 }
 
 describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
 
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    stack = await startChromiumStack();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   for (const [lang, texts, failures] of LANGS) {
     it(`[${lang}] demo-blocked: wrong PUKs count down, the last PUK try asks first, the right PUK unblocks and Authenticate works`, async () => {
-      await onPage(browser.context, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
           await page.getByLabel('Demo SIM').selectOption('demo-blocked');
         });
@@ -219,7 +201,7 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
     }, 180_000);
 
     it(`[${lang}] demo-blocked: the last PUK try spent on a wrong PUK locks the SIM for good, and the page says what to do`, async () => {
-      await onPage(browser.context, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
           await page.getByLabel('Demo SIM').selectOption('demo-blocked');
         });
@@ -243,7 +225,7 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
     }, 180_000);
 
     it(`[${lang}] demo (PIN disabled): wrong PINs to enable it count down; the last try asks first even though the SIM does not say its count`, async () => {
-      await onPage(browser.context, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)');
         await useLanguage(page, lang);
         await pinStateIs(page, texts['sim.pin.disabled']);
@@ -278,7 +260,7 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
     }, 180_000);
 
     it(`[${lang}] demo-pin: gated until the PIN is verified; change, disable, enable; the old PIN is refused, the new one verifies`, async () => {
-      await onPage(browser.context, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
           await page.getByLabel('Demo SIM').selectOption('demo-pin');
         });
@@ -343,45 +325,17 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
 
 // The bridge resets the card when a session that presented the PIN ends: the changed PIN must then be verified again.
 describe('#15 §4 over the bridge card reader: pcscd, vpcd and the lab’s vcard with demo-pin', () => {
-  let pcscd: PcscdHandle;
-  let vcard: Vcard | undefined;
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let rig: CardReaderRig<Chromium>;
 
   beforeAll(async () => {
-    delete process.env.PCSCLITE_CSOCK_NAME;
-    pcscd = await startPcscd({ lockTimeoutMs: 240_000 });
-    vcard = await insertVcard(pcscd.vpcdPort, 'demo-pin');
-    stack = await startStack({ pcsc: true });
-    browser = await launchBrowser();
-  }, 360_000);
+    rig = await startCardReaderRig({ sim: 'demo-pin', launch: () => launchBrowser() });
+  }, CARD_READER_RIG_TIMEOUT_MS);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await vcard?.remove();
-    await pcscd?.stop();
-  });
-
-  async function connectReader(page: Page): Promise<void> {
-    await connect(page, stack.url, 'Card reader (bridge)', async () => {
-      const readers = page.getByLabel('Card reader', { exact: true });
-      await waitFor(
-        async () => {
-          if ((await readers.locator('option').allInnerTexts()).includes(pcscd.readerName)) return true;
-          await page.getByRole('button', { name: 'Look for readers' }).click();
-          return false;
-        },
-        `the bridge to list ${pcscd.readerName}`,
-        20_000,
-      );
-      await readers.selectOption(pcscd.readerName);
-    });
-  }
+  afterAll(() => rig?.close());
 
   it('[ja] verify, change the PIN; after reconnecting the card wants the new PIN; disable it; Authenticate works', async () => {
-    await onPage(browser.context, async (page) => {
-      await connectReader(page);
+    await onPage(rig.browser.context, async (page) => {
+      await connectReader(page, rig);
       await useLanguage(page, 'ja');
       await pinStateIs(page, format(ja['sim.pin.required'], { tries: 3 }));
       await gated(page, ja, 'gate.pinNeeded');

@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, connect, launchBrowser, openBucket, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 
 // Issue 15 §1, in real Chromium against the real bridge: SORACOM out of reach says so (which failure,
@@ -19,8 +20,7 @@ const SORACOM = 'https://g.api.soracom.io';
 type Upstream = 'dns' | 'refused' | 'silent' | '503';
 
 describe('SORACOM out of reach, through the bridge', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
   let mode: Upstream = 'dns';
   let unavailable: http.Server;
   let silent: net.Server;
@@ -46,19 +46,19 @@ describe('SORACOM out of reach, through the bridge', () => {
         : mode === 'refused'
           ? refusedUrl
           : `http://127.0.0.1:${((mode === 'silent' ? silent : unavailable).address() as AddressInfo).port}`;
-    stack = await startStack({
-      upstreamTimeoutMs: 3000,
-      // Only SORACOM's global endpoint is stood in for; the lab's calls go where they go.
-      upstreamFetch: (input, init) => {
-        const url = input instanceof Request ? input.url : String(input);
-        return fetch(url.startsWith(SORACOM) ? url.replace(SORACOM, standIn()) : url, init);
+    stack = await startChromiumStack({
+      stack: {
+        upstreamTimeoutMs: 3000,
+        // Only SORACOM's global endpoint is stood in for; the lab's calls go where they go.
+        upstreamFetch: (input, init) => {
+          const url = input instanceof Request ? input.url : String(input);
+          return fetch(url.startsWith(SORACOM) ? url.replace(SORACOM, standIn()) : url, init);
+        },
       },
     });
-    browser = await launchBrowser();
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
     await stack?.close();
     for (const s of held) s.destroy();
     await new Promise((resolve) => silent?.close(resolve));
@@ -87,7 +87,7 @@ describe('SORACOM out of reach, through the bridge', () => {
     '%s: the bridge’s code and a message naming SORACOM’s host, in English and Japanese',
     async (what, shot, expected) => {
       mode = what;
-      const page = await browser.context.newPage();
+      const page = await stack.browser.context.newPage();
       try {
         const text = await authenticateGlobal(page, expected);
         expect(text).not.toMatch(/127\.0\.0\.1|localhost|answered HTTP 502|having trouble/);
@@ -110,7 +110,7 @@ describe('SORACOM out of reach, through the bridge', () => {
 
   it('SORACOM’s own 503 still says SORACOM answered 503 and to wait, naming SORACOM, not the bridge', async () => {
     mode = '503';
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     try {
       const text = await authenticateGlobal(page, 'SORACOM (g.api.soracom.io) answered HTTP 503 (COM0001: Service Unavailable)');
       expect(text).toMatch(/wait a minute/);
@@ -123,21 +123,16 @@ describe('SORACOM out of reach, through the bridge', () => {
 });
 
 describe('SORACOM out of reach, called directly from the browser (no bridge in the way)', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
 
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    stack = await startChromiumStack();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   it('a name that does not resolve: "Cannot reach <host>", not a bare network error', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await page.goto(stack.url);
     await page.getByRole('radio', { name: 'Virtual SIM (demo)' }).check();
     await page.getByRole('radio', { name: 'Custom URL' }).check();
@@ -156,21 +151,16 @@ describe('SORACOM out of reach, called directly from the browser (no bridge in t
 });
 
 describe('a misspelt bucket', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
 
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
+    stack = await startChromiumStack();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   it('gets NoSuchBucket advice, not the CORS recipe, in English and Japanese', async () => {
-    const page = await browser.context.newPage();
+    const page = await stack.browser.context.newPage();
     await connect(page, stack.url, 'Virtual SIM (demo)');
     await authenticate(page);
     await openBucket(page, 'krypton-demo-misspelt');

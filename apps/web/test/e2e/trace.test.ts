@@ -12,37 +12,15 @@ import {
   type TranscriptEvent,
 } from '@krypton-web/krypton-core';
 import { demoProfileSet, Milenage, ReplayCard, ReplayModem, type SimProfile } from '@krypton-web/krypton-lab/browser';
-import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
-import { english as en } from '../../src/lib/i18n/english.test-support.ts';
-import { ja } from '../../src/lib/i18n/ja.ts';
+import { connect, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { LANGS, onPage, useLanguage, type Texts } from './support/language.test-support.ts';
 
 // Issue #15 §5: each run has a trace to look at and to send; support reads it, the lab replays it.
-type Texts = Record<keyof typeof en, string>;
-const LANGS: readonly (readonly ['en' | 'ja', Texts])[] = [
-  ['en', en],
-  ['ja', ja],
-];
 type Apdu = Extract<TranscriptEvent, { type: 'apdu' }>;
 const FILE_NAME = /^krypton-trace-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.jsonl$/;
-
-async function useLanguage(page: Page, lang: 'en' | 'ja'): Promise<void> {
-  await page.locator('#language').selectOption(lang);
-  await waitFor(async () => (await page.evaluate(() => document.documentElement.lang)) === lang, `the page in ${lang}`);
-}
-
-/** Runs `body` on a new page that goes back to English and closes even when `body` fails (the language is remembered). */
-async function onPage(browser: { context: { newPage(): Promise<Page> } }, body: (page: Page) => Promise<void>): Promise<void> {
-  const page = await browser.context.newPage();
-  try {
-    await body(page);
-  } finally {
-    await useLanguage(page, 'en').catch(() => undefined);
-    await page.close();
-  }
-}
 
 /** Forgets the cached key (so the SIM's AUTHENTICATE runs), presses Authenticate and waits for the run to end. */
 async function runAuthenticate(page: Page, texts: Texts): Promise<void> {
@@ -130,27 +108,21 @@ async function expectReplayAnswers(transcript: Transcript, sim: SimProfile): Pro
 }
 
 describe('#15 §5: a trace to send, for each run, in English and Japanese', () => {
-  let stack: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let stack: BrowserStack;
   const sims = demoProfileSet().sims;
   const demo = sims.find((s) => s.name === 'demo')!;
   const foreign = sims.find((s) => s.name === 'demo-foreign')!;
 
   beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchBrowser();
     // Every page gets a fake navigator.serial: the lab's Huawei emulator over the demo SIM (the modem test uses it).
-    await browser.context.addInitScript({ content: await fakeSerialScript({ sim: 'demo' }) });
+    stack = await startChromiumStack({ initScript: await fakeSerialScript({ sim: 'demo' }) });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   for (const [lang, texts] of LANGS) {
     it(`[${lang}] virtual SIM: the trace view shows the APDUs and HTTP calls; the download holds no secret and the lab replays it`, async () => {
-      await onPage(browser, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)');
         await useLanguage(page, lang);
         await runAuthenticate(page, texts);
@@ -219,7 +191,7 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
     }, 120_000);
 
     it(`[${lang}] a failed run (the foreign SIM's MAC failure) offers its trace too, and the failure names the button`, async () => {
-      await onPage(browser, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'Virtual SIM (demo)', async () => {
           await page.getByLabel('Demo SIM').selectOption('demo-foreign');
         });
@@ -256,7 +228,7 @@ describe('#15 §5: a trace to send, for each run, in English and Japanese', () =
     }, 120_000);
 
     it(`[${lang}] USB modem (Web Serial): the trace shows the AT lines, masked; the file names the modem and replays as a modem`, async () => {
-      await onPage(browser, async (page) => {
+      await onPage(stack.browser.context, async (page) => {
         await connect(page, stack.url, 'USB modem (Web Serial)');
         await useLanguage(page, lang);
         await runAuthenticate(page, texts);

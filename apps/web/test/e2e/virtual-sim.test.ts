@@ -1,31 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Lab } from '@krypton-web/krypton-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
+import { authenticate, connect, openBucket, OPFS_PICKER, readOpfsFile, waitFor } from '@krypton-web/web-driver';
 import { expectAccessible } from './support/a11y.test-support.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
+import { RUN_STEPS_DONE, timelineSteps } from './support/sim-panel.test-support.ts';
 
 describe('virtual SIM: authenticate, credentials, demo bucket, download checked against the lab', () => {
-  let lab: Lab;
-  let server: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let server: BrowserStack;
 
   beforeAll(async () => {
-    server = await startStack();
-    lab = server.lab;
-    browser = await launchBrowser();
-    await browser.context.addInitScript({ content: OPFS_PICKER });
+    server = await startChromiumStack({ initScript: OPFS_PICKER });
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => server?.close());
 
   it('connects, authenticates with a live timeline, shows masked credentials, and streams a file to disk with its MD5 checked', async () => {
-    const { page } = browser;
+    const { page } = server.browser;
     await connect(page, server.url, 'Virtual SIM (demo)');
     await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
     await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
@@ -33,15 +25,10 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     await expectAccessible(page, 'connected');
 
     const akid = await authenticate(page);
-    const vended = lab.credentials.lookup(akid);
+    const vended = server.lab.credentials.lookup(akid);
     expect(vended, 'the access key id shown is one the lab vended').toBeDefined();
     // The timeline: every step done, with durations and counts.
-    const steps = await page
-      .locator('.timeline li')
-      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
-    expect(steps).toEqual(
-      expect.arrayContaining(['imsi:ok', 'key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']),
-    );
+    expect(await timelineSteps(page)).toEqual(expect.arrayContaining(['imsi:ok', ...RUN_STEPS_DONE]));
     await expect(page.getByTestId('auth-counts').innerText()).resolves.toMatch(/\d+ APDUs · \d+ HTTP requests · .* in total/);
     await expect(page.getByTestId('key-cache').innerText()).resolves.toBe('New key agreed with the SIM.');
 
@@ -70,7 +57,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     await page.getByRole('navigation', { name: 'Location' }).getByRole('button', { name: 'v1' }).waitFor();
     const row = table.getByRole('row', { name: /firmware\.bin/ });
     await row.getByRole('button', { name: 'Details' }).click();
-    const seeded = lab.s3.objects.find((o) => o.key === 'firmware/v1/firmware.bin')!;
+    const seeded = server.lab.s3.objects.find((o) => o.key === 'firmware/v1/firmware.bin')!;
     await page.getByText(seeded.etag).waitFor();
     await screenshot(page, 'a-3-bucket');
     await expectAccessible(page, 'folder firmware/v1/ with details');
@@ -85,7 +72,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
   }, 180_000);
 
   it('a second page reuses the cached key, and a browser without File System Access saves through its own download, streamed by the service worker', async () => {
-    const page = await browser.context.newPage();
+    const page = await server.browser.context.newPage();
     await page.addInitScript({ content: 'delete window.showSaveFilePicker; delete Window.prototype.showSaveFilePicker;' });
     await connect(page, server.url, 'Virtual SIM (demo)');
     await authenticate(page);
@@ -98,7 +85,7 @@ describe('virtual SIM: authenticate, credentials, demo bucket, download checked 
     const row = page.getByRole('table').getByRole('row', { name: /hello\.json/ });
     const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
     const path = await download.path();
-    const seeded = lab.s3.objects.find((o) => o.key === 'hello.json')!;
+    const seeded = server.lab.s3.objects.find((o) => o.key === 'hello.json')!;
     expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(seeded.sha256);
     expect(download.suggestedFilename()).toBe('hello.json');
     await waitFor(() => page.locator('.download[data-status="done"]').count(), 'the download to be marked done');

@@ -1,30 +1,23 @@
-import type { Lab } from '@krypton-web/krypton-lab';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
+import { authenticate, connect, waitFor } from '@krypton-web/web-driver';
 import { screenshot } from './support/artifacts.test-support.ts';
+import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
 import { fakeUsbScript, type FakeUsbScriptOptions } from './support/fake-usb.test-support.ts';
-import { startStack, type Stack } from './support/stack.test-support.ts';
+import { expectCredentialsFromLab, expectDemoSimInModem } from './support/sim-panel.test-support.ts';
 
 describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the lab’s emulator behind its AT interface', () => {
-  let lab: Lab;
-  let server: Stack;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let server: BrowserStack;
 
   beforeAll(async () => {
-    server = await startStack();
-    lab = server.lab;
-    browser = await launchBrowser();
+    server = await startChromiumStack();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => server?.close());
 
   /** A fresh page with its own fake, installed before the app's scripts. */
   async function pageWith(options: FakeUsbScriptOptions): Promise<Page> {
-    const page = await browser.context.newPage();
+    const page = await server.browser.context.newPage();
     await page.addInitScript({ content: await fakeUsbScript(options) });
     return page;
   }
@@ -48,13 +41,7 @@ describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the
     await expect(page.getByRole('status').filter({ hasText: 'Connected:' }).innerText()).resolves.toContain(
       'Huawei modem (12d1:1506), USB interface 1',
     );
-    await expect(page.getByTestId('imsi').innerText()).resolves.toBe('001010000000001');
-    await expect(page.getByTestId('iccid').innerText()).resolves.toBe('8981100000000000016');
-    await expect(page.getByTestId('modem-manufacturer').innerText()).resolves.toBe('huawei');
-    await expect(page.getByTestId('modem-model').innerText()).resolves.toBe('MS2131');
-    await expect(page.getByTestId('modem-imei').innerText()).resolves.toBe('866913021234569');
-    await expect(page.getByTestId('modem-signal').innerText()).resolves.toMatch(/-?\d+ dBm/);
-    await expect(page.getByTestId('modem-registration').innerText()).resolves.toMatch(/registered/);
+    await expectDemoSimInModem(page);
     // The probe went through the silent diagnostics interface before the AT one.
     const claims = await page.evaluate(() => {
       const stick = (window as unknown as { __fakeUsb: { devices: { claimLog: number[]; claimedNow: number[] }[] } }).__fakeUsb.devices[0]!;
@@ -64,11 +51,7 @@ describe('USB modem over WebUSB: a fake navigator.usb whose Huawei stick has the
     await screenshot(page, 'b-4-webusb-connected');
 
     const akid = await authenticate(page);
-    expect(lab.credentials.lookup(akid)).toBeDefined();
-    const steps = await page
-      .locator('.timeline li')
-      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-status')}`));
-    expect(steps).toEqual(expect.arrayContaining(['key-agreement:ok', 'authenticate:ok', 'verify:ok', 'provisioning:ok', 'cognito:ok']));
+    await expectCredentialsFromLab(page, server.lab, akid);
     await screenshot(page, 'b-5-webusb-credentials');
 
     await page.evaluate(() => (window as unknown as { __fakeUsb: { devices: { unplug(): void }[] } }).__fakeUsb.devices[0]!.unplug());

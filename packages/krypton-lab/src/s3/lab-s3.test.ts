@@ -14,6 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signHeader } from './client-signer.test-support.ts';
 import { BINARY_KEY, deterministicBytes, InMemoryCredentialStore, NO_CORS_BUCKET, startLabS3, type LabS3 } from './index.ts';
+import { s3Failure } from './s3-failure.test-support.ts';
 
 const REGION = 'ap-northeast-1';
 const ORIGIN = 'http://localhost:5173';
@@ -26,17 +27,6 @@ const store = new InMemoryCredentialStore();
 
 function client(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, maxAttempts = 1): S3Client {
   return new S3Client({ endpoint: lab.endpoint, region: REGION, forcePathStyle: true, credentials, maxAttempts });
-}
-
-/** The error an SDK call fails with (the test fails if it succeeds). */
-async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('the call succeeded');
 }
 
 beforeAll(async () => {
@@ -110,7 +100,7 @@ describe('ListObjectsV2 through the gate', () => {
   });
 
   it('refuses a forged continuation token as S3 does', async () => {
-    const err = await failure(client(GOOD).send(new ListObjectsV2Command({ Bucket: lab.bucket, ContinuationToken: 'Zm9yZ2Vk' })));
+    const err = await s3Failure(client(GOOD).send(new ListObjectsV2Command({ Bucket: lab.bucket, ContinuationToken: 'Zm9yZ2Vk' })));
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['InvalidArgument', 400]);
   });
 });
@@ -159,7 +149,7 @@ describe('GetObject and HeadObject through the gate', () => {
   });
 
   it("passes s3rver's own errors through (NoSuchKey)", async () => {
-    const err = await failure(client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'nope.txt' })));
+    const err = await s3Failure(client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'nope.txt' })));
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['NoSuchKey', 404]);
   });
 });
@@ -174,13 +164,13 @@ describe("authentication failures, with S3's codes and statuses", () => {
     ['a missing session token', { accessKeyId: GOOD.accessKeyId, secretAccessKey: GOOD.secretAccessKey }, 'InvalidAccessKeyId', 403],
     ['expired credentials', EXPIRED, 'ExpiredToken', 400],
   ])('refuses %s', async (_label, credentials, code, status) => {
-    const err = await failure(get(client(credentials)));
+    const err = await s3Failure(get(client(credentials)));
     expect([err.name, (err as S3ServiceException & { Code?: string }).Code, err.$metadata.httpStatusCode]).toEqual([code, code, status]);
   });
 
   it('refuses a request from a clock skewed by more than 15 minutes', async () => {
     lab.setClockOffset(20 * 60_000);
-    const err = await failure(get(client(GOOD)));
+    const err = await s3Failure(get(client(GOOD)));
     expect([err.name, err.$metadata.httpStatusCode]).toEqual(['RequestTimeTooSkewed', 403]);
     expect(err.message).toBe('The difference between the request time and the current time is too large.');
   });
@@ -192,7 +182,7 @@ describe("authentication failures, with S3's codes and statuses", () => {
   });
 
   it('refuses HeadObject too, with the status only (HEAD responses carry no body)', async () => {
-    const err = await failure(
+    const err = await s3Failure(
       client({ ...GOOD, secretAccessKey: 'forged' }).send(new HeadObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' })),
     );
     expect(err.$metadata.httpStatusCode).toBe(403);
@@ -235,11 +225,11 @@ describe("authentication failures, with S3's codes and statuses", () => {
   });
 
   it('answers writes with 405 MethodNotAllowed after authenticating them', async () => {
-    const put = await failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })));
+    const put = await s3Failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })));
     expect([put.name, put.$metadata.httpStatusCode]).toEqual(['MethodNotAllowed', 405]);
-    const del = await failure(client(GOOD).send(new DeleteObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' })));
+    const del = await s3Failure(client(GOOD).send(new DeleteObjectCommand({ Bucket: lab.bucket, Key: 'hello.json' })));
     expect([del.name, del.$metadata.httpStatusCode]).toEqual(['MethodNotAllowed', 405]);
-    const forged = await failure(
+    const forged = await s3Failure(
       client({ ...GOOD, secretAccessKey: 'forged' }).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'new.txt', Body: 'x' })),
     );
     expect(forged.name).toBe('SignatureDoesNotMatch');
@@ -258,22 +248,22 @@ describe('Check SIMs report uploads', () => {
     const got = await client(GOOD).send(new GetObjectCommand({ Bucket: lab.bucket, Key: key }));
     expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
 
-    const wrong = await failure(
+    const wrong = await s3Failure(
       client(GOOD).send(
         new PutObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/b.csv', Body: 'x', ContentMD5: md5.toString('base64') }),
       ),
     );
     expect([wrong.name, wrong.$metadata.httpStatusCode]).toEqual(['BadDigest', 400]);
-    const malformed = await failure(
+    const malformed = await s3Failure(
       client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/c.csv', Body: 'x', ContentMD5: 'nope' })),
     );
     expect(malformed.name).toBe('InvalidDigest');
     // Outside the report folder, and the folder itself, stay read-only.
     for (const other of ['hello.json', 'check-reports/', 'logs/check-reports/x.csv']) {
-      const refused = await failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: other, Body: 'x' })));
+      const refused = await s3Failure(client(GOOD).send(new PutObjectCommand({ Bucket: lab.bucket, Key: other, Body: 'x' })));
       expect(refused.name).toBe('MethodNotAllowed');
     }
-    const forged = await failure(
+    const forged = await s3Failure(
       client({ ...GOOD, secretAccessKey: 'forged' }).send(
         new PutObjectCommand({ Bucket: lab.bucket, Key: 'check-reports/d.csv', Body: 'x' }),
       ),
@@ -406,12 +396,12 @@ describe('lifecycle and shared lab knobs', () => {
       new S3Client({ endpoint: small.endpoint, region: 'eu-west-1', forcePathStyle: true, credentials: GOOD, maxAttempts: 1 });
     try {
       // The shared clock runs 30 minutes ahead: a request signed with the machine clock is skewed.
-      expect((await failure(sdk().send(new ListObjectsV2Command({ Bucket: small.bucket })))).name).toBe('RequestTimeTooSkewed');
+      expect((await s3Failure(sdk().send(new ListObjectsV2Command({ Bucket: small.bucket })))).name).toBe('RequestTimeTooSkewed');
       small.setClockOffset(-30 * 60_000);
       // A fresh client (the first one learnt the skew from Date); region: null accepts any scope region.
       expect((await sdk().send(new ListObjectsV2Command({ Bucket: small.bucket }))).KeyCount).toBe(0);
       faults.fail = true;
-      const injected = await failure(sdk().send(new ListObjectsV2Command({ Bucket: small.bucket })));
+      const injected = await s3Failure(sdk().send(new ListObjectsV2Command({ Bucket: small.bucket })));
       expect([injected.name, injected.$metadata.httpStatusCode]).toEqual(['SlowDown', 503]);
     } finally {
       await small.close();

@@ -12,11 +12,11 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicBytes, InMemoryCredentialStore, startLabS3, type LabS3 } from './index.ts';
+import { s3Failure } from './s3-failure.test-support.ts';
 
 const REGION = 'ap-northeast-1';
 const GOOD = { accessKeyId: 'ASIAMULTIPART', secretAccessKey: 'good-secret', sessionToken: 'good-token' };
@@ -28,16 +28,6 @@ const store = new InMemoryCredentialStore();
 const s3 = (): S3Client =>
   new S3Client({ endpoint: lab.endpoint, region: REGION, forcePathStyle: true, credentials: GOOD, maxAttempts: 1 });
 const md5 = (b: Uint8Array): Buffer => createHash('md5').update(b).digest();
-
-async function refusal(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('the call succeeded');
-}
 
 beforeAll(async () => {
   store.add({ ...GOOD, expiration: new Date(Date.now() + 3_600_000) });
@@ -101,7 +91,7 @@ describe('multipart uploads through the gate', () => {
     const key = 'uploads/checked.bin';
     const { UploadId } = await s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: key }));
     const a = deterministicBytes('a', 0, MiB);
-    const bad = await refusal(
+    const bad = await s3Failure(
       s3().send(
         new UploadPartCommand({
           Bucket: lab.bucket,
@@ -118,10 +108,10 @@ describe('multipart uploads through the gate', () => {
     const p2 = await s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 2, Body: a }));
     const complete = (parts: { ETag: string; PartNumber: number }[]) =>
       s3().send(new CompleteMultipartUploadCommand({ Bucket: lab.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
-    expect((await refusal(complete([{ ETag: '"0123"', PartNumber: 1 }]))).name).toBe('InvalidPart');
+    expect((await s3Failure(complete([{ ETag: '"0123"', PartNumber: 1 }]))).name).toBe('InvalidPart');
     expect(
       (
-        await refusal(
+        await s3Failure(
           complete([
             { ETag: p1.ETag!, PartNumber: 1 },
             { ETag: p2.ETag!, PartNumber: 2 },
@@ -140,18 +130,18 @@ describe('multipart uploads through the gate', () => {
     );
     await s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: key, UploadId }));
     expect((await s3().send(new ListMultipartUploadsCommand({ Bucket: lab.bucket }))).Uploads ?? []).toEqual([]);
-    const late = await refusal(s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 2, Body: 'x' })));
+    const late = await s3Failure(s3().send(new UploadPartCommand({ Bucket: lab.bucket, Key: key, UploadId, PartNumber: 2, Body: 'x' })));
     expect([late.name, late.$metadata.httpStatusCode]).toEqual(['NoSuchUpload', 404]);
-    const again = await refusal(s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: key, UploadId })));
+    const again = await s3Failure(s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: key, UploadId })));
     expect(again.name).toBe('NoSuchUpload');
     expect(partsOnDisk()).not.toContain(UploadId);
   });
 
   it('refuses the IAM actions a role lacks with AccessDenied, after authenticating', async () => {
     lab.denyActions(['s3:PutObject']);
-    const put = await refusal(s3().send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'uploads/x.txt', Body: 'x' })));
+    const put = await s3Failure(s3().send(new PutObjectCommand({ Bucket: lab.bucket, Key: 'uploads/x.txt', Body: 'x' })));
     expect([put.name, put.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
-    expect((await refusal(s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/y.bin' })))).name).toBe(
+    expect((await s3Failure(s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/y.bin' })))).name).toBe(
       'AccessDenied',
     );
     // Reading is still allowed.
@@ -159,11 +149,11 @@ describe('multipart uploads through the gate', () => {
 
     lab.denyActions(['s3:AbortMultipartUpload']);
     const { UploadId } = await s3().send(new CreateMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin' }));
-    expect((await refusal(s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin', UploadId })))).name).toBe(
+    expect((await s3Failure(s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin', UploadId })))).name).toBe(
       'AccessDenied',
     );
     lab.denyActions(['s3:ListBucket']);
-    expect((await refusal(s3().send(new ListObjectsV2Command({ Bucket: lab.bucket })))).name).toBe('AccessDenied');
+    expect((await s3Failure(s3().send(new ListObjectsV2Command({ Bucket: lab.bucket })))).name).toBe('AccessDenied');
     lab.denyActions([]);
     await s3().send(new AbortMultipartUploadCommand({ Bucket: lab.bucket, Key: 'uploads/z.bin', UploadId }));
   });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBytes, describeUpload } from './object-integrity.ts';
 import { deterministicBytes, InMemoryCredentialStore, INTEGRITY_KEYS, startLabS3, type LabS3, type SeededObject } from './index.ts';
+import { s3Failure } from './s3-failure.test-support.ts';
 
 const MiB = 1024 * 1024;
 const GOOD = { accessKeyId: 'ASIAINTEGRITY', secretAccessKey: 'integrity-secret', sessionToken: 'integrity-token' };
@@ -23,16 +24,6 @@ function seeded(key: string): SeededObject {
 /** The bytes the lab meant to store (before any corruption). */
 function content(key: string): Buffer {
   return deterministicBytes(key, 0, seeded(key).size);
-}
-
-async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof S3ServiceException) return err;
-    throw err;
-  }
-  throw new Error('the call succeeded');
 }
 
 beforeAll(async () => {
@@ -114,13 +105,13 @@ describe('an SDK client sees partNumber and checksums as real S3 answers them', 
     const one = await client().send(new HeadObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.crc32, PartNumber: 1 }));
     expect(one).toMatchObject({ ContentLength: seeded(INTEGRITY_KEYS.crc32).size, ETag: seeded(INTEGRITY_KEYS.crc32).etag });
     expect(one.PartsCount).toBeUndefined();
-    const two = await failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.crc32, PartNumber: 2 })));
+    const two = await s3Failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.crc32, PartNumber: 2 })));
     expect({ name: two.name, status: two.$metadata.httpStatusCode }).toEqual({ name: 'InvalidPartNumber', status: 416 });
-    const missing = await failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'integrity/none.bin', PartNumber: 2 })));
+    const missing = await s3Failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'integrity/none.bin', PartNumber: 2 })));
     expect(missing.name).toBe('NoSuchKey');
-    const four = await failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.multipart, PartNumber: 4 })));
+    const four = await s3Failure(client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.multipart, PartNumber: 4 })));
     expect(four.name).toBe('InvalidPartNumber');
-    const both = await failure(
+    const both = await s3Failure(
       client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: INTEGRITY_KEYS.multipart, PartNumber: 1, Range: 'bytes=0-9' })),
     );
     expect({ name: both.name, status: both.$metadata.httpStatusCode }).toEqual({ name: 'InvalidRequest', status: 400 });
@@ -170,7 +161,7 @@ describe('an SDK client sees partNumber and checksums as real S3 answers them', 
     const out = await client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: o.key, ChecksumMode: 'ENABLED' }));
     expect(out.ETag).toBe(o.etag);
     await expect(out.Body!.transformToByteArray()).rejects.toThrow(/Checksum mismatch/);
-    const stale = await failure(client().send(new HeadObjectCommand({ Bucket: lab.bucket, Key: o.key, IfMatch: '"0123"' })));
+    const stale = await s3Failure(client().send(new HeadObjectCommand({ Bucket: lab.bucket, Key: o.key, IfMatch: '"0123"' })));
     expect(stale.$metadata.httpStatusCode).toBe(412);
     const fresh = await client().send(new HeadObjectCommand({ Bucket: lab.bucket, Key: o.key, IfMatch: o.etag, PartNumber: 1 }));
     expect(fresh.PartsCount).toBe(2);

@@ -12,8 +12,8 @@ import {
   type EngineBrowser,
   type EnginePage,
 } from '@krypton-web/web-driver';
-import type { PcscdHandle } from '@krypton-web/krypton-lab/rigs';
 import type { BridgeModemStack } from './bridge-modem.test-support.ts';
+import type { CardReaderRig } from './card-reader-rig.test-support.ts';
 import type { Stack } from './stack.test-support.ts';
 import { expect } from 'vitest';
 import { ARTIFACTS } from './artifacts.test-support.ts';
@@ -110,12 +110,13 @@ export async function virtualSimFlow(browser: EngineBrowser, stack: Stack, engin
 }
 
 /**
- * The card-reader flow in any engine (mirrors card-reader.test.ts): choose the bridge's reader,
+ * The card-reader flow in any engine (mirrors card-reader.test.ts): choose the rig's reader,
  * connect, authenticate (APDUs sent by the bridge), and download `key` checked against the lab.
  */
-export async function cardReaderFlow(browser: EngineBrowser, stack: Stack, pcscd: PcscdHandle, key: string): Promise<void> {
+export async function cardReaderFlow(rig: CardReaderRig<EngineBrowser>, key: string): Promise<void> {
+  const { browser, pcscd } = rig;
   const { page } = browser;
-  await page.goto(stack.url);
+  await page.goto(rig.url);
   await page.check({ role: 'radio', name: 'Card reader (bridge)' });
   await page.check({ role: 'radio', name: 'Local lab (demo)' });
   await waitFor(
@@ -133,9 +134,9 @@ export async function cardReaderFlow(browser: EngineBrowser, stack: Stack, pcscd
   await page.waitFor({ role: 'status', hasText: `Connected: ${pcscd.readerName}` }, 30_000);
   expect(await page.text({ testId: 'imsi' })).toBe('001010000000001');
   const akid = await authenticateIn(page);
-  await expectAuthenticated(page, stack.lab, akid, 'new');
+  await expectAuthenticated(page, rig.lab, akid, 'new');
   await expect(page.text({ testId: 'auth-counts' })).resolves.toMatch(/^APDUs sent by the bridge · \d+ HTTP requests/);
-  await downloadChecked(browser, stack.lab, key, { streamed: true });
+  await downloadChecked(browser, rig.lab, key, { streamed: true });
 }
 
 /**
