@@ -1,4 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { KryptonCredentialProvider } from '@krypton-web/krypton-core';
 import type {
   ChecksumAlgorithm,
@@ -25,7 +26,7 @@ import { confirmPartwiseFailure, ObjectVerifier, type PartHead } from './object-
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
 import { PortSink } from './port-sink.ts';
 import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
-import { orderedRangeStream } from './ordered-ranges.ts';
+import { orderedRangeStream, type OpenRange } from './ordered-ranges.ts';
 import { connectionsFor, partSizeFor, planParts, totalFromContentRange } from './range-plan.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
@@ -317,7 +318,7 @@ export class S3Service {
         parts: size === 0 ? [] : parts,
         connections,
         first: firstBody,
-        open: (start, end, signal) => this.openRange(request, bucket, etag, start, end, signal),
+        open: this.rangeReader(request, bucket, etag),
         signal: controller.signal,
         retryable: isRetryableRead,
         exhausted: (error, retries) =>
@@ -373,41 +374,58 @@ export class S3Service {
   }
 
   /**
-   * One range of the object, refused by S3 (412) if the object changed since the first range (If-Match
-   * with its ETag). Dropped connections and 5xx answers are left for the caller to retry; expired
-   * credentials are renewed once; anything else is explained as a Failure.
+   * The reader of the ranges after the first: a plain `fetch` of a presigned URL with only a Range
+   * header. That is a CORS "simple" request, so no preflight goes first, and no SDK pipeline runs per
+   * range. Signed (SigV4) requests carry Authorization and so need a preflight each, and Chromium
+   * does not remember preflights of requests made with `cache: 'no-store'` (which S3 reads need,
+   * see client()) or carrying If-Match: measured here, every range paid a second round trip, and
+   * the SDK about 100 ms more on a loaded machine (decision 0026). Without If-Match, a range whose
+   * ETag differs from the first range's is refused as OBJECT_CHANGED before its body is read.
    */
-  private async openRange(
-    request: DownloadRequest,
-    bucket: string,
-    etag: string | undefined,
-    start: number,
-    end: number,
-    signal: AbortSignal,
-  ): Promise<ReadableStream<Uint8Array>> {
-    const get = (client: S3Client) =>
-      client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: request.key, Range: `bytes=${start}-${end}`, ...(etag ? { IfMatch: etag } : {}) }),
-        { abortSignal: signal },
-      );
-    let out;
-    try {
-      try {
-        out = await get(this.client(request.region));
-      } catch (e) {
-        if (!isExpired(e) || signal.aborted) throw e;
-        this.requireUse().provider.invalidate();
-        this.resetClients();
-        out = await get(this.client(request.region));
+  private rangeReader(request: DownloadRequest, bucket: string, etag: string | undefined): OpenRange {
+    let signed: { url: string; at: number } | undefined;
+    const presign = async (): Promise<string> => {
+      if (signed === undefined || Date.now() - signed.at > PRESIGNED_REUSE_MS) {
+        const url = await getSignedUrl(this.client(request.region), new GetObjectCommand({ Bucket: bucket, Key: request.key }), {
+          expiresIn: PRESIGNED_EXPIRES_S,
+        });
+        signed = { url, at: Date.now() };
       }
-    } catch (e) {
-      if (signal.aborted || isRetryableRead(e)) throw e;
-      if (serverCode(e) === 'PreconditionFailed') throw objectChanged(bucket, request.key);
-      throw await this.explain(e, 'get', bucket, request.key, request.region);
-    }
-    const body = webStream(out.Body);
-    if (!body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
-    return body;
+      return signed.url;
+    };
+    const get = async (start: number, end: number, signal: AbortSignal): Promise<Response> =>
+      fetch(await presign(), { cache: 'no-store', headers: { range: `bytes=${start}-${end}` }, signal });
+    return async (start, end, signal) => {
+      let res = await get(start, end, signal);
+      if (!res.ok) {
+        let err = await s3ErrorOf(res);
+        if (isExpired(err) && !signal.aborted) {
+          // The credentials behind the URL ran out: renew them, sign again, ask once more.
+          this.requireUse().provider.invalidate();
+          this.resetClients();
+          signed = undefined;
+          res = await get(start, end, signal);
+          err = res.ok ? err : await s3ErrorOf(res);
+        }
+        if (!res.ok) {
+          if (isRetryableRead(err)) throw err;
+          throw await this.explain(err, 'get', bucket, request.key, request.region);
+        }
+      }
+      const answered = res.headers.get('etag');
+      const from = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1];
+      if (
+        (etag !== undefined && answered !== null && answered !== etag) ||
+        res.status !== 206 ||
+        (from !== undefined && Number(from) !== start)
+      ) {
+        await res.body?.cancel().catch(() => undefined);
+        // A whole object, or another range, where a range was asked: S3 did not read the same object.
+        throw objectChanged(bucket, request.key);
+      }
+      if (!res.body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
+      return res.body;
+    };
   }
 
   cancel(id: number): void {
@@ -617,6 +635,35 @@ function webStream(body: unknown): ReadableStream<Uint8Array> | undefined {
 }
 
 /** S3's error code (the SDK's error name), or ''. */
+/** How long a presigned URL for a download's ranges is used before it is signed again. */
+const PRESIGNED_REUSE_MS = 5 * 60_000;
+/** How long S3 honours it (longer than it is used, shorter than any credentials it is signed with last). */
+const PRESIGNED_EXPIRES_S = 15 * 60;
+
+/** An S3 error answer, shaped as the SDK reports one (name = S3's Code, the HTTP status in $metadata). */
+export class S3ErrorAnswer extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly $metadata: { httpStatusCode: number },
+  ) {
+    super(message);
+  }
+}
+
+/** Reads S3's `<Error><Code>…</Code><Message>…</Message></Error>` so one set of explanations serves SDK and plain requests. */
+export async function s3ErrorOf(res: Response): Promise<S3ErrorAnswer> {
+  const text = await res.text().catch(() => '');
+  const tag = (t: string) => new RegExp(`<${t}>([^<]*)</${t}>`).exec(text)?.[1];
+  return new S3ErrorAnswer(
+    tag('Code') ?? (res.status >= 500 ? 'InternalError' : `HTTP${res.status}`),
+    tag('Message') ?? `S3 answered HTTP ${res.status}`,
+    {
+      httpStatusCode: res.status,
+    },
+  );
+}
+
 function serverCode(e: unknown): string {
   return (e as { name?: string; Code?: string } | undefined)?.name ?? '';
 }

@@ -115,7 +115,7 @@ describe('parallel ranged downloads in Chromium (#16)', () => {
     }
   }, 120_000);
 
-  it('an object replaced on S3 mid-download is refused (If-Match), not stitched from two versions', async () => {
+  it('an object replaced on S3 mid-download is refused (every range must answer the first range’s ETag), not stitched from two versions', async () => {
     await removeSaved();
     for (const dismiss of await page.locator('.download').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
     // Slow enough that the later ranges are asked for after the object changed.

@@ -30,6 +30,23 @@ describe('bucket CORS configuration through the gate', () => {
     expect((await preflight(lab.bucket, 'http://localhost:5173')).status).toBe(403);
   });
 
+  it('answers the preflight of a presigned URL without looking at its signature, as S3 does', async () => {
+    const query =
+      'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIANOSUCHKEY%2F20260101%2Fap-northeast-1%2Fs3%2Faws4_request&X-Amz-Signature=00';
+    const answer = await fetch(`${lab.endpoint}/${lab.bucket}/k?${query}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-match' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-headers')).toBe('if-match');
+  });
+
+  it("answers a preflight with the rule's MaxAgeSeconds as Access-Control-Max-Age, as S3 does (browsers remember it)", async () => {
+    const answer = await preflight(lab.bucket, 'https://app.example');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-max-age')).toBe(String(demoCorsRule().maxAgeSeconds));
+  });
+
   it('lets PutBucketCors add a rule to the bucket without one, and DeleteBucketCors remove it', async () => {
     try {
       await s3.send(new GetBucketCorsCommand({ Bucket: NO_CORS_BUCKET }));
@@ -53,7 +70,10 @@ describe('bucket CORS configuration through the gate', () => {
         },
       }),
     );
-    expect((await preflight(NO_CORS_BUCKET, 'https://other.example')).headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+    const answer = await preflight(NO_CORS_BUCKET, 'https://other.example');
+    expect(answer.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+    // A rule without MaxAgeSeconds: no Max-Age (the browser keeps the preflight 5 s).
+    expect(answer.headers.get('access-control-max-age')).toBeNull();
     await s3.send(new DeleteBucketCorsCommand({ Bucket: NO_CORS_BUCKET }));
     expect((await preflight(NO_CORS_BUCKET, 'https://other.example')).status).toBe(403);
   });

@@ -240,11 +240,27 @@ async function handle(
     stats.upstreamBodyBytes += n;
   };
   if (req.method === 'OPTIONS') {
-    return forwardToUpstream(
+    const answer = await forwardToUpstream(
       upstream,
-      { method: 'OPTIONS', rawPath: req.rawPath, rawQuery: req.rawQuery, headers: forwardHeaders(req.headers), signAsS3rver: false },
+      // A preflight is never authenticated in S3, even to a presigned URL; s3rver checks the query's signature.
+      {
+        method: 'OPTIONS',
+        rawPath: req.rawPath,
+        rawQuery: withoutQueryAuth(req.rawQuery),
+        headers: forwardHeaders(req.headers),
+        signAsS3rver: false,
+      },
       count,
     );
+    // S3 tells the browser how long to remember a preflight (the rule's MaxAgeSeconds); s3rver 3.7.1
+    // puts Access-Control-Max-Age on the other answers instead, where browsers ignore it. Without it
+    // every ranged read of a download would pay a second round trip.
+    const asked = req.headers.get('access-control-request-method');
+    if (answer.status === 200 && asked !== null) {
+      const maxAge = (await corsHeadersFor(req, upstream, asked)).find(([name]) => name === 'access-control-max-age');
+      if (maxAge) answer.headers.set(...maxAge);
+    }
+    return answer;
   }
 
   // S3 says a bucket does not exist before it looks at who asks (an anonymous HEAD learns it too).
@@ -590,13 +606,22 @@ async function bucketExists(upstream: Upstream, rawBucket: string): Promise<bool
   return true;
 }
 
+/** The query without a presigned URL's authentication (X-Amz-Algorithm, -Credential, -Signature…). */
+function withoutQueryAuth(rawQuery: string): string {
+  return rawQuery
+    .split('&')
+    .filter((p) => p !== '' && !/^x-amz-/i.test(p))
+    .join('&');
+}
+
 /**
- * The CORS headers s3rver would have put on a response to this request. S3 adds them to its
+ * The CORS headers s3rver would have put on a response to this request (to `method`, for a
+ * preflight). S3 adds them to its
  * error responses too, and a browser cannot read a 403 without them, so for an error the gate
  * produces itself it asks s3rver with an anonymous HEAD carrying the same Origin (s3rver's CORS
  * step honours Access-Control-Request-Method on any request) and copies what comes back.
  */
-async function corsHeadersFor(req: GateRequest, upstream: Upstream): Promise<Array<[string, string]>> {
+async function corsHeadersFor(req: GateRequest, upstream: Upstream, method = req.method): Promise<Array<[string, string]>> {
   const origin = req.headers.get('origin');
   const bucket = req.rawPath.split('/').find((s) => s !== '');
   if (origin === null || bucket === undefined || hasDotSegment(bucket)) return [];
@@ -608,7 +633,7 @@ async function corsHeadersFor(req: GateRequest, upstream: Upstream): Promise<Arr
         method: 'HEAD',
         rawPath: `/${bucket}/cors-probe`,
         rawQuery: '',
-        headers: { origin, 'access-control-request-method': req.method },
+        headers: { origin, 'access-control-request-method': method },
         signAsS3rver: false,
       },
       () => {},
