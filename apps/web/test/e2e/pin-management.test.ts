@@ -5,6 +5,7 @@ import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
 import { en } from '../../src/lib/i18n/en.ts';
 import { enFailures } from '../../src/lib/i18n/en-failures.ts';
 import { ja, jaFailures } from '../../src/lib/i18n/ja.ts';
+import { expectAccessible } from './support/a11y.test-support.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { fakeSerialScript } from './support/fake-serial.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
@@ -176,6 +177,7 @@ async function mismatchIsTold(
   expect(await text(form.getByRole('alert'))).toBe(texts[`${prefix}.mismatch`]);
   expect(await repeat.getAttribute('aria-invalid')).toBe('true');
   expect(await send.isDisabled()).toBe(true);
+  await expectAccessible(form.page(), `${prefix}: the new PINs differ`);
   await repeat.fill(next);
   await waitFor(async () => (await form.getByRole('alert').count()) === 0, 'the mismatch notice to go');
   expect(await repeat.getAttribute('aria-invalid')).toBe('false');
@@ -236,6 +238,7 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
         expect(await text(dialog.locator('p'))).toBe(texts['puk.lastTry.text']);
         // Modal: the keyboard is in the dialog, and Escape closes it without sending.
         expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+        await expectAccessible(page, `${lang}: the last PUK try asked`);
         await screenshot(page, `15-4-last-puk-try-${lang}`);
         await page.keyboard.press('Escape');
         await dialog.waitFor({ state: 'hidden' });
@@ -327,6 +330,7 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
         await pinStateIs(page, format(texts['sim.pin.required'], { tries: 3 }));
         await gated(page, texts, 'gate.pinNeeded');
         expect(await page.getByTestId('manage-pin').count()).toBe(0);
+        await expectAccessible(page, `${lang}: the PIN needed`);
         await verifyPin(page, texts, '1234');
         await open(page, texts);
 
