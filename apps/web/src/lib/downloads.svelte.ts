@@ -1,6 +1,7 @@
-import type { DownloadOutcome, Failure, IntegrityCheck, ObjectCheck, SessionEvent } from '../worker/api.ts';
+import type { DownloadOutcome, IntegrityCheck, ObjectCheck, SessionEvent } from '../worker/api.ts';
 import { failure } from '../worker/failure.ts';
 import { asFailure } from './session.svelte.ts';
+import type { Transfer } from './transfers.ts';
 import type { WorkerApi } from './worker-api.ts';
 
 /**
@@ -20,11 +21,7 @@ export type SaveTarget =
   | { kind: 'memory' }
   | { kind: 'cancelled' };
 
-export interface DownloadItem {
-  id: number;
-  key: string;
-  name: string;
-  status: 'running' | 'done' | 'cancelled' | 'failed';
+export interface DownloadItem extends Transfer {
   received: number;
   total?: number;
   /** Bytes per second, smoothed. */
@@ -34,7 +31,6 @@ export interface DownloadItem {
   check?: IntegrityCheck;
   /** The checks the bytes passed (ETag, multipart ETag, S3 checksums). */
   checks?: ObjectCheck[];
-  failure?: Failure;
   toDisk: boolean;
   /** Connections the ranges were read over (once done). */
   connections?: number;

@@ -1,16 +1,12 @@
-import type { Failure, SessionEvent, FileUploadOutcome } from '../worker/api.ts';
+import type { SessionEvent, FileUploadOutcome } from '../worker/api.ts';
 import { asFailure } from './session.svelte.ts';
+import type { Transfer } from './transfers.ts';
 import type { WorkerApi } from './worker-api.ts';
 
-export interface UploadItem {
-  id: number;
-  key: string;
-  name: string;
-  status: 'running' | 'done' | 'cancelled' | 'failed';
+export interface UploadItem extends Transfer {
   sent: number;
   total: number;
   outcome?: FileUploadOutcome;
-  failure?: Failure;
 }
 
 /** Uploads into the current folder: progress (bytes S3 confirmed), cancel, and how S3 checked each file. */

@@ -4,6 +4,7 @@ import { connect, launchBrowser, waitFor } from '@krypton-web/web-driver';
 import { english as en } from '../../src/lib/i18n/english.test-support.ts';
 import { enFailures } from '../../src/lib/i18n/en-failures.ts';
 import { ja, jaFailures } from '../../src/lib/i18n/ja.ts';
+import { expectAccessible } from './support/a11y.test-support.ts';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startChromiumStack, type BrowserStack, type Chromium } from './support/browser-stack.test-support.ts';
 import {
@@ -138,6 +139,38 @@ async function togglePin(page: Page, texts: Texts, pin: string, to: 'disable' | 
   expect(await form.getByLabel(texts['pinMgmt.current'], { exact: true }).inputValue()).toBe('');
 }
 
+/**
+ * Types `current`, a new PIN and a different repeat into `form` (the unblock form, 'puk', or the
+ * change form, 'pinMgmt'): the mismatch is told in an alert, the repeat is marked invalid and the form
+ * cannot be sent; typing the same PIN again takes the notice away. Leaves the fields filled.
+ */
+async function mismatchIsTold(
+  form: Locator,
+  texts: Texts,
+  prefix: 'puk' | 'pinMgmt',
+  [current, next, other]: readonly [string, string, string],
+): Promise<void> {
+  const fields =
+    prefix === 'puk'
+      ? (['puk.label', 'puk.newPin', 'puk.repeat'] as const)
+      : (['pinMgmt.current', 'pinMgmt.new', 'pinMgmt.repeat'] as const);
+  const send = form.getByRole('button', { name: texts[prefix === 'puk' ? 'puk.submit' : 'pinMgmt.change'] });
+  const repeat = form.getByLabel(texts[fields[2]], { exact: true });
+  await form.getByLabel(texts[fields[0]], { exact: true }).fill(current);
+  await form.getByLabel(texts[fields[1]], { exact: true }).fill(next);
+  expect(await form.getByRole('alert').count()).toBe(0);
+  await repeat.fill(other);
+  await waitFor(async () => (await form.getByRole('alert').count()) === 1, 'the mismatch to be told');
+  expect(await text(form.getByRole('alert'))).toBe(texts[`${prefix}.mismatch`]);
+  expect(await repeat.getAttribute('aria-invalid')).toBe('true');
+  expect(await send.isDisabled()).toBe(true);
+  await expectAccessible(form.page(), `${prefix}: the new PINs differ`);
+  await repeat.fill(next);
+  await waitFor(async () => (await form.getByRole('alert').count()) === 0, 'the mismatch notice to go');
+  expect(await repeat.getAttribute('aria-invalid')).toBe('false');
+  expect(await send.isDisabled()).toBe(false);
+}
+
 /** No PIN or PUK typed in this test is anywhere in the page's text. */
 async function noCodesShown(page: Page): Promise<void> {
   const body = await page.locator('body').innerText();
@@ -164,6 +197,9 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
         await gated(page, texts, 'gate.pinBlocked');
         await pukTriesAre(page, texts, 10);
 
+        // The new PIN typed differently twice: told at once, the second field marked, nothing to send.
+        await mismatchIsTold(page.getByTestId('unblock-form'), texts, 'puk', ['87654321', '7593', '7594']);
+
         // A wrong PUK: the tries left go down and are told, the fields are emptied.
         const form = await sendUnblock(page, texts, '87654321', '7593');
         const wrong = await simFailure(page);
@@ -182,7 +218,15 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
         const dialog = page.getByRole('dialog', { name: texts['puk.lastTry.title'] });
         await dialog.waitFor();
         expect(await text(dialog.locator('p'))).toBe(texts['puk.lastTry.text']);
+        // Modal: the keyboard is in the dialog, and Escape closes it without sending.
+        expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+        await expectAccessible(page, `${lang}: the last PUK try asked`);
         await screenshot(page, `15-4-last-puk-try-${lang}`);
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
+        await pukTriesAre(page, texts, 1);
+        await sendUnblock(page, texts, '12345678', '7593');
+        await dialog.waitFor();
         await dialog.getByRole('button', { name: texts['pin.cancel'] }).click();
         await dialog.waitFor({ state: 'hidden' });
         await pukTriesAre(page, texts, 1);
@@ -268,9 +312,12 @@ describe('#15 §4: PIN and PUK in the page (virtual SIM, English and Japanese)',
         await pinStateIs(page, format(texts['sim.pin.required'], { tries: 3 }));
         await gated(page, texts, 'gate.pinNeeded');
         expect(await page.getByTestId('manage-pin').count()).toBe(0);
+        await expectAccessible(page, `${lang}: the PIN needed`);
         await verifyPin(page, texts, '1234');
         await open(page, texts);
 
+        const changeForm = page.getByTestId('manage-pin').locator('form[aria-labelledby="pin-change-heading"]');
+        await mismatchIsTold(changeForm, texts, 'pinMgmt', ['1234', '7593', '7539']);
         await changePin(page, texts, '1234', '7593');
         await waitFor(async () => (await page.getByTestId('pin-done').count()) === 1, 'the change to be done');
         expect(await text(page.getByTestId('pin-done'))).toBe(texts['pinMgmt.done.changed']);
