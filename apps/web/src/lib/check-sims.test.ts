@@ -222,6 +222,8 @@ describe('the Check SIMs screen’s state', () => {
     });
     c.onEvent({ type: 'result', result: row(1), saved: true });
     c.onEvent({ type: 'result', result: fail, saved: true });
+    // As the page does before it shows the Check SIMs screen (its English texts load with it).
+    await i18n.loadSessionTexts();
     await i18n.set('en');
     const csv = c.csv();
     expect(csv.startsWith('\uFEFFTime,Lane,ICCID,IMSI,Group,Result,Failing step,Code,Duration (ms),What happened,What to do\r\n')).toBe(
