@@ -219,7 +219,7 @@ export interface DownloadRequest {
   key: string;
   /** Connections to read ranges over (1–8); chosen by the object's size when absent. */
   connections?: number;
-  /** Bytes per range; DEFAULT_PART_BYTES when absent (see range-plan.ts). */
+  /** Bytes per range; chosen by the object's size when absent (partSizeFor in range-plan.ts). */
   partBytes?: number;
 }
 

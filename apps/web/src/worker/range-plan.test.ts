@@ -13,7 +13,7 @@ import {
 const MiB = 1024 * 1024;
 
 describe('range planning', () => {
-  it('chooses the part size in one place: the person’s choice (clamped), else a multipart part size, else 8 MiB', () => {
+  it('chooses the part size in one place: the person’s choice (clamped), else a multipart part size, else by size, else 8 MiB', () => {
     expect(partSizeFor()).toBe(DEFAULT_PART_BYTES);
     expect(DEFAULT_PART_BYTES).toBe(8 * MiB);
     expect(partSizeFor({ chosenBytes: 16 * MiB })).toBe(16 * MiB);
@@ -22,6 +22,15 @@ describe('range planning', () => {
     expect(partSizeFor({ chosenBytes: 10 })).toBe(1 * MiB);
     expect(partSizeFor({ chosenBytes: 10 * 1024 * MiB })).toBe(256 * MiB);
     expect(partSizeFor({ chosenBytes: Number.NaN })).toBe(DEFAULT_PART_BYTES);
+    // By size: about eight parts, 8–32 MiB, whole MiB; a choice still wins.
+    expect(partSizeFor({ size: 10 * MiB })).toBe(8 * MiB);
+    expect(partSizeFor({ size: 64 * MiB })).toBe(8 * MiB);
+    expect(partSizeFor({ size: 100 * MiB })).toBe(12 * MiB);
+    expect(partSizeFor({ size: 256 * MiB })).toBe(32 * MiB);
+    expect(partSizeFor({ size: 10 * 1024 * MiB })).toBe(32 * MiB);
+    expect(partSizeFor({ size: 256 * MiB, chosenBytes: 4 * MiB })).toBe(4 * MiB);
+    expect(partSizeFor({ size: 256 * MiB, multipartPartBytes: 5 * MiB })).toBe(5 * MiB);
+    expect(partSizeFor({ size: Number.NaN })).toBe(DEFAULT_PART_BYTES);
   });
 
   it('chooses connections by size: one below two parts, one per two parts, at most 6 by default; a choice is clamped to 1–8', () => {
@@ -32,6 +41,9 @@ describe('range planning', () => {
     expect(connectionsFor(32 * MiB, part)).toBe(2);
     expect(connectionsFor(64 * MiB, part)).toBe(4);
     expect(connectionsFor(1024 * MiB, part)).toBe(MAX_DEFAULT_CONNECTIONS);
+    // Within 128 MiB of parts at once: 32 MiB parts, at most 4 connections unless chosen.
+    expect(connectionsFor(1024 * MiB, 32 * MiB)).toBe(4);
+    expect(connectionsFor(1024 * MiB, 32 * MiB, 6)).toBe(6);
     expect(connectionsFor(1024 * MiB, part, 8)).toBe(8);
     expect(connectionsFor(1024 * MiB, part, 20)).toBe(8);
     expect(connectionsFor(1 * MiB, part, 0)).toBe(1);

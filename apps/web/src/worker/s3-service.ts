@@ -308,8 +308,10 @@ export class S3Service {
       }
       const ranged = first.$metadata.httpStatusCode === 206;
       const firstEnd = ranged ? Math.min(size, partBytes) - 1 : size - 1;
-      const connections = connectionsFor(size, partBytes, request.connections);
-      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, partBytes, connections, 1)];
+      // The first range was sized before the object's size was known; the rest are sized by it.
+      const restBytes = partSizeFor({ chosenBytes: request.partBytes, size });
+      const connections = connectionsFor(size, restBytes, request.connections);
+      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, restBytes, connections, 1)];
       // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
       const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, etag, partNumber, controller.signal);
       const { facts, layout } = await objectFacts({ ...about, ETag: etag ?? about.ETag, ContentLength: size }, head);
