@@ -239,3 +239,82 @@ describe('ordered parallel ranges', () => {
     await expect(r2.read()).rejects.toThrow('cancelled');
   });
 });
+
+describe('memory while the reader is slower than the network', () => {
+  it('a range stops reading once it holds partBufferBytes undelivered, reads on as the reader catches up, and delivers every byte', async () => {
+    const size = 1000;
+    const bytes = object(size);
+    const parts = planParts(0, size, size, 1); // one connection: the whole object is one range
+    let pulled = 0;
+    const open: OpenRange = async (start, end) => {
+      const slice = bytes.slice(start, end + 1);
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (at >= slice.length) return c.close();
+          c.enqueue(slice.slice(at, at + 10));
+          at += 10;
+          pulled = start + at;
+        },
+      });
+    };
+    const { stream } = orderedRangeStream({
+      parts,
+      connections: 1,
+      open,
+      signal: new AbortController().signal,
+      retryable: () => false,
+      partBufferBytes: 100,
+    });
+    const reader = stream.getReader();
+    const first = await reader.read();
+    await new Promise((r) => setTimeout(r, 20));
+    // Without the cap the whole 1000 bytes would have been read by now.
+    expect(pulled).toBeLessThanOrEqual(100 + 10 + 20);
+    const out = [first.value!];
+    let maxAhead = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out.push(value);
+      const delivered = out.reduce((n, c) => n + c.length, 0);
+      maxAhead = Math.max(maxAhead, pulled - delivered);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(maxAhead).toBeLessThanOrEqual(100 + 20);
+    expect(Buffer.concat(out).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('cancelling while a range waits for the reader ends it', async () => {
+    const bytes = object(1000);
+    let cancelled = false;
+    const open: OpenRange = async (start, end) => {
+      const slice = bytes.slice(start, end + 1);
+      let at = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (at >= slice.length) return c.close();
+          c.enqueue(slice.slice(at, at + 50));
+          at += 50;
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+    };
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 1000, 1000, 1),
+      connections: 1,
+      open,
+      signal: new AbortController().signal,
+      retryable: () => false,
+      partBufferBytes: 100,
+    });
+    const reader = stream.getReader();
+    await reader.read();
+    await new Promise((r) => setTimeout(r, 20));
+    await reader.cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cancelled).toBe(true);
+  });
+});

@@ -39,7 +39,17 @@ export interface OrderedRangeOptions {
   onResume?: (part: Part, received: number, error: unknown) => void;
   /** Called when the retry budget is spent: the error to end the download with. */
   exhausted?: (lastError: unknown, retries: number) => unknown;
+  /** Bytes one range may hold undelivered before it stops reading; default PART_BUFFER_BYTES. */
+  partBufferBytes?: number;
 }
+
+/**
+ * Bytes a range holds undelivered before it stops reading until the reader catches up. Parts are
+ * bounded by their size, but one range may be most of the object (one connection reads the rest as
+ * one range, or the person chose large parts): without this, a network faster than the disk piled the
+ * whole object up in memory (1 GiB of buffers for a 1 GiB download, `pnpm bench`, December).
+ */
+export const PART_BUFFER_BYTES = 32 * 1024 * 1024;
 
 /** Retries over one download, unless told otherwise. */
 export const DEFAULT_RETRY_BUDGET = 5;
@@ -53,6 +63,10 @@ interface PartState {
   part: Part;
   chunks: Uint8Array[];
   received: number;
+  /** Bytes in `chunks`, not yet delivered. */
+  buffered: number;
+  /** Set while the range waits for the reader to take some of its bytes. */
+  drained: (() => void) | undefined;
   done: boolean;
 }
 
@@ -71,7 +85,8 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
   if (o.signal.aborted) inner.abort(o.signal.reason);
   else o.signal.addEventListener('abort', onOuterAbort, { once: true });
 
-  const states: PartState[] = o.parts.map((part) => ({ part, chunks: [], received: 0, done: false }));
+  const bufferCap = Math.max(1, o.partBufferBytes ?? PART_BUFFER_BYTES);
+  const states: PartState[] = o.parts.map((part) => ({ part, chunks: [], received: 0, buffered: 0, drained: undefined, done: false }));
   let head = 0; // the part being delivered
   let nextToStart = 0;
   let active = 0;
@@ -89,7 +104,22 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
     failed = { error };
     inner.abort(error);
     notify();
+    // Ranges waiting for the reader go on, see the abort and stop.
+    for (const st of states) {
+      const go = st.drained;
+      st.drained = undefined;
+      go?.();
+    }
   };
+
+  /** Waits until the reader took half of what `state` holds (or the download ended). */
+  const untilDrained = (state: PartState): Promise<void> =>
+    failed || inner.signal.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          state.drained = resolve;
+          inner.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
 
   const schedule = () => {
     while (!failed && active < connections && nextToStart < states.length && nextToStart <= head + connections) {
@@ -128,8 +158,10 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
               throw new RangeError(`S3 sent more than the ${length} bytes asked for at ${state.part.start}`);
             state.chunks.push(value);
             state.received += value.byteLength;
+            state.buffered += value.byteLength;
             // Only the part being delivered can unblock the reader.
             if (state === states[head]) notify();
+            if (state.buffered >= bufferCap) await untilDrained(state);
           }
         } finally {
           inner.signal.removeEventListener('abort', onAbort);
@@ -169,6 +201,13 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
           }
           const chunk = state.chunks.shift();
           if (chunk !== undefined) {
+            state.buffered -= chunk.byteLength;
+            // The range reads on once half of what it held has gone (not at every chunk).
+            if (state.drained && state.buffered <= bufferCap / 2) {
+              const go = state.drained;
+              state.drained = undefined;
+              go();
+            }
             controller.enqueue(chunk);
             return;
           }
