@@ -240,33 +240,49 @@ describe('ordered parallel ranges', () => {
   });
 });
 
+/** Opens ranges of `bytes` as streams of `chunk`-byte pieces; `onPull` sees how far each has been read, `onCancel` a cancel. */
+function chunkedRanges(
+  bytes: Uint8Array,
+  chunk: number,
+  onPull: (readTo: number) => void = () => {},
+  onCancel: () => void = () => {},
+): OpenRange {
+  return async (start, end) => {
+    const slice = bytes.slice(start, end + 1);
+    let at = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= slice.length) return c.close();
+        c.enqueue(slice.slice(at, at + chunk));
+        at += chunk;
+        onPull(start + at);
+      },
+      cancel: onCancel,
+    });
+  };
+}
+
+/** One connection reading the whole object as one range, holding at most 100 bytes undelivered. */
+function oneCappedRange(open: OpenRange, size: number): ReadableStream<Uint8Array> {
+  return orderedRangeStream({
+    parts: planParts(0, size, size, 1),
+    connections: 1,
+    open,
+    signal: new AbortController().signal,
+    retryable: () => false,
+    partBufferBytes: 100,
+  }).stream;
+}
+
 describe('memory while the reader is slower than the network', () => {
   it('a range stops reading once it holds partBufferBytes undelivered, reads on as the reader catches up, and delivers every byte', async () => {
     const size = 1000;
     const bytes = object(size);
-    const parts = planParts(0, size, size, 1); // one connection: the whole object is one range
     let pulled = 0;
-    const open: OpenRange = async (start, end) => {
-      const slice = bytes.slice(start, end + 1);
-      let at = 0;
-      return new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (at >= slice.length) return c.close();
-          c.enqueue(slice.slice(at, at + 10));
-          at += 10;
-          pulled = start + at;
-        },
-      });
-    };
-    const { stream } = orderedRangeStream({
-      parts,
-      connections: 1,
-      open,
-      signal: new AbortController().signal,
-      retryable: () => false,
-      partBufferBytes: 100,
-    });
-    const reader = stream.getReader();
+    const reader = oneCappedRange(
+      chunkedRanges(bytes, 10, (readTo) => (pulled = readTo)),
+      size,
+    ).getReader();
     const first = await reader.read();
     await new Promise((r) => setTimeout(r, 20));
     // Without the cap the whole 1000 bytes would have been read by now.
@@ -288,29 +304,10 @@ describe('memory while the reader is slower than the network', () => {
   it('cancelling while a range waits for the reader ends it', async () => {
     const bytes = object(1000);
     let cancelled = false;
-    const open: OpenRange = async (start, end) => {
-      const slice = bytes.slice(start, end + 1);
-      let at = 0;
-      return new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (at >= slice.length) return c.close();
-          c.enqueue(slice.slice(at, at + 50));
-          at += 50;
-        },
-        cancel() {
-          cancelled = true;
-        },
-      });
-    };
-    const { stream } = orderedRangeStream({
-      parts: planParts(0, 1000, 1000, 1),
-      connections: 1,
-      open,
-      signal: new AbortController().signal,
-      retryable: () => false,
-      partBufferBytes: 100,
-    });
-    const reader = stream.getReader();
+    const reader = oneCappedRange(
+      chunkedRanges(bytes, 50, undefined, () => (cancelled = true)),
+      1000,
+    ).getReader();
     await reader.read();
     await new Promise((r) => setTimeout(r, 20));
     await reader.cancel();
