@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchedWriter, joinBytes, type ByteWritable } from './batched-writes.ts';
+import { BatchedWriter, type ByteWritable } from './batched-writes.ts';
 
 /** A file that finishes each write only when told to, recording what was written and how many waited at once. */
 class SlowFile implements ByteWritable {
@@ -91,9 +91,5 @@ describe('batched writes', () => {
     expect(w!.byteOffset).toBe(0);
     expect(w!.buffer.byteLength).toBe(8);
     expect([...w!]).toEqual(Array(8).fill(7));
-  });
-
-  it('joins chunks in order', () => {
-    expect([...joinBytes([Uint8Array.of(1, 2), Uint8Array.of(), Uint8Array.of(3)], 3)]).toEqual([1, 2, 3]);
   });
 });

@@ -1,3 +1,5 @@
+import { concatBytes } from '@krypton-web/krypton-core';
+
 /**
  * Bytes gathered into large writes, with a few writes queued at once. Every write to a browser file
  * (File System Access) is a round trip to the browser's own process, which writes one at a time:
@@ -46,7 +48,9 @@ export class BatchedWriter {
 
   private async flush(): Promise<void> {
     if (this.gathered === 0) return;
-    const data = joinBytes(this.batch, this.gathered);
+    // An array of its own (a write may hand its buffer on): copying 8 MiB takes milliseconds, where a
+    // Blob of the chunks wrote 20 % slower.
+    const data = concatBytes(...this.batch);
     this.batch = [];
     this.gathered = 0;
     const write = this.writable.write(data);
@@ -55,18 +59,4 @@ export class BatchedWriter {
     this.pending.push(write);
     while (this.pending.length >= this.inFlight) await this.pending.shift();
   }
-}
-
-/**
- * The chunks as one array of their own (a write may hand its buffer on, so it must not be shared):
- * copying 8 MiB takes milliseconds, where a Blob of the chunks wrote 20 % slower.
- */
-export function joinBytes(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }

@@ -30,6 +30,7 @@ export type WebFailureCode =
   | 'UPLOAD_TOO_LARGE'
   | 'DOWNLOAD_INTERRUPTED'
   | 'OBJECT_CHANGED'
+  | 'S3_ANSWER_UNUSABLE'
   // USB modems reached over WebUSB or Web Serial (lib/usb-modem-port.ts, worker links)
   | 'USB_CLAIMED_BY_OS'
   | 'USB_STORAGE_MODE'

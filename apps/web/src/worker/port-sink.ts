@@ -53,7 +53,7 @@ export class PortSink implements SaveHandle {
   async createWritable(): Promise<ByteWritable & { close(): Promise<void>; abort(reason?: unknown): Promise<void> }> {
     return {
       write: (data) => {
-        // The writer hands over arrays of its own (joinBytes): their buffer moves to the service worker uncopied.
+        // The writer hands over arrays of its own (BatchedWriter): their buffer moves to the service worker uncopied.
         const bytes = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data.buffer : data.slice().buffer;
         const write = this.lastWrite.then(async () => {
           await this.credit();

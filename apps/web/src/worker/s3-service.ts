@@ -300,11 +300,7 @@ export class S3Service {
         about.ContentLength ?? (first.$metadata.httpStatusCode === 206 ? totalFromContentRange(first.ContentRange) : first.ContentLength);
       if (size === undefined) {
         await firstBody.cancel().catch(() => undefined);
-        throw failure(
-          'EMPTY_ANSWER',
-          'S3 did not tell the size of the object',
-          'Try again; if it keeps happening, download it with the AWS CLI',
-        );
+        throw answerUnusable(bucket, request.key, 'S3 did not tell the size of the object');
       }
       const ranged = first.$metadata.httpStatusCode === 206;
       const firstEnd = ranged ? Math.min(size, partBytes) - 1 : size - 1;
@@ -416,14 +412,18 @@ export class S3Service {
       }
       const answered = res.headers.get('etag');
       const from = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1];
-      if (
-        (etag !== undefined && answered !== null && answered !== etag) ||
-        res.status !== 206 ||
-        (from !== undefined && Number(from) !== start)
-      ) {
+      if (etag !== undefined && answered !== null && answered !== etag) {
         await res.body?.cancel().catch(() => undefined);
-        // A whole object, or another range, where a range was asked: S3 did not read the same object.
         throw objectChanged(bucket, request.key);
+      }
+      if (res.status !== 206 || (from !== undefined && Number(from) !== start)) {
+        // A whole object, or another range, where a range was asked (a proxy that ignores Range).
+        await res.body?.cancel().catch(() => undefined);
+        throw answerUnusable(
+          bucket,
+          request.key,
+          `S3 answered HTTP ${res.status} with ${res.headers.get('content-range') ?? 'no range'} where bytes ${start}-${end} were asked`,
+        );
       }
       if (!res.body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
       return res.body;
@@ -629,6 +629,15 @@ function objectChanged(bucket: string, key: string): Failure {
   );
 }
 
+function answerUnusable(bucket: string, key: string, what: string): Failure {
+  return failure(
+    'S3_ANSWER_UNUSABLE',
+    `${what} (s3://${bucket}/${key}); nothing was saved`,
+    'Download it again with 1 connection; if it repeats, check the proxy or the endpoint in between',
+    { bucket, key },
+  );
+}
+
 /** A GetObject body as a web stream (the SDK's browser body has transformToWebStream). */
 function webStream(body: unknown): ReadableStream<Uint8Array> | undefined {
   if (!body) return undefined;
@@ -639,7 +648,7 @@ function webStream(body: unknown): ReadableStream<Uint8Array> | undefined {
 /** S3's error code (the SDK's error name), or ''. */
 /** How long a presigned URL for a download's ranges is used before it is signed again. */
 const PRESIGNED_REUSE_MS = 5 * 60_000;
-/** How long S3 honours it (longer than it is used, shorter than any credentials it is signed with last). */
+/** How long S3 honours it: longer than it is used (a URL signed with temporary credentials also ends with them). */
 const PRESIGNED_EXPIRES_S = 15 * 60;
 
 /** An S3 error answer, shaped as the SDK reports one (name = S3's Code, the HTTP status in $metadata). */

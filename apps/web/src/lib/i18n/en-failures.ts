@@ -226,6 +226,11 @@ export const enFailures = {
     message: 'The object changed on S3 while it was being downloaded; nothing was saved',
     action: 'Download it again to get the new version',
   },
+  S3_ANSWER_UNUSABLE: {
+    message:
+      'S3, or something between it and this browser, did not answer what was asked (the object’s size, or the byte range); nothing was saved',
+    action: 'Download it again with 1 connection; if it repeats, check the proxy or the endpoint in between',
+  },
   // USB modems
   USB_CLAIMED_BY_OS: {
     message:

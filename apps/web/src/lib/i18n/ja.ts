@@ -726,6 +726,11 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     message: 'ダウンロード中に S3 上のオブジェクトが変更されました。ファイルは保存していません。',
     action: 'もう一度ダウンロードして、新しい版を取得してください。',
   },
+  S3_ANSWER_UNUSABLE: {
+    message:
+      'S3（または途中の中継）から、求めた内容（オブジェクトのサイズ、またはバイト範囲）が返りませんでした。ファイルは保存していません。',
+    action: '接続数を 1 にしてもう一度ダウンロードしてください。繰り返す場合は、途中のプロキシやエンドポイントを確認してください。',
+  },
   USB_CLAIMED_BY_OS: {
     message:
       'このパソコンでは OS のドライバーがモデムの AT インターフェースを使用中のため（ブラウザーの表示は「Unable to claim interface」）、WebUSB からは使えません。',
