@@ -5,7 +5,8 @@ import { md5 } from 'hash-wasm';
 import type { Failure } from './api.ts';
 import { uploadObject } from './s3-upload.ts';
 import { s3Failure, type S3Operation } from './s3-errors.ts';
-import { bucketExists, checkBucket, checkRegion, isNetworkError, probeBucket } from './s3-service.ts';
+import { isNetworkError } from './s3-error-answer.ts';
+import { bucketExists, checkBucket, checkRegion, probeBucket } from './s3-service.ts';
 
 /** What a PutObject of the report needs. */
 export interface PutRequest {

@@ -16,8 +16,8 @@ export const WRITES_IN_FLIGHT = 3;
 
 /** What the writer writes to: a File System Access writable, the service-worker sink, a test double. */
 export interface ByteWritable {
-  /** Writes the bytes after those of earlier calls, even when called before they finished. */
-  write(data: Uint8Array<ArrayBuffer>): Promise<void>;
+  /** Writes the bytes (or a Blob's) after those of earlier calls, even when called before they finished. */
+  write(data: Uint8Array<ArrayBuffer> | Blob): Promise<void>;
 }
 
 /** Gathers chunks into `batchBytes` writes, at most `inFlight` unfinished at once (memory: `(inFlight + 1) × batchBytes`). */
@@ -40,6 +40,15 @@ export class BatchedWriter {
     if (this.gathered >= this.batchBytes) await this.flush();
   }
 
+  /**
+   * Writes a Blob as one write, after what was gathered: a File System Access writable copies it to
+   * the file inside the browser, so its bytes never pass through the page.
+   */
+  async pushBlob(blob: Blob): Promise<void> {
+    await this.flush();
+    if (blob.size > 0) await this.queue(this.writable.write(blob));
+  }
+
   /** Writes everything gathered and waits until every write finished (rejects with the first that failed). */
   async drain(): Promise<void> {
     await this.flush();
@@ -53,7 +62,10 @@ export class BatchedWriter {
     const data = concatBytes(...this.batch);
     this.batch = [];
     this.gathered = 0;
-    const write = this.writable.write(data);
+    await this.queue(this.writable.write(data));
+  }
+
+  private async queue(write: Promise<void>): Promise<void> {
     // Awaited in turn below or by drain(); never left unhandled meanwhile.
     write.catch(() => undefined);
     this.pending.push(write);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { orderedRangeStream, type OpenRange } from './ordered-ranges.ts';
+import { orderedRangeStream, type OpenRange, type OpenWhole, type OrderedChunk } from './ordered-ranges.ts';
 import { planParts } from './range-plan.ts';
 
 /** A deterministic object of `size` bytes. */
@@ -25,13 +25,13 @@ function streamOf(bytes: Uint8Array, chunk: number, dropAfter?: number, delayMs 
   });
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, onChunk?: () => Promise<void>): Promise<Uint8Array> {
+async function collect(stream: ReadableStream<OrderedChunk>, onChunk?: () => Promise<void>): Promise<Uint8Array> {
   const out: Uint8Array[] = [];
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    out.push(value);
+    out.push(value instanceof Blob ? new Uint8Array(await value.arrayBuffer()) : value);
     await onChunk?.();
   }
   const all = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
@@ -271,7 +271,8 @@ function oneCappedRange(open: OpenRange, size: number): ReadableStream<Uint8Arra
     signal: new AbortController().signal,
     retryable: () => false,
     partBufferBytes: 100,
-  }).stream;
+    // Without openWhole every chunk is bytes.
+  }).stream as ReadableStream<Uint8Array>;
 }
 
 describe('memory while the reader is slower than the network', () => {
@@ -313,5 +314,161 @@ describe('memory while the reader is slower than the network', () => {
     await reader.cancel();
     await new Promise((r) => setTimeout(r, 20));
     expect(cancelled).toBe(true);
+  });
+});
+
+/** Reads ranges of `bytes` whole, reporting progress in `step`-byte increments; `fail(attempt)` may make an attempt drop. */
+function wholeRanges(
+  bytes: Uint8Array,
+  step: number,
+  fail: (start: number, attempt: number) => 'drop' | 'short' | undefined = () => undefined,
+) {
+  const attempts = new Map<number, number>();
+  const openWhole: OpenWhole = async (start, end, signal, onLoaded) => {
+    const attempt = (attempts.get(start) ?? 0) + 1;
+    attempts.set(start, attempt);
+    const slice = bytes.slice(start, end + 1);
+    const how = fail(start, attempt);
+    for (let at = 0; at < slice.length; at += step) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (signal.aborted) throw signal.reason;
+      onLoaded(Math.min(step, slice.length - at));
+      if (how === 'drop' && at + step >= slice.length / 2) throw new TypeError('network error');
+    }
+    return new Blob([how === 'short' ? slice.slice(0, slice.length - 1) : slice]);
+  };
+  return { openWhole, attempts };
+}
+
+describe('parts read whole (into Blobs the browser holds)', () => {
+  it('delivers the first range as bytes and every later part as one Blob, in order, whatever the connections (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 4000 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (size, partCount, connections) => {
+          const data = object(size);
+          const partBytes = Math.max(1, Math.ceil(size / partCount));
+          const parts = planParts(0, size, partBytes, connections, 0, true);
+          const { openWhole } = wholeRanges(data, 97);
+          const { stream, stats } = orderedRangeStream({
+            parts,
+            connections,
+            open: chunkedRanges(data, 50),
+            first: streamOf(data.slice(0, parts[0]!.end + 1), 33),
+            openWhole,
+            signal: new AbortController().signal,
+            retryable,
+          });
+          const kinds: string[] = [];
+          const out: Uint8Array[] = [];
+          const reader = stream.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            kinds.push(value instanceof Blob ? 'blob' : 'bytes');
+            out.push(value instanceof Blob ? new Uint8Array(await value.arrayBuffer()) : value);
+          }
+          expect(Buffer.concat(out).equals(Buffer.from(data))).toBe(true);
+          expect(kinds.filter((k) => k === 'blob')).toHaveLength(parts.length - 1);
+          expect(kinds.lastIndexOf('bytes')).toBeLessThan(kinds.indexOf('blob') === -1 ? Infinity : kinds.indexOf('blob'));
+          expect(stats.fetched).toBe(size);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('with one connection the parts still stay part-sized, so no Blob holds more than a part', () => {
+    expect(planParts(0, 100, 30, 1, 0, true).map((p) => p.end - p.start + 1)).toEqual([30, 30, 30, 10]);
+    expect(planParts(0, 100, 30, 1).map((p) => p.end - p.start + 1)).toEqual([100]);
+  });
+
+  it('a part whose connection drops is read again from its start, and its lost bytes leave the progress', async () => {
+    const data = object(4000);
+    const { openWhole, attempts } = wholeRanges(data, 100, (start, attempt) => (start === 2000 && attempt === 1 ? 'drop' : undefined));
+    const resumed: [number, number][] = [];
+    const fetchedSeen: number[] = [];
+    const { stream, stats } = orderedRangeStream({
+      parts: planParts(0, 4000, 1000, 2, 0, true),
+      connections: 2,
+      open: chunkedRanges(data, 100),
+      openWhole,
+      signal: new AbortController().signal,
+      retryable,
+      backoffMs: () => 0,
+      onResume: (part, received) => {
+        resumed.push([part.start, received]);
+        fetchedSeen.push(stats.fetched);
+      },
+    });
+    expect(Buffer.from(await collect(stream)).equals(Buffer.from(data))).toBe(true);
+    expect(resumed).toEqual([[2000, 0]]);
+    expect(attempts.get(2000)).toBe(2);
+    expect(stats.resumes).toBe(1);
+    // Counted once in the end, and nothing of the failed attempt was left counted when it was retried.
+    expect(stats.fetched).toBe(4000);
+    expect(fetchedSeen[0]).toBeLessThanOrEqual(3000);
+  });
+
+  it('a part that ends short is retried, and when that keeps happening the retry budget ends the download', async () => {
+    const data = object(3000);
+    const { openWhole } = wholeRanges(data, 500, (start) => (start === 1000 ? 'short' : undefined));
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 3000, 1000, 2, 0, true),
+      connections: 2,
+      open: chunkedRanges(data, 100),
+      openWhole,
+      signal: new AbortController().signal,
+      retryable,
+      retryBudget: 2,
+      backoffMs: () => 0,
+      exhausted: (_e, retries) => new Error(`gave up after ${retries} retries`),
+    });
+    await expect(collect(stream)).rejects.toThrow('gave up after 2 retries');
+  });
+
+  it('a part that sends more than asked ends the download at once (not retried)', async () => {
+    const data = object(2000);
+    const calls: number[] = [];
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 2000, 1000, 2, 0, true),
+      connections: 2,
+      open: chunkedRanges(data, 100),
+      openWhole: async (start, end) => {
+        calls.push(start);
+        return new Blob([data.slice(start, end + 2), new Uint8Array(5)]);
+      },
+      signal: new AbortController().signal,
+      retryable,
+      backoffMs: () => 0,
+    });
+    await expect(collect(stream)).rejects.toThrow(/more than the 1000 bytes/);
+    // Each part asked once: the too-long one was not retried.
+    expect(calls.sort((a, b) => a - b)).toEqual([0, 1000]);
+  });
+
+  it('cancelling the stream aborts the parts being read whole', async () => {
+    const data = object(4000);
+    const aborted: number[] = [];
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 4000, 1000, 3, 0, true),
+      connections: 3,
+      open: chunkedRanges(data, 100),
+      openWhole: (start, _end, signal) =>
+        new Promise<Blob>((_ok, no) =>
+          signal.addEventListener('abort', () => {
+            aborted.push(start);
+            no(signal.reason);
+          }),
+        ),
+      signal: new AbortController().signal,
+      retryable,
+    });
+    const reader = stream.getReader();
+    await new Promise((r) => setTimeout(r, 10));
+    await reader.cancel();
+    expect(aborted.sort((a, b) => a - b)).toEqual([0, 1000, 2000]);
   });
 });

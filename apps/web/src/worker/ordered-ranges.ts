@@ -6,14 +6,33 @@
  * up). The one part of slack lets a connection that finished move on while the delivered part
  * drains. A range whose connection drops is resumed from its last received byte, after a back-off,
  * while the download's retry budget lasts.
+ *
+ * With `openWhole`, parts after an already-open first one are read whole into Blobs that the browser
+ * holds (not the page) and delivered as one chunk each: a byte the page never touches costs it
+ * nothing, and a File System Access writable copies a Blob to the file inside the browser. Such a
+ * part that fails is read again from its start (decision 0026).
  */
 import { backoffMs as defaultBackoff, type Part } from './range-plan.ts';
 
 /** Opens bytes `start`..`end` (inclusive) of the object; rejects, or errors the stream, on failure. */
 export type OpenRange = (start: number, end: number, signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>;
 
+/**
+ * Reads bytes `start`..`end` (inclusive) whole into a Blob, calling `onLoaded` with each increment of
+ * bytes received on the way; rejects on failure.
+ */
+export type OpenWhole = (start: number, end: number, signal: AbortSignal, onLoaded: (bytes: number) => void) => Promise<Blob>;
+
+/** A piece of the object, in order: bytes read by the page, or a whole part the browser holds. */
+export type OrderedChunk = Uint8Array | Blob;
+
 /** What the ordered stream tells about itself while and after it runs. */
 export interface OrderedRangeStats {
+  /**
+   * Bytes received so far over every range, delivered or not (a whole part's as they arrive; those
+   * of an attempt that failed are taken off again): the download's progress.
+   */
+  fetched: number;
   /** Ranges resumed after a dropped connection (or a short answer). */
   resumes: number;
   /** Connections used at most at once. */
@@ -26,6 +45,8 @@ export interface OrderedRangeOptions {
   parts: readonly Part[];
   connections: number;
   open: OpenRange;
+  /** When given, every part but an already-open first one is read whole with it instead of `open`. */
+  openWhole?: OpenWhole | undefined;
   /** The first part's stream when it is already open (the request that learnt the object's size). */
   first?: ReadableStream<Uint8Array> | undefined;
   signal: AbortSignal;
@@ -61,7 +82,7 @@ export class ShortRangeError extends Error {
 
 interface PartState {
   part: Part;
-  chunks: Uint8Array[];
+  chunks: OrderedChunk[];
   received: number;
   /** Bytes in `chunks`, not yet delivered. */
   buffered: number;
@@ -75,9 +96,9 @@ interface PartState {
  * errors with the first failure that is not retried, and cancelling it (or aborting `signal`)
  * aborts every range in flight.
  */
-export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableStream<Uint8Array>; stats: OrderedRangeStats } {
+export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableStream<OrderedChunk>; stats: OrderedRangeStats } {
   const connections = Math.max(1, Math.min(o.connections, o.parts.length));
-  const stats: OrderedRangeStats = { resumes: 0, connections, parts: o.parts.length };
+  const stats: OrderedRangeStats = { fetched: 0, resumes: 0, connections, parts: o.parts.length };
   const budget = o.retryBudget ?? DEFAULT_RETRY_BUDGET;
   const backoff = o.backoffMs ?? defaultBackoff;
   const inner = new AbortController();
@@ -140,7 +161,25 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
     const length = state.part.end - state.part.start + 1;
     let opened = first;
     for (;;) {
+      // Bytes of a whole part counted in stats.fetched while it arrives; taken off if it fails.
+      let wholeLoaded = 0;
       try {
+        if (o.openWhole && opened === undefined) {
+          const blob = await o.openWhole(state.part.start, state.part.end, inner.signal, (bytes) => {
+            wholeLoaded += bytes;
+            stats.fetched += bytes;
+          });
+          if (inner.signal.aborted) throw inner.signal.reason;
+          if (blob.size > length) throw new RangeError(`S3 sent more than the ${length} bytes asked for at ${state.part.start}`);
+          if (blob.size < length) throw new ShortRangeError(`the range ended after ${blob.size} of ${length} bytes`);
+          stats.fetched += length - wholeLoaded;
+          state.chunks.push(blob);
+          state.received = length;
+          state.buffered = length;
+          state.done = true;
+          notify();
+          return;
+        }
         const stream = opened ?? (await o.open(state.part.start + state.received, state.part.end, inner.signal));
         opened = undefined;
         const reader = stream.getReader();
@@ -158,6 +197,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
               throw new RangeError(`S3 sent more than the ${length} bytes asked for at ${state.part.start}`);
             state.chunks.push(value);
             state.received += value.byteLength;
+            stats.fetched += value.byteLength;
             state.buffered += value.byteLength;
             // Only the part being delivered can unblock the reader.
             if (state === states[head]) notify();
@@ -173,6 +213,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
         notify();
         return;
       } catch (error) {
+        stats.fetched -= wholeLoaded;
         opened = undefined;
         if (inner.signal.aborted) throw failed?.error ?? inner.signal.reason;
         if (!(error instanceof ShortRangeError) && !o.retryable(error)) throw error;
@@ -185,7 +226,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
     }
   };
 
-  const stream = new ReadableStream<Uint8Array>(
+  const stream = new ReadableStream<OrderedChunk>(
     {
       start() {
         schedule();
@@ -201,7 +242,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
           }
           const chunk = state.chunks.shift();
           if (chunk !== undefined) {
-            state.buffered -= chunk.byteLength;
+            state.buffered -= chunk instanceof Blob ? chunk.size : chunk.byteLength;
             // The range reads on once half of what it held has gone (not at every chunk).
             if (state.drained && state.buffered <= bufferCap / 2) {
               const go = state.drained;

@@ -54,8 +54,14 @@ export class PortSink implements SaveHandle {
     return {
       write: (data) => {
         // The writer hands over arrays of its own (BatchedWriter): their buffer moves to the service worker uncopied.
-        const bytes = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data.buffer : data.slice().buffer;
+        const bytesOf = async (): Promise<ArrayBuffer> =>
+          data instanceof Blob
+            ? data.arrayBuffer()
+            : data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+              ? data.buffer
+              : data.slice().buffer;
         const write = this.lastWrite.then(async () => {
+          const bytes = await bytesOf();
           await this.credit();
           this.send({ t: 'chunk', bytes }, [bytes]);
         });

@@ -68,12 +68,13 @@ export function connectionsFor(size: number, partBytes: number, chosen?: number)
 
 /**
  * The ranges covering bytes `from`..`size - 1`, `partBytes` each (the last one shorter), numbered
- * from `firstIndex`. With one connection the rest is a single range: parts only pay off in parallel.
+ * from `firstIndex`. With one connection the rest is a single range (parts only pay off in
+ * parallel), unless `wholeParts`: parts read whole must stay part-sized, whatever the connections.
  */
-export function planParts(from: number, size: number, partBytes: number, connections: number, firstIndex = 0): Part[] {
+export function planParts(from: number, size: number, partBytes: number, connections: number, firstIndex = 0, wholeParts = false): Part[] {
   if (!(partBytes > 0)) throw new RangeError('planParts: partBytes must be positive');
   const parts: Part[] = [];
-  const step = connections <= 1 ? Math.max(size - from, 1) : partBytes;
+  const step = connections <= 1 && !wholeParts ? Math.max(size - from, 1) : partBytes;
   for (let start = from, index = firstIndex; start < size; start += step, index++) {
     parts.push({ index, start, end: Math.min(size, start + step) - 1 });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryableRead, s3ErrorOf } from './s3-service.ts';
+import { isRetryableRead, s3ErrorOf } from './s3-error-answer.ts';
 import { s3Failure } from './s3-errors.ts';
 
 const answer = (status: number, body: string) => new Response(body, { status, headers: { 'content-type': 'application/xml' } });

@@ -26,7 +26,9 @@ import { confirmPartwiseFailure, ObjectVerifier, type PartHead } from './object-
 import { corsJson, s3Failure, type S3Operation } from './s3-errors.ts';
 import { PortSink } from './port-sink.ts';
 import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveHandle } from './save-stream.ts';
-import { orderedRangeStream, type OpenRange } from './ordered-ranges.ts';
+import { orderedRangeStream } from './ordered-ranges.ts';
+import { streamReader, wholeReader, type RangeSource } from './range-reader.ts';
+import { isExpired, isNetworkError, isRetryableRead } from './s3-error-answer.ts';
 import { connectionsFor, partSizeFor, planParts, totalFromContentRange } from './range-plan.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
@@ -307,16 +309,21 @@ export class S3Service {
       // The first range was sized before the object's size was known; the rest are sized by it.
       const restBytes = partSizeFor({ chosenBytes: request.partBytes, size });
       const connections = connectionsFor(size, restBytes, request.connections);
-      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, restBytes, connections, 1)];
+      // Into a browser file, parts are read whole (range-reader.ts): the bytes reach the file without
+      // the page copying them in and out. The service-worker path and memory take a stream.
+      const whole = target !== undefined && sink === undefined && typeof XMLHttpRequest === 'function';
+      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, restBytes, connections, 1, whole)];
       // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
       const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, etag, partNumber, controller.signal);
       const { facts, layout } = await objectFacts({ ...about, ETag: etag ?? about.ETag, ContentLength: size }, head);
       const verifier = await ObjectVerifier.create(facts);
+      const source = this.rangeSource(request, bucket, etag);
       const { stream, stats } = orderedRangeStream({
         parts: size === 0 ? [] : parts,
         connections,
         first: firstBody,
-        open: this.rangeReader(request, bucket, etag),
+        open: streamReader(source),
+        openWhole: whole ? wholeReader(source) : undefined,
         signal: controller.signal,
         retryable: isRetryableRead,
         exhausted: (error, retries) =>
@@ -335,6 +342,7 @@ export class S3Service {
         id: request.id,
         key: request.key,
         stream,
+        fetched: () => stats.fetched,
         total: size,
         etag,
         contentType: first.ContentType,
@@ -371,62 +379,26 @@ export class S3Service {
     return { length: out.ContentLength ?? 0, partsCount: out.PartsCount };
   }
 
-  /**
-   * The reader of the ranges after the first: a plain `fetch` of a presigned URL with only a Range
-   * header. That is a CORS "simple" request, so no preflight goes first, and no SDK pipeline runs per
-   * range. Signed (SigV4) requests carry Authorization and so need a preflight each, and Chromium
-   * does not remember preflights of requests made with `cache: 'no-store'` (which S3 reads need,
-   * see client()) or carrying If-Match: measured here, every range paid a second round trip, and
-   * the SDK about 100 ms more on a loaded machine (decision 0026). Without If-Match, a range whose
-   * ETag differs from the first range's is refused as OBJECT_CHANGED before its body is read.
-   */
-  private rangeReader(request: DownloadRequest, bucket: string, etag: string | undefined): OpenRange {
+  /** What the range readers need: the presigned URL (signed once, reused a while), renewal and explanations. */
+  private rangeSource(request: DownloadRequest, bucket: string, etag: string | undefined): RangeSource {
     let signed: { url: string; at: number } | undefined;
-    const presign = async (): Promise<string> => {
-      if (signed === undefined || Date.now() - signed.at > PRESIGNED_REUSE_MS) {
-        const url = await getSignedUrl(this.client(request.region), new GetObjectCommand({ Bucket: bucket, Key: request.key }), {
-          expiresIn: PRESIGNED_EXPIRES_S,
-        });
-        signed = { url, at: Date.now() };
-      }
-      return signed.url;
-    };
-    const get = async (start: number, end: number, signal: AbortSignal): Promise<Response> =>
-      fetch(await presign(), { cache: 'no-store', headers: { range: `bytes=${start}-${end}` }, signal });
-    return async (start, end, signal) => {
-      let res = await get(start, end, signal);
-      if (!res.ok) {
-        let err = await s3ErrorOf(res);
-        if (isExpired(err) && !signal.aborted) {
-          // The credentials behind the URL ran out: renew them, sign again, ask once more.
-          this.requireUse().provider.invalidate();
-          this.resetClients();
-          signed = undefined;
-          res = await get(start, end, signal);
-          err = res.ok ? err : await s3ErrorOf(res);
+    return {
+      url: async () => {
+        if (signed === undefined || Date.now() - signed.at > PRESIGNED_REUSE_MS) {
+          const command = new GetObjectCommand({ Bucket: bucket, Key: request.key, ResponseCacheControl: 'no-store' });
+          signed = { url: await getSignedUrl(this.client(request.region), command, { expiresIn: PRESIGNED_EXPIRES_S }), at: Date.now() };
         }
-        if (!res.ok) {
-          if (isRetryableRead(err)) throw err;
-          throw await this.explain(err, 'get', bucket, request.key, request.region);
-        }
-      }
-      const answered = res.headers.get('etag');
-      const from = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1];
-      if (etag !== undefined && answered !== null && answered !== etag) {
-        await res.body?.cancel().catch(() => undefined);
-        throw objectChanged(bucket, request.key);
-      }
-      if (res.status !== 206 || (from !== undefined && Number(from) !== start)) {
-        // A whole object, or another range, where a range was asked (a proxy that ignores Range).
-        await res.body?.cancel().catch(() => undefined);
-        throw answerUnusable(
-          bucket,
-          request.key,
-          `S3 answered HTTP ${res.status} with ${res.headers.get('content-range') ?? 'no range'} where bytes ${start}-${end} were asked`,
-        );
-      }
-      if (!res.body) throw failure('EMPTY_ANSWER', 'S3 sent no content', 'Try again');
-      return res.body;
+        return signed.url;
+      },
+      renew: () => {
+        this.requireUse().provider.invalidate();
+        this.resetClients();
+        signed = undefined;
+      },
+      explain: (err) => this.explain(err, 'get', bucket, request.key, request.region),
+      etag,
+      changed: () => objectChanged(bucket, request.key),
+      unusable: (what) => answerUnusable(bucket, request.key, what),
     };
   }
 
@@ -535,16 +507,6 @@ function orWithoutChecksums<T>(e: unknown, signal: AbortSignal, plain: () => Pro
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */
 export const md5OfEtag = md5OfEtagText;
 
-function isExpired(e: unknown): boolean {
-  const name = (e as { name?: string; Code?: string })?.name ?? '';
-  return ['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'InvalidAccessKeyId', 'InvalidToken'].includes(name);
-}
-
-/** Whether an S3 call failed as the browser reports a network error (a missing CORS rule looks the same). */
-export function isNetworkError(e: unknown): boolean {
-  return e instanceof TypeError || (e as { name?: string })?.name === 'TypeError' || (e as { name?: string })?.name === 'NetworkError';
-}
-
 /**
  * Whether the bucket's host answers at all: a `no-cors` request needs no CORS rule and resolves
  * (opaquely) when the server answered. A request that failed while this one succeeds was blocked by
@@ -645,48 +607,13 @@ function webStream(body: unknown): ReadableStream<Uint8Array> | undefined {
   return typeof b.transformToWebStream === 'function' ? b.transformToWebStream() : (body as ReadableStream<Uint8Array>);
 }
 
-/** S3's error code (the SDK's error name), or ''. */
 /** How long a presigned URL for a download's ranges is used before it is signed again. */
 const PRESIGNED_REUSE_MS = 5 * 60_000;
 /** How long S3 honours it: longer than it is used (a URL signed with temporary credentials also ends with them). */
 const PRESIGNED_EXPIRES_S = 15 * 60;
 
-/** An S3 error answer, shaped as the SDK reports one (name = S3's Code, the HTTP status in $metadata). */
-export class S3ErrorAnswer extends Error {
-  constructor(
-    override readonly name: string,
-    message: string,
-    readonly $metadata: { httpStatusCode: number },
-  ) {
-    super(message);
-  }
-}
-
-/** Reads S3's `<Error><Code>…</Code><Message>…</Message></Error>` so one set of explanations serves SDK and plain requests. */
-export async function s3ErrorOf(res: Response): Promise<S3ErrorAnswer> {
-  const text = await res.text().catch(() => '');
-  const tag = (t: string) => new RegExp(`<${t}>([^<]*)</${t}>`).exec(text)?.[1];
-  return new S3ErrorAnswer(
-    tag('Code') ?? (res.status >= 500 ? 'InternalError' : `HTTP${res.status}`),
-    tag('Message') ?? `S3 answered HTTP ${res.status}`,
-    {
-      httpStatusCode: res.status,
-    },
-  );
-}
-
 function serverCode(e: unknown): string {
   return (e as { name?: string; Code?: string } | undefined)?.name ?? '';
-}
-
-/**
- * Whether a range read may be tried again: the connection dropped (the browser reports a TypeError,
- * during the request or mid-body) or S3 answered 5xx (throttling, a hiccup).
- */
-export function isRetryableRead(e: unknown): boolean {
-  if (isNetworkError(e)) return true;
-  const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
 }
 
 function errorText(e: unknown): string {

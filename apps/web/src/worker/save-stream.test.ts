@@ -4,9 +4,12 @@ import type { DownloadProgress } from './api.ts';
 import { WRITE_BATCH_BYTES } from './batched-writes.ts';
 import { saveStream, type SaveHandle } from './save-stream.ts';
 
-function streamOf(chunks: Uint8Array[], options: { failAfter?: number; stallAfter?: number } = {}): ReadableStream<Uint8Array> {
+function streamOf(
+  chunks: (Uint8Array | Blob)[],
+  options: { failAfter?: number; stallAfter?: number } = {},
+): ReadableStream<Uint8Array | Blob> {
   let i = 0;
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array | Blob>({
     pull(controller) {
       if (options.failAfter !== undefined && i === options.failAfter) return controller.error(new TypeError('network error'));
       if (options.stallAfter !== undefined && i === options.stallAfter) return new Promise<void>(() => undefined);
@@ -20,6 +23,8 @@ function streamOf(chunks: Uint8Array[], options: { failAfter?: number; stallAfte
 /** A save target that records what happens to it, as Chrome's FileSystemFileHandle would. */
 class FakeHandle implements SaveHandle {
   written: number[] = [];
+  /** Writes handed a Blob (copied inside the browser, in Chrome). */
+  blobWrites = 0;
   committed: Uint8Array | undefined;
   aborted = false;
   removed = false;
@@ -28,8 +33,9 @@ class FakeHandle implements SaveHandle {
     const parts: Uint8Array[] = [];
     return {
       // As a File System Access writable: each write lands after the earlier ones, even before they finished.
-      write: async (d: Uint8Array) => {
-        const bytes = d.slice();
+      write: async (d: Uint8Array | Blob) => {
+        const bytes = d instanceof Blob ? new Uint8Array(await d.arrayBuffer()) : d.slice();
+        if (d instanceof Blob) this.blobWrites++;
         parts.push(bytes);
         this.written.push(bytes.byteLength);
       },
@@ -243,5 +249,78 @@ describe('saving a download', () => {
         limitBytes: 150_000,
       }),
     ).rejects.toMatchObject({ code: 'TOO_LARGE_FOR_MEMORY' });
+  });
+});
+
+describe('saving whole parts (Blobs the browser holds)', () => {
+  /** Bytes first, then whole parts as Blobs, as the ordered ranges deliver them when parts are read whole. */
+  const mixed = () => streamOf([data.slice(0, 50_000), new Blob([data.slice(50_000, 150_000)]), new Blob([data.slice(150_000)])]);
+
+  it('hands each Blob to the file as one write, checks its bytes, and commits the object in order', async () => {
+    const handle = new FakeHandle();
+    const out = await saveStream({
+      ...base,
+      stream: mixed(),
+      etag: `"${md5}"`,
+      target: handle,
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    });
+    expect(out.check).toBe('md5-match');
+    expect(handle.blobWrites).toBe(2);
+    // The bytes gathered before the first Blob are written before it.
+    expect(handle.written).toEqual([50_000, 100_000, 150_000]);
+    expect(Buffer.from(handle.committed!).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('refuses Blobs whose bytes do not match the ETag, and commits nothing', async () => {
+    const handle = new FakeHandle();
+    const bad = data.slice(150_000);
+    bad[10] = bad[10]! ^ 1;
+    await expect(
+      saveStream({
+        ...base,
+        stream: streamOf([data.slice(0, 150_000), new Blob([bad])]),
+        etag: `"${md5}"`,
+        target: handle,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      }),
+    ).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    expect(handle.committed).toBeUndefined();
+    expect(handle.aborted).toBe(true);
+  });
+
+  it('in memory (no file), Blobs become part of the saved Blob', async () => {
+    const out = await saveStream({
+      ...base,
+      stream: mixed(),
+      etag: `"${md5}"`,
+      target: undefined,
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    });
+    expect(Buffer.from(await out.blob!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('progress follows the bytes received (fetched), never goes back, and never passes the size', async () => {
+    const progress: number[] = [];
+    let t = 0;
+    const fetchedSeq = [120_000, 90_000, 400_000];
+    let calls = 0;
+    await saveStream({
+      ...base,
+      stream: streamOf(chunks),
+      fetched: () => fetchedSeq[Math.min(calls++, fetchedSeq.length - 1)]!,
+      etag: `"${md5}"`,
+      target: new FakeHandle(),
+      signal: new AbortController().signal,
+      onProgress: (p) => progress.push(p.received),
+      now: () => (t += 150),
+    });
+    expect(progress[0]).toBe(120_000);
+    expect(progress[1]).toBe(200_000);
+    expect(progress.every((p, i) => i === 0 || p >= progress[i - 1]!)).toBe(true);
+    expect(Math.max(...progress)).toBe(data.byteLength);
   });
 });

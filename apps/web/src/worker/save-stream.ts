@@ -19,7 +19,10 @@ export interface SaveHandle {
 export interface SaveStreamOptions {
   id: number;
   key: string;
-  stream: ReadableStream<Uint8Array>;
+  /** The bytes in order; a Blob is a whole part the browser holds (ordered-ranges.ts `openWhole`). */
+  stream: ReadableStream<Uint8Array | Blob>;
+  /** Bytes received so far, delivered or not, for progress (default: the bytes delivered). */
+  fetched?: () => number;
   /** Content-Length, when S3 sent it. */
   total: number | undefined;
   /** The ETag as S3 sent it (quotes and all), when the CORS rule exposes it (checked when no `verifier` is given). */
@@ -57,7 +60,7 @@ export async function saveStream(
       { limitBytes: limit, key: o.key },
     );
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: (Uint8Array | Blob)[] = [];
   let writable: Awaited<ReturnType<SaveHandle['createWritable']>> | undefined;
   const reader = o.stream.getReader();
   const onAbort = () => void reader.cancel().catch(() => undefined);
@@ -69,32 +72,56 @@ export async function saveStream(
     const verifier = o.verifier ?? (await ObjectVerifier.create({ size: o.total, etag: o.etag }));
     let received = 0;
     let lastReport = -Infinity;
-    // The next batch is read and hashed while earlier ones are being written (batched-writes.ts).
-    const writer = writable ? new BatchedWriter(writable) : undefined;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (o.signal.aborted) throw cancelled(o.key);
-      if (done) break;
-      verifier.update(value);
-      received += value.byteLength;
-      if (writer) await writer.push(value);
-      else {
-        if (received > limit)
-          throw failure(
-            'TOO_LARGE_FOR_MEMORY',
-            `The object is larger than the ${limit} bytes this browser may hold in memory`,
-            'Use Chrome or Edge on a desktop',
-            { limitBytes: limit, key: o.key },
-          );
-        chunks.push(value);
-      }
+    let reported = 0;
+    // Progress counts bytes received, even those not yet in order, and never goes back (a part read
+    // again counts once).
+    const report = (force = false) => {
       const t = now();
-      if (t - lastReport >= PROGRESS_INTERVAL_MS) {
-        lastReport = t;
-        o.onProgress({ id: o.id, received, ...(o.total !== undefined ? { total: o.total } : {}) });
+      if (!force && t - lastReport < PROGRESS_INTERVAL_MS) return;
+      lastReport = t;
+      const fetched = o.fetched?.() ?? 0;
+      reported = Math.max(reported, received, o.total === undefined ? fetched : Math.min(o.total, fetched));
+      o.onProgress({ id: o.id, received: reported, ...(o.total !== undefined ? { total: o.total } : {}) });
+    };
+    const ticker = o.fetched ? setInterval(() => report(), PROGRESS_INTERVAL_MS) : undefined;
+    try {
+      // The next batch is read and hashed while earlier ones are being written (batched-writes.ts).
+      const writer = writable ? new BatchedWriter(writable) : undefined;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (o.signal.aborted) throw cancelled(o.key);
+        if (done) break;
+        if (value instanceof Blob) {
+          // Written as it is (the browser copies it), and read once for the checks meanwhile.
+          const written = writer?.pushBlob(value);
+          written?.catch(() => undefined);
+          const blobReader = value.stream().getReader();
+          for (;;) {
+            const part = await blobReader.read();
+            if (part.done) break;
+            verifier.update(part.value);
+          }
+          await written;
+        } else verifier.update(value);
+        received += value instanceof Blob ? value.size : value.byteLength;
+        if (writer) {
+          if (!(value instanceof Blob)) await writer.push(value);
+        } else {
+          if (received > limit)
+            throw failure(
+              'TOO_LARGE_FOR_MEMORY',
+              `The object is larger than the ${limit} bytes this browser may hold in memory`,
+              'Use Chrome or Edge on a desktop',
+              { limitBytes: limit, key: o.key },
+            );
+          chunks.push(value);
+        }
+        report();
       }
+      await writer?.drain();
+    } finally {
+      clearInterval(ticker);
     }
-    await writer?.drain();
     if (o.total !== undefined && received !== o.total) {
       throw failure(
         'DOWNLOAD_INCOMPLETE',
