@@ -4,6 +4,7 @@ export { startLab, type Lab, type LabOptions, type LabUrls } from './server/lab.
 export { DEMO_EXPOSE_HEADERS, demoCorsRule, INTEGRITY_KEYS, reportUploadCorsRule, type CorsRule } from './s3/index.ts';
 export { Faults, type FaultSettings, type LabService } from './server/faults.ts';
 export type { LinkShapingSettings, LinkShapingState } from './s3/link-shaping.ts';
+export type { IgnoreRangeSettings, IgnoreRangeState } from './s3/range-personality.ts';
 export { ServerPersonality, type ServerPersonalitySettings } from './server/personality.ts';
 export { LabClock } from './server/lab-clock.ts';
 export { Hss, type AuthVector } from './server/hss.ts';

@@ -28,6 +28,7 @@ import { newRequestIds, S3Error, type RequestIds } from './s3-error.ts';
 import { EMPTY_SHA256, parseQuery, sha256Hex } from './sigv4.ts';
 import { forwardToUpstream, HOP_BY_HOP, type Upstream, type UpstreamResponse } from './upstream.ts';
 import { LinkShaper } from './link-shaping.ts';
+import { RangePersonality } from './range-personality.ts';
 import { verifyRequest } from './verify.ts';
 import { MAX_COMPLETE_BODY, MultipartUploads } from './multipart.ts';
 
@@ -67,6 +68,8 @@ export interface GateOptions {
   partsDir?: ((bucket: string, uploadId: string) => string) | undefined;
   /** Per-connection throughput cap, added round trip and the connection-drop fault (none by default). */
   link?: LinkShaper | undefined;
+  /** Whether ranged object GETs are answered 200 with the whole object, as some S3-compatible servers and proxies do (off by default). */
+  ranges?: RangePersonality | undefined;
 }
 
 /** The IAM actions the gate refuses (AccessDenied), changeable while it runs: a role without them. */
@@ -101,6 +104,8 @@ export interface S3Gate {
   readonly policy: GatePolicy;
   /** The link's shaping and its connection-drop fault. */
   readonly link: LinkShaper;
+  /** The personality that ignores Range on object GETs. */
+  readonly ranges: RangePersonality;
   stats(): GateStats;
   close(): Promise<void>;
 }
@@ -180,7 +185,8 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
   upstreamReady.catch(() => undefined);
   const policy: GatePolicy = { deniedActions: new Set() };
   const link = options.link ?? new LinkShaper();
-  const app = createGateApp({ ...options, link }, faults, upstream, stats, upstreamReady, policy);
+  const ranges = options.ranges ?? new RangePersonality();
+  const app = createGateApp({ ...options, link, ranges }, faults, upstream, stats, upstreamReady, policy);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     // overrideGlobalObjects: false keeps the adapter from replacing globalThis.Request/Response in the lab's process.
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0, overrideGlobalObjects: false }, () => resolve(s));
@@ -191,6 +197,7 @@ export async function startS3Gate(options: GateOptions): Promise<S3Gate> {
     faults,
     policy,
     link,
+    ranges,
     stats: () => ({ ...stats }),
     close: async () => {
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
@@ -332,6 +339,9 @@ async function handle(
     return listV2(readListV2Request(safeDecode(bucket), query), req, upstream, count, integrity);
   }
   const headers = forwardHeaders(req.headers);
+  // The personality answers as if no Range was sent; a `partNumber` read is S3's own, and HEAD has no body to cut.
+  if (req.method === 'GET' && segments.length > 1 && headers.range !== undefined && !has('partNumber') && options.ranges?.takeIgnore())
+    delete headers.range;
   if (segments.length > 1 && headers.range !== undefined) headers.range = await resolveSuffixRange(headers.range, req.rawPath, upstream);
   if ((req.method === 'GET' || req.method === 'HEAD') && segments.length > 1 && bucket !== undefined) {
     return readObject(req, forwardQuery, headers, integrity.get(bucketName, key), upstream, count);

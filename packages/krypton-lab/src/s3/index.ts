@@ -9,6 +9,7 @@ import { corsConfigurationXml, demoCorsRule, reportUploadCorsRule, type CorsRule
 import type { CredentialStore } from './credential-store.ts';
 import { startS3Gate, type TimeSource, type GateStats, type S3Gate, type SharedFaults } from './gate.ts';
 import { LinkShaper, type LinkShapingSettings } from './link-shaping.ts';
+import { RangePersonality, type IgnoreRangeSettings, type IgnoreRangeState } from './range-personality.ts';
 import { startS3rver, type RunningS3rver } from './s3rver-server.ts';
 import { ObjectIntegrityStore } from './object-integrity.ts';
 import { seedBucket, type SeededObject, type SeedOptions } from './seed.ts';
@@ -38,6 +39,7 @@ export { S3Error, type S3ErrorCode } from './s3-error.ts';
 export { S3rverStartError } from './s3rver-server.ts';
 export type { TimeSource, GateStats, SharedFaults } from './gate.ts';
 export { LinkShaper, type LinkShapingSettings, type LinkShapingState } from './link-shaping.ts';
+export { RangePersonality, type IgnoreRangeSettings, type IgnoreRangeState } from './range-personality.ts';
 
 /** Default name of the seeded, CORS-enabled demo bucket. */
 export const DEMO_BUCKET = 'krypton-demo';
@@ -84,6 +86,8 @@ export interface StartLabS3Options {
   background?: boolean;
   /** Link shaping from the start: a per-connection throughput cap and an added round trip (none by default). */
   link?: Partial<LinkShapingSettings>;
+  /** Answer ranged object GETs 200 with the whole object from the start, as a proxy that ignores Range would (off by default). */
+  ignoreRange?: IgnoreRangeSettings;
 }
 
 /** Alias kept for callers that name the options this way. */
@@ -116,6 +120,14 @@ export interface LabS3 {
   denyActions(actions: readonly string[]): void;
   /** The link's shaping (per-connection cap, added round trip) and its connection-drop fault, changeable while running. */
   readonly link: LinkShaper;
+  /**
+   * Answers ranged object GETs 200 with the whole object (no Content-Range) from now on, after `skip`
+   * of them pass untouched, as some S3-compatible servers and proxies do; `enabled: false` turns it off.
+   * Returns the state after the change. RangeError names a bad field.
+   */
+  ignoreRange(settings: IgnoreRangeSettings): IgnoreRangeState;
+  /** Whether ranged GETs are answered whole, the GETs still to pass first, and how many were answered whole. */
+  ignoreRangeState(): IgnoreRangeState;
   /** Gate counters. */
   stats(): GateStats;
   /** Stops the gate and s3rver and removes a temporary data directory. Safe to call twice. */
@@ -172,6 +184,7 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
       // s3rver's filesystem store keeps an upload's parts in `<bucket>/._S3rver_uploads/<uploadId>` (see its getResourcePath).
       partsDir: (bucket, uploadId) => path.join(directory, bucket, '._S3rver_uploads', uploadId),
       link: new LinkShaper(options.link),
+      ranges: new RangePersonality(options.ignoreRange),
     });
     const running = gate;
     let closing: Promise<void> | undefined;
@@ -196,6 +209,11 @@ export async function startLabS3(options: StartLabS3Options): Promise<LabS3> {
         running.policy.deniedActions = new Set(actions);
       },
       link: running.link,
+      ignoreRange: (settings) => {
+        running.ranges.set(settings);
+        return running.ranges.snapshot();
+      },
+      ignoreRangeState: () => running.ranges.snapshot(),
       stats: () => running.stats(),
       close: () => (closing ??= shutdown()),
     };

@@ -43,6 +43,7 @@ export function controlApi(lab: Lab): Hono {
       personality: lab.personality.snapshot(),
       clockOffsetMs: lab.clock.offsetMs,
       s3Link: lab.s3.link.snapshot(),
+      s3IgnoreRange: lab.s3.ignoreRangeState(),
       cellularImsi: lab.cellularImsi,
       keysHeld: lab.keys.size,
       credentialTtlSeconds: lab.identityPool.credentialTtlSeconds,
@@ -126,6 +127,20 @@ export function controlApi(lab: Lab): Hono {
       return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
     }
     return c.json(lab.s3.link.snapshot());
+  });
+
+  // A proxy or S3-compatible server that ignores Range: `{"enabled": true, "skip": N}` answers ranged
+  // object GETs 200 with the whole object once N of them passed untouched (default 0); `{"enabled": false}` stops it.
+  app.post('/s3-ignore-range', async (c) => {
+    const body = await jsonObject(c.req.raw);
+    if (!body) return c.json({ code: 'LAB0400', message: 'a JSON object is expected' }, 400);
+    const unknown = Object.keys(body).filter((k) => k !== 'enabled' && k !== 'skip');
+    if (unknown.length > 0) return c.json({ code: 'LAB0400', message: `unknown fields: ${unknown.join(', ')} (enabled, skip)` }, 400);
+    try {
+      return c.json(lab.s3.ignoreRange({ enabled: body.enabled as boolean, skip: body.skip as number | undefined }));
+    } catch (e) {
+      return c.json({ code: 'LAB0400', message: (e as Error).message }, 400);
+    }
   });
 
   app.post('/clock', async (c) => {
