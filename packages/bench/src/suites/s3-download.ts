@@ -19,7 +19,7 @@ const SHAPED = { bytesPerSecond: 20 * MiB, rttMs: 50 };
 const CONNECTIONS = [1, 4] as const;
 
 type Link = 'unshaped' | 'shaped';
-type Client = 'app' | 'curl' | 'fetch';
+type Client = 'app' | 'curl' | 'fetch' | 'read';
 
 /**
  * 5. A large object downloaded by the web app in Chromium (worker → File System Access, MD5
@@ -62,11 +62,13 @@ export const s3Download: Suite = {
         for (const connections of CONNECTIONS) {
           const curl: number[] = [];
           const bare: number[] = [];
+          const read: number[] = [];
           const app: number[] = [];
           let heapPeak = { worker: 0, workerWithBuffers: 0, samples: 0 };
           for (let i = 0; i < runs; i++) {
             curl.push(await curlSeconds(url, size, connections, dir));
             bare.push(await bareFetchSeconds(page, url, size, connections));
+            read.push(await readOnlySeconds(page, url, size, connections));
             const run = await appSeconds(browser.context, page, name, connections);
             app.push(run.seconds);
             lastCheck = run.check;
@@ -80,6 +82,7 @@ export const s3Download: Suite = {
             ['app', app, 'web app in Chromium (worker → File System Access, MD5 checked)'],
             ['curl', curl, connections === 1 ? 'curl (presigned URL)' : `curl × ${connections} ranges in parallel (presigned URL)`],
             ['fetch', bare, `bare fetch → createWritable in the same Chromium${connections > 1 ? ` (${connections} ranges)` : ''}`],
+            ['read', read, `bare fetch, every byte read by the page and dropped${connections > 1 ? ` (${connections} ranges)` : ''}`],
           ] as const) {
             const s = median([...seconds]);
             const rate = size / MiB / s;
@@ -135,16 +138,24 @@ export const s3Download: Suite = {
       }
       lab.s3.link.update({ bytesPerSecond: 0, rttMs: 0 });
 
-      // The parallel gain on the shaped link, against 4 × the cap or what the disk path carries
-      // (the unshaped bare fetch over 4 connections), whichever is lower.
-      const ceiling = Math.min((4 * SHAPED.bytesPerSecond) / MiB, rates.get(at('fetch', 'unshaped', 4))!);
-      ctx.report({
-        metric: 's3_download_shaped_4_of_ceiling',
-        value: round(rates.get(at('app', 'shaped', 4))! / ceiling),
-        unit: 'ratio',
-        ceiling_mib_s: round(ceiling, 1),
-        aim: '≥ 0.9',
-      });
+      // The parallel gain on the shaped link, against 4 × the cap or what the disk path carries,
+      // whichever is lower. The disk path is taken two ways: the bare fetch → createWritable over 4
+      // connections unshaped, and the app's own unshaped run over 4 (its path, without the shaping):
+      // since the app writes whole parts inside the browser it is faster than the bare fetch, and
+      // the second is the stricter ceiling.
+      for (const [metric, path] of [
+        ['s3_download_shaped_4_of_ceiling', 'fetch'],
+        ['s3_download_shaped_4_of_own_unshaped_path', 'app'],
+      ] as const) {
+        const ceiling = Math.min((4 * SHAPED.bytesPerSecond) / MiB, rates.get(at(path, 'unshaped', 4))!);
+        ctx.report({
+          metric,
+          value: round(rates.get(at('app', 'shaped', 4))! / ceiling),
+          unit: 'ratio',
+          ceiling_mib_s: round(ceiling, 1),
+          aim: '≥ 0.9',
+        });
+      }
       ctx.report({
         metric: 's3_download_shaped_gain_4_over_1',
         value: round(rates.get(at('app', 'shaped', 4))! / rates.get(at('app', 'shaped', 1))!),
@@ -153,13 +164,12 @@ export const s3Download: Suite = {
       ctx.note(
         [
           `S3 download of ${size / MiB} MiB, MiB/s (shaped: ${SHAPED.bytesPerSecond / MiB} MiB/s per connection, ${SHAPED.rttMs} ms RTT):`,
-          '  link       conns    app    curl   fetch   app/curl  app/fetch',
+          '  link       conns    app    curl   fetch    read   app/curl  app/fetch  app/read',
           ...(['unshaped', 'shaped'] as const).flatMap((link) =>
             CONNECTIONS.map((c) => {
-              const [a, u, f] = (['app', 'curl', 'fetch'] as const).map((k) => rates.get(at(k, link, c))!);
-              return `  ${link.padEnd(9)} ${String(c).padStart(5)} ${a!.toFixed(1).padStart(6)} ${u!.toFixed(1).padStart(7)} ${f!
-                .toFixed(1)
-                .padStart(7)} ${(a! / u!).toFixed(2).padStart(10)} ${(a! / f!).toFixed(2).padStart(10)}`;
+              const [a, u, f, r] = (['app', 'curl', 'fetch', 'read'] as const).map((k) => rates.get(at(k, link, c))!);
+              const cell = (v: number, w: number, d = 1) => v.toFixed(d).padStart(w);
+              return `  ${link.padEnd(9)} ${String(c).padStart(5)} ${cell(a!, 6)} ${cell(u!, 7)} ${cell(f!, 7)} ${cell(r!, 7)} ${cell(a! / u!, 10, 2)} ${cell(a! / f!, 10, 2)} ${cell(a! / r!, 9, 2)}`;
             }),
           ),
         ].join('\n'),
@@ -252,6 +262,38 @@ async function bareFetchSeconds(page: Page, url: string, size: number, connectio
     { url, size, connections },
   );
   return seconds;
+}
+
+/**
+ * What any page that looks at every byte (as the app must, for the MD5) can take at most here: the
+ * page's fetch of the presigned URL over `connections` ranges, each byte read and dropped.
+ */
+async function readOnlySeconds(page: Page, url: string, size: number, connections: number): Promise<number> {
+  return page.evaluate(
+    async ({ url, size, connections }) => {
+      const step = Math.ceil(size / connections);
+      const t0 = performance.now();
+      const counts = await Promise.all(
+        Array.from({ length: connections }, async (_, i) => {
+          const start = i * step;
+          const end = Math.min(size, start + step) - 1;
+          const res = await fetch(url, { cache: 'no-store', headers: connections > 1 ? { range: `bytes=${start}-${end}` } : {} });
+          const reader = res.body!.getReader();
+          let n = 0;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return n;
+            n += value.byteLength;
+          }
+        }),
+      );
+      const took = (performance.now() - t0) / 1000;
+      const read = counts.reduce((a, b) => a + b, 0);
+      if (read !== size) throw new Error(`the read-only fetch read ${read} bytes of ${size}`);
+      return took;
+    },
+    { url, size, connections },
+  );
 }
 
 /** The app's own download over `connections`, timed from the click to "done", with the worker's heap sampled meanwhile. */
