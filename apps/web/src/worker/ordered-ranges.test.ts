@@ -449,6 +449,30 @@ describe('parts read whole (into Blobs the browser holds)', () => {
     expect(calls.sort((a, b) => a - b)).toEqual([0, 1000]);
   });
 
+  it('the next part starts once a part is handed over, while the reader still checks it, and no further', async () => {
+    const data = object(4000);
+    const opened: number[] = [];
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 4000, 1000, 1, 0, true),
+      connections: 1,
+      open: chunkedRanges(data, 100),
+      openWhole: async (start, end) => {
+        opened.push(start);
+        return new Blob([data.slice(start, end + 1)]);
+      },
+      signal: new AbortController().signal,
+      retryable,
+    });
+    const reader = stream.getReader();
+    const first = await reader.read();
+    expect(first.value).toBeInstanceOf(Blob);
+    // The reader holds part 0 (as the MD5 reads a whole part): part 1 is read ahead, and so is part 2,
+    // since part 0 left the window when it was handed over; part 3 waits for the reader.
+    await new Promise((r) => setTimeout(r, 30));
+    expect(opened).toEqual([0, 1000, 2000]);
+    await reader.cancel();
+  });
+
   it('cancelling the stream aborts the parts being read whole', async () => {
     const data = object(4000);
     const aborted: number[] = [];
