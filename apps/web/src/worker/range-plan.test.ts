@@ -4,9 +4,11 @@ import {
   connectionsFor,
   DEFAULT_PART_BYTES,
   MAX_DEFAULT_CONNECTIONS,
+  MAX_WHOLE_PART_BYTES,
   partSizeFor,
   planParts,
   rangeHeader,
+  readsWhole,
   totalFromContentRange,
 } from './range-plan.ts';
 
@@ -88,5 +90,16 @@ describe('range planning', () => {
     expect(rangeHeader({ index: 2, start: 100, end: 199 })).toBe('bytes=100-199');
     expect(rangeHeader({ index: 2, start: 100, end: 199 }, 37)).toBe('bytes=137-199');
     expect([1, 2, 3, 4, 5, 6, 10].map(backoffMs)).toEqual([250, 500, 1000, 2000, 4000, 4000, 4000]);
+  });
+});
+
+describe('which parts are read whole', () => {
+  it('only into a browser file, with XMLHttpRequest, and for parts up to MAX_WHOLE_PART_BYTES', () => {
+    const into = { toBrowserFile: true, hasXhr: true };
+    expect(readsWhole({ ...into, partBytes: 32 * MiB })).toBe(true);
+    expect(readsWhole({ ...into, partBytes: MAX_WHOLE_PART_BYTES })).toBe(true);
+    expect(readsWhole({ ...into, partBytes: MAX_WHOLE_PART_BYTES + 1 })).toBe(false);
+    expect(readsWhole({ ...into, toBrowserFile: false, partBytes: 8 * MiB })).toBe(false);
+    expect(readsWhole({ ...into, hasXhr: false, partBytes: 8 * MiB })).toBe(false);
   });
 });

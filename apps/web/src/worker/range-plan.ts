@@ -22,6 +22,21 @@ export const DEFAULT_IN_FLIGHT_BYTES = 128 * MiB;
 /** Smallest and largest part size the person may choose (S3's own multipart limits are 5 MiB–5 GiB). */
 export const MIN_PART_BYTES = 1 * MiB;
 export const MAX_PART_BYTES = 256 * MiB;
+/**
+ * Largest part read whole into a Blob (range-reader.ts): the browser holds up to connections + 2 of
+ * them (the window, and the one being checked) in its own memory or blob files; larger chosen parts
+ * are read as streams, held to PART_BUFFER_BYTES each in the page instead.
+ */
+export const MAX_WHOLE_PART_BYTES = 64 * MiB;
+/**
+ * Whether the parts after the first are read whole into Blobs (range-reader.ts): only into a browser
+ * file (a File System Access writable takes a Blob; the service-worker path and memory take a
+ * stream), where XMLHttpRequest exists, and for parts of at most MAX_WHOLE_PART_BYTES.
+ */
+export function readsWhole(o: { toBrowserFile: boolean; hasXhr: boolean; partBytes: number }): boolean {
+  return o.toBrowserFile && o.hasXhr && o.partBytes <= MAX_WHOLE_PART_BYTES;
+}
+
 /** Most connections the person may choose. */
 export const MAX_CONNECTIONS = 8;
 /**

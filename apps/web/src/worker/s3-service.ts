@@ -29,7 +29,7 @@ import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveH
 import { orderedRangeStream } from './ordered-ranges.ts';
 import { streamReader, wholeReader, type RangeSource } from './range-reader.ts';
 import { isExpired, isNetworkError, isRetryableRead } from './s3-error-answer.ts';
-import { connectionsFor, partSizeFor, planParts, totalFromContentRange } from './range-plan.ts';
+import { connectionsFor, partSizeFor, planParts, readsWhole, totalFromContentRange } from './range-plan.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
 
@@ -310,8 +310,12 @@ export class S3Service {
       const restBytes = partSizeFor({ chosenBytes: request.partBytes, size });
       const connections = connectionsFor(size, restBytes, request.connections);
       // Into a browser file, parts are read whole (range-reader.ts): the bytes reach the file without
-      // the page copying them in and out. The service-worker path and memory take a stream.
-      const whole = target !== undefined && sink === undefined && typeof XMLHttpRequest === 'function';
+      // the page copying them in and out.
+      const whole = readsWhole({
+        toBrowserFile: target !== undefined && sink === undefined,
+        hasXhr: typeof XMLHttpRequest === 'function',
+        partBytes: restBytes,
+      });
       const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, restBytes, connections, 1, whole)];
       // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
       const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, etag, partNumber, controller.signal);
