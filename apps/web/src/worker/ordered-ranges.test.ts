@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { orderedRangeStream, type OpenRange, type OpenWhole, type OrderedChunk } from './ordered-ranges.ts';
+import { orderedRangeStream, StalledRangeError, type OpenRange, type OpenWhole, type OrderedChunk } from './ordered-ranges.ts';
 import { planParts } from './range-plan.ts';
 
 /** A deterministic object of `size` bytes. */
@@ -494,5 +494,117 @@ describe('parts read whole (into Blobs the browser holds)', () => {
     await new Promise((r) => setTimeout(r, 10));
     await reader.cancel();
     expect(aborted.sort((a, b) => a - b)).toEqual([0, 1000, 2000]);
+  });
+});
+
+describe('a connection that hangs without dropping', () => {
+  it('a whole part that receives nothing for the stall time is cut and read again', async () => {
+    const data = object(3000);
+    const attempts = new Map<number, number>();
+    const errors: unknown[] = [];
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 3000, 1000, 2, 0, true),
+      connections: 2,
+      open: chunkedRanges(data, 100),
+      openWhole: (start, end, signal) => {
+        const n = (attempts.get(start) ?? 0) + 1;
+        attempts.set(start, n);
+        // The first attempt at byte 1000 hangs until it is cut.
+        if (start === 1000 && n === 1) return new Promise<Blob>((_ok, no) => signal.addEventListener('abort', () => no(signal.reason)));
+        return Promise.resolve(new Blob([data.slice(start, end + 1)]));
+      },
+      signal: new AbortController().signal,
+      retryable: () => false,
+      backoffMs: () => 0,
+      stallMs: 40,
+      onResume: (_p, _r, e) => errors.push(e),
+    });
+    expect(Buffer.from(await collect(stream)).equals(Buffer.from(data))).toBe(true);
+    expect(attempts.get(1000)).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(StalledRangeError);
+  });
+
+  it('a streamed range that stops sending mid-body is resumed from its last byte', async () => {
+    const data = object(2000);
+    const asked: string[] = [];
+    const { stream, stats } = orderedRangeStream({
+      parts: planParts(0, 2000, 2000, 1),
+      connections: 1,
+      open: async (start, end) => {
+        asked.push(`${start}-${end}`);
+        const slice = data.slice(start, end + 1);
+        let at = 0;
+        const hangAt = asked.length === 1 ? 700 : Infinity;
+        return new ReadableStream<Uint8Array>({
+          pull(c) {
+            if (at >= hangAt) return new Promise<void>(() => undefined);
+            if (at >= slice.length) return c.close();
+            c.enqueue(slice.slice(at, at + 100));
+            at += 100;
+          },
+        });
+      },
+      signal: new AbortController().signal,
+      retryable: () => false,
+      backoffMs: () => 0,
+      stallMs: 40,
+    });
+    expect(Buffer.from(await collect(stream)).equals(Buffer.from(data))).toBe(true);
+    expect(asked).toEqual(['0-1999', '700-1999']);
+    expect(stats.resumes).toBe(1);
+  });
+
+  it('a range waiting for a slow reader is not taken for a stalled one', async () => {
+    const data = object(1000);
+    let opens = 0;
+    const { stream, stats } = orderedRangeStream({
+      parts: planParts(0, 1000, 1000, 1),
+      connections: 1,
+      open: async (start, end) => {
+        opens++;
+        return chunkedRanges(data, 10)(start, end, new AbortController().signal);
+      },
+      signal: new AbortController().signal,
+      retryable: () => false,
+      partBufferBytes: 100,
+      stallMs: 30,
+    });
+    const reader = stream.getReader();
+    await reader.read();
+    // The range fills its 100 bytes and waits for the reader far longer than the stall time.
+    await new Promise((r) => setTimeout(r, 150));
+    const rest = await collect(
+      new ReadableStream({
+        pull: async (c) => {
+          const { done, value } = await reader.read();
+          if (done) c.close();
+          else c.enqueue(value);
+        },
+      }),
+    );
+    expect(rest.length).toBe(990);
+    expect(opens).toBe(1);
+    expect(stats.resumes).toBe(0);
+  });
+
+  it('when every attempt hangs, the retry budget ends the download and says it stalled', async () => {
+    const data = object(2000);
+    const { stream } = orderedRangeStream({
+      parts: planParts(0, 2000, 1000, 2, 0, true),
+      connections: 2,
+      open: chunkedRanges(data, 100),
+      openWhole: (start, end, signal) =>
+        start === 1000
+          ? new Promise<Blob>((_ok, no) => signal.addEventListener('abort', () => no(signal.reason)))
+          : Promise.resolve(new Blob([data.slice(start, end + 1)])),
+      signal: new AbortController().signal,
+      retryable: () => false,
+      retryBudget: 2,
+      backoffMs: () => 0,
+      stallMs: 30,
+      exhausted: (e, retries) => new Error(`gave up after ${retries} retries: ${(e as Error).message}`),
+    });
+    await expect(collect(stream)).rejects.toThrow(/gave up after 2 retries: no bytes came for 30 ms in the range from byte 1000/);
   });
 });

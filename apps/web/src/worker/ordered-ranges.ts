@@ -63,6 +63,20 @@ export interface OrderedRangeOptions {
   exhausted?: (lastError: unknown, retries: number) => unknown;
   /** Bytes one range may hold undelivered before it stops reading; default PART_BUFFER_BYTES. */
   partBufferBytes?: number;
+  /** A range that receives nothing for this long is given up and read again; default STALL_MS. */
+  stallMs?: number;
+}
+
+/**
+ * A range that receives nothing for this long is cut and read again (within the retry budget): a
+ * connection can hang without dropping (a NAT that forgot it, a field link that went quiet), and
+ * neither fetch nor XMLHttpRequest gives up on its own.
+ */
+export const STALL_MS = 30_000;
+
+/** A range received nothing for the stall time. */
+export class StalledRangeError extends Error {
+  override readonly name = 'StalledRangeError';
 }
 
 /**
@@ -108,6 +122,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
   else o.signal.addEventListener('abort', onOuterAbort, { once: true });
 
   const bufferCap = Math.max(1, o.partBufferBytes ?? PART_BUFFER_BYTES);
+  const stallMs = Math.max(1, o.stallMs ?? STALL_MS);
   const states: PartState[] = o.parts.map((part) => ({ part, chunks: [], received: 0, buffered: 0, drained: undefined, done: false }));
   let head = 0; // the part being delivered
   let nextToStart = 0;
@@ -164,9 +179,16 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
     for (;;) {
       // Bytes of a whole part counted in stats.fetched while it arrives; taken off if it fails.
       let wholeLoaded = 0;
+      // This attempt alone is cut when it stalls; the download's abort cuts it too.
+      const attempt = new AbortController();
+      const onInnerAbort = () => attempt.abort(inner.signal.reason);
+      if (inner.signal.aborted) attempt.abort(inner.signal.reason);
+      else inner.signal.addEventListener('abort', onInnerAbort, { once: true });
+      const watch = watchStall(stallMs, attempt, state.part);
       try {
         if (o.openWhole && opened === undefined) {
-          const blob = await o.openWhole(state.part.start, state.part.end, inner.signal, (bytes) => {
+          const blob = await o.openWhole(state.part.start, state.part.end, attempt.signal, (bytes) => {
+            watch.touch();
             wholeLoaded += bytes;
             stats.fetched += bytes;
           });
@@ -181,11 +203,12 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
           notify();
           return;
         }
-        const stream = opened ?? (await o.open(state.part.start + state.received, state.part.end, inner.signal));
+        const stream = opened ?? (await o.open(state.part.start + state.received, state.part.end, attempt.signal));
         opened = undefined;
         const reader = stream.getReader();
         const onAbort = () => void reader.cancel().catch(() => undefined);
-        inner.signal.addEventListener('abort', onAbort, { once: true });
+        if (attempt.signal.aborted) onAbort();
+        attempt.signal.addEventListener('abort', onAbort, { once: true });
         let ended = false;
         try {
           for (;;) {
@@ -193,6 +216,7 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
             if (inner.signal.aborted) throw inner.signal.reason;
             ended = done;
             if (done) break;
+            watch.touch();
             if (value.byteLength === 0) continue;
             if (state.received + value.byteLength > length)
               throw new RangeError(`S3 sent more than the ${length} bytes asked for at ${state.part.start}`);
@@ -202,10 +226,15 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
             state.buffered += value.byteLength;
             // Only the part being delivered can unblock the reader.
             if (state === states[head]) notify();
-            if (state.buffered >= bufferCap) await untilDrained(state);
+            if (state.buffered >= bufferCap) {
+              // Waiting for the reader is not a stall of the network.
+              watch.pause();
+              await untilDrained(state);
+              watch.resume();
+            }
           }
         } finally {
-          inner.signal.removeEventListener('abort', onAbort);
+          attempt.signal.removeEventListener('abort', onAbort);
           // A range given up on (too long, or failing) must not go on downloading.
           if (!ended) void reader.cancel().catch(() => undefined);
         }
@@ -213,16 +242,23 @@ export function orderedRangeStream(o: OrderedRangeOptions): { stream: ReadableSt
         state.done = true;
         notify();
         return;
-      } catch (error) {
+      } catch (caught) {
+        watch.stop();
         stats.fetched -= wholeLoaded;
         opened = undefined;
         if (inner.signal.aborted) throw failed?.error ?? inner.signal.reason;
-        if (!(error instanceof ShortRangeError) && !o.retryable(error)) throw error;
+        // A stalled attempt ends however its reader reports the cut (an abort, an early end): say it stalled.
+        const stalled = attempt.signal.reason instanceof StalledRangeError ? attempt.signal.reason : undefined;
+        const error: unknown = stalled ?? caught;
+        if (!(error instanceof ShortRangeError) && !stalled && !o.retryable(error)) throw error;
         if (retries >= budget) throw o.exhausted ? o.exhausted(error, retries) : error;
         retries++;
         stats.resumes++;
         o.onResume?.(state.part, state.received, error);
         await sleep(backoff(retries), inner.signal);
+      } finally {
+        watch.stop();
+        inner.signal.removeEventListener('abort', onInnerAbort);
       }
     }
   };
@@ -292,4 +328,30 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Aborts `attempt` with a StalledRangeError when `touch` is not called for `ms` (not counting while paused). */
+function watchStall(ms: number, attempt: AbortController, part: Part) {
+  let last = Date.now();
+  let paused = false;
+  const timer = setInterval(
+    () => {
+      if (paused || attempt.signal.aborted || Date.now() - last <= ms) return;
+      attempt.abort(
+        new StalledRangeError(
+          `no bytes came for ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`} in the range from byte ${part.start}`,
+        ),
+      );
+    },
+    Math.max(5, Math.min(1000, ms / 4)),
+  );
+  return {
+    touch: () => (last = Date.now()),
+    pause: () => (paused = true),
+    resume: () => {
+      paused = false;
+      last = Date.now();
+    },
+    stop: () => clearInterval(timer),
+  };
 }
