@@ -9,6 +9,7 @@ import {
   planParts,
   rangeHeader,
   readsWhole,
+  wholePartBytes,
   totalFromContentRange,
 } from './range-plan.ts';
 
@@ -101,5 +102,11 @@ describe('which parts are read whole', () => {
     expect(readsWhole({ ...into, partBytes: MAX_WHOLE_PART_BYTES + 1 })).toBe(false);
     expect(readsWhole({ ...into, toBrowserFile: false, partBytes: 8 * MiB })).toBe(false);
     expect(readsWhole({ ...into, hasXhr: false, partBytes: 8 * MiB })).toBe(false);
+  });
+
+  it('over one connection, parts read whole are as large as allowed, unless the person chose a size', () => {
+    expect(wholePartBytes(32 * MiB, 1, false)).toBe(MAX_WHOLE_PART_BYTES);
+    expect(wholePartBytes(32 * MiB, 1, true)).toBe(32 * MiB);
+    expect(wholePartBytes(32 * MiB, 4, false)).toBe(32 * MiB);
   });
 });

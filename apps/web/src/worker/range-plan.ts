@@ -37,6 +37,16 @@ export function readsWhole(o: { toBrowserFile: boolean; hasXhr: boolean; partByt
   return o.toBrowserFile && o.hasXhr && o.partBytes <= MAX_WHOLE_PART_BYTES;
 }
 
+/**
+ * The part size for parts read whole: over one connection they are read one after another, each
+ * paying a round trip and the request's start, so they are as large as whole parts may be unless
+ * the person chose a size. Measured (December, 256 MiB, 20 MiB/s and 50 ms): 32 MiB parts 17.1–17.5
+ * MiB/s, 64 MiB parts 18.0–18.4, against 19.8 for curl.
+ */
+export function wholePartBytes(partBytes: number, connections: number, chosen: boolean): number {
+  return connections <= 1 && !chosen ? Math.max(partBytes, MAX_WHOLE_PART_BYTES) : partBytes;
+}
+
 /** Most connections the person may choose. */
 export const MAX_CONNECTIONS = 8;
 /**

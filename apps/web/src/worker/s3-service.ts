@@ -29,7 +29,7 @@ import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveH
 import { orderedRangeStream } from './ordered-ranges.ts';
 import { streamReader, wholeReader, type RangeSource } from './range-reader.ts';
 import { isExpired, isNetworkError, isRetryableRead } from './s3-error-answer.ts';
-import { connectionsFor, partSizeFor, planParts, readsWhole, totalFromContentRange } from './range-plan.ts';
+import { connectionsFor, partSizeFor, planParts, readsWhole, totalFromContentRange, wholePartBytes } from './range-plan.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
 
@@ -316,7 +316,8 @@ export class S3Service {
         hasXhr: typeof XMLHttpRequest === 'function',
         partBytes: restBytes,
       });
-      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, restBytes, connections, 1, whole)];
+      const laterBytes = whole ? wholePartBytes(restBytes, connections, request.partBytes !== undefined) : restBytes;
+      const parts = [{ index: 0, start: 0, end: firstEnd }, ...planParts(firstEnd + 1, size, laterBytes, connections, 1, whole)];
       // Part sizes are learned before the first byte is read (the body waits): the part hashes need them.
       const head = (partNumber: number) => this.headPart(request.region, bucket, request.key, etag, partNumber, controller.signal);
       const { facts, layout } = await objectFacts({ ...about, ETag: etag ?? about.ETag, ContentLength: size }, head);
