@@ -78,3 +78,24 @@ describe('pnpm lab milenage', () => {
     expect((failure as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('pnpm lab serve', () => {
+  it('--s3-ignore-range starts an S3 that answers ranged GETs whole, as /_lab/state shows', async () => {
+    let stop: (signal: string) => void = () => undefined;
+    const out: string[] = [];
+    const ended = runLab(['serve', '--s3-ignore-range'], {
+      stdout: (l) => out.push(l),
+      stderr: () => undefined,
+      stopSignal: new Promise((resolve) => (stop = resolve)),
+    });
+    try {
+      for (let i = 0; i < 200 && out.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const { control } = JSON.parse(out[0]!) as { control: string };
+      const state = (await (await fetch(`${control}/state`)).json()) as { s3IgnoreRange?: { enabled: boolean } };
+      expect(state.s3IgnoreRange?.enabled).toBe(true);
+    } finally {
+      stop('SIGTERM');
+      expect(await ended).toBe(0);
+    }
+  });
+});

@@ -4,11 +4,13 @@ import { loadProfileSetFile } from '../profiles/profile-file.ts';
 import { intFlag, UsageError, type CommandIo } from './usage-error.ts';
 
 const HELP = `usage: pnpm lab serve [--port N] [--latency-ms N] [--profiles FILE] [--large-object-mib N]
-                     [--s3-mib-per-connection N] [--s3-rtt-ms N]
+                     [--s3-mib-per-connection N] [--s3-rtt-ms N] [--s3-ignore-range]
 Starts the Krypton Keys/Provisioning, cellular, Cognito and S3 emulators on 127.0.0.1, prints one
 JSON line with their URLs once ready, and runs until SIGINT/SIGTERM.
 --s3-mib-per-connection caps each S3 client connection at N MiB/s and --s3-rtt-ms adds N ms to
-each S3 request, as a far-away S3 would (change them later with POST /_lab/s3-link).`;
+each S3 request, as a far-away S3 would (change them later with POST /_lab/s3-link).
+--s3-ignore-range answers ranged object GETs with the whole object (200), as some S3-compatible
+servers and proxies do (change it later with POST /_lab/s3-ignore-range).`;
 
 /** `pnpm lab serve`: runs the whole lab until asked to stop. */
 export async function serveCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -30,6 +32,7 @@ export async function serveCommand(argv: string[], io: CommandIo): Promise<numbe
     s3: {
       ...(largeMib ? { seed: { largeObjectBytes: largeMib * 1024 * 1024 } } : {}),
       link: { bytesPerSecond: (mibPerConnection ?? 0) * 1024 * 1024, rttMs: rttMs ?? 0 },
+      ...(values['s3-ignore-range'] ? { ignoreRange: { enabled: true } } : {}),
     },
   });
   io.stdout(
@@ -65,6 +68,7 @@ function parseFlags(argv: string[]) {
         'large-object-mib': { type: 'string' },
         's3-mib-per-connection': { type: 'string' },
         's3-rtt-ms': { type: 'string' },
+        's3-ignore-range': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
