@@ -2,24 +2,20 @@ import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../server/lab.ts';
-import { InMemoryCredentialStore, LARGE_KEY, startLabS3, type LabS3 } from './index.ts';
+import { LARGE_KEY, type LabS3 } from './index.ts';
+import { startLargeObjectS3 } from './large-object-s3.test-support.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 6 * MiB;
 const CREDS = { accessKeyId: 'ASIASHAPE', secretAccessKey: 'shape-secret', sessionToken: 'shape-token' };
 let lab: LabS3;
 let s3: S3Client;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const store = new InMemoryCredentialStore();
-  store.add({ ...CREDS, expiration: new Date(Date.now() + 3_600_000) });
-  lab = await startLabS3({ credentials: store, seed: { standard: false, largeObjectBytes: SIZE } });
-  s3 = new S3Client({ endpoint: lab.endpoint, region: 'ap-northeast-1', forcePathStyle: true, credentials: CREDS });
+  ({ lab, s3, close } = await startLargeObjectS3(SIZE, CREDS));
 });
-afterAll(async () => {
-  s3.destroy();
-  await lab.close();
-});
+afterAll(() => close());
 afterEach(() => {
   lab.link.update({ bytesPerSecond: 0, rttMs: 0 });
   lab.link.armDrop(0, 0);

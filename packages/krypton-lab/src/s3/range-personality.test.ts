@@ -3,23 +3,19 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../server/lab.ts';
-import { InMemoryCredentialStore, LARGE_KEY, startLabS3, type LabS3 } from './index.ts';
+import { LARGE_KEY, type LabS3 } from './index.ts';
+import { startLargeObjectS3 } from './large-object-s3.test-support.ts';
 
 const SIZE = 1024 * 1024 + 17;
 const CREDS = { accessKeyId: 'ASIARANGE', secretAccessKey: 'range-secret', sessionToken: 'range-token' };
 let lab: LabS3;
 let s3: S3Client;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const store = new InMemoryCredentialStore();
-  store.add({ ...CREDS, expiration: new Date(Date.now() + 3_600_000) });
-  lab = await startLabS3({ credentials: store, seed: { standard: false, largeObjectBytes: SIZE } });
-  s3 = new S3Client({ endpoint: lab.endpoint, region: 'ap-northeast-1', forcePathStyle: true, credentials: CREDS });
+  ({ lab, s3, close } = await startLargeObjectS3(SIZE, CREDS));
 });
-afterAll(async () => {
-  s3.destroy();
-  await lab.close();
-});
+afterAll(() => close());
 afterEach(() => {
   lab.ignoreRange({ enabled: false });
 });
