@@ -85,7 +85,11 @@ export const s3Download: Suite = {
             ['curl', curl, connections === 1 ? 'curl (presigned URL)' : `curl × ${connections} ranges in parallel (presigned URL)`],
             ['fetch', bare, `bare fetch → createWritable in the same Chromium${connections > 1 ? ` (${connections} ranges)` : ''}`],
             ['read', read, `bare fetch, every byte read by the page and dropped${connections > 1 ? ` (${connections} ranges)` : ''}`],
-            ['blob', blob, `bare fetch into Blobs written to the file, no byte read by the page${connections > 1 ? ` (${connections} ranges)` : ''}`],
+            [
+              'blob',
+              blob,
+              `bare fetch into Blobs written to the file, no byte read by the page${connections > 1 ? ` (${connections} ranges)` : ''}`,
+            ],
           ] as const) {
             const s = median([...seconds]);
             const rate = size / MiB / s;
