@@ -36,6 +36,8 @@ export interface DownloadItem extends Transfer {
   connections?: number;
   /** Ranges resumed after a dropped connection (once done). */
   resumes?: number;
+  /** The Content-Encoding the object is stored with, when not plain: the file holds it so (once done). */
+  contentEncoding?: string;
 }
 
 /** How to read a download: connections (undefined: by the object's size) and part size. */
@@ -130,6 +132,7 @@ export class Downloads {
       item.etaMs = 0;
       if (outcome.connections !== undefined) item.connections = outcome.connections;
       if (outcome.resumes !== undefined) item.resumes = outcome.resumes;
+      if (outcome.contentEncoding !== undefined) item.contentEncoding = outcome.contentEncoding;
       if (outcome.blob) this.saveBlob(outcome.blob, name);
     } catch (e) {
       const f = asFailure(e);

@@ -46,7 +46,9 @@ const ALLOWED_ASCII = new Set(
     'pcscd pnpm start bridge usb_modeswitch option unbind ModemManager udev SUBSYSTEM ATTR idVendor TAG uaccess Unable to claim interface ' +
     'AbortMultipartUpload s3 zip Access denied dBm AUTHENTICATE IoT URL DNS B KiB MiB GiB TiB ms s Firefox Safari SSE KMS ' +
     // #15 §6 and §2: shells and the AWS CLI snippet's command and file (`aws --profile krypton`, ~/.aws/credentials), operations' products.
-    'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X'
+    'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X ' +
+    // #16: how S3 may store an object (Content-Encoding) and its formats.
+    'Encoding gzip br Brotli zstd'
   ).split(' '),
 );
 

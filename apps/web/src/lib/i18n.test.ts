@@ -63,7 +63,7 @@ describe('languages', () => {
       ([k, v]) =>
         !japanese.test(v) &&
         v === english[k as keyof typeof english] &&
-        !/^(app\.title|auth\.step\.pin|check\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|report\.col\.(iccid|imsi)|lane\.iccid|s3\.heading|s3\.etag|cred\.identityId|dl\.progress.*)$/.test(
+        !/^(app\.title|auth\.step\.pin|check\.step\.pin|sim\.(heading|imsi|iccid|pin|unknown)|sim\.modem\.imei|report\.col\.(iccid|imsi)|lane\.iccid|s3\.heading|s3\.etag|s3\.contentEncoding|cred\.identityId|dl\.progress.*)$/.test(
           k,
         ),
     );

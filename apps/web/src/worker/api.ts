@@ -210,6 +210,8 @@ export interface ObjectDetails extends ObjectRow {
   etagNotMd5?: boolean;
   /** The S3 checksum the object has (HEAD with ChecksumMode ENABLED); `parts` for a composite one. */
   checksum?: { algorithm: ChecksumAlgorithm; parts?: number };
+  /** The Content-Encoding it is stored with (gzip, br, …), when its bytes are not plain. */
+  contentEncoding?: string;
 }
 
 export interface DownloadRequest {
@@ -255,6 +257,8 @@ export interface DownloadOutcome {
   connections?: number;
   /** Ranges resumed after a dropped connection. */
   resumes?: number;
+  /** The Content-Encoding the object is stored with (gzip, br, …): the file holds it so encoded, as stored. */
+  contentEncoding?: string;
 }
 
 export interface DownloadProgress {

@@ -36,6 +36,7 @@ export function corsJson(origin: string, withPut = false): string {
           'Content-Length',
           'Content-Range',
           'Content-Type',
+          'Content-Encoding',
           'Last-Modified',
           'x-amz-checksum-crc32',
           'x-amz-checksum-crc32c',

@@ -29,6 +29,7 @@ import { cancelled, MEMORY_DOWNLOAD_LIMIT, removeIfEmpty, saveStream, type SaveH
 import { orderedRangeStream } from './ordered-ranges.ts';
 import { streamReader, wholeReader, type RangeSource } from './range-reader.ts';
 import { isExpired, isNetworkError, isRetryableRead } from './s3-error-answer.ts';
+import { AS_STORED, storedEncoding } from './content-encoding.ts';
 import { connectionsFor, partSizeFor, planParts, readsWhole, totalFromContentRange, wholePartBytes } from './range-plan.ts';
 
 export { MEMORY_DOWNLOAD_LIMIT };
@@ -205,6 +206,7 @@ export class S3Service {
       ...(out.LastModified ? { lastModified: out.LastModified.getTime() } : {}),
       ...(out.ETag ? { etag: out.ETag } : {}),
       ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      ...(storedEncoding(out.ContentEncoding) !== undefined ? { contentEncoding: storedEncoding(out.ContentEncoding) } : {}),
       etagIsMd5: out.ETag !== undefined && md5OfEtag(out.ETag) !== undefined && !etagNotMd5(out),
       ...(etagNotMd5(out) ? { etagNotMd5: true } : {}),
       ...(algorithm ? { checksum: { algorithm, ...(parts ? { parts: Number(parts) } : {}) } } : {}),
@@ -257,9 +259,17 @@ export class S3Service {
             request.key,
             async (client, abortSignal) => {
               const get = (range: string | undefined) =>
-                client.send(new GetObjectCommand({ Bucket: bucket, Key: request.key, ...(range ? { Range: range } : {}) }), {
-                  abortSignal,
-                });
+                client.send(
+                  new GetObjectCommand({
+                    Bucket: bucket,
+                    Key: request.key,
+                    ResponseContentEncoding: AS_STORED,
+                    ...(range ? { Range: range } : {}),
+                  }),
+                  {
+                    abortSignal,
+                  },
+                );
               try {
                 return await get(`bytes=0-${partBytes - 1}`);
               } catch (e) {
@@ -355,7 +365,14 @@ export class S3Service {
         signal: controller.signal,
         onProgress,
       });
-      return { id: request.id, ...saved, connections: stats.connections, resumes: stats.resumes };
+      const encoding = storedEncoding(about.ContentEncoding);
+      return {
+        id: request.id,
+        ...saved,
+        connections: stats.connections,
+        resumes: stats.resumes,
+        ...(encoding !== undefined ? { contentEncoding: encoding } : {}),
+      };
     } finally {
       this.downloads.delete(request.id);
     }
@@ -390,7 +407,12 @@ export class S3Service {
     return {
       url: async () => {
         if (signed === undefined || Date.now() - signed.at > PRESIGNED_REUSE_MS) {
-          const command = new GetObjectCommand({ Bucket: bucket, Key: request.key, ResponseCacheControl: 'no-store' });
+          const command = new GetObjectCommand({
+            Bucket: bucket,
+            Key: request.key,
+            ResponseCacheControl: 'no-store',
+            ResponseContentEncoding: AS_STORED,
+          });
           signed = { url: await getSignedUrl(this.client(request.region), command, { expiresIn: PRESIGNED_EXPIRES_S }), at: Date.now() };
         }
         return signed.url;
@@ -482,21 +504,6 @@ export class S3Service {
     if (!this.use_) throw failure('NO_CREDENTIALS', 'There are no AWS credentials yet', 'Press Authenticate first');
     return this.use_;
   }
-}
-
-/**
- * A GetObject that asks S3 for the object's checksums (ChecksumMode ENABLED) but leaves checking
- * them to the ObjectVerifier: the SDK's own check would hash every byte a second time, and its
- * browser SHA-256 (WebCrypto) holds the whole object in memory before it can digest.
- */
-export function checkedGet(bucket: string, key: string): GetObjectCommand {
-  const command = new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' });
-  // Build runs after serialize (the header is on the request) and before the response checks read the input.
-  command.middlewareStack.add((next) => (args) => next({ ...args, input: { ...args.input, ChecksumMode: undefined } }), {
-    step: 'build',
-    name: 'checksumsLeftToTheVerifier',
-  });
-  return command;
 }
 
 /**

@@ -157,6 +157,33 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await page.close();
   }, 180_000);
 
+  it('a gzip-encoded object (Content-Encoding: gzip) is saved as S3 stores it and checked against its ETag, over one range and over several, and says it is gzip-compressed', async () => {
+    const page = await stack.browser.context.newPage();
+    await connect(page, stack.url, 'Virtual SIM (demo)');
+    await authenticate(page);
+    await openIntegrityFolder(page);
+    const o = seeded(KEYS.gzipEncoded);
+    expect(o.contentEncoding).toBe('gzip');
+    for (const [connections, partMiB] of [
+      ['auto', 'auto'],
+      ['2', '4'],
+    ] as const) {
+      for (const dismiss of await page.locator('.download').getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
+      await page.getByLabel('Connections per download').selectOption(connections);
+      await page.getByLabel('Part size').selectOption(partMiB);
+      const how = `${connections} connections, ${partMiB} MiB parts`;
+      const status = await download(page, KEYS.gzipEncoded);
+      expect(status, `${how}: ${await entry(page, KEYS.gzipEncoded).innerText()}`).toBe('done');
+      await expect(entry(page, KEYS.gzipEncoded).getByTestId('dl-checks').innerText(), how).resolves.toBe('MD5 matches the ETag.');
+      await expect(entry(page, KEYS.gzipEncoded).getByTestId('dl-encoding').innerText(), how).resolves.toBe(
+        'S3 stores it gzip-compressed (Content-Encoding: gzip): saved as stored; unpack it with `gunzip`.',
+      );
+      // The bytes S3 stores, not the browser's decoding of them.
+      await expect(readOpfsFile(page, 'gzip-encoded.bin'), how).resolves.toEqual({ size: o.size, sha256: o.sha256 });
+    }
+    await page.close();
+  }, 180_000);
+
   it('a bucket whose CORS rule does not allow x-amz-checksum-mode still downloads, checked against the ETag alone', async () => {
     const admin = { accessKeyId: 'ASIAOBJECTCHECKS', secretAccessKey: 'object-checks-secret', sessionToken: 'object-checks-token' };
     stack.lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });

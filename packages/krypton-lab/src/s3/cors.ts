@@ -23,6 +23,7 @@ export const DEMO_EXPOSE_HEADERS: readonly string[] = [
   'Content-Length',
   'Content-Range',
   'Content-Type',
+  'Content-Encoding',
   'Last-Modified',
   'Accept-Ranges',
   'x-amz-request-id',

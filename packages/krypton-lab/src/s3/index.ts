@@ -25,7 +25,7 @@ export {
 } from './cors.ts';
 export { DEFAULT_WRITABLE_PREFIXES } from './gate.ts';
 export { deterministicBytes, deterministicStream } from './deterministic.ts';
-export { BINARY_KEY, INTEGRITY_KEYS, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
+export { BINARY_KEY, GZIP_ENCODED_PLAIN_BYTES, INTEGRITY_KEYS, LARGE_KEY, SeedError, type SeededObject, type SeedOptions } from './seed.ts';
 export {
   checksumBytes,
   describeUpload,

@@ -3,7 +3,15 @@ import zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumBytes, describeUpload } from './object-integrity.ts';
-import { deterministicBytes, InMemoryCredentialStore, INTEGRITY_KEYS, startLabS3, type LabS3, type SeededObject } from './index.ts';
+import {
+  deterministicBytes,
+  GZIP_ENCODED_PLAIN_BYTES,
+  InMemoryCredentialStore,
+  INTEGRITY_KEYS,
+  startLabS3,
+  type LabS3,
+  type SeededObject,
+} from './index.ts';
 import { s3Failure } from './s3-failure.test-support.ts';
 
 const MiB = 1024 * 1024;
@@ -173,5 +181,24 @@ describe('an SDK client sees partNumber and checksums as real S3 answers them', 
     expect(head.ServerSideEncryption).toBe('aws:kms');
     expect(head.ETag).toBe(o.etag);
     expect(head.ETag).not.toBe(`"${o.md5}"`);
+  });
+
+  it('a gzip-encoded object answers Content-Encoding gzip and its stored (compressed) bytes; response-content-encoding overrides the header, as S3 does', async () => {
+    const o = seeded(INTEGRITY_KEYS.gzipEncoded);
+    expect(o.contentEncoding).toBe('gzip');
+    const plain = deterministicBytes(INTEGRITY_KEYS.gzipEncoded, 0, GZIP_ENCODED_PLAIN_BYTES);
+    const head = await client().send(new HeadObjectCommand({ Bucket: lab.bucket, Key: o.key }));
+    expect(head).toMatchObject({ ContentEncoding: 'gzip', ContentLength: o.size, ETag: o.etag });
+    // The SDK on Node decodes nothing: the body is what S3 stores, and its MD5 is the ETag.
+    const out = await client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: o.key }));
+    expect(out.ContentEncoding).toBe('gzip');
+    const stored = Buffer.from(await out.Body!.transformToByteArray());
+    expect(`"${createHash('md5').update(stored).digest('hex')}"`).toBe(o.etag);
+    expect(zlib.gunzipSync(stored).equals(plain)).toBe(true);
+    const ranged = await client().send(
+      new GetObjectCommand({ Bucket: lab.bucket, Key: o.key, Range: 'bytes=1000-1999', ResponseContentEncoding: 'identity' }),
+    );
+    expect(ranged.ContentEncoding).toBe('identity');
+    expect(Buffer.from(await ranged.Body!.transformToByteArray()).equals(stored.subarray(1000, 2000))).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { deterministicBytes, deterministicStream } from './deterministic.ts';
 import { describeUpload, type LabChecksum, type ObjectIntegrityStore, type UploadShape } from './object-integrity.ts';
 import { uriEncode } from './sigv4.ts';
@@ -35,6 +36,8 @@ export interface SeededObject {
   kms?: boolean;
   /** For objects with deterministic content: the label `deterministicBytes` regenerates it from. */
   contentLabel?: string;
+  /** The Content-Encoding it was stored with (S3 answers it on every GET unless told otherwise). */
+  contentEncoding?: string;
 }
 
 /** What to seed into the demo bucket. */
@@ -57,7 +60,7 @@ export interface SeedOptions {
   largeObjectKey?: string;
   /**
    * Also put the integrity fixtures under `integrity/` (#16): a multipart object, objects with CRC32,
-   * CRC32C (composite) and SHA-256 checksums, an SSE-KMS one, and a corrupted one. Needs the gate's
+   * CRC32C (composite) and SHA-256 checksums, an SSE-KMS one, a corrupted one and a gzip-encoded one. Needs the gate’s
    * integrity store (startLabS3 passes it). Default false: they would change the bucket's root listing.
    */
   integrity?: boolean;
@@ -94,7 +97,15 @@ export const INTEGRITY_KEYS = {
   sha256: 'integrity/sha256.bin',
   kms: 'integrity/sse-kms.bin',
   corrupted: 'integrity/corrupted.bin',
+  gzipEncoded: 'integrity/gzip-encoded.bin',
 } as const;
+
+/**
+ * The gzip-encoded fixture's content before compression (incompressible, so the stored object stays
+ * over 9 MiB and is read in several ranges even with 8 MiB parts); it is stored gzip-compressed with Content-Encoding gzip,
+ * as `aws s3 cp --content-encoding gzip` leaves an object. Browsers decode such answers on their own.
+ */
+export const GZIP_ENCODED_PLAIN_BYTES = 9 * MiB + 4321;
 
 const INTEGRITY_FIXTURES: readonly IntegrityFixture[] = [
   { key: INTEGRITY_KEYS.multipart, partSizes: [5 * MiB, 5 * MiB, 3 * MiB], shape: { multipart: true } },
@@ -218,6 +229,18 @@ export async function seedBucket(
         ...(f.kms ? { kms: true } : {}),
       });
     }
+    const gzipped = gzipSync(deterministicBytes(INTEGRITY_KEYS.gzipEncoded, 0, GZIP_ENCODED_PLAIN_BYTES));
+    const encoded = await putObject(
+      base,
+      bucket,
+      INTEGRITY_KEYS.gzipEncoded,
+      'application/octet-stream',
+      gzipped.length,
+      () => Readable.from([gzipped]),
+      undefined,
+      'gzip',
+    );
+    objects.push({ ...encoded, contentEncoding: 'gzip' });
   }
   return objects;
 }
@@ -230,6 +253,7 @@ async function putObject(
   size: number,
   body: () => Readable,
   label: string | undefined,
+  contentEncoding?: string,
 ): Promise<SeededObject> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
@@ -247,7 +271,11 @@ async function putObject(
         port: base.port,
         method: 'PUT',
         path: `/${bucket}/${uriEncode(key, true)}`,
-        headers: { 'content-type': contentType, 'content-length': String(size) },
+        headers: {
+          'content-type': contentType,
+          'content-length': String(size),
+          ...(contentEncoding !== undefined ? { 'content-encoding': contentEncoding } : {}),
+        },
       },
       (res) => {
         res.resume();

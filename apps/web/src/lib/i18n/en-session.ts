@@ -459,4 +459,11 @@ export const enSession = {
   'dl.tuning.partSize': 'Part size',
   'dl.connections': 'Read over {connections, plural, one {# connection} other {# connections}}',
   'dl.resumed': 'resumed {resumes, plural, one {# time} other {# times}} after a dropped connection',
+  // Objects stored with a Content-Encoding are saved as stored (worker/content-encoding.ts).
+  'dl.encoding.gzip': 'S3 stores it gzip-compressed (Content-Encoding: gzip): saved as stored; unpack it with `gunzip`.',
+  'dl.encoding.br': 'S3 stores it Brotli-compressed (Content-Encoding: br): saved as stored; unpack it with `brotli -d`.',
+  'dl.encoding.zstd': 'S3 stores it zstd-compressed (Content-Encoding: zstd): saved as stored; unpack it with `zstd -d`.',
+  'dl.encoding.other': 'S3 stores it encoded (Content-Encoding: {encoding}): saved as stored, still encoded.',
+  's3.contentEncoding': 'Content-Encoding',
+  's3.contentEncoding.note': 'downloads save it as stored, still encoded',
 } as const;

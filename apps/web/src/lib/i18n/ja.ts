@@ -577,6 +577,15 @@ export const ja: Record<MessageKey, string> = {
   'dl.tuning.partSize': 'パートサイズ',
   'dl.connections': '{connections} 本の接続で取得',
   'dl.resumed': '接続が切れたため {resumes} 回再開',
+  'dl.encoding.gzip':
+    'S3 には gzip で圧縮して保存されています（Content-Encoding: gzip）。そのまま保存しました。`gunzip` で展開してください。',
+  'dl.encoding.br':
+    'S3 には Brotli で圧縮して保存されています（Content-Encoding: br）。そのまま保存しました。`brotli -d` で展開してください。',
+  'dl.encoding.zstd':
+    'S3 には zstd で圧縮して保存されています（Content-Encoding: zstd）。そのまま保存しました。`zstd -d` で展開してください。',
+  'dl.encoding.other': 'S3 にはエンコードして保存されています（Content-Encoding: {encoding}）。エンコードされたまま保存しました。',
+  's3.contentEncoding': 'Content-Encoding',
+  's3.contentEncoding.note': 'ダウンロードではエンコードされたまま保存します',
 };
 
 /**
