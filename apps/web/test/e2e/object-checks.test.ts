@@ -164,6 +164,12 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await openIntegrityFolder(page);
     const o = seeded(KEYS.gzipEncoded);
     expect(o.contentEncoding).toBe('gzip');
+    await page
+      .getByRole('table')
+      .getByRole('row', { name: /gzip-encoded\.bin/ })
+      .getByRole('button', { name: 'Details' })
+      .click();
+    await expect(page.getByTestId('content-encoding').innerText()).resolves.toBe('gzip (downloads save it as stored, still encoded)');
     for (const [connections, partMiB] of [
       ['auto', 'auto'],
       ['2', '4'],
@@ -180,6 +186,18 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
       );
       // The bytes S3 stores, not the browser's decoding of them.
       await expect(readOpfsFile(page, 'gzip-encoded.bin'), how).resolves.toEqual({ size: o.size, sha256: o.sha256 });
+    }
+    await page.getByLabel('Language').selectOption('ja');
+    try {
+      await entry(page, KEYS.gzipEncoded)
+        .getByTestId('dl-encoding')
+        .getByText('gzip で圧縮して保存されています', { exact: false })
+        .waitFor();
+      await expect(entry(page, KEYS.gzipEncoded).getByTestId('dl-encoding').innerText()).resolves.toBe(
+        'S3 には gzip で圧縮して保存されています（Content-Encoding: gzip）。そのまま保存しました。`gunzip` で展開してください。',
+      );
+    } finally {
+      await page.getByLabel('表示言語').selectOption('en');
     }
     await page.close();
   }, 180_000);

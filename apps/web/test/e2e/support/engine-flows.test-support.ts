@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Lab } from '@krypton-web/krypton-lab';
+import { INTEGRITY_KEYS, type Lab } from '@krypton-web/krypton-lab';
 import {
   authenticateIn,
   connectBridgeModemIn,
@@ -107,6 +107,28 @@ export async function virtualSimFlow(browser: EngineBrowser, stack: Stack, engin
   // The encrypted key cache (IndexedDB, a non-extractable WebCrypto key) survives a reload.
   await connectIn(page, stack.url, 'Virtual SIM (demo)');
   await expectAuthenticated(page, stack.lab, await authenticateIn(page), 'cached');
+}
+
+/**
+ * An object stored with Content-Encoding gzip, downloaded in a fresh session: the file holds S3's
+ * bytes (the browser did not decode them), checked against the ETag, and the page says how to unpack it.
+ */
+export async function encodedObjectSavedAsStored(browser: EngineBrowser, stack: Stack): Promise<void> {
+  const { page } = browser;
+  const key = INTEGRITY_KEYS.gzipEncoded;
+  const seeded = stack.lab.s3.objects.find((o) => o.key === key);
+  expect(seeded?.contentEncoding).toBe('gzip');
+  await connectIn(page, stack.url, 'Virtual SIM (demo)');
+  await authenticateIn(page);
+  await openBucketIn(page);
+  const { path, status } = await downloadIn(browser, key);
+  expect(status).toContain('MD5 matches the ETag.');
+  expect(status).toContain('S3 stores it gzip-compressed (Content-Encoding: gzip): saved as stored; unpack it with `gunzip`.');
+  const bytes = readFileSync(path);
+  expect({ size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({
+    size: seeded!.size,
+    sha256: seeded!.sha256,
+  });
 }
 
 /**

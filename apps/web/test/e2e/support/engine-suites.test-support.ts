@@ -13,6 +13,7 @@ import {
   cardReaderFlow,
   engineScreenshot,
   logTiming,
+  encodedObjectSavedAsStored,
   missedDownloadFailsFast,
   virtualSimFlow,
 } from './engine-flows.test-support.ts';
@@ -32,7 +33,8 @@ export function virtualSimSuite<B extends EngineBrowser>(engine: EngineUnderTest
     let stack: BrowserStack<B>;
 
     beforeAll(async () => {
-      stack = await startBrowserStack({ launch: engine.launch });
+      // The integrity fixtures too: the gzip-encoded object below.
+      stack = await startBrowserStack({ launch: engine.launch, lab: { s3: { seed: { integrity: true } } } });
     }, 300_000);
 
     afterAll(() => stack?.close());
@@ -49,6 +51,10 @@ export function virtualSimSuite<B extends EngineBrowser>(engine: EngineUnderTest
       const ms = await missedDownloadFailsFast(stack.browser, 'hello.json');
       console.log(`[${engine.name}] missed download shown failed after: ${ms} ms`);
       expect(ms).toBeLessThan(15_000);
+    }, 120_000);
+
+    it('an object S3 stores gzip-encoded is saved as stored, not as the browser would decode it, and the page says so', async () => {
+      await encodedObjectSavedAsStored(stack.browser, stack);
     }, 120_000);
   });
 }
