@@ -19,7 +19,17 @@ const ALL_CODES = [
   ...['ERROR', 'CME_ERROR', 'CMS_ERROR', 'NO_CARRIER', 'NOT_SUPPORTED', 'CLOSED', 'DISCONNECTED', 'QUEUE_FULL', 'REFUSED'],
   ...['BAD_RESPONSE', 'WRITE_FAILED', 'BRIDGE_ERROR', 'BAD_MESSAGE', 'UPSTREAM_UNREACHABLE', 'UPSTREAM_TIMEOUT'],
   ...['UPSTREAM_BROKEN', 'UPSTREAM_TOO_LARGE', 'REQUEST_INCOMPLETE', 'CARD_REMOVED', 'PIN_TRIES_LOW', 'S3_NO_BUCKET', 'S3_EMPTY'],
-  ...['TAG_MISSING', 'TAG_MISMATCH', 'BAD_CHECKLIST', 'UNEXPECTED', 'S3_CORS_MISSING', 'S3_ACCESS_DENIED', 'S3_NO_SUCH_BUCKET'],
+  ...[
+    'TAG_MISSING',
+    'TAG_MISMATCH',
+    'BAD_CHECKLIST',
+    'UNEXPECTED',
+    'S3_CORS_MISSING',
+    'S3_CORS_REFUSED',
+    'S3_CORS_HIDES_ETAG',
+    'S3_ACCESS_DENIED',
+    'S3_NO_SUCH_BUCKET',
+  ],
   ...['S3_NO_SUCH_KEY', 'S3_WRONG_REGION', 'S3_SIGNATURE', 'S3_BAD_DIGEST', 'S3_ERROR', 'EMPTY_ANSWER', 'CREDENTIALS_EXPIRED'],
   ...['DOWNLOAD_CANCELLED', 'DOWNLOAD_INCOMPLETE', 'CHECKSUM_MISMATCH', 'OBJECT_CORRUPT', 'TOO_LARGE_FOR_MEMORY', 'USB_CLAIMED_BY_OS'],
   ...['USB_STORAGE_MODE', 'USB_PROTECTED_CLASS', 'USB_NO_AT_INTERFACE', 'USB_NO_ANSWER', 'USB_ACCESS_DENIED', 'USB_OPEN_FAILED'],
@@ -48,7 +58,7 @@ const ALLOWED_ASCII = new Set(
     // #15 §6 and §2: shells and the AWS CLI snippet's command and file (`aws --profile krypton`, ~/.aws/credentials), operations' products.
     'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X ' +
     // #16: how S3 may store an object (Content-Encoding) and its formats.
-    'Encoding gzip br Brotli zstd'
+    'Encoding gzip br Brotli zstd ExposeHeaders PUT POST DELETE'
   ).split(' '),
 );
 

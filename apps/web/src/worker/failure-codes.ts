@@ -6,6 +6,8 @@ import type { AtErrorCode, BridgeErrorCode } from '@krypton-web/sim-transport';
 export type WebFailureCode =
   // S3 (worker/s3-errors.ts, s3-service.ts) and downloads
   | 'S3_CORS_MISSING'
+  | 'S3_CORS_REFUSED'
+  | 'S3_CORS_HIDES_ETAG'
   | 'S3_ACCESS_DENIED'
   | 'S3_NO_SUCH_BUCKET'
   | 'S3_NO_SUCH_KEY'

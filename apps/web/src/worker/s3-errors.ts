@@ -15,6 +15,8 @@ interface Context {
   reachable: boolean | undefined;
   /** For a network failure of a reachable host: whether the bucket exists, when the bridge could tell. */
   exists?: boolean | undefined;
+  /** Whether the bucket has answered this page before (so its CORS rule lets the page in, for some requests at least). */
+  answeredBefore?: boolean | undefined;
 }
 
 /**
@@ -92,13 +94,25 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
     // S3's NoSuchBucket has no CORS headers, so a misspelt bucket reads as a network error too.
     if (ctx.reachable && ctx.exists === false)
       return noSuchBucket(ctx.bucket, { bucket: ctx.bucket, region: ctx.region, serverCode: 'NoSuchBucket' });
+    const cors = { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin, ctx.op === 'put' || ctx.op === 'abort') };
+    if (ctx.reachable && ctx.answeredBefore) {
+      return failure(
+        'S3_CORS_REFUSED',
+        `The browser blocked an answer from bucket "${ctx.bucket}" (${where}), which has answered this page before: its CORS rule does not allow this request, or something between the browser and S3 (a proxy, a security product) changed the answer`,
+        ctx.op === 'put' || ctx.op === 'abort'
+          ? 'Make the bucket’s CORS configuration allow uploads from this page (PUT, POST and DELETE), as below, then try again; if it repeats with this configuration, try from another network'
+          : 'Make the bucket’s CORS configuration allow this request, as below, then try again; if it repeats with this configuration, try from another network',
+        { bucket: ctx.bucket, region: ctx.region, ...(ctx.key ? { key: ctx.key } : {}) },
+        { cors },
+      );
+    }
     if (ctx.reachable) {
       return failure(
         'S3_CORS_MISSING',
         `The browser blocked the answer from bucket "${ctx.bucket}": the bucket has no CORS rule that allows this page (${ctx.origin})`,
         'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
         { bucket: ctx.bucket, region: ctx.region },
-        { cors: { origin: ctx.origin, bucket: ctx.bucket, json: corsJson(ctx.origin, ctx.op === 'put' || ctx.op === 'abort') } },
+        { cors },
       );
     }
     return failure(

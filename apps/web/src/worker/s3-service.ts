@@ -50,6 +50,8 @@ export class S3Service {
   private readonly downloads = new Map<number, AbortController>();
   private readonly folders = new Map<number, AbortController>();
   private readonly uploads = new Map<number, AbortController>();
+  /** Buckets that have answered this page: a request to one that the browser then blocks is not for want of any CORS rule. */
+  private readonly answeredBuckets = new Set<string>();
   /** Ids of a folder's own downloads: far above the page's, which count from 1. */
   private nextInnerId = 1_000_000_000;
 
@@ -471,14 +473,14 @@ export class S3Service {
     const use = this.requireUse();
     const abortSignal = signal ?? new AbortController().signal;
     try {
-      return await fn(this.client(region), abortSignal);
+      return this.answered(bucket, await fn(this.client(region), abortSignal));
     } catch (e) {
       if (abortSignal.aborted) throw e;
       if (isExpired(e)) {
         use.provider.invalidate();
         this.resetClients();
         try {
-          return await fn(this.client(region), abortSignal);
+          return this.answered(bucket, await fn(this.client(region), abortSignal));
         } catch (again) {
           if (abortSignal.aborted) throw again;
           throw await this.explain(again, op, bucket, key, region);
@@ -492,7 +494,14 @@ export class S3Service {
     const use = this.requireUse();
     const reachable = isNetworkError(e) ? await probeBucket(use.endpoint, bucket, region) : undefined;
     const exists = reachable ? await bucketExists(use.origin, use.endpoint, bucket, region) : undefined;
-    return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable, exists });
+    const answeredBefore = this.answeredBuckets.has(bucket);
+    return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable, exists, answeredBefore });
+  }
+
+  /** Notes that the bucket answered this page (its CORS rule let the answer in), and passes the answer on. */
+  private answered<T>(bucket: string, answer: T): T {
+    this.answeredBuckets.add(bucket);
+    return answer;
   }
 
   private resetClients(): void {

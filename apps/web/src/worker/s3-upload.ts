@@ -124,7 +124,7 @@ export async function uploadObject(send: UploadSend, job: UploadJob): Promise<Up
         // Without the part's ETag the upload cannot be completed: the CORS rule must expose it.
         if (!out.ETag)
           throw failure(
-            'S3_CORS_MISSING',
+            'S3_CORS_HIDES_ETAG',
             `S3 stored a part of s3://${job.bucket}/${job.key}, but the bucket’s CORS rule does not let this page read its ETag`,
             'Add "ETag" to ExposeHeaders in the bucket’s CORS rule, then upload again',
             { bucket: job.bucket, key: job.key },

@@ -86,6 +86,30 @@ describe('S3 failures explained', () => {
     expect(s3Failure(new TypeError('Failed to fetch'), { ...ctx, reachable: true, exists: true }).code).toBe('S3_CORS_MISSING');
   });
 
+  it('a blocked request to a bucket that has answered this page is not "no CORS rule": the rule refuses this request, or something altered the answer', () => {
+    const get = s3Failure(new TypeError('Failed to fetch'), {
+      ...ctx,
+      key: 'a/b.bin',
+      reachable: true,
+      exists: true,
+      answeredBefore: true,
+    });
+    expect(get.code).toBe('S3_CORS_REFUSED');
+    expect(get.message).toContain('which has answered this page before');
+    expect(get.message).not.toContain('no CORS rule');
+    expect(JSON.parse(get.cors!.json)).toEqual(JSON.parse(corsJson('http://localhost:8787')));
+    const put = s3Failure(new TypeError('Failed to fetch'), { ...ctx, op: 'put', key: 'up.txt', reachable: true, answeredBefore: true });
+    expect(put.code).toBe('S3_CORS_REFUSED');
+    expect(put.action).toContain('allow uploads from this page (PUT, POST and DELETE)');
+    expect((JSON.parse(put.cors!.json) as { AllowedMethods: string[] }[])[0]!.AllowedMethods).toEqual(
+      expect.arrayContaining(['PUT', 'POST', 'DELETE']),
+    );
+    // Unreachable is unreachable, whatever answered before.
+    expect(s3Failure(new TypeError('Failed to fetch'), { ...ctx, reachable: false, answeredBefore: true }).code).toBe(
+      'NETWORK_UNREACHABLE',
+    );
+  });
+
   it('a blocked request to a bucket the bridge says does not exist is NoSuchBucket advice, not a CORS recipe (issue 15 §1)', () => {
     const f = s3Failure(new TypeError('Failed to fetch'), { ...ctx, bucket: 'krypton-demo-misspelt', reachable: true, exists: false });
     expect(f).toMatchObject({

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Lab } from '@krypton-web/krypton-lab';
+import { GetObjectCommand, ListMultipartUploadsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { demoCorsRule, reportUploadCorsRule, type CorsRule, type Lab } from '@krypton-web/krypton-lab';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, waitFor } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,56 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
     await screenshot(page, 'folder-3-denied-ja');
     await page.locator('#language').selectOption('en');
     await waitFor(async () => (await page.evaluate(() => document.documentElement.lang)) === 'en', 'the page in English');
+  }, 120_000);
+
+  it('a bucket whose CORS rule allows reads only: an upload says the rule refuses this request (not that there is none), with a rule that allows uploads — in English and Japanese', async () => {
+    const admin = { accessKeyId: 'ASIAFOLDERSCORS', secretAccessKey: 'folders-cors-secret', sessionToken: 'folders-cors-token' };
+    lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });
+    const owner = new S3Client({ endpoint: lab.s3.endpoint, region: lab.region, forcePathStyle: true, credentials: admin });
+    const put = (rules: CorsRule[]) =>
+      owner.send(
+        new PutBucketCorsCommand({
+          Bucket: lab.bucket,
+          CORSConfiguration: {
+            CORSRules: rules.map((r) => ({
+              AllowedOrigins: r.allowedOrigins,
+              AllowedMethods: r.allowedMethods,
+              AllowedHeaders: r.allowedHeaders,
+              ExposeHeaders: r.exposeHeaders,
+              MaxAgeSeconds: r.maxAgeSeconds,
+            })),
+          },
+        }),
+      );
+    await page.getByRole('navigation', { name: 'Location' }).getByRole('button', { name: lab.bucket }).click();
+    await openFolder(page, 'uploads/');
+    await put([demoCorsRule()]);
+    try {
+      await upload(page, [{ name: 'cors-read-only.txt', buffer: Buffer.from('refused by the CORS rule\n') }]);
+      const item = page.locator('.upload[data-status="failed"][data-key="uploads/cors-read-only.txt"]');
+      await item.waitFor({ timeout: 60_000 });
+      expect(await item.locator('.failure').getAttribute('data-code')).toBe('S3_CORS_REFUSED');
+      const en = await item.innerText();
+      expect(en).toContain(
+        `The browser blocked an answer from bucket "${lab.bucket}" (s3://${lab.bucket}/uploads/cors-read-only.txt), which has answered this page before`,
+      );
+      expect(en).not.toContain('no CORS rule');
+      expect(en).toContain('allow uploads from this page (PUT, POST and DELETE)');
+      const rule = JSON.parse(await item.locator('pre').innerText()) as { AllowedMethods: string[] }[];
+      expect(rule[0]!.AllowedMethods).toEqual(expect.arrayContaining(['PUT', 'POST', 'DELETE']));
+      await page.locator('#language').selectOption('ja');
+      try {
+        await waitFor(async () => (await item.innerText()).includes('応答したことがあります'), 'the failure in Japanese', 10_000);
+        expect(await item.innerText()).toContain('CORS ルールがこのリクエストを許可していないか');
+      } finally {
+        await page.locator('#language').selectOption('en');
+        await waitFor(async () => (await page.evaluate(() => document.documentElement.lang)) === 'en', 'the page in English');
+      }
+      await expect(s3.send(new GetObjectCommand({ Bucket: lab.bucket, Key: 'uploads/cors-read-only.txt' }))).rejects.toThrow();
+    } finally {
+      await put([demoCorsRule(), reportUploadCorsRule()]);
+      owner.destroy();
+    }
   }, 120_000);
 
   it('without a directory picker, a folder is one zip streamed through the browser’s download; an independent unzip reads the same bytes', async () => {

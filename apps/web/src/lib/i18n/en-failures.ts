@@ -176,6 +176,16 @@ export const enFailures = {
     action:
       'Add this CORS configuration to the bucket (S3 console → the bucket → Permissions → Cross-origin resource sharing), then try again',
   },
+  S3_CORS_REFUSED: {
+    message:
+      'The browser blocked an answer from bucket “{bucket}”, which has answered this page before: its CORS rule does not allow this request, or something between the browser and S3 (a proxy, a security product) changed the answer',
+    action:
+      'Make the bucket’s CORS configuration allow this request, as below (uploads also need PUT, POST and DELETE), then try again; if it repeats with this configuration, try from another network',
+  },
+  S3_CORS_HIDES_ETAG: {
+    message: 'S3 stored a part of the upload, but the bucket’s CORS rule does not let this page read its ETag',
+    action: 'Add "ETag" to ExposeHeaders in the bucket’s CORS rule, then upload again',
+  },
   S3_ACCESS_DENIED: {
     message: 'S3 refused access',
     action: 'Allow the operation in the IAM role of the Cognito identity pool (the role for authenticated identities)',

@@ -679,6 +679,16 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     message: 'ブラウザーがバケット「{bucket}」からの応答をブロックしました。このページを許可する CORS ルールがバケットにありません。',
     action: '次の CORS 設定をバケットに追加してから（S3 コンソール → バケット → アクセス許可 → CORS）、もう一度お試しください。',
   },
+  S3_CORS_REFUSED: {
+    message:
+      'ブラウザーがバケット「{bucket}」からの応答をブロックしました。このバケットはこのページに応答したことがあります。CORS ルールがこのリクエストを許可していないか、ブラウザーと S3 の間（プロキシ、セキュリティ製品など）で応答が変えられています。',
+    action:
+      'バケットの CORS 設定で、次のようにこのリクエストを許可してから（アップロードには PUT、POST、DELETE も必要です）、もう一度お試しください。この設定でも繰り返す場合は、別のネットワークからお試しください。',
+  },
+  S3_CORS_HIDES_ETAG: {
+    message: 'S3 はアップロードのパートを保存しましたが、バケットの CORS ルールがこのページにその ETag を読ませません。',
+    action: 'バケットの CORS ルールの ExposeHeaders に "ETag" を追加してから、もう一度アップロードしてください。',
+  },
   S3_ACCESS_DENIED: {
     message: 'S3 がアクセスを拒否しました。',
     action: 'Cognito Identity Pool の認証済みロールで、必要な操作を許可してください。',
