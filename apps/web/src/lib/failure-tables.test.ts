@@ -27,6 +27,7 @@ const ALL_CODES = [
     'S3_CORS_MISSING',
     'S3_CORS_REFUSED',
     'S3_CORS_HIDES_ETAG',
+    'S3_ARCHIVED',
     'S3_ACCESS_DENIED',
     'S3_NO_SUCH_BUCKET',
   ],
@@ -58,7 +59,7 @@ const ALLOWED_ASCII = new Set(
     // #15 §6 and §2: shells and the AWS CLI snippet's command and file (`aws --profile krypton`, ~/.aws/credentials), operations' products.
     'POSIX bash zsh PowerShell Env krypton aws profile credentials MSISDN Inventory LwM2M Arc WireGuard Azure Hub DPS X ' +
     // #16: how S3 may store an object (Content-Encoding) and its formats.
-    'Encoding gzip br Brotli zstd ExposeHeaders PUT POST DELETE'
+    'Encoding gzip br Brotli zstd ExposeHeaders PUT POST DELETE Deep Archive'
   ).split(' '),
 );
 

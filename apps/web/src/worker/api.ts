@@ -47,6 +47,8 @@ export interface FailureDetails {
   uploadId?: string;
   /** Where a folder's object was to be saved, or the key it collided with. */
   path?: string;
+  /** The archive storage class (and Intelligent-Tiering access tier) that keeps an object's bytes offline. */
+  storageClass?: string;
 }
 
 /** Where Krypton calls go, already resolved to absolute URLs by the page. */
@@ -191,6 +193,8 @@ export interface ObjectRow {
   /** ms epoch */
   lastModified?: number;
   etag?: string;
+  /** Set only for an archive storage class (GLACIER, DEEP_ARCHIVE): its bytes need a restore before a download. */
+  archived?: string;
 }
 
 export interface ListPage {

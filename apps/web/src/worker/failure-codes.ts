@@ -8,6 +8,7 @@ export type WebFailureCode =
   | 'S3_CORS_MISSING'
   | 'S3_CORS_REFUSED'
   | 'S3_CORS_HIDES_ETAG'
+  | 'S3_ARCHIVED'
   | 'S3_ACCESS_DENIED'
   | 'S3_NO_SUCH_BUCKET'
   | 'S3_NO_SUCH_KEY'

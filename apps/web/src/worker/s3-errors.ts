@@ -76,6 +76,8 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
     code?: string;
     action?: string;
     details?: unknown;
+    StorageClass?: unknown;
+    AccessTier?: unknown;
   };
   // Already explained (our own failures, or krypton-core's while getting credentials).
   if (typeof err.code === 'string' && typeof err.action === 'string') return e as Failure;
@@ -170,6 +172,17 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
       'S3 refused the request signature',
       'Check the region and this computer’s clock, then try again',
       details,
+    );
+  }
+  // A 403 too, but no permission is missing: the object is archived.
+  if (name === 'InvalidObjectState') {
+    const storageClass =
+      [err.StorageClass, err.AccessTier].filter((v): v is string => typeof v === 'string' && v !== '').join(', ') || 'an archive';
+    return failure(
+      'S3_ARCHIVED',
+      `${where} is in storage class ${storageClass}: S3 keeps it archived, and its bytes can be read only after a restore`,
+      'Restore it first (S3 console → the object → Initiate restore, or `aws s3api restore-object`); once the restore is done (minutes to hours, up to 48 hours from Deep Archive), download it again',
+      { ...details, storageClass },
     );
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {

@@ -92,6 +92,7 @@ export class S3Service {
         size: o.Size ?? 0,
         ...(o.LastModified ? { lastModified: o.LastModified.getTime() } : {}),
         ...(o.ETag ? { etag: o.ETag } : {}),
+        ...(o.StorageClass !== undefined && ARCHIVE_CLASSES.has(o.StorageClass) ? { archived: o.StorageClass } : {}),
       }));
     return {
       bucket,
@@ -524,6 +525,12 @@ function orWithoutChecksums<T>(e: unknown, signal: AbortSignal, plain: () => Pro
   if (signal.aborted || !isNetworkError(e)) throw e;
   return plain();
 }
+
+/**
+ * Storage classes whose objects must be restored before a GET (S3 refuses with InvalidObjectState).
+ * GLACIER_IR reads at once; Intelligent-Tiering's archive tiers do not show in a listing.
+ */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */
 export const md5OfEtag = md5OfEtagText;

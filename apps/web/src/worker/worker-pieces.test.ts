@@ -110,6 +110,32 @@ describe('S3 failures explained', () => {
     );
   });
 
+  it('InvalidObjectState (403) is an archived object to restore, not a permission to ask for', () => {
+    const archived = Object.assign(new Error("The operation is not valid for the object's storage class"), {
+      name: 'InvalidObjectState',
+      $metadata: { httpStatusCode: 403 },
+      StorageClass: 'DEEP_ARCHIVE',
+    });
+    const f = s3Failure(archived, { ...ctx, op: 'get', key: 'logs/old.log', reachable: undefined });
+    expect(f.code).toBe('S3_ARCHIVED');
+    expect(f.message).toBe(
+      's3://krypton-nocors/logs/old.log is in storage class DEEP_ARCHIVE: S3 keeps it archived, and its bytes can be read only after a restore',
+    );
+    expect(f.details.storageClass).toBe('DEEP_ARCHIVE');
+    expect(f.iam).toBeUndefined();
+    const tiered = Object.assign(new Error('x'), {
+      name: 'InvalidObjectState',
+      StorageClass: 'INTELLIGENT_TIERING',
+      AccessTier: 'DEEP_ARCHIVE_ACCESS',
+    });
+    expect(s3Failure(tiered, { ...ctx, op: 'get', key: 'k', reachable: undefined }).details.storageClass).toBe(
+      'INTELLIGENT_TIERING, DEEP_ARCHIVE_ACCESS',
+    );
+    // A plain 403 is still access denied.
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(s3Failure(denied, { ...ctx, op: 'get', key: 'k', reachable: undefined }).code).toBe('S3_ACCESS_DENIED');
+  });
+
   it('a blocked request to a bucket the bridge says does not exist is NoSuchBucket advice, not a CORS recipe (issue 15 §1)', () => {
     const f = s3Failure(new TypeError('Failed to fetch'), { ...ctx, bucket: 'krypton-demo-misspelt', reachable: true, exists: false });
     expect(f).toMatchObject({

@@ -202,6 +202,34 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await page.close();
   }, 180_000);
 
+  it('an object archived in DEEP_ARCHIVE is marked in the listing, and its download says to restore it (not access denied) and saves nothing — in English and Japanese', async () => {
+    const page = await stack.browser.context.newPage();
+    await connect(page, stack.url, 'Virtual SIM (demo)');
+    await authenticate(page);
+    await openIntegrityFolder(page);
+    const row = page.getByRole('table').getByRole('row', { name: /archived-deep\.bin/ });
+    await expect(row.getByTestId('archived').innerText()).resolves.toBe('archived (DEEP_ARCHIVE): restore it before downloading');
+    await expect(page.getByRole('table').getByTestId('archived').count(), 'only the archived object is marked').resolves.toBe(1);
+    await expect(download(page, KEYS.archived)).resolves.toBe('failed');
+    const item = entry(page, KEYS.archived);
+    expect(await item.locator('.failure').getAttribute('data-code')).toBe('S3_ARCHIVED');
+    const en = await item.innerText();
+    expect(en).toContain(`s3://${stack.lab.s3.bucket}/${KEYS.archived} is in storage class DEEP_ARCHIVE: S3 keeps it archived`);
+    expect(en).toContain('Restore it first');
+    expect(en).not.toContain('IAM');
+    await expect(readOpfsFile(page, 'archived-deep.bin'), 'nothing saved').resolves.toBeNull();
+    await page.getByLabel('Language').selectOption('ja');
+    try {
+      await item.getByText('ストレージクラス DEEP_ARCHIVE でアーカイブされています', { exact: false }).waitFor();
+      await expect(row.getByTestId('archived').innerText()).resolves.toBe(
+        'アーカイブ済み（DEEP_ARCHIVE）：ダウンロードの前に復元が必要です',
+      );
+    } finally {
+      await page.getByLabel('表示言語').selectOption('en');
+    }
+    await page.close();
+  }, 120_000);
+
   it('a bucket whose CORS rule does not allow x-amz-checksum-mode still downloads, checked against the ETag alone', async () => {
     const admin = { accessKeyId: 'ASIAOBJECTCHECKS', secretAccessKey: 'object-checks-secret', sessionToken: 'object-checks-token' };
     stack.lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });

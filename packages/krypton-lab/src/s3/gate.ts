@@ -449,10 +449,17 @@ async function readObject(
     }
     headers.range = `bytes=${range.start}-${range.end ?? ''}`;
   }
+  // An archived object answers a HEAD, but its bytes only after a restore.
+  if (integrity?.storageClass !== undefined && req.method === 'GET') {
+    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", {
+      StorageClass: integrity.storageClass,
+    });
+  }
   const res = await forwardToUpstream(upstream, { method: req.method, rawPath: req.rawPath, rawQuery, headers, signAsS3rver: true }, count);
   if (res.status !== 200 && res.status !== 206) return res;
   const out = new Headers(res.headers);
   if (integrity !== undefined) out.set('etag', integrity.etag);
+  if (integrity?.storageClass !== undefined) out.set('x-amz-storage-class', integrity.storageClass);
   if (integrity?.encryption !== undefined) out.set('x-amz-server-side-encryption', integrity.encryption);
   const ifMatch = req.headers.get('if-match');
   const etag = out.get('etag');
@@ -515,7 +522,11 @@ async function listV2(
   const v1 = await new Response(res.body).text();
   const page = parseV1Listing(v1);
   // A listing shows the ETag S3 would (a multipart upload's `…-N`), not the MD5 s3rver computed.
-  for (const o of page.contents) o.etag = integrity.get(listReq.bucket, o.key)?.etag ?? o.etag;
+  for (const o of page.contents) {
+    const known = integrity.get(listReq.bucket, o.key);
+    o.etag = known?.etag ?? o.etag;
+    o.storageClass = known?.storageClass ?? o.storageClass;
+  }
   const xml = renderListV2(listReq, page);
   const headers = new Headers(res.headers);
   headers.set('content-length', String(Buffer.byteLength(xml)));

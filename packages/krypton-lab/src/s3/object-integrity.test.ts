@@ -201,4 +201,22 @@ describe('an SDK client sees partNumber and checksums as real S3 answers them', 
     expect(ranged.ContentEncoding).toBe('identity');
     expect(Buffer.from(await ranged.Body!.transformToByteArray()).equals(stored.subarray(1000, 2000))).toBe(true);
   });
+
+  it('an object archived in DEEP_ARCHIVE is listed and HEADed with its storage class, and its GET (whole or ranged) is 403 InvalidObjectState, as S3 answers', async () => {
+    const o = seeded(INTEGRITY_KEYS.archived);
+    expect(o.storageClass).toBe('DEEP_ARCHIVE');
+    const list = await client().send(new ListObjectsV2Command({ Bucket: lab.bucket, Prefix: 'integrity/' }));
+    expect(list.Contents?.find((c) => c.Key === o.key)?.StorageClass).toBe('DEEP_ARCHIVE');
+    expect(list.Contents?.find((c) => c.Key === INTEGRITY_KEYS.crc32)?.StorageClass).toBe('STANDARD');
+    const head = await client().send(new HeadObjectCommand({ Bucket: lab.bucket, Key: o.key }));
+    expect(head).toMatchObject({ StorageClass: 'DEEP_ARCHIVE', ContentLength: o.size, ETag: o.etag });
+    for (const range of [undefined, 'bytes=0-99']) {
+      const refused = await s3Failure(
+        client().send(new GetObjectCommand({ Bucket: lab.bucket, Key: o.key, ...(range ? { Range: range } : {}) })),
+      );
+      expect(refused.name).toBe('InvalidObjectState');
+      expect(refused.$metadata.httpStatusCode).toBe(403);
+      expect((refused as unknown as { StorageClass?: string }).StorageClass).toBe('DEEP_ARCHIVE');
+    }
+  });
 });

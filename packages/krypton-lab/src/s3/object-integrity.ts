@@ -34,7 +34,15 @@ export interface ObjectIntegrity {
   checksum?: LabChecksum;
   /** Server-side encryption S3 reports (`x-amz-server-side-encryption`); with SSE-KMS the ETag is no MD5 of the content. */
   encryption?: 'aws:kms';
+  /**
+   * An archive storage class: S3 lists and HEADs the object with it (`x-amz-storage-class`) but
+   * refuses a GET with 403 InvalidObjectState until the object is restored (the lab never restores).
+   */
+  storageClass?: ArchiveStorageClass;
 }
+
+/** The storage classes whose objects must be restored before they can be read. */
+export type ArchiveStorageClass = 'GLACIER' | 'DEEP_ARCHIVE';
 
 /** How an object is said to have been uploaded. */
 export interface UploadShape {

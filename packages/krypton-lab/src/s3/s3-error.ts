@@ -16,6 +16,7 @@ export type S3ErrorCode =
   | 'InvalidAccessKeyId'
   | 'InvalidArgument'
   | 'InvalidDigest'
+  | 'InvalidObjectState'
   | 'InvalidPartNumber'
   | 'InvalidPart'
   | 'InvalidPartOrder'
@@ -46,6 +47,7 @@ const STATUS: Record<S3ErrorCode, number> = {
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
   InvalidDigest: 400,
+  InvalidObjectState: 403,
   InvalidPartNumber: 416,
   InvalidPart: 400,
   InvalidPartOrder: 400,

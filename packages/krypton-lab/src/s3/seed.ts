@@ -8,7 +8,13 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { deterministicBytes, deterministicStream } from './deterministic.ts';
-import { describeUpload, type LabChecksum, type ObjectIntegrityStore, type UploadShape } from './object-integrity.ts';
+import {
+  describeUpload,
+  type ArchiveStorageClass,
+  type LabChecksum,
+  type ObjectIntegrityStore,
+  type UploadShape,
+} from './object-integrity.ts';
 import { uriEncode } from './sigv4.ts';
 
 /** One object the lab stored, with the digests tests compare against. */
@@ -38,6 +44,8 @@ export interface SeededObject {
   contentLabel?: string;
   /** The Content-Encoding it was stored with (S3 answers it on every GET unless told otherwise). */
   contentEncoding?: string;
+  /** An archive storage class: listed with it, its GETs refused (InvalidObjectState) until a restore. */
+  storageClass?: ArchiveStorageClass;
 }
 
 /** What to seed into the demo bucket. */
@@ -60,7 +68,7 @@ export interface SeedOptions {
   largeObjectKey?: string;
   /**
    * Also put the integrity fixtures under `integrity/` (#16): a multipart object, objects with CRC32,
-   * CRC32C (composite) and SHA-256 checksums, an SSE-KMS one, a corrupted one and a gzip-encoded one. Needs the gate’s
+   * CRC32C (composite) and SHA-256 checksums, an SSE-KMS one, a corrupted one, a gzip-encoded one and one archived in DEEP_ARCHIVE. Needs the gate’s
    * integrity store (startLabS3 passes it). Default false: they would change the bucket's root listing.
    */
   integrity?: boolean;
@@ -87,6 +95,8 @@ interface IntegrityFixture {
   /** Flip one byte of the stored content at this offset after the ETag and checksum were computed. */
   corruptAt?: number;
   kms?: boolean;
+  /** Archived: listed and HEADed with this storage class, its GETs refused until a restore. */
+  storageClass?: ArchiveStorageClass;
 }
 
 /** The integrity fixtures' keys (#16). */
@@ -98,6 +108,7 @@ export const INTEGRITY_KEYS = {
   kms: 'integrity/sse-kms.bin',
   corrupted: 'integrity/corrupted.bin',
   gzipEncoded: 'integrity/gzip-encoded.bin',
+  archived: 'integrity/archived-deep.bin',
 } as const;
 
 /**
@@ -125,6 +136,7 @@ const INTEGRITY_FIXTURES: readonly IntegrityFixture[] = [
     shape: { multipart: false, checksum: { algorithm: 'SHA256', type: 'FULL_OBJECT' } },
   },
   { key: INTEGRITY_KEYS.kms, partSizes: [4096], shape: { multipart: false }, kms: true },
+  { key: INTEGRITY_KEYS.archived, partSizes: [2048], shape: { multipart: false }, storageClass: 'DEEP_ARCHIVE' },
   {
     key: INTEGRITY_KEYS.corrupted,
     partSizes: [5 * MiB, MiB],
@@ -219,7 +231,11 @@ export async function seedBucket(
       if (f.kms) described.etag = `"${createHash('md5').update(`sse-kms ${f.key}`).digest('hex')}"`;
       if (f.corruptAt !== undefined) content[f.corruptAt] = content[f.corruptAt]! ^ 0x01;
       const stored = await put(f.key, 'application/octet-stream', size, () => Readable.from([content]));
-      integrity.set(bucket, f.key, { ...described, ...(f.kms ? { encryption: 'aws:kms' as const } : {}) });
+      integrity.set(bucket, f.key, {
+        ...described,
+        ...(f.kms ? { encryption: 'aws:kms' as const } : {}),
+        ...(f.storageClass ? { storageClass: f.storageClass } : {}),
+      });
       objects.push({
         ...stored,
         etag: described.etag,
@@ -227,6 +243,7 @@ export async function seedBucket(
         ...(described.checksum ? { checksum: described.checksum } : {}),
         ...(f.corruptAt !== undefined ? { corrupted: true } : {}),
         ...(f.kms ? { kms: true } : {}),
+        ...(f.storageClass ? { storageClass: f.storageClass } : {}),
       });
     }
     const gzipped = gzipSync(deterministicBytes(INTEGRITY_KEYS.gzipEncoded, 0, GZIP_ENCODED_PLAIN_BYTES));

@@ -186,6 +186,11 @@ export const enFailures = {
     message: 'S3 stored a part of the upload, but the bucket’s CORS rule does not let this page read its ETag',
     action: 'Add "ETag" to ExposeHeaders in the bucket’s CORS rule, then upload again',
   },
+  S3_ARCHIVED: {
+    message: 'The object is in storage class {storageClass}: S3 keeps it archived, and its bytes can be read only after a restore',
+    action:
+      'Restore it first (S3 console → the object → Initiate restore, or `aws s3api restore-object`); once the restore is done (minutes to hours, up to 48 hours from Deep Archive), download it again',
+  },
   S3_ACCESS_DENIED: {
     message: 'S3 refused access',
     action: 'Allow the operation in the IAM role of the Cognito identity pool (the role for authenticated identities)',

@@ -139,6 +139,7 @@ export const enSession = {
   's3.download': 'Download',
   's3.details': 'Details',
   's3.folder': 'Folder',
+  's3.archived': 'archived ({storageClass}): restore it before downloading',
   's3.open.folder': 'Open folder {name}',
   's3.next': 'Next page',
   's3.prev': 'Previous page',

@@ -227,6 +227,7 @@ export const ja: Record<MessageKey, string> = {
   's3.download': 'ダウンロード',
   's3.details': '詳細',
   's3.folder': 'フォルダー',
+  's3.archived': 'アーカイブ済み（{storageClass}）：ダウンロードの前に復元が必要です',
   's3.open.folder': 'フォルダー {name} を開く',
   's3.next': '次のページ',
   's3.prev': '前のページ',
@@ -688,6 +689,11 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   S3_CORS_HIDES_ETAG: {
     message: 'S3 はアップロードのパートを保存しましたが、バケットの CORS ルールがこのページにその ETag を読ませません。',
     action: 'バケットの CORS ルールの ExposeHeaders に "ETag" を追加してから、もう一度アップロードしてください。',
+  },
+  S3_ARCHIVED: {
+    message: 'オブジェクトはストレージクラス {storageClass} でアーカイブされています。復元するまでデータを読み出せません。',
+    action:
+      '先に復元してください（S3 コンソール → オブジェクト → 復元の開始、または `aws s3api restore-object`）。復元が終わったら（数分〜数時間、Deep Archive からは最大 48 時間）、もう一度ダウンロードしてください。',
   },
   S3_ACCESS_DENIED: {
     message: 'S3 がアクセスを拒否しました。',
