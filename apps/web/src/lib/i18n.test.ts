@@ -70,6 +70,16 @@ describe('languages', () => {
     expect(untranslated).toEqual([]);
   });
 
+  it('a Japanese failure text whose {param} the failure does not carry is not shown with the braces: the call site’s English is', async () => {
+    const i = new I18n(new MemoryStorage(), ['ja']);
+    await i.ready;
+    await i.loadFailureTexts();
+    const withStatus = { code: 'SERVER_ERROR', message: 'S3 failed (HTTP 503)', action: 'Try again in a moment', details: { status: 503 } };
+    expect(i.failure(withStatus).message).toBe('サーバーがエラーを返しました（HTTP 503）。');
+    const without = { ...withStatus, message: 'The Krypton verify call failed unexpectedly: boom', details: {} };
+    expect(i.failure(without)).toEqual({ message: 'The Krypton verify call failed unexpectedly: boom.', action: 'Try again in a moment.' });
+  });
+
   it('interpolates and translates failures by code, falling back to the worker’s English', async () => {
     expect(interpolate('{a} and {b}', { a: 1 })).toBe('1 and {b}');
     const i = new I18n(new MemoryStorage(), ['ja']);

@@ -23,6 +23,9 @@ export interface PutRequest {
  * credentials, and none of them is kept here.
  */
 export class BatchS3 implements CheckS3 {
+  /** Buckets that have answered this page: a request to one that the browser then blocks is not for want of any CORS rule. */
+  private readonly answeredBuckets = new Set<string>();
+
   constructor(
     /** The lab's S3 (path-style); undefined: AWS. */
     private readonly endpoint: string | undefined,
@@ -96,11 +99,14 @@ export class BatchS3 implements CheckS3 {
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     try {
-      return await fn(client);
+      const answer = await fn(client);
+      this.answeredBuckets.add(bucket);
+      return answer;
     } catch (e) {
       const reachable = isNetworkError(e) ? await probeBucket(this.endpoint, bucket, region) : undefined;
       const exists = reachable ? await bucketExists(this.origin, this.endpoint, bucket, region) : undefined;
-      throw s3Failure(e, { op, bucket, key, region, origin: this.origin, reachable, exists }) satisfies Failure;
+      const answeredBefore = this.answeredBuckets.has(bucket);
+      throw s3Failure(e, { op, bucket, key, region, origin: this.origin, reachable, exists, answeredBefore }) satisfies Failure;
     } finally {
       client.destroy();
     }

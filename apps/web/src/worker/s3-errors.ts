@@ -176,13 +176,12 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
   }
   // A 403 too, but no permission is missing: the object is archived.
   if (name === 'InvalidObjectState') {
-    const storageClass =
-      [err.StorageClass, err.AccessTier].filter((v): v is string => typeof v === 'string' && v !== '').join(', ') || 'an archive';
+    const storageClass = [err.StorageClass, err.AccessTier].filter((v): v is string => typeof v === 'string' && v !== '').join(', ');
     return failure(
       'S3_ARCHIVED',
-      `${where} is in storage class ${storageClass}: S3 keeps it archived, and its bytes can be read only after a restore`,
+      `${where} is ${storageClass ? `in storage class ${storageClass}` : 'in an archive storage class'}: S3 keeps it archived, and its bytes can be read only after a restore`,
       'Restore it first (S3 console → the object → Initiate restore, or `aws s3api restore-object`); once the restore is done (minutes to hours, up to 48 hours from Deep Archive), download it again',
-      { ...details, storageClass },
+      { ...details, ...(storageClass ? { storageClass } : {}) },
     );
   }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {

@@ -131,6 +131,16 @@ describe('S3 failures explained', () => {
     expect(s3Failure(tiered, { ...ctx, op: 'get', key: 'k', reachable: undefined }).details.storageClass).toBe(
       'INTELLIGENT_TIERING, DEEP_ARCHIVE_ACCESS',
     );
+    const unnamed = s3Failure(Object.assign(new Error('x'), { name: 'InvalidObjectState' }), {
+      ...ctx,
+      op: 'get',
+      key: 'k',
+      reachable: undefined,
+    });
+    expect(unnamed.message).toBe(
+      's3://krypton-nocors/k is in an archive storage class: S3 keeps it archived, and its bytes can be read only after a restore',
+    );
+    expect(unnamed.details.storageClass, 'no class is made up (the Japanese text then falls back to this English)').toBeUndefined();
     // A plain 403 is still access denied.
     const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     expect(s3Failure(denied, { ...ctx, op: 'get', key: 'k', reachable: undefined }).code).toBe('S3_ACCESS_DENIED');

@@ -18,10 +18,16 @@ export const enFailures = {
   // krypton-core and the links: transport
   TRANSPORT_BUSY: { message: 'The SIM is busy with another command', action: 'Wait a moment, then try again' },
   TRANSPORT_CLOSED: { message: 'The connection to the SIM is closed', action: 'Connect the SIM again' },
-  TRANSPORT_FAILED: { message: 'Talking to the SIM failed: {message}', action: 'Check the reader or modem connection, then connect again' },
+  // One code for every step on the way to the SIM (bridge, pcscd, reader, modem, the browser's device
+  // permission): the text names none in particular; the failure's own message says which.
+  TRANSPORT_FAILED: {
+    message: 'The link to the SIM failed: {message}',
+    action:
+      'Check what the message names (the bridge, the reader or modem and its connection, the browser’s permission), then connect again',
+  },
   NO_CARD: {
-    message: 'No SIM was found (taken out, or not making contact)',
-    action: 'Insert the SIM (or put it back in the reader), then connect again',
+    message: 'No SIM was found, or the reader or modem holding it is gone (taken out, unplugged, or not making contact)',
+    action: 'Insert the SIM, or plug the reader or modem back in, then connect again',
   },
   // The SIM
   NO_USIM: { message: 'This card has no USIM application', action: 'Check that the card is a SORACOM IoT SIM' },
@@ -47,7 +53,7 @@ export const enFailures = {
     action: 'Check that Krypton is enabled in the SIM group and that the endpoint (global or Japan) matches the SIM',
   },
   RESYNC_FAILED: {
-    message: 'The SIM still reports its sequence number out of step after a resynchronisation',
+    message: 'The SIM’s sequence number could not be resynchronised',
     action: 'Try again; if it repeats, contact SORACOM support with the IMSI',
   },
   VERIFY_REFUSED: {
@@ -86,10 +92,15 @@ export const enFailures = {
     message: 'The key cache could not be saved',
     action: 'Nothing to do: it works without; the next authentication agrees a new key',
   },
-  BAD_INPUT: { message: 'The input is not valid: {message}', action: 'Check the input and try again' },
+  BAD_INPUT: {
+    message: 'A value is not valid: {message}',
+    action: 'Check the value the message names and try again; if it is none you entered, report it to the Krypton Web developers',
+  },
+  // Raised for the servers' answers and for the SIM's: the text names neither.
   MALFORMED_ANSWER: {
-    message: 'The server’s answer did not have the expected form',
-    action: 'Try again; if it repeats, contact SORACOM support',
+    message: 'An answer (from the server or the SIM) did not have the expected form',
+    action:
+      'Try again (take the SIM out and put it back first if the SIM answered); if it repeats, check this computer’s clock, then contact SORACOM support',
   },
   // AT modems
   ERROR: { message: 'The modem refused a command without saying why', action: 'Unplug the modem, plug it back in, then connect again' },

@@ -173,7 +173,10 @@ export class I18n {
     const tables = this.enFailures;
     if (!tables) void this.loadFailureTexts();
     if (this.locale === 'ja' && this.ja && Object.hasOwn(this.ja.jaFailures, f.code)) {
-      return fill(this.ja.jaFailures[f.code as FailureCode], 'ja');
+      const ja = fill(this.ja.jaFailures[f.code as FailureCode], 'ja');
+      // A text whose {param} this failure does not supply would show the braces, and say less than
+      // the failure does: the call site's own English is then the true text.
+      if (!UNFILLED.test(ja.message) && !UNFILLED.test(ja.action)) return ja;
     }
     const known = tables?.isFailureCode(f.code) ? f.code : undefined;
     const ours = known !== undefined && tables ? fill(tables.enFailures[known], 'en') : undefined;
@@ -188,6 +191,9 @@ export class I18n {
     this.enFailures ??= await loadEnFailures();
   }
 }
+
+/** A `{param}` left in a text after interpolation. */
+const UNFILLED = /\{\w+\}/;
 
 /** English text as a sentence: ends with a full stop unless it already ends a sentence. */
 export function sentence(text: string): string {

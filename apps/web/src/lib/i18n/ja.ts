@@ -606,8 +606,8 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   PUK_BLOCKED: { message: 'PUK もロックされています。この SIM はもう使えません。', action: 'SORACOM に SIM の交換を依頼してください。' },
   PIN_LAST_TRY: { message: 'PIN の残り回数が 1 回です。', action: '確認画面で「最後の 1 回を使う」を選んだ場合のみ入力します。' },
   NO_CARD: {
-    message: 'SIM が見つかりません（抜かれたか、接触していません）。',
-    action: 'SIM を挿し直してから、もう一度接続してください。',
+    message: 'SIM、またはそれをつないだリーダーやモデムが見つかりません（抜かれたか、接触していません）。',
+    action: 'SIM を挿し直すか、リーダーやモデムをつなぎ直してから、もう一度接続してください。',
   },
   NO_USIM: { message: 'このカードには USIM アプリケーションがありません。', action: 'SORACOM の IoT SIM を使っているか確認してください。' },
   MAC_FAILURE: {
@@ -623,15 +623,15 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   TRANSPORT_BUSY: { message: 'SIM は別の処理を実行中です。', action: '少し待ってから、もう一度お試しください。' },
   TRANSPORT_CLOSED: { message: 'SIM との接続は閉じられています。', action: 'もう一度接続してください。' },
   TRANSPORT_FAILED: {
-    message: 'SIM との通信に失敗しました：{message}',
-    action: 'リーダーまたはモデムの接続を確認して、もう一度接続してください。',
+    message: 'SIM までの経路（ブリッジ、カードリーダー、モデム、ブラウザー）で失敗しました：{message}',
+    action: 'メッセージが示すもの（ブリッジ、リーダーやモデムとその接続、ブラウザーの許可）を確認してから、もう一度接続してください。',
   },
   KEYS_API_REFUSED: {
     message: 'Krypton の Keys API が鍵の合意を拒否しました（HTTP {status}）。',
     action: 'SIM グループで Krypton が有効か、エンドポイント（グローバル／日本）が SIM に合っているか確認してください。',
   },
   RESYNC_FAILED: {
-    message: 'シーケンス番号を再同期しても、SIM がずれを報告しています。',
+    message: 'SIM のシーケンス番号を再同期できませんでした。',
     action: 'もう一度お試しください。繰り返す場合は IMSI を添えて SORACOM サポートに連絡してください。',
   },
   VERIFY_REFUSED: {
@@ -671,10 +671,14 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   },
   ABORTED: { message: '中止しました。', action: '必要であれば、もう一度実行してください。' },
   STORAGE_UNAVAILABLE: { message: '鍵のキャッシュを保存できませんでした。', action: 'そのまま使えます。次回は鍵の合意からやり直します。' },
-  BAD_INPUT: { message: '入力が正しくありません：{message}', action: '入力を確認してください。' },
+  BAD_INPUT: {
+    message: '値が正しくありません：{message}',
+    action: 'メッセージが示す値を確認して、もう一度お試しください。入力した値でない場合は、Krypton Web の開発者に報告してください。',
+  },
   MALFORMED_ANSWER: {
-    message: 'サーバーの応答が想定外の形式でした。',
-    action: 'もう一度お試しください。繰り返す場合は SORACOM サポートに連絡してください。',
+    message: '応答（サーバーまたは SIM から）が想定外の形式でした。',
+    action:
+      'もう一度お試しください（SIM の応答の場合は、SIM を挿し直してから）。繰り返す場合は、このコンピューターの時計を確認してから SORACOM サポートに連絡してください。',
   },
   S3_CORS_MISSING: {
     message: 'ブラウザーがバケット「{bucket}」からの応答をブロックしました。このページを許可する CORS ルールがバケットにありません。',
