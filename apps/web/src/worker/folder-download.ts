@@ -159,7 +159,7 @@ export async function downloadFolder(
               key: item.object.key,
               path: item.path.join('/'),
               failure: failure(
-                'FOLDER_NAME_UNSAFE',
+                'FOLDER_WRITE_REFUSED',
                 `The browser refused to create ${item.path.join('/')} (${(e as Error)?.message ?? 'refused'})`,
                 'Download that object on its own and save it under another name',
                 { key: item.object.key, path: item.path.join('/') },

@@ -86,6 +86,19 @@ describe('streamed download through the download service worker', () => {
     expect(file.ok).toBe(false);
   });
 
+  it('every byte handed over but no word from the browser that it saved the file: unconfirmed, not "ended before the whole object arrived"', async () => {
+    const channel = new MessageChannel();
+    const sink = new PortSink(channel.port1, 'firmware.bin', 2_000, 50);
+    // The other end takes the bytes and never says it closed the file.
+    channel.port2.onmessage = () => undefined;
+    const writable = await sink.createWritable();
+    await expect(writable.close()).rejects.toMatchObject({
+      code: 'DOWNLOAD_UNCONFIRMED',
+      message: 'The browser did not confirm that it saved the file',
+    });
+    channel.port2.close();
+  });
+
   it('a cancel in the browser’s download list stops the worker’s download', async () => {
     const channel = new MessageChannel();
     const response = responseFromPort(channel.port2, 'big.bin');

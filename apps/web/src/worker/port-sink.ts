@@ -26,6 +26,7 @@ export class PortSink implements SaveHandle {
     private readonly port: MessagePort,
     private readonly key: string,
     private readonly firstPullTimeoutMs = FIRST_PULL_TIMEOUT_MS,
+    private readonly closeTimeoutMs = CLOSE_TIMEOUT_MS,
   ) {
     port.onmessage = (e: MessageEvent<FromDownloadWorker>) => {
       if (e.data.t === 'pull') {
@@ -72,10 +73,10 @@ export class PortSink implements SaveHandle {
         this.send({ t: 'end' });
         await this.until(
           () => this.closed,
-          CLOSE_TIMEOUT_MS,
+          this.closeTimeoutMs,
           () =>
             failure(
-              'DOWNLOAD_INCOMPLETE',
+              'DOWNLOAD_UNCONFIRMED',
               'The browser did not confirm that it saved the file',
               'Check the browser’s download list; download it again if it is not complete',
               {

@@ -84,7 +84,8 @@ export const enFailures = {
   SERVER_ERROR: { message: 'The server answered with an error (HTTP {status})', action: 'Try again in a moment' },
   NETWORK_UNREACHABLE: {
     message: 'Cannot reach {host}: no internet, a DNS failure or a proxy in the way',
-    action: 'Check the network connection (internet, DNS, proxy) and the endpoint URL, then try again',
+    action:
+      'Check the network connection (internet, DNS, proxy) and where it goes (the endpoint URL; for S3, the bucket’s region), then try again',
   },
   TIMEOUT: { message: 'No answer came in time', action: 'Check the reader or modem and the network, then try again' },
   ABORTED: { message: 'Stopped as asked', action: 'Run it again if you need to' },
@@ -229,7 +230,11 @@ export const enFailures = {
   DOWNLOAD_CANCELLED: { message: 'The download was cancelled; nothing was saved', action: 'Download it again when ready' },
   DOWNLOAD_NOT_STARTED: {
     message: 'The browser did not start saving the file; nothing was saved',
-    action: 'Allow downloads from this page, then download it again',
+    action: 'Allow downloads from this page, then download it again; if it happens again, reload the page',
+  },
+  DOWNLOAD_UNCONFIRMED: {
+    message: 'Every byte was handed to the browser, but it did not confirm that it saved the file',
+    action: 'Check the browser’s download list; download it again if the file is not complete there',
   },
   DOWNLOAD_INCOMPLETE: { message: 'The download ended before the whole object arrived; nothing was saved', action: 'Download it again' },
   CHECKSUM_MISMATCH: {
@@ -356,6 +361,10 @@ export const enFailures = {
     action: 'Download that object on its own and save it under another name',
   },
   FOLDER_NAME_UNSAFE: { message: 'This object’s key leaves no name to save it under', action: 'Download it on its own' },
+  FOLDER_WRITE_REFUSED: {
+    message: 'The browser refused to create {path} in the chosen folder',
+    action: 'Download that object on its own and save it under another name, or choose a folder you may write to',
+  },
   UPLOAD_CANCELLED: { message: 'The upload was cancelled; nothing was left in S3', action: 'Upload it again when ready' },
   UPLOAD_ABORT_FAILED: {
     message: 'The upload failed, and S3 refused to abort it: its parts are still stored (upload {uploadId})',

@@ -663,7 +663,7 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   NETWORK_UNREACHABLE: {
     message:
       '{host} に接続できません。インターネットにつながっていない、DNS で名前を引けない、またはプロキシーが通していない可能性があります。',
-    action: 'ネットワーク接続とエンドポイントの URL を確認して、もう一度お試しください。',
+    action: 'ネットワーク接続と接続先（エンドポイントの URL、S3 ならバケットのリージョン）を確認して、もう一度お試しください。',
   },
   TIMEOUT: {
     message: '応答がないまま時間切れになりました。',
@@ -730,7 +730,11 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   },
   DOWNLOAD_NOT_STARTED: {
     message: 'ブラウザーがファイルの保存を始めませんでした。何も保存されていません。',
-    action: 'このページからのダウンロードを許可して、もう一度ダウンロードしてください。',
+    action: 'このページからのダウンロードを許可して、もう一度ダウンロードしてください。繰り返す場合は、ページを再読み込みしてください。',
+  },
+  DOWNLOAD_UNCONFIRMED: {
+    message: 'すべてのデータをブラウザーに渡しましたが、ファイルを保存したという確認がブラウザーからありませんでした。',
+    action: 'ブラウザーのダウンロード一覧を確認し、ファイルが完全でなければもう一度ダウンロードしてください。',
   },
   DOWNLOAD_INCOMPLETE: { message: 'ダウンロードが途中で終わりました。', action: 'もう一度ダウンロードしてください。' },
   CHECKSUM_MISMATCH: {
@@ -965,6 +969,10 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   FOLDER_NAME_UNSAFE: {
     message: 'このオブジェクトのキーからは保存できるファイル名が作れません。',
     action: '単独でダウンロードしてください。',
+  },
+  FOLDER_WRITE_REFUSED: {
+    message: '選んだフォルダーに {path} を作成することを、ブラウザーが拒否しました。',
+    action: 'そのオブジェクトを単独でダウンロードして別の名前で保存するか、書き込めるフォルダーを選んでください。',
   },
   UPLOAD_CANCELLED: {
     message: 'アップロードを中止しました。S3 には何も残っていません。',
