@@ -395,7 +395,12 @@ export class Session implements SessionApi {
         else if (event.type === 'refresh-failed')
           this.emit({
             type: 'credentials-failed',
-            failure: relayedFailure(event.failure.code, event.failure.message, 'Refresh the credentials, or authenticate again'),
+            failure: relayedFailure(
+              event.failure.code,
+              event.failure.message,
+              event.error?.action ?? 'Refresh the credentials, or authenticate again',
+              event.error?.details ?? {},
+            ),
           });
       },
     });

@@ -1,6 +1,6 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { CognitoIdentityClientConfig } from '@aws-sdk/client-cognito-identity';
-import { KryptonError } from '../errors/index.ts';
+import { KryptonError, type KryptonErrorDetails } from '../errors/index.ts';
 import { Tracer, failureOf, type TraceFailure } from '../trace/index.ts';
 import { CognitoExchange } from './cognito-exchange.ts';
 import type { KryptonCognitoSource, KryptonOpenIdToken, KryptonSessionCredentials } from './krypton-cognito-source.ts';
@@ -33,7 +33,13 @@ export type KryptonRefreshReason = 'initial' | 'expiring' | 'forced' | 'invalida
 export type KryptonCredentialEvent =
   | { type: 'refreshing'; mode: KryptonCredentialMode; reason: KryptonRefreshReason }
   | ({ type: 'refreshed' } & KryptonCredentialInfo)
-  | { type: 'refresh-failed'; mode: KryptonCredentialMode; failure: TraceFailure };
+  | {
+      type: 'refresh-failed';
+      mode: KryptonCredentialMode;
+      failure: TraceFailure;
+      /** The failure's facts and advice when it was a KryptonError (its texts need them: an HTTP status, a step). */
+      error?: { action: string; details: KryptonErrorDetails };
+    };
 
 /** Settings of a Krypton credential provider. */
 export interface KryptonCredentialProviderOptions {
@@ -170,7 +176,12 @@ export function fromKrypton(options: KryptonCredentialProviderOptions): KryptonC
       emit({ type: 'refreshed', ...infoOf(mode, credentials) });
       return credentials;
     } catch (e) {
-      emit({ type: 'refresh-failed', mode, failure: failureOf(e) });
+      emit({
+        type: 'refresh-failed',
+        mode,
+        failure: failureOf(e),
+        ...(KryptonError.is(e) ? { error: { action: e.action, details: e.details } } : {}),
+      });
       throw e;
     }
   };

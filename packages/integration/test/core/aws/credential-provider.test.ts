@@ -246,7 +246,13 @@ describe('one refresh at a time', () => {
     expect(e.code).toBe('SERVER_ERROR');
     expect(e.details).toMatchObject({ step: 'cognito', status: 503 });
     expect(source.calls.openId).toBe(2);
-    expect(events.at(-1)).toEqual({ type: 'refresh-failed', mode: 'openid', failure: { code: 'SERVER_ERROR', message: e.message } });
+    // The event carries the failure's facts and advice, so a page's texts can name the status (#16 review).
+    expect(events.at(-1)).toEqual({
+      type: 'refresh-failed',
+      mode: 'openid',
+      failure: { code: 'SERVER_ERROR', message: e.message },
+      error: { action: e.action, details: e.details },
+    });
 
     lab.faults.update({ errorRate: 0, latencyMs: 0 });
     const next = await provider();
