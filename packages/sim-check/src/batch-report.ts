@@ -1,5 +1,6 @@
 import {
   CHECK_STEPS,
+  corsOf,
   type CheckProblem,
   type CheckResult,
   type CheckStep,
@@ -225,7 +226,14 @@ function problemOf(value: unknown): CheckProblem | undefined {
   const details: Record<string, string | number> = {};
   if (isObject(value.details))
     for (const [k, d] of Object.entries(value.details)) if (typeof d === 'string' || typeof d === 'number') details[k] = d;
-  return { code: value.code, message: value.message, action: value.action, ...(Object.keys(details).length > 0 ? { details } : {}) };
+  const cors = corsOf(value.cors);
+  return {
+    code: value.code,
+    message: value.message,
+    action: value.action,
+    ...(Object.keys(details).length > 0 ? { details } : {}),
+    ...(cors ? { cors } : {}),
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -35,6 +35,16 @@ export interface CheckProblem {
   message: string;
   action: string;
   details?: Record<string, string | number>;
+  /** The CORS configuration the action asks to paste, when a bucket's CORS rule refused the page. */
+  cors?: { origin: string; bucket: string; json: string };
+}
+
+/** A problem's CORS configuration read from any value (a thrown failure, a stored result), or undefined. */
+export function corsOf(value: unknown): CheckProblem['cors'] {
+  const c = value as { origin?: unknown; bucket?: unknown; json?: unknown } | null | undefined;
+  return typeof c?.origin === 'string' && typeof c.bucket === 'string' && typeof c.json === 'string' && c.json.length <= 10_000
+    ? { origin: c.origin, bucket: c.bucket, json: c.json }
+    : undefined;
 }
 
 /** One step as it ran. */

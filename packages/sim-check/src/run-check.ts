@@ -1,6 +1,7 @@
 import type { Checklist } from './checklist.ts';
 import { bucketFromUserdata } from './checklist.ts';
 import {
+  corsOf,
   verdictOf,
   type CheckedSim,
   type CheckProblem,
@@ -320,7 +321,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 
 /** A thrown value as a problem: krypton-core's and the links' errors carry a code, message and action. */
 export function describeError(e: unknown): CheckProblem {
-  const err = e as { code?: unknown; message?: unknown; action?: unknown; details?: unknown } | undefined;
+  const err = e as { code?: unknown; message?: unknown; action?: unknown; details?: unknown; cors?: unknown } | undefined;
   const code = typeof err?.code === 'string' ? err.code : ('UNEXPECTED' satisfies CheckProblemCode);
   const message = typeof err?.message === 'string' ? err.message : String(e);
   const action =
@@ -329,5 +330,6 @@ export function describeError(e: unknown): CheckProblem {
   if (typeof err?.details === 'object' && err.details !== null)
     for (const [k, v] of Object.entries(err.details as Record<string, unknown>))
       if (typeof v === 'string' || typeof v === 'number') details[k] = v;
-  return { code, message, action, ...(Object.keys(details).length > 0 ? { details } : {}) };
+  const cors = corsOf(err?.cors);
+  return { code, message, action, ...(Object.keys(details).length > 0 ? { details } : {}), ...(cors ? { cors } : {}) };
 }

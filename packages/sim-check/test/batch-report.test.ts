@@ -89,9 +89,16 @@ describe('the batch report', () => {
       failedStep: 'sim',
       problem: { code: 'PIN_TRIES_LOW', message: 'm', action: 'a', details: { triesLeft: 2 } },
     });
-    const text = toJsonLine(a) + '{"id": 3}\n' + toJsonLine(b) + toJsonLine(a).slice(0, 40);
+    // A problem whose action asks to paste a CORS configuration keeps it across a reload.
+    const c = result({
+      id: 'c',
+      verdict: 'WARN',
+      failedStep: 's3',
+      problem: { code: 'S3_CORS_MISSING', message: 'm', action: 'a', cors: { origin: 'http://localhost:8787', bucket: 'r', json: '[]' } },
+    });
+    const text = toJsonLine(a) + '{"id": 3}\n' + toJsonLine(b) + toJsonLine(c) + toJsonLine(a).slice(0, 40);
     const { results, skipped } = parseJsonLines(text);
-    expect(results).toEqual([a, b]);
+    expect(results).toEqual([a, b, c]);
     expect(skipped).toBe(2);
   });
 

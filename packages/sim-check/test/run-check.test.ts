@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeError,
   runCheck,
   type CheckCredentials,
   type CheckKrypton,
@@ -212,5 +213,26 @@ describe('runCheck', () => {
     expect(r).toBeUndefined();
     expect(seen).toEqual([{ iccid: '8981100000000000016' }]);
     expect(krypton.calls).toEqual([]);
+  });
+});
+
+describe('describeError: a thrown failure as a check problem', () => {
+  it('keeps the CORS configuration its action asks to paste, and drops a malformed one', () => {
+    const cors = { origin: 'http://localhost:8787', bucket: 'reports', json: '[{"AllowedMethods":["GET"]}]' };
+    const problem = describeError({
+      code: 'S3_CORS_MISSING',
+      message: 'blocked',
+      action: 'Add this CORS configuration',
+      details: { bucket: 'reports' },
+      cors,
+    });
+    expect(problem).toEqual({
+      code: 'S3_CORS_MISSING',
+      message: 'blocked',
+      action: 'Add this CORS configuration',
+      details: { bucket: 'reports' },
+      cors,
+    });
+    expect(describeError({ code: 'S3_CORS_MISSING', message: 'm', action: 'a', cors: { origin: 1 } }).cors).toBeUndefined();
   });
 });

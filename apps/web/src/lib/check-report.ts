@@ -106,5 +106,5 @@ export function reportFileName(batchId: string, at: number, extension: 'csv' | '
 export function problemAsFailure(p: CheckProblem): Failure {
   // FailureDetails names the facts the single-SIM screen shows; a check's problem carries the same ones, as plain values.
   const details: FailureDetails = { ...p.details };
-  return { code: p.code, message: p.message, action: p.action, details };
+  return { code: p.code, message: p.message, action: p.action, details, ...(p.cors ? { cors: p.cors } : {}) };
 }
