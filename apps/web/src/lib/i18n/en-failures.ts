@@ -16,7 +16,10 @@ export interface FailureText {
  */
 export const enFailures = {
   // krypton-core and the links: transport
-  TRANSPORT_BUSY: { message: 'The SIM is busy with another command', action: 'Wait a moment, then try again' },
+  TRANSPORT_BUSY: {
+    message: 'The SIM is busy with another command, or its reader or modem is in use elsewhere',
+    action: 'Wait a moment, or close the other page or tab using it, then try again',
+  },
   TRANSPORT_CLOSED: { message: 'The connection to the SIM is closed', action: 'Connect the SIM again' },
   // One code for every step on the way to the SIM (bridge, pcscd, reader, modem, the browser's device
   // permission): the text names none in particular; the failure's own message says which.
@@ -312,7 +315,7 @@ export const enFailures = {
     action: 'A bucket name has 3 to 63 lowercase letters, digits, dots and hyphens',
   },
   BAD_REGION: { message: 'That is not an AWS region', action: 'Enter the bucket’s region, for example ap-northeast-1' },
-  RESULT_GONE: { message: 'That answer is no longer kept', action: 'Run the operation again' },
+  RESULT_GONE: { message: 'That answer is not available (no longer kept, or it holds no such value)', action: 'Run the operation again' },
   NO_SIM_ACCESS: {
     message: 'The SIM is not read on the cellular endpoint',
     action: 'Choose another SIM link to read the SIM or manage its PIN',
@@ -336,8 +339,8 @@ export const enFailures = {
   NO_LANES: { message: 'No card reader or modem was chosen', action: 'Choose at least one reader or modem, then start' },
   NO_LANE: { message: 'That modem is not a lane of the running batch', action: 'Start the batch with this modem chosen' },
   NO_READER: { message: 'There is no such reader on this modem', action: 'Choose the lane again' },
-  NO_BATCH: { message: 'No batch is open', action: 'Press Start' },
-  STOPPED: { message: 'The batch was stopped', action: 'Press Start' },
+  NO_BATCH: { message: 'No batch is running', action: 'Press Start' },
+  STOPPED: { message: 'The wait for this lane’s SIM ended (the batch stopped, or another wait took over)', action: 'Press Start' },
 
   // PIN management (#15 §4)
   PUK_WRONG: {
@@ -367,8 +370,9 @@ export const enFailures = {
   },
   UPLOAD_CANCELLED: { message: 'The upload was cancelled; nothing was left in S3', action: 'Upload it again when ready' },
   UPLOAD_ABORT_FAILED: {
-    message: 'The upload failed, and S3 refused to abort it: its parts are still stored (upload {uploadId})',
-    action: 'Ask the AWS administrator to allow s3:AbortMultipartUpload, or to remove the incomplete upload (a lifecycle rule does it)',
+    message: 'The upload did not complete, and S3 refused to abort it: its parts are still stored (upload {uploadId})',
+    action:
+      'Ask the AWS administrator to allow s3:AbortMultipartUpload (and DELETE in the bucket’s CORS rule), or to remove the incomplete upload (a lifecycle rule does it)',
   },
   UPLOAD_TOO_LARGE: {
     message: 'The file is larger than S3’s limit of 5 TiB',

@@ -620,7 +620,10 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     message: 'モデムとの接続が切れました（USB から抜かれた可能性があります）。',
     action: 'モデムを挿し直し、数秒待ってから、もう一度接続してください。',
   },
-  TRANSPORT_BUSY: { message: 'SIM は別の処理を実行中です。', action: '少し待ってから、もう一度お試しください。' },
+  TRANSPORT_BUSY: {
+    message: 'SIM が別の処理を実行中か、リーダーやモデムが他で使われています。',
+    action: '少し待つか、それを使っている別のページやタブを閉じてから、もう一度お試しください。',
+  },
   TRANSPORT_CLOSED: { message: 'SIM との接続は閉じられています。', action: 'もう一度接続してください。' },
   TRANSPORT_FAILED: {
     message: 'SIM までの経路（ブリッジ、カードリーダー、モデム、ブラウザー）で失敗しました：{message}',
@@ -818,7 +821,10 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     message: 'AWS のリージョンとして正しくありません。',
     action: 'バケットのリージョンを入力してください（例：ap-northeast-1）。',
   },
-  RESULT_GONE: { message: 'この結果はもう保持していません。', action: 'もう一度操作を実行してください。' },
+  RESULT_GONE: {
+    message: 'その結果は取り出せません（もう保持していないか、その値が含まれていません）。',
+    action: 'もう一度操作を実行してください。',
+  },
   NO_SIM_ACCESS: {
     message: 'セルラー回線のエンドポイントでは SIM を読み取りません。',
     action: 'SIM の読み取りや PIN の管理には、別の接続方法を選んでください。',
@@ -870,8 +876,11 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   },
   BATCH_GONE: { message: 'そのバッチはもう保存されていません。', action: '新しいバッチを始めてください。' },
   BATCH_RUNNING: { message: 'バッチはすでに実行中です。', action: '先に停止してください。' },
-  NO_LANES: { message: 'カードリーダーが選ばれていません。', action: 'リーダーを 1 つ以上選んでから開始してください。' },
-  NO_BATCH: { message: 'バッチが開いていません。', action: '「開始」を押してください。' },
+  NO_LANES: {
+    message: 'カードリーダーもモデムも選ばれていません。',
+    action: 'リーダーかモデムを 1 つ以上選んでから開始してください。',
+  },
+  NO_BATCH: { message: '実行中のバッチがありません。', action: '「開始」を押してください。' },
   ERROR: {
     message: 'モデムが理由を示さずにコマンドを拒否しました。',
     action: 'モデムを抜いて挿し直してから、もう一度接続してください。',
@@ -939,7 +948,10 @@ export const jaFailures: Record<FailureCode, FailureText> = {
   EMPTY_ANSWER: { message: 'S3 から内容が届きませんでした。', action: 'もう一度お試しください。' },
   NO_LANE: { message: 'そのモデムは実行中のバッチのレーンではありません。', action: 'このモデムを選んでバッチを開始してください。' },
   NO_READER: { message: 'このモデムにそのリーダーはありません。', action: 'レーンを選び直してください。' },
-  STOPPED: { message: 'バッチを停止しました。', action: '「開始」を押してください。' },
+  STOPPED: {
+    message: 'このレーンの SIM 待ちが終わりました（バッチが停止したか、別の待ち受けに切り替わりました）。',
+    action: '「開始」を押してください。',
+  },
   UNEXPECTED: {
     message: '予期しないエラーが発生しました：{message}',
     action: 'もう一度お試しください。繰り返す場合はページを再読み込みしてください。',
@@ -979,9 +991,9 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     action: '必要であれば、もう一度アップロードしてください。',
   },
   UPLOAD_ABORT_FAILED: {
-    message: 'アップロードに失敗し、S3 がその中止も拒否しました。パートが保存されたままです（アップロード {uploadId}）。',
+    message: 'アップロードは完了せず、S3 がその中止も拒否しました。パートが保存されたままです（アップロード {uploadId}）。',
     action:
-      'AWS の管理者に s3:AbortMultipartUpload の許可、または未完了のアップロードの削除（ライフサイクルルールで可能）を依頼してください。',
+      'AWS の管理者に s3:AbortMultipartUpload の許可（とバケットの CORS ルールでの DELETE の許可）、または未完了のアップロードの削除（ライフサイクルルールで可能）を依頼してください。',
   },
   UPLOAD_TOO_LARGE: {
     message: 'ファイルが S3 の上限（5 TiB）を超えています。',
