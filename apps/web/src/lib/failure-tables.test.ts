@@ -54,6 +54,7 @@ const ALL_CODES = [
     'FOLDER_WRITE_REFUSED',
     'UPLOAD_CANCELLED',
     'UPLOAD_ABORT_FAILED',
+    'UPLOAD_GONE',
     'UPLOAD_TOO_LARGE',
   ],
 ] as const satisfies readonly FailureCode[];

@@ -125,6 +125,15 @@ export function s3Failure(e: unknown, ctx: Context): Failure {
     );
   }
   if (name === 'NoSuchBucket') return noSuchBucket(ctx.bucket, details);
+  // A 404 too, but of the multipart upload in progress, not of the object.
+  if (name === 'NoSuchUpload') {
+    return failure(
+      'UPLOAD_GONE',
+      `S3 no longer holds the upload of ${where} in progress (it was aborted, or removed by a lifecycle rule)`,
+      'Upload the file again',
+      details,
+    );
+  }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return ctx.key
       ? failure('S3_NO_SUCH_KEY', `${where} does not exist (any more)`, 'Refresh the listing', details)

@@ -110,6 +110,17 @@ describe('S3 failures explained', () => {
     );
   });
 
+  it('NoSuchUpload (404) is the multipart upload gone, not the object: upload again, not refresh the listing', () => {
+    const gone = Object.assign(new Error('The specified upload does not exist'), {
+      name: 'NoSuchUpload',
+      $metadata: { httpStatusCode: 404 },
+    });
+    const f = s3Failure(gone, { ...ctx, op: 'put', key: 'uploads/big.bin', reachable: undefined });
+    expect(f).toMatchObject({ code: 'UPLOAD_GONE', action: 'Upload the file again' });
+    const missing = Object.assign(new Error('x'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+    expect(s3Failure(missing, { ...ctx, op: 'get', key: 'k', reachable: undefined }).code).toBe('S3_NO_SUCH_KEY');
+  });
+
   it('InvalidObjectState (403) is an archived object to restore, not a permission to ask for', () => {
     const archived = Object.assign(new Error("The operation is not valid for the object's storage class"), {
       name: 'InvalidObjectState',

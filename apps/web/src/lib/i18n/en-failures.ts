@@ -369,6 +369,10 @@ export const enFailures = {
     action: 'Download that object on its own and save it under another name, or choose a folder you may write to',
   },
   UPLOAD_CANCELLED: { message: 'The upload was cancelled; nothing was left in S3', action: 'Upload it again when ready' },
+  UPLOAD_GONE: {
+    message: 'S3 no longer holds the upload in progress (it was aborted, or removed by a lifecycle rule)',
+    action: 'Upload the file again',
+  },
   UPLOAD_ABORT_FAILED: {
     message: 'The upload did not complete, and S3 refused to abort it: its parts are still stored (upload {uploadId})',
     action:

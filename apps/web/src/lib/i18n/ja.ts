@@ -990,6 +990,10 @@ export const jaFailures: Record<FailureCode, FailureText> = {
     message: 'アップロードを中止しました。S3 には何も残っていません。',
     action: '必要であれば、もう一度アップロードしてください。',
   },
+  UPLOAD_GONE: {
+    message: '進行中のアップロードを S3 がもう保持していません（中止されたか、ライフサイクルルールで削除されました）。',
+    action: 'ファイルをもう一度アップロードしてください。',
+  },
   UPLOAD_ABORT_FAILED: {
     message: 'アップロードは完了せず、S3 がその中止も拒否しました。パートが保存されたままです（アップロード {uploadId}）。',
     action:
