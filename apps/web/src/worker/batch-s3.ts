@@ -4,9 +4,8 @@ import type { CheckCredentials, CheckS3 } from '@krypton-web/sim-check';
 import { md5 } from 'hash-wasm';
 import type { Failure } from './api.ts';
 import { uploadObject } from './s3-upload.ts';
-import { s3Failure, type S3Operation } from './s3-errors.ts';
-import { isNetworkError } from './s3-error-answer.ts';
-import { bucketExists, checkBucket, checkRegion, probeBucket } from './s3-service.ts';
+import type { S3Operation } from './s3-errors.ts';
+import { checkBucket, checkRegion, explainS3Error } from './s3-service.ts';
 
 /** What a PutObject of the report needs. */
 export interface PutRequest {
@@ -103,10 +102,8 @@ export class BatchS3 implements CheckS3 {
       this.answeredBuckets.add(bucket);
       return answer;
     } catch (e) {
-      const reachable = isNetworkError(e) ? await probeBucket(this.endpoint, bucket, region) : undefined;
-      const exists = reachable ? await bucketExists(this.origin, this.endpoint, bucket, region) : undefined;
-      const answeredBefore = this.answeredBuckets.has(bucket);
-      throw s3Failure(e, { op, bucket, key, region, origin: this.origin, reachable, exists, answeredBefore }) satisfies Failure;
+      const at = { op, bucket, key, region, origin: this.origin, endpoint: this.endpoint };
+      throw (await explainS3Error(e, at, this.answeredBuckets.has(bucket))) satisfies Failure;
     } finally {
       client.destroy();
     }

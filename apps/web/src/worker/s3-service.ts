@@ -493,10 +493,7 @@ export class S3Service {
 
   private async explain(e: unknown, op: S3Operation, bucket: string, key: string | undefined, region: string): Promise<Failure> {
     const use = this.requireUse();
-    const reachable = isNetworkError(e) ? await probeBucket(use.endpoint, bucket, region) : undefined;
-    const exists = reachable ? await bucketExists(use.origin, use.endpoint, bucket, region) : undefined;
-    const answeredBefore = this.answeredBuckets.has(bucket);
-    return s3Failure(e, { op, bucket, key, region, origin: use.origin, reachable, exists, answeredBefore });
+    return explainS3Error(e, { op, bucket, key, region, origin: use.origin, endpoint: use.endpoint }, this.answeredBuckets.has(bucket));
   }
 
   /** Notes that the bucket answered this page (its CORS rule let the answer in), and passes the answer on. */
@@ -534,6 +531,22 @@ const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
 /** The MD5 a single-part ETag carries, or undefined for a multipart (`-N`) or other ETag. */
 export const md5OfEtag = md5OfEtagText;
+
+/**
+ * An S3 error as a Failure. A network error is looked into first: whether the bucket's host answers
+ * and the bucket exists, and whether it has answered this page before (`answeredBefore`), tell a
+ * CORS refusal from an outage or a misspelt bucket.
+ */
+export async function explainS3Error(
+  e: unknown,
+  at: { op: S3Operation; bucket: string; key: string | undefined; region: string; origin: string; endpoint: string | undefined },
+  answeredBefore: boolean,
+): Promise<Failure> {
+  const reachable = isNetworkError(e) ? await probeBucket(at.endpoint, at.bucket, at.region) : undefined;
+  const exists = reachable ? await bucketExists(at.origin, at.endpoint, at.bucket, at.region) : undefined;
+  const { op, bucket, key, region, origin } = at;
+  return s3Failure(e, { op, bucket, key, region, origin, reachable, exists, answeredBefore });
+}
 
 /**
  * Whether the bucket's host answers at all: a `no-cors` request needs no CORS rule and resolves

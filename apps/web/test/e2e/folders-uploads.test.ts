@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListMultipartUploadsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { demoCorsRule, reportUploadCorsRule, type CorsRule, type Lab } from '@krypton-web/krypton-lab';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, waitFor } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './support/artifacts.test-support.ts';
+import { putBucketCors } from './support/bucket-cors.test-support.ts';
 import { startStack, type Stack } from './support/stack.test-support.ts';
 
 /**
@@ -225,21 +226,7 @@ describe('folders and uploads (#16 §4–5): download a folder, upload into one,
     const admin = { accessKeyId: 'ASIAFOLDERSCORS', secretAccessKey: 'folders-cors-secret', sessionToken: 'folders-cors-token' };
     lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });
     const owner = new S3Client({ endpoint: lab.s3.endpoint, region: lab.region, forcePathStyle: true, credentials: admin });
-    const put = (rules: CorsRule[]) =>
-      owner.send(
-        new PutBucketCorsCommand({
-          Bucket: lab.bucket,
-          CORSConfiguration: {
-            CORSRules: rules.map((r) => ({
-              AllowedOrigins: r.allowedOrigins,
-              AllowedMethods: r.allowedMethods,
-              AllowedHeaders: r.allowedHeaders,
-              ExposeHeaders: r.exposeHeaders,
-              MaxAgeSeconds: r.maxAgeSeconds,
-            })),
-          },
-        }),
-      );
+    const put = (rules: CorsRule[]) => putBucketCors(owner, lab.bucket, rules);
     await page.getByRole('navigation', { name: 'Location' }).getByRole('button', { name: lab.bucket }).click();
     await openFolder(page, 'uploads/');
     await put([demoCorsRule()]);

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DeleteBucketCorsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DEMO_EXPOSE_HEADERS, demoCorsRule, INTEGRITY_KEYS, reportUploadCorsRule, type CorsRule } from '@krypton-web/krypton-lab';
 import { authenticate, connect, launchBrowser, openBucket, OPFS_PICKER, readOpfsFile } from '@krypton-web/web-driver';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './support/artifacts.test-support.ts';
 import { startChromiumStack, type BrowserStack } from './support/browser-stack.test-support.ts';
+import { putBucketCors } from './support/bucket-cors.test-support.ts';
 
 const KEYS = INTEGRITY_KEYS;
 
@@ -29,6 +30,16 @@ async function download(page: Page, key: string): Promise<string> {
   return (await entry(page, key).getAttribute('data-status'))!;
 }
 
+/** Runs `check` with the page in Japanese, then puts it back in English (the choice is remembered across pages). */
+async function inJapanese(page: Page, check: () => Promise<void>): Promise<void> {
+  await page.getByLabel('Language').selectOption('ja');
+  try {
+    await check();
+  } finally {
+    await page.getByLabel('表示言語').selectOption('en');
+  }
+}
+
 describe('every ETag checked: multipart ETags and S3 checksums verified, a corrupted object refused (#16)', () => {
   let stack: BrowserStack;
 
@@ -37,6 +48,15 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
   }, 300_000);
 
   afterAll(() => stack?.close());
+
+  /** A page of its own, connected, authenticated and in the `integrity/` folder. */
+  const integrityPage = async (): Promise<Page> => {
+    const page = await stack.browser.context.newPage();
+    await connect(page, stack.url, 'Virtual SIM (demo)');
+    await authenticate(page);
+    await openIntegrityFolder(page);
+    return page;
+  };
 
   const seeded = (key: string) => {
     const o = stack.lab.s3.objects.find((x) => x.key === key);
@@ -93,13 +113,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     await expect(readOpfsFile(page, 'corrupted.bin'), 'the file the picker made is removed').resolves.toBeNull();
     await screenshot(page, 'h-1-object-checks-en');
 
-    await page.getByLabel('Language').selectOption('ja');
-    try {
-      await expectJapanese(page);
-    } finally {
-      // The choice is remembered: the next test's pages start in English again.
-      await page.getByLabel('表示言語').selectOption('en');
-    }
+    await inJapanese(page, () => expectJapanese(page));
   }, 240_000);
 
   async function expectJapanese(page: Page): Promise<void> {
@@ -158,10 +172,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
   }, 180_000);
 
   it('a gzip-encoded object (Content-Encoding: gzip) is saved as S3 stores it and checked against its ETag, over one range and over several, and says it is gzip-compressed', async () => {
-    const page = await stack.browser.context.newPage();
-    await connect(page, stack.url, 'Virtual SIM (demo)');
-    await authenticate(page);
-    await openIntegrityFolder(page);
+    const page = await integrityPage();
     const o = seeded(KEYS.gzipEncoded);
     expect(o.contentEncoding).toBe('gzip');
     await page
@@ -187,26 +198,18 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
       // The bytes S3 stores, not the browser's decoding of them.
       await expect(readOpfsFile(page, 'gzip-encoded.bin'), how).resolves.toEqual({ size: o.size, sha256: o.sha256 });
     }
-    await page.getByLabel('Language').selectOption('ja');
-    try {
-      await entry(page, KEYS.gzipEncoded)
-        .getByTestId('dl-encoding')
-        .getByText('gzip で圧縮して保存されています', { exact: false })
-        .waitFor();
-      await expect(entry(page, KEYS.gzipEncoded).getByTestId('dl-encoding').innerText()).resolves.toBe(
+    await inJapanese(page, async () => {
+      const note = entry(page, KEYS.gzipEncoded).getByTestId('dl-encoding');
+      await note.getByText('gzip で圧縮して保存されています', { exact: false }).waitFor();
+      await expect(note.innerText()).resolves.toBe(
         'S3 には gzip で圧縮して保存されています（Content-Encoding: gzip）。そのまま保存しました。`gunzip` で展開してください。',
       );
-    } finally {
-      await page.getByLabel('表示言語').selectOption('en');
-    }
+    });
     await page.close();
   }, 180_000);
 
   it('an object archived in DEEP_ARCHIVE is marked in the listing, and its download says to restore it (not access denied) and saves nothing — in English and Japanese', async () => {
-    const page = await stack.browser.context.newPage();
-    await connect(page, stack.url, 'Virtual SIM (demo)');
-    await authenticate(page);
-    await openIntegrityFolder(page);
+    const page = await integrityPage();
     const row = page.getByRole('table').getByRole('row', { name: /archived-deep\.bin/ });
     await expect(row.getByTestId('archived').innerText()).resolves.toBe('archived (DEEP_ARCHIVE): restore it before downloading');
     await expect(page.getByRole('table').getByTestId('archived').count(), 'only the archived object is marked').resolves.toBe(1);
@@ -218,15 +221,12 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     expect(en).toContain('Restore it first');
     expect(en).not.toContain('IAM');
     await expect(readOpfsFile(page, 'archived-deep.bin'), 'nothing saved').resolves.toBeNull();
-    await page.getByLabel('Language').selectOption('ja');
-    try {
+    await inJapanese(page, async () => {
       await item.getByText('ストレージクラス DEEP_ARCHIVE でアーカイブされています', { exact: false }).waitFor();
       await expect(row.getByTestId('archived').innerText()).resolves.toBe(
         'アーカイブ済み（DEEP_ARCHIVE）：ダウンロードの前に復元が必要です',
       );
-    } finally {
-      await page.getByLabel('表示言語').selectOption('en');
-    }
+    });
     await page.close();
   }, 120_000);
 
@@ -234,14 +234,6 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     const admin = { accessKeyId: 'ASIAOBJECTCHECKS', secretAccessKey: 'object-checks-secret', sessionToken: 'object-checks-token' };
     stack.lab.credentials.add({ ...admin, expiration: new Date(Date.now() + 3_600_000) });
     const s3 = new S3Client({ endpoint: stack.lab.urls.s3, region: 'ap-northeast-1', forcePathStyle: true, credentials: admin });
-    const toRules = (rules: CorsRule[]) =>
-      rules.map((r) => ({
-        AllowedOrigins: r.allowedOrigins,
-        AllowedMethods: r.allowedMethods,
-        AllowedHeaders: r.allowedHeaders,
-        ExposeHeaders: r.exposeHeaders,
-        MaxAgeSeconds: r.maxAgeSeconds,
-      }));
     // The headers the SDK signs and sends, one by one: no x-amz-checksum-mode.
     const strict: CorsRule = {
       ...demoCorsRule(),
@@ -256,7 +248,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
       ],
       exposeHeaders: [...DEMO_EXPOSE_HEADERS],
     };
-    await s3.send(new PutBucketCorsCommand({ Bucket: stack.lab.s3.bucket, CORSConfiguration: { CORSRules: toRules([strict]) } }));
+    await putBucketCors(s3, stack.lab.s3.bucket, [strict]);
     // A browser of its own: the first one remembers the earlier preflights, which allowed the header.
     const fresh = await launchBrowser();
     try {
@@ -273,12 +265,7 @@ describe('every ETag checked: multipart ETags and S3 checksums verified, a corru
     } finally {
       await fresh.close();
       await s3.send(new DeleteBucketCorsCommand({ Bucket: stack.lab.s3.bucket }));
-      await s3.send(
-        new PutBucketCorsCommand({
-          Bucket: stack.lab.s3.bucket,
-          CORSConfiguration: { CORSRules: toRules([demoCorsRule(), reportUploadCorsRule()]) },
-        }),
-      );
+      await putBucketCors(s3, stack.lab.s3.bucket, [demoCorsRule(), reportUploadCorsRule()]);
       s3.destroy();
     }
   }, 180_000);
